@@ -1,0 +1,37 @@
+# Daftar: developer tasks. Needs only python3 (with venv) on a fresh machine.
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.stamp
+
+.PHONY: venv run check test bench clean distclean
+
+venv: $(STAMP)
+
+# (Re)install the project and its dev tools whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -U pip
+	$(VENV)/bin/pip install -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(PY) -m app
+
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) check
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis screenshots
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,231 @@
+"""The ``daftar`` command: the GUI by default, sub-commands for automation and support.
+
+Every sub-command takes ``--db PATH`` (default: the app's own database in the user's
+local data folder), prints its messages to stderr and exits non-zero on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_SOME_REJECTED = 2
+
+
+def default_db_path() -> Path:
+    """The embedded default database: ``<local app data>/Daftar/daftar/daftar.sqlite3``.
+
+    The same folder as Qt's ``QStandardPaths.AppLocalDataLocation`` for the app.
+    """
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "Daftar" / "daftar" / "daftar.sqlite3"
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="daftar",
+        description="دفتر: ثبت مجوزهای مشاغل خانگی (Daftar: the home-business register)",
+    )
+    parser.add_argument("--db", type=Path, help="database file (default: the app's own)")
+    sub = parser.add_subparsers(dest="command")
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+        return p
+
+    p = add("init", "set up the office of a new database (like the first-run dialog)")
+    p.add_argument("--province", required=True, help="province name, e.g. تهران")
+    p.add_argument("--county", help="county name (omit for a province office)")
+    p.add_argument("--name", required=True, help="office name")
+    p.add_argument("--prefix", required=True, help="licence-number prefix, e.g. 0612")
+    p.add_argument("--validity", default="5", help="default licence validity in years")
+
+    p = add("demo", "fill a database with realistic demo licences")
+    p.add_argument("--licences", type=int, required=True, help="how many licences to add")
+    p.add_argument("--seed", type=int, default=1, help="random seed (deterministic data)")
+
+    p = add("import", "import licences from an .xlsx or .csv register")
+    p.add_argument("file", type=Path, nargs="?", help="the spreadsheet to import")
+    p.add_argument("--report", type=Path, help="write rejected rows and reasons here (.xlsx)")
+    p.add_argument("--template", type=Path, help="write an empty import template and exit")
+
+    p = add("export", "export the register as .xlsx or .csv (the import template)")
+    p.add_argument("file", type=Path, help="output file (.xlsx or .csv)")
+
+    p = add("backup", "write a consistent copy of the database")
+    p.add_argument("file", type=Path, help="the backup file to create")
+    return parser
+
+
+def _open(db_path: Path):  # type: ignore[no-untyped-def]
+    from app.services.db import open_database
+
+    return open_database(db_path)
+
+
+def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar init``: create the office."""
+    from app.services import office, reference
+    from app.services.text import search_key
+
+    db = _open(db_path)
+    try:
+        with db.session() as session:
+            reference.seed_reference_data(session)
+            session.flush()
+            province = next(
+                (
+                    p
+                    for p in reference.list_provinces(session)
+                    if search_key(p.name) == search_key(args.province)
+                ),
+                None,
+            )
+            if province is None:
+                _err(f"استان «{args.province}» پیدا نشد.")
+                return EXIT_FAILED
+            county_id = None
+            if args.county:
+                county = next(
+                    (
+                        c
+                        for c in reference.list_counties(session, province.id)
+                        if search_key(c.name) == search_key(args.county)
+                    ),
+                    None,
+                )
+                if county is None:
+                    _err(f"شهرستان «{args.county}» در استان {province.name} پیدا نشد.")
+                    return EXIT_FAILED
+                county_id = county.id
+            info = office.setup_office(
+                session,
+                office.OfficeInput(province.id, county_id, args.name, args.prefix, args.validity),
+            )
+        _err(f"office set up: {info.name}")
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar demo``: add demo licences."""
+    from app.services import demo
+
+    if args.licences < 0 or args.licences > 5_000_000:
+        _err("--licences must be between 0 and 5,000,000 (تعداد مجوزها نامعتبر است).")
+        return EXIT_FAILED
+    db = _open(db_path)
+    try:
+        started = time.perf_counter()
+        with db.session() as session:
+            made = demo.generate(session, args.licences, seed=args.seed)
+        _err(f"added {made} demo licences in {time.perf_counter() - started:.1f} s")
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar import``: import a register spreadsheet (exit 0, 2 or 1)."""
+    from app.services import spreadsheet
+
+    if args.template is not None:
+        spreadsheet.write_template(args.template)
+        _err(f"template written: {args.template}")
+        return EXIT_OK
+    if args.file is None:
+        _err("a file to import is required (فایل ورودی را مشخص کنید).")
+        return EXIT_FAILED
+    db = _open(db_path)
+    try:
+        try:
+            with db.session() as session:
+                result = spreadsheet.import_file(session, args.file)
+        except spreadsheet.ImportFileError as exc:
+            _err(exc.message)
+            _err("imported 0, rejected 0")
+            return EXIT_FAILED
+        for problem in result.problems:
+            _err(f"ردیف {problem.row}، ستون «{problem.column}»: {problem.message}")
+        for warning in result.warnings:
+            _err(f"هشدار ردیف {warning.row}، ستون «{warning.column}»: {warning.message}")
+        if args.report is not None:
+            spreadsheet.write_report(result, args.report)
+            _err(f"report written: {args.report}")
+        if result.already_present:
+            _err(f"already in the register (skipped): {result.already_present}")
+        _err(result.summary_line())
+        return EXIT_SOME_REJECTED if result.rejected else EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_export(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar export``: write the register in the import template."""
+    from app.services import spreadsheet
+
+    db = _open(db_path)
+    try:
+        with db.session() as session:
+            count = spreadsheet.export_file(session, args.file)
+        _err(f"exported {count}")
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar backup``: VACUUM INTO a new file."""
+    db = _open(db_path)
+    try:
+        db.backup(args.file.resolve())
+        _err(f"backup written: {args.file}")
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "demo": cmd_demo,
+    "import": cmd_import,
+    "export": cmd_export,
+    "backup": cmd_backup,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``daftar`` and ``python -m app``."""
+    args = _parser().parse_args(argv)
+    db_path: Path = args.db or default_db_path()
+    if args.command is None:
+        from app.views.app import run_gui
+
+        return run_gui(db_path)
+    from app.services.errors import DomainError
+
+    try:
+        return COMMANDS[args.command](args, db_path)
+    except DomainError as exc:
+        _err(exc.message)
+        return EXIT_FAILED
+    except OSError as exc:
+        _err(f"خطای فایل: {exc}")
+        return EXIT_FAILED

@@ -1,0 +1,81 @@
+"""Writing outbox operations for every change to a synced row (same transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+
+from app.models import OutboxOperation, SyncMixin, new_id, utcnow
+from app.models.sync import OP_INSERT, OP_UPDATE, OUTBOX_PENDING
+
+#: Local-only columns that are never pushed.
+LOCAL_COLUMNS = frozenset({"rev", "updated_at", "server_seq", "local_seq", "search_key"})
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def row_snapshot(row: SyncMixin) -> dict[str, Any]:
+    """The synced columns of a row, JSON-ready."""
+    mapper = inspect(type(row))
+    return {
+        column.key: _value(getattr(row, column.key))
+        for column in mapper.column_attrs
+        if column.key not in LOCAL_COLUMNS
+    }
+
+
+def operation_row(
+    table: str, row_id: str, op: str, base_rev: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One outbox row as a dict, for bulk inserts."""
+    return {
+        "op_id": new_id(),
+        "table_name": table,
+        "row_id": row_id,
+        "op": op,
+        "base_rev": base_rev,
+        "changes": json.dumps(changes, ensure_ascii=False, default=str),
+        "created_at": utcnow(),
+        "state": OUTBOX_PENDING,
+        "error": "",
+    }
+
+
+def record_insert(session: Session, row: SyncMixin) -> None:
+    """Queue the creation of ``row`` (all its synced columns as new values)."""
+    table = getattr(type(row), "__tablename__")  # noqa: B009 - mixin has no attribute
+    changes = {name: [None, value] for name, value in row_snapshot(row).items()}
+    session.add(OutboxOperation(**operation_row(table, row.id, OP_INSERT, 0, changes)))
+
+
+def record_update(
+    session: Session, row: SyncMixin, base_rev: int, changes: Mapping[str, list[Any]]
+) -> None:
+    """Queue a change of ``row`` made against revision ``base_rev``."""
+    if not changes:
+        return
+    table = getattr(type(row), "__tablename__")  # noqa: B009 - mixin has no attribute
+    synced = {k: v for k, v in changes.items() if k not in LOCAL_COLUMNS}
+    if synced:
+        session.add(OutboxOperation(**operation_row(table, row.id, OP_UPDATE, base_rev, synced)))
+
+
+def pending_count(session: Session) -> int:
+    """How many local changes wait to be pushed."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxOperation)
+            .where(OutboxOperation.state == OUTBOX_PENDING)
+        )
+        or 0
+    )

@@ -1,0 +1,27 @@
+"""Shared test set-up: Qt runs offscreen, and the one QApplication is Daftar's own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Before anything creates a QApplication (pytest-qt only imports Qt modules at start-up).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_args: list[str]) -> Iterator[Any]:
+    """Override pytest-qt's application: right-to-left, Vazirmatn, Persian locale."""
+    from app.views.bootstrap import create_application
+
+    yield create_application(qapp_args)
+
+
+@pytest.fixture
+def tmp_db_path(tmp_path: Path) -> Path:
+    """A path for a database file that does not exist yet."""
+    return tmp_path / "daftar.sqlite3"

@@ -1,0 +1,165 @@
+"""Opening databases: creation, migrations with backup, and files that must be refused."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from app.models import Base
+from app.services import db as dbmod
+from app.services.db import (
+    HEAD_REVISION,
+    CorruptDatabase,
+    LockedDatabase,
+    NewerDatabase,
+    NotADaftarDatabase,
+    ReadOnlyDatabase,
+    open_database,
+)
+
+
+def test_head_revision_matches_the_migrations() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(dbmod.MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_migrations_create_exactly_the_models(tmp_db_path: Path) -> None:
+    database = open_database(tmp_db_path)
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    database.close()
+    # The FTS5 index and its shadow tables are made by raw SQL, not by the models.
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("licence_fts"))]
+    assert diff == []
+
+
+def test_new_database_is_marked_and_reopens(tmp_db_path: Path) -> None:
+    open_database(tmp_db_path).close()
+    with sqlite3.connect(tmp_db_path) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == dbmod.APPLICATION_ID
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        fts = conn.execute("SELECT name FROM sqlite_master WHERE name = 'licence_fts'")
+        assert fts.fetchone() is not None
+    database = open_database(tmp_db_path)
+    assert database.backup_path is None  # nothing to migrate, no backup
+    database.close()
+
+
+def test_older_database_is_backed_up_then_migrated(tmp_db_path: Path) -> None:
+    open_database(tmp_db_path).close()
+    # Pretend the file is at an older revision that a later migration would upgrade.
+    with sqlite3.connect(tmp_db_path) as conn:
+        conn.execute("DROP TABLE licence_fts")
+        for table in (
+            "licence_history",
+            "licence",
+            "office",
+            "county",
+            "business_field",
+            "setting",
+            "province",
+            "person",
+            "outbox",
+            "field_group",
+            "counter",
+        ):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DELETE FROM alembic_version")
+    # An empty alembic_version means "base": the upgrade recreates everything.
+    database = open_database(tmp_db_path)
+    try:
+        assert database.backup_path is not None and database.backup_path.exists()
+        with database.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                HEAD_REVISION
+            )
+    finally:
+        database.close()
+
+
+def test_newer_database_is_refused_untouched(tmp_db_path: Path) -> None:
+    open_database(tmp_db_path).close()
+    with sqlite3.connect(tmp_db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = tmp_db_path.read_bytes()
+    with pytest.raises(NewerDatabase) as info:
+        open_database(tmp_db_path)
+    assert "جدیدتر" in info.value.message
+    assert tmp_db_path.read_bytes() == before
+
+
+def test_foreign_sqlite_file_is_refused(tmp_db_path: Path) -> None:
+    with sqlite3.connect(tmp_db_path) as conn:
+        conn.execute("CREATE TABLE notes (x TEXT)")
+    with pytest.raises(NotADaftarDatabase):
+        open_database(tmp_db_path)
+
+
+def test_non_sqlite_file_is_refused(tmp_db_path: Path) -> None:
+    tmp_db_path.write_text("hello, this is not a database" * 10)
+    with pytest.raises(NotADaftarDatabase) as info:
+        open_database(tmp_db_path)
+    assert "دفتر نیست" in info.value.message
+
+
+def test_corrupt_file_is_reported(tmp_db_path: Path) -> None:
+    open_database(tmp_db_path).close()
+    data = bytearray(tmp_db_path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # garble the schema page, keep the header
+    tmp_db_path.write_bytes(bytes(data))
+    with pytest.raises((CorruptDatabase, NotADaftarDatabase)):
+        open_database(tmp_db_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_file_is_refused(tmp_db_path: Path) -> None:
+    open_database(tmp_db_path).close()
+    tmp_db_path.chmod(0o444)
+    with pytest.raises(ReadOnlyDatabase):
+        open_database(tmp_db_path)
+
+
+def test_read_only_check_uses_access(tmp_db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_database(tmp_db_path).close()
+    monkeypatch.setattr(dbmod.os, "access", lambda _path, _mode: False)
+    with pytest.raises(ReadOnlyDatabase) as info:
+        open_database(tmp_db_path)
+    assert "فقط‌خواندنی" in info.value.message
+
+
+def test_locked_database_is_reported(tmp_db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_database(tmp_db_path).close()
+    holder = sqlite3.connect(tmp_db_path, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(dbmod, "_on_connect", _fast_busy(dbmod._on_connect))
+    try:
+        with pytest.raises(LockedDatabase) as info:
+            open_database(tmp_db_path)
+        assert "قفل" in info.value.message
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def _fast_busy(original):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, record):  # type: ignore[no-untyped-def]
+        original(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA busy_timeout = 50")
+
+    return on_connect
+
+
+def test_backup_is_a_consistent_copy(tmp_db_path: Path, tmp_path: Path) -> None:
+    database = open_database(tmp_db_path)
+    target = database.backup(tmp_path / "copies" / "b.sqlite3")
+    database.close()
+    copy = open_database(target)
+    copy.close()
