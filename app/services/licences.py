@@ -43,7 +43,7 @@ from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.office import require_office, validity_years_for_group
 from app.services.outbox import record_insert, record_update
-from app.services.text import digits_only, normalize_text, search_key, to_persian_digits
+from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
     validate_name,
@@ -139,10 +139,17 @@ def unique_id_for(licence_id: str) -> str:
 def licence_search_key(
     first_name: str, last_name: str, national_id: str, number: str, mobile: str
 ) -> str:
-    """The text the register's search matches (names, IDs, number, mobile)."""
-    parts = [first_name, last_name, national_id, number, digits_only(number), mobile]
-    if mobile.startswith("0"):
-        parts.append(mobile[1:])
+    """The text the register's search matches: names, national ID, mobile and the licence
+    number's parts (``0612-000042`` also as ``42``, so a clerk can type the serial alone).
+
+    No token may be unique per licence *and* share a long prefix with every other one
+    (such as the number's digits run together): a prefix search would then have to merge
+    one index entry per licence.
+    """
+    parts = [first_name, last_name, national_id, number, mobile]
+    serial = number.rsplit("-", 1)[-1]
+    if serial.isdigit() and serial.lstrip("0"):
+        parts.append(serial.lstrip("0"))
     return search_key(" ".join(parts))
 
 

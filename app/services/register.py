@@ -20,8 +20,11 @@ from app.services import jalali
 from app.services.licences import STATUS_EXPIRED, effective_status
 from app.services.text import search_key
 
-#: Sortable columns: name → SQL expression (all backed by indexes where it matters).
+#: Sortable columns: name → SQL expression. "recent" (the default) is the order licences
+#: were entered, newest first: it follows the FTS index, so a search that matches most of
+#: the register still returns its first page at once.
 SORT_COLUMNS: dict[str, str] = {
+    "recent": "l.local_seq",
     "number": "l.number",
     "holder": "p.last_name || ' ' || p.first_name",
     "national_id": "p.national_id",
@@ -60,7 +63,7 @@ class RegisterFilter:
     county_id: str | None = None
     expiring_within_days: int | None = None
     issued_since: dt.date | None = None
-    sort: str = "issue_date"
+    sort: str = "recent"
     descending: bool = True
 
     def with_text(self, value: str) -> RegisterFilter:
@@ -74,16 +77,10 @@ def fts_query(value: str) -> str:
     return " ".join(f'"{token}"*' for token in tokens)
 
 
-def _where(flt: RegisterFilter, today: dt.date) -> tuple[str, dict[str, Any]]:
+def _where(flt: RegisterFilter, today: dt.date) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses on ``licence l`` other than the text search, and their parameters."""
     clauses = ["l.deleted = 0"]
-    params: dict[str, Any] = {}
-    match = fts_query(flt.text)
-    if match:
-        clauses.append(
-            "l.local_seq IN (SELECT rowid FROM licence_fts WHERE licence_fts MATCH :match)"
-        )
-        params["match"] = match
-    params["today"] = today.isoformat()
+    params: dict[str, Any] = {"today": today.isoformat()}
     if flt.status == STATUS_ACTIVE:
         clauses.append("l.status = 'active' AND l.expiry_date >= :today")
     elif flt.status == STATUS_EXPIRED:
@@ -105,22 +102,57 @@ def _where(flt: RegisterFilter, today: dt.date) -> tuple[str, dict[str, Any]]:
     if flt.issued_since is not None:
         clauses.append("l.issue_date >= :since")
         params["since"] = flt.issued_since.isoformat()
-    return " AND ".join(clauses), params
+    return clauses, params
+
+
+def _source(flt: RegisterFilter, params: dict[str, Any]) -> str:
+    """The FROM part: with a search, the FTS index drives the join (CROSS JOIN fixes the
+    order: SQLite would otherwise scan licences and probe the index for each)."""
+    match = fts_query(flt.text)
+    if not match:
+        return "licence l"
+    params["match"] = match
+    return "licence_fts CROSS JOIN licence l ON l.local_seq = licence_fts.rowid"
+
+
+def _text_clause(flt: RegisterFilter) -> list[str]:
+    return ["licence_fts MATCH :match"] if fts_query(flt.text) else []
 
 
 def count(session: Session, flt: RegisterFilter, today: dt.date | None = None) -> int:
     """How many licences match the filter."""
-    where, params = _where(flt, today or jalali.today())
-    sql = f"SELECT count(*) FROM licence l WHERE {where}"
+    clauses, params = _where(flt, today or jalali.today())
+    source = _source(flt, params)
+    if "match" in params and len(clauses) == 1:
+        # Only a search: tombstones are indexed empty, so the index alone counts.
+        sql = "SELECT count(*) FROM licence_fts WHERE licence_fts MATCH :match"
+    else:
+        where = " AND ".join(clauses + _text_clause(flt))
+        sql = f"SELECT count(*) FROM {source} WHERE {where}"
     return int(session.execute(text(sql), params).scalar_one())
 
 
-_SELECT = (
-    "SELECT l.id, l.number, p.first_name || ' ' || p.last_name, p.national_id, f.name, "
-    "c.name, l.issue_date, l.expiry_date, l.status, p.mobile "
-    "FROM licence l JOIN person p ON p.id = l.person_id "
-    "JOIN business_field f ON f.id = l.field_id JOIN county c ON c.id = l.county_id "
+_COLUMNS = (
+    "l.id, l.number, p.first_name || ' ' || p.last_name, p.national_id, f.name, "
+    "c.name, l.issue_date, l.expiry_date, l.status, p.mobile"
 )
+_JOINS = (
+    "JOIN person p ON p.id = l.person_id "
+    "JOIN business_field f ON f.id = l.field_id JOIN county c ON c.id = l.county_id"
+)
+
+
+def _ordered_sql(flt: RegisterFilter, columns: str, today: dt.date) -> tuple[str, dict[str, Any]]:
+    clauses, params = _where(flt, today)
+    source = _source(flt, params)
+    where = " AND ".join(clauses + _text_clause(flt))
+    direction = "DESC" if flt.descending else "ASC"
+    if flt.sort not in SORT_COLUMNS or flt.sort == "recent":
+        key = "licence_fts.rowid" if "match" in params else "l.local_seq"
+        order = f"{key} {direction}"
+    else:
+        order = f"{SORT_COLUMNS[flt.sort]} {direction}, l.local_seq {direction}"
+    return f"SELECT {columns} FROM {source} {_JOINS} WHERE {where} ORDER BY {order}", params
 
 
 def page(
@@ -132,15 +164,9 @@ def page(
 ) -> list[RegisterRow]:
     """Rows ``offset`` … ``offset + limit`` of the filtered, sorted register."""
     today = today or jalali.today()
-    where, params = _where(flt, today)
-    order = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["issue_date"])
-    direction = "DESC" if flt.descending else "ASC"
-    sql = (
-        f"{_SELECT} WHERE {where} ORDER BY {order} {direction}, l.local_seq {direction} "
-        "LIMIT :limit OFFSET :offset"
-    )
+    sql, params = _ordered_sql(flt, _COLUMNS, today)
     params.update(limit=limit, offset=offset)
-    rows = session.execute(text(sql), params)
+    rows = session.execute(text(f"{sql} LIMIT :limit OFFSET :offset"), params)
     result = []
     for row in rows:
         issue = dt.date.fromisoformat(row[6])
@@ -164,13 +190,14 @@ def page(
 
 def ids(session: Session, flt: RegisterFilter, today: dt.date | None = None) -> list[str]:
     """Ids of every matching licence, in the filter's order (for batch work)."""
-    today = today or jalali.today()
-    where, params = _where(flt, today)
-    order = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["issue_date"])
-    direction = "DESC" if flt.descending else "ASC"
-    sql = (
-        f"SELECT l.id FROM licence l JOIN person p ON p.id = l.person_id "
-        f"JOIN business_field f ON f.id = l.field_id JOIN county c ON c.id = l.county_id "
-        f"WHERE {where} ORDER BY {order} {direction}, l.local_seq {direction}"
-    )
+    sql, params = _ordered_sql(flt, "l.id", today or jalali.today())
     return [str(row[0]) for row in session.execute(text(sql), params)]
+
+
+def export_clause(
+    flt: RegisterFilter, today: dt.date | None = None
+) -> tuple[str, str, dict[str, Any]]:
+    """(FROM source, WHERE clause, params) of a filter, for exports over ``licence l``."""
+    clauses, params = _where(flt, today or jalali.today())
+    source = _source(flt, params)
+    return source, " AND ".join(clauses + _text_clause(flt)), params

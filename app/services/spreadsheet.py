@@ -648,15 +648,15 @@ def write_report(result: ImportResult, path: Path | str) -> Path:
 def _export_rows(
     session: Session, flt: register.RegisterFilter | None, progress: Progress | None
 ) -> Iterator[list[str]]:
-    where = "l.deleted = 0"
+    source, where = "licence l", "l.deleted = 0"
     params: dict[str, Any] = {}
     if flt is not None:
-        where, params = register._where(flt, jalali.today())
+        source, where, params = register.export_clause(flt)
     sql = (
         "SELECT p.national_id, p.first_name, p.last_name, p.father_name, p.birth_date, "
         "p.gender, p.mobile, p.postal_code, p.address, f.code, c.name, l.kind, l.number, "
         "l.issue_date, l.expiry_date, l.activity_address, l.status, l.status_reason, "
-        "l.unique_id FROM licence l JOIN person p ON p.id = l.person_id "
+        f"l.unique_id FROM {source} JOIN person p ON p.id = l.person_id "
         "JOIN business_field f ON f.id = l.field_id JOIN county c ON c.id = l.county_id "
         f"WHERE {where} ORDER BY l.local_seq"
     )

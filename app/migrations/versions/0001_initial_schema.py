@@ -236,28 +236,32 @@ def upgrade() -> None:
         )
 
     # Full-text index of the register's search key, kept in step by triggers.
-    # Its rowid is licence.local_seq (implicit rowids may change on VACUUM).
+    # Its rowid is licence.local_seq (implicit rowids may change on VACUUM). Tombstoned
+    # licences are indexed with an empty key, so a plain FTS count is the register's
+    # count. Prefix indexes keep one- to four-character prefixes fast (search as you type).
     op.execute(
         "CREATE VIRTUAL TABLE licence_fts USING fts5("
         "search_key, content='licence', content_rowid='local_seq', "
-        "tokenize='unicode61 remove_diacritics 0')"
+        "tokenize='unicode61 remove_diacritics 0', prefix='1 2 3 4')"
     )
+    indexed_new = "CASE WHEN new.deleted THEN '' ELSE new.search_key END"
+    indexed_old = "CASE WHEN old.deleted THEN '' ELSE old.search_key END"
     op.execute(
         "CREATE TRIGGER licence_fts_ai AFTER INSERT ON licence BEGIN "
-        "INSERT INTO licence_fts(rowid, search_key) VALUES (new.local_seq, new.search_key); END"
+        f"INSERT INTO licence_fts(rowid, search_key) VALUES (new.local_seq, {indexed_new}); END"
     )
     op.execute(
         "CREATE TRIGGER licence_fts_ad AFTER DELETE ON licence BEGIN "
         "INSERT INTO licence_fts(licence_fts, rowid, search_key) "
-        "VALUES ('delete', old.local_seq, old.search_key); END"
+        f"VALUES ('delete', old.local_seq, {indexed_old}); END"
     )
     op.execute(
-        "CREATE TRIGGER licence_fts_au AFTER UPDATE OF search_key, local_seq ON licence BEGIN "
+        "CREATE TRIGGER licence_fts_au AFTER UPDATE OF search_key, local_seq, deleted "
+        "ON licence BEGIN "
         "INSERT INTO licence_fts(licence_fts, rowid, search_key) "
-        "VALUES ('delete', old.local_seq, old.search_key); "
-        "INSERT INTO licence_fts(rowid, search_key) VALUES (new.local_seq, new.search_key); END"
+        f"VALUES ('delete', old.local_seq, {indexed_old}); "
+        f"INSERT INTO licence_fts(rowid, search_key) VALUES (new.local_seq, {indexed_new}); END"
     )
-
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS licence_fts_au")
