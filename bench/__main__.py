@@ -263,14 +263,21 @@ SCROLL = textwrap.dedent(
     app.processEvents()
     rows = model.rowCount()
     step = 40
+    missing = 0
     for row in range(0, rows, step):
         view.scrollTo(model.index(row, 0))
-        for r in range(row, min(row + step, rows)):
+        visible = range(row, min(row + step, rows))
+        for r in visible:
+            model.data(model.index(r, 0))
+        model.on_fetch_timer_timeout()  # what the model's debounce timer would do
+        for r in visible:
             for c in range(model.columnCount()):
-                model.data(model.index(r, c))
+                if model.data(model.index(r, c)) in (None, "…"):
+                    missing += 1
         if row % 4000 == 0:
             app.processEvents()
     app.processEvents()
+    assert missing == 0, f"{missing} cells never loaded"
     print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     """
 )

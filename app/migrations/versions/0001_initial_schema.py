@@ -263,6 +263,7 @@ def upgrade() -> None:
         f"INSERT INTO licence_fts(rowid, search_key) VALUES (new.local_seq, {indexed_new}); END"
     )
 
+
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS licence_fts_au")
     op.execute("DROP TRIGGER IF EXISTS licence_fts_ad")

@@ -1,0 +1,308 @@
+"""The business-field catalogue «فهرست رشته‌ها», read-only.
+
+A few hundred rows: the whole list is loaded once (in a worker) into a small table model,
+and a :class:`QSortFilterProxyModel` filters it on normalised text
+(:func:`app.services.text.search_key` over name and code) and by group, and sorts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.services import reference
+from app.services.reference import FieldInfo
+from app.services.text import search_key, to_persian_digits
+from app.views.bootstrap import persian_locale
+from app.views.context import AppContext
+from app.views.errors import show_error
+from app.views.widgets.table_style import apply_roomy_style
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+COL_CODE, COL_NAME, COL_GROUP, COL_BODY, COL_STARRED, COL_ISIC = range(6)
+COLUMN_COUNT = 6
+STAR = "★"
+#: Item data role with the value a column sorts by (codes as ASCII digits).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Item data role with the row's field id.
+FIELD_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+INACTIVE_COLOR = QColor("#6b7280")
+STAR_COLOR = QColor("#b45309")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("CatalogueModel", text)
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    fields: list[FieldInfo]
+    groups: list[tuple[str, str]]
+
+
+def _load_catalogue(session: Session) -> _Catalogue:
+    return _Catalogue(reference.list_fields(session), reference.list_field_groups(session))
+
+
+class CatalogueModel(QAbstractTableModel):
+    """The catalogue's fields as a table (all rows in memory)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fields: list[FieldInfo] = []
+        self._keys: list[str] = []
+        self._titles = (
+            _tr("کد"),
+            _tr("نام رشته"),
+            _tr("گروه"),
+            _tr("دستگاه تأییدکننده"),
+            STAR,
+            _tr("کد آیسیک"),
+        )
+
+    def set_fields(self, fields: list[FieldInfo]) -> None:
+        """Replace the rows."""
+        self.beginResetModel()
+        self._fields = list(fields)
+        self._keys = [search_key(f"{bf.name} {bf.code}") for bf in self._fields]
+        self.endResetModel()
+
+    def field(self, row: int) -> FieldInfo:
+        """The field in ``row``."""
+        return self._fields[row]
+
+    def search_key(self, row: int) -> str:
+        """The normalised text typing is matched against (name and code)."""
+        return self._keys[row]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._fields)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._fields):
+            return None
+        bf = self._fields[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                to_persian_digits(bf.code),
+                bf.name,
+                bf.group_name,
+                bf.approving_body,
+                STAR if bf.starred else "",
+                to_persian_digits(bf.isic),
+            )[column]
+        if role == SORT_ROLE:
+            return (bf.code, bf.name, bf.group_code, bf.approving_body, int(bf.starred), bf.isic)[
+                column
+            ]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not bf.active:
+                return INACTIVE_COLOR
+            return STAR_COLOR if column == COL_STARRED else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_STARRED:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if not bf.active:
+                return _tr("این رشته دیگر فعال نیست و مجوز تازه برای آن صادر نمی‌شود.")
+            if column == COL_STARRED and bf.starred:
+                return _tr(
+                    "رشتهٔ ستاره‌دار: افزون بر دستگاه تأییدکننده، تأیید دستگاه مربوط "
+                    "(بهداشت، دامپزشکی یا ارشاد) هم لازم است."
+                )
+            return None
+        if role == FIELD_ID_ROLE:
+            return bf.id
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < COLUMN_COUNT:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._titles[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == COL_STARRED:
+                return _tr("ستاره‌دار: نیازمند تأیید دستگاه دیگر")
+            return None
+        if (
+            orientation == Qt.Orientation.Vertical
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self._fields)
+        ):
+            return to_persian_digits(str(section + 1))
+        return None
+
+
+class CatalogueFilterModel(QSortFilterProxyModel):
+    """Filters the catalogue by typed text (normalised) and by group; sorts by raw values."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._key = ""
+        self._group: str | None = None
+        self.setSortRole(SORT_ROLE)
+        self.setSortLocaleAware(True)
+
+    def set_text(self, text: str) -> None:
+        """Show only fields whose name or code contains ``text`` (any script, any digits)."""
+        key = search_key(text)
+        if key != self._key:
+            self.beginFilterChange()
+            self._key = key
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_group(self, group_code: str | None) -> None:
+        """Show only the fields of one group (None: every group)."""
+        if group_code != self._group:
+            self.beginFilterChange()
+            self._group = group_code
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        source = self.sourceModel()
+        if not isinstance(source, CatalogueModel):
+            return True
+        if self._group is not None and source.field(source_row).group_code != self._group:
+            return False
+        return not self._key or all(
+            word in source.search_key(source_row) for word in self._key.split()
+        )
+
+
+class CatalogueScreen(QWidget):
+    """The read-only catalogue of business fields, with a filter box and a group filter."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._locale = persian_locale()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("جستجو در نام یا کد رشته"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(280)
+        self.group_combo = QComboBox()
+        self.group_combo.addItem(self.tr("همه گروه‌ها"), None)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("catalogueCount")
+        note = QLabel(
+            self.tr("فهرست رشته‌ها را سرور مرکزی به‌روز می‌کند و در این نسخه فقط‌خواندنی است.")
+        )
+        note.setObjectName("catalogueNote")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: palette(placeholder-text);")
+
+        self.model = CatalogueModel(self)
+        self.proxy = CatalogueFilterModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self._setup_table()
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addSpacing(12)
+        group_label = QLabel(self.tr("گروه:"))
+        group_label.setBuddy(self.group_combo)
+        top.addWidget(group_label)
+        top.addWidget(self.group_combo)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(note)
+        self.setFocusProxy(self.filter_edit)
+
+        self.filter_edit.textChanged.connect(self.on_filter_edit_text_changed)
+        self.group_combo.currentIndexChanged.connect(self.on_group_combo_changed)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+        self._update_count()
+        ctx.run_db(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
+
+    def _setup_table(self) -> None:
+        table = self.table
+        apply_roomy_style(table)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
+        char = table.fontMetrics().averageCharWidth()
+        widths = {COL_CODE: 9, COL_GROUP: 22, COL_BODY: 24, COL_STARRED: 4, COL_ISIC: 10}
+        for column, chars in widths.items():
+            header.resizeSection(column, chars * char + 16)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicator(COL_CODE, Qt.SortOrder.AscendingOrder)
+        table.setSortingEnabled(True)
+
+    def on_catalogue_loaded(self, catalogue: _Catalogue) -> None:
+        """The catalogue arrived from the database."""
+        group = self.group_combo.currentData()
+        self.group_combo.blockSignals(True)
+        self.group_combo.clear()
+        self.group_combo.addItem(self.tr("همه گروه‌ها"), None)
+        for code, name in catalogue.groups:
+            self.group_combo.addItem(name, code)
+        index = self.group_combo.findData(group)
+        self.group_combo.setCurrentIndex(max(index, 0))
+        self.group_combo.blockSignals(False)
+        self.model.set_fields(catalogue.fields)
+
+    def on_catalogue_failed(self, exc: BaseException) -> None:
+        """Loading failed: tell the clerk."""
+        show_error(self.window(), exc)
+
+    def on_filter_edit_text_changed(self, text: str) -> None:
+        """Filter as the clerk types (a few hundred rows: no delay needed)."""
+        self.proxy.set_text(text)
+
+    def on_group_combo_changed(self, _index: int) -> None:
+        """Show one group's fields."""
+        self.proxy.set_group(self.group_combo.currentData())
+
+    def _update_count(self, *_args: object) -> None:
+        shown = self.proxy.rowCount()
+        total = self.model.rowCount()
+        if shown == total:
+            text = self.tr("{count} رشته").format(count=self._locale.toString(total))
+        else:
+            text = self.tr("{shown} از {total} رشته").format(
+                shown=self._locale.toString(shown), total=self._locale.toString(total)
+            )
+        self.count_label.setText(text)

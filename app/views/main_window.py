@@ -1,0 +1,324 @@
+"""The main window: assembles the screens, the menus and the status bar; nothing more.
+
+Screens are built here and talk to the window only through their signals; the window
+opens the dialogs they ask for. Dialog modules are imported when first used, which keeps
+start-up light (and start-up safe while a dialog is being worked on). The catalogue
+screen is built the first time its tab is shown.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.services import register
+from app.services.errors import DomainError
+from app.services.jalali import format_jalali, today
+from app.services.office import OfficeInfo
+from app.services.progress import Progress
+from app.services.register import RegisterFilter
+from app.services.text import isolate_ltr
+from app.views.bootstrap import persian_locale
+from app.views.context import RECORDS_LICENCES, RECORDS_OFFICE, AppContext
+from app.views.register_screen import RegisterScreen
+
+log = logging.getLogger("daftar.gui")
+
+BACKUP_SUFFIX = ".sqlite3"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+def _count_all(session: Session) -> int:
+    return register.count(session, RegisterFilter())
+
+
+class MainWindow(QMainWindow):
+    """Daftar's main window for one office's database."""
+
+    def __init__(self, ctx: AppContext, office: OfficeInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._office = office
+        self._locale = persian_locale()
+        self._register_filter = RegisterFilter()
+        self.setWindowTitle(_tr("دفتر — {office}").format(office=office.name))
+        self.resize(1200, 760)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.register_screen = RegisterScreen(ctx)
+        self.tabs.addTab(self.register_screen, _tr("دفتر مجوزها"))
+        # The catalogue is built on first show of its tab (start-up builds what it shows).
+        self.catalogue_screen: QWidget | None = None
+        self._catalogue_page = QWidget()
+        QVBoxLayout(self._catalogue_page).setContentsMargins(0, 0, 0, 0)
+        self._catalogue_tab = self.tabs.addTab(self._catalogue_page, _tr("فهرست رشته‌ها"))
+        self.setCentralWidget(self.tabs)
+
+        self._build_menus()
+        self._build_status_bar()
+
+        self.register_screen.sig_issue_requested.connect(self.on_register_issue_requested)
+        self.register_screen.sig_licence_open_requested.connect(
+            self.on_register_licence_open_requested
+        )
+        self.register_screen.sig_filter_changed.connect(self.on_register_filter_changed)
+        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
+        ctx.signals.sig_records_changed.connect(self.on_records_changed)
+        self.register_screen.setFocus()
+        self._load_total()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(_tr("پرونده"))
+        self.import_action = QAction(_tr("ورود اطلاعات از اکسل…"), self)
+        self.import_action.triggered.connect(self.on_import_action_triggered)
+        self.export_action = QAction(_tr("خروجی اکسل…"), self)
+        self.export_action.triggered.connect(self.on_export_action_triggered)
+        self.backup_action = QAction(_tr("پشتیبان‌گیری…"), self)
+        self.backup_action.triggered.connect(self.on_backup_action_triggered)
+        self.quit_action = QAction(_tr("خروج"), self)
+        self.quit_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.backup_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        licence_menu = bar.addMenu(_tr("مجوز"))
+        self.issue_action = QAction(_tr("صدور مجوز جدید…"), self)
+        self.issue_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.issue_action.triggered.connect(self.on_register_issue_requested)
+        licence_menu.addAction(self.issue_action)
+
+        help_menu = bar.addMenu(_tr("راهنما"))
+        self.about_action = QAction(_tr("درباره دفتر"), self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.on_about_action_triggered)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        office = self._office
+        place = office.county_name or office.province_name
+        self.office_label = QLabel(
+            _tr("{office} ({place})").format(office=office.name, place=place)
+            if place
+            else office.name
+        )
+        path = str(self._ctx.db.path)
+        self.path_label = QLabel()
+        self.path_label.setToolTip(path)
+        elided = self.path_label.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, 420)
+        self.path_label.setText(isolate_ltr(elided))
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.total_label = QLabel()
+        self.total_label.setObjectName("totalCount")
+        status = self.statusBar()
+        status.addWidget(self.office_label)
+        status.addWidget(self.path_label, 1)
+        status.addPermanentWidget(self.total_label)
+
+    def _load_total(self) -> None:
+        self._ctx.run_db(_count_all, self.on_total_loaded, self.on_total_failed, parent=self)
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def on_total_loaded(self, total: int) -> None:
+        """Show how many licences the office has."""
+        self.total_label.setText(
+            _tr("کل مجوزها: {count}").format(count=self._locale.toString(total))
+        )
+
+    def on_total_failed(self, exc: BaseException) -> None:
+        """Counting failed; the register screen reports database problems itself."""
+        log.warning("could not count licences: %s", exc)
+        self.total_label.clear()
+
+    def on_records_changed(self, kind: str) -> None:
+        """Licences changed: count them again."""
+        if kind in (RECORDS_LICENCES, RECORDS_OFFICE):
+            self._load_total()
+
+    def on_register_filter_changed(self, flt: RegisterFilter) -> None:
+        """Remember what the register shows (for «خروجی اکسل»)."""
+        self._register_filter = flt
+
+    def on_tabs_current_changed(self, index: int) -> None:
+        """Build the catalogue screen the first time its tab is shown."""
+        if index == self._catalogue_tab and self.catalogue_screen is None:
+            from app.views.catalogue_screen import CatalogueScreen
+
+            self.catalogue_screen = CatalogueScreen(self._ctx)
+            layout = self._catalogue_page.layout()
+            assert layout is not None
+            layout.addWidget(self.catalogue_screen)
+            self.catalogue_screen.show()
+            self.catalogue_screen.setFocus()
+
+    def on_register_issue_requested(self) -> None:
+        """Open the form that issues a new licence."""
+        dialog_class = self._lazy("app.views.licence_form", "LicenceFormDialog")
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self._ctx, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def on_register_licence_open_requested(self, licence_id: str) -> None:
+        """Open a licence: its details, history and actions."""
+        dialog_class = self._lazy("app.views.licence_dialog", "LicenceDialog")
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self._ctx, licence_id, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def on_import_action_triggered(self) -> None:
+        """Import licences from an Excel file."""
+        dialog_class = self._lazy("app.views.import_dialog", "ImportDialog")
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self._ctx, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def on_export_action_triggered(self) -> None:
+        """Export the licences the register shows to an Excel file."""
+        export_register = self._lazy("app.views.import_dialog", "export_register")
+        if export_register is None:
+            return
+        export_register(self._ctx, self, self._register_filter)
+
+    def on_backup_action_triggered(self) -> None:
+        """Write a copy of the database to a file the clerk chooses (in a worker)."""
+        stamp = format_jalali(today(), persian_digits=False).replace("/", "-")
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        suggested = Path(folder or Path.home()) / f"daftar-backup-{stamp}{BACKUP_SUFFIX}"
+        chosen, _ = QFileDialog.getSaveFileName(
+            self,
+            _tr("پشتیبان‌گیری از پایگاه داده"),
+            str(suggested),
+            _tr("پایگاه داده دفتر (*.sqlite3)"),
+        )
+        if not chosen:
+            return
+        destination = Path(chosen)
+        if destination.suffix != BACKUP_SUFFIX:
+            destination = destination.with_name(destination.name + BACKUP_SUFFIX)
+        db = self._ctx.db
+
+        def op(_progress: Progress) -> Path:
+            return _backup_to(db.path, db.backup, destination)
+
+        self._ctx.runner.run(
+            op,
+            self.on_backup_succeeded,
+            progress_title=_tr("پشتیبان‌گیری از پایگاه داده"),
+            parent=self,
+        )
+
+    def on_backup_succeeded(self, destination: Path) -> None:
+        """Tell the clerk where the backup is."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            _tr("پشتیبان‌گیری"),
+            _tr("نسخهٔ پشتیبان در این پرونده ذخیره شد:\n{path}").format(
+                path=isolate_ltr(str(destination))
+            ),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def on_about_action_triggered(self) -> None:
+        """«درباره دفتر»."""
+        from importlib import metadata
+
+        try:
+            version = metadata.version("daftar")
+        except metadata.PackageNotFoundError:
+            version = "0"
+        QMessageBox.about(
+            self,
+            _tr("درباره دفتر"),
+            _tr(
+                "دفتر: نرم‌افزار ثبت مجوزهای مشاغل خانگی\n"
+                "ادارات تعاون، کار و رفاه اجتماعی\n\nنسخهٔ {version}"
+            ).format(version=isolate_ltr(version)),
+        )
+
+    def _lazy(self, module: str, name: str) -> Any:
+        """``module.name``, imported now; None (and a message) if it can't be imported.
+
+        Dialogs are imported when first opened: start-up stays light, and a missing or
+        broken dialog module costs that one feature, not the application.
+        """
+        try:
+            return getattr(importlib.import_module(module), name)
+        except Exception:
+            log.exception("could not import %s.%s", module, name)
+        self._not_available()
+        return None
+
+    def _not_available(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _tr("دفتر"),
+            _tr("این بخش از برنامه در دسترس نیست. لطفاً با پشتیبانی تماس بگیرید."),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("notAvailable")
+        box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+
+def _backup_to(live: Path, backup: Callable[[Path], Path], destination: Path) -> Path:
+    """Back up through a temporary file in the destination folder, then move it in place.
+
+    ``Database.backup`` refuses an existing file; the save dialog has already asked the
+    clerk whether to replace it. The database in use is never replaced.
+    """
+    destination = destination.expanduser().resolve()
+    if destination == live.resolve() or destination.name.startswith(f"{live.name}-"):
+        raise DomainError(_tr("نسخهٔ پشتیبان نمی‌تواند روی پایگاه دادهٔ در حال استفاده نوشته شود."))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".daftar-backup-", dir=destination.parent)
+    os.close(handle)
+    temporary = Path(name)
+    temporary.unlink()
+    try:
+        backup(temporary)
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return destination

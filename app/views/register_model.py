@@ -1,0 +1,390 @@
+"""The licence register as a Qt table model: counted, sorted, filtered and paged in SQL.
+
+A register holds 200,000+ licences, so the model never loads them all: ``rowCount`` is the
+filtered count from :func:`app.services.register.count`, and rows arrive in pages
+(:func:`app.services.register.page`) fetched by a worker when the view first asks for
+them. Until then their cells show «…». A small LRU cache keeps at most ``max_pages``
+pages, so memory stays flat however far the clerk scrolls.
+
+Every change of filter, search or sort starts a new *generation*: count and first page
+are fetched in one worker job and applied with a model reset; anything that arrives for
+an older generation is dropped, so typing a search never shows the results of an
+earlier keystroke.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Collection
+from dataclasses import replace
+from typing import Any, NamedTuple
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from sqlalchemy.orm import Session
+
+from app.models.licence import STATUS_REVOKED, STATUS_SUSPENDED
+from app.services import register
+from app.services.jalali import format_jalali
+from app.services.licences import STATUS_EXPIRED, STATUS_LABELS
+from app.services.progress import Cancelled
+from app.services.register import RegisterFilter, RegisterRow
+from app.services.text import to_persian_digits
+from app.views.context import AppContext
+from app.views.worker import TaskHandle
+
+log = logging.getLogger("daftar.gui")
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+PAGE_SIZE = 200
+MAX_PAGES = 20
+PLACEHOLDER = "…"
+#: Pages are requested once the view stops asking for new ones for this long, so that
+#: dragging the scroll bar across the register does not queue a query per page passed.
+FETCH_DELAY_MS = 25
+#: At most this many of the pages asked for last are requested at once (a screenful
+#: spans one or two pages; older wishes were for rows scrolled past).
+MAX_PAGES_PER_FETCH = 3
+#: The register's default order (no column sorted): newest entries first.
+SORT_RECENT = "recent"
+
+#: Column keys, in logical order (column 0 is the rightmost in a right-to-left layout).
+COLUMNS: tuple[str, ...] = (
+    "number",
+    "holder",
+    "national_id",
+    "field",
+    "county",
+    "issue_date",
+    "expiry_date",
+    "status",
+)
+COL_NUMBER, COL_HOLDER, COL_NATIONAL_ID, COL_FIELD, COL_COUNTY = range(5)
+COL_ISSUE_DATE, COL_EXPIRY_DATE, COL_STATUS = range(5, 8)
+
+#: Item data role carrying a row's licence id (None while its page is not loaded).
+LICENCE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+#: Status colours (ForegroundRole of the status cell): readable on white (WCAG AA).
+STATUS_COLORS: dict[str, QColor] = {
+    STATUS_EXPIRED: QColor("#b45309"),  # amber 700: a warning
+    STATUS_SUSPENDED: QColor("#6d28d9"),  # violet 700
+    STATUS_REVOKED: QColor("#b91c1c"),  # red 700
+}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("RegisterModel", text)
+
+
+def column_titles() -> tuple[str, ...]:
+    """The Persian column headers, in column order."""
+    return (
+        _tr("شماره مجوز"),
+        _tr("دارنده"),
+        _tr("کد ملی"),
+        _tr("رشته"),
+        _tr("شهرستان"),
+        _tr("تاریخ صدور"),
+        _tr("تاریخ انقضا"),
+        _tr("وضعیت"),
+    )
+
+
+class _Row(NamedTuple):
+    """A loaded row: the data and its cells as displayed (prepared in the worker)."""
+
+    data: RegisterRow
+    cells: tuple[str, ...]
+
+
+def _display(row: RegisterRow) -> _Row:
+    cells = (
+        to_persian_digits(row.number),
+        row.holder,
+        to_persian_digits(row.national_id),
+        row.field,
+        row.county,
+        format_jalali(row.issue_date),
+        format_jalali(row.expiry_date),
+        STATUS_LABELS.get(row.status, row.status),
+    )
+    return _Row(row, cells)
+
+
+class _Reset(NamedTuple):
+    total: int
+    rows: list[_Row]
+
+
+class RegisterModel(QAbstractTableModel):
+    """The register's rows for a :class:`RegisterFilter`, paged from the database."""
+
+    #: Emitted after each reset with the number of matching licences.
+    sig_loaded = Signal(int)
+    #: Emitted with the exception when loading the current generation failed.
+    sig_load_failed = Signal(object)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QObject | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._page_size = max(1, page_size)
+        self._max_pages = max(2, max_pages)
+        self._titles = column_titles()
+        #: The filter asked for last (may still be loading).
+        self._requested = RegisterFilter()
+        #: The filter whose rows the model shows.
+        self._applied = RegisterFilter()
+        self._generation = 0
+        self._applied_generation = 0
+        self._count = 0
+        self._pages: OrderedDict[int, list[_Row]] = OrderedDict()
+        #: Pages of the previous load of the same generation, shown while reloading.
+        self._stale: dict[int, list[_Row]] = {}
+        #: Page requests sent to the worker and not answered yet.
+        self._pending: dict[int, TaskHandle] = {}
+        #: Pages the view asked for since the last request, oldest first.
+        self._wanted: dict[int, None] = {}
+        self._reset_handle: TaskHandle | None = None
+        self._fetch_timer = QTimer(self)
+        self._fetch_timer.setSingleShot(True)
+        self._fetch_timer.setInterval(FETCH_DELAY_MS)
+        self._fetch_timer.timeout.connect(self.on_fetch_timer_timeout)
+
+    # -- what the screen uses ---------------------------------------------------------
+
+    @property
+    def filter(self) -> RegisterFilter:
+        """The filter asked for last (its rows may still be loading)."""
+        return self._requested
+
+    @property
+    def generation(self) -> int:
+        """How many loads were started (each filter change or refresh starts one)."""
+        return self._generation
+
+    @property
+    def page_size(self) -> int:
+        """Rows per page."""
+        return self._page_size
+
+    def cached_pages(self) -> list[int]:
+        """Numbers of the pages held in memory (least recently used first)."""
+        return list(self._pages)
+
+    def set_filter(self, flt: RegisterFilter) -> None:
+        """Show the licences matching ``flt`` (loads count and first page in a worker)."""
+        self._requested = flt
+        self._load(refresh=False)
+
+    def refresh(self) -> None:
+        """Load the current filter again (after records changed)."""
+        self._load(refresh=True)
+
+    def licence_id(self, row: int) -> str | None:
+        """The id of the licence in ``row``; None if its page is not loaded (yet)."""
+        loaded = self._row(row, request=False)
+        return loaded.data.id if loaded is not None else None
+
+    def row_data(self, row: int) -> RegisterRow | None:
+        """The plain data of ``row``; None if its page is not loaded (yet)."""
+        loaded = self._row(row, request=False)
+        return loaded.data if loaded is not None else None
+
+    # -- loading ------------------------------------------------------------------------
+
+    def _load(self, *, refresh: bool) -> None:
+        if self._reset_handle is not None and not self._reset_handle.finished:
+            self._reset_handle.cancel()  # superseded: skipped if it has not started yet
+        self._generation += 1
+        generation = self._generation
+        flt = self._requested
+        size = self._page_size
+
+        def op(session: Session) -> _Reset:
+            total = register.count(session, flt)
+            rows = register.page(session, flt, 0, size) if total else []
+            return _Reset(total, [_display(row) for row in rows])
+
+        def on_success(result: _Reset) -> None:
+            self._apply(generation, flt, result, refresh=refresh)
+
+        def on_failure(exc: BaseException) -> None:
+            if generation == self._generation and not isinstance(exc, Cancelled):
+                self.sig_load_failed.emit(exc)
+
+        self._reset_handle = self._ctx.run_db(op, on_success, on_failure)
+
+    def _cancel_pending(self, keep: Collection[int] = ()) -> None:
+        for number in [n for n in self._pending if n not in keep]:
+            self._pending.pop(number).cancel()
+
+    def _apply(
+        self, generation: int, flt: RegisterFilter, result: _Reset, *, refresh: bool
+    ) -> None:
+        if generation != self._generation:
+            log.debug("dropped register load %d (now %d)", generation, self._generation)
+            return
+        same_rows = refresh and flt == self._applied and result.total == self._count
+        self._applied = flt
+        self._applied_generation = generation
+        self._cancel_pending()
+        self._wanted.clear()
+        if same_rows and self._count:
+            # Same filter, same number of rows: keep the view (selection, scroll) and
+            # show the previous rows until their pages are fetched again.
+            self._stale = {n: rows for n, rows in self._pages.items() if n != 0}
+            self._pages = OrderedDict({0: result.rows})
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self._count = result.total
+            self._pages = OrderedDict({0: result.rows}) if result.total else OrderedDict()
+            self._stale = {}
+            self.endResetModel()
+        self.sig_loaded.emit(result.total)
+
+    def _row(self, row: int, *, request: bool) -> _Row | None:
+        if not 0 <= row < self._count:
+            return None
+        number, offset = divmod(row, self._page_size)
+        rows = self._pages.get(number)
+        if rows is not None:
+            self._pages.move_to_end(number)
+            return rows[offset] if offset < len(rows) else None
+        if request:
+            self._want(number)
+        stale = self._stale.get(number)
+        if stale is not None and offset < len(stale):
+            return stale[offset]
+        return None
+
+    def _want(self, number: int) -> None:
+        known = number in self._wanted or number in self._pending
+        self._wanted.pop(number, None)
+        self._wanted[number] = None  # the most recent wish last
+        if not known:
+            self._fetch_timer.start()  # (re)start: wait until the view stops scrolling
+
+    def on_fetch_timer_timeout(self) -> None:
+        """Request the pages the view asked for last (one job per page).
+
+        Requests still queued for pages scrolled past are cancelled, so the worker goes
+        straight to the rows on screen.
+        """
+        if not self._wanted:
+            return
+        wanted = list(self._wanted)[-MAX_PAGES_PER_FETCH:]
+        self._wanted.clear()
+        self._cancel_pending(keep=wanted)
+        for number in wanted:
+            if number not in self._pages and number not in self._pending:
+                self._request_page(number)
+
+    def _request_page(self, number: int) -> None:
+        generation = self._applied_generation
+        flt = self._applied
+        size = self._page_size
+
+        def op(session: Session) -> list[_Row]:
+            return [_display(row) for row in register.page(session, flt, number * size, size)]
+
+        def on_success(rows: list[_Row]) -> None:
+            self._page_loaded(generation, number, rows)
+
+        sent: list[TaskHandle] = []
+
+        def on_failure(exc: BaseException) -> None:
+            if generation != self._applied_generation:
+                return
+            if sent and self._pending.get(number) is sent[0]:
+                del self._pending[number]
+            if not isinstance(exc, Cancelled):
+                self.sig_load_failed.emit(exc)
+
+        handle = self._ctx.run_db(op, on_success, on_failure)
+        sent.append(handle)
+        if not handle.finished:  # a synchronous runner has answered already
+            self._pending[number] = handle
+
+    def _page_loaded(self, generation: int, number: int, rows: list[_Row]) -> None:
+        if generation != self._applied_generation:
+            return
+        self._pending.pop(number, None)
+        self._stale.pop(number, None)
+        self._pages[number] = rows
+        self._pages.move_to_end(number)
+        while len(self._pages) > self._max_pages:
+            self._pages.popitem(last=False)
+        first = number * self._page_size
+        last = min(first + self._page_size, self._count) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    # -- QAbstractTableModel ----------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.parent().isValid():
+            return None
+        column = index.column()
+        if not 0 <= column < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            loaded = self._row(index.row(), request=True)
+            return loaded.cells[column] if loaded is not None else PLACEHOLDER
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column != COL_STATUS:
+                return None
+            loaded = self._row(index.row(), request=False)
+            return STATUS_COLORS.get(loaded.data.status) if loaded is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_HOLDER, COL_FIELD):
+            loaded = self._row(index.row(), request=False)
+            return loaded.cells[column] if loaded is not None else None
+        if role == LICENCE_ID_ROLE:
+            loaded = self._row(index.row(), request=False)
+            return loaded.data.id if loaded is not None else None
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._titles[section] if 0 <= section < len(COLUMNS) else None
+        return to_persian_digits(str(section + 1)) if 0 <= section < self._count else None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column in SQL; column -1 (no sort indicator) is the order of entry,
+        newest first (the register's default)."""
+        if 0 <= column < len(COLUMNS):
+            key, descending = COLUMNS[column], order == Qt.SortOrder.DescendingOrder
+        else:
+            key, descending = SORT_RECENT, True
+        flt = replace(self._requested, sort=key, descending=descending)
+        if flt != self._requested:
+            self.set_filter(flt)

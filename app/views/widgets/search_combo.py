@@ -1,0 +1,90 @@
+"""An editable combo box whose completer matches anywhere in the item text.
+
+Typing «زنبور», «۰۱۰۰» or «0100» shows a popup of the items containing it. Matching is
+done on a normalised search key (:func:`app.services.text.search_key`: Persian letters,
+ASCII digits, lower case), so Arabic ي/ك and Persian or Latin digits all find the same
+items. Each item carries a value (``value()``), typically a record id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+
+from app.services.text import search_key
+
+#: The item role holding the normalised text the completer matches.
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
+VALUE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ContainsCompleter(QCompleter):
+    """A completer matching the normalised typed text anywhere in :data:`SEARCH_ROLE`."""
+
+    def __init__(self, model: QStandardItemModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.setCompletionRole(SEARCH_ROLE)
+        self.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setMaxVisibleItems(12)
+
+    def splitPath(self, path: str) -> list[str]:
+        """Match on the typed text's search key."""
+        return [search_key(path)]
+
+    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        """Put the item's displayed text (not its search key) in the line edit."""
+        return str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+
+
+class SearchCombo(QComboBox):
+    """An editable combo of (text, value) items with a match-anywhere completer."""
+
+    def __init__(self, parent: QWidget | None = None, *, placeholder: str = "") -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(16)
+        self.item_model = QStandardItemModel(self)
+        self.setModel(self.item_model)
+        self.setCompleter(ContainsCompleter(self.item_model, self))
+        line_edit = self.lineEdit()
+        assert line_edit is not None  # editable
+        line_edit.setPlaceholderText(placeholder)
+        line_edit.setClearButtonEnabled(True)
+        self.setCurrentIndex(-1)
+
+    def add_item(self, text: str, value: Any, search_text: str | None = None) -> None:
+        """Append an item; ``search_text`` (default ``text``) is what typing matches."""
+        item = QStandardItem(text)
+        item.setData(value, VALUE_ROLE)
+        item.setData(search_key(search_text if search_text is not None else text), SEARCH_ROLE)
+        item.setEditable(False)
+        self.item_model.appendRow(item)
+
+    def add_separator(self) -> None:
+        """Append a separator line."""
+        self.insertSeparator(self.count())
+
+    def value(self) -> Any:
+        """The value of the item whose text is in the box, or None if the text is no item."""
+        text = self.currentText().strip()
+        if not text:
+            return None
+        index = self.currentIndex()
+        if index >= 0 and self.itemText(index) == text:
+            return self.itemData(index, VALUE_ROLE)
+        index = self.findText(text, Qt.MatchFlag.MatchFixedString)
+        return self.itemData(index, VALUE_ROLE) if index >= 0 else None
+
+    def set_value(self, value: Any) -> bool:
+        """Select the item with ``value`` (None empties the box); False if there is none."""
+        index = -1 if value is None else self.findData(value, VALUE_ROLE)
+        self.setCurrentIndex(index)
+        if index < 0:
+            self.setEditText("")
+        return index >= 0 or value is None
