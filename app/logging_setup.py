@@ -7,7 +7,6 @@ handler installed here receives them all.
 from __future__ import annotations
 
 import logging
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 ROOT = "daftar"
@@ -25,8 +24,13 @@ BACKUP_COUNT = 5
 _FORMAT = "%(asctime)s %(levelname)-8s %(name)s [%(threadName)s] %(message)s"
 
 
-class _DaftarFileHandler(RotatingFileHandler):
-    """The handler installed by :func:`setup_logging` (a subclass, so it can be found)."""
+#: Marks the handler installed by :func:`setup_logging` (logging.handlers is imported
+#: only when logging starts, after the window's first paint).
+_MARK = "_daftar_file_handler"
+
+
+def _is_ours(handler: logging.Handler) -> bool:
+    return bool(getattr(handler, _MARK, False))
 
 
 def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
@@ -34,13 +38,16 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
 
     Calling it again replaces the previous file handler. Returns the log file's path.
     """
+    from logging.handlers import RotatingFileHandler
+
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_FILE_NAME
     shutdown_logging()
     root = logging.getLogger(ROOT)
-    handler = _DaftarFileHandler(
+    handler = RotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
     )
+    setattr(handler, _MARK, True)
     handler.setFormatter(logging.Formatter(_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
@@ -52,7 +59,7 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
 def current_log_file() -> Path | None:
     """Return the file that :func:`setup_logging` writes to, or None before it was called."""
     for handler in logging.getLogger(ROOT).handlers:
-        if isinstance(handler, _DaftarFileHandler):
+        if _is_ours(handler) and isinstance(handler, logging.FileHandler):
             return Path(handler.baseFilename)
     return None
 
@@ -60,6 +67,6 @@ def current_log_file() -> Path | None:
 def shutdown_logging() -> None:
     """Remove and close the handler installed by :func:`setup_logging`."""
     root = logging.getLogger(ROOT)
-    for handler in [h for h in root.handlers if isinstance(h, _DaftarFileHandler)]:
+    for handler in [h for h in root.handlers if _is_ours(h)]:
         root.removeHandler(handler)
         handler.close()

@@ -58,7 +58,11 @@ class Licence(SyncMixin, Base):
     field: Mapped[BusinessField] = relationship()
     county: Mapped[County] = relationship()
 
-    __table_args__ = (Index("ix_licence_status_expiry", "status", "expiry_date"),)
+    __table_args__ = (
+        Index("ix_licence_status_expiry", "status", "expiry_date"),
+        # Counts the live register from the index alone, and pages it in entry order.
+        Index("ix_licence_deleted_seq", "deleted", "local_seq"),
+    )
 
 
 class LicenceHistory(SyncMixin, Base):

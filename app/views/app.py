@@ -1,12 +1,15 @@
-"""Starting the GUI: application, logging, database, first-run setup, main window.
+"""Starting the GUI: application, logging, main window, database, first-run setup.
 
 ``run_gui(db_path)`` is what ``daftar`` (and ``python -m app``) runs without a
-sub-command. The office is read in a worker once the event loop runs; a new database
-first shows the set-up dialog.
+sub-command. The main window's frame is shown and painted first, with nothing but Qt
+imported; the database is then opened (and migrated, after a backup, if it must be) in a
+worker, the office is read, a new database shows the set-up dialog, and the window
+builds its screens (:meth:`MainWindow.attach`).
 
 With ``DAFTAR_EXIT_AFTER_PAINT=1`` the application prints the seconds from
-:data:`app.STARTED` to the main window's first paint event, then quits (for start-up
-benchmarks).
+:data:`app.STARTED` to the main window's first paint event and quits; with
+``DAFTAR_EXIT_AFTER_PAINT=rows``, to the register's first page of licences (for
+start-up benchmarks).
 """
 
 from __future__ import annotations
@@ -15,20 +18,25 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 import app as app_package
 from app.logging_setup import setup_logging
-from app.services.db import Database, DatabaseProblem, open_database
 from app.services.errors import DomainError
-from app.services.office import OfficeInfo, get_office
+from app.services.progress import Progress
 from app.views.bootstrap import create_application
-from app.views.context import AppContext, AppSignals
 from app.views.errors import ErrorDialog, install_excepthook
+from app.views.main_window import MainWindow
 from app.views.worker import TaskRunner
+
+if TYPE_CHECKING:
+    from app.services.db import Database
+    from app.services.office import OfficeInfo
 
 log = logging.getLogger("daftar.gui")
 
@@ -52,19 +60,27 @@ def default_db_path() -> Path:
     return data_dir() / DB_FILE_NAME
 
 
-def show_fatal(exc: BaseException) -> None:
-    """Show an error that stops start-up (blocking: there is no window yet)."""
+def show_fatal(exc: BaseException, parent: QWidget | None = None) -> None:
+    """Show an error that stops start-up (blocking)."""
     if isinstance(exc, DomainError):
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             _tr("دفتر"),
             exc.message,
             QMessageBox.StandardButton.Ok,
+            parent,
         )
         box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
         box.exec()
     else:
         ErrorDialog(exc).exec()
+
+
+def _report_and_exit(seconds: float) -> None:
+    print(f"{seconds:.3f}", flush=True)
+    # exit(), not quit(): quit() closes the windows, and the last one closing posts
+    # another quit that would end the next event loop too.
+    QTimer.singleShot(0, lambda: QCoreApplication.exit(0))
 
 
 class FirstPaintProbe(QObject):
@@ -80,93 +96,132 @@ class FirstPaintProbe(QObject):
         """Catch the first paint event of the window."""
         if self.seconds is None and watched is self._widget and event.type() == QEvent.Type.Paint:
             self.seconds = time.perf_counter() - app_package.STARTED
-            print(f"{self.seconds:.3f}", flush=True)
             self._widget.removeEventFilter(self)
-            # Leave once this paint (and the children's, in the same pass) is done. exit(),
-            # not quit(): quit() closes the windows, and the last one closing posts
-            # another quit that would end the next event loop too.
-            QTimer.singleShot(0, lambda: QCoreApplication.exit(0))
+            _report_and_exit(self.seconds)
         return False
 
 
-class _Startup(QObject):
-    """Reads the office, runs the first-run setup if needed, shows the main window."""
+def _open(path: Path, _progress: Progress) -> tuple[Database, OfficeInfo | None]:
+    """Worker: open (create, migrate) the database and read its office."""
+    from app.services.db import open_database
+    from app.services.office import get_office
 
-    def __init__(self, qt_app: QApplication, ctx: AppContext, *, exit_after_paint: bool):
+    db = open_database(path)
+    try:
+        with db.session() as session:
+            return db, get_office(session)
+    except BaseException:
+        db.close()
+        raise
+
+
+class _Startup(QObject):
+    """Opens the database, runs the first-run setup if needed, attaches the window."""
+
+    def __init__(
+        self,
+        qt_app: QApplication,
+        runner: TaskRunner,
+        window: MainWindow,
+        path: Path,
+        *,
+        exit_after_rows: bool = False,
+    ):
         super().__init__(qt_app)
         self._app = qt_app
-        self._ctx = ctx
-        self._exit_after_paint = exit_after_paint
-        self.window: QWidget | None = None
+        self._runner = runner
+        self._path = path
+        self._exit_after_rows = exit_after_rows
+        self.window = window
+        self.db: Database | None = None
 
     def start(self) -> None:
-        """Read the office (in a worker)."""
-        self._ctx.run_db(get_office, self.on_office_loaded, self.on_office_failed)
+        """Open the database in a worker."""
+        path = self._path
+        self._runner.run(lambda progress: _open(path, progress), self.on_opened, self.on_failed)
 
-    def on_office_loaded(self, office: OfficeInfo | None) -> None:
-        """Show the main window, or first the set-up dialog for a new database."""
+    def on_opened(self, result: tuple[Database, OfficeInfo | None]) -> None:
+        """Attach the window to the database; a new database first shows the set-up."""
+        from app.views.context import AppContext, AppSignals
+
+        db, office = result
+        self.db = db
+        ctx = AppContext(db, self._runner, AppSignals())
         if office is None:
             from app.views.setup_dialog import SetupDialog
 
-            # No window is open while the dialog closes and the main window opens.
-            self._app.setQuitOnLastWindowClosed(False)
-            dialog = SetupDialog(self._ctx)
+            dialog = SetupDialog(ctx, self.window)
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
             office = getattr(dialog, "office", None)
             dialog.deleteLater()
-            if not accepted:
+            if not accepted or office is None:
                 self._app.exit(0)
                 return
-            if office is None:
-                self.start()
-                return
-        self._show_main_window(office)
+        self.window.attach(ctx, office)
+        if self._exit_after_rows and self.window.register_screen is not None:
+            model = self.window.register_screen.model
+            model.sig_loaded.connect(
+                lambda _count: _report_and_exit(time.perf_counter() - app_package.STARTED)
+            )
 
-    def on_office_failed(self, exc: BaseException) -> None:
-        """The database could not be read: say so and stop."""
-        log.error("could not read the office", exc_info=exc)
-        show_fatal(exc)
+    def on_failed(self, exc: BaseException) -> None:
+        """The database could not be opened or read: say so and stop."""
+        if isinstance(exc, DomainError):
+            log.error("could not open %s: %s", self._path, exc.message)
+        else:
+            log.error("could not open %s", self._path, exc_info=exc)
+        show_fatal(exc, self.window)
         self._app.exit(1)
 
-    def _show_main_window(self, office: OfficeInfo) -> None:
-        from app.views.main_window import MainWindow
 
-        window = MainWindow(self._ctx, office)
-        self.window = window
-        if self._exit_after_paint:
-            FirstPaintProbe(window)
-        window.show()
-        self._app.setQuitOnLastWindowClosed(True)
+class _AfterFirstPaint(QObject):
+    """Calls ``then`` once, from the event loop, after ``widget`` has painted."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._then: Callable[[], None] | None = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """On the first paint, schedule ``then``."""
+        if self._then is not None and event.type() == QEvent.Type.Paint:
+            then, self._then = self._then, None
+            self._widget.removeEventFilter(self)
+            QTimer.singleShot(0, then)
+        return False
+
+
+def _start_logging() -> None:
+    try:
+        setup_logging(data_dir() / "logs")
+    except OSError as exc:  # a read-only profile must not stop the clerk's work
+        print(f"daftar: logging to a file is off: {exc}", file=sys.stderr)
 
 
 def run_gui(db_path: Path | None) -> int:
     """Run the desktop application on the database at ``db_path`` (default: the user's)."""
     qt_app = create_application(sys.argv)
-    try:
-        setup_logging(data_dir() / "logs")
-    except OSError as exc:  # a read-only profile must not stop the clerk's work
-        print(f"daftar: logging to a file is off: {exc}", file=sys.stderr)
     install_excepthook()
     path = db_path if db_path is not None else default_db_path()
-    db: Database
-    try:
-        db = open_database(path)
-    except DatabaseProblem as exc:
-        log.error("could not open %s: %s", path, exc.message)
-        QMessageBox.critical(None, _tr("دفتر"), exc.message)
-        return 1
-    except Exception as exc:
-        log.exception("could not open %s", path)
-        show_fatal(exc)
-        return 1
+    mode = os.environ.get(EXIT_AFTER_PAINT_ENV, "")
+    window = MainWindow()
+    if mode == "1":
+        FirstPaintProbe(window)
     runner = TaskRunner(qt_app)
-    ctx = AppContext(db, runner, AppSignals())
-    startup = _Startup(qt_app, ctx, exit_after_paint=os.environ.get(EXIT_AFTER_PAINT_ENV) == "1")
-    QTimer.singleShot(0, startup.start)  # inside the event loop, whatever the runner
+    startup = _Startup(qt_app, runner, window, path, exit_after_rows=mode == "rows")
+
+    def after_first_paint() -> None:
+        # The frame is on screen: now the log file, and the database in a worker.
+        _start_logging()
+        startup.start()
+
+    _AfterFirstPaint(window, after_first_paint)
+    window.show()
     try:
         return qt_app.exec()
     finally:
         runner.wait_for_done(30_000)
-        if startup.window is not None:
-            startup.window.deleteLater()
-        db.close()
+        window.deleteLater()
+        if startup.db is not None:
+            startup.db.close()

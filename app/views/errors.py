@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import errno
 import logging
-import platform
-import sqlite3
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from importlib import metadata
 from types import TracebackType
 
 import PySide6
@@ -72,7 +69,7 @@ def describe_environment_error(exc: BaseException) -> str | None:
     """Return a Persian message for a known environment problem, or None if it isn't one."""
     for cause in _causes(exc):
         text = str(cause).lower()
-        if isinstance(cause, sqlite3.OperationalError):
+        if type(cause).__name__ == "OperationalError" and type(cause).__module__ == "sqlite3":
             if "database is locked" in text or "database is busy" in text:
                 return _tr(
                     "پایگاه داده در دست برنامهٔ دیگری است. اگر «دفتر» در پنجرهٔ دیگری باز "
@@ -94,6 +91,9 @@ def describe_environment_error(exc: BaseException) -> str | None:
 
 def error_report(exc: BaseException) -> str:
     """Return the text of a bug report: versions, then the traceback."""
+    import platform  # imported here: start-up imports as little as it can
+    from importlib import metadata
+
     try:
         version = metadata.version("daftar")
     except metadata.PackageNotFoundError:

@@ -4,6 +4,11 @@ Screens are built here and talk to the window only through their signals; the wi
 opens the dialogs they ask for. Dialog modules are imported when first used, which keeps
 start-up light (and start-up safe while a dialog is being worked on). The catalogue
 screen is built the first time its tab is shown.
+
+Start-up is two-phase: ``MainWindow()`` builds and paints the window's frame (menus,
+tabs, a «loading» page) with nothing but Qt imported, while the database is opened in a
+worker; :meth:`MainWindow.attach` then builds the screens. This module therefore imports
+SQLAlchemy and the services only inside functions.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,22 +28,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from app.services import register
 from app.services.errors import DomainError
-from app.services.jalali import format_jalali, today
-from app.services.office import OfficeInfo
 from app.services.progress import Progress
-from app.services.register import RegisterFilter
 from app.services.text import isolate_ltr
 from app.views.bootstrap import persian_locale
-from app.views.context import RECORDS_LICENCES, RECORDS_OFFICE, AppContext
-from app.views.register_screen import RegisterScreen
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.services.office import OfficeInfo
+    from app.services.register import RegisterFilter
+    from app.views.context import AppContext
+    from app.views.register_screen import RegisterScreen
 
 log = logging.getLogger("daftar.gui")
 
@@ -50,25 +57,37 @@ def _tr(text: str) -> str:
 
 
 def _count_all(session: Session) -> int:
-    return register.count(session, RegisterFilter())
+    from app.services import register
+
+    return register.count(session, register.RegisterFilter())
 
 
 class MainWindow(QMainWindow):
     """Daftar's main window for one office's database."""
 
-    def __init__(self, ctx: AppContext, office: OfficeInfo, parent: QWidget | None = None):
+    def __init__(
+        self,
+        ctx: AppContext | None = None,
+        office: OfficeInfo | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
-        self._ctx = ctx
-        self._office = office
+        self._ctx: AppContext | None = None
+        self._office: OfficeInfo | None = None
         self._locale = persian_locale()
-        self._register_filter = RegisterFilter()
-        self.setWindowTitle(_tr("دفتر — {office}").format(office=office.name))
+        self._register_filter: RegisterFilter | None = None
+        self.register_screen: RegisterScreen | None = None
+        self.setWindowTitle(_tr("دفتر"))
         self.resize(1200, 760)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.register_screen = RegisterScreen(ctx)
-        self.tabs.addTab(self.register_screen, _tr("دفتر مجوزها"))
+        # The register tab shows «loading» until attach() puts the screen in its place.
+        self._register_stack = QStackedWidget()
+        self.loading_label = QLabel(_tr("در حال باز کردن دفتر…"))
+        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._register_stack.addWidget(self.loading_label)
+        self.tabs.addTab(self._register_stack, _tr("دفتر مجوزها"))
         # The catalogue is built on first show of its tab (start-up builds what it shows).
         self.catalogue_screen: QWidget | None = None
         self._catalogue_page = QWidget()
@@ -78,16 +97,53 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        for action in (
+            self.import_action,
+            self.export_action,
+            self.backup_action,
+            self.issue_action,
+        ):
+            action.setEnabled(False)
+        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
+        if ctx is not None and office is not None:
+            self.attach(ctx, office)
 
+    def attach(self, ctx: AppContext, office: OfficeInfo) -> None:
+        """Build the screens over the open database (the second phase of start-up)."""
+        from app.services.register import RegisterFilter
+        from app.views.context import RECORDS_LICENCES, RECORDS_OFFICE
+        from app.views.register_screen import RegisterScreen
+
+        self._records_kinds = (RECORDS_LICENCES, RECORDS_OFFICE)
+        self._ctx = ctx
+        self._office = office
+        self._register_filter = RegisterFilter()
+        self.setWindowTitle(_tr("دفتر — {office}").format(office=office.name))
+        self.register_screen = RegisterScreen(ctx)
+        self._register_stack.addWidget(self.register_screen)
+        self._register_stack.setCurrentWidget(self.register_screen)
+        self._fill_status_bar()
+        for action in (
+            self.import_action,
+            self.export_action,
+            self.backup_action,
+            self.issue_action,
+        ):
+            action.setEnabled(True)
         self.register_screen.sig_issue_requested.connect(self.on_register_issue_requested)
         self.register_screen.sig_licence_open_requested.connect(
             self.on_register_licence_open_requested
         )
         self.register_screen.sig_filter_changed.connect(self.on_register_filter_changed)
-        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
         ctx.signals.sig_records_changed.connect(self.on_records_changed)
         self.register_screen.setFocus()
         self._load_total()
+
+    @property
+    def ctx(self) -> AppContext:
+        """The context of the attached database (only after attach())."""
+        assert self._ctx is not None, "MainWindow.attach() has not run"
+        return self._ctx
 
     # -- building ------------------------------------------------------------------------
 
@@ -124,18 +180,8 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
 
     def _build_status_bar(self) -> None:
-        office = self._office
-        place = office.county_name or office.province_name
-        self.office_label = QLabel(
-            _tr("{office} ({place})").format(office=office.name, place=place)
-            if place
-            else office.name
-        )
-        path = str(self._ctx.db.path)
+        self.office_label = QLabel()
         self.path_label = QLabel()
-        self.path_label.setToolTip(path)
-        elided = self.path_label.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, 420)
-        self.path_label.setText(isolate_ltr(elided))
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.total_label = QLabel()
         self.total_label.setObjectName("totalCount")
@@ -144,8 +190,22 @@ class MainWindow(QMainWindow):
         status.addWidget(self.path_label, 1)
         status.addPermanentWidget(self.total_label)
 
+    def _fill_status_bar(self) -> None:
+        office = self._office
+        assert office is not None
+        place = office.county_name or office.province_name
+        self.office_label.setText(
+            _tr("{office} ({place})").format(office=office.name, place=place)
+            if place
+            else office.name
+        )
+        path = str(self.ctx.db.path)
+        self.path_label.setToolTip(path)
+        elided = self.path_label.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, 420)
+        self.path_label.setText(isolate_ltr(elided))
+
     def _load_total(self) -> None:
-        self._ctx.run_db(_count_all, self.on_total_loaded, self.on_total_failed, parent=self)
+        self.ctx.run_db(_count_all, self.on_total_loaded, self.on_total_failed, parent=self)
 
     # -- slots ---------------------------------------------------------------------------
 
@@ -162,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def on_records_changed(self, kind: str) -> None:
         """Licences changed: count them again."""
-        if kind in (RECORDS_LICENCES, RECORDS_OFFICE):
+        if kind in self._records_kinds:
             self._load_total()
 
     def on_register_filter_changed(self, flt: RegisterFilter) -> None:
@@ -171,10 +231,10 @@ class MainWindow(QMainWindow):
 
     def on_tabs_current_changed(self, index: int) -> None:
         """Build the catalogue screen the first time its tab is shown."""
-        if index == self._catalogue_tab and self.catalogue_screen is None:
+        if index == self._catalogue_tab and self.catalogue_screen is None and self._ctx is not None:
             from app.views.catalogue_screen import CatalogueScreen
 
-            self.catalogue_screen = CatalogueScreen(self._ctx)
+            self.catalogue_screen = CatalogueScreen(self.ctx)
             layout = self._catalogue_page.layout()
             assert layout is not None
             layout.addWidget(self.catalogue_screen)
@@ -186,7 +246,7 @@ class MainWindow(QMainWindow):
         dialog_class = self._lazy("app.views.licence_form", "LicenceFormDialog")
         if dialog_class is None:
             return
-        dialog = dialog_class(self._ctx, self)
+        dialog = dialog_class(self.ctx, self)
         dialog.exec()
         dialog.deleteLater()
 
@@ -195,7 +255,7 @@ class MainWindow(QMainWindow):
         dialog_class = self._lazy("app.views.licence_dialog", "LicenceDialog")
         if dialog_class is None:
             return
-        dialog = dialog_class(self._ctx, licence_id, self)
+        dialog = dialog_class(self.ctx, licence_id, self)
         dialog.exec()
         dialog.deleteLater()
 
@@ -204,7 +264,7 @@ class MainWindow(QMainWindow):
         dialog_class = self._lazy("app.views.import_dialog", "ImportDialog")
         if dialog_class is None:
             return
-        dialog = dialog_class(self._ctx, self)
+        dialog = dialog_class(self.ctx, self)
         dialog.exec()
         dialog.deleteLater()
 
@@ -213,10 +273,12 @@ class MainWindow(QMainWindow):
         export_register = self._lazy("app.views.import_dialog", "export_register")
         if export_register is None:
             return
-        export_register(self._ctx, self, self._register_filter)
+        export_register(self.ctx, self, self._register_filter)
 
     def on_backup_action_triggered(self) -> None:
         """Write a copy of the database to a file the clerk chooses (in a worker)."""
+        from app.services.jalali import format_jalali, today
+
         stamp = format_jalali(today(), persian_digits=False).replace("/", "-")
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         suggested = Path(folder or Path.home()) / f"daftar-backup-{stamp}{BACKUP_SUFFIX}"
@@ -231,12 +293,12 @@ class MainWindow(QMainWindow):
         destination = Path(chosen)
         if destination.suffix != BACKUP_SUFFIX:
             destination = destination.with_name(destination.name + BACKUP_SUFFIX)
-        db = self._ctx.db
+        db = self.ctx.db
 
         def op(_progress: Progress) -> Path:
             return _backup_to(db.path, db.backup, destination)
 
-        self._ctx.runner.run(
+        self.ctx.runner.run(
             op,
             self.on_backup_succeeded,
             progress_title=_tr("پشتیبان‌گیری از پایگاه داده"),

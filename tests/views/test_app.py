@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog
 from register_support import seed_register
 
 from app.services import office as office_service
@@ -44,7 +44,9 @@ def test_a_file_that_is_not_a_database_is_refused(
     quiet_start: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(
+        gui_app, "show_fatal", lambda exc, parent=None: shown.append(getattr(exc, "message", ""))
+    )
     bad = tmp_path / "notes.sqlite3"
     bad.write_text("not a database", encoding="utf-8")
     assert gui_app.run_gui(bad) == 1
@@ -55,7 +57,7 @@ def test_first_run_cancelled_exits_cleanly(
     quiet_start: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     class CancelledSetup:
-        def __init__(self, ctx: Any) -> None:
+        def __init__(self, ctx: Any, parent: Any = None) -> None:
             self.office = None
 
         def exec(self) -> int:
@@ -77,7 +79,7 @@ def test_first_run_then_main_window_paints(
     class QuickSetup:
         """Creates the office like the real dialog does, without showing anything."""
 
-        def __init__(self, ctx: Any) -> None:
+        def __init__(self, ctx: Any, parent: Any = None) -> None:
             self.ctx = ctx
             self.office = None
 
@@ -95,7 +97,8 @@ def test_first_run_then_main_window_paints(
             pass
 
     monkeypatch.setattr(setup_dialog, "SetupDialog", QuickSetup)
-    monkeypatch.setenv(gui_app.EXIT_AFTER_PAINT_ENV, "1")
+    # "rows": run until the register (after the set-up) has shown its first rows.
+    monkeypatch.setenv(gui_app.EXIT_AFTER_PAINT_ENV, "rows")
     assert gui_app.run_gui(tmp_path / "new.sqlite3") == 0
     seconds = float(capsys.readouterr().out.strip())
     assert 0 < seconds < 60
@@ -125,3 +128,30 @@ def test_exit_after_paint_in_a_fresh_process(tmp_path: Path) -> None:
     seconds = float(done.stdout.strip())
     assert 0 < seconds < 60
     assert (tmp_path / "data" / "Daftar" / "daftar" / "logs" / "daftar.log").exists()
+
+
+def test_window_frame_paints_before_the_database_is_open(
+    quiet_start: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The frame shows «loading» first; the screens arrive when the worker has opened it."""
+    path = tmp_path / "daftar.sqlite3"
+    database = open_database(path)
+    seed_register(database, count=5)
+    database.close()
+    seen: dict[str, Any] = {}
+    original_attach = gui_app.MainWindow.attach
+
+    def attach(window: Any, ctx: Any, office: Any) -> None:
+        seen["loading_visible_before"] = window.loading_label.isVisible()
+        seen["import_enabled_before"] = window.import_action.isEnabled()
+        original_attach(window, ctx, office)
+        seen["title"] = window.windowTitle()
+        seen["import_enabled_after"] = window.import_action.isEnabled()
+        QTimer.singleShot(0, lambda: quiet_start.exit(0))
+
+    monkeypatch.setattr(gui_app.MainWindow, "attach", attach)
+    assert gui_app.run_gui(path) == 0
+    assert seen["loading_visible_before"] is True
+    assert seen["import_enabled_before"] is False
+    assert seen["import_enabled_after"] is True
+    assert seen["title"].startswith("دفتر — ")

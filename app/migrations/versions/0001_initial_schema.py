@@ -189,6 +189,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_licence_issue_date"), ["issue_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_licence_person_id"), ["person_id"], unique=False)
         batch_op.create_index("ix_licence_status_expiry", ["status", "expiry_date"], unique=False)
+        batch_op.create_index("ix_licence_deleted_seq", ["deleted", "local_seq"], unique=False)
 
     op.create_table(
         "office",
@@ -275,6 +276,7 @@ def downgrade() -> None:
     op.drop_table("licence_history")
     op.drop_table("office")
     with op.batch_alter_table("licence", schema=None) as batch_op:
+        batch_op.drop_index("ix_licence_deleted_seq")
         batch_op.drop_index("ix_licence_status_expiry")
         batch_op.drop_index(batch_op.f("ix_licence_person_id"))
         batch_op.drop_index(batch_op.f("ix_licence_issue_date"))
