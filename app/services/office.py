@@ -143,7 +143,9 @@ def setup_office(session: Session, data: OfficeInput) -> OfficeInfo:
 
 def update_office(session: Session, data: OfficeInput) -> OfficeInfo:
     """Change the office's name, prefix and default validity (not its place)."""
-    office = session.scalars(select(Office)).one()
+    office = session.scalars(select(Office)).first()
+    if office is None:
+        raise NoOffice()
     name, prefix, years = _validate(session, data)
     office.name = name
     office.licence_prefix = prefix

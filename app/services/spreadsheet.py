@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,8 @@ _PERSON_FIELD_NAMES = (
     "address",
 )
 BATCH = 2000
+#: Called once with the number of rows a file has (header included), when that is known.
+RowCountListener = Callable[[int], None]
 
 
 class ImportFileError(DomainError):
@@ -169,7 +172,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_csv(path: Path) -> Iterator[list[str]]:
+def _read_csv(path: Path, on_total: RowCountListener | None = None) -> Iterator[list[str]]:
     data = path.read_bytes()
     try:
         decoded = data.decode("utf-8-sig")
@@ -186,6 +189,8 @@ def _read_csv(path: Path) -> Iterator[list[str]]:
         ) from exc
     if "\x00" in decoded:
         raise ImportFileError("این فایل CSV متنی نیست (نویسه‌های دودویی دارد).")
+    if on_total is not None:  # lines, not records: a quoted cell may hold a line break
+        on_total(decoded.count("\n") + (0 if decoded.endswith("\n") else 1))
     sample = decoded[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -194,7 +199,7 @@ def _read_csv(path: Path) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(decoded, newline=""), dialect)
 
 
-def _read_xlsx(path: Path) -> Iterator[list[Any]]:
+def _read_xlsx(path: Path, on_total: RowCountListener | None = None) -> Iterator[list[Any]]:
     import openpyxl  # a slow import: only when a spreadsheet is read
 
     try:
@@ -205,14 +210,20 @@ def _read_xlsx(path: Path) -> Iterator[list[Any]]:
         ) from exc
     try:
         sheet = book.worksheets[0]
+        if on_total is not None and sheet.max_row:  # from the sheet's dimension, if it has one
+            on_total(int(sheet.max_row))
         for values in sheet.iter_rows(values_only=True):
             yield list(values)
     finally:
         book.close()
 
 
-def read_rows(path: Path) -> Iterator[list[str]]:
-    """The rows of a .xlsx or .csv file as lists of cell texts (header row first)."""
+def read_rows(path: Path, on_total: RowCountListener | None = None) -> Iterator[list[str]]:
+    """The rows of a .xlsx or .csv file as lists of cell texts (header row first).
+
+    ``on_total`` is called once, before the first row, with the file's row count when it
+    is cheap to know (an estimate: the lines of a CSV, an xlsx sheet's dimension).
+    """
     if not path.exists():
         raise ImportFileError(f"فایل پیدا نشد: {path}")
     if path.stat().st_size == 0:
@@ -223,9 +234,9 @@ def read_rows(path: Path) -> Iterator[list[str]]:
     if suffix in (".xlsx", ".xlsm") or magic == b"PK\x03\x04":
         if magic != b"PK\x03\x04":
             raise ImportFileError("این فایل صفحه‌گسترده اکسل (xlsx) نیست.")
-        rows: Iterable[list[Any]] = _read_xlsx(path)
+        rows: Iterable[list[Any]] = _read_xlsx(path, on_total)
     elif suffix in (".csv", ".txt"):
-        rows = _read_csv(path)
+        rows = _read_csv(path, on_total)
     elif suffix == ".xls":
         raise ImportFileError(
             "قالب قدیمی xls پشتیبانی نمی‌شود؛ فایل را در اکسل با قالب xlsx ذخیره کنید."
@@ -435,17 +446,21 @@ def _write_batch(
         else set()
     )
     # Holders already registered: count their licences once (for the 10-licence rule).
-    for nid, (pid, *_rest) in existing.items():
-        if nid not in held:
-            held[nid] = int(
-                session.execute(
-                    text(
-                        "SELECT count(*) FROM licence WHERE person_id = :p AND deleted = 0 "
-                        "AND status != 'revoked'"
-                    ),
-                    {"p": pid},
-                ).scalar_one()
-            )
+    uncounted = {pid: nid for nid, (pid, *_rest) in existing.items() if nid not in held}
+    pids = list(uncounted)
+    for nid in uncounted.values():
+        held[nid] = 0
+    for start in range(0, len(pids), 500):
+        for pid, number in session.execute(
+            text(
+                "SELECT person_id, count(*) FROM licence WHERE deleted = 0 "
+                "AND status != 'revoked' AND person_id IN (SELECT value FROM json_each(:ids)) "
+                "GROUP BY person_id"
+            ),
+            {"ids": json.dumps(pids[start : start + 500])},
+        ):
+            held[uncounted[pid]] = int(number)
+    held_keys = _licence_keys(session, [value[0] for value in existing.values()])
     new_people: dict[str, NewPerson] = {}
     licences: list[NewLicence] = []
     names: dict[str, tuple[str, str, str, str]] = {}
@@ -470,8 +485,14 @@ def _write_batch(
                     f"{to_persian_digits(str(seen_numbers[lic.number]))} هم آمده است",
                 )
                 continue
-        elif row.national_id in existing and _same_licence_exists(
-            session, existing[row.national_id][0], lic
+        elif (
+            row.national_id in existing
+            and (
+                existing[row.national_id][0],
+                lic.field_id,
+                lic.issue_date.isoformat(),
+            )
+            in held_keys
         ):
             result.already_present += 1
             continue
@@ -511,17 +532,31 @@ def _write_batch(
     result.imported += len(licences)
 
 
-def _same_licence_exists(session: Session, person_id: str, lic: NewLicence) -> bool:
-    return (
-        session.scalar(
-            select(Licence.id).where(
-                Licence.person_id == person_id,
-                Licence.field_id == lic.field_id,
-                Licence.issue_date == lic.issue_date,
-            )
+def _licence_keys(session: Session, person_ids: list[str]) -> set[tuple[str, str, str]]:
+    """(holder, field, issue date) of the licences these holders already have.
+
+    A row without a licence number that matches one of them is already in the register.
+    """
+    keys: set[tuple[str, str, str]] = set()
+    for start in range(0, len(person_ids), 500):
+        rows = session.execute(
+            text(
+                "SELECT person_id, field_id, issue_date FROM licence "
+                "WHERE deleted = 0 AND person_id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"ids": json.dumps(person_ids[start : start + 500])},
         )
-        is not None
-    )
+        keys.update((str(p), str(f), str(d)) for p, f, d in rows)
+    return keys
+
+
+def _report_rows(progress: Progress, done: int, file_rows: list[int]) -> None:
+    """Report ``done`` data rows read, of the file's data rows when its size is known."""
+    total = max(file_rows[0] - 1, done) if file_rows else None
+    text = f"{to_persian_digits(str(done))} ردیف"
+    if total is not None:
+        text = f"{to_persian_digits(str(done))} از {to_persian_digits(str(total))} ردیف"
+    progress.report(done, total, text)
 
 
 def import_file(
@@ -538,7 +573,8 @@ def import_file(
     """
     path = Path(path)
     today = today or jalali.today()
-    rows = read_rows(path)
+    file_rows: list[int] = []
+    rows = read_rows(path, file_rows.append)
     header: list[str] | None = None
     for candidate in rows:
         if any(cell.strip() for cell in candidate):
@@ -568,9 +604,11 @@ def import_file(
             batch = []
         if progress is not None and result.total_rows % 500 == 0:
             progress.check()
-            progress.report(result.total_rows, None, f"{result.total_rows} ردیف")
+            _report_rows(progress, line - 1, file_rows)
     if batch:
         _write_batch(session, batch, result, seen_numbers, held, office_id, actor)
+    if progress is not None:
+        _report_rows(progress, line - 1, [line])
     if result.total_rows == 0:
         raise ImportFileError("فایل به‌جز سطر عنوان‌ها هیچ ردیفی ندارد.")
     session.flush()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.import_action,
             self.export_action,
+            self.settings_action,
             self.backup_action,
             self.issue_action,
         ):
@@ -118,14 +120,14 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self._office = office
         self._register_filter = RegisterFilter()
-        self.setWindowTitle(_tr("دفتر — {office}").format(office=office.name))
         self.register_screen = RegisterScreen(ctx)
         self._register_stack.addWidget(self.register_screen)
         self._register_stack.setCurrentWidget(self.register_screen)
-        self._fill_status_bar()
+        self._show_office(office)
         for action in (
             self.import_action,
             self.export_action,
+            self.settings_action,
             self.backup_action,
             self.issue_action,
         ):
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.on_import_action_triggered)
         self.export_action = QAction(_tr("خروجی اکسل…"), self)
         self.export_action.triggered.connect(self.on_export_action_triggered)
+        self.settings_action = QAction(_tr("تنظیمات اداره…"), self)
+        self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.backup_action = QAction(_tr("پشتیبان‌گیری…"), self)
         self.backup_action.triggered.connect(self.on_backup_action_triggered)
         self.quit_action = QAction(_tr("خروج"), self)
@@ -163,6 +167,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addAction(self.backup_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -189,6 +194,12 @@ class MainWindow(QMainWindow):
         status.addWidget(self.office_label)
         status.addWidget(self.path_label, 1)
         status.addPermanentWidget(self.total_label)
+
+    def _show_office(self, office: OfficeInfo) -> None:
+        """Show ``office`` in the window title and the status bar."""
+        self._office = office
+        self.setWindowTitle(_tr("دفتر — {office}").format(office=office.name))
+        self._fill_status_bar()
 
     def _fill_status_bar(self) -> None:
         office = self._office
@@ -274,6 +285,23 @@ class MainWindow(QMainWindow):
         if export_register is None:
             return
         export_register(self.ctx, self, self._register_filter)
+
+    def on_settings_action_triggered(self) -> None:
+        """Open «تنظیمات اداره»; once saved, show the office's new name."""
+        dialog_class = self._lazy("app.views.settings_dialog", "SettingsDialog")
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self.ctx, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if accepted:
+            from app.services.office import require_office
+
+            self.ctx.run_db(require_office, self.on_office_reloaded, parent=self)
+
+    def on_office_reloaded(self, office: OfficeInfo) -> None:
+        """The office was read again (after its settings changed): show it."""
+        self._show_office(office)
 
     def on_backup_action_triggered(self) -> None:
         """Write a copy of the database to a file the clerk chooses (in a worker)."""

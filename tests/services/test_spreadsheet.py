@@ -10,6 +10,7 @@ import pytest
 
 from app.services import demo, register, spreadsheet
 from app.services.db import Database, open_database
+from app.services.progress import Progress
 from app.services.register import RegisterFilter
 from app.services.spreadsheet import COLUMNS, ImportFileError
 from tests.services.conftest import setup_tehran_office
@@ -269,3 +270,17 @@ def test_export_then_import_round_trips(db: Database, tmp_path: Path, suffix: st
             assert s1 is not s2
     finally:
         other.close()
+
+
+def test_row_count_and_progress_total(db: Database, tmp_path: Path) -> None:
+    rows = [_row(), _row(**{"کد رشته": "020002"}), _row(**{"کد رشته": "020003"})]
+    for path in (_write_csv(tmp_path / "r.csv", rows), _write_xlsx(tmp_path / "r.xlsx", rows)):
+        totals: list[int] = []
+        assert len(list(spreadsheet.read_rows(path, totals.append))) == 4
+        assert totals == [4], path
+    reports: list[tuple[int, int | None, str]] = []
+    with db.session() as s:
+        spreadsheet.import_file(
+            s, tmp_path / "r.xlsx", Progress(lambda *report: reports.append(report))
+        )
+    assert reports == [(3, 3, "۳ از ۳ ردیف")]

@@ -1,0 +1,453 @@
+"""«تنظیمات اداره»: the office's name, licence-number prefix and licence validity.
+
+The dialog loads the office, the field groups and the groups' validity settings in one
+worker job (:func:`load_settings`) and saves them all in one (:func:`save_settings`):
+:func:`app.services.office.update_office` and
+:func:`app.services.office.set_group_validity_years` for every group, in one unit of work,
+so that a refused value saves nothing. The province and county are shown, not edited:
+they identify the office (the central server will own them).
+
+Per field group, «پیش‌فرض اداره» checked means the group has no setting of its own and
+follows the office's default validity; unchecked, its own spin box applies.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.services import office as office_service
+from app.services import reference
+from app.services.errors import ValidationError, ValidationErrors
+from app.services.office import OfficeInfo, OfficeInput
+from app.views.context import RECORDS_OFFICE, AppContext
+from app.views.errors import show_error
+from app.views.widgets import messages
+from app.views.widgets.form import (
+    INVALID_STYLE,
+    FieldErrors,
+    LatinLineEdit,
+    add_field_row,
+    make_error_label,
+    make_form_layout,
+)
+
+#: Prefix of the FieldErrors name of a group's validity: ``group_validity.<code>``.
+GROUP_FIELD_PREFIX = "group_validity."
+#: The group table shows this many rows before it scrolls.
+VISIBLE_GROUP_ROWS = 8
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SettingsDialog", text)
+
+
+def group_field(code: str) -> str:
+    """The FieldErrors name of the validity of field group ``code``."""
+    return GROUP_FIELD_PREFIX + code
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """What the dialog shows, loaded in one job."""
+
+    office: OfficeInfo
+    #: (code, name) of every field group, by code.
+    groups: list[tuple[str, str]]
+    #: The groups that have a validity of their own (code → years).
+    group_years: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SettingsInput:
+    """What the clerk chose, as :func:`save_settings` takes it."""
+
+    office: OfficeInput
+    #: Validity by group code; None: the group follows the office default.
+    group_years: dict[str, int | None]
+
+
+def load_settings(session: Session) -> OfficeSettings:
+    """The office, its field groups and their validity settings."""
+    return OfficeSettings(
+        office=office_service.require_office(session),
+        groups=reference.list_field_groups(session),
+        group_years=office_service.group_validity_years(session),
+    )
+
+
+def save_settings(session: Session, data: SettingsInput) -> OfficeInfo:
+    """Save the office and every group's validity in one unit of work.
+
+    Every refused value is reported at once (a group's under ``group_validity.<code>``);
+    raising makes the caller's unit of work roll back, so nothing is saved then.
+    """
+    errors: list[ValidationError] = []
+    office: OfficeInfo | None = None
+    try:
+        office = office_service.update_office(session, data.office)
+    except ValidationErrors as exc:
+        errors.extend(exc.errors)
+    for code, years in data.group_years.items():
+        try:
+            office_service.set_group_validity_years(session, code, years)
+        except ValidationError as exc:
+            errors.append(ValidationError(group_field(code), exc.message))
+    if errors or office is None:
+        raise ValidationErrors(errors)
+    return office
+
+
+def _validity_spin() -> QSpinBox:
+    """A spin box of years (1–10), read right to left: «۵ سال»."""
+    spin = QSpinBox()
+    spin.setRange(office_service.MIN_VALIDITY_YEARS, office_service.MAX_VALIDITY_YEARS)
+    spin.setSuffix(_tr(" سال"))
+    spin.setMaximumWidth(120)
+    return spin
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+class _GroupRow:
+    """The widgets of one field group: its name, «پیش‌فرض اداره» and its own validity."""
+
+    def __init__(self, code: str, name: str) -> None:
+        self.code = code
+        self.name_label = QLabel(name)
+        self.default_check = QCheckBox(_tr("پیش‌فرض اداره"))
+        self.spin = _validity_spin()
+        self.error = make_error_label()
+
+    def years(self) -> int | None:
+        """The group's own validity, or None when it follows the office default."""
+        return None if self.default_check.isChecked() else self.spin.value()
+
+
+class SettingsDialog(QDialog):
+    """Edit the office's name, licence-number prefix and licence validity.
+
+    After ``accept()``, :attr:`office` holds the office as saved.
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.office: OfficeInfo | None = None
+        self._loaded: OfficeSettings | None = None
+        self._baseline: tuple[object, ...] | None = None
+        self._saving = False
+        self.group_rows: dict[str, _GroupRow] = {}
+        self.setWindowTitle(_tr("تنظیمات اداره"))
+        self.setStyleSheet(INVALID_STYLE)
+        self.setMinimumWidth(600)
+        self.errors = FieldErrors(self)
+
+        # -- the office -------------------------------------------------------------------
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(120)
+        self.province_label = QLabel()
+        self.county_label = QLabel()
+        for label in (self.province_label, self.county_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.place_hint = _hint(_tr("استان و شهرستان، اداره را مشخص می‌کنند و اینجا تغییر نمی‌کنند."))
+        self.prefix_edit = LatinLineEdit(max_length=10)
+        self.prefix_edit.setPlaceholderText("0612")
+        self.prefix_note = _hint(
+            _tr("شماره مجوزهای تازه با این پیشوند ساخته می‌شوند؛ شماره‌های قبلی تغییر نمی‌کنند.")
+        )
+        self.default_spin = _validity_spin()
+
+        office_form = make_form_layout()
+        add_field_row(
+            office_form, _tr("نام اداره:"), self.name_edit, self.errors.add("name", self.name_edit)
+        )
+        add_field_row(
+            office_form,
+            _tr("استان:"),
+            self.province_label,
+            self.errors.add("province_id", self.province_label),
+        )
+        add_field_row(
+            office_form,
+            _tr("شهرستان:"),
+            self.county_label,
+            self.errors.add("county_id", self.county_label),
+            self.place_hint,
+        )
+        add_field_row(
+            office_form,
+            _tr("پیشوند شماره مجوز:"),
+            self.prefix_edit,
+            self.errors.add("licence_prefix", self.prefix_edit),
+            self.prefix_note,
+        )
+        add_field_row(
+            office_form,
+            _tr("اعتبار پیش‌فرض مجوز:"),
+            self.default_spin,
+            self.errors.add("default_validity_years", self.default_spin),
+        )
+        office_box = QGroupBox(_tr("اداره"))
+        office_box.setLayout(office_form)
+
+        # -- validity by field group (rows are added when loaded) -----------------------
+        self.groups_intro = _hint(
+            _tr(
+                "مدت اعتبار مجوزهای تازهٔ هر گروه رشته. گروهی که «پیش‌فرض اداره» دارد، "
+                "اعتبار پیش‌فرض بالا را می‌گیرد. تاریخ انقضای مجوزهای صادرشده تغییر نمی‌کند."
+            )
+        )
+        self._groups_widget = QWidget()
+        self.groups_grid = QGridLayout(self._groups_widget)
+        self.groups_grid.setContentsMargins(0, 0, 0, 0)
+        self.groups_grid.setHorizontalSpacing(16)
+        self.groups_grid.setVerticalSpacing(2)
+        self.groups_grid.setColumnStretch(0, 1)
+        self.groups_scroll = QScrollArea()
+        self.groups_scroll.setWidget(self._groups_widget)
+        self.groups_scroll.setWidgetResizable(True)
+        self.groups_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.groups_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.groups_scroll.setSizePolicy(
+            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding
+        )
+        groups_layout = QVBoxLayout()
+        groups_layout.addWidget(self.groups_intro)
+        groups_layout.addWidget(self.groups_scroll, 1)
+        groups_box = QGroupBox(_tr("اعتبار مجوز بر اساس گروه رشته"))
+        groups_box.setLayout(groups_layout)
+
+        # -- status and buttons -------------------------------------------------------------
+        self.loading_label = QLabel(_tr("در حال خواندن تنظیمات…"))
+        self.general_error = make_error_label()
+        self.buttons = QDialogButtonBox()
+        self.save_button: QPushButton = self.buttons.addButton(
+            _tr("ذخیره"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button: QPushButton = self.buttons.addButton(
+            _tr("انصراف"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.save_button.setDefault(True)
+        self.save_button.setEnabled(False)
+        self.buttons.accepted.connect(self.on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.loading_label)
+        layout.addWidget(office_box)
+        layout.addWidget(groups_box, 1)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+
+        self.default_spin.valueChanged.connect(self.on_default_spin_value_changed)
+        self.ctx.run_db(
+            load_settings, self.on_settings_loaded, self.on_settings_failed, parent=self
+        )
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def on_settings_loaded(self, settings: OfficeSettings) -> None:
+        """Show the office and one row per field group."""
+        self._loaded = settings
+        office = settings.office
+        self.name_edit.setText(office.name)
+        self.province_label.setText(office.province_name)
+        self.county_label.setText(office.county_name or _tr("اداره کل استان (بدون شهرستان)"))
+        self.prefix_edit.setText(office.licence_prefix)
+        self.default_spin.setValue(office.default_validity_years)
+        for index, (code, name) in enumerate(settings.groups):
+            self._add_group_row(2 * index, code, name, settings.group_years.get(code))
+        self._fit_groups_height()
+        self.loading_label.hide()
+        self._fit_to_contents()
+        self.save_button.setEnabled(True)
+        self._baseline = self._snapshot()
+        self.name_edit.setFocus()
+
+    def _add_group_row(self, grid_row: int, code: str, name: str, years: int | None) -> None:
+        row = _GroupRow(code, name)
+        row.name_label.setBuddy(row.spin)
+        row.default_check.setChecked(years is None)
+        row.spin.setValue(years if years is not None else self.default_spin.value())
+        row.spin.setEnabled(years is not None)
+        row.default_check.toggled.connect(functools.partial(self.on_group_check_toggled, code))
+        self.groups_grid.addWidget(row.name_label, grid_row, 0)
+        self.groups_grid.addWidget(row.default_check, grid_row, 1)
+        self.groups_grid.addWidget(row.spin, grid_row, 2)
+        self.groups_grid.addWidget(row.error, grid_row + 1, 0, 1, 3)
+        self.errors.add(group_field(code), row.spin, label=row.error)
+        self.group_rows[code] = row
+
+    def _fit_groups_height(self) -> None:
+        """Show up to :data:`VISIBLE_GROUP_ROWS` groups without scrolling.
+
+        Measured from the rows' own widgets: rows added to a dialog already on screen are
+        shown only later, so the grid's size hint would leave them out.
+        """
+        rows = list(self.group_rows.values())[:VISIBLE_GROUP_ROWS]
+        if not rows:
+            return
+        spacing = max(self.groups_grid.verticalSpacing(), 0)
+        height = sum(
+            max(
+                row.name_label.sizeHint().height(),
+                row.default_check.sizeHint().height(),
+                row.spin.sizeHint().height(),
+            )
+            for row in rows
+        )
+        self.groups_scroll.setMinimumHeight(height + spacing * (len(rows) - 1))
+
+    def _fit_to_contents(self) -> None:
+        """Grow to the height the contents need at the dialog's width.
+
+        The wrapped hints make the height depend on the width, which Qt's own sizing of
+        a window does not always take into account (the last group was cut off).
+        """
+        layout = self.layout()
+        assert layout is not None
+        layout.activate()
+        width = max(
+            self.width() if self.isVisible() else self.sizeHint().width(), self.minimumWidth()
+        )
+        height = max(self.height() if self.isVisible() else 0, self.heightForWidth(width))
+        self.resize(width, height)
+
+    def on_settings_failed(self, exc: BaseException) -> None:
+        """The settings could not be read: say so; nothing can be saved."""
+        self.loading_label.hide()
+        show_error(self, exc)
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def on_default_spin_value_changed(self, value: int) -> None:
+        """Groups that follow the office default show the new default."""
+        for row in self.group_rows.values():
+            if row.default_check.isChecked():
+                row.spin.setValue(value)
+
+    def on_group_check_toggled(self, code: str, checked: bool) -> None:
+        """«پیش‌فرض اداره» checked: the group follows the default; unchecked: its own value."""
+        row = self.group_rows[code]
+        row.spin.setEnabled(not checked)
+        if checked:
+            row.spin.setValue(self.default_spin.value())
+            self.errors.clear([group_field(code)])
+        else:
+            row.spin.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def set_group_years(self, code: str, years: int | None) -> None:
+        """Give group ``code`` its own validity, or with None the office default (tests)."""
+        row = self.group_rows[code]
+        row.default_check.setChecked(years is None)
+        if years is not None:
+            row.spin.setValue(years)
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def settings_input(self) -> SettingsInput:
+        """What the clerk chose, as :func:`save_settings` takes it."""
+        assert self._loaded is not None, "settings not loaded yet"
+        office = self._loaded.office
+        return SettingsInput(
+            office=OfficeInput(
+                province_id=office.province_id,
+                county_id=office.county_id,
+                name=self.name_edit.text(),
+                licence_prefix=self.prefix_edit.text(),
+                default_validity_years=self.default_spin.value(),
+            ),
+            group_years={code: row.years() for code, row in self.group_rows.items()},
+        )
+
+    def on_buttons_accepted(self) -> None:
+        """Save everything in one worker job; close on success."""
+        if self._loaded is None or self._saving:
+            return
+        self.errors.clear()
+        self.general_error.hide()
+        data = self.settings_input()
+        self._set_saving(True)
+
+        def op(session: Session) -> OfficeInfo:
+            return save_settings(session, data)
+
+        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        self.save_button.setEnabled(not saving)
+
+    def on_save_succeeded(self, office: OfficeInfo) -> None:
+        """Saved: tell the other screens, and close."""
+        self._set_saving(False)
+        self.office = office
+        self._baseline = self._snapshot()
+        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+        self.accept()
+
+    def on_save_failed(self, exc: BaseException) -> None:
+        """Show each message beside its field and focus the first; others in a box."""
+        self._set_saving(False)
+        if not isinstance(exc, ValidationErrors):
+            show_error(self, exc)
+            return
+        by_field = exc.by_field()
+        unknown = self.errors.show(by_field)
+        if unknown:
+            self.general_error.setText("\n".join(by_field[name] for name in unknown))
+            self.general_error.show()
+        self.errors.focus_first_invalid()
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def _snapshot(self) -> tuple[object, ...]:
+        return (
+            self.name_edit.text(),
+            self.prefix_edit.text(),
+            self.default_spin.value(),
+            tuple((code, row.years()) for code, row in self.group_rows.items()),
+        )
+
+    def is_modified(self) -> bool:
+        """True if the clerk changed something since the settings were loaded."""
+        return self._baseline is not None and self._snapshot() != self._baseline
+
+    def reject(self) -> None:
+        """Escape, «انصراف» or the close button: ask first if there are unsaved edits."""
+        if self._saving:
+            return  # the save in progress decides
+        if self.is_modified() and not messages.confirm(
+            self,
+            _tr("تغییرات ذخیره نشده"),
+            _tr("تغییرات ذخیره نشده‌اند. بسته شود؟"),
+            yes_text=_tr("بستن بدون ذخیره"),
+            no_text=_tr("ادامه ویرایش"),
+        ):
+            return
+        super().reject()

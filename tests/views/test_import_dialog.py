@@ -1,0 +1,491 @@
+"""ImportDialog and export_register: import with problems, errors, duplicates, cancel, export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from licence_support import (  # noqa: F401 - fixtures
+    OTHER_VALID_NID,
+    VALID_NID,
+    ctx,
+    db,
+    licence_count,
+    office,
+    save_screenshot,
+)
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+from register_support import (  # noqa: F401 - fixtures
+    LICENCE_COUNT,
+    SUSPENDED_ROWS,
+    national_id,
+    register_ctx,
+    register_db,
+)
+from sqlalchemy import text
+
+from app.services import spreadsheet
+from app.services.db import Database
+from app.services.office import OfficeInfo
+from app.services.progress import Cancelled, Progress
+from app.services.register import RegisterFilter
+from app.services.spreadsheet import COLUMNS, Problem
+from app.views import import_dialog
+from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.import_dialog import ImportDialog, ProblemsModel, export_register, is_filtered
+from app.views.widgets import messages
+from app.views.widgets.form import ERROR_COLOR
+from app.views.worker import TaskHandle
+
+HEADERS = [c.header for c in COLUMNS]
+LRI, PDI = "\u2066", "\u2069"
+
+
+def row(**values: str) -> list[str]:
+    """A valid template row; ``values`` (by Persian header) replace the defaults."""
+    base = {
+        "کد ملی": VALID_NID,
+        "نام": "مریم",
+        "نام خانوادگی": "کریمی",
+        "نام پدر": "حسن",
+        "تاریخ تولد": "1365/04/21",
+        "جنسیت": "زن",
+        "تلفن همراه": "09121234567",
+        "کد پستی": "1351746851",
+        "نشانی": "تهران، خیابان آزادی",
+        "کد رشته": "020001",
+        "شهرستان": "تهران",
+        "نوع مجوز": "مستقل",
+        "شماره مجوز": "",
+        "تاریخ صدور": "1403/05/12",
+        "تاریخ انقضا": "",
+        "نشانی محل فعالیت": "",
+        "وضعیت": "",
+        "دلیل وضعیت": "",
+        "شناسه یکتا": "",
+    }
+    base.update(values)
+    return [base[h] for h in HEADERS]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+    return path
+
+
+def mixed_csv(path: Path) -> Path:
+    """Rows 2 and 4 are fine (row 4 with a postal-code warning); rows 3 and 5 are not."""
+    return write_csv(
+        path,
+        [
+            row(),
+            row(**{"کد ملی": "1234567890"}),
+            row(**{"کد ملی": OTHER_VALID_NID, "کد پستی": "1234567890"}),
+            row(**{"کد ملی": OTHER_VALID_NID, "شهرستان": "ناکجاآباد", "نوع مجوز": "شرکتی"}),
+        ],
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_boxes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replace the modal information box; record what it said."""
+    said: list[str] = []
+    monkeypatch.setattr(messages, "inform", lambda _parent, _title, text: said.append(text))
+    return said
+
+
+def make_dialog(qtbot: QtBot, context: AppContext) -> ImportDialog:
+    dialog = ImportDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def records_changed(context: AppContext) -> list[str]:
+    kinds: list[str] = []
+    context.signals.sig_records_changed.connect(kinds.append)
+    return kinds
+
+
+def model_rows(model: ProblemsModel) -> list[tuple[str, str, str]]:
+    return [
+        tuple(  # type: ignore[misc]
+            str(model.index(r, c).data()) for c in range(model.columnCount())
+        )
+        for r in range(model.rowCount())
+    ]
+
+
+def run_import(qtbot: QtBot, context: AppContext, path: Path) -> ImportDialog:
+    dialog = make_dialog(qtbot, context)
+    dialog.set_path(path)
+    assert dialog.start_button.isEnabled()
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:  # noqa: F811
+    dialog = make_dialog(qtbot, ctx)
+    assert dialog.windowTitle() == "ورود اطلاعات از اکسل"
+    assert dialog.pages.currentIndex() == ImportDialog.PAGE_CHOOSE
+    intro = dialog.intro_label.text()
+    for words in ("یک مجوز", "xlsx", "UTF-8", "وارد نمی‌شوند", "تکراری"):
+        assert words in intro
+    assert dialog.template_button.text() == "دریافت الگوی خالی…"
+    assert dialog.start_button.text() == "شروع"
+    assert not dialog.start_button.isEnabled()
+    assert dialog.save_report_button.isHidden()
+    assert dialog.message() == ""
+
+
+def test_rejected_rows_are_listed_with_row_column_and_reason(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    kinds = records_changed(ctx)
+    dialog = run_import(qtbot, ctx, mixed_csv(tmp_path / "ورود.csv"))
+    assert dialog.pages.currentIndex() == ImportDialog.PAGE_RESULTS
+    assert dialog.file_label.text() == "فایل: \u2068ورود.csv\u2069"
+    assert dialog.summary_label.text() == (
+        "۲ مجوز وارد شد، ۲ ردیف رد شد، ۰ ردیف از قبل در دفتر بود."
+    )
+    assert kinds == [RECORDS_LICENCES]
+    assert licence_count(db) == 2
+
+    problems = model_rows(dialog.problems_model)
+    assert [p[:2] for p in problems] == [("۳", "کد ملی"), ("۵", "شهرستان"), ("۵", "نوع مجوز")]
+    assert "رقم کنترل" in problems[0][2]
+    assert "ناکجاآباد" in problems[1][2] and "مستقل" in problems[2][2]
+    assert dialog.problems_model.headerData(0, Qt.Orientation.Horizontal) == "ردیف"
+    assert dialog.problems_view.isSortingEnabled()
+    assert dialog.problems_view.verticalHeader().isHidden()
+
+    warnings = model_rows(dialog.warnings_model)
+    assert len(warnings) == 1
+    assert warnings[0][:2] == ("۴", "کد پستی") and warnings[0][2].startswith("هشدار: ")
+    assert dialog.warnings_label.isVisibleTo(dialog) and "هشدار" in dialog.warnings_label.text()
+
+    # Sorting by the reason, then back by row number.
+    dialog.problems_view.sortByColumn(ProblemsModel.REASON, Qt.SortOrder.DescendingOrder)
+    assert sorted(model_rows(dialog.problems_model)) == sorted(problems)
+    dialog.problems_view.sortByColumn(ProblemsModel.ROW, Qt.SortOrder.AscendingOrder)
+    assert model_rows(dialog.problems_model) == problems
+
+    dialog.resize(760, 480)
+    save_screenshot(dialog, "import_results")
+
+    assert dialog.save_report_button.isVisible() and dialog.save_report_button.isEnabled()
+    report = tmp_path / "گزارش"
+    chosen: list[Any] = []
+
+    def get_save_file_name(*args: Any, **_kw: Any) -> tuple[str, str]:
+        chosen.append(args)
+        return str(report), "کتاب اکسل (*.xlsx)"
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(QFileDialog, "getSaveFileName", staticmethod(get_save_file_name))
+        qtbot.mouseClick(dialog.save_report_button, Qt.MouseButton.LeftButton)
+    assert Path(chosen[0][2]).name == "ورود-ردیف‌های-ردشده.xlsx"
+    saved = report.with_name("گزارش.xlsx")
+    sheet = openpyxl.load_workbook(saved).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("ردیف", "ستون", "دلیل")
+    assert [(r[0], r[1]) for r in rows[1:]] == [(3, "کد ملی"), (5, "شهرستان"), (5, "نوع مجوز")]
+    assert dialog.report_label.isVisibleTo(dialog)
+    assert f"{LRI}{saved}{PDI}" in dialog.report_label.text()
+
+
+def test_problems_model_passes_the_model_tester(qtmodeltester: Any) -> None:
+    model = ProblemsModel([Problem(12, "کد ملی", "نادرست"), Problem(3, "نام", "خالی است")])
+    qtmodeltester.check(model)
+    model.sort(ProblemsModel.ROW)
+    assert model.problem(0).row == 3
+    assert model.index(0, ProblemsModel.ROW).data() == "۳"
+    assert model.index(0, ProblemsModel.ROW).data(ProblemsModel.SORT_ROLE) == 3
+    model.sort(ProblemsModel.COLUMN, Qt.SortOrder.DescendingOrder)
+    assert model.problem(0).column == "نام"
+    qtmodeltester.check(model)
+    assert model.rowCount(model.index(0, 0)) == 0
+    assert model.data(QModelIndex()) is None
+
+
+def test_empty_file_imports_nothing(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    kinds = records_changed(ctx)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    dialog = run_import(qtbot, ctx, empty)
+    assert dialog.pages.currentIndex() == ImportDialog.PAGE_CHOOSE
+    assert dialog.message() == "فایل خالی است."
+    assert ERROR_COLOR in dialog.message_label.styleSheet()
+    assert dialog.start_button.isEnabled()  # the clerk may fix the file and start again
+    assert licence_count(db) == 0 and kinds == []
+    save_screenshot(dialog, "import_error")
+
+
+def test_same_file_twice_creates_no_duplicates(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    path = write_csv(tmp_path / "r.csv", [row(), row(**{"کد ملی": OTHER_VALID_NID})])
+    first = run_import(qtbot, ctx, path)
+    assert first.summary_label.text().startswith("۲ مجوز وارد شد")
+    kinds = records_changed(ctx)
+    second = run_import(qtbot, ctx, path)
+    assert second.summary_label.text() == (
+        "۰ مجوز وارد شد، ۰ ردیف رد شد، ۲ ردیف از قبل در دفتر بود."
+    )
+    assert not second.save_report_button.isEnabled()
+    assert second.problems_view.isHidden() and second.problems_label.text() == "هیچ ردیفی رد نشد."
+    assert second.warnings_view.isHidden()
+    assert kinds == []
+    assert licence_count(db) == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "cancel_at", "reports"),
+    [
+        (1100, 500, [(500, 1100, "۵۰۰ از ۱۱۰۰ ردیف", 500)]),  # the service stops at row 1000
+        (600, 600, [(500, 600, "۵۰۰ از ۶۰۰ ردیف", 500), (600, 600, "۶۰۰ از ۶۰۰ ردیف", 600)]),
+    ],
+)
+def test_cancelling_an_import_rolls_everything_back(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: int,
+    cancel_at: int,
+    reports: list[tuple[int, int, str, int]],
+) -> None:
+    path = write_csv(tmp_path / "big.csv", [row(**{"کد ملی": national_id(n)}) for n in range(rows)])
+    monkeypatch.setattr(spreadsheet, "BATCH", 100)  # rows are written before the cancel
+    original = spreadsheet.import_file
+    seen: list[tuple[int, int | None, str, int]] = []
+
+    def import_and_cancel(session: Any, file: Path, progress: Progress) -> Any:
+        def report(done: int, total: int | None, message: str = "") -> None:
+            inserted = session.execute(text("SELECT count(*) FROM licence")).scalar_one()
+            seen.append((done, total, message, inserted))
+            if done == cancel_at:
+                progress.cancel()  # the clerk pressed «لغو»
+
+        progress.report = report  # type: ignore[method-assign]
+        return original(session, file, progress)
+
+    monkeypatch.setattr(spreadsheet, "import_file", import_and_cancel)
+    kinds = records_changed(ctx)
+    dialog = run_import(qtbot, ctx, path)
+    assert seen == reports  # with a total, and rows already written when cancelled
+    assert dialog.message() == "ورود اطلاعات لغو شد؛ چیزی ثبت نشد."
+    assert ERROR_COLOR not in dialog.message_label.styleSheet()
+    assert dialog.pages.currentIndex() == ImportDialog.PAGE_CHOOSE
+    assert dialog.import_result is None
+    assert licence_count(db) == 0 and kinds == []
+
+
+def test_file_chooser_and_template(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dialog = make_dialog(qtbot, ctx)
+    source = tmp_path / "مجوزها.xlsx"
+    opened: list[Any] = []
+
+    def get_open_file_name(*args: Any, **_kw: Any) -> tuple[str, str]:
+        opened.append(args)
+        return str(source), args[3]
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(get_open_file_name))
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    assert opened[0][3] == "صفحه‌گسترده (*.xlsx *.csv)"
+    assert dialog.path == source and dialog.path_edit.text() == str(source)
+    assert dialog.start_button.isEnabled()
+
+    template = tmp_path / "الگو"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(template), a[3]))
+    )
+    qtbot.mouseClick(dialog.template_button, Qt.MouseButton.LeftButton)
+    written = template.with_name("الگو.xlsx")
+    sheet = openpyxl.load_workbook(written).worksheets[0]
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert dialog.message() == f"الگوی خالی در فایل {LRI}{written}{PDI} ذخیره شد."
+
+
+def test_template_that_cannot_be_written(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    dialog = make_dialog(qtbot, ctx)
+    dialog.save_template(tmp_path / "missing-folder" / "t.xlsx")
+    assert "نوشته نشد" in dialog.message()
+    assert ERROR_COLOR in dialog.message_label.styleSheet()
+
+
+# -- export ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def save_as(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    """QFileDialog.getSaveFileName answers with tmp_path/«خروجی» and the xlsx filter."""
+    asked: list[Any] = []
+
+    def get_save_file_name(*args: Any, **_kw: Any) -> tuple[str, str]:
+        asked.append(args)
+        return str(tmp_path / "خروجی"), args[3].split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(get_save_file_name))
+    return asked
+
+
+def test_export_then_import_into_another_database(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+    save_as: list[Any],
+    no_boxes: list[str],
+) -> None:
+    export_register(register_ctx, None, RegisterFilter(sort="holder", descending=False))
+    name = Path(save_as[0][2]).name
+    assert name.startswith("مجوزها-") and name.endswith(".xlsx")
+    assert all(c.isascii() for c in name.removeprefix("مجوزها-"))
+    assert save_as[0][3] == "کتاب اکسل (*.xlsx);;CSV با کدگذاری UTF-8 (*.csv)"
+    exported = tmp_path / "خروجی.xlsx"
+    assert exported.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".daftar-export-")] == []
+    assert no_boxes == [f"۳۰ مجوز در فایل «خروجی.xlsx» ذخیره شد.\nپوشه: {LRI}{tmp_path}{PDI}"]
+
+    dialog = run_import(qtbot, ctx, exported)
+    assert dialog.import_result is not None
+    assert (dialog.import_result.imported, dialog.import_result.rejected) == (LICENCE_COUNT, 0)
+    assert licence_count(db) == LICENCE_COUNT
+
+
+@pytest.mark.parametrize(("answer", "expected"), [(True, len(SUSPENDED_ROWS)), (False, 30)])
+def test_export_of_a_filtered_register(
+    register_ctx: AppContext,  # noqa: F811
+    tmp_path: Path,
+    save_as: list[Any],
+    no_boxes: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    answer: bool,
+    expected: int,
+) -> None:
+    asked: list[tuple[int, int]] = []
+
+    def ask(_parent: Any, shown: int, total: int) -> bool:
+        asked.append((shown, total))
+        return answer
+
+    monkeypatch.setattr(import_dialog, "ask_export_scope", ask)
+    export_register(register_ctx, None, RegisterFilter(status="suspended"))
+    assert asked == [(len(SUSPENDED_ROWS), LICENCE_COUNT)]
+    sheet = openpyxl.load_workbook(tmp_path / "خروجی.xlsx").worksheets[0]
+    assert sheet.max_row - 1 == expected
+
+
+def test_export_scope_question_cancelled(
+    register_ctx: AppContext,  # noqa: F811
+    save_as: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(import_dialog, "ask_export_scope", lambda *_a: None)
+    export_register(register_ctx, None, RegisterFilter(text="مریم"))
+    assert save_as == []
+    assert is_filtered(RegisterFilter(text="x"))
+    assert not is_filtered(RegisterFilter(sort="holder", descending=False))
+
+
+def test_cancelled_export_leaves_no_file(
+    register_ctx: AppContext,  # noqa: F811
+    tmp_path: Path,
+    save_as: list[Any],
+    no_boxes: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    destination = tmp_path / "خروجی.xlsx"
+    destination.write_bytes(b"an earlier export")
+    original = spreadsheet.export_file
+
+    def export_and_cancel(session: Any, path: Path, flt: Any, progress: Progress) -> int:
+        written = original(session, path, flt, progress)
+        assert path.stat().st_size > 0 and path != destination
+        progress.cancel()  # pressed «لغو» as the last rows were written
+        return written
+
+    monkeypatch.setattr(spreadsheet, "export_file", export_and_cancel)
+    export_register(register_ctx, None, None)
+    assert destination.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["خروجی.xlsx", "register.sqlite3", *[p.name for p in tmp_path.glob("register.sqlite3-*")]]
+    )
+    assert no_boxes == ["خروجی گرفتن لغو شد؛ فایلی نوشته نشد."]
+
+
+def test_export_as_csv(
+    register_ctx: AppContext,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_boxes: list[str],
+) -> None:
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(tmp_path / "out"), "CSV با کدگذاری UTF-8 (*.csv)")),
+    )
+    export_register(register_ctx, None, None)
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].split(",")[:2] == ["کد ملی", "نام"] and len(lines) == LICENCE_COUNT + 1
+
+
+def test_closing_while_importing_cancels_instead(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[TaskHandle] = []
+
+    def run_later(*_args: Any, **_kw: Any) -> TaskHandle:
+        started.append(TaskHandle(Progress()))
+        return started[-1]
+
+    monkeypatch.setattr(ctx, "run_db_progress", run_later)
+    dialog = run_import(qtbot, ctx, write_csv(tmp_path / "r.csv", [row()]))
+    assert not dialog.start_button.isEnabled() and not dialog.choose_button.isEnabled()
+    dialog.reject()
+    assert dialog.isVisible() and started[0].progress.cancelled
+    dialog.on_import_failed(Cancelled())
+    assert dialog.message() == "ورود اطلاعات لغو شد؛ چیزی ثبت نشد."
+    assert dialog.start_button.isEnabled()
+    dialog.reject()
+    assert not dialog.isVisible()
