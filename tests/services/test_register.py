@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from app.services import demo, jalali, reference, register
 from app.services.db import Database
 from app.services.licences import LicenceInput, LicenceService, PersonInput
 from app.services.register import RegisterFilter
+from app.services.validators import national_id_check_digit
 
 
 @pytest.fixture
@@ -138,3 +140,90 @@ def test_licence_serial_alone_finds_the_licence(filled: Database) -> None:
         number = register.page(s, RegisterFilter(), 0, 1)[0].number
     serial = number.rsplit("-", 1)[-1].lstrip("0")
     assert any(r.number == number for r in _all(filled, RegisterFilter(text=serial)))
+
+
+def _seq_of(db: Database) -> dict[str, int]:
+    """Licence id → local_seq."""
+    with db.session() as s:
+        return {str(i): int(q) for i, q in s.execute(text("SELECT id, local_seq FROM licence"))}
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("column", sorted(register.SORT_COLUMNS))
+def test_ordered_keys_follow_the_page_order(
+    filled: Database, column: str, descending: bool
+) -> None:
+    flt = RegisterFilter(sort=column, descending=descending)
+    seq = _seq_of(filled)
+    with filled.session() as s:
+        keys = register.ordered_keys(s, flt)
+        rows = register.page(s, flt, 0, 10_000)
+        assert len(keys) == register.count(s, flt) == 301
+        assert list(keys) == [seq[r.id] for r in rows]
+        assert register.rows_for_keys(s, keys) == rows
+        assert register.rows_for_keys(s, keys[120:140]) == register.page(s, flt, 120, 20)
+    assert register.uses_keys(flt) == (column != "recent")
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        RegisterFilter(text="م", sort="holder"),
+        RegisterFilter(text="م", sort="field", descending=False),
+        RegisterFilter(status="active", sort="county"),
+        RegisterFilter(expiring_within_days=365, sort="expiry_date", descending=False),
+        RegisterFilter(text="0067", status="expired", sort="national_id"),
+        RegisterFilter(text="ناموجود‌ترین", sort="number"),
+    ],
+)
+def test_ordered_keys_with_search_and_filters(filled: Database, flt: RegisterFilter) -> None:
+    seq = _seq_of(filled)
+    with filled.session() as s:
+        keys = register.ordered_keys(s, flt)
+        assert len(keys) == register.count(s, flt)
+        assert list(keys) == [seq[r.id] for r in register.page(s, flt, 0, 10_000)]
+
+
+def test_rows_for_keys_keep_the_order_and_skip_missing_licences(filled: Database) -> None:
+    with filled.session() as s:
+        keys = register.ordered_keys(s, RegisterFilter(sort="holder", descending=False))
+        rows = register.rows_for_keys(s, keys)
+        gone = keys[3]
+        s.execute(text("UPDATE licence SET deleted = 1 WHERE local_seq = :q"), {"q": gone})
+        unknown = max(keys) + 1000
+        wanted = [keys[10], unknown, keys[2], keys[3], keys[250], keys[0], keys[10]]
+        assert register.rows_for_keys(s, wanted) == [
+            rows[10], rows[2], rows[250], rows[0], rows[10]
+        ]  # fmt: skip
+        assert register.rows_for_keys(s, []) == []
+        assert gone not in register.ordered_keys(s, RegisterFilter(sort="holder"))
+
+
+def _holder_initials(db: Database) -> list[str]:
+    """First letter of each holder's last name, in the register's holder order."""
+    with db.session() as s:
+        keys = register.ordered_keys(s, RegisterFilter(sort="holder", descending=False))
+        sql = "SELECT l.local_seq, p.last_name FROM licence l JOIN person p ON p.id = l.person_id"
+        last_names = {int(seq): str(name) for seq, name in s.execute(text(sql))}
+    return [last_names[key][0] for key in keys]
+
+
+def test_alef_with_madda_sorts_next_to_alef(filled: Database) -> None:
+    with filled.session() as s:
+        field = reference.list_fields(s)[3]
+        county = reference.list_counties(s)[0]
+        service = LicenceService(s)
+        for n, last in enumerate(("آزاده", "ابراهیمی", "آقایی", "احمدی‌نژاد")):
+            first9 = f"{412_345_678 + n * 1_111:09d}"
+            nid = first9 + str(national_id_check_digit(first9))
+            service.issue(
+                PersonInput(nid, "سارا", last, "", None, "زن", f"0912{7_000_000 + n:07d}"),
+                LicenceInput("مستقل", field.id, county.id, "", "1403/05/12", "1403/09/01"),
+            )
+    initials = _holder_initials(filled)
+    madda = [i for i, c in enumerate(initials) if c == "آ"]
+    alef = [i for i, c in enumerate(initials) if c == "ا"]
+    assert madda and alef
+    # Every «آ» name, then at once every «ا» name: one block, as in a Persian dictionary.
+    assert madda == list(range(madda[0], madda[-1] + 1))
+    assert alef == list(range(madda[-1] + 1, madda[-1] + 1 + len(alef)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from register_support import (  # noqa: F401 - fixtures
     register_ctx,
     register_db,
 )
+from sqlalchemy import text
 
 from app.services import register
 from app.services.licences import (
@@ -29,6 +31,7 @@ from app.services.licences import (
 )
 from app.services.progress import Progress
 from app.services.register import RegisterFilter
+from app.views import register_model
 from app.views.context import AppContext, AppSignals
 from app.views.register_model import (
     COL_HOLDER,
@@ -417,3 +420,187 @@ def test_every_column_sorts(qtbot: QtBot, register_ctx: AppContext, column: int)
     with qtbot.waitSignal(model.sig_loaded):
         model.sort(column, Qt.SortOrder.AscendingOrder)
     assert model.rowCount() == LICENCE_COUNT
+
+
+# -- column sorts: paged by keys ------------------------------------------------------
+
+
+def _page_ids(
+    ctx: AppContext, flt: RegisterFilter, offset: int = 0, limit: int = 1000
+) -> list[str]:
+    with ctx.db.session() as session:
+        return [row.id for row in register.page(session, flt, offset, limit)]
+
+
+def _sorted(qtbot: QtBot, model: RegisterModel, column: int, order: Qt.SortOrder) -> None:
+    with qtbot.waitSignal(model.sig_loaded):
+        model.sort(column, order)
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+@pytest.mark.parametrize("column", [*range(8), -1])
+def test_sorted_rows_match_the_register_query(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    column: int,
+    order: Qt.SortOrder,
+) -> None:
+    model = make_model(qtbot, register_ctx, page_size=7)
+    if column >= 0:  # -1: the default order, already shown
+        _sorted(qtbot, model, column, order)
+    assert model.uses_keys() == (column >= 0)
+    assert model.rowCount() == LICENCE_COUNT
+    assert load_rows(qtbot, model) == _page_ids(register_ctx, model.filter)
+
+
+def test_sorted_model_passes_qt_model_tester(
+    qtbot: QtBot,
+    qtmodeltester: Any,
+    register_ctx: AppContext,  # noqa: F811
+) -> None:
+    model = make_model(qtbot, register_ctx, page_size=7)
+    _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.AscendingOrder)
+    qtmodeltester.check(model)
+    load_rows(qtbot, model)
+    _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+    with qtbot.waitSignal(model.sig_loaded):
+        model.set_filter(replace(model.filter, text="کریمی"))
+    assert model.uses_keys()
+    qtmodeltester.check(model)
+    load_rows(qtbot, model)
+    qtmodeltester.check(model)
+
+
+def test_paging_across_a_page_boundary_by_keys(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+) -> None:
+    model = make_model(qtbot, register_ctx, page_size=7)
+    _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.AscendingOrder)
+    assert model.uses_keys() and model.cached_pages() == [0]
+    assert model.licence_id(6) is not None
+    assert model.licence_id(7) is None
+    assert display(model, 7, COL_HOLDER) == PLACEHOLDER
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        pass
+    assert (blocker.args[0].row(), blocker.args[1].row()) == (7, 13)
+    assert model.cached_pages() == [0, 1]
+    assert [model.licence_id(r) for r in range(5, 9)] == _page_ids(register_ctx, model.filter, 5, 4)
+    model.data(model.index(LICENCE_COUNT - 1, 0))  # the last, partial page
+    qtbot.waitUntil(lambda: model.licence_id(LICENCE_COUNT - 1) is not None, timeout=1000)
+    assert model.cached_pages() == [0, 1, 4]
+    assert [model.licence_id(r) for r in range(28, 30)] == _page_ids(
+        register_ctx, model.filter, 28, 10
+    )
+    assert model.licence_id(LICENCE_COUNT) is None
+
+
+def _count_key_queries(monkeypatch: pytest.MonkeyPatch) -> list[RegisterFilter]:
+    calls: list[RegisterFilter] = []
+    original = register.ordered_keys
+
+    def counting(session: Any, flt: RegisterFilter, today: Any = None) -> Any:
+        calls.append(flt)
+        return original(session, flt, today)
+
+    monkeypatch.setattr(register, "ordered_keys", counting)
+    return calls
+
+
+def test_reversing_a_sort_reverses_the_keys(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _count_key_queries(monkeypatch)
+    model = make_model(qtbot, register_ctx, page_size=7)
+    assert calls == []  # the entry order is paged by offset
+    _sorted(qtbot, model, COL_NATIONAL_ID, Qt.SortOrder.AscendingOrder)
+    assert len(calls) == 1
+    ascending = load_rows(qtbot, model)
+    _sorted(qtbot, model, COL_NATIONAL_ID, Qt.SortOrder.DescendingOrder)
+    assert len(calls) == 1  # reversed, not sorted again
+    assert load_rows(qtbot, model) == ascending[::-1] == _page_ids(register_ctx, model.filter)
+    _sorted(qtbot, model, COL_STATUS, Qt.SortOrder.DescendingOrder)
+    assert len(calls) == 2  # another column: sorted
+    with qtbot.waitSignal(model.sig_loaded):
+        model.set_filter(replace(model.filter, text="کریمی", descending=False))
+    assert len(calls) == 3  # another filter: sorted
+
+
+def test_refresh_computes_the_keys_again(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _count_key_queries(monkeypatch)
+    model = make_model(qtbot, register_ctx, page_size=7)
+    _sorted(qtbot, model, COL_STATUS, Qt.SortOrder.AscendingOrder)
+    before = load_rows(qtbot, model)
+    first = before[0]  # "active" sorts first, then "revoked", then "suspended"
+    with register_ctx.db.session() as session:
+        LicenceService(session, actor="test").revoke(first, "آزمون")
+    with qtbot.waitSignal(model.sig_loaded):
+        model.refresh()
+    assert len(calls) == 2
+    for row in range(0, model.rowCount(), model.page_size):  # the previous rows show
+        model.data(model.index(row, 0))  # until the view asks for their pages again
+        model.on_fetch_timer_timeout()
+    after = [model.licence_id(r) for r in range(model.rowCount())]
+    assert after == _page_ids(register_ctx, model.filter)
+    moved = after.index(first)
+    # The first revoked row: entered before the other revoked licences.
+    assert moved == LICENCE_COUNT - len(SUSPENDED_ROWS) - len(REVOKED_ROWS) - 1
+    assert display(model, moved, COL_STATUS) == "باطل"
+
+
+def test_a_licence_gone_before_its_page_is_fetched(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+) -> None:
+    model = make_model(qtbot, register_ctx, page_size=7)
+    _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.AscendingOrder)
+    expected = _page_ids(register_ctx, model.filter)
+    with register_ctx.db.session() as session:  # e.g. deleted by a sync meanwhile
+        session.execute(text("UPDATE licence SET deleted = 1 WHERE id = :id"), {"id": expected[9]})
+    failures: list[BaseException] = []
+    model.sig_load_failed.connect(failures.append)
+    model.data(model.index(9, 0))
+    qtbot.waitUntil(lambda: model.licence_id(8) is not None, timeout=1000)
+    assert failures == []
+    assert model.rowCount() == LICENCE_COUNT  # until refreshed
+    assert [model.licence_id(r) for r in range(7, 14)] == [*expected[7:9], None, *expected[10:14]]
+    assert [display(model, 9, c) for c in range(8)] == [""] * 8  # empty, not «…»
+    assert model.data(model.index(9, COL_STATUS), Qt.ItemDataRole.ForegroundRole) is None
+    assert model.data(model.index(9, COL_HOLDER), Qt.ItemDataRole.ToolTipRole) is None
+    with qtbot.waitSignal(model.sig_loaded):
+        model.refresh()
+    assert model.rowCount() == LICENCE_COUNT - 1
+    assert load_rows(qtbot, model) == expected[:9] + expected[10:]
+
+
+@pytest.mark.parametrize("search", ["", "م"])
+def test_entry_order_is_paged_by_keys_once_scrolled_deep(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    search: str,
+) -> None:
+    monkeypatch.setattr(register_model, "KEYS_FROM_ROW", 6)
+    calls = _count_key_queries(monkeypatch)
+    model = make_model(qtbot, register_ctx, page_size=3)
+    if search:
+        with qtbot.waitSignal(model.sig_loaded):
+            model.set_filter(RegisterFilter(text=search))
+        assert 6 < model.rowCount() < LICENCE_COUNT
+    for row in (0, 3):  # pages 0 and 1: by offset
+        model.data(model.index(row, 0))
+        qtbot.waitUntil(lambda r=row: model.licence_id(r) is not None, timeout=1000)
+    assert calls == [] and not model.uses_keys()
+    ids = load_rows(qtbot, model)  # pages 2… : the keys, computed once
+    assert len(calls) == 1 and model.uses_keys()
+    assert ids == _page_ids(register_ctx, model.filter)
+    with qtbot.waitSignal(model.sig_loaded):
+        model.refresh()
+    assert not model.uses_keys()  # a new generation starts by offset again
