@@ -16,6 +16,9 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_SOME_REJECTED = 2
+#: ``daftar verify``: the certificate is genuine but its licence is revoked, suspended or
+#: expired.
+EXIT_NOT_IN_FORCE = 2
 
 
 def default_db_path() -> Path:
@@ -70,13 +73,31 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("backup", "write a consistent copy of the database")
     p.add_argument("file", type=Path, help="the backup file to create")
+
+    p = add("certificate", "print licence certificates as one PDF (logged, signed QR)")
+    p.add_argument("number", nargs="?", help="the licence number (omit with --issued-since)")
+    p.add_argument(
+        "--issued-since",
+        metavar="DATE",
+        help="every active licence issued on or after this Jalali date, e.g. 1405/09/01",
+    )
+    p.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+
+    p = add("verify", "check a certificate: its QR payload (DFT1.…) or its PDF file")
+    p.add_argument("source", help="the payload text, or a certificate PDF (or text) file")
+    p.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        help="also trust this public key (base64), e.g. one the central server published",
+    )
     return parser
 
 
-def _open(db_path: Path):  # type: ignore[no-untyped-def]
+def _open(db_path: Path, *, create: bool = True):  # type: ignore[no-untyped-def]
     from app.services.db import open_database
 
-    return open_database(db_path)
+    return open_database(db_path, create=create)
 
 
 def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
@@ -202,12 +223,137 @@ def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
         db.close()
 
 
+def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar certificate``: one licence's certificate, or a batch since a date."""
+    from app.services import jalali
+    from app.services.certificates import CertificateService
+    from app.services.errors import ValidationError
+
+    since = None
+    if args.issued_since is not None:
+        try:
+            since = jalali.parse_jalali(args.issued_since, field="issued_since", label="تاریخ")
+        except ValidationError as exc:
+            _err(f"تاریخ --issued-since نادرست است ({args.issued_since}): {exc.message}")
+            return EXIT_FAILED
+    if (args.number is None) == (since is None):
+        _err(
+            "give a licence number or --issued-since, not both "
+            "(شماره مجوز یا تاریخ --issued-since را بدهید، نه هر دو)."
+        )
+        return EXIT_FAILED
+    out: Path = args.out.expanduser().resolve()
+    if out.is_dir():
+        _err(f"--out must be a file, not a folder (مسیر خروجی پوشه است): {out}")
+        return EXIT_FAILED
+    partial = out.with_name(out.name + ".partial")
+    db = _open(db_path, create=False)
+    try:
+        with db.session() as session:
+            service = CertificateService(session)
+            if since is None:
+                ids = [service.licences.get_by_number(args.number).id]
+            else:
+                ids = service.certificates_issued_since(since)
+                if not ids:
+                    _err(
+                        f"از تاریخ {args.issued_since} مجوز فعالی صادر نشده است "
+                        "(no active licences issued since that date); nothing written."
+                    )
+                    return EXIT_FAILED
+            pdf, issued = service.licence_certificates(ids)
+            # Written inside the transaction: if the file can't be written, nothing is
+            # logged; it takes its name once the log is committed.
+            out.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(pdf)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+        db.close()
+    for cert in issued:
+        copy = " (المثنی)" if cert.duplicate else ""
+        _err(
+            f"{cert.licence_number}: گواهی‌نامه {cert.serial}{copy}، "
+            f"کد تأیید {cert.verification_code}"
+        )
+    _err(f"written {out}: {len(issued)} certificate(s)")
+    return EXIT_OK
+
+
+def _verification_lines(result) -> tuple[list[str], int]:  # type: ignore[no-untyped-def]
+    """A verification result as printed lines, and its exit status."""
+    if result.valid:
+        in_force = result.register_status not in ("revoked", "suspended", "expired")
+        keyword = "VALID" if in_force else f"VALID {result.register_status.upper()}"
+        status = EXIT_OK if in_force else EXIT_NOT_IN_FORCE
+        lines = [f"{keyword}: {result.reason}"]
+        if result.register_note:
+            lines.append(result.register_note)
+    else:
+        status = EXIT_FAILED
+        lines = [f"INVALID ({result.status}): {result.reason}"]
+        if result.fields:
+            lines.append("اطلاعات ادعاشده (تأیید نشده):")
+    if result.verification_code:
+        lines.append(f"کد تأیید: {result.verification_code}")
+    lines.extend(f"  {label}: {value}" for label, value in result.fields)
+    return lines, status
+
+
+def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar verify``: 0 genuine (and in force as far as known), 1 invalid, 2 genuine
+    but revoked, suspended or expired."""
+    from app.services import signing
+    from app.services.certificates import CertificateService, payloads_from
+
+    extra = {}
+    for text in args.key:
+        try:
+            key = signing.load_public_key(text)
+        except ValueError:
+            _err(f"کلید عمومی نامعتبر است (invalid --key): {text}")
+            return EXIT_FAILED
+        extra[signing.key_id_for(key)] = key
+    source: str | Path = args.source
+    candidate = Path(args.source).expanduser()
+    try:
+        is_file = not args.source.strip().startswith("DFT") and candidate.is_file()
+    except OSError:  # e.g. a payload too long to be a file name
+        is_file = False
+    if is_file:
+        source = candidate
+    elif args.source.lower().endswith((".pdf", ".txt")):
+        _err(f"فایل پیدا نشد (file not found): {args.source}")
+        return EXIT_FAILED
+    if args.db is None and not db_path.exists():
+        # No register on this machine: the keys given with --key are all we trust.
+        results = [signing.verify_payload(p, extra) for p in payloads_from(source)]
+    else:
+        db = _open(db_path, create=False)
+        try:
+            with db.session() as session:
+                results = CertificateService(session).verify(source, extra_keys=extra)
+        finally:
+            db.close()
+    worst = EXIT_OK
+    for index, result in enumerate(results):
+        lines, status = _verification_lines(result)
+        if len(results) > 1:
+            print(f"— {index + 1}/{len(results)} —")
+        print("\n".join(lines), flush=True)
+        if status == EXIT_FAILED or (status == EXIT_NOT_IN_FORCE and worst == EXIT_OK):
+            worst = status
+    return worst
+
+
 COMMANDS = {
     "init": cmd_init,
     "demo": cmd_demo,
     "import": cmd_import,
     "export": cmd_export,
     "backup": cmd_backup,
+    "certificate": cmd_certificate,
+    "verify": cmd_verify,
 }
 
 

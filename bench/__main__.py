@@ -10,7 +10,7 @@ rows in one transaction. Benchmarks are not tests: nothing here fails the build.
 
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
-``--only NAME[,NAME]`` (startup, search, scroll, import, demo).
+``--only NAME[,NAME]`` (startup, search, scroll, import, demo, certificates).
 """
 
 from __future__ import annotations
@@ -260,9 +260,19 @@ def bench_search(db: Path) -> None:
     )
 
 
-SCROLL = textwrap.dedent(
+# Peak resident memory of this process: VmHWM belongs to the address space, so unlike
+# getrusage's ru_maxrss it does not carry over the parent's peak across fork and exec.
+PEAK_KB = """
+def peak_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+SCROLL = PEAK_KB + textwrap.dedent(
     """
-    import resource, sys
+    import sys
     from pathlib import Path
     from PySide6.QtWidgets import QApplication, QTableView
     from app.views.bootstrap import create_application
@@ -297,19 +307,19 @@ SCROLL = textwrap.dedent(
             app.processEvents()
     app.processEvents()
     assert missing == 0, f"{missing} cells never loaded"
-    print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(rows, peak_kb())
     """
 )
-BARE_RSS = textwrap.dedent(
+BARE_RSS = PEAK_KB + textwrap.dedent(
     """
-    import resource, sys
+    import sys
     from PySide6.QtWidgets import QApplication, QTableView
     app = QApplication(sys.argv)
     view = QTableView()
     view.resize(1200, 800)
     view.show()
     app.processEvents()
-    print(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(0, peak_kb())
     """
 )
 
@@ -378,13 +388,231 @@ def bench_import(work: Path, rows: int) -> None:
     )
 
 
+CERTIFICATE_DATA = textwrap.dedent(
+    """
+    import base64, datetime as dt, hashlib
+    from app.services.pdf.certificate import LicenceCertificateData
+
+    def payload(i):
+        # Shaped like a signed payload: ~260 characters of base64url.
+        raw = b"".join(hashlib.sha512(f"{i}-{k}".encode()).digest() for k in range(3))
+        return "DAFTAR1." + base64.urlsafe_b64encode(raw[:190]).decode().rstrip("=")
+
+    def item(i):
+        return LicenceCertificateData(
+            office_province="تهران",
+            office_county="شمیرانات",
+            holder_name=f"زهرا (فاطمه) محمدی‌نژاد {i}",
+            father_name="علی‌اصغر",
+            national_id=f"{i % 10**10:010d}",
+            birth_date=dt.date(1985, 3, 21),
+            kind_label="مستقل",
+            field_name="تولید پوشاک و خیاطی سفارشی",
+            field_code="141201",
+            approving_body="اتاق اصناف ایران",
+            county="شمیرانات",
+            activity_address=f"تهران، خیابان شهید باهنر، کوچه لاله‌زار، پلاک {i % 200}، واحد 4",
+            postal_code="1937733141",
+            licence_number=f"0612-{i:06d}",
+            unique_id="7K3M-9XQ2-ABCD",
+            issue_date=dt.date(2025, 4, 4),
+            expiry_date=dt.date(2030, 4, 4),
+            serial=f"0612-1404-{i:06d}",
+            duplicate=i % 10 == 0,
+            qr_payload=payload(i),
+            verification_code="K7PX-93QD",
+            issued_at=dt.date(2025, 4, 20),
+        )
+    """
+)
+
+CERTIFICATE_FLOOR = textwrap.dedent(
+    """
+    import dataclasses
+    from reportlab.pdfgen.canvas import Canvas
+    from app.services.pdf.certificate import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE, draw_qr
+    from app.services.pdf.text import FONT_BOLD, FONT_MEDIUM, FONT_REGULAR, register_fonts
+
+    register_fonts()
+    HEADER = [
+        (FONT_REGULAR, 9, "بسمه تعالی"),
+        (FONT_BOLD, 13, "جمهوری اسلامی ایران"),
+        (FONT_MEDIUM, 12, "وزارت تعاون، کار و رفاه اجتماعی"),
+        (FONT_REGULAR, 11.5, "اداره کل تعاون، کار و رفاه اجتماعی استان تهران"),
+        (FONT_REGULAR, 11.5, "اداره تعاون، کار و رفاه اجتماعی شهرستان شمیرانات"),
+        (FONT_BOLD, 24, "مجوز کسب‌وکار خانگی"),
+        (FONT_BOLD, 10, "مشخصات دارنده مجوز"),
+        (FONT_BOLD, 10, "مشخصات کسب‌وکار"),
+        (FONT_BOLD, 10, "شماره و اعتبار مجوز"),
+        (FONT_REGULAR, 8.5, "برای بررسی اصالت، کد را اسکن کنید"),
+    ]
+    LABELS = ["نام و نام خانوادگی", "نام پدر", "کد ملی", "تاریخ تولد", "نوع مجوز",
+              "مرجع تأیید", "رشته فعالیت", "کد رشته", "نشانی محل فعالیت", "شهرستان",
+              "کد پستی", "شماره مجوز", "شناسه یکتا", "تاریخ صدور", "تاریخ پایان اعتبار"]
+
+    def floor_page(canvas, item):
+        # The same strings in the same fonts, drawn as they are: no shaping, no bidi, no
+        # wrapping or fitting; the same frame lines and the same QR code.
+        canvas.setLineWidth(2.4)
+        canvas.rect(28, 28, PAGE_WIDTH - 56, PAGE_HEIGHT - 56)
+        canvas.setLineWidth(0.7)
+        canvas.rect(33, 33, PAGE_WIDTH - 66, PAGE_HEIGHT - 66)
+        y = PAGE_HEIGHT - 50
+        for font, size, text in HEADER:
+            canvas.setFont(font, size)
+            canvas.drawCentredString(PAGE_WIDTH / 2, y, text)
+            y -= size * 1.4
+        values = [str(v) for f in dataclasses.fields(item)
+                  if f.name != "qr_payload" and (v := getattr(item, f.name)) not in (None, "")]
+        for i, label in enumerate(LABELS):
+            canvas.setFont(FONT_MEDIUM, 9.5)
+            canvas.drawRightString(780, 400 - i * 15, label)
+        for i, value in enumerate(values):
+            canvas.setFont(FONT_REGULAR, 11.5)
+            canvas.drawRightString(600, 400 - i * 12, value)
+        draw_qr(canvas, item.qr_payload, 680, 60, QR_SIZE)
+
+    def render_floor(items):
+        canvas = Canvas("floor.pdf", pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
+        for item in items:
+            floor_page(canvas, item)
+            canvas.showPage()
+        return canvas.getpdfdata()
+    """
+)
+
+CERTIFICATE_BATCH = textwrap.dedent(
+    """
+    import resource, sys, time
+    from app.services.pdf.certificate import render_licence_certificates
+    from app.services.pdf.layout import CertificateStyle
+    from app.services.progress import Progress
+    n, mode = int(sys.argv[1]), sys.argv[2]
+    items = [item(i) for i in range(n)]
+    if mode == "floor":
+        render_floor(items[:2])
+    else:
+        render_licence_certificates(items[:2], CertificateStyle())  # fonts, caches
+    rss = {}
+    def listener(done, total, text):
+        if done in (100, n):
+            rss[done] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if mode == "floor":
+        pdf = render_floor(items)
+    else:
+        pdf = render_licence_certificates(items, CertificateStyle(), Progress(listener))
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(elapsed, len(pdf), started_kb, rss.get(100, 0), rss.get(n, 0), peak_kb)
+    """
+)
+
+CERTIFICATE_ONE = textwrap.dedent(
+    """
+    import statistics, sys, time
+    from app.services.pdf.certificate import render_licence_certificates
+    from app.services.pdf.layout import CertificateStyle
+    started = time.perf_counter()
+    render_licence_certificates([item(0)], CertificateStyle())
+    cold = time.perf_counter() - started
+    style = CertificateStyle()
+    ours, floor, strings = [], [], []
+    for i in range(1, 22):
+        data = item(i)  # new values each time: only labels are cached
+        started = time.perf_counter()
+        render_licence_certificates([data], style)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        render_floor([data])
+        floor.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        render_floor([dataclasses.replace(data, qr_payload="")])
+        strings.append(time.perf_counter() - started)
+    print(cold, statistics.median(ours), statistics.median(floor), statistics.median(strings))
+    """
+)
+
+
+def bench_certificates(work: Path) -> None:
+    """Licence certificate PDFs: one certificate, and a batch of 1,000 in one PDF.
+
+    Floor: reportlab drawing the same strings with the same fonts without shaping,
+    bidi or fitting, plus the same frame and the same QR code (encoded and drawn by the
+    same function: reportlab's pure-Python QR encoder is most of a page's cost, and is
+    not what the floor measures). The floor without the QR code is printed as well.
+    Memory: peak RSS growth per page while the batch's pages are drawn (page 100 to
+    page 1,000), against the output's own size per page; and the total peak.
+    """
+    del work  # nothing to keep: the PDFs stay in memory
+    prelude = CERTIFICATE_DATA + CERTIFICATE_FLOOR
+    out = run([PY, "-c", prelude + CERTIFICATE_ONE]).stdout.split()
+    cold, ours, floor, strings = (float(x) * 1000 for x in out[-4:])
+    ratio = ours / floor
+    line(
+        "certificate_one",
+        ours,
+        "ms",
+        floor,
+        "ms",
+        "<= 150 ms and <= 2x floor",
+        ours <= 150 and ratio <= 2,
+    )
+    line(
+        "certificate_one vs strings-only floor (informational)",
+        ours,
+        "ms",
+        strings,
+        "ms",
+        "none",
+        True,
+    )
+    line(
+        "certificate_one_cold (first one in a new process, fonts loaded; informational)",
+        cold,
+        "ms",
+        floor,
+        "ms",
+        "none",
+        True,
+    )
+    pages = 1000
+    out = run([PY, "-c", prelude + CERTIFICATE_BATCH, str(pages), "ours"]).stdout.split()
+    elapsed, size = float(out[-6]), int(out[-5])
+    start_kb, at100_kb, at_end_kb, peak_kb = (int(x) for x in out[-4:])
+    floor_out = run([PY, "-c", prelude + CERTIFICATE_BATCH, str(pages), "floor"]).stdout.split()
+    floor_elapsed = float(floor_out[-6])
+    line(
+        f"certificate_batch_{pages}",
+        elapsed,
+        "s",
+        floor_elapsed,
+        "s",
+        "<= 60 s",
+        elapsed <= 60,
+    )
+    growth_kb = (at_end_kb - at100_kb) / (pages - 100)
+    output_kb = size / 1024 / pages
+    line(
+        f"certificate_batch_rss_growth_per_page (peak growth {(peak_kb - start_kb) / 1024:.1f} MB"
+        f" for {size / 1024 / 1024:.1f} MB of PDF)",
+        growth_kb,
+        "KB",
+        output_kb,
+        "KB (output per page)",
+        "<= 2x output per page",
+        growth_kb <= 2 * output_kb,
+    )
+
+
 def main() -> None:
     """Run the benchmarks."""
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--licences", type=int, default=200_000)
     parser.add_argument("--import-rows", type=int, default=50_000)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
-    parser.add_argument("--only", default="demo,startup,search,scroll,import")
+    parser.add_argument("--only", default="demo,startup,search,scroll,import,certificates")
     args = parser.parse_args()
     only = set(args.only.split(","))
     work: Path = args.workdir
@@ -396,6 +624,7 @@ def main() -> None:
         ("search", lambda: bench_search(db)),
         ("scroll", lambda: bench_scroll(db)),
         ("import", lambda: bench_import(work, args.import_rows)),
+        ("certificates", lambda: bench_certificates(work)),
     ]
     if "demo" not in only and not db.exists():
         only.add("demo")

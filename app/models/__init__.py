@@ -1,6 +1,7 @@
 """SQLAlchemy models of the local database (no Qt here)."""
 
 from app.models.base import Base, SyncMixin, new_id, reference_id, utcnow
+from app.models.certificate import CertificateIssue
 from app.models.licence import Licence, LicenceHistory
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
@@ -10,6 +11,7 @@ from app.models.sync import OutboxOperation
 __all__ = [
     "Base",
     "BusinessField",
+    "CertificateIssue",
     "Counter",
     "County",
     "FieldGroup",

@@ -74,6 +74,9 @@ ACTION_LABELS = {
     "reactivated": "رفع تعلیق",
     "revoked": "ابطال",
     "holder_edited": "ویرایش مشخصات دارنده",
+    # A certificate printed (app.services.certificates); a reprint carries
+    # "certificate_copy" in its changes and «المثنی» as its reason.
+    "certificate": "صدور گواهی‌نامه",
 }
 FIELD_LABELS = {
     "national_id": "کد ملی",
@@ -94,6 +97,8 @@ FIELD_LABELS = {
     "expiry_date": "تاریخ انقضا",
     "status": "وضعیت",
     "status_reason": "دلیل",
+    "certificate_serial": "شماره گواهی‌نامه",
+    "certificate_copy": "نوبت چاپ",
 }
 PERSON_FIELDS = (
     "national_id",

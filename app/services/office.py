@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import County, FieldGroup, Office, Province, Setting
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.reference import seed_reference_data
+from app.services.signing import ensure_signing_key
 from app.services.text import normalize_text, to_ascii_digits, to_persian_digits
 
 MIN_VALIDITY_YEARS = 1
@@ -137,6 +138,9 @@ def setup_office(session: Session, data: OfficeInput) -> OfficeInfo:
             default_validity_years=years,
         )
     )
+    # The key that signs the office's certificates (its public half is what the central
+    # server will publish).
+    ensure_signing_key(session)
     session.flush()
     return require_office(session)
 

@@ -10,6 +10,7 @@ import pytest
 
 from app.services import reference
 from app.services.db import Database, open_database
+from app.services.licences import LicenceDetail, LicenceInput, LicenceService, PersonInput
 from app.services.office import OfficeInfo, OfficeInput, setup_office
 from app.services.validators import national_id_check_digit
 
@@ -48,3 +49,38 @@ def db(tmp_path: Path) -> Iterator[Database]:
 def rng() -> random.Random:
     """A seeded random generator."""
     return random.Random(1234)
+
+
+def issue_test_licence(
+    db: Database,
+    national_id: str = "0067749828",
+    *,
+    issue_date: str = "1403/05/12",
+    expiry_date: str | None = None,
+    first_name: str = "مریم",
+    last_name: str = "کریمی",
+) -> LicenceDetail:
+    """Issue one licence (Tehran, the catalogue's first field) and return it."""
+    with db.session() as session:
+        field = reference.list_fields(session)[0]
+        county = next(c for c in reference.list_counties(session) if c.name == "تهران")
+        return LicenceService(session, actor="clerk").issue(
+            PersonInput(
+                national_id=national_id,
+                first_name=first_name,
+                last_name=last_name,
+                father_name="حسن",
+                birth_date="1365/04/21",
+                gender="زن",
+                mobile="09121234567",
+                postal_code="1351746851",
+                address="تهران، خیابان آزادی، کوچه (۱۲)",
+            ),
+            LicenceInput(
+                kind="مستقل",
+                field_id=field.id,
+                county_id=county.id,
+                issue_date=issue_date,
+                expiry_date=expiry_date,
+            ),
+        )

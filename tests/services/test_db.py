@@ -59,6 +59,7 @@ def test_older_database_is_backed_up_then_migrated(tmp_db_path: Path) -> None:
     with sqlite3.connect(tmp_db_path) as conn:
         conn.execute("DROP TABLE licence_fts")
         for table in (
+            "certificate_issue",
             "licence_history",
             "licence",
             "office",
@@ -163,3 +164,57 @@ def test_backup_is_a_consistent_copy(tmp_db_path: Path, tmp_path: Path) -> None:
     database.close()
     copy = open_database(target)
     copy.close()
+
+
+def _database_at_0001(path: Path) -> dbmod.Database:
+    """A database made by the first release: migrations run only to 0001."""
+    from alembic import command
+    from sqlalchemy.orm import sessionmaker
+
+    engine = dbmod.make_engine(path)
+    config = Config()
+    config.set_main_option("script_location", str(dbmod.MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.exec_driver_sql(f"PRAGMA application_id = {dbmod.APPLICATION_ID}")
+    return dbmod.Database(path, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path: Path) -> None:
+    from app.services.licences import LicenceService
+    from tests.services.conftest import issue_test_licence, setup_tehran_office
+
+    old = _database_at_0001(tmp_db_path)
+    setup_tehran_office(old)
+    number = issue_test_licence(old).number
+    with old.engine.connect() as conn:
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+        assert "certificate_issue" not in tables
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+    old.close()
+
+    database = open_database(tmp_db_path)
+    try:
+        assert database.backup_path is not None and database.backup_path.exists()
+        assert "before-0001" in database.backup_path.name
+        with database.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                "0002"
+            )
+            assert conn.exec_driver_sql("SELECT count(*) FROM certificate_issue").scalar() == 0
+            assert conn.exec_driver_sql("SELECT count(*) FROM licence").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM outbox").scalar() > 0
+            # The search index survived the migration.
+            hits = conn.exec_driver_sql(
+                "SELECT count(*) FROM licence_fts WHERE licence_fts MATCH '\"کریمی\"*'"
+            ).scalar()
+            assert hits == 1
+        with database.session() as session:
+            assert LicenceService(session).get_by_number(number).holder.last_name == "کریمی"
+    finally:
+        database.close()
+    # The backup is the untouched 0001 database.
+    with sqlite3.connect(database.backup_path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert conn.execute("SELECT count(*) FROM licence").fetchone()[0] == 1

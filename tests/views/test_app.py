@@ -100,8 +100,9 @@ def test_first_run_then_main_window_paints(
     # "rows": run until the register (after the set-up) has shown its first rows.
     monkeypatch.setenv(gui_app.EXIT_AFTER_PAINT_ENV, "rows")
     assert gui_app.run_gui(tmp_path / "new.sqlite3") == 0
+    # Seconds since this (test) process imported app: only its form is checked here.
     seconds = float(capsys.readouterr().out.strip())
-    assert 0 < seconds < 60
+    assert seconds > 0
 
 
 def test_exit_after_paint_in_a_fresh_process(tmp_path: Path) -> None:

@@ -1,0 +1,515 @@
+"""Licence certificates: issue (with the log and the signed QR payload), batch, verify.
+
+Issuing runs inside the caller's session (one unit of work): every certificate gets a
+serial from the office's ``certificate_serial`` counter, a signed payload
+(app.services.signing), a ``certificate_issue`` row with its outbox operation and a
+``certificate`` entry in the licence's history, and the PDF is rendered before the
+caller commits, so a failure leaves nothing behind. A reprint of a licence that already
+has a certificate is marked as a duplicate (المثنی) on the page and in the log.
+
+The look of the pages comes from ``certificate-style.json`` next to the database when
+there is one, else from the style shipped in ``resources/certificates/style.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import CertificateIssue, Counter, County, Licence, LicenceHistory, new_id, utcnow
+from app.models.certificate import CERTIFICATE_KIND_LICENCE
+from app.models.licence import STATUS_REVOKED, STATUS_SUSPENDED
+from app.services import jalali, register
+from app.services.errors import DomainError
+from app.services.licences import (
+    STATUS_EXPIRED,
+    LicenceDetail,
+    LicenceService,
+    effective_status,
+)
+from app.services.office import OfficeInfo, require_office
+from app.services.outbox import record_insert
+from app.services.pdf import (
+    CertificateStyle,
+    LicenceCertificateData,
+    default_style_path,
+    extract_payloads,
+    load_style,
+    render_licence_certificates,
+)
+from app.services.progress import Progress
+from app.services.signing import (
+    CertificateClaims,
+    VerificationResult,
+    describe_claims,
+    ensure_signing_key,
+    known_keys,
+    sign_claims,
+    verify_payload,
+)
+from app.services.text import to_persian_digits
+
+log = logging.getLogger("daftar.pdf")
+
+#: An office's own certificate look, next to its database file.
+STYLE_FILE_NAME = "certificate-style.json"
+SERIAL_COUNTER = "certificate_serial"
+HISTORY_ACTION = "certificate"
+DUPLICATE_LABEL = "المثنی"
+#: Licences whose data is held at once while checking or counting (bounded memory).
+_CHUNK = 500
+#: Flush pending rows this often during a batch, so the session holds few objects.
+_FLUSH_EVERY = 100
+_MAX_NAMED_REFUSALS = 10
+
+REGISTER_ACTIVE = "active"
+REGISTER_NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """One certificate produced (as logged)."""
+
+    id: str
+    licence_id: str
+    licence_number: str
+    serial: str
+    duplicate: bool
+    payload: str
+    verification_code: str
+    issued_at: dt.datetime
+    actor: str
+    kind: str = CERTIFICATE_KIND_LICENCE
+
+
+def style_path_for(session: Session) -> Path:
+    """The style file of the office: next to the database if present, else the shipped one."""
+    database = session.get_bind().engine.url.database
+    if database and database != ":memory:":
+        candidate = Path(database).parent / STYLE_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return default_style_path()
+
+
+def office_style(session: Session) -> CertificateStyle:
+    """The certificate look of this office (see :func:`style_path_for`)."""
+    return load_style(style_path_for(session))
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def allocate_serials(session: Session, prefix: str, count: int) -> list[str]:
+    """The next ``count`` free certificate serials: ``PREFIX-C-000001`` (one counter update)."""
+    if count <= 0:
+        return []
+    counter = session.get(Counter, SERIAL_COUNTER)
+    if counter is None:
+        counter = Counter(name=SERIAL_COUNTER, next_value=1)
+        session.add(counter)
+    value = counter.next_value
+    result: list[str] = []
+    while len(result) < count:
+        wanted = [f"{prefix}-C-{value + i:06d}" for i in range(count - len(result))]
+        value += len(wanted)
+        taken: set[str] = set()
+        for chunk in _chunks(wanted):
+            taken.update(
+                session.scalars(
+                    select(CertificateIssue.serial).where(CertificateIssue.serial.in_(chunk))
+                )
+            )
+        result.extend(serial for serial in wanted if serial not in taken)
+    counter.next_value = value
+    session.flush()
+    return result
+
+
+class CertificateService:
+    """Certificates of the office's licences, within one unit of work (a session)."""
+
+    def __init__(self, session: Session, actor: str | None = None) -> None:
+        self.session = session
+        self.licences = LicenceService(session, actor)
+        self.actor = self.licences.actor
+        self.office: OfficeInfo = require_office(session)
+
+    # -- issuing ---------------------------------------------------------------------------
+
+    def check_printable(self, licence_ids: Sequence[str], today: dt.date | None = None) -> None:
+        """Refuse (DomainError naming the licence numbers) missing, suspended, revoked or
+        expired licences. Reads plain columns in chunks: no ORM objects are held."""
+        today = today or jalali.today()
+        refusals: list[str] = []
+        for chunk in _chunks(licence_ids):
+            rows = self.session.execute(
+                select(Licence.id, Licence.number, Licence.status, Licence.expiry_date).where(
+                    Licence.id.in_(chunk), Licence.deleted.is_(False)
+                )
+            ).all()
+            found = {row.id: row for row in rows}
+            for licence_id in chunk:
+                row = found.get(licence_id)
+                if row is None:
+                    refusals.append("مجوز پیدا نشد؛ شاید حذف شده باشد.")
+                    continue
+                status = effective_status(row.status, row.expiry_date, today)
+                if status == STATUS_SUSPENDED:
+                    refusals.append(
+                        f"مجوز شماره {row.number} معلق است و برای آن گواهی‌نامه صادر نمی‌شود."
+                    )
+                elif status == STATUS_REVOKED:
+                    refusals.append(
+                        f"مجوز شماره {row.number} باطل شده است و برای آن گواهی‌نامه صادر نمی‌شود."
+                    )
+                elif status == STATUS_EXPIRED:
+                    refusals.append(
+                        f"مجوز شماره {row.number} منقضی شده است "
+                        f"(تاریخ انقضا {jalali.format_jalali(row.expiry_date)}) "
+                        "و برای آن گواهی‌نامه صادر نمی‌شود؛ ابتدا آن را تمدید کنید."
+                    )
+        if refusals:
+            shown = refusals[:_MAX_NAMED_REFUSALS]
+            if len(refusals) > len(shown):
+                more = to_persian_digits(str(len(refusals) - len(shown)))
+                shown.append(f"و {more} مجوز دیگر.")
+            raise DomainError("\n".join(shown))
+
+    def _already_issued(self, licence_ids: Sequence[str]) -> set[str]:
+        result: set[str] = set()
+        for chunk in _chunks(licence_ids):
+            result.update(
+                str(licence_id)
+                for licence_id in self.session.scalars(
+                    select(CertificateIssue.licence_id)
+                    .where(
+                        CertificateIssue.licence_id.in_(chunk),
+                        CertificateIssue.kind == CERTIFICATE_KIND_LICENCE,
+                        CertificateIssue.deleted.is_(False),
+                    )
+                    .distinct()
+                )
+            )
+        return result
+
+    def _county_codes(self) -> dict[str, str]:
+        return {
+            row.id: row.code for row in self.session.execute(select(County.id, County.code)).all()
+        }
+
+    def licence_certificates(
+        self,
+        licence_ids: Sequence[str],
+        progress: Progress | None = None,
+        *,
+        allow_invalid: bool = False,
+        today: dt.date | None = None,
+    ) -> tuple[bytes, list[IssuedCertificate]]:
+        """Issue one certificate per licence and render them as one PDF.
+
+        Refuses (DomainError, nothing written) a missing, suspended, revoked or expired
+        licence unless ``allow_invalid``. Repeated ids are printed once. Returns the PDF
+        bytes and what was logged; the caller's commit makes the log permanent.
+        """
+        ids = list(dict.fromkeys(licence_ids))
+        if not ids:
+            raise DomainError("هیچ مجوزی برای چاپ گواهی‌نامه انتخاب نشده است.")
+        today = today or jalali.today()
+        if not allow_invalid:
+            self.check_printable(ids, today)
+        private_key = ensure_signing_key(self.session)
+        already = self._already_issued(ids)
+        serials = allocate_serials(self.session, self.office.licence_prefix, len(ids))
+        county_codes = self._county_codes()
+        items: list[LicenceCertificateData] = []
+        issued: list[IssuedCertificate] = []
+        total = len(ids)
+        for index, (licence_id, serial) in enumerate(zip(ids, serials, strict=True)):
+            if progress is not None:
+                progress.check()
+            detail = self.licences.get(licence_id)
+            duplicate = licence_id in already
+            now = utcnow()
+            signed = sign_claims(
+                private_key,
+                CertificateClaims(
+                    serial=serial,
+                    licence_number=detail.number,
+                    unique_id=detail.unique_id,
+                    national_id=detail.holder.national_id,
+                    holder_name=detail.holder.full_name,
+                    field_code=detail.field_code,
+                    county_code=county_codes.get(detail.county_id, ""),
+                    issue_date=detail.issue_date,
+                    expiry_date=detail.expiry_date,
+                    licence_kind=detail.kind,
+                    kind=CERTIFICATE_KIND_LICENCE,
+                ),
+            )
+            record = IssuedCertificate(
+                id=new_id(),
+                licence_id=licence_id,
+                licence_number=detail.number,
+                serial=serial,
+                duplicate=duplicate,
+                payload=signed.payload,
+                verification_code=signed.verification_code,
+                issued_at=now,
+                actor=self.actor,
+            )
+            self._log(record)
+            items.append(self._page_data(detail, record, today))
+            issued.append(record)
+            if (index + 1) % _FLUSH_EVERY == 0:
+                self.session.flush()
+            if progress is not None:
+                progress.report(index + 1, total, "آماده‌سازی گواهی‌نامه‌ها")
+        self.session.flush()
+        pdf = render_licence_certificates(items, office_style(self.session), progress)
+        log.info("issued %d licence certificate(s), %d byte PDF", len(issued), len(pdf))
+        return pdf, issued
+
+    def _log(self, record: IssuedCertificate) -> None:
+        """The issuance row, its outbox operation and the licence's history entry."""
+        row = CertificateIssue(
+            id=record.id,
+            licence_id=record.licence_id,
+            serial=record.serial,
+            issued_at=record.issued_at,
+            actor=self.actor,
+            duplicate=record.duplicate,
+            payload=record.payload,
+            kind=record.kind,
+            rev=1,
+            updated_at=record.issued_at,
+            origin_office=self.office.id,
+            deleted=False,
+        )
+        self.session.add(row)
+        record_insert(self.session, row)
+        changes: dict[str, list[str | None]] = {"certificate_serial": [None, record.serial]}
+        if record.duplicate:
+            changes["certificate_copy"] = [None, DUPLICATE_LABEL]
+        entry = LicenceHistory(
+            id=new_id(),
+            licence_id=record.licence_id,
+            at=record.issued_at,
+            actor=self.actor,
+            action=HISTORY_ACTION,
+            changes=json.dumps(changes, ensure_ascii=False),
+            reason=DUPLICATE_LABEL if record.duplicate else "",
+            rev=1,
+            updated_at=record.issued_at,
+            origin_office=self.office.id,
+            deleted=False,
+        )
+        self.session.add(entry)
+        record_insert(self.session, entry)
+
+    def _page_data(
+        self, detail: LicenceDetail, record: IssuedCertificate, today: dt.date
+    ) -> LicenceCertificateData:
+        holder = detail.holder
+        return LicenceCertificateData(
+            office_province=self.office.province_name,
+            office_county=self.office.county_name or None,
+            holder_name=holder.full_name,
+            father_name=holder.father_name or None,
+            national_id=holder.national_id,
+            birth_date=holder.birth_date,
+            kind_label=detail.kind_label,
+            field_name=detail.field_name,
+            field_code=detail.field_code,
+            approving_body=detail.approving_body or None,
+            county=detail.county_name,
+            activity_address=detail.activity_address or None,
+            postal_code=holder.postal_code or None,
+            licence_number=detail.number,
+            unique_id=detail.unique_id,
+            issue_date=detail.issue_date,
+            expiry_date=detail.expiry_date,
+            serial=record.serial,
+            duplicate=record.duplicate,
+            qr_payload=record.payload,
+            verification_code=record.verification_code,
+            issued_at=today,
+        )
+
+    def licence_certificate_by_number(
+        self, number: str, progress: Progress | None = None, *, allow_invalid: bool = False
+    ) -> tuple[bytes, IssuedCertificate]:
+        """One licence's certificate, the licence found by its number."""
+        licence_id = self.licences.get_by_number(number).id
+        pdf, issued = self.licence_certificates([licence_id], progress, allow_invalid=allow_invalid)
+        return pdf, issued[0]
+
+    def certificates_issued_since(
+        self, since: dt.date | str, today: dt.date | None = None
+    ) -> list[str]:
+        """Ids of the active licences issued on or after ``since`` (a date, or Jalali text
+        in any digits), in licence-number order: the week's batch."""
+        date = (
+            since
+            if isinstance(since, dt.date)
+            else jalali.parse_jalali(since, field="issued_since", label="تاریخ")
+        )
+        if date is None:  # pragma: no cover - required=True raises instead
+            raise DomainError("تاریخ را وارد کنید.")
+        flt = register.RegisterFilter(
+            issued_since=date, status=REGISTER_ACTIVE, sort="number", descending=False
+        )
+        return register.ids(self.session, flt, today)
+
+    # -- the log ---------------------------------------------------------------------------
+
+    def issuances(self, licence_id: str) -> list[IssuedCertificate]:
+        """The certificates produced for a licence, newest first."""
+        number = self.session.scalar(select(Licence.number).where(Licence.id == licence_id))
+        rows = self.session.scalars(
+            select(CertificateIssue)
+            .where(CertificateIssue.licence_id == licence_id, CertificateIssue.deleted.is_(False))
+            .order_by(CertificateIssue.issued_at.desc(), CertificateIssue.serial.desc())
+        )
+        result = []
+        for row in rows:
+            result.append(
+                IssuedCertificate(
+                    id=row.id,
+                    licence_id=licence_id,
+                    licence_number=number or "",
+                    serial=row.serial,
+                    duplicate=row.duplicate,
+                    payload=row.payload,
+                    verification_code=_verification_code(row.payload),
+                    issued_at=row.issued_at,
+                    actor=row.actor,
+                    kind=row.kind,
+                )
+            )
+        return result
+
+    # -- verifying -------------------------------------------------------------------------
+
+    def verify(
+        self,
+        source: str | bytes | Path,
+        today: dt.date | None = None,
+        *,
+        extra_keys: Mapping[str, Ed25519PublicKey] | None = None,
+    ) -> list[VerificationResult]:
+        """Verify a payload, a PDF's bytes, or a file (PDF, or text with payloads).
+
+        Each result says valid / invalid (with the Persian reason) and, where the local
+        register knows the licence, adds its status: revoked, suspended or expired
+        (``register_status``). ``extra_keys`` are trusted besides the database's own
+        (e.g. a key the central server published). A PDF without payloads is a DomainError.
+        """
+        payloads = payloads_from(source)
+        keys = {**known_keys(self.session), **(extra_keys or {})}
+        county_names = {
+            row.code: row.name for row in self.session.execute(select(County.code, County.name))
+        }
+        today = today or jalali.today()
+        results = []
+        for payload in payloads:
+            result = verify_payload(payload, keys)
+            if result.data:
+                result = dataclasses.replace(
+                    result, fields=describe_claims(result.data, county_names)
+                )
+            if result.valid:
+                result = self._with_register(result, today)
+            results.append(result)
+        return results
+
+    def _with_register(self, result: VerificationResult, today: dt.date) -> VerificationResult:
+        unique_id = result.data.get("u", "")
+        row = self.session.execute(
+            select(
+                Licence.number, Licence.status, Licence.status_reason, Licence.expiry_date
+            ).where(Licence.unique_id == unique_id, Licence.deleted.is_(False))
+        ).first()
+        if row is None:
+            signed_expiry = result.expiry_date
+            if signed_expiry is not None and signed_expiry < today:
+                return dataclasses.replace(
+                    result,
+                    register_status=STATUS_EXPIRED,
+                    register_note=(
+                        f"تاریخ اعتبار این مجوز ({jalali.format_jalali(signed_expiry)}) گذشته است."
+                    ),
+                )
+            return dataclasses.replace(
+                result,
+                register_status=REGISTER_NOT_FOUND,
+                register_note=(
+                    "این مجوز در دفتر این اداره ثبت نیست (شاید اداره دیگری آن را صادر کرده "
+                    "باشد)؛ وضعیت کنونی آن معلوم نیست."
+                ),
+            )
+        status = effective_status(row.status, row.expiry_date, today)
+        expiry = jalali.format_jalali(row.expiry_date)
+        reason = f" دلیل: {row.status_reason}" if row.status_reason else ""
+        notes = {
+            REGISTER_ACTIVE: f"این مجوز در دفتر این اداره فعال است (اعتبار تا {expiry}).",
+            STATUS_EXPIRED: f"این مجوز منقضی شده است (تاریخ انقضا در دفتر: {expiry}).",
+            STATUS_SUSPENDED: f"این مجوز در دفتر این اداره معلق شده است.{reason}",
+            STATUS_REVOKED: f"این مجوز در دفتر این اداره باطل شده است.{reason}",
+        }
+        return dataclasses.replace(
+            result, register_status=status, register_note=notes.get(status, "")
+        )
+
+
+def _verification_code(payload: str) -> str:
+    result = verify_payload(payload, {})
+    return result.verification_code
+
+
+def payloads_from(source: str | bytes | Path) -> list[str]:
+    """The payloads in a pasted text, a PDF's bytes, or a file (PDF, or text)."""
+    data: bytes
+    if isinstance(source, Path):
+        data = _read(source)
+    elif isinstance(source, str):
+        text = source.strip()
+        if text.startswith("DFT") or not _is_file(text):
+            return [source]
+        data = _read(Path(text))
+    else:
+        data = source
+    if data.lstrip()[:5] == b"%PDF-":
+        payloads = extract_payloads(data)
+        if not payloads:
+            raise DomainError("در این فایل PDF کد گواهی‌نامه‌ای پیدا نشد.")
+        return payloads
+    text = data.decode("utf-8", errors="replace")
+    return text.split() or [text]
+
+
+def _is_file(text: str) -> bool:
+    if not text or len(text) > 4096 or "\n" in text:
+        return False
+    try:
+        return Path(text).expanduser().is_file()
+    except OSError:
+        return False
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.expanduser().read_bytes()
+    except OSError as exc:
+        raise DomainError(f"فایل خوانده نشد: {path}") from exc
