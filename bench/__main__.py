@@ -549,21 +549,24 @@ def bench_certificates(work: Path) -> None:
     prelude = CERTIFICATE_DATA + CERTIFICATE_FLOOR
     out = run([PY, "-c", prelude + CERTIFICATE_ONE]).stdout.split()
     cold, ours, floor, strings = (float(x) * 1000 for x in out[-4:])
-    ratio = ours / floor
+    # The floor: reportlab drawing the same strings with the same font, without
+    # shaping or bidi. The QR code (encoded in pure Python by reportlab, ~15 ms) is not
+    # in that floor, so a second line compares with a floor that draws it too.
+    ratio = ours / strings
     line(
         "certificate_one",
         ours,
         "ms",
-        floor,
+        strings,
         "ms",
-        "<= 150 ms and <= 2x floor",
+        "<= 150 ms and <= 2x floor (strings only)",
         ours <= 150 and ratio <= 2,
     )
     line(
-        "certificate_one vs strings-only floor (informational)",
+        "certificate_one vs floor with the same QR code (informational)",
         ours,
         "ms",
-        strings,
+        floor,
         "ms",
         "none",
         True,
@@ -626,8 +629,9 @@ def main() -> None:
         ("import", lambda: bench_import(work, args.import_rows)),
         ("certificates", lambda: bench_certificates(work)),
     ]
-    if "demo" not in only and not db.exists():
-        only.add("demo")
+    needs_db = {"startup", "search", "scroll"}
+    if "demo" not in only and only & needs_db and not db.exists():
+        only.add("demo")  # those figures are measured on the demo database
     for name, step in steps:
         if name in only:
             note(f"{name}…")
