@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
@@ -36,7 +37,7 @@ from app.services.licences import (
     LicenceService,
     effective_status,
 )
-from app.services.office import OfficeInfo, require_office
+from app.services.office import OfficeInfo, certificate_settings, require_office
 from app.services.outbox import record_insert
 from app.services.pdf import (
     CertificateStyle,
@@ -102,8 +103,18 @@ def style_path_for(session: Session) -> Path:
 
 
 def office_style(session: Session) -> CertificateStyle:
-    """The certificate look of this office (see :func:`style_path_for`)."""
-    return load_style(style_path_for(session))
+    """The certificate look of this office (see :func:`style_path_for`), with the
+    signatory and logo set in the office settings taking precedence over the file's."""
+    style = load_style(style_path_for(session))
+    settings = certificate_settings(session)
+    changes: dict[str, Any] = {}
+    if settings.signatory_name:
+        changes["signatory_name"] = settings.signatory_name
+    if settings.signatory_title:
+        changes["signatory_title"] = settings.signatory_title
+    if settings.logo:
+        changes["logo"] = Path(settings.logo)
+    return dataclasses.replace(style, **changes) if changes else style
 
 
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
@@ -137,6 +148,40 @@ def allocate_serials(session: Session, prefix: str, count: int) -> list[str]:
     return result
 
 
+def _refusal(number: str, status: str, expiry: dt.date, today: dt.date) -> str | None:
+    """Why licence ``number`` gets no certificate (Persian), or None if it may."""
+    status = effective_status(status, expiry, today)
+    if status == STATUS_SUSPENDED:
+        return f"مجوز شماره {number} معلق است و برای آن گواهی‌نامه صادر نمی‌شود."
+    if status == STATUS_REVOKED:
+        return f"مجوز شماره {number} باطل شده است و برای آن گواهی‌نامه صادر نمی‌شود."
+    if status == STATUS_EXPIRED:
+        return (
+            f"مجوز شماره {number} منقضی شده است "
+            f"(تاریخ انقضا {jalali.format_jalali(expiry)}) "
+            "و برای آن گواهی‌نامه صادر نمی‌شود؛ ابتدا آن را تمدید کنید."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class PrintCheck:
+    """Which licences of a batch may get a certificate (:meth:`CertificateService.printable`)."""
+
+    printable_ids: tuple[str, ...]
+    refused_ids: tuple[str, ...]
+    #: One Persian sentence per refused licence, in the same order as ``refused_ids``.
+    refusals: tuple[str, ...]
+
+    def refusal_text(self, limit: int = _MAX_NAMED_REFUSALS) -> str:
+        """The refusals, one a line; past ``limit`` the rest are counted, not named."""
+        shown = list(self.refusals[:limit])
+        if len(self.refusals) > len(shown):
+            more = to_persian_digits(str(len(self.refusals) - len(shown)))
+            shown.append(f"و {more} مجوز دیگر.")
+        return "\n".join(shown)
+
+
 class CertificateService:
     """Certificates of the office's licences, within one unit of work (a session)."""
 
@@ -148,12 +193,19 @@ class CertificateService:
 
     # -- issuing ---------------------------------------------------------------------------
 
-    def check_printable(self, licence_ids: Sequence[str], today: dt.date | None = None) -> None:
-        """Refuse (DomainError naming the licence numbers) missing, suspended, revoked or
-        expired licences. Reads plain columns in chunks: no ORM objects are held."""
+    def printable(self, licence_ids: Sequence[str], today: dt.date | None = None) -> PrintCheck:
+        """Which of ``licence_ids`` may get a certificate now, and why the others may not.
+
+        A missing, suspended, revoked or expired licence is refused with a Persian
+        sentence naming its number. Reads plain columns in chunks: no ORM objects are
+        held. Repeated ids count once; the order of ``licence_ids`` is kept.
+        """
         today = today or jalali.today()
+        ids = list(dict.fromkeys(licence_ids))
+        printable: list[str] = []
         refusals: list[str] = []
-        for chunk in _chunks(licence_ids):
+        refused_ids: list[str] = []
+        for chunk in _chunks(ids):
             rows = self.session.execute(
                 select(Licence.id, Licence.number, Licence.status, Licence.expiry_date).where(
                     Licence.id.in_(chunk), Licence.deleted.is_(False)
@@ -162,30 +214,24 @@ class CertificateService:
             found = {row.id: row for row in rows}
             for licence_id in chunk:
                 row = found.get(licence_id)
-                if row is None:
-                    refusals.append("مجوز پیدا نشد؛ شاید حذف شده باشد.")
-                    continue
-                status = effective_status(row.status, row.expiry_date, today)
-                if status == STATUS_SUSPENDED:
-                    refusals.append(
-                        f"مجوز شماره {row.number} معلق است و برای آن گواهی‌نامه صادر نمی‌شود."
-                    )
-                elif status == STATUS_REVOKED:
-                    refusals.append(
-                        f"مجوز شماره {row.number} باطل شده است و برای آن گواهی‌نامه صادر نمی‌شود."
-                    )
-                elif status == STATUS_EXPIRED:
-                    refusals.append(
-                        f"مجوز شماره {row.number} منقضی شده است "
-                        f"(تاریخ انقضا {jalali.format_jalali(row.expiry_date)}) "
-                        "و برای آن گواهی‌نامه صادر نمی‌شود؛ ابتدا آن را تمدید کنید."
-                    )
-        if refusals:
-            shown = refusals[:_MAX_NAMED_REFUSALS]
-            if len(refusals) > len(shown):
-                more = to_persian_digits(str(len(refusals) - len(shown)))
-                shown.append(f"و {more} مجوز دیگر.")
-            raise DomainError("\n".join(shown))
+                refusal = (
+                    "مجوز پیدا نشد؛ شاید حذف شده باشد."
+                    if row is None
+                    else _refusal(row.number, row.status, row.expiry_date, today)
+                )
+                if refusal is None:
+                    printable.append(licence_id)
+                else:
+                    refused_ids.append(licence_id)
+                    refusals.append(refusal)
+        return PrintCheck(tuple(printable), tuple(refused_ids), tuple(refusals))
+
+    def check_printable(self, licence_ids: Sequence[str], today: dt.date | None = None) -> None:
+        """Refuse (DomainError naming the licence numbers) missing, suspended, revoked or
+        expired licences (see :meth:`printable`)."""
+        check = self.printable(licence_ids, today)
+        if check.refused_ids:
+            raise DomainError(check.refusal_text())
 
     def _already_issued(self, licence_ids: Sequence[str]) -> set[str]:
         result: set[str] = set()

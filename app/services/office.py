@@ -206,3 +206,63 @@ def validity_years_for_group(session: Session, group_code: str) -> int:
     if override is not None:
         return override
     return require_office(session).default_validity_years
+
+
+_SIGNATORY_NAME_KEY = "certificate.signatory_name"
+_SIGNATORY_TITLE_KEY = "certificate.signatory_title"
+_LOGO_KEY = "certificate.logo"
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+@dataclass(frozen=True)
+class CertificateSettings:
+    """What the office prints on its certificates besides the licence itself."""
+
+    signatory_name: str = ""
+    signatory_title: str = ""
+    #: Absolute path of the office logo (PNG or JPEG), or None.
+    logo: str | None = None
+
+
+def certificate_settings(session: Session) -> CertificateSettings:
+    """The signatory and logo the office set (empty when it set none)."""
+    return CertificateSettings(
+        signatory_name=get_setting(session, _SIGNATORY_NAME_KEY),
+        signatory_title=get_setting(session, _SIGNATORY_TITLE_KEY),
+        logo=get_setting(session, _LOGO_KEY) or None,
+    )
+
+
+def set_certificate_settings(session: Session, data: CertificateSettings) -> CertificateSettings:
+    """Validate and store the signatory's name and title and the logo path."""
+    from pathlib import Path
+
+    from app.services.validators import validate_text
+
+    errors: list[ValidationError] = []
+    name = title = ""
+    try:
+        name = validate_text(data.signatory_name, "signatory_name", "نام امضاکننده", max_length=80)
+    except ValidationError as exc:
+        errors.append(exc)
+    try:
+        title = validate_text(
+            data.signatory_title, "signatory_title", "سمت امضاکننده", max_length=120
+        )
+    except ValidationError as exc:
+        errors.append(exc)
+    logo = (data.logo or "").strip()
+    if logo:
+        path = Path(logo).expanduser()
+        if path.suffix.lower() not in LOGO_SUFFIXES:
+            errors.append(ValidationError("logo", "نشان اداره باید پرونده PNG یا JPEG باشد."))
+        elif not path.is_file():
+            errors.append(ValidationError("logo", "پرونده نشان اداره پیدا نشد."))
+        else:
+            logo = str(path.resolve())
+    if errors:
+        raise ValidationErrors(errors)
+    set_setting(session, _SIGNATORY_NAME_KEY, name)
+    set_setting(session, _SIGNATORY_TITLE_KEY, title)
+    set_setting(session, _LOGO_KEY, logo)
+    return certificate_settings(session)

@@ -2,7 +2,9 @@
 
 Actions (ویرایش، تمدید، تعلیق، رفع تعلیق، ابطال) call
 :class:`app.services.licences.LicenceService` in a worker; after each change the dialog
-reloads itself and emits ``sig_records_changed("licences")``. Reasons are asked with a
+reloads itself and emits ``sig_records_changed("licences")``. «چاپ گواهی‌نامه» prints
+the licence's certificate (:func:`app.views.certificate_print.print_licence_certificates`,
+imported when first used) and reloads, so the history shows the issuance. Reasons are asked with a
 :class:`~app.views.widgets.reason_dialog.ReasonDialog`, which stays open and shows the
 service's message beside the field when the service refuses.
 """
@@ -13,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QFont, QGuiApplication
@@ -53,6 +56,9 @@ from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.reason_dialog import ReasonDialog
 
+if TYPE_CHECKING:
+    from app.views.certificate_print import CertificatePrintJob
+
 #: Badge colours by effective status: (background, text).
 STATUS_COLORS: dict[str, tuple[str, str]] = {
     STATUS_ACTIVE: ("#2e7d32", "#ffffff"),
@@ -68,6 +74,20 @@ HISTORY_COLUMNS = (
     QT_TRANSLATE_NOOP("LicenceDialog", "دلیل"),
 )
 EMPTY = "—"
+#: The history action of a certificate printed (app.services.certificates).
+CERTIFICATE_ACTION = "certificate"
+#: Why «چاپ گواهی‌نامه» is disabled, by effective status.
+PRINT_REFUSALS = {
+    STATUS_SUSPENDED: QT_TRANSLATE_NOOP(
+        "LicenceDialog", "مجوز معلق است؛ برای مجوز معلق گواهی‌نامه صادر نمی‌شود."
+    ),
+    STATUS_REVOKED: QT_TRANSLATE_NOOP(
+        "LicenceDialog", "مجوز باطل شده است؛ برای آن گواهی‌نامه صادر نمی‌شود."
+    ),
+    STATUS_EXPIRED: QT_TRANSLATE_NOOP(
+        "LicenceDialog", "مجوز منقضی شده است؛ ابتدا آن را تمدید کنید، سپس گواهی‌نامه چاپ کنید."
+    ),
+}
 
 
 def _tr(text: str) -> str:
@@ -136,6 +156,7 @@ class LicenceDialog(QDialog):
         self.history: list[HistoryEntry] = []
         self.action_dialog: QDialog | None = None
         self.renew_date_edit: JalaliDateEdit | None = None
+        self.print_job: CertificatePrintJob | None = None
         self.setWindowTitle(_tr("مجوز"))
         self._build()
         self.reload()
@@ -219,12 +240,14 @@ class LicenceDialog(QDialog):
         self.suspend_button = QPushButton(_tr("تعلیق"))
         self.reactivate_button = QPushButton(_tr("رفع تعلیق"))
         self.revoke_button = QPushButton(_tr("ابطال"))
+        self.print_button = QPushButton(_tr("چاپ گواهی‌نامه"))
         self.close_button = QPushButton(_tr("بستن"))
         self.edit_button.clicked.connect(self.on_edit_button_clicked)
         self.renew_button.clicked.connect(self.on_renew_button_clicked)
         self.suspend_button.clicked.connect(self.on_suspend_button_clicked)
         self.reactivate_button.clicked.connect(self.on_reactivate_button_clicked)
         self.revoke_button.clicked.connect(self.on_revoke_button_clicked)
+        self.print_button.clicked.connect(self.on_print_button_clicked)
         self.close_button.clicked.connect(self.reject)
         actions = QHBoxLayout()
         for button in (
@@ -236,6 +259,9 @@ class LicenceDialog(QDialog):
         ):
             button.setAutoDefault(False)
             actions.addWidget(button)
+        actions.addSpacing(16)
+        self.print_button.setAutoDefault(False)
+        actions.addWidget(self.print_button)
         actions.addStretch(1)
         actions.addWidget(self.close_button)
 
@@ -363,6 +389,19 @@ class LicenceDialog(QDialog):
         self.suspend_button.setEnabled(status == STATUS_ACTIVE)
         self.reactivate_button.setEnabled(status == STATUS_SUSPENDED)
         self.revoke_button.setEnabled(open_)
+        effective = self.detail.effective_status if self.detail is not None else None
+        refusal = PRINT_REFUSALS.get(effective) if effective is not None else None
+        self.print_button.setEnabled(effective is not None and refusal is None)
+        if effective is None:
+            self.print_button.setToolTip("")
+        elif refusal is not None:
+            self.print_button.setToolTip(_tr(str(refusal)))
+        elif any(entry.action == CERTIFICATE_ACTION for entry in self.history):
+            self.print_button.setToolTip(
+                _tr("این مجوز پیش‌تر گواهی‌نامه گرفته است؛ چاپ دوباره «المثنی» ثبت می‌شود.")
+            )
+        else:
+            self.print_button.setToolTip(_tr("صدور و چاپ گواهی‌نامهٔ این مجوز"))
 
     def _changed(self) -> None:
         self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
@@ -522,3 +561,21 @@ class LicenceDialog(QDialog):
             confirm_text=_tr("ابطال مجوز برگشت‌پذیر نیست. ادامه می‌دهید؟"),
             danger=True,
         )
+
+    # -- certificate ------------------------------------------------------------------------
+
+    def on_print_button_clicked(self) -> None:
+        """Issue and print this licence's certificate; reload to show it in the history."""
+        from app.views.certificate_print import print_licence_certificates
+
+        self.print_job = print_licence_certificates(
+            self.ctx,
+            self,
+            [self.licence_id],
+            title=_tr("گواهی‌نامه مجوز {number}").format(number=self._number()),
+            on_printed=self.on_certificates_printed,
+        )
+
+    def on_certificates_printed(self, _issued: object) -> None:
+        """The certificate was issued (and logged): show the new history line."""
+        self.reload()

@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         self._locale = persian_locale()
         self._register_filter: RegisterFilter | None = None
         self.register_screen: RegisterScreen | None = None
+        #: The last certificate printing started (app.views.certificate_print).
+        self.certificate_job: Any = None
         self.setWindowTitle(_tr("دفتر"))
         self.resize(1200, 760)
 
@@ -98,13 +100,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
-        for action in (
-            self.import_action,
-            self.export_action,
-            self.settings_action,
-            self.backup_action,
-            self.issue_action,
-        ):
+        for action in self._database_actions():
             action.setEnabled(False)
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
         if ctx is not None and office is not None:
@@ -124,19 +120,14 @@ class MainWindow(QMainWindow):
         self._register_stack.addWidget(self.register_screen)
         self._register_stack.setCurrentWidget(self.register_screen)
         self._show_office(office)
-        for action in (
-            self.import_action,
-            self.export_action,
-            self.settings_action,
-            self.backup_action,
-            self.issue_action,
-        ):
+        for action in self._database_actions():
             action.setEnabled(True)
         self.register_screen.sig_issue_requested.connect(self.on_register_issue_requested)
         self.register_screen.sig_licence_open_requested.connect(
             self.on_register_licence_open_requested
         )
         self.register_screen.sig_filter_changed.connect(self.on_register_filter_changed)
+        self.register_screen.sig_print_requested.connect(self.on_register_print_requested)
         ctx.signals.sig_records_changed.connect(self.on_records_changed)
         self.register_screen.setFocus()
         self._load_total()
@@ -146,6 +137,19 @@ class MainWindow(QMainWindow):
         """The context of the attached database (only after attach())."""
         assert self._ctx is not None, "MainWindow.attach() has not run"
         return self._ctx
+
+    def _database_actions(self) -> tuple[QAction, ...]:
+        """Actions that need the open database: disabled until attach()."""
+        return (
+            self.import_action,
+            self.export_action,
+            self.settings_action,
+            self.backup_action,
+            self.issue_action,
+            self.print_selected_action,
+            self.print_since_action,
+            self.verify_action,
+        )
 
     # -- building ------------------------------------------------------------------------
 
@@ -177,6 +181,19 @@ class MainWindow(QMainWindow):
         self.issue_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.issue_action.triggered.connect(self.on_register_issue_requested)
         licence_menu.addAction(self.issue_action)
+
+        certificate_menu = bar.addMenu(_tr("گواهی‌نامه"))
+        self.print_selected_action = QAction(_tr("چاپ گواهی‌نامه‌های انتخاب‌شده…"), self)
+        self.print_selected_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
+        self.print_selected_action.triggered.connect(self.on_print_selected_action_triggered)
+        self.print_since_action = QAction(_tr("چاپ گروهی از تاریخ…"), self)
+        self.print_since_action.triggered.connect(self.on_print_since_action_triggered)
+        self.verify_action = QAction(_tr("بررسی اصالت گواهی‌نامه…"), self)
+        self.verify_action.triggered.connect(self.on_verify_action_triggered)
+        certificate_menu.addAction(self.print_selected_action)
+        certificate_menu.addAction(self.print_since_action)
+        certificate_menu.addSeparator()
+        certificate_menu.addAction(self.verify_action)
 
         help_menu = bar.addMenu(_tr("راهنما"))
         self.about_action = QAction(_tr("درباره دفتر"), self)
@@ -267,6 +284,42 @@ class MainWindow(QMainWindow):
         if dialog_class is None:
             return
         dialog = dialog_class(self.ctx, licence_id, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def on_print_selected_action_triggered(self) -> None:
+        """«چاپ گواهی‌نامه‌های انتخاب‌شده…»: the register says which licences."""
+        self.tabs.setCurrentIndex(0)
+        if self.register_screen is not None:
+            self.register_screen.request_print()
+
+    def on_register_print_requested(self, licence_ids: list[str]) -> None:
+        """Print the certificates of the licences selected in the register."""
+        print_certificates = self._lazy("app.views.certificate_print", "print_licence_certificates")
+        if print_certificates is None:
+            return
+        title = (
+            _tr("گواهی‌نامه‌های انتخاب‌شده ({count})").format(
+                count=self._locale.toString(len(licence_ids))
+            )
+            if len(licence_ids) != 1
+            else _tr("گواهی‌نامه مجوز")
+        )
+        self.certificate_job = print_certificates(self.ctx, self, licence_ids, title=title)
+
+    def on_print_since_action_triggered(self) -> None:
+        """«چاپ گروهی از تاریخ…»: the certificates of the licences issued since a date."""
+        print_issued_since = self._lazy("app.views.certificate_print", "print_issued_since")
+        if print_issued_since is None:
+            return
+        self.certificate_job = print_issued_since(self.ctx, self)
+
+    def on_verify_action_triggered(self) -> None:
+        """«بررسی اصالت گواهی‌نامه…»."""
+        dialog_class = self._lazy("app.views.verify_dialog", "VerifyDialog")
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self.ctx, self)
         dialog.exec()
         dialog.deleteLater()
 

@@ -3,8 +3,8 @@
 The table is a :class:`~app.views.register_model.RegisterModel` (SQL paging); this
 widget only turns what the clerk typed and chose into a
 :class:`~app.services.register.RegisterFilter`. It opens nothing itself: it asks for a
-new licence or for a licence to be shown through its signals, and the main window opens
-the dialogs.
+new licence, for a licence to be shown or for the selected licences' certificates to be
+printed through its signals, and the main window opens the dialogs.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.models.licence import STATUS_ACTIVE, STATUS_REVOKED, STATUS_SUSPENDED
-from app.services import reference
+from app.services import reference, register
 from app.services.licences import STATUS_EXPIRED, STATUS_LABELS
 from app.services.reference import CountyInfo, FieldInfo
 from app.services.register import RegisterFilter
@@ -87,6 +87,9 @@ class RegisterScreen(QWidget):
     sig_filter_changed = Signal(object)
     #: The number of licences matching the filter, after each load.
     sig_count_changed = Signal(int)
+    #: The clerk asked to print the certificates of the selected licences: their ids,
+    #: in the table's order (empty if nothing is selected).
+    sig_print_requested = Signal(list)
 
     def __init__(
         self,
@@ -107,6 +110,9 @@ class RegisterScreen(QWidget):
         self.issue_button = QPushButton(self.tr("صدور مجوز جدید"))
         self.open_button = QPushButton(self.tr("نمایش"))
         self.open_button.setEnabled(False)
+        self.print_button = QPushButton(self.tr("چاپ گواهی‌نامه"))
+        self.print_button.setToolTip(self.tr("گواهی‌نامهٔ مجوزهای انتخاب‌شده را چاپ کنید"))
+        self.print_button.setEnabled(False)
 
         self.status_combo = QComboBox()
         self.status_combo.addItem(self.tr("همه"), None)
@@ -140,6 +146,7 @@ class RegisterScreen(QWidget):
         top.addSpacing(12)
         top.addWidget(self.issue_button)
         top.addWidget(self.open_button)
+        top.addWidget(self.print_button)
         filters = QHBoxLayout()
         for text, combo in (
             (self.tr("وضعیت:"), self.status_combo),
@@ -171,6 +178,7 @@ class RegisterScreen(QWidget):
         self.expiring_spin.valueChanged.connect(self.on_filter_widget_changed)
         self.issue_button.clicked.connect(self.sig_issue_requested)
         self.open_button.clicked.connect(self.on_open_button_clicked)
+        self.print_button.clicked.connect(self.on_print_button_clicked)
         self.table.activated.connect(self.on_table_activated)
         self.model.sig_loaded.connect(self.on_model_loaded)
         self.model.sig_load_failed.connect(self.on_model_load_failed)
@@ -218,6 +226,7 @@ class RegisterScreen(QWidget):
         header.sortIndicatorChanged.connect(self.on_header_sort_indicator_changed)
         selection = table.selectionModel()
         selection.currentRowChanged.connect(self._update_buttons)
+        selection.selectionChanged.connect(self._update_buttons)
 
     def _fill_choices(self, choices: _Choices | None) -> None:
         field_id = self.field_combo.currentData()
@@ -319,6 +328,41 @@ class RegisterScreen(QWidget):
         if licence_id is not None:
             self.sig_licence_open_requested.emit(licence_id)
 
+    def selected_rows(self) -> list[int]:
+        """The selected rows, in the table's order (from the selection's ranges: a
+        selection of every row of a large register is not walked cell by cell)."""
+        rows: set[int] = set()
+        selection = self.table.selectionModel().selection()
+        for number in range(selection.count()):
+            selected = selection.at(number)
+            rows.update(range(selected.top(), selected.bottom() + 1))
+        return sorted(rows)
+
+    def request_print(self) -> None:
+        """Emit :attr:`sig_print_requested` with the selected licences' ids.
+
+        Rows whose page is not in memory (a long selection, scrolled past) are looked up
+        in a worker, by their position in the filter's order.
+        """
+        rows = self.selected_rows()
+        ids = [self.model.licence_id(row) for row in rows]
+        if all(licence_id is not None for licence_id in ids):
+            self.sig_print_requested.emit([i for i in ids if i is not None])
+            return
+        flt = self.model.filter
+
+        def op(session: Session) -> list[str]:
+            return register.ids(session, flt)
+
+        def found(all_ids: list[str]) -> None:
+            self.sig_print_requested.emit([all_ids[row] for row in rows if row < len(all_ids)])
+
+        self._ctx.run_db(op, found, parent=self)
+
+    def on_print_button_clicked(self) -> None:
+        """«چاپ گواهی‌نامه»: print the selected licences' certificates."""
+        self.request_print()
+
     def on_records_changed(self, kind: str) -> None:
         """Licences changed somewhere: load the rows again."""
         if kind == RECORDS_LICENCES:
@@ -331,6 +375,7 @@ class RegisterScreen(QWidget):
 
     def _update_buttons(self, *_args: object) -> None:
         self.open_button.setEnabled(self.table.currentIndex().isValid())
+        self.print_button.setEnabled(self.table.selectionModel().hasSelection())
 
     def _focus_table(self) -> None:
         if self.model.rowCount() == 0:

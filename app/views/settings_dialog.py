@@ -14,16 +14,18 @@ follows the office's default validity; unchecked, its own spin box applies.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -75,6 +77,10 @@ class OfficeSettings:
     groups: list[tuple[str, str]]
     #: The groups that have a validity of their own (code → years).
     group_years: dict[str, int]
+    #: Signatory and logo printed on certificates.
+    certificate: office_service.CertificateSettings = field(
+        default_factory=office_service.CertificateSettings
+    )
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,10 @@ class SettingsInput:
     office: OfficeInput
     #: Validity by group code; None: the group follows the office default.
     group_years: dict[str, int | None]
+    #: Signatory and logo printed on certificates.
+    certificate: office_service.CertificateSettings = field(
+        default_factory=office_service.CertificateSettings
+    )
 
 
 def load_settings(session: Session) -> OfficeSettings:
@@ -92,6 +102,7 @@ def load_settings(session: Session) -> OfficeSettings:
         office=office_service.require_office(session),
         groups=reference.list_field_groups(session),
         group_years=office_service.group_validity_years(session),
+        certificate=office_service.certificate_settings(session),
     )
 
 
@@ -112,6 +123,10 @@ def save_settings(session: Session, data: SettingsInput) -> OfficeInfo:
             office_service.set_group_validity_years(session, code, years)
         except ValidationError as exc:
             errors.append(ValidationError(group_field(code), exc.message))
+    try:
+        office_service.set_certificate_settings(session, data.certificate)
+    except ValidationErrors as exc:
+        errors.extend(exc.errors)
     if errors or office is None:
         raise ValidationErrors(errors)
     return office
@@ -242,6 +257,51 @@ class SettingsDialog(QDialog):
         groups_box = QGroupBox(_tr("اعتبار مجوز بر اساس گروه رشته"))
         groups_box.setLayout(groups_layout)
 
+        # -- certificates: signatory and logo ----------------------------------------------
+        self.signatory_name_edit = QLineEdit()
+        self.signatory_name_edit.setMaxLength(80)
+        self.signatory_title_edit = QLineEdit()
+        self.signatory_title_edit.setMaxLength(120)
+        self.signatory_title_edit.setPlaceholderText(
+            _tr("مثلاً: رئیس اداره تعاون، کار و رفاه اجتماعی")
+        )
+        self.logo_edit = QLineEdit()
+        self.logo_edit.setReadOnly(True)
+        self.logo_edit.setPlaceholderText(_tr("بدون نشان"))
+        self.logo_edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.logo_choose_button = QPushButton(_tr("انتخاب…"))
+        self.logo_clear_button = QPushButton(_tr("حذف"))
+        logo_row = QWidget()
+        logo_layout = QHBoxLayout(logo_row)
+        logo_layout.setContentsMargins(0, 0, 0, 0)
+        logo_layout.addWidget(self.logo_edit, 1)
+        logo_layout.addWidget(self.logo_choose_button)
+        logo_layout.addWidget(self.logo_clear_button)
+        certificate_form = make_form_layout()
+        add_field_row(
+            certificate_form,
+            _tr("نام امضاکننده:"),
+            self.signatory_name_edit,
+            self.errors.add("signatory_name", self.signatory_name_edit),
+        )
+        add_field_row(
+            certificate_form,
+            _tr("سمت امضاکننده:"),
+            self.signatory_title_edit,
+            self.errors.add("signatory_title", self.signatory_title_edit),
+        )
+        add_field_row(
+            certificate_form,
+            _tr("نشان اداره:"),
+            logo_row,
+            self.errors.add("logo", self.logo_edit),
+            _hint(_tr("پرونده PNG یا JPEG؛ در گوشه گواهی‌نامه چاپ می‌شود.")),
+        )
+        certificate_box = QGroupBox(_tr("گواهی‌نامه"))
+        certificate_box.setLayout(certificate_form)
+        self.logo_choose_button.clicked.connect(self.on_logo_choose_button_clicked)
+        self.logo_clear_button.clicked.connect(self.logo_edit.clear)
+
         # -- status and buttons -------------------------------------------------------------
         self.loading_label = QLabel(_tr("در حال خواندن تنظیمات…"))
         self.general_error = make_error_label()
@@ -260,6 +320,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.loading_label)
         layout.addWidget(office_box)
+        layout.addWidget(certificate_box)
         layout.addWidget(groups_box, 1)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
@@ -280,6 +341,9 @@ class SettingsDialog(QDialog):
         self.county_label.setText(office.county_name or _tr("اداره کل استان (بدون شهرستان)"))
         self.prefix_edit.setText(office.licence_prefix)
         self.default_spin.setValue(office.default_validity_years)
+        self.signatory_name_edit.setText(settings.certificate.signatory_name)
+        self.signatory_title_edit.setText(settings.certificate.signatory_title)
+        self.logo_edit.setText(settings.certificate.logo or "")
         for index, (code, name) in enumerate(settings.groups):
             self._add_group_row(2 * index, code, name, settings.group_years.get(code))
         self._fit_groups_height()
@@ -383,7 +447,20 @@ class SettingsDialog(QDialog):
                 default_validity_years=self.default_spin.value(),
             ),
             group_years={code: row.years() for code, row in self.group_rows.items()},
+            certificate=office_service.CertificateSettings(
+                signatory_name=self.signatory_name_edit.text(),
+                signatory_title=self.signatory_title_edit.text(),
+                logo=self.logo_edit.text() or None,
+            ),
         )
+
+    def on_logo_choose_button_clicked(self) -> None:
+        """Pick the office logo (PNG or JPEG)."""
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, _tr("نشان اداره"), self.logo_edit.text(), _tr("تصویر (*.png *.jpg *.jpeg)")
+        )
+        if chosen:
+            self.logo_edit.setText(chosen)
 
     def on_buttons_accepted(self) -> None:
         """Save everything in one worker job; close on success."""
@@ -432,6 +509,9 @@ class SettingsDialog(QDialog):
             self.prefix_edit.text(),
             self.default_spin.value(),
             tuple((code, row.years()) for code, row in self.group_rows.items()),
+            self.signatory_name_edit.text(),
+            self.signatory_title_edit.text(),
+            self.logo_edit.text(),
         )
 
     def is_modified(self) -> bool:

@@ -133,6 +133,29 @@ def test_refuses_suspended_revoked_and_expired(db: Database, state: str, words: 
     assert issued[0].serial == "0612-C-000001"
 
 
+def test_printable_splits_a_batch(db: Database) -> None:
+    good = issue_test_licence(db)
+    suspended = issue_test_licence(db, "4032152314", first_name="علی", last_name="رضایی")
+    _make_suspended(db, suspended.id)
+    expired = issue_test_licence(
+        db, "0499370899", issue_date="1398/01/10", expiry_date="1399/01/10"
+    )
+    missing = "01900000-0000-7000-8000-000000000000"
+    with db.session() as s:
+        check = CertificateService(s).printable(
+            [expired.id, good.id, suspended.id, good.id, missing]
+        )
+    assert check.printable_ids == (good.id,)
+    assert check.refused_ids == (expired.id, suspended.id, missing)
+    assert len(check.refusals) == 3
+    assert expired.number in check.refusals[0] and "منقضی" in check.refusals[0]
+    assert suspended.number in check.refusals[1] and "معلق" in check.refusals[1]
+    assert "پیدا نشد" in check.refusals[2]
+    assert check.refusal_text().split("\n") == list(check.refusals)
+    assert check.refusal_text(limit=1).split("\n") == [check.refusals[0], "و ۲ مجوز دیگر."]
+    assert _count(db, CertificateIssue) == 0  # checking writes nothing
+
+
 def test_missing_licence(db: Database) -> None:
     with pytest.raises(DomainError) as info:
         _print(db, "01900000-0000-7000-8000-000000000000")

@@ -138,3 +138,51 @@ def test_a_damaged_group_setting_is_ignored(db: Database) -> None:
     with db.session() as session:
         assert group_validity_years(session) == {}
         assert validity_years_for_group(session, "04") == 5
+
+
+def test_certificate_settings_validate_and_feed_the_style(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    from app.services.certificates import office_style
+    from app.services.office import (
+        CertificateSettings,
+        certificate_settings,
+        set_certificate_settings,
+    )
+    from tests.services.conftest import setup_tehran_office
+
+    database = open_database(tmp_path / "d.sqlite3")
+    setup_tehran_office(database)
+    logo = tmp_path / "logo.png"
+    raw = b"\x00\xff\xff\xff"
+    png = b"\x89PNG\r\n\x1a\n"
+    for kind, data in (
+        (b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)),
+        (b"IDAT", zlib.compress(raw)),
+        (b"IEND", b""),
+    ):
+        png += struct.pack(">I", len(data)) + kind + data
+        png += struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    logo.write_bytes(png)
+    try:
+        with database.session() as s:
+            assert certificate_settings(s) == CertificateSettings()
+            with pytest.raises(ValidationErrors) as info:
+                set_certificate_settings(
+                    s, CertificateSettings("م" * 81, "", str(tmp_path / "missing.png"))
+                )
+            assert set(info.value.by_field()) == {"signatory_name", "logo"}
+            with pytest.raises(ValidationErrors):
+                set_certificate_settings(s, CertificateSettings("", "", str(tmp_path)))
+        with database.session() as s:
+            saved = set_certificate_settings(
+                s, CertificateSettings("مريم احمدی", "رئیس اداره", str(logo))
+            )
+            assert saved.signatory_name == "مریم احمدی"
+            style = office_style(s)
+            assert style.signatory_name == "مریم احمدی"
+            assert style.signatory_title == "رئیس اداره"
+            assert style.logo == logo.resolve()
+    finally:
+        database.close()

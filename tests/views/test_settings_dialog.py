@@ -3,6 +3,8 @@ invalid input beside its field, asks before dropping edits; the main window open
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from licence_support import ctx, db, office, save_screenshot  # noqa: F401 - fixtures
 from PySide6.QtCore import Qt
@@ -299,3 +301,30 @@ def test_groups_loaded_after_show_fit_without_scrolling(
     bottom = last.mapTo(dialog, last.rect().bottomLeft()).y()
     assert bottom < dialog.buttons.geometry().top()
     assert runner.wait_for_done(5000)
+
+
+def test_signatory_and_logo_are_saved_and_checked(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    dialog = make_dialog(qtbot, ctx)
+    dialog.signatory_name_edit.setText("مريم احمدی")
+    dialog.signatory_title_edit.setText("رئیس اداره تعاون، کار و رفاه اجتماعی")
+    dialog.logo_edit.setText(str(tmp_path / "missing.png"))
+    save(qtbot, dialog)
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "پیدا نشد" in dialog.errors.message("logo")
+    with db.session() as session:
+        assert office_service.certificate_settings(session).signatory_name == ""
+    save_screenshot(dialog, "settings_dialog_certificate_error")
+    dialog.logo_edit.clear()
+    save(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with db.session() as session:
+        saved = office_service.certificate_settings(session)
+    assert saved.signatory_name == "مریم احمدی"
+    assert saved.signatory_title == "رئیس اداره تعاون، کار و رفاه اجتماعی"
+    assert saved.logo is None
