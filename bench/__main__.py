@@ -63,6 +63,35 @@ def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
     return done
 
 
+def remove_db(path: Path) -> None:
+    """Delete a database file and its WAL companions."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def new_office_db(path: Path, name: str, prefix: str) -> None:
+    """A new database with a Tehran office, made by ``daftar init``."""
+    remove_db(path)
+    run(
+        [
+            PY,
+            "-m",
+            "app",
+            "init",
+            "--db",
+            str(path),
+            "--province",
+            "تهران",
+            "--county",
+            "تهران",
+            "--name",
+            name,
+            "--prefix",
+            prefix,
+        ]
+    )
+
+
 # -- raw inserts (floor of import and demo) -----------------------------------------------------
 
 
@@ -72,26 +101,7 @@ def raw_insert_floor(source: Path, target_dir: Path, limit: int | None = None) -
     The target has the same schema (indexes, FTS triggers) and reference data.
     """
     target = target_dir / "floor.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    run(
-        [
-            PY,
-            "-m",
-            "app",
-            "init",
-            "--db",
-            str(target),
-            "--province",
-            "تهران",
-            "--county",
-            "تهران",
-            "--name",
-            "floor",
-            "--prefix",
-            "1",
-        ]
-    )
+    new_office_db(target, "floor", "1")
     src = sqlite3.connect(source)
     cap = f" LIMIT {limit}" if limit else ""
     licence_cols = [r[1] for r in src.execute("PRAGMA table_info(licence)")]
@@ -345,26 +355,7 @@ def bench_import(work: Path, rows: int) -> None:
         run([PY, "-m", "app", "demo", "--licences", str(rows), "--db", str(source), "--seed", "2"])
         run([PY, "-m", "app", "export", str(sheet), "--db", str(source)])
     target = work / "import-target.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    run(
-        [
-            PY,
-            "-m",
-            "app",
-            "init",
-            "--db",
-            str(target),
-            "--province",
-            "تهران",
-            "--county",
-            "تهران",
-            "--name",
-            "bench",
-            "--prefix",
-            "9",
-        ]
-    )
+    new_office_db(target, "bench", "9")
     started = time.perf_counter()
     parsed = sum(1 for _ in spreadsheet.read_rows(sheet))
     parse = time.perf_counter() - started
@@ -481,9 +472,9 @@ CERTIFICATE_FLOOR = textwrap.dedent(
     """
 )
 
-CERTIFICATE_BATCH = textwrap.dedent(
+CERTIFICATE_BATCH = PEAK_KB + textwrap.dedent(
     """
-    import resource, sys, time
+    import sys, time
     from app.services.pdf.certificate import render_licence_certificates
     from app.services.pdf.layout import CertificateStyle
     from app.services.progress import Progress
@@ -496,16 +487,16 @@ CERTIFICATE_BATCH = textwrap.dedent(
     rss = {}
     def listener(done, total, text):
         if done in (100, n):
-            rss[done] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            rss[done] = peak_kb()
+    started_kb = peak_kb()
     started = time.perf_counter()
     if mode == "floor":
         pdf = render_floor(items)
     else:
         pdf = render_licence_certificates(items, CertificateStyle(), Progress(listener))
     elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(elapsed, len(pdf), started_kb, rss.get(100, 0), rss.get(n, 0), peak_kb)
+    peak = peak_kb()
+    print(elapsed, len(pdf), started_kb, rss.get(100, 0), rss.get(n, 0), peak)
     """
 )
 

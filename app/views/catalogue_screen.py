@@ -21,7 +21,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -39,7 +38,7 @@ from app.services.text import search_key, to_persian_digits
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error
-from app.views.widgets.table_style import apply_roomy_style
+from app.views.widgets.table_style import setup_record_table
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -251,12 +250,7 @@ class CatalogueScreen(QWidget):
 
     def _setup_table(self) -> None:
         table = self.table
-        apply_roomy_style(table)
-        table.setAlternatingRowColors(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
+        setup_record_table(table)
         table.verticalHeader().hide()
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)

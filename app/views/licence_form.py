@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from app.models.licence import KIND_INDEPENDENT, KIND_SUPPORTER
 from app.services import office as office_service
 from app.services import reference
-from app.services.errors import ValidationError, ValidationErrors
+from app.services.errors import ValidationError
 from app.services.licences import (
     LicenceDetail,
     LicenceInput,
@@ -56,6 +56,7 @@ from app.views.widgets.form import (
     add_field_row,
     make_error_label,
     make_form_layout,
+    show_save_errors,
     top_aligned,
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
@@ -542,15 +543,7 @@ class LicenceFormDialog(QDialog):
     def on_save_failed(self, exc: BaseException) -> None:
         """Show each message under its field and focus the first; others in a box."""
         self._set_saving(False)
-        if not isinstance(exc, ValidationErrors):
-            show_error(self, exc)
-            return
-        by_field = exc.by_field()
-        unknown = self.errors.show(by_field)
-        if unknown:
-            self.general_error.setText("\n".join(by_field[name] for name in unknown))
-            self.general_error.show()
-        self.errors.focus_first_invalid()
+        show_save_errors(self, self.errors, self.general_error, exc)
 
     # -- closing ----------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -48,7 +47,7 @@ from app.views.register_model import (
     RegisterModel,
 )
 from app.views.widgets.searchable_combo import SearchableComboBox
-from app.views.widgets.table_style import apply_roomy_style
+from app.views.widgets.table_style import setup_record_table
 
 SEARCH_DEBOUNCE_MS = 150
 DEFAULT_EXPIRING_DAYS = 30
@@ -195,12 +194,7 @@ class RegisterScreen(QWidget):
 
     def _setup_table(self) -> None:
         table = self.table
-        apply_roomy_style(table)
-        table.setAlternatingRowColors(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
+        setup_record_table(table)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         table.setCornerButtonEnabled(False)
         vertical = table.verticalHeader()

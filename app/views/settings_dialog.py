@@ -51,6 +51,7 @@ from app.views.widgets.form import (
     add_field_row,
     make_error_label,
     make_form_layout,
+    show_save_errors,
 )
 
 #: Prefix of the FieldErrors name of a group's validity: ``group_validity.<code>``.
@@ -491,15 +492,7 @@ class SettingsDialog(QDialog):
     def on_save_failed(self, exc: BaseException) -> None:
         """Show each message beside its field and focus the first; others in a box."""
         self._set_saving(False)
-        if not isinstance(exc, ValidationErrors):
-            show_error(self, exc)
-            return
-        by_field = exc.by_field()
-        unknown = self.errors.show(by_field)
-        if unknown:
-            self.general_error.setText("\n".join(by_field[name] for name in unknown))
-            self.general_error.show()
-        self.errors.focus_first_invalid()
+        show_save_errors(self, self.errors, self.general_error, exc)
 
     # -- closing ---------------------------------------------------------------------------
 

@@ -268,3 +268,23 @@ class LatinLineEdit(QLineEdit):
         self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setMaxLength(max_length)
+
+
+def show_save_errors(
+    parent: QWidget, errors: FieldErrors, general_error: QLabel, exc: BaseException
+) -> None:
+    """After a failed save: each message under its field (the first one focused), messages
+    for fields the form doesn't have in ``general_error``; anything that is not a
+    ValidationErrors goes to the error dialog."""
+    from app.services.errors import ValidationErrors
+    from app.views.errors import show_error
+
+    if not isinstance(exc, ValidationErrors):
+        show_error(parent, exc)
+        return
+    by_field = exc.by_field()
+    unknown = errors.show(by_field)
+    if unknown:
+        general_error.setText("\n".join(by_field[name] for name in unknown))
+        general_error.show()
+    errors.focus_first_invalid()

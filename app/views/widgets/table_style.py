@@ -34,3 +34,19 @@ def apply_roomy_style(table: QTableView) -> None:
     table.setStyle(style)
     table.horizontalHeader().setStyle(style)
     table.verticalHeader().setStyle(style)
+
+
+def setup_record_table(table: QTableView) -> None:
+    """The look and behaviour shared by Daftar's read-only record tables.
+
+    Roomy cells, alternating rows, whole-row extended selection, no editing, no word
+    wrap; callers add what is particular to them (eliding, header sizing).
+    """
+    from PySide6.QtWidgets import QAbstractItemView
+
+    apply_roomy_style(table)
+    table.setAlternatingRowColors(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
