@@ -1,0 +1,373 @@
+"""The HTTP API of the central server (FastAPI).
+
+This slice: ``GET /health`` and ``POST /v1/handshake``; FastAPI serves the OpenAPI
+document at ``/openapi.json``. Errors sent to clients carry a Persian and an English
+message: ``{"error": code, "message": fa, "message_en": en}``. A bad request gets a
+4xx answer, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.base import reference_id
+from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+from server.db import HEAD_REVISION
+from server.models import Office, utcnow
+from server.offices import authenticate
+
+log = logging.getLogger("daftar.server.api")
+
+#: The largest request body accepted (bytes); larger requests get 413.
+MAX_BODY_BYTES = 1024 * 1024
+#: Clock skew above this many seconds is reported to the client (sync.md: 5 minutes).
+SKEW_WARNING_SECONDS = 300.0
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """An error answered to the client with a status, a code and two messages."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        message_en: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message_en)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.message_en = message_en
+        self.headers = headers
+
+
+def error_body(code: str, message: str, message_en: str, **extra: Any) -> dict[str, Any]:
+    """The JSON body of every error answer."""
+    return {"error": code, "message": message, "message_en": message_en, **extra}
+
+
+class ErrorResponse(BaseModel):
+    """An error answer (Persian ``message`` for the clerk, ``message_en`` for logs)."""
+
+    error: str
+    message: str
+    message_en: str
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(
+        401,
+        "unauthorized",
+        "توکن دسترسی این اداره معتبر نیست یا باطل شده است. با مدیر سامانه تماس بگیرید.",
+        "The office's access token is missing, unknown or revoked.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+# --- request size limit ---------------------------------------------------------------
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413.
+
+    Checks Content-Length first, then counts the body as it arrives (chunked uploads),
+    buffering at most ``limit`` bytes before handing the request on.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await self._answer(send, 400, "bad_request", "Invalid Content-Length.")
+                    return
+                if declared > self.limit:
+                    await self._too_large(send)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away; let the app see the disconnect.
+                await self.app(scope, _replay([message]), send)
+                return
+            body = bytes(message.get("body", b""))
+            size += len(body)
+            if size > self.limit:
+                await self._too_large(send)
+                return
+            chunks.append(body)
+            more = bool(message.get("more_body", False))
+        buffered: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([buffered], then=receive), send)
+
+    async def _too_large(self, send: Send) -> None:
+        await self._answer(
+            send,
+            413,
+            "too_large",
+            f"Request body over {self.limit} bytes.",
+            "درخواست بیش از اندازه بزرگ است.",
+        )
+
+    async def _answer(
+        self, send: Send, status: int, code: str, message_en: str, message: str = ""
+    ) -> None:
+        response = JSONResponse(
+            error_body(code, message or "درخواست نامعتبر است.", message_en), status_code=status
+        )
+        await response({"type": "http"}, _replay([]), send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+# --- schemas --------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    """``GET /health``."""
+
+    status: str = Field(examples=["ok"])
+    protocol: int = Field(description="The protocol version the server speaks.")
+    schema_: str = Field(alias="schema", description="The server database's Alembic revision.")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class HandshakeRequest(BaseModel):
+    """``POST /v1/handshake``: who the client is and what it speaks."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    protocol: int = Field(ge=0, le=1_000_000, description="The client's protocol version.")
+    client_schema: str = Field(max_length=64, description="The client database's revision.")
+    client_version: str = Field(max_length=64, description="The client application's version.")
+    client_time: AwareDatetime = Field(description="The client's clock, with its UTC offset.")
+
+
+class PlaceOut(BaseModel):
+    """A province or county: its amar code, Persian name and reference id."""
+
+    code: str
+    name: str
+    id: str = Field(description="The reference id clients use (UUIDv5 of kind + code).")
+
+
+class OfficeOut(BaseModel):
+    """The authenticated office."""
+
+    id: str
+    name: str
+    province: PlaceOut
+    county: PlaceOut | None = Field(description="None for a province office.")
+
+
+class HandshakeResponse(BaseModel):
+    """The server's side of the handshake."""
+
+    office: OfficeOut
+    protocol: int = Field(description="The protocol version to use (the server's).")
+    min_protocol: int = Field(description="The oldest client protocol the server accepts.")
+    server_schema: str
+    server_time: dt.datetime
+    clock_skew_seconds: float = Field(description="Client clock minus server clock.")
+    skew_warning: bool = Field(description="True when the skew is over 5 minutes.")
+
+
+def office_out(office: Office) -> OfficeOut:
+    """The API form of an office."""
+    county = None
+    if office.county_code is not None:
+        county = PlaceOut(
+            code=office.county_code,
+            name=office.county_name or "",
+            id=reference_id("county", office.county_code),
+        )
+    return OfficeOut(
+        id=office.id,
+        name=office.name,
+        province=PlaceOut(
+            code=office.province_code,
+            name=office.province_name,
+            id=reference_id("province", office.province_code),
+        ),
+        county=county,
+    )
+
+
+# --- dependencies ---------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        yield session
+
+
+def current_office(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> Office:
+    """The office of the request's Bearer token; 401 when it is missing, unknown or revoked."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized()
+    office = authenticate(session, credentials.credentials.strip())
+    if office is None:
+        raise _unauthorized()
+    return office
+
+
+# --- the application ------------------------------------------------------------------
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing, unknown or revoked token."},
+    413: {"model": ErrorResponse, "description": "Request body too large."},
+}
+
+
+def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """Build the server's FastAPI application on an opened, migrated database."""
+
+    app = FastAPI(
+        title="Daftar central server",
+        summary="Enrolment, authentication and the sync protocol of Daftar offices.",
+        version=f"protocol {PROTOCOL_VERSION}",
+    )
+    app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
+    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.message_en),
+            status_code=exc.status,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                "invalid_request",
+                "درخواست نامعتبر است.",
+                "The request is malformed.",
+                detail=jsonable_encoder(exc.errors(), custom_encoder={Exception: str}),
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        log.error("database error: %s", exc)
+        return JSONResponse(
+            error_body(
+                "unavailable",
+                "پایگاه داده سرور در دسترس نیست؛ کمی بعد دوباره تلاش کنید.",
+                "The server's database is unavailable; try again later.",
+            ),
+            status_code=503,
+        )
+
+    @app.get("/health", response_model=Health, response_model_by_alias=True)
+    def health(db_session: Annotated[Session, Depends(get_session)]) -> Health:
+        """The server is up and its database answers."""
+        revision = db_session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return Health(status="ok", protocol=PROTOCOL_VERSION, schema=str(revision))
+
+    @app.post(
+        "/v1/handshake",
+        response_model=HandshakeResponse,
+        responses={
+            **_ERRORS,
+            426: {"model": ErrorResponse, "description": "The client's protocol is too old."},
+        },
+    )
+    def handshake(
+        body: HandshakeRequest,
+        office: Annotated[Office, Depends(current_office)],
+    ) -> HandshakeResponse:
+        """Identify the office, agree on the protocol and measure the clock skew."""
+        if body.protocol < MIN_PROTOCOL_VERSION:
+            log.info(
+                "office %s: protocol %s refused (client %s)",
+                office.id,
+                body.protocol,
+                body.client_version,
+            )
+            raise ApiError(
+                426,
+                "client_too_old",
+                "نسخه دفتر روی این رایانه قدیمی است و با سرور همگام نمی‌شود. "
+                "لطفاً دفتر را به‌روز کنید؛ تغییرهای ثبت‌شده شما حفظ می‌شوند.",
+                f"This Daftar client speaks protocol {body.protocol}; the server needs at "
+                f"least {MIN_PROTOCOL_VERSION}. Please upgrade Daftar; pending changes are kept.",
+            )
+        now = utcnow()
+        skew = (body.client_time - now).total_seconds()
+        log.info(
+            "handshake: office %s, client %s (schema %s, protocol %s), skew %.1f s",
+            office.id,
+            body.client_version,
+            body.client_schema,
+            body.protocol,
+            skew,
+        )
+        return HandshakeResponse(
+            office=office_out(office),
+            protocol=PROTOCOL_VERSION,
+            min_protocol=MIN_PROTOCOL_VERSION,
+            server_schema=HEAD_REVISION,
+            server_time=now,
+            clock_skew_seconds=skew,
+            skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
+        )
+
+    return app

@@ -1,0 +1,149 @@
+"""daftar-server add-office / revoke-office, and the server database's checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from server.cli import main
+from server.db import (
+    HEAD_REVISION,
+    ServerDatabaseError,
+    backup_sqlite,
+    current_revision,
+    open_database,
+    resolve_url,
+)
+from server.models import Office, OfficeToken
+from server.offices import authenticate, hash_token
+
+
+def _add(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, list[str]]:
+    status = main(["add-office", "--db", str(db), *args])
+    return status, capsys.readouterr().out.strip().splitlines()
+
+
+def test_add_county_office_prints_the_token_last(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "server.sqlite3"
+    # Arabic ي and ك, extra spaces: names are normalised before matching.
+    status, lines = _add(
+        capsys, db, "--province", " تهران ", "--county", "شميرانات", "--name", "اداره  شمیرانات"
+    )
+    assert status == 0
+    token = lines[-1]
+    assert len(token) >= 43 and " " not in token
+    engine = open_database(db)
+    try:
+        with Session(engine) as session:
+            office = session.execute(select(Office)).scalar_one()
+            assert office.name == "اداره شمیرانات"
+            assert office.province_name == "تهران"
+            assert office.county_name == "شمیرانات"
+            stored = session.execute(select(OfficeToken)).scalar_one()
+            # Only the hash is stored.
+            assert stored.token_hash == hash_token(token) != token
+            assert authenticate(session, token) is not None
+            assert f"office: {office.id}" in lines
+    finally:
+        engine.dispose()
+
+
+def test_add_province_office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "server.sqlite3"
+    status, _lines = _add(capsys, db, "--province", "اصفهان", "--name", "اداره کل اصفهان")
+    assert status == 0
+    engine = open_database(db)
+    try:
+        with Session(engine) as session:
+            office = session.execute(select(Office)).scalar_one()
+            assert office.county_code is None and office.is_province_office
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("province", "county"),
+    [("آتلانتیس", None), ("تهران", "اصفهان"), ("تهران", "شهرستان ناموجود")],
+)
+def test_unknown_places_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], province: str, county: str | None
+) -> None:
+    args = ["--province", province, "--name", "اداره"]
+    if county is not None:
+        args += ["--county", county]
+    status, lines = _add(capsys, tmp_path / "server.sqlite3", *args)
+    assert status == 2
+    assert lines == []
+
+
+def test_revoke_office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "server.sqlite3"
+    _status, lines = _add(capsys, db, "--province", "تهران", "--county", "ری", "--name", "ری")
+    token = lines[-1]
+    office_id = lines[0].removeprefix("office: ")
+    assert main(["revoke-office", "--db", str(db), "--office", office_id]) == 0
+    assert capsys.readouterr().out.strip() == f"revoked: {office_id}"
+    # Revoking again is harmless.
+    assert main(["revoke-office", "--db", str(db), "--office", office_id]) == 0
+    capsys.readouterr()
+    engine = open_database(db)
+    try:
+        with Session(engine) as session:
+            assert authenticate(session, token) is None
+            assert session.execute(select(OfficeToken.revoked_at)).scalar_one() is not None
+    finally:
+        engine.dispose()
+    assert main(["revoke-office", "--db", str(db), "--office", "no-such-office"]) == 2
+
+
+def test_database_is_migrated_and_marked(tmp_path: Path) -> None:
+    engine = open_database(tmp_path / "server.sqlite3")
+    try:
+        assert current_revision(engine) == HEAD_REVISION
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        backup = backup_sqlite(engine, HEAD_REVISION)
+        assert backup is not None and backup.exists() and backup.parent.name == "backups"
+    finally:
+        engine.dispose()
+    # Opening again needs no migration and keeps the data.
+    open_database(tmp_path / "server.sqlite3").dispose()
+
+
+def test_foreign_files_and_newer_databases_are_refused(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("hello")
+    with pytest.raises(ServerDatabaseError):
+        open_database(text_file)
+
+    # A client (office) database is not a server database.
+    from app.services.db import open_database as open_client_database
+
+    client = open_client_database(tmp_path / "office.sqlite3")
+    client.close()
+    with pytest.raises(ServerDatabaseError):
+        open_database(tmp_path / "office.sqlite3")
+
+    newer = tmp_path / "newer.sqlite3"
+    engine = open_database(newer)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(ServerDatabaseError, match="newer"):
+        open_database(newer)
+
+
+def test_resolve_url() -> None:
+    assert resolve_url(None, "postgresql+psycopg://x/y", {}) == "postgresql+psycopg://x/y"
+    assert resolve_url(None, None, {"DATABASE_URL": "postgresql://a/b"}) == "postgresql://a/b"
+    assert resolve_url("/tmp/s.db", None, {"DATABASE_URL": "postgresql://a/b"}).startswith(
+        "sqlite:///"
+    )
+    with pytest.raises(ServerDatabaseError):
+        resolve_url(None, None, {})
