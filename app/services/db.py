@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.errors import DomainError
-from app.services.text import to_persian_digits
+from app.services.text import persian_sort_key, to_persian_digits
 
 log = logging.getLogger("daftar.db")
 
@@ -71,6 +71,8 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA cache_size = -32000")
     cursor.close()
+    # Persian dictionary order for ORDER BY (see app.services.register.SORT_COLUMNS).
+    dbapi_connection.create_function("fa_sort", 1, persian_sort_key, deterministic=True)
 
 
 def make_engine(path: Path) -> Engine:

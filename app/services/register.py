@@ -40,10 +40,11 @@ from app.services.text import search_key
 SORT_COLUMNS: dict[str, str] = {
     "recent": "l.local_seq",
     "number": "l.number",
-    "holder": "p.last_name || ' ' || p.first_name",
+    # Names sort in Persian dictionary order (fa_sort: app.services.text.persian_sort_key).
+    "holder": "fa_sort(p.last_name || ' ' || p.first_name)",
     "national_id": "p.national_id",
-    "field": "f.name",
-    "county": "c.name",
+    "field": "fa_sort(f.name)",
+    "county": "fa_sort(c.name)",
     "issue_date": "l.issue_date",
     "expiry_date": "l.expiry_date",
     "status": "l.status",

@@ -127,3 +127,22 @@ def _search_key(s: str) -> str:
 def isolate_ltr(s: str) -> str:
     """Wrap ``s`` in LRI … PDI so IDs and numbers keep their order in Persian Qt text."""
     return f"{LRI}{s}{PDI}"
+
+
+#: The Persian alphabet in dictionary order (آ before ا; hamza forms beside their
+#: letters; ۀ with ه). Code-point order puts پ چ ژ ک گ after every Arabic letter.
+_PERSIAN_ORDER = "آاأإءئؤبپتثجچحخدذرزژسشصضطظعغفقکگلمنوهۀةیي"
+_SORT_MAP = str.maketrans(
+    {letter: chr(0xE000 + rank) for rank, letter in enumerate(_PERSIAN_ORDER)} | {ZWNJ: None}
+)
+
+
+def persian_sort_key(s: str | None) -> str:
+    """A key that sorts Persian text in dictionary order (Latin and digits first).
+
+    Each Persian letter becomes a private-use character in alphabet order; ZWNJ is
+    ignored, so «احمدی‌نژاد» sorts as «احمدینژاد». Registered in SQLite as ``fa_sort``;
+    it expects stored (already normalised) text, so it only translates: it runs once per
+    row when the register is sorted by a name.
+    """
+    return s.translate(_SORT_MAP) if s else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,7 @@ from app.services import demo, jalali, reference, register
 from app.services.db import Database
 from app.services.licences import LicenceInput, LicenceService, PersonInput
 from app.services.register import RegisterFilter
+from app.services.text import persian_sort_key
 from app.services.validators import national_id_check_digit
 
 
@@ -100,7 +102,9 @@ def test_sorting_every_column(filled: Database, column: str) -> None:
     attr = {"holder": None, "recent": None}.get(column, column)
     if attr is not None:
         values = [getattr(r, attr) for r in rows]
-        if column != "status":  # status sorts by the stored code, shown as a label
+        if column in ("field", "county"):  # names: Persian dictionary order
+            assert values == sorted(values, key=persian_sort_key)
+        elif column != "status":  # status sorts by the stored code, shown as a label
             assert values == sorted(values)
     desc = _all(filled, RegisterFilter(sort=column, descending=True))
     assert [r.id for r in desc] == [r.id for r in reversed(rows)]
@@ -227,3 +231,24 @@ def test_alef_with_madda_sorts_next_to_alef(filled: Database) -> None:
     # Every «آ» name, then at once every «ا» name: one block, as in a Persian dictionary.
     assert madda == list(range(madda[0], madda[-1] + 1))
     assert alef == list(range(madda[-1] + 1, madda[-1] + 1 + len(alef)))
+
+
+def test_holder_sort_is_persian_dictionary_order(db: Database) -> None:
+    from tests.services.conftest import make_national_id
+
+    rng = random.Random(5)
+    with db.session() as s:
+        field = reference.list_fields(s)[0]
+        county = next(c for c in reference.list_counties(s) if c.name == "تهران")
+        service = LicenceService(s)
+        for last in ("تهرانی", "پارسا", "بهرامی", "گلی", "کاظمی", "ژاله‌وند", "زمانی"):
+            service.issue(
+                PersonInput(make_national_id(rng), "مینا", last),
+                LicenceInput("مستقل", field.id, county.id, "", "1403/05/12"),
+            )
+    flt = RegisterFilter(sort="holder", descending=False)
+    names = [r.holder.split()[-1] for r in _all(db, flt)]
+    assert names == ["بهرامی", "پارسا", "تهرانی", "زمانی", "ژاله‌وند", "کاظمی", "گلی"]
+    with db.session() as s:
+        by_keys = register.rows_for_keys(s, register.ordered_keys(s, flt))
+    assert [r.holder for r in by_keys] == [r.holder for r in _all(db, flt)]

@@ -136,3 +136,45 @@ def test_search_key_idempotent(s: str) -> None:
 
 def test_isolate_ltr() -> None:
     assert isolate_ltr("1405-0042") == "\u20661405-0042\u2069"
+
+
+def test_persian_sort_key_follows_the_alphabet() -> None:
+    from app.services.text import persian_sort_key
+
+    words = [
+        "گلی",
+        "کاظمی",
+        "پارسا",
+        "بهرامی",
+        "تهرانی",
+        "ژاله",
+        "زهرا",
+        "چمران",
+        "جعفری",
+        "آزاده",
+        "احمدی",
+        "یزدانی",
+        "ونداد",
+        "Ali",
+        "هادی",
+    ]
+    expected = [
+        "Ali",
+        "آزاده",
+        "احمدی",
+        "بهرامی",
+        "پارسا",
+        "تهرانی",
+        "جعفری",
+        "چمران",
+        "زهرا",
+        "ژاله",
+        "کاظمی",
+        "گلی",
+        "ونداد",
+        "هادی",
+        "یزدانی",
+    ]
+    assert sorted(words, key=persian_sort_key) == expected
+    assert persian_sort_key("احمدی\u200cنژاد") == persian_sort_key("احمدینژاد")
+    assert persian_sort_key(None) == persian_sort_key("") == ""

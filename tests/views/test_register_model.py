@@ -31,6 +31,7 @@ from app.services.licences import (
 )
 from app.services.progress import Progress
 from app.services.register import RegisterFilter
+from app.services.text import persian_sort_key
 from app.views import register_model
 from app.views.context import AppContext, AppSignals
 from app.views.register_model import (
@@ -182,7 +183,7 @@ def test_sort_by_holder(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa
         assert data is not None
         first, last = data.holder.split(" ", 1)
         keys.append(f"{last} {first}")
-    assert keys == sorted(keys)
+    assert keys == sorted(keys, key=persian_sort_key)  # Persian dictionary order
     with qtbot.waitSignal(model.sig_loaded):
         model.sort(COL_HOLDER, Qt.SortOrder.DescendingOrder)
     assert model.filter.descending
