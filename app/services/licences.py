@@ -134,7 +134,7 @@ def effective_status(status: str, expiry_date: dt.date, today: dt.date | None = 
 def unique_id_for(licence_id: str) -> str:
     """The licence's unique ID (شناسه یکتا): 12 characters from the random part of its id.
 
-    Crockford-style base32 without I, L, O, U; grouped as ``XXXX-XXXX-XXXX``.
+    Crockford-style base32 without I, L, O, U; three groups of four, like ``7K3M-9XQ2-ABCD``.
     """
     raw = uuid.UUID(licence_id).bytes[8:]
     text = base64.b32encode(raw).decode("ascii").translate(_CROCKFORD)[:12]

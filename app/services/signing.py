@@ -290,7 +290,7 @@ def canonical_json(claims: Mapping[str, Any]) -> bytes:
 
 
 def verification_code_for(signature: bytes) -> str:
-    """The short code printed beside the QR: 8 Crockford base32 characters, ``XXXX-XXXX``.
+    """The short code printed beside the QR: 8 Crockford base32 characters (``K7PX-93QD``).
 
     40 bits of SHA-256 of the signature: someone reading the printed page can compare it
     with the code a verifier shows for the scanned QR.

@@ -515,12 +515,6 @@ class SettingsDialog(QDialog):
         """Escape, «انصراف» or the close button: ask first if there are unsaved edits."""
         if self._saving:
             return  # the save in progress decides
-        if self.is_modified() and not messages.confirm(
-            self,
-            _tr("تغییرات ذخیره نشده"),
-            _tr("تغییرات ذخیره نشده‌اند. بسته شود؟"),
-            yes_text=_tr("بستن بدون ذخیره"),
-            no_text=_tr("ادامه ویرایش"),
-        ):
+        if self.is_modified() and not messages.confirm_discard(self):
             return
         super().reject()

@@ -46,3 +46,14 @@ def inform(parent: QWidget | None, title: str, text: str) -> None:
     )
     box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
     box.exec()
+
+
+def confirm_discard(parent: QWidget | None) -> bool:
+    """Ask before closing a form with unsaved edits; True means close without saving."""
+    return confirm(
+        parent,
+        _tr("تغییرات ذخیره نشده"),
+        _tr("تغییرات ذخیره نشده‌اند. بسته شود؟"),
+        yes_text=_tr("بستن بدون ذخیره"),
+        no_text=_tr("ادامه ویرایش"),
+    )
