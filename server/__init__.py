@@ -1,6 +1,6 @@
-"""Daftar's central server (issue 4): enrolment, authentication, health and handshake.
+"""Daftar's central server (issue 4): enrolment, authentication, handshake, push and pull.
 
-The sync protocol itself (push, pull, conflicts, number pools) comes in a later slice;
+Number pools, reference data distribution and the client side come in later slices;
 docs/sync-protocol.md describes the whole protocol and marks what exists now.
 """
 

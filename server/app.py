@@ -1,9 +1,10 @@
 """The HTTP API of the central server (FastAPI).
 
-This slice: ``GET /health`` and ``POST /v1/handshake``; FastAPI serves the OpenAPI
-document at ``/openapi.json``. Errors sent to clients carry a Persian and an English
-message: ``{"error": code, "message": fa, "message_en": en}``. A bad request gets a
-4xx answer, never a 500.
+Endpoints: ``GET /health``, ``POST /v1/handshake``, ``POST /v1/push`` and
+``GET /v1/pull`` (server.sync); FastAPI serves the OpenAPI document at
+``/openapi.json``. Errors sent to clients carry a Persian and an English message:
+``{"error": code, "message": fa, "message_en": en}``. A bad request gets a 4xx answer,
+never a 500.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,7 @@ from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 from server.db import HEAD_REVISION
 from server.models import Office, utcnow
 from server.offices import authenticate
+from server.sync import MAX_BATCH, MAX_PULL, Operation, pull, push
 
 log = logging.getLogger("daftar.server.api")
 
@@ -219,6 +221,80 @@ class HandshakeResponse(BaseModel):
     skew_warning: bool = Field(description="True when the skew is over 5 minutes.")
 
 
+Uuid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9A-Fa-f]{8}-?([0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
+]
+ColumnName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
+
+
+class PushOperation(BaseModel):
+    """One outbox operation: ``changes`` is ``{"column": [old, new]}`` (old null on insert)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    op_id: Uuid
+    table: Annotated[str, StringConstraints(max_length=40)]
+    row_id: Uuid
+    op: Literal["insert", "update", "delete"]
+    base_rev: int = Field(ge=0, le=2**31 - 1)
+    changes: dict[ColumnName, tuple[Any, Any]] = Field(default_factory=dict, max_length=200)
+
+
+class PushRequest(BaseModel):
+    """``POST /v1/push``: a batch of outbox operations, oldest first."""
+
+    operations: list[PushOperation] = Field(max_length=MAX_BATCH)
+
+
+class ConflictOut(BaseModel):
+    """A conflict kept for review: the server's value stays, the client's is kept here."""
+
+    id: str
+    field: str
+    kind: str = Field(description='"field" (same field edited) or "deleted".')
+    base: Any
+    server: Any
+    client: Any
+
+
+class PushResult(BaseModel):
+    """The answer for one operation."""
+
+    op_id: str
+    status: Literal["applied", "merged", "conflict", "rejected", "replayed"]
+    rev: int | None
+    server_seq: int | None
+    conflicts: list[ConflictOut]
+    reason: str | None = Field(description="Persian reason of a rejection or conflict.")
+    reason_en: str | None
+    original_status: str | None = Field(description="For a replay: the first answer's status.")
+
+
+class PushResponse(BaseModel):
+    """``POST /v1/push``: one result per operation, in order."""
+
+    results: list[PushResult]
+
+
+class PullChange(BaseModel):
+    """One record of the change feed."""
+
+    table: str
+    id: str
+    rev: int
+    deleted: bool
+    server_seq: int
+    data: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    """``GET /v1/pull``: a page of the change feed in the office's scope."""
+
+    changes: list[PullChange]
+    cursor: int = Field(description="The last server_seq in the page (or since when empty).")
+    has_more: bool
+
+
 def office_out(office: Office) -> OfficeOut:
     """The API form of an office."""
     county = None
@@ -270,6 +346,12 @@ def current_office(
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing, unknown or revoked token."},
     413: {"model": ErrorResponse, "description": "Request body too large."},
+}
+
+
+_BATCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    422: {"description": "Malformed request or a batch over 500 operations."},
 }
 
 
@@ -368,6 +450,45 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
             server_time=now,
             clock_skew_seconds=skew,
             skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
+        )
+
+    @app.post("/v1/push", response_model=PushResponse, responses=_BATCH_ERRORS)
+    def push_endpoint(
+        body: PushRequest,
+        office: Annotated[Office, Depends(current_office)],
+        db_session: Annotated[Session, Depends(get_session)],
+    ) -> PushResponse:
+        """Apply a batch of the office's outbox operations, idempotently by ``op_id``."""
+        batch = [
+            Operation(
+                op_id=item.op_id.lower(),
+                table=item.table,
+                row_id=item.row_id.lower(),
+                op=item.op,
+                base_rev=item.base_rev,
+                changes=item.changes,
+            )
+            for item in body.operations
+        ]
+        results = push(db_session, office, batch)
+        db_session.commit()
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        log.info("push: office %s, %d operations: %s", office.id, len(batch), counts)
+        return PushResponse.model_validate({"results": [r.as_dict() for r in results]})
+
+    @app.get("/v1/pull", response_model=PullResponse, responses=_ERRORS)
+    def pull_endpoint(
+        office: Annotated[Office, Depends(current_office)],
+        db_session: Annotated[Session, Depends(get_session)],
+        since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL)] = 500,
+    ) -> PullResponse:
+        """The office's records changed after ``since``, in ``server_seq`` order."""
+        page = pull(db_session, office, since, limit)
+        return PullResponse.model_validate(
+            {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}
         )
 
     return app

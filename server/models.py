@@ -3,6 +3,10 @@
 Offices are enrolled by an operator (``daftar-server add-office``); each office holds
 one or more revocable tokens. A token is a random 32-byte URL-safe string shown once;
 only its SHA-256 hex digest is stored.
+
+Synced records (push and pull, server.sync) live in one table, ``record``, keyed by the
+client's table name and row id; ``server_seq`` is the change feed. ``applied_op`` makes
+push idempotent; ``conflict`` keeps both values of a same-field conflict for review.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import uuid6
-from sqlalchemy import DateTime, ForeignKey, MetaData, String
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -85,3 +89,82 @@ class OfficeToken(Base):
     )
 
     office: Mapped[Office] = relationship(back_populates="tokens")
+
+
+class SyncCounter(Base):
+    """A named counter (``server_seq``), bumped inside the writing transaction.
+
+    Updating the row locks it until commit, so pushes are serialised and ``server_seq``
+    values become visible in order (a pull never skips a row committed late).
+    """
+
+    __tablename__ = "sync_counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class Record(Base):
+    """The server's copy of one synced row (person, licence, licence_history, ...).
+
+    ``data`` is JSON of the synced columns (without id, rev, deleted and local-only
+    columns). ``province_code``/``county_code`` are its scope (amar codes; county NULL
+    for a row that belongs to a whole province). ``link_id`` is the parent row used for
+    scope: a licence's person, a history entry's or certificate's licence.
+    """
+
+    __tablename__ = "record"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rev: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    server_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    province_code: Mapped[str] = mapped_column(String(8), nullable=False, index=True)
+    county_code: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    link_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    updated_by_office: Mapped[str] = mapped_column(String(36), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+
+class AppliedOp(Base):
+    """An operation the server has handled, with its result (replays answer it again)."""
+
+    __tablename__ = "applied_op"
+
+    op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    result: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+
+class Conflict(Base):
+    """A same-field conflict (``kind`` "field") or an edit/delete clash (``kind`` "deleted").
+
+    The server's value stays in the record; the client's value is kept here, with the
+    base both started from, until a clerk resolves it. Values are JSON text.
+    """
+
+    __tablename__ = "conflict"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    table_name: Mapped[str] = mapped_column(String(40), nullable=False)
+    row_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    field: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False, default="field")
+    base_value: Mapped[str] = mapped_column(Text, nullable=False)
+    server_value: Mapped[str] = mapped_column(Text, nullable=False)
+    client_value: Mapped[str] = mapped_column(Text, nullable=False)
+    office_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    op_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )

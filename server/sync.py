@@ -1,0 +1,527 @@
+"""Push and pull: applying offices' outbox operations and serving the change feed.
+
+Every synced row lives in ``record`` (server.models). A push applies operations in
+order, each in its own savepoint so one failure never blocks the rest:
+
+- a known ``op_id`` answers its stored result again (``replayed``), applying nothing;
+- ``insert`` creates the row (the same data again is a no-op; different data is merged
+  like an update whose base is empty);
+- ``update`` is a three-way merge per field with the operation's old values as the base:
+  the server value equal to old takes new, equal to new changes nothing, anything else
+  is a conflict that keeps both values (the server's stays in the record);
+- ``delete`` writes a tombstone; an edit of a tombstone, or a delete of a row edited
+  since the client saw it, is a conflict — nothing comes back or goes away silently.
+
+Scope: a licence's county comes from its ``county_id`` (the client's reference id of
+the county); people, history entries and certificates take the scope of their licence.
+An operation outside the office's scope is rejected. ``server_seq`` comes from a counter
+row bumped in the same transaction; holding that row's lock serialises pushes, so the
+change feed becomes visible in order.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models.base import reference_id
+from server.models import AppliedOp, Conflict, Office, Record, SyncCounter, utcnow
+from server.offices import load_reference
+
+log = logging.getLogger("daftar.server.sync")
+
+#: Tables offices may write.
+SYNCED_TABLES = frozenset({"person", "licence", "licence_history", "certificate_issue"})
+#: Reference tables: central wins, read-only for offices.
+REFERENCE_TABLES = frozenset({"province", "county", "field_group", "business_field"})
+#: Columns never stored in ``record.data`` (row identity, revision, local-only columns).
+NOT_DATA = frozenset(
+    {"id", "rev", "deleted", "updated_at", "server_seq", "local_seq", "search_key"}
+)
+#: The parent column that gives each table its scope.
+LINK_COLUMN = {
+    "licence": "person_id",
+    "licence_history": "licence_id",
+    "certificate_issue": "licence_id",
+}
+MAX_BATCH = 500
+MAX_PULL = 1000
+
+Status = Literal["applied", "merged", "conflict", "rejected", "replayed"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One outbox operation as pushed."""
+
+    op_id: str
+    table: str
+    row_id: str
+    op: Literal["insert", "update", "delete"]
+    base_rev: int
+    changes: Mapping[str, Sequence[Any]]
+
+
+@dataclass
+class Result:
+    """The answer for one operation."""
+
+    op_id: str
+    status: Status
+    rev: int | None = None
+    server_seq: int | None = None
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None
+    reason_en: str | None = None
+    original_status: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "op_id": self.op_id,
+            "status": self.status,
+            "rev": self.rev,
+            "server_seq": self.server_seq,
+            "conflicts": self.conflicts,
+            "reason": self.reason,
+            "reason_en": self.reason_en,
+            "original_status": self.original_status,
+        }
+
+
+class Rejected(Exception):
+    """An operation the server refuses; the client quarantines it with the reason."""
+
+    def __init__(self, code: str, reason: str, reason_en: str) -> None:
+        super().__init__(reason_en)
+        self.code = code
+        self.reason = reason
+        self.reason_en = reason_en
+
+
+def _out_of_scope() -> Rejected:
+    return Rejected(
+        "out_of_scope",
+        "خارج از حوزه این اداره",
+        "The record is outside this office's scope.",
+    )
+
+
+# --- scope ----------------------------------------------------------------------------
+
+ScopeKey = tuple[str, str | None]  # (province code, county code or None)
+
+
+@functools.cache
+def county_scopes() -> dict[str, ScopeKey]:
+    """County reference id (as clients compute it) → (province code, county code)."""
+    reference = load_reference()
+    return {
+        reference_id("county", place.code): (province_code, place.code)
+        for province_code, counties in reference.counties.items()
+        for place in counties.values()
+    }
+
+
+def office_scope(office: Office) -> ScopeKey:
+    return (office.province_code, office.county_code)
+
+
+def in_scope(office: Office, scope: ScopeKey) -> bool:
+    """Whether a record of ``scope`` belongs to the office's county (or province)."""
+    province, county = scope
+    if office.county_code is not None:
+        return county == office.county_code
+    return province == office.province_code
+
+
+def _county_scope(county_id: Any) -> ScopeKey:
+    scope = county_scopes().get(str(county_id)) if isinstance(county_id, str) else None
+    if scope is None:
+        raise Rejected(
+            "unknown_county",
+            "شهرستان این پروانه در داده‌های پایه نیست.",
+            f"Unknown county id {county_id!r}.",
+        )
+    return scope
+
+
+def _new_value(op: Operation, column: str) -> Any:
+    change = op.changes.get(column)
+    return change[1] if change is not None and len(change) == 2 else None
+
+
+# --- the push -------------------------------------------------------------------------
+
+
+class Pusher:
+    """Applies one batch of an office's operations (the caller commits)."""
+
+    def __init__(self, session: Session, office: Office, batch: Sequence[Operation]) -> None:
+        self.session = session
+        self.office = office
+        self.batch = batch
+
+    def push(self) -> list[Result]:
+        # Take the counter row's lock first: a real write opens the transaction (SQLite's
+        # driver only begins one on DML, and savepoints need it) and serialises pushes.
+        self.session.execute(
+            update(SyncCounter)
+            .where(SyncCounter.name == "server_seq")
+            .values(value=SyncCounter.value)
+            .execution_options(synchronize_session=False)
+        )
+        return [self._one(op) for op in self.batch]
+
+    def _one(self, op: Operation) -> Result:
+        stored = self._stored_result(op)
+        if stored is not None:
+            return stored
+        try:
+            with self.session.begin_nested():
+                result = self._apply(op)
+                if result.status != "rejected":
+                    self.session.add(
+                        AppliedOp(
+                            op_id=op.op_id,
+                            office_id=self.office.id,
+                            result=json.dumps(result.as_dict(), ensure_ascii=False),
+                        )
+                    )
+                    self.session.flush()
+                return result
+        except Rejected as exc:
+            log.info("office %s: op %s rejected: %s", self.office.id, op.op_id, exc.reason_en)
+            return Result(op.op_id, "rejected", reason=exc.reason, reason_en=exc.reason_en)
+        except (IntegrityError, DataError) as exc:
+            log.warning("office %s: op %s failed: %s", self.office.id, op.op_id, exc)
+            again = self._stored_result(op)
+            if again is not None:
+                return again
+            return Result(
+                op.op_id,
+                "rejected",
+                reason="این تغییر با داده‌های سرور سازگار نیست.",
+                reason_en="The change violates a server constraint.",
+            )
+
+    def _stored_result(self, op: Operation) -> Result | None:
+        applied = self.session.get(AppliedOp, op.op_id)
+        if applied is None:
+            return None
+        if applied.office_id != self.office.id:
+            return Result(
+                op.op_id,
+                "rejected",
+                reason="شناسه این تغییر تکراری است.",
+                reason_en="This op_id was already used by another office.",
+            )
+        original = json.loads(applied.result)
+        return Result(
+            op.op_id,
+            "replayed",
+            rev=original.get("rev"),
+            server_seq=original.get("server_seq"),
+            conflicts=list(original.get("conflicts") or []),
+            original_status=str(original.get("status")),
+        )
+
+    # --- one operation ---
+
+    def _apply(self, op: Operation) -> Result:
+        if op.table in REFERENCE_TABLES:
+            raise Rejected(
+                "reference_table",
+                "داده‌های پایه را فقط سرور تغییر می‌دهد",
+                "Reference data is changed only by the server.",
+            )
+        if op.table not in SYNCED_TABLES:
+            raise Rejected(
+                "unknown_table",
+                "این جدول همگام‌سازی نمی‌شود.",
+                f"Table {op.table!r} is not synced.",
+            )
+        record = self.session.get(Record, (op.table, op.row_id))
+        if record is not None:
+            self._authorise_existing(record)
+        if op.op == "delete":
+            return self._delete(op, record)
+        if record is None:
+            if op.op == "update":
+                raise Rejected(
+                    "unknown_row",
+                    "این ردیف روی سرور نیست؛ ابتدا باید ثبت آن فرستاده شود.",
+                    "The row does not exist on the server; its insert must come first.",
+                )
+            return self._insert(op)
+        return self._merge(op, record)
+
+    def _authorise_existing(self, record: Record) -> None:
+        if in_scope(self.office, (record.province_code, record.county_code)):
+            return
+        if record.table_name == "person":
+            licences = self.session.scalars(
+                select(Record).where(Record.table_name == "licence", Record.link_id == record.id)
+            )
+            if any(in_scope(self.office, (r.province_code, r.county_code)) for r in licences):
+                return
+        raise _out_of_scope()
+
+    def _scope_for(self, op: Operation, data: Mapping[str, Any]) -> ScopeKey:
+        """The scope a new (or re-scoped) row gets from its own data and its parent."""
+        if op.table == "licence":
+            return _county_scope(data.get("county_id"))
+        if op.table == "person":
+            for other in self.batch:
+                if other.table == "licence" and _new_value(other, "person_id") == op.row_id:
+                    county_id = _new_value(other, "county_id")
+                    if county_id is not None:
+                        return _county_scope(county_id)
+            stored = self.session.scalars(
+                select(Record)
+                .where(Record.table_name == "licence", Record.link_id == op.row_id)
+                .order_by(Record.server_seq)
+                .limit(1)
+            ).first()
+            if stored is not None:
+                return (stored.province_code, stored.county_code)
+            return office_scope(self.office)
+        licence_id = data.get("licence_id")
+        if isinstance(licence_id, str) and 0 < len(licence_id) <= 36:
+            licence = self.session.get(Record, ("licence", licence_id))
+            if licence is not None:
+                return (licence.province_code, licence.county_code)
+            for other in self.batch:
+                if other.table == "licence" and other.row_id == licence_id:
+                    county_id = _new_value(other, "county_id")
+                    if county_id is not None:
+                        return _county_scope(county_id)
+        return office_scope(self.office)
+
+    def _next_seq(self) -> int:
+        self.session.execute(
+            update(SyncCounter)
+            .where(SyncCounter.name == "server_seq")
+            .values(value=SyncCounter.value + 1)
+            .execution_options(synchronize_session=False)
+        )
+        value = self.session.execute(
+            select(SyncCounter.value).where(SyncCounter.name == "server_seq")
+        ).scalar_one()
+        return int(value)
+
+    def _write(self, record: Record) -> None:
+        """Give a new or changed record the next ``server_seq`` (and add a new one)."""
+        record.server_seq = self._next_seq()
+        if record not in self.session:
+            self.session.add(record)
+        record.updated_by_office = self.office.id
+        record.updated_at = utcnow()
+        link = LINK_COLUMN.get(record.table_name)
+        if link is not None:
+            value = _data(record).get(link)
+            record.link_id = value if isinstance(value, str) and 0 < len(value) <= 36 else None
+        self.session.flush()
+
+    def _insert(self, op: Operation) -> Result:
+        data = {col: change[1] for col, change in _changes(op).items()}
+        scope = self._scope_for(op, data)
+        if not in_scope(self.office, scope):
+            raise _out_of_scope()
+        record = Record(
+            table_name=op.table,
+            id=op.row_id,
+            rev=1,
+            data=_dump(data),
+            deleted=False,
+            province_code=scope[0],
+            county_code=scope[1],
+        )
+        self._write(record)
+        return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
+
+    def _merge(self, op: Operation, record: Record) -> Result:
+        changes = _changes(op)
+        data = _data(record)
+        same = all(data.get(col) == new for col, (_old, new) in changes.items())
+        if op.op == "insert" and same and not record.deleted:
+            # The same row again (e.g. a re-created outbox): nothing to apply.
+            return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
+        conflicts: list[dict[str, Any]] = []
+        if record.deleted:
+            conflicts = [
+                self._conflict(op, record, col, old, data.get(col), new, kind="deleted")
+                for col, (old, new) in changes.items()
+                if data.get(col) != new
+            ] or [self._conflict(op, record, "deleted", False, True, False, kind="deleted")]
+            return Result(
+                op.op_id,
+                "conflict",
+                rev=record.rev,
+                server_seq=record.server_seq,
+                conflicts=conflicts,
+                reason="این ردیف روی سرور حذف شده است.",
+                reason_en="The row was deleted on the server.",
+            )
+        applied = False
+        for col, (old, new) in changes.items():
+            server = data.get(col)
+            if server == new:
+                continue
+            if server == old:
+                data[col] = new
+                applied = True
+            else:
+                conflicts.append(self._conflict(op, record, col, old, server, new))
+        if applied:
+            scope = (record.province_code, record.county_code)
+            if op.table == "licence" and "county_id" in changes:
+                scope = _county_scope(data.get("county_id"))
+                if not in_scope(self.office, scope):
+                    raise _out_of_scope()
+            record.province_code, record.county_code = scope
+            record.data = _dump(data)
+            record.rev += 1
+            self._write(record)
+        status: Status
+        if conflicts:
+            status = "conflict"
+        elif op.base_rev == record.rev - (1 if applied else 0):
+            status = "applied"
+        else:
+            status = "merged"
+        return Result(
+            op.op_id, status, rev=record.rev, server_seq=record.server_seq, conflicts=conflicts
+        )
+
+    def _delete(self, op: Operation, record: Record | None) -> Result:
+        if record is None:
+            # A delete of a row the server never saw: keep a tombstone so it never appears.
+            record = Record(
+                table_name=op.table,
+                id=op.row_id,
+                rev=1,
+                data="{}",
+                deleted=True,
+                province_code=self.office.province_code,
+                county_code=self.office.county_code,
+            )
+            self._write(record)
+            return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
+        if record.deleted:
+            return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
+        if 0 < op.base_rev < record.rev:
+            # Edited on the server since the client saw it: the edit must not vanish.
+            conflict = self._conflict(op, record, "deleted", False, False, True, kind="deleted")
+            return Result(
+                op.op_id,
+                "conflict",
+                rev=record.rev,
+                server_seq=record.server_seq,
+                conflicts=[conflict],
+                reason="این ردیف پس از آخرین همگام‌سازی در جای دیگری ویرایش شده است.",
+                reason_en="The row was edited elsewhere since this office last saw it.",
+            )
+        record.deleted = True
+        record.rev += 1
+        self._write(record)
+        return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
+
+    def _conflict(
+        self,
+        op: Operation,
+        record: Record,
+        column: str,
+        base: Any,
+        server: Any,
+        client: Any,
+        *,
+        kind: str = "field",
+    ) -> dict[str, Any]:
+        conflict = Conflict(
+            table_name=record.table_name,
+            row_id=record.id,
+            field=column,
+            kind=kind,
+            base_value=_dump(base),
+            server_value=_dump(server),
+            client_value=_dump(client),
+            office_id=self.office.id,
+            op_id=op.op_id,
+        )
+        self.session.add(conflict)
+        self.session.flush()
+        return {
+            "id": conflict.id,
+            "field": column,
+            "kind": kind,
+            "base": base,
+            "server": server,
+            "client": client,
+        }
+
+
+def _changes(op: Operation) -> dict[str, tuple[Any, Any]]:
+    return {
+        col: (change[0], change[1])
+        for col, change in op.changes.items()
+        if col not in NOT_DATA and len(change) == 2
+    }
+
+
+def _data(record: Record) -> dict[str, Any]:
+    loaded = json.loads(record.data)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def push(session: Session, office: Office, batch: Sequence[Operation]) -> list[Result]:
+    """Apply a batch of the office's operations, in order (the caller commits)."""
+    return Pusher(session, office, batch).push()
+
+
+# --- the pull -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the change feed."""
+
+    changes: list[dict[str, Any]]
+    cursor: int
+    has_more: bool
+
+
+def pull(session: Session, office: Office, since: int, limit: int) -> Page:
+    """The office's records changed after ``since``, in ``server_seq`` order."""
+    query = select(Record).where(Record.server_seq > since)
+    if office.county_code is not None:
+        query = query.where(Record.county_code == office.county_code)
+    else:
+        query = query.where(Record.province_code == office.province_code)
+    rows = list(session.scalars(query.order_by(Record.server_seq).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [
+        {
+            "table": row.table_name,
+            "id": row.id,
+            "rev": row.rev,
+            "deleted": row.deleted,
+            "server_seq": row.server_seq,
+            "data": _data(row),
+        }
+        for row in rows
+    ]
+    cursor = rows[-1].server_seq if rows else since
+    return Page(changes, cursor, has_more)
