@@ -9,7 +9,6 @@ refused and never touched.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 from collections.abc import Mapping
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
+
+from app.services.db import apply_sqlite_pragmas, backup_path_for, vacuum_into
 
 log = logging.getLogger("daftar.server.db")
 
@@ -51,12 +52,7 @@ def resolve_url(
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
+    apply_sqlite_pragmas(dbapi_connection)
 
 
 def make_engine(url: str) -> Engine:
@@ -128,15 +124,7 @@ def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
     path = _sqlite_path(engine)
     if path is None:
         return None
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    destination = (
-        path.parent / "backups" / f"{path.stem}-before-{revision or 'new'}-{stamp}.sqlite3"
-    )
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("VACUUM INTO ?", (str(destination),))
-    log.info("backup written to %s", destination)
-    return destination
+    return vacuum_into(engine, backup_path_for(path, revision))
 
 
 def migrate(engine: Engine) -> Path | None:

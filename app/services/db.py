@@ -63,14 +63,29 @@ class LockedDatabase(DatabaseProblem):
     """Another program holds a write lock on the database."""
 
 
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+def apply_sqlite_pragmas(dbapi_connection: Any) -> None:
+    """The settings every Daftar SQLite connection uses (client and server): foreign keys,
+    a 5 s wait for a lock, WAL with one writer, NORMAL sync."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 5000")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA cache_size = -32000")
     cursor.close()
+
+
+def vacuum_into(engine: Engine, destination: Path) -> Path:
+    """Write a consistent copy of a SQLite database to ``destination`` (VACUUM INTO)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM INTO ?", (str(destination),))
+    log.info("backup written to %s", destination)
+    return destination
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    apply_sqlite_pragmas(dbapi_connection)
+    dbapi_connection.execute("PRAGMA cache_size = -32000")
     # Persian dictionary order for ORDER BY (see app.services.register.SORT_COLUMNS).
     dbapi_connection.create_function("fa_sort", 1, persian_sort_key, deterministic=True)
 
@@ -111,13 +126,9 @@ class Database:
 
     def backup(self, destination: Path) -> Path:
         """Write a consistent copy of the database to ``destination`` (VACUUM INTO)."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
         if destination.exists():
             raise DatabaseProblem(f"فایل پشتیبان از قبل وجود دارد: {destination}")
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("VACUUM INTO ?", (str(destination),))
-        log.info("backup written to %s", destination)
-        return destination
+        return vacuum_into(self.engine, destination)
 
     def close(self) -> None:
         """Release every connection."""
@@ -200,8 +211,9 @@ def _migrate(engine: Engine) -> None:
 
 
 def backup_path_for(path: Path, revision: str | None) -> Path:
-    """Where the automatic pre-migration backup of ``path`` goes."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    """Where the automatic pre-migration backup of ``path`` goes (microseconds in the
+    name, so two migrations in one second never collide)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return path.parent / "backups" / f"{path.stem}-before-{revision or 'new'}-{stamp}.sqlite3"
 
 

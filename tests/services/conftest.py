@@ -84,3 +84,27 @@ def issue_test_licence(
                 expiry_date=expiry_date,
             ),
         )
+
+
+def template_row(**values: str) -> list[str]:
+    """A valid row of the import template; ``values`` (by Persian header) replace the
+    defaults (no licence number, no expiry: the office allocates and computes them)."""
+    from app.services.spreadsheet import COLUMNS
+
+    base = {
+        "کد ملی": "0067749828",
+        "نام": "مریم",
+        "نام خانوادگی": "کریمی",
+        "نام پدر": "حسن",
+        "تاریخ تولد": "1365/04/21",
+        "جنسیت": "زن",
+        "تلفن همراه": "09121234567",
+        "کد پستی": "1351746851",
+        "نشانی": "تهران، خیابان آزادی",
+        "کد رشته": "020001",
+        "شهرستان": "تهران",
+        "نوع مجوز": "مستقل",
+        "تاریخ صدور": "1403/05/12",
+    }
+    base.update(values)
+    return [base.get(c.header, "") for c in COLUMNS]

@@ -13,35 +13,13 @@ from app.services.db import Database, open_database
 from app.services.progress import Progress
 from app.services.register import RegisterFilter
 from app.services.spreadsheet import COLUMNS, ImportFileError
-from tests.services.conftest import setup_tehran_office
+from tests.services.conftest import setup_tehran_office, template_row
 
 HEADERS = [c.header for c in COLUMNS]
 
 
 def _row(**values: str) -> list[str]:
-    base = {
-        "کد ملی": "0067749828",
-        "نام": "مریم",
-        "نام خانوادگی": "کریمی",
-        "نام پدر": "حسن",
-        "تاریخ تولد": "1365/04/21",
-        "جنسیت": "زن",
-        "تلفن همراه": "09121234567",
-        "کد پستی": "1351746851",
-        "نشانی": "تهران، خیابان آزادی",
-        "کد رشته": "020001",
-        "شهرستان": "تهران",
-        "نوع مجوز": "مستقل",
-        "شماره مجوز": "",
-        "تاریخ صدور": "1403/05/12",
-        "تاریخ انقضا": "",
-        "نشانی محل فعالیت": "",
-        "وضعیت": "",
-        "دلیل وضعیت": "",
-        "شناسه یکتا": "",
-    }
-    base.update(values)
-    return [base[h] for h in HEADERS]
+    return template_row(**values)
 
 
 def _write_csv(

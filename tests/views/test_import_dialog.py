@@ -41,6 +41,7 @@ from app.views.import_dialog import ImportDialog, ProblemsModel, export_register
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskHandle
+from tests.services.conftest import template_row
 
 HEADERS = [c.header for c in COLUMNS]
 LRI, PDI = "\u2066", "\u2069"
@@ -48,29 +49,7 @@ LRI, PDI = "\u2066", "\u2069"
 
 def row(**values: str) -> list[str]:
     """A valid template row; ``values`` (by Persian header) replace the defaults."""
-    base = {
-        "کد ملی": VALID_NID,
-        "نام": "مریم",
-        "نام خانوادگی": "کریمی",
-        "نام پدر": "حسن",
-        "تاریخ تولد": "1365/04/21",
-        "جنسیت": "زن",
-        "تلفن همراه": "09121234567",
-        "کد پستی": "1351746851",
-        "نشانی": "تهران، خیابان آزادی",
-        "کد رشته": "020001",
-        "شهرستان": "تهران",
-        "نوع مجوز": "مستقل",
-        "شماره مجوز": "",
-        "تاریخ صدور": "1403/05/12",
-        "تاریخ انقضا": "",
-        "نشانی محل فعالیت": "",
-        "وضعیت": "",
-        "دلیل وضعیت": "",
-        "شناسه یکتا": "",
-    }
-    base.update(values)
-    return [base[h] for h in HEADERS]
+    return template_row(**{"کد ملی": VALID_NID, **values})
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
