@@ -12,6 +12,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.services.progress import Progress
+    from app.services.sync import SyncReport
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -91,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="also trust this public key (base64), e.g. one the central server published",
     )
+
+    p = add("setup", "create an office database from the central server (identity, data)")
+    p.add_argument("--server", required=True, help="the server's address, e.g. https://…")
+    p.add_argument("--token", required=True, help="the office's token (from add-office)")
+
+    p = add("sync", "sync with the central server (push local changes, pull the rest)")
+    p.add_argument("--server", help="the server's address (default: the office's setting)")
+    p.add_argument("--token", help="the office's token (default: the stored one)")
     return parser
 
 
@@ -346,6 +359,65 @@ def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
     return worst
 
 
+def _print_sync_report(report: SyncReport) -> int:
+    if report.skew_warning:
+        minutes = abs(report.skew_seconds) / 60
+        _err(f"هشدار: ساعت این رایانه حدود {minutes:.0f} دقیقه با سرور اختلاف دارد.")
+    if report.quarantined:
+        _err(
+            f"{report.quarantined} تغییر را سرور نپذیرفت و کنار گذاشته شد "
+            "(در برنامه: همگام‌سازی ← تغییرهای ردشده)."
+        )
+    if report.conflicts:
+        _err(f"{report.conflicts} تعارض منتظر بررسی است (همگام‌سازی ← بررسی تعارض‌ها).")
+    print(report.summary_line(), flush=True)
+    return EXIT_SOME_REJECTED if report.quarantined else EXIT_OK
+
+
+def _sync_progress() -> Progress:
+
+    from app.services.progress import Progress
+
+    last = [0.0]
+
+    def show(done: int, total: int | None, text: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0 or (total is not None and done >= total):
+            last[0] = now
+            _err(f"{text} {done}/{total}" if total else f"{text} {done}")
+
+    return Progress(show)
+
+
+def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar setup``: a new office database from the central server."""
+    from app.services.sync import setup_from_server
+
+    if db_path.exists() and db_path.stat().st_size > 0:
+        _err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
+        return EXIT_FAILED
+    db, report = setup_from_server(db_path, args.server, args.token, progress=_sync_progress())
+    db.close()
+    return _print_sync_report(report)
+
+
+def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar sync``: one sync with the central server."""
+    from app.services.sync import SyncClient, transport_for
+
+    db = _open(db_path, create=False)
+    try:
+        with db.session() as session:
+            transport = transport_for(session, server_url=args.server or "", token=args.token or "")
+        try:
+            report = SyncClient(db, transport, _sync_progress()).run()
+        finally:
+            transport.close()
+    finally:
+        db.close()
+    return _print_sync_report(report)
+
+
 COMMANDS = {
     "init": cmd_init,
     "demo": cmd_demo,
@@ -354,6 +426,8 @@ COMMANDS = {
     "backup": cmd_backup,
     "certificate": cmd_certificate,
     "verify": cmd_verify,
+    "setup": cmd_setup,
+    "sync": cmd_sync,
 }
 
 

@@ -1,7 +1,7 @@
 """The HTTP API of the central server (FastAPI).
 
-Endpoints: ``GET /health``, ``POST /v1/handshake``, ``POST /v1/push`` and
-``GET /v1/pull`` (server.sync); FastAPI serves the OpenAPI document at
+Endpoints: ``GET /health``, ``POST /v1/handshake``, ``POST /v1/push``, ``GET /v1/pull``,
+``POST /v1/numbers`` and ``GET /v1/reference`` (server.sync); FastAPI serves the OpenAPI document at
 ``/openapi.json``. Errors sent to clients carry a Persian and an English message:
 ``{"error": code, "message": fa, "message_en": en}``. A bad request gets a 4xx answer,
 never a 500.
@@ -10,6 +10,7 @@ never a 500.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Annotated, Any, Literal
@@ -25,11 +26,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.base import reference_id
+from app.services.reference import reference_rows, reference_version
 from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 from server.db import HEAD_REVISION
 from server.models import Office, utcnow
 from server.offices import authenticate
-from server.sync import MAX_BATCH, MAX_PULL, Operation, pull, push
+from server.sync import (
+    MAX_BATCH,
+    MAX_NUMBERS,
+    MAX_PULL,
+    Operation,
+    changes_after,
+    licence_prefix,
+    pull,
+    push,
+    reserve_numbers,
+)
 
 log = logging.getLogger("daftar.server.api")
 
@@ -190,6 +202,9 @@ class HandshakeRequest(BaseModel):
     client_schema: str = Field(max_length=64, description="The client database's revision.")
     client_version: str = Field(max_length=64, description="The client application's version.")
     client_time: AwareDatetime = Field(description="The client's clock, with its UTC offset.")
+    cursor: int | None = Field(
+        default=None, ge=0, le=2**62, description="The client's pull cursor, if it has one."
+    )
 
 
 class PlaceOut(BaseModel):
@@ -219,6 +234,11 @@ class HandshakeResponse(BaseModel):
     server_time: dt.datetime
     clock_skew_seconds: float = Field(description="Client clock minus server clock.")
     skew_warning: bool = Field(description="True when the skew is over 5 minutes.")
+    licence_prefix: str = Field(description="The prefix of the office's licence numbers.")
+    reference_version: str = Field(description="Digest of GET /v1/reference's data.")
+    changes_waiting: bool | None = Field(
+        default=None, description="Whether the feed has records after the given cursor."
+    )
 
 
 Uuid = Annotated[
@@ -235,7 +255,10 @@ class PushOperation(BaseModel):
     op_id: Uuid
     table: Annotated[str, StringConstraints(max_length=40)]
     row_id: Uuid
-    op: Literal["insert", "update", "delete"]
+    op: Literal["insert", "update", "delete", "resolve"] = Field(
+        description='"resolve" (table "conflict", row_id = the conflict id) marks a conflict '
+        "resolved; the chosen values travel as ordinary updates."
+    )
     base_rev: int = Field(ge=0, le=2**31 - 1)
     changes: dict[ColumnName, tuple[Any, Any]] = Field(default_factory=dict, max_length=200)
 
@@ -293,6 +316,35 @@ class PullResponse(BaseModel):
     changes: list[PullChange]
     cursor: int = Field(description="The last server_seq in the page (or since when empty).")
     has_more: bool
+
+
+class NumbersRequest(BaseModel):
+    """``POST /v1/numbers``: how many licence numbers to reserve."""
+
+    count: int = Field(ge=1, le=MAX_NUMBERS)
+
+
+class NumbersResponse(BaseModel):
+    """A reserved range: ``PREFIX-first`` .. ``PREFIX-last`` (inclusive), this office's."""
+
+    prefix: str
+    first: int
+    last: int
+
+
+class ReferenceResponse(BaseModel):
+    """``GET /v1/reference``: provinces, counties and the business-field catalogue."""
+
+    version: str
+    tables: dict[str, list[dict[str, Any]]] = Field(
+        description="Rows per table, parents first: province, county, field_group, business_field."
+    )
+
+
+@functools.cache
+def _reference() -> tuple[str, dict[str, list[dict[str, Any]]]]:
+    rows = reference_rows()
+    return reference_version(rows), rows
 
 
 def office_out(office: Office) -> OfficeOut:
@@ -415,6 +467,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
     def handshake(
         body: HandshakeRequest,
         office: Annotated[Office, Depends(current_office)],
+        db_session: Annotated[Session, Depends(get_session)],
     ) -> HandshakeResponse:
         """Identify the office, agree on the protocol and measure the clock skew."""
         if body.protocol < MIN_PROTOCOL_VERSION:
@@ -450,7 +503,31 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
             server_time=now,
             clock_skew_seconds=skew,
             skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
+            licence_prefix=licence_prefix(office),
+            reference_version=_reference()[0],
+            changes_waiting=(
+                None if body.cursor is None else changes_after(db_session, office, body.cursor)
+            ),
         )
+
+    @app.get("/v1/reference", response_model=ReferenceResponse, responses=_ERRORS)
+    def reference_endpoint(
+        _office: Annotated[Office, Depends(current_office)],
+    ) -> ReferenceResponse:
+        """The reference data offices use (central wins)."""
+        version, rows = _reference()
+        return ReferenceResponse(version=version, tables=rows)
+
+    @app.post("/v1/numbers", response_model=NumbersResponse, responses=_BATCH_ERRORS)
+    def numbers_endpoint(
+        body: NumbersRequest,
+        office: Annotated[Office, Depends(current_office)],
+        db_session: Annotated[Session, Depends(get_session)],
+    ) -> NumbersResponse:
+        """Reserve a range of licence numbers for the office."""
+        pool = reserve_numbers(db_session, office, body.count)
+        db_session.commit()
+        return NumbersResponse(prefix=pool.prefix, first=pool.first, last=pool.last)
 
     @app.post("/v1/push", response_model=PushResponse, responses=_BATCH_ERRORS)
     def push_endpoint(

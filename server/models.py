@@ -168,3 +168,25 @@ class Conflict(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, default=None
     )
+
+
+class NumberPool(Base):
+    """A range of licence numbers reserved for one office (``first``..``last``, inclusive).
+
+    Numbers are ``PREFIX-000042``; the prefix is the office's county code (its province
+    code for a province office), and one counter per prefix (``sync_counter`` row
+    ``licence:PREFIX``) hands out ranges, so offline offices never issue the same number.
+    """
+
+    __tablename__ = "number_pool"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    office_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("office.id"), nullable=False, index=True
+    )
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    first: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )

@@ -28,12 +28,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models.base import reference_id
-from server.models import AppliedOp, Conflict, Office, Record, SyncCounter, utcnow
+from server.models import AppliedOp, Conflict, NumberPool, Office, Record, SyncCounter, utcnow
 from server.offices import load_reference
 
 log = logging.getLogger("daftar.server.sync")
@@ -54,6 +54,7 @@ LINK_COLUMN = {
 }
 MAX_BATCH = 500
 MAX_PULL = 1000
+MAX_NUMBERS = 10000
 
 Status = Literal["applied", "merged", "conflict", "rejected", "replayed"]
 
@@ -65,7 +66,7 @@ class Operation:
     op_id: str
     table: str
     row_id: str
-    op: Literal["insert", "update", "delete"]
+    op: Literal["insert", "update", "delete", "resolve"]
     base_rev: int
     changes: Mapping[str, Sequence[Any]]
 
@@ -236,6 +237,8 @@ class Pusher:
     # --- one operation ---
 
     def _apply(self, op: Operation) -> Result:
+        if op.op == "resolve" or op.table == "conflict":
+            return self._resolve(op)
         if op.table in REFERENCE_TABLES:
             raise Rejected(
                 "reference_table",
@@ -262,6 +265,26 @@ class Pusher:
                 )
             return self._insert(op)
         return self._merge(op, record)
+
+    def _resolve(self, op: Operation) -> Result:
+        """A clerk resolved a conflict (the chosen values travel as ordinary updates)."""
+        if op.op != "resolve" or op.table != "conflict":
+            raise Rejected(
+                "invalid_resolution",
+                "درخواست حل تعارض نامعتبر است.",
+                "A conflict resolution is op 'resolve' on table 'conflict'.",
+            )
+        conflict = self.session.get(Conflict, op.row_id)
+        if conflict is None or conflict.office_id != self.office.id:
+            raise Rejected(
+                "unknown_conflict",
+                "این تعارض در سرور برای این اداره ثبت نشده است.",
+                "No such conflict for this office.",
+            )
+        if conflict.resolved_at is None:
+            conflict.resolved_at = utcnow()
+            self.session.flush()
+        return Result(op.op_id, "applied")
 
     def _authorise_existing(self, record: Record) -> None:
         if in_scope(self.office, (record.province_code, record.county_code)):
@@ -355,6 +378,11 @@ class Pusher:
             # The same row again (e.g. a re-created outbox): nothing to apply.
             return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
         conflicts: list[dict[str, Any]] = []
+        revived = False
+        if record.deleted and list(op.changes.get("deleted") or []) == [True, False]:
+            # A clerk chose to keep a record that was deleted elsewhere: bring it back.
+            record.deleted = False
+            revived = True
         if record.deleted:
             conflicts = [
                 self._conflict(op, record, col, old, data.get(col), new, kind="deleted")
@@ -370,7 +398,7 @@ class Pusher:
                 reason="این ردیف روی سرور حذف شده است.",
                 reason_en="The row was deleted on the server.",
             )
-        applied = False
+        applied = revived
         for col, (old, new) in changes.items():
             server = data.get(col)
             if server == new:
@@ -417,7 +445,7 @@ class Pusher:
             return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
         if record.deleted:
             return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
-        if 0 < op.base_rev < record.rev:
+        if 0 < op.base_rev < record.rev and not _forced(op):
             # Edited on the server since the client saw it: the edit must not vanish.
             conflict = self._conflict(op, record, "deleted", False, False, True, kind="deleted")
             return Result(
@@ -468,6 +496,11 @@ class Pusher:
         }
 
 
+def _forced(op: Operation) -> bool:
+    """A delete a clerk confirmed in the conflict review ("keep mine": delete anyway)."""
+    return list(op.changes.get("deleted") or []) == [False, True]
+
+
 def _changes(op: Operation) -> dict[str, tuple[Any, Any]]:
     return {
         col: (change[0], change[1])
@@ -502,13 +535,21 @@ class Page:
     has_more: bool
 
 
-def pull(session: Session, office: Office, since: int, limit: int) -> Page:
-    """The office's records changed after ``since``, in ``server_seq`` order."""
+def _feed(office: Office, since: int) -> Select[Any]:
     query = select(Record).where(Record.server_seq > since)
     if office.county_code is not None:
-        query = query.where(Record.county_code == office.county_code)
-    else:
-        query = query.where(Record.province_code == office.province_code)
+        return query.where(Record.county_code == office.county_code)
+    return query.where(Record.province_code == office.province_code)
+
+
+def changes_after(session: Session, office: Office, since: int) -> bool:
+    """Whether the office's feed holds anything after ``since`` (one indexed probe)."""
+    return session.execute(_feed(office, since).limit(1)).first() is not None
+
+
+def pull(session: Session, office: Office, since: int, limit: int) -> Page:
+    """The office's records changed after ``since``, in ``server_seq`` order."""
+    query = _feed(office, since)
     rows = list(session.scalars(query.order_by(Record.server_seq).limit(limit + 1)))
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -525,3 +566,43 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     ]
     cursor = rows[-1].server_seq if rows else since
     return Page(changes, cursor, has_more)
+
+
+# --- licence-number pools ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A reserved range of licence numbers: ``PREFIX-first`` .. ``PREFIX-last``."""
+
+    prefix: str
+    first: int
+    last: int
+
+
+def licence_prefix(office: Office) -> str:
+    """The prefix of an office's licence numbers: its county code (province code)."""
+    return office.county_code or office.province_code
+
+
+def reserve_numbers(session: Session, office: Office, count: int) -> Pool:
+    """Reserve the next ``count`` numbers of the office's prefix (the caller commits)."""
+    prefix = licence_prefix(office)
+    name = f"licence:{prefix}"
+    bumped = session.execute(
+        update(SyncCounter)
+        .where(SyncCounter.name == name)
+        .values(value=SyncCounter.value + count)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(SyncCounter(name=name, value=count))
+        session.flush()
+    last = int(
+        session.execute(select(SyncCounter.value).where(SyncCounter.name == name)).scalar_one()
+    )
+    pool = NumberPool(office_id=office.id, prefix=prefix, first=last - count + 1, last=last)
+    session.add(pool)
+    session.flush()
+    log.info("office %s: reserved %s-%d..%d", office.id, prefix, pool.first, pool.last)
+    return Pool(prefix, pool.first, pool.last)

@@ -11,6 +11,12 @@ import pytest
 
 # Before anything creates a QApplication (pytest-qt only imports Qt modules at start-up).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tokens never reach the developer's real keyring or profile during tests (subprocesses
+# inherit these too).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+os.environ.setdefault(
+    "DAFTAR_SECRETS_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"daftar-test-{os.getpid()}")
+)
 
 
 @pytest.fixture(scope="session")

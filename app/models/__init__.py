@@ -6,7 +6,7 @@ from app.models.licence import Licence, LicenceHistory
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
 from app.models.reference import BusinessField, County, FieldGroup, Province
-from app.models.sync import OutboxOperation
+from app.models.sync import NumberPool, OutboxOperation, SyncConflict
 
 __all__ = [
     "Base",
@@ -17,11 +17,13 @@ __all__ = [
     "FieldGroup",
     "Licence",
     "LicenceHistory",
+    "NumberPool",
     "Office",
     "OutboxOperation",
     "Person",
     "Province",
     "Setting",
+    "SyncConflict",
     "SyncMixin",
     "new_id",
     "reference_id",

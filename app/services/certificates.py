@@ -37,7 +37,7 @@ from app.services.licences import (
     LicenceService,
     effective_status,
 )
-from app.services.office import OfficeInfo, certificate_settings, require_office
+from app.services.office import OfficeInfo, certificate_settings, get_setting, require_office
 from app.services.outbox import record_insert
 from app.services.pdf import (
     CertificateStyle,
@@ -120,6 +120,15 @@ def office_style(session: Session) -> CertificateStyle:
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def serial_prefix(session: Session, licence_prefix: str, office_id: str) -> str:
+    """The prefix of this office's certificate serials. An office that syncs shares its
+    licence prefix (the county's code) with the county's other offices, so its serials
+    also carry a tag from its own random id: serials never collide between offices."""
+    if get_setting(session, "sync.office_id"):
+        return f"{licence_prefix}-{office_id.replace('-', '')[-6:].upper()}"
+    return licence_prefix
 
 
 def allocate_serials(session: Session, prefix: str, count: int) -> list[str]:
@@ -277,7 +286,11 @@ class CertificateService:
             self.check_printable(ids, today)
         private_key = ensure_signing_key(self.session)
         already = self._already_issued(ids)
-        serials = allocate_serials(self.session, self.office.licence_prefix, len(ids))
+        serials = allocate_serials(
+            self.session,
+            serial_prefix(self.session, self.office.licence_prefix, self.office.id),
+            len(ids),
+        )
         county_codes = self._county_codes()
         items: list[LicenceCertificateData] = []
         issued: list[IssuedCertificate] = []

@@ -27,6 +27,7 @@ from app.models import (
     FieldGroup,
     Licence,
     LicenceHistory,
+    NumberPool,
     Person,
     new_id,
     utcnow,
@@ -41,7 +42,7 @@ from app.models.licence import (
 )
 from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
-from app.services.office import require_office, validity_years_for_group
+from app.services.office import get_setting, require_office, validity_years_for_group
 from app.services.outbox import record_insert, record_update
 from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
@@ -363,6 +364,8 @@ def allocate_numbers(session: Session, count: int) -> list[str]:
     """The office's next ``count`` free licence numbers (one counter update)."""
     if count <= 0:
         return []
+    if get_setting(session, "sync.office_id"):  # this office syncs (or once did)
+        return _numbers_from_pools(session, count)
     prefix = require_office(session).licence_prefix
     counter = session.get(Counter, "licence_serial")
     if counter is None:
@@ -382,6 +385,40 @@ def allocate_numbers(session: Session, count: int) -> list[str]:
             )
         result.extend(number for number in wanted if number not in taken)
     counter.next_value = value
+    session.flush()
+    return result
+
+
+def _numbers_from_pools(session: Session, count: int) -> list[str]:
+    """Numbers from the ranges the central server reserved for this office, so offices
+    working offline never issue the same number."""
+    result: list[str] = []
+    pools = session.scalars(
+        select(NumberPool).where(NumberPool.next_value <= NumberPool.last).order_by(NumberPool.seq)
+    ).all()
+    for pool in pools:
+        while len(result) < count and pool.next_value <= pool.last:
+            wanted = min(count - len(result), pool.last - pool.next_value + 1)
+            candidates = [f"{pool.prefix}-{pool.next_value + i:06d}" for i in range(wanted)]
+            pool.next_value += wanted
+            taken: set[str] = set()
+            for start in range(0, len(candidates), 500):
+                taken.update(
+                    session.scalars(
+                        select(Licence.number).where(
+                            Licence.number.in_(candidates[start : start + 500])
+                        )
+                    )
+                )
+            result.extend(number for number in candidates if number not in taken)
+        if len(result) >= count:
+            break
+    if len(result) < count:
+        raise DomainError(
+            "شماره‌های مجوزی که سرور مرکزی برای این اداره کنار گذاشته تمام شده است. "
+            "برای گرفتن شماره‌های تازه همگام‌سازی کنید (به شبکه وصل شوید و «همگام‌سازی» را "
+            "بزنید)."
+        )
     session.flush()
     return result
 

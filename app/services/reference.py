@@ -8,11 +8,15 @@ server agree on them. The central server will own and replace them (central-wins
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapper, Session
 
 from app.models import BusinessField, County, FieldGroup, Province, reference_id
 from app.resources import resources_dir
@@ -74,73 +78,120 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         ]
 
 
+#: The reference tables, parents first, with their models.
+REFERENCE_MODELS: dict[str, type[Province | County | FieldGroup | BusinessField]] = {
+    "province": Province,
+    "county": County,
+    "field_group": FieldGroup,
+    "business_field": BusinessField,
+}
+
+
+def reference_rows(folder: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The shipped reference data as rows per table (parents first), with the
+    deterministic ids every office and the central server agree on."""
+    folder = folder or reference_folder()
+    cities = folder / "iran-cities"
+    provinces = _read_csv(cities / "ostan.csv")
+    by_local_id = {row["id"]: row["amar_code"] for row in provinces}
+    return {
+        "province": [
+            {
+                "id": reference_id("province", row["amar_code"]),
+                "code": row["amar_code"],
+                "name": normalize_text(row["name"]),
+            }
+            for row in provinces
+        ],
+        "county": [
+            {
+                "id": reference_id("county", row["amar_code"]),
+                "code": row["amar_code"],
+                "name": normalize_text(row["name"]),
+                "province_id": reference_id("province", by_local_id[row["ostan"]]),
+            }
+            for row in _read_csv(cities / "shahrestan.csv")
+        ],
+        "field_group": [
+            {
+                "id": reference_id("field_group", row["code"]),
+                "code": row["code"],
+                "name": normalize_text(row["name"]),
+            }
+            for row in _read_csv(folder / "field_groups.csv")
+        ],
+        "business_field": [
+            {
+                "id": reference_id("business_field", row["code"]),
+                "code": row["code"],
+                "name": normalize_text(row["name"]),
+                "group_id": reference_id("field_group", row["group_code"]),
+                "approving_body": row["approving_body"],
+                "starred": row["starred"] == "1",
+                "isic": row.get("isic", ""),
+                "active": row.get("active", "1") != "0",
+            }
+            for row in _read_csv(folder / "business_fields.csv")
+        ],
+    }
+
+
+def reference_version(rows: dict[str, list[dict[str, Any]]]) -> str:
+    """A digest of reference rows: equal digests, equal data."""
+    encoded = json.dumps(rows, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
 def seed_reference_data(session: Session, folder: Path | None = None) -> int:
     """Load the shipped provinces, counties and catalogue into empty tables.
 
-    Rows already present (by code) are left alone. Returns how many rows were added.
+    Tables that already hold rows are left alone. Returns how many rows were added.
     """
-    folder = folder or reference_folder()
+    rows = reference_rows(folder)
     added = 0
-    cities = folder / "iran-cities"
-    if session.scalar(select(func.count()).select_from(Province)) == 0:
-        provinces = _read_csv(cities / "ostan.csv")
-        by_local_id = {row["id"]: row["amar_code"] for row in provinces}
-        session.execute(
-            insert(Province),
-            [
-                {
-                    "id": reference_id("province", row["amar_code"]),
-                    "code": row["amar_code"],
-                    "name": normalize_text(row["name"]),
-                }
-                for row in provinces
-            ],
-        )
-        counties = _read_csv(cities / "shahrestan.csv")
-        session.execute(
-            insert(County),
-            [
-                {
-                    "id": reference_id("county", row["amar_code"]),
-                    "code": row["amar_code"],
-                    "name": normalize_text(row["name"]),
-                    "province_id": reference_id("province", by_local_id[row["ostan"]]),
-                }
-                for row in counties
-            ],
-        )
-        added += len(provinces) + len(counties)
-    if session.scalar(select(func.count()).select_from(FieldGroup)) == 0:
-        groups = _read_csv(folder / "field_groups.csv")
-        session.execute(
-            insert(FieldGroup),
-            [
-                {
-                    "id": reference_id("field_group", row["code"]),
-                    "code": row["code"],
-                    "name": normalize_text(row["name"]),
-                }
-                for row in groups
-            ],
-        )
-        fields = _read_csv(folder / "business_fields.csv")
-        session.execute(
-            insert(BusinessField),
-            [
-                {
-                    "id": reference_id("business_field", row["code"]),
-                    "code": row["code"],
-                    "name": normalize_text(row["name"]),
-                    "group_id": reference_id("field_group", row["group_code"]),
-                    "approving_body": row["approving_body"],
-                    "starred": row["starred"] == "1",
-                    "isic": row.get("isic", ""),
-                }
-                for row in fields
-            ],
-        )
-        added += len(groups) + len(fields)
+    for tables in (("province", "county"), ("field_group", "business_field")):
+        model = REFERENCE_MODELS[tables[0]]
+        if session.scalar(select(func.count()).select_from(model)) == 0:
+            for table in tables:
+                session.execute(insert(REFERENCE_MODELS[table]), rows[table])
+                added += len(rows[table])
     return added
+
+
+def apply_reference_rows(session: Session, rows: dict[str, list[dict[str, Any]]]) -> int:
+    """Make the reference tables equal the central server's rows (central wins).
+
+    Rows are upserted by id, parents first; a local row the server no longer lists is
+    kept (licences may point at it) but a business field is marked inactive. Returns how
+    many rows changed or were added.
+    """
+    changed = 0
+    for table, model in REFERENCE_MODELS.items():
+        incoming = rows.get(table, [])
+        mapper: Mapper[Any] = sa_inspect(model)
+        columns = [c.key for c in mapper.column_attrs]
+        current = {
+            row["id"]: row
+            for row in session.execute(select(*[getattr(model, c) for c in columns])).mappings()
+        }
+        for row in incoming:
+            values = {key: value for key, value in row.items() if key in columns}
+            existing = current.get(values["id"])
+            if existing is None:
+                session.execute(insert(model), [values])
+                changed += 1
+            elif any(existing[key] != value for key, value in values.items()):
+                session.execute(update(model).where(model.id == values["id"]).values(**values))
+                changed += 1
+        if table == "business_field":
+            listed = {row["id"] for row in incoming}
+            for row_id, existing in current.items():
+                if row_id not in listed and existing["active"]:
+                    session.execute(
+                        update(BusinessField).where(BusinessField.id == row_id).values(active=False)
+                    )
+                    changed += 1
+    return changed
 
 
 def list_provinces(session: Session) -> list[ProvinceInfo]:

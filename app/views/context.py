@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -20,7 +20,14 @@ from app.services.db import Database
 from app.services.progress import Progress
 from app.views.worker import TaskHandle, TaskRunner
 
+if TYPE_CHECKING:
+    from app.services.sync import Transport
+
 T = TypeVar("T")
+
+#: Makes the transport to the sync server from its address and token (tests give one
+#: that talks to the server app in process); None: the services' own HTTP client.
+TransportFactory = Callable[[str, str], "Transport"]
 
 #: Kinds carried by sig_records_changed.
 RECORDS_LICENCES = "licences"
@@ -41,6 +48,8 @@ class AppContext:
     db: Database
     runner: TaskRunner
     signals: AppSignals
+    #: How sync screens reach the server (None: over HTTP, see app.views.sync_common).
+    transport_factory: TransportFactory | None = None
 
     def run_db(
         self,

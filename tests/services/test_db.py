@@ -59,6 +59,8 @@ def test_older_database_is_backed_up_then_migrated(tmp_db_path: Path) -> None:
     with sqlite3.connect(tmp_db_path) as conn:
         conn.execute("DROP TABLE licence_fts")
         for table in (
+            "sync_conflict",
+            "number_pool",
             "certificate_issue",
             "licence_history",
             "licence",
@@ -189,6 +191,9 @@ def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path
     setup_tehran_office(old)
     number = issue_test_licence(old).number
     with old.engine.connect() as conn:
+        outbox_before = conn.exec_driver_sql(
+            "SELECT op_id, table_name, row_id, op, changes, state FROM outbox ORDER BY seq"
+        ).all()
         tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
         assert "certificate_issue" not in tables
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
@@ -200,11 +205,15 @@ def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path
         assert "before-0001" in database.backup_path.name
         with database.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
-                "0002"
+                HEAD_REVISION
             )
             assert conn.exec_driver_sql("SELECT count(*) FROM certificate_issue").scalar() == 0
             assert conn.exec_driver_sql("SELECT count(*) FROM licence").scalar() == 1
-            assert conn.exec_driver_sql("SELECT count(*) FROM outbox").scalar() > 0
+            # The outbox survives the upgrade operation for operation (sync pushes it).
+            outbox_after = conn.exec_driver_sql(
+                "SELECT op_id, table_name, row_id, op, changes, state FROM outbox ORDER BY seq"
+            ).all()
+            assert outbox_after == outbox_before and len(outbox_after) > 0
             # The search index survived the migration.
             hits = conn.exec_driver_sql(
                 "SELECT count(*) FROM licence_fts WHERE licence_fts MATCH '\"کریمی\"*'"

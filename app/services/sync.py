@@ -1,0 +1,1080 @@
+"""The sync client: handshake, push the outbox, pull the change feed (docs/sync-protocol.md).
+
+One sync is: a handshake (protocol, clock skew, whether anything waits), the reference
+data when the server's differs (central wins), licence numbers when the office's pool
+runs low, the outbox pushed oldest first in batches, then the server's change feed
+pulled page by page. Every step is safe to repeat:
+
+- a batch's results are written in one transaction (accepted operations leave the
+  outbox, rejected ones are quarantined with the server's reason, conflicts are kept
+  for a clerk); a batch whose answer never arrived is pushed again and the server
+  answers ``replayed`` — nothing is applied twice;
+- a pulled page is applied in the same transaction that stores the new cursor, so an
+  interruption repeats at most one page;
+- local rows with changes still waiting to be pushed are never overwritten: the fields
+  those changes touch keep the local value (the server merges them on the next push).
+
+No Qt here: the GUI runs :func:`run_sync` in a worker with a Progress; the CLI and tests
+call it directly. The network goes through :class:`Transport` (httpx).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy import Boolean, Date, DateTime, Table, bindparam, delete, func, insert, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
+
+from app.models import (
+    CertificateIssue,
+    Licence,
+    LicenceHistory,
+    NumberPool,
+    Office,
+    OutboxOperation,
+    Person,
+    SyncConflict,
+    new_id,
+    utcnow,
+)
+from app.models.sync import OUTBOX_PENDING, OUTBOX_QUARANTINED
+from app.services.credentials import load_token, store_token
+from app.services.db import HEAD_REVISION, Database, open_database
+from app.services.errors import DomainError
+from app.services.office import get_office, get_setting, set_setting
+from app.services.outbox import row_snapshot
+from app.services.progress import Progress
+from app.services.reference import apply_reference_rows
+from app.services.signing import ensure_signing_key
+from app.services.text import to_persian_digits
+
+log = logging.getLogger("daftar.sync")
+
+#: The sync protocol this client speaks (docs/sync-protocol.md).
+PROTOCOL_VERSION = 1
+CLIENT_VERSION = "0.4"
+
+#: Synced tables, parents first, and their models.
+MODELS: dict[str, type[Person | Licence | LicenceHistory | CertificateIssue]] = {
+    "person": Person,
+    "licence": Licence,
+    "licence_history": LicenceHistory,
+    "certificate_issue": CertificateIssue,
+}
+#: Unique columns besides the id: two offices offline may both use the same value.
+UNIQUE_COLUMNS = {
+    "person": ("national_id",),
+    "licence": ("number", "unique_id"),
+    "certificate_issue": ("serial",),
+}
+#: Columns a pulled row never sets (local-only, or set from the change's envelope).
+_LOCAL_ONLY = frozenset({"local_seq", "search_key", "updated_at"})
+
+PUSH_BATCH = 500
+#: Keep a pushed batch well under the server's 1 MB request limit.
+PUSH_MAX_BYTES = 900_000
+PULL_PAGE = 1000
+#: Reserve more licence numbers when fewer than this many are left.
+POOL_LOW = 200
+POOL_SIZE = 1000
+
+# Settings keys.
+KEY_SERVER = "sync.server_url"
+KEY_OFFICE = "sync.office_id"
+KEY_CURSOR = "sync.cursor"
+KEY_LAST_SYNC = "sync.last_sync_at"
+KEY_LAST_ERROR = "sync.last_error"
+KEY_REFERENCE = "sync.reference_version"
+KEY_SKEW = "sync.clock_skew_seconds"
+
+
+class SyncError(DomainError):
+    """A sync that could not complete; the message is Persian, for the clerk."""
+
+    def __init__(self, message: str, code: str = "error") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def offline_error() -> SyncError:
+    return SyncError(
+        "سرور مرکزی در دسترس نیست. تغییرها در این رایانه محفوظ می‌مانند و در همگام‌سازی "
+        "بعدی فرستاده می‌شوند.",
+        "offline",
+    )
+
+
+# --- transport ------------------------------------------------------------------------
+
+
+class HttpClient(Protocol):
+    """What Transport needs of an HTTP client (httpx.Client; starlette's TestClient)."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Transport:
+    """The server's HTTP API (JSON over HTTP, Bearer token)."""
+
+    base_url: str
+    token: str
+    #: An httpx.Client (made here when None) or anything with the same ``request`` and
+    #: ``close`` (starlette's TestClient in tests); see HttpClient.
+    client: Any = None
+    timeout: float = 60.0
+    #: Round trips made (the bench and tests count them).
+    round_trips: int = 0
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self._own_client = self.client is None
+        if self.client is None:
+            self.client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=5.0))
+
+    def close(self) -> None:
+        if self._own_client and self.client is not None:
+            self.client.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        assert self.client is not None
+        headers = {"Authorization": f"Bearer {self.token}"}
+        self.round_trips += 1
+        try:
+            if body is not None:
+                content = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
+                headers["Content-Type"] = "application/json"
+                response = self.client.request(
+                    method, self.base_url + path, content=content, headers=headers, params=params
+                )
+            else:
+                response = self.client.request(
+                    method, self.base_url + path, headers=headers, params=params
+                )
+        except httpx.TransportError as exc:
+            log.info("%s %s: %s", method, path, exc)
+            raise offline_error() from exc
+        if response.status_code == 200:
+            answer = response.json()
+            if not isinstance(answer, dict):
+                raise SyncError("پاسخ سرور نامعتبر است.", "bad_answer")
+            return answer
+        try:
+            error = response.json()
+        except ValueError:
+            error = {}
+        message = error.get("message") if isinstance(error, dict) else None
+        log.warning("%s %s: HTTP %s %s", method, path, response.status_code, error)
+        if response.status_code == 401:
+            raise SyncError(
+                message or "توکن دسترسی این اداره پذیرفته نشد. با مدیر سامانه تماس بگیرید.",
+                "unauthorized",
+            )
+        if response.status_code == 426:
+            raise SyncError(message or "نسخه دفتر قدیمی است؛ لطفاً به‌روز کنید.", "too_old")
+        if response.status_code >= 500:
+            raise SyncError(
+                message or "سرور مرکزی فعلاً پاسخ نمی‌دهد؛ کمی بعد دوباره تلاش کنید.",
+                "server_error",
+            )
+        raise SyncError(message or f"سرور درخواست را نپذیرفت ({response.status_code}).", "refused")
+
+    def handshake(self, cursor: int | None) -> dict[str, Any]:
+        return self.call(
+            "POST",
+            "/v1/handshake",
+            body={
+                "protocol": PROTOCOL_VERSION,
+                "client_schema": HEAD_REVISION,
+                "client_version": CLIENT_VERSION,
+                "client_time": utcnow().isoformat(),
+                "cursor": cursor,
+            },
+        )
+
+    def push(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        answer = self.call("POST", "/v1/push", body={"operations": operations})
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(operations):
+            raise SyncError("پاسخ سرور به ارسال تغییرها ناقص است.", "bad_answer")
+        return results
+
+    def pull(self, since: int, limit: int) -> dict[str, Any]:
+        return self.call("GET", "/v1/pull", params={"since": since, "limit": limit})
+
+    def numbers(self, count: int) -> dict[str, Any]:
+        return self.call("POST", "/v1/numbers", body={"count": count})
+
+    def reference(self) -> dict[str, Any]:
+        return self.call("GET", "/v1/reference")
+
+
+# --- the report -----------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    round_trips: int = 0
+    #: Pages or batches sent or received again after an interruption.
+    repeated: int = 0
+    skew_seconds: float = 0.0
+    skew_warning: bool = False
+    reference_changed: int = 0
+    numbers_reserved: int = 0
+    seconds: float = 0.0
+    complete: bool = False
+
+    def summary_line(self) -> str:
+        """The CLI's last line."""
+        return f"pushed {self.pushed}, pulled {self.pulled}, conflicts {self.conflicts}"
+
+    def message(self) -> str:
+        """A Persian summary for the status line."""
+        parts = [
+            f"{to_persian_digits(str(self.pushed))} تغییر فرستاده شد",
+            f"{to_persian_digits(str(self.pulled))} ردیف دریافت شد",
+        ]
+        if self.conflicts:
+            parts.append(f"{to_persian_digits(str(self.conflicts))} تعارض برای بررسی")
+        if self.quarantined:
+            parts.append(f"{to_persian_digits(str(self.quarantined))} تغییر ردشده")
+        return "، ".join(parts)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status line shows."""
+
+    configured: bool
+    server_url: str
+    last_sync_at: dt.datetime | None
+    pending: int
+    quarantined: int
+    conflicts: int
+    last_error: str
+    skew_seconds: float
+
+
+def sync_status(session: Session) -> SyncStatus:
+    """The office's sync state, from its settings and queues."""
+    counts = dict(
+        session.execute(
+            select(OutboxOperation.state, func.count()).group_by(OutboxOperation.state)
+        ).all()
+    )
+    conflicts = session.scalar(
+        select(func.count()).select_from(SyncConflict).where(SyncConflict.resolved_at.is_(None))
+    )
+    last = get_setting(session, KEY_LAST_SYNC)
+    skew = get_setting(session, KEY_SKEW)
+    return SyncStatus(
+        configured=bool(get_setting(session, KEY_SERVER)),
+        server_url=get_setting(session, KEY_SERVER),
+        last_sync_at=dt.datetime.fromisoformat(last) if last else None,
+        pending=int(counts.get(OUTBOX_PENDING, 0)),
+        quarantined=int(counts.get(OUTBOX_QUARANTINED, 0)),
+        conflicts=int(conflicts or 0),
+        last_error=get_setting(session, KEY_LAST_ERROR),
+        skew_seconds=float(skew) if skew else 0.0,
+    )
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """The server address and token of this office."""
+
+    server_url: str
+    token: str
+
+
+def validate_server_url(url: str) -> str:
+    """A server address as stored (http/https, no trailing slash); raises SyncError."""
+    url = url.strip().rstrip("/")
+    parsed = httpx.URL(url) if url else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise SyncError(
+            "نشانی سرور باید با http:// یا https:// شروع شود؛ مثلاً https://sync.example.ir",
+            "bad_url",
+        )
+    return url
+
+
+def _account(session: Session) -> str:
+    """The keyring account of this database's token: its office's (local) id."""
+    office = get_office(session)
+    return office.id if office is not None else "office"
+
+
+def load_settings(session: Session) -> SyncSettings:
+    return SyncSettings(get_setting(session, KEY_SERVER), load_token(session, _account(session)))
+
+
+def save_settings(session: Session, server_url: str, token: str | None) -> str:
+    """Store the server address and (when given) the token; returns where the token went
+    ("keyring" / "database"). An empty address turns sync off (the token is forgotten)."""
+    if not server_url.strip():
+        set_setting(session, KEY_SERVER, "")
+        store_token(session, _account(session), "")
+        return ""
+    set_setting(session, KEY_SERVER, validate_server_url(server_url))
+    if token is None:
+        return ""
+    return store_token(session, _account(session), token.strip())
+
+
+# --- value conversion -----------------------------------------------------------------
+
+
+def _decoder(table: Table) -> dict[str, Any]:
+    decoders: dict[str, Any] = {}
+    for column in table.columns:
+        if isinstance(column.type, DateTime):
+            decoders[column.key] = _as_datetime
+        elif isinstance(column.type, Date):
+            decoders[column.key] = _as_date
+        elif isinstance(column.type, Boolean):
+            decoders[column.key] = _as_bool
+    return decoders
+
+
+def _as_datetime(value: Any) -> Any:
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _as_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _as_bool(value: Any) -> Any:
+    return bool(value) if value is not None else value
+
+
+def decode_row(model: type[Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Pulled JSON values → column values of ``model``; unknown columns are dropped."""
+    table: Table = model.__table__
+    decoders = _decoder(table)
+    names = {c.key for c in table.columns} - _LOCAL_ONLY
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in names:
+            decode = decoders.get(key)
+            values[key] = decode(value) if decode is not None and value is not None else value
+    return values
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- search keys of rows written by sync --------------------------------------------------
+
+
+def refresh_search_keys(
+    session: Session, licence_ids: Iterable[str] = (), person_ids: Iterable[str] = ()
+) -> None:
+    """Recompute the register's search key of licences whose row or holder sync wrote."""
+    from app.services.licences import licence_search_key
+
+    licence_ids = list(set(licence_ids))
+    person_ids = list(set(person_ids))
+    rows: list[Any] = []
+    for chunk in _chunks(licence_ids):
+        rows.extend(session.execute(_key_query().where(Licence.id.in_(chunk))).all())
+    for chunk in _chunks(person_ids):
+        rows.extend(session.execute(_key_query().where(Licence.person_id.in_(chunk))).all())
+    updates: dict[str, str] = {}
+    for row in rows:
+        key = licence_search_key(
+            row.first_name or "",
+            row.last_name or "",
+            row.national_id or "",
+            row.number,
+            row.mobile or "",
+        )
+        if key != row.search_key:
+            updates[row.id] = key
+    if updates:
+        table: Table = Licence.__table__  # type: ignore[assignment]
+        session.execute(
+            sql_update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(search_key=bindparam("_key")),
+            [{"_id": key_id, "_key": key} for key_id, key in updates.items()],
+        )
+
+
+def _key_query() -> Any:
+    return select(
+        Licence.id,
+        Licence.number,
+        Licence.search_key,
+        Person.first_name,
+        Person.last_name,
+        Person.national_id,
+        Person.mobile,
+    ).outerjoin(Person, Person.id == Licence.person_id)
+
+
+# --- local fields waiting to be pushed ------------------------------------------------
+
+ALL_FIELDS = frozenset({"*"})
+
+
+def pending_fields(
+    session: Session, table: str, row_ids: Sequence[str]
+) -> dict[str, frozenset[str]]:
+    """For rows with operations not yet accepted by the server (pending or quarantined):
+    the fields those operations change (ALL_FIELDS for an insert or delete)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(row_ids):
+        for row_id, op, changes in session.execute(
+            select(OutboxOperation.row_id, OutboxOperation.op, OutboxOperation.changes).where(
+                OutboxOperation.table_name == table, OutboxOperation.row_id.in_(chunk)
+            )
+        ):
+            if op != "update":
+                found[row_id].add("*")
+                continue
+            try:
+                found[row_id].update(json.loads(changes))
+            except ValueError:
+                found[row_id].add("*")
+    return {
+        row_id: (ALL_FIELDS if "*" in fields else frozenset(fields))
+        for row_id, fields in found.items()
+    }
+
+
+# --- the sync -------------------------------------------------------------------------
+
+
+class SyncClient:
+    """One office database syncing with the central server."""
+
+    def __init__(
+        self, db: Database, transport: Transport, progress: Progress | None = None
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.progress = progress or Progress()
+        self.report = SyncReport()
+        self._seen_conflicts: set[str] = set()
+
+    # --- the whole sync ---
+
+    def run(self) -> SyncReport:
+        started = time.perf_counter()
+        first_trip = self.transport.round_trips
+        try:
+            self._run()
+        except SyncError as exc:
+            self._remember_error(str(exc))
+            raise
+        finally:
+            self.report.round_trips = self.transport.round_trips - first_trip
+            self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _run(self) -> None:
+        with self.db.session() as session:
+            cursor = int(get_setting(session, KEY_CURSOR) or 0)
+            pending = _count_pending(session)
+            pool_left = pool_remaining(session)
+            reference_version = get_setting(session, KEY_REFERENCE)
+        self.progress.report(0, None, "در حال اتصال به سرور…")
+        hello = self.transport.handshake(cursor)
+        self._check_handshake(hello)
+        if hello.get("reference_version") != reference_version:
+            self._pull_reference()
+        if pool_left < POOL_LOW:
+            self._reserve_numbers(POOL_SIZE)
+        self.progress.check()
+        if pending:
+            self._push()
+        if hello.get("changes_waiting") is not False or pending:
+            self._pull()
+        self._finish()
+
+    def _check_handshake(self, hello: Mapping[str, Any]) -> None:
+        protocol = int(hello.get("protocol") or 0)
+        if protocol < PROTOCOL_VERSION and protocol < int(hello.get("min_protocol") or 0):
+            raise SyncError("سرور مرکزی این نسخه از دفتر را نمی‌شناسد.", "protocol")
+        self.report.skew_seconds = float(hello.get("clock_skew_seconds") or 0.0)
+        self.report.skew_warning = bool(hello.get("skew_warning"))
+        office = hello.get("office") or {}
+        with self.db.session() as session:
+            known = get_setting(session, KEY_OFFICE)
+            if known and office.get("id") and known != office.get("id"):
+                raise SyncError(
+                    "این توکن متعلق به اداره دیگری است؛ این پایگاه داده با آن همگام نمی‌شود.",
+                    "wrong_office",
+                )
+            if not known and office.get("id"):
+                set_setting(session, KEY_OFFICE, str(office["id"]))
+            set_setting(session, KEY_SKEW, f"{self.report.skew_seconds:.1f}")
+        if self.report.skew_warning:
+            log.warning("clock skew %.0f s against the server", self.report.skew_seconds)
+
+    def _remember_error(self, message: str) -> None:
+        try:
+            with self.db.session() as session:
+                set_setting(session, KEY_LAST_ERROR, message)
+        except Exception:
+            log.exception("could not store the sync error")
+
+    def _finish(self) -> None:
+        with self.db.session() as session:
+            set_setting(session, KEY_LAST_SYNC, utcnow().isoformat())
+            set_setting(session, KEY_LAST_ERROR, "")
+            self.report.quarantined = int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(OutboxOperation)
+                    .where(OutboxOperation.state == OUTBOX_QUARANTINED)
+                )
+                or 0
+            )
+        self.report.complete = True
+        self.progress.report(1, 1, self.report.message())
+
+    # --- reference data and numbers ---
+
+    def _pull_reference(self) -> None:
+        self.progress.report(0, None, "دریافت داده‌های پایه…")
+        answer = self.transport.reference()
+        tables = answer.get("tables")
+        if not isinstance(tables, dict):
+            raise SyncError("داده‌های پایه سرور نامعتبر است.", "bad_answer")
+        with self.db.session() as session:
+            self.report.reference_changed = apply_reference_rows(session, tables)
+            set_setting(session, KEY_REFERENCE, str(answer.get("version", "")))
+
+    def _reserve_numbers(self, count: int) -> None:
+        answer = self.transport.numbers(count)
+        with self.db.session() as session:
+            prefix = str(answer["prefix"])
+            first, last = int(answer["first"]), int(answer["last"])
+            session.add(NumberPool(prefix=prefix, first=first, last=last, next_value=first))
+        self.report.numbers_reserved += last - first + 1
+
+    # --- push ---
+
+    def _push(self) -> None:
+        done = 0
+        with self.db.session() as session:
+            total = _count_pending(session)
+        last_seq = 0
+        while True:
+            self.progress.check()
+            with self.db.session() as session:
+                batch, payload = self._next_batch(session, last_seq)
+            if not batch:
+                return
+            self.progress.report(done, total, "ارسال تغییرها به سرور…")
+            results = self.transport.push(payload)
+            with self.db.session() as session:
+                self._record_results(session, batch, results)
+            done += len(batch)
+            last_seq = batch[-1].seq
+            self.progress.report(done, total, "ارسال تغییرها به سرور…")
+
+    def _next_batch(
+        self, session: Session, after_seq: int
+    ) -> tuple[list[OutboxOperation], list[dict[str, Any]]]:
+        ops = list(
+            session.scalars(
+                select(OutboxOperation)
+                .where(OutboxOperation.state == OUTBOX_PENDING, OutboxOperation.seq > after_seq)
+                .order_by(OutboxOperation.seq)
+                .limit(PUSH_BATCH)
+            )
+        )
+        full_rows = self._rows_for_bulk_inserts(session, ops)
+        batch: list[OutboxOperation] = []
+        payload: list[dict[str, Any]] = []
+        size = 20
+        for op in ops:
+            changes: Any = json.loads(op.changes or "{}")
+            if op.op == "insert" and not changes:
+                snapshot = full_rows.get((op.table_name, op.row_id))
+                changes = {k: [None, v] for k, v in (snapshot or {}).items()}
+            item = {
+                "op_id": op.op_id,
+                "table": op.table_name,
+                "row_id": op.row_id,
+                "op": op.op,
+                "base_rev": op.base_rev,
+                "changes": changes,
+            }
+            item_size = len(json.dumps(item, ensure_ascii=False, default=str).encode("utf-8"))
+            if batch and size + item_size > PUSH_MAX_BYTES:
+                break
+            size += item_size + 1
+            batch.append(op)
+            payload.append(item)
+        session.expunge_all()
+        return batch, payload
+
+    def _rows_for_bulk_inserts(
+        self, session: Session, ops: Sequence[OutboxOperation]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for op in ops:
+            if op.op == "insert" and (op.changes or "{}") == "{}" and op.table_name in MODELS:
+                wanted[op.table_name].append(op.row_id)
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for table, ids in wanted.items():
+            model: Any = MODELS[table]
+            for chunk in _chunks(ids):
+                for row in session.scalars(select(model).where(model.id.in_(chunk))):
+                    rows[(table, row.id)] = row_snapshot(row)
+        return rows
+
+    def _record_results(
+        self,
+        session: Session,
+        batch: Sequence[OutboxOperation],
+        results: Sequence[Mapping[str, Any]],
+    ) -> None:
+        accepted: list[str] = []
+        touched: dict[str, set[str]] = defaultdict(set)
+        for op, result in zip(batch, results, strict=True):
+            if result.get("op_id") != op.op_id:
+                raise SyncError("پاسخ سرور با تغییرهای فرستاده‌شده نمی‌خواند.", "bad_answer")
+            status = result.get("status")
+            if status == "replayed":
+                self.report.repeated += 1
+            if status == "rejected":
+                session.execute(
+                    sql_update(OutboxOperation)
+                    .where(OutboxOperation.op_id == op.op_id)
+                    .values(
+                        state=OUTBOX_QUARANTINED,
+                        error=str(result.get("reason") or result.get("reason_en") or ""),
+                    )
+                )
+                continue
+            accepted.append(op.op_id)
+            for conflict in result.get("conflicts") or []:
+                if self._keep_conflict(session, op, conflict):
+                    touched[op.table_name].add(op.row_id)
+        for chunk in _chunks(accepted):
+            session.execute(delete(OutboxOperation).where(OutboxOperation.op_id.in_(chunk)))
+        self.report.pushed += len(accepted)
+        session.flush()
+        refresh_search_keys(
+            session, licence_ids=touched.get("licence", ()), person_ids=touched.get("person", ())
+        )
+
+    def _keep_conflict(
+        self, session: Session, op: OutboxOperation, conflict: Mapping[str, Any]
+    ) -> bool:
+        """Store a conflict for review and show the server's value locally; True when the
+        local row changed."""
+        conflict_id = str(conflict.get("id") or "")
+        if not conflict_id or session.get(SyncConflict, conflict_id) is not None:
+            return False
+        column = str(conflict.get("field") or "")
+        kind = str(conflict.get("kind") or "field")
+        session.add(
+            SyncConflict(
+                id=conflict_id,
+                table_name=op.table_name,
+                row_id=op.row_id,
+                field=column,
+                kind=kind,
+                base_value=_dump(conflict.get("base")),
+                server_value=_dump(conflict.get("server")),
+                client_value=_dump(conflict.get("client")),
+                op_id=op.op_id,
+            )
+        )
+        self.report.conflicts += 1
+        model = MODELS.get(op.table_name)
+        if model is None:
+            return False
+        later = pending_fields(session, op.table_name, [op.row_id]).get(op.row_id, frozenset())
+        values: dict[str, Any]
+        if kind == "deleted" and column == "deleted":
+            values = {"deleted": bool(conflict.get("server"))}
+        elif kind == "deleted":
+            values = {"deleted": True}
+        else:
+            values = decode_row(model, {column: conflict.get("server")})
+        values = {k: v for k, v in values.items() if k not in later and "*" not in later}
+        if not values:
+            return False
+        session.execute(sql_update(model).where(model.id == op.row_id).values(**values))
+        return True
+
+    # --- pull ---
+
+    def _pull(self) -> None:
+        with self.db.session() as session:
+            cursor = int(get_setting(session, KEY_CURSOR) or 0)
+        done = 0
+        connection = self.db.engine.connect()
+        try:
+            # Rows arrive in feed order, so a licence may come a page before the person
+            # it points at: foreign keys are checked once the whole feed is in.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # end SQLAlchemy's autobegun block; each page commits alone
+            while True:
+                self.progress.check()
+                page = self.transport.pull(cursor, PULL_PAGE)
+                changes = page.get("changes") or []
+                new_cursor = int(page.get("cursor", cursor))
+                with Session(bind=connection) as session:
+                    self._apply_page(session, changes)
+                    set_setting(session, KEY_CURSOR, str(new_cursor))
+                    session.commit()
+                done += len(changes)
+                self.report.pulled += len(changes)
+                cursor = new_cursor
+                self.progress.report(done, None, "دریافت تغییرها از سرور…")
+                if not page.get("has_more"):
+                    break
+            orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            if orphans:
+                log.warning("after the pull, %d rows point at rows not here", len(orphans))
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            connection.commit()
+            connection.close()
+
+    def _apply_page(self, session: Session, changes: Sequence[Mapping[str, Any]]) -> None:
+        by_table: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for change in changes:
+            table = change.get("table")
+            if table in MODELS:
+                by_table[str(table)].append(change)
+            else:
+                log.info("pull: ignoring a row of table %r", table)
+        touched_licences: list[str] = []
+        touched_people: list[str] = []
+        for table, model in MODELS.items():
+            items = by_table.get(table)
+            if not items:
+                continue
+            written = self._apply_rows(session, model, table, items)
+            if table == "licence":
+                touched_licences.extend(written)
+            elif table == "person":
+                touched_people.extend(written)
+        session.flush()
+        refresh_search_keys(session, touched_licences, touched_people)
+
+    def _apply_rows(
+        self, session: Session, model: type[Any], table: str, items: Sequence[Mapping[str, Any]]
+    ) -> list[str]:
+        ids = [str(item["id"]) for item in items]
+        existing: set[str] = set()
+        for chunk in _chunks(ids):
+            existing.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
+        waiting = pending_fields(session, table, ids)
+        now = utcnow()
+        inserts: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+        updates: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+        written: list[str] = []
+        next_seq = 0
+        if table == "licence":
+            next_seq = int(session.scalar(select(func.max(Licence.local_seq))) or 0) + 1
+        duplicates = self._duplicates(session, model, table, items)
+        person_map = self._duplicate_people(session) if table == "licence" else {}
+        for item in items:
+            row_id = str(item["id"])
+            if row_id in duplicates:
+                continue
+            values = decode_row(model, item.get("data") or {})
+            values.pop("id", None)
+            if values.get("person_id") in person_map:
+                values["person_id"] = person_map[values["person_id"]]
+            values.update(
+                rev=int(item.get("rev") or 1),
+                deleted=bool(item.get("deleted")),
+                server_seq=int(item.get("server_seq") or 0),
+                updated_at=now,
+            )
+            fields = waiting.get(row_id)
+            if fields is not None:
+                if "*" in fields:
+                    continue  # created or deleted here and not yet accepted: keep it all
+                values = {k: v for k, v in values.items() if k not in fields}
+            if row_id in existing:
+                values["_id"] = row_id
+                updates[frozenset(values)].append(values)
+            elif values["deleted"]:
+                continue  # a tombstone of a row this office never had
+            else:
+                values["id"] = row_id
+                if table == "licence":
+                    values["local_seq"] = next_seq
+                    next_seq += 1
+                    values.setdefault("search_key", "")
+                inserts[frozenset(values)].append(values)
+            written.append(row_id)
+        for rows in inserts.values():
+            session.execute(insert(model), rows)
+        for row_id, (column, local_id, data) in duplicates.items():
+            self._keep_duplicate(session, table, row_id, column, local_id, data)
+        base: Table = model.__table__
+        for keys, rows in updates.items():
+            columns = sorted(k for k in keys if k != "_id")
+            session.execute(
+                sql_update(base)
+                .where(base.c.id == bindparam("_id"))
+                .values({name: bindparam(name) for name in columns}),
+                rows,
+            )
+        return written
+
+    def _duplicates(
+        self, session: Session, model: Any, table: str, items: Sequence[Mapping[str, Any]]
+    ) -> dict[str, tuple[str, str, Mapping[str, Any]]]:
+        """Incoming live rows whose unique value (national ID, licence number, serial) a
+        different local row already holds: row id → (column, local id, data)."""
+        found: dict[str, tuple[str, str, Mapping[str, Any]]] = {}
+        for column in UNIQUE_COLUMNS.get(table, ()):
+            claimed: dict[Any, str] = {}
+            wanted = [
+                item
+                for item in items
+                if not item.get("deleted") and (item.get("data") or {}).get(column)
+            ]
+            values = [item["data"][column] for item in wanted]
+            for chunk in _chunks(values):
+                for local_id, value in session.execute(
+                    select(model.id, getattr(model, column)).where(
+                        getattr(model, column).in_(chunk), model.deleted.is_(False)
+                    )
+                ):
+                    claimed[value] = local_id
+            for item in wanted:
+                row_id, value = str(item["id"]), item["data"][column]
+                holder = claimed.setdefault(value, row_id)
+                if holder != row_id and row_id not in found:
+                    found[row_id] = (column, holder, item["data"])
+        return found
+
+    def _keep_duplicate(
+        self,
+        session: Session,
+        table: str,
+        row_id: str,
+        column: str,
+        local_id: str,
+        data: Mapping[str, Any],
+    ) -> None:
+        existing = session.scalar(
+            select(SyncConflict).where(
+                SyncConflict.row_id == row_id,
+                SyncConflict.kind == "duplicate",
+                SyncConflict.resolved_at.is_(None),
+            )
+        )
+        if existing is not None:
+            existing.server_value = _dump(dict(data))
+            return
+        log.warning("pull: %s %s duplicates local %s by %s", table, row_id, local_id, column)
+        session.add(
+            SyncConflict(
+                id=new_id(),
+                table_name=table,
+                row_id=row_id,
+                field=column,
+                kind="duplicate",
+                base_value="null",
+                server_value=_dump(dict(data)),
+                client_value=_dump(local_id),
+            )
+        )
+        session.flush()
+        self.report.conflicts += 1
+
+    def _duplicate_people(self, session: Session) -> dict[str, str]:
+        """Holders the server has twice (made offline in two offices): their other id →
+        the local holder's id, so their licences show under the holder this office has."""
+        return {
+            row_id: json.loads(local)
+            for row_id, local in session.execute(
+                select(SyncConflict.row_id, SyncConflict.client_value).where(
+                    SyncConflict.kind == "duplicate", SyncConflict.table_name == "person"
+                )
+            )
+        }
+
+
+def _count_pending(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxOperation)
+            .where(OutboxOperation.state == OUTBOX_PENDING)
+        )
+        or 0
+    )
+
+
+def pool_remaining(session: Session) -> int:
+    """How many reserved licence numbers are left."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(NumberPool.last - NumberPool.next_value + 1), 0)).where(
+                NumberPool.next_value <= NumberPool.last
+            )
+        )
+        or 0
+    )
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# --- entry points ---------------------------------------------------------------------
+
+
+def transport_for(session: Session, *, server_url: str = "", token: str = "") -> Transport:
+    """The transport of this database's settings (``server_url``/``token`` override)."""
+    stored = load_settings(session)
+    url = server_url or stored.server_url
+    if not url:
+        raise SyncError(
+            "نشانی سرور مرکزی تنظیم نشده است (پرونده ← تنظیمات اداره ← همگام‌سازی).",
+            "not_configured",
+        )
+    key = token or stored.token
+    if not key:
+        raise SyncError(
+            "توکن دسترسی این اداره در این رایانه نیست؛ آن را در تنظیمات همگام‌سازی وارد کنید.",
+            "no_token",
+        )
+    return Transport(validate_server_url(url), key)
+
+
+def run_sync(
+    db: Database,
+    *,
+    transport: Transport | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Sync the database with its server (settings from the database unless given)."""
+    own = transport is None
+    if transport is None:
+        with db.session() as session:
+            transport = transport_for(session)
+    try:
+        return SyncClient(db, transport, progress).run()
+    finally:
+        if own:
+            transport.close()
+
+
+def setup_office_from_server(
+    db: Database,
+    server_url: str,
+    token: str,
+    *,
+    transport: Transport | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Set up the office of an open, empty database from the server: its identity, the
+    reference data, and (by a first sync) the records already in its scope."""
+    url = validate_server_url(server_url)
+    token = token.strip()
+    if not token:
+        raise SyncError("توکن دسترسی اداره را وارد کنید.", "no_token")
+    own = transport is None
+    transport = transport or Transport(url, token)
+    try:
+        hello = transport.handshake(None)
+        reference = transport.reference()
+        tables = reference.get("tables")
+        if not isinstance(tables, dict):
+            raise SyncError("داده‌های پایه سرور نامعتبر است.", "bad_answer")
+        with db.session() as session:
+            if get_office(session) is not None:
+                raise SyncError(
+                    "این پایگاه داده از قبل اداره‌ای دارد؛ برای دریافت از سرور، "
+                    "فایل تازه‌ای انتخاب کنید.",
+                    "not_empty",
+                )
+            apply_reference_rows(session, tables)
+            office = hello["office"]
+            session.add(
+                Office(
+                    id=str(office["id"]),
+                    name=str(office["name"]),
+                    province_id=str(office["province"]["id"]),
+                    county_id=str(office["county"]["id"]) if office.get("county") else None,
+                    licence_prefix=str(hello.get("licence_prefix") or "")[:12] or "1",
+                )
+            )
+            ensure_signing_key(session)
+            set_setting(session, KEY_OFFICE, str(office["id"]))
+            set_setting(session, KEY_REFERENCE, str(reference.get("version", "")))
+            save_settings(session, url, token)
+        return SyncClient(db, transport, progress).run()
+    finally:
+        if own:
+            transport.close()
+
+
+def setup_from_server(
+    path: Any,
+    server_url: str,
+    token: str,
+    *,
+    transport: Transport | None = None,
+    progress: Progress | None = None,
+) -> tuple[Database, SyncReport]:
+    """Create an office database file from the server (see setup_office_from_server)."""
+    validate_server_url(server_url)
+    target = Path(path)
+    existed = target.exists()
+    db = open_database(target)
+    try:
+        report = setup_office_from_server(
+            db, server_url, token, transport=transport, progress=progress
+        )
+    except BaseException:
+        db.close()
+        if not existed:  # leave no half-made database behind: the clerk can try again
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    return db, report

@@ -1,0 +1,373 @@
+"""What sync leaves for a clerk: conflicts to resolve and rejected changes to look at.
+
+A **conflict** (app.models.SyncConflict) is a field this office changed while another
+office changed it too (or an edit that met a delete). The record shows the server's
+value; the clerk chooses:
+
+- keep theirs: nothing changes locally; the server is told the conflict is resolved;
+- keep mine / edit: the chosen value is written as an ordinary local change (outbox
+  update made against the current value, so the server takes it), and the server is
+  told the conflict is resolved. For an edit that met a delete, "keep mine" brings the
+  record back; for a delete that met an edit, "keep mine" deletes it after all.
+
+A **quarantined** operation is one the server rejected (with its Persian reason). It
+stays in the outbox, never blocks the others, and protects its fields from being
+overwritten by pulls; the clerk can send it again (after the cause is fixed, e.g. the
+office's scope) or drop it.
+
+Every resolution is one transaction with its outbox rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.models import Licence, OutboxOperation, Person, SyncConflict, utcnow
+from app.models.sync import OP_DELETE, OP_UPDATE, OUTBOX_PENDING, OUTBOX_QUARANTINED
+from app.services import jalali
+from app.services.errors import DomainError, ValidationError, ValidationErrors
+from app.services.licences import (
+    FIELD_LABELS,
+    PERSON_FIELDS,
+    LicenceService,
+    PersonInput,
+    validate_person,
+)
+from app.services.outbox import operation_row
+from app.services.sync import MODELS, decode_row, refresh_search_keys
+from app.services.text import to_persian_digits
+from app.services.validators import validate_text
+
+KEEP_MINE = "mine"
+KEEP_THEIRS = "theirs"
+EDIT = "edit"
+RESOLUTION_LABELS = {KEEP_MINE: "مقدار این اداره", KEEP_THEIRS: "مقدار سرور", EDIT: "مقدار تازه"}
+
+TABLE_LABELS = {
+    "person": "دارنده مجوز",
+    "licence": "مجوز",
+    "licence_history": "سابقه مجوز",
+    "certificate_issue": "گواهی‌نامه",
+    "conflict": "تعارض",
+}
+OP_LABELS = {"insert": "ثبت", "update": "ویرایش", "delete": "حذف", "resolve": "حل تعارض"}
+#: Licence fields a clerk may type a new value for in the review (person fields: all).
+_EDITABLE_LICENCE_FIELDS = ("activity_address", "issue_date", "expiry_date", "status_reason")
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """A conflict as the review screen shows it."""
+
+    id: str
+    table: str
+    row_id: str
+    field: str
+    kind: str
+    record_label: str
+    field_label: str
+    mine: str
+    theirs: str
+    base: str
+    created_at: dt.datetime
+    resolved: bool
+    resolution: str
+    editable: bool
+    #: The raw value to start an edit from (mine, as typed).
+    edit_start: str
+
+    @property
+    def description(self) -> str:
+        if self.kind == "duplicate":
+            return (
+                "اداره دیگری همین مورد را جداگانه ثبت کرده است (" + self.field_label + " یکسان). "
+                "نسخه این اداره نمایش داده می‌شود؛ یکی‌کردن دو رکورد با مدیر سامانه است."
+            )
+        if self.kind == "deleted" and self.field == "deleted":
+            return "این اداره رکورد را حذف کرد ولی در جای دیگری ویرایش شده بود."
+        if self.kind == "deleted":
+            return "این اداره رکورد را ویرایش کرد ولی در جای دیگری حذف شده بود."
+        return "این فیلد هم در این اداره و هم در جای دیگری تغییر کرده است."
+
+
+@dataclass(frozen=True)
+class QuarantinedView:
+    """A rejected operation as the review screen shows it."""
+
+    op_id: str
+    table: str
+    row_id: str
+    op: str
+    op_label: str
+    record_label: str
+    fields: str
+    reason: str
+    created_at: dt.datetime
+
+
+def _load(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+class SyncReviewService:
+    """Conflicts and quarantined operations of this office."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._licences = LicenceService(session)
+
+    # --- labels ---
+
+    def _record_label(self, table: str, row_id: str) -> str:
+        if table == "person":
+            person = self.session.get(Person, row_id)
+            if person is not None:
+                name = f"{person.first_name} {person.last_name}"
+                return f"{name} (کد ملی {to_persian_digits(person.national_id)})"
+        licence_id = row_id
+        if table in ("licence_history", "certificate_issue"):
+            model = MODELS[table]
+            row = self.session.get(model, row_id)
+            licence_id = getattr(row, "licence_id", None) or ""
+        if table in ("licence", "licence_history", "certificate_issue"):
+            licence = self.session.get(Licence, licence_id)
+            if licence is not None:
+                person = self.session.get(Person, licence.person_id)
+                holder = f" — {person.first_name} {person.last_name}" if person else ""
+                return f"مجوز {to_persian_digits(licence.number)}{holder}"
+        return f"{TABLE_LABELS.get(table, table)} {row_id[:8]}"
+
+    def _display(self, field: str, value: Any) -> str:
+        if field == "deleted":
+            return "حذف‌شده" if value else "موجود"
+        return self._licences.display_value(field, value) or "—"
+
+    def _editable(self, table: str, field: str, kind: str) -> bool:
+        if kind != "field":
+            return False
+        if table == "person":
+            return field in PERSON_FIELDS
+        return table == "licence" and field in _EDITABLE_LICENCE_FIELDS
+
+    # --- conflicts ---
+
+    def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
+        query = select(SyncConflict).order_by(SyncConflict.created_at, SyncConflict.id)
+        if not include_resolved:
+            query = query.where(SyncConflict.resolved_at.is_(None))
+        views = []
+        for row in self.session.scalars(query):
+            mine = _load(row.client_value)
+            if row.kind == "duplicate":
+                views.append(self._duplicate_view(row))
+                continue
+            views.append(
+                ConflictView(
+                    id=row.id,
+                    table=row.table_name,
+                    row_id=row.row_id,
+                    field=row.field,
+                    kind=row.kind,
+                    record_label=self._record_label(row.table_name, row.row_id),
+                    field_label=FIELD_LABELS.get(row.field, "وجود رکورد")
+                    if row.field != "deleted"
+                    else "وجود رکورد",
+                    mine=self._display(row.field, mine),
+                    theirs=self._display(row.field, _load(row.server_value)),
+                    base=self._display(row.field, _load(row.base_value)),
+                    created_at=row.created_at,
+                    resolved=row.resolved_at is not None,
+                    resolution=row.resolution,
+                    editable=self._editable(row.table_name, row.field, row.kind),
+                    edit_start=self._edit_text(row.field, mine),
+                )
+            )
+        return views
+
+    def _duplicate_view(self, row: SyncConflict) -> ConflictView:
+        theirs = _load(row.server_value)
+        theirs = theirs if isinstance(theirs, dict) else {}
+        local_id = _load(row.client_value)
+        label = FIELD_LABELS.get(row.field, row.field)
+        if row.table_name == "person":
+            name = f"{theirs.get('first_name', '')} {theirs.get('last_name', '')}".strip()
+            record = f"{name} (کد ملی {to_persian_digits(str(theirs.get(row.field, '')))})"
+        else:
+            record = f"{TABLE_LABELS.get(row.table_name, row.table_name)} " + to_persian_digits(
+                str(theirs.get(row.field, ""))
+            )
+        return ConflictView(
+            id=row.id,
+            table=row.table_name,
+            row_id=row.row_id,
+            field=row.field,
+            kind=row.kind,
+            record_label=record,
+            field_label=label,
+            mine=self._record_label(row.table_name, str(local_id)),
+            theirs=record,
+            base="—",
+            created_at=row.created_at,
+            resolved=row.resolved_at is not None,
+            resolution=row.resolution,
+            editable=False,
+            edit_start="",
+        )
+
+    def _edit_text(self, field: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if field.endswith("_date"):
+            return jalali.format_jalali(dt.date.fromisoformat(str(value)), persian_digits=False)
+        if field == "gender":
+            return {"M": "مرد", "F": "زن"}.get(str(value), "")
+        return str(value)
+
+    def resolve(self, conflict_id: str, choice: str, value: str | None = None) -> None:
+        """Resolve a conflict: KEEP_THEIRS, KEEP_MINE, or EDIT with ``value`` (validated;
+        raises ValidationErrors with the field's Persian message)."""
+        conflict = self.session.get(SyncConflict, conflict_id)
+        if conflict is None:
+            raise DomainError("این تعارض پیدا نشد.")
+        if conflict.resolved_at is not None:
+            raise DomainError("این تعارض قبلاً حل شده است.")
+        if choice not in (KEEP_MINE, KEEP_THEIRS, EDIT):
+            raise DomainError("انتخاب نامعتبر است.")
+        if conflict.kind == "duplicate":
+            # Only seen here (the server holds both rows): the clerk acknowledges it.
+            if choice == EDIT:
+                raise DomainError("این مورد را نمی‌توان اینجا ویرایش کرد.")
+            conflict.resolved_at = utcnow()
+            conflict.resolution = choice
+            self.session.flush()
+            return
+        if choice != KEEP_THEIRS:
+            model = MODELS.get(conflict.table_name)
+            row = self.session.get(model, conflict.row_id) if model is not None else None
+            if row is None:
+                raise DomainError("رکورد این تعارض در این رایانه نیست.")
+            if choice == EDIT:
+                if not self._editable(conflict.table_name, conflict.field, conflict.kind):
+                    raise DomainError("این فیلد را نمی‌توان اینجا ویرایش کرد.")
+                chosen = self._validated(row, conflict.field, value or "")
+            else:
+                chosen = _load(conflict.client_value)
+            self._write(conflict, row, chosen)
+        conflict.resolved_at = utcnow()
+        conflict.resolution = choice
+        self.session.add(
+            OutboxOperation(**operation_row("conflict", conflict.id, "resolve", 0, {}))
+        )
+        self.session.flush()
+
+    def _validated(self, row: Any, field: str, value: str) -> Any:
+        if isinstance(row, Person):
+            current = {name: getattr(row, name) for name in PERSON_FIELDS}
+            current["gender"] = {"M": "مرد", "F": "زن"}.get(row.gender, "")
+            current[field] = value
+            values, errors, _warnings = validate_person(PersonInput(**current))
+            mine = [e for e in errors if e.field == field]
+            if mine:
+                raise ValidationErrors(mine)
+            return _encode(values[field])
+        if field.endswith("_date"):
+            return _encode(
+                jalali.parse_jalali(value, field=field, label=FIELD_LABELS[field], required=True)
+            )
+        return validate_text(value, field, FIELD_LABELS.get(field, field))
+
+    def _write(self, conflict: SyncConflict, row: Any, chosen: Any) -> None:
+        """Write the chosen value as a local change the server will take."""
+        model = type(row)
+        table = conflict.table_name
+        base_rev = row.rev
+        if conflict.kind == "deleted" and conflict.field == "deleted":
+            # This office deleted; elsewhere it was edited. Keep mine = delete after all.
+            row.deleted = True
+            row.rev = base_rev + 1
+            changes: dict[str, list[Any]] = {"deleted": [False, True]}
+            self.session.add(
+                OutboxOperation(**operation_row(table, row.id, OP_DELETE, base_rev, changes))
+            )
+        else:
+            current = _encode(getattr(row, conflict.field))
+            changes = {conflict.field: [current, chosen]}
+            if conflict.kind == "deleted":
+                # This office edited; elsewhere it was deleted. Keep mine = bring it back.
+                changes["deleted"] = [True, False]
+                row.deleted = False
+            for key, decoded in decode_row(model, {conflict.field: chosen}).items():
+                setattr(row, key, decoded)
+            row.rev = base_rev + 1
+            self.session.add(
+                OutboxOperation(**operation_row(table, row.id, OP_UPDATE, base_rev, changes))
+            )
+        self.session.flush()
+        if table == "licence":
+            refresh_search_keys(self.session, licence_ids=[row.id])
+        elif table == "person":
+            refresh_search_keys(self.session, person_ids=[row.id])
+
+    # --- quarantined operations ---
+
+    def quarantined(self) -> list[QuarantinedView]:
+        views = []
+        for op in self.session.scalars(
+            select(OutboxOperation)
+            .where(OutboxOperation.state == OUTBOX_QUARANTINED)
+            .order_by(OutboxOperation.seq)
+        ):
+            try:
+                changes = json.loads(op.changes or "{}")
+            except ValueError:
+                changes = {}
+            fields = "، ".join(FIELD_LABELS.get(name, name) for name in changes) or "همه فیلدها"
+            views.append(
+                QuarantinedView(
+                    op_id=op.op_id,
+                    table=op.table_name,
+                    row_id=op.row_id,
+                    op=op.op,
+                    op_label=OP_LABELS.get(op.op, op.op),
+                    record_label=self._record_label(op.table_name, op.row_id),
+                    fields=fields,
+                    reason=op.error or "—",
+                    created_at=op.created_at,
+                )
+            )
+        return views
+
+    def retry(self, op_ids: list[str]) -> int:
+        """Send rejected operations again with the next sync; returns how many."""
+        result = self.session.execute(
+            update(OutboxOperation)
+            .where(OutboxOperation.op_id.in_(op_ids), OutboxOperation.state == OUTBOX_QUARANTINED)
+            .values(state=OUTBOX_PENDING, error="")
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def discard(self, op_ids: list[str]) -> int:
+        """Drop rejected operations for good (the local record keeps its values)."""
+        if not op_ids:
+            raise ValidationErrors([ValidationError("op_ids", "چیزی انتخاب نشده است.")])
+        result = self.session.execute(
+            delete(OutboxOperation).where(
+                OutboxOperation.op_id.in_(op_ids), OutboxOperation.state == OUTBOX_QUARANTINED
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

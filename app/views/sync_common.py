@@ -1,0 +1,113 @@
+"""What the sync screens share: the transport to the server, dates, texts.
+
+The screens never talk to the network or the database on the GUI thread: they call
+:func:`open_transport` (and the services) inside worker jobs. Tests give the
+:class:`~app.views.context.AppContext` a ``transport_factory`` that reaches the server
+app in process; in the application it is None and the services use HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from app.services import jalali
+from app.services.text import to_persian_digits
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.services.sync import Transport
+    from app.views.context import TransportFactory
+
+#: Colours of the status line and the result texts.
+WARNING_COLOR = "#b45309"
+OK_COLOR = "#2e7d32"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("sync", text)
+
+
+def token_place_text(place: str) -> str:
+    """Where save_settings says the token went ("keyring"/"database"), for the clerk."""
+    if place == "keyring":
+        return _tr("در گاوصندوق رمز ویندوز")
+    if place == "database":
+        return _tr("رمزگذاری‌شده در پایگاه داده")
+    return ""
+
+
+def open_transport(
+    session: Session,
+    factory: TransportFactory | None,
+    *,
+    server_url: str = "",
+    token: str = "",
+) -> Transport:
+    """The transport of this database's sync settings (``server_url``/``token`` override
+    them; an empty token means the stored one). Raises SyncError («not_configured»,
+    «no_token», «bad_url») like :func:`app.services.sync.transport_for`. Worker only."""
+    from app.services.sync import transport_for
+
+    transport = transport_for(session, server_url=server_url, token=token)
+    if factory is None:
+        return transport
+    try:
+        return factory(transport.base_url, transport.token)
+    finally:
+        transport.close()
+
+
+def format_moment(at: dt.datetime) -> str:
+    """A UTC moment in local time, Jalali, Persian digits: «۱۴۰۴/۰۲/۰۱  ۱۰:۳۰»."""
+    local = at.astimezone() if at.tzinfo is not None else at
+    return f"{jalali.format_jalali(local.date())}  {to_persian_digits(local.strftime('%H:%M'))}"
+
+
+def format_clock(at: dt.datetime) -> str:
+    """The local time of day, Persian digits: «۱۰:۳۰»."""
+    local = at.astimezone() if at.tzinfo is not None else at
+    return to_persian_digits(local.strftime("%H:%M"))
+
+
+def skew_minutes(seconds: float) -> int:
+    """A clock difference in whole minutes (at least 1)."""
+    return max(1, round(abs(seconds) / 60))
+
+
+def skew_text(seconds: float) -> str:
+    """The warning about this computer's clock."""
+    minutes = to_persian_digits(str(skew_minutes(seconds)))
+    return _tr(
+        "ساعت این رایانه حدود {minutes} دقیقه با ساعت سرور مرکزی اختلاف دارد. "
+        "لطفاً تاریخ و ساعت رایانه را درست کنید تا زمان تغییرها درست ثبت شود."
+    ).format(minutes=minutes)
+
+
+def hint_label(text: str = "") -> QLabel:
+    """A grey, word-wrapped explanation."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+def open_box(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    *,
+    name: str,
+) -> QMessageBox:
+    """Show a Persian message box without blocking (deleted when closed)."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName(name)
+    box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

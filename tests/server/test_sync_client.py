@@ -1,0 +1,479 @@
+"""The sync client (app.services.sync) against the real server app, in process.
+
+Each office is a real SQLite database set up from the server (``setup_from_server``);
+the transport talks to the FastAPI app through starlette's TestClient, so every request
+goes through the same routing, validation and database code as over the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.models import Licence, OutboxOperation, Person, SyncConflict
+from app.services import reference, register
+from app.services.db import Database
+from app.services.licences import LicenceInput, LicenceService, PersonInput
+from app.services.office import get_setting
+from app.services.register import RegisterFilter
+from app.services.sync import (
+    KEY_CURSOR,
+    PULL_PAGE,
+    SyncClient,
+    SyncError,
+    Transport,
+    pool_remaining,
+    run_sync,
+    setup_from_server,
+    sync_status,
+)
+from app.services.validators import national_id_check_digit
+
+BASE = "http://testserver"
+
+
+def national_id(n: int) -> str:
+    """A valid national ID made from ``n``."""
+    first9 = f"{n:09d}"
+    return first9 + str(national_id_check_digit(first9))
+
+
+class Office:
+    """A client office: its database and a transport to the in-process server."""
+
+    def __init__(self, db: Database, transport: Transport) -> None:
+        self.db = db
+        self.transport = transport
+
+    def sync(self) -> Any:
+        return run_sync(self.db, transport=self.transport)
+
+    def issue(self, national_id: str, *, county: str = "شمیرانات", last_name: str = "کریمی") -> str:
+        with self.db.session() as session:
+            field = reference.list_fields(session)[0]
+            county_info = next(c for c in reference.list_counties(session) if c.name == county)
+            detail = LicenceService(session, actor="clerk").issue(
+                PersonInput(
+                    national_id=national_id,
+                    first_name="مریم",
+                    last_name=last_name,
+                    father_name="حسن",
+                    birth_date="1365/04/21",
+                    gender="زن",
+                    mobile="09121234567",
+                ),
+                LicenceInput(
+                    kind="مستقل",
+                    field_id=field.id,
+                    county_id=county_info.id,
+                    activity_address="تجریش",
+                    issue_date="1404/02/01",
+                ),
+            )
+            return detail.id
+
+    def licence(self, licence_id: str) -> Licence:
+        with self.db.session() as session:
+            row = session.get(Licence, licence_id)
+            assert row is not None
+            session.expunge(row)
+            return row
+
+    def person(self, licence_id: str) -> Person:
+        with self.db.session() as session:
+            row = session.get(Licence, licence_id)
+            assert row is not None
+            person = session.get(Person, row.person_id)
+            assert person is not None
+            session.expunge(person)
+            return person
+
+    def edit_person(self, licence_id: str, **values: str) -> None:
+        """Change the holder's fields through the licence service (as the form does)."""
+        with self.db.session() as session:
+            service = LicenceService(session, actor="clerk")
+            licence = session.get(Licence, licence_id)
+            assert licence is not None
+            person = session.get(Person, licence.person_id)
+            assert person is not None
+            data = {
+                "national_id": person.national_id,
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "father_name": person.father_name,
+                "birth_date": person.birth_date,
+                "gender": {"F": "زن", "M": "مرد"}.get(person.gender, ""),
+                "mobile": person.mobile,
+                "postal_code": person.postal_code,
+                "address": person.address,
+            }
+            data.update(values)
+            service.update(
+                licence_id,
+                PersonInput(**data),
+                LicenceInput(
+                    kind=licence.kind,
+                    field_id=licence.field_id,
+                    county_id=licence.county_id,
+                    activity_address=licence.activity_address,
+                    issue_date=licence.issue_date,
+                    expiry_date=licence.expiry_date,
+                    number=licence.number,
+                ),
+            )
+
+    def count(self, model: type[Any]) -> int:
+        with self.db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def search(self, text: str) -> int:
+        with self.db.session() as session:
+            return register.count(session, RegisterFilter(text=text))
+
+
+@pytest.fixture
+def office_factory(
+    client: TestClient, enrol: Callable[..., Any], tmp_path: Path
+) -> Iterator[Callable[..., Office]]:
+    opened: list[Database] = []
+
+    def make(name: str, county: str | None = "شمیرانات", province: str = "تهران") -> Office:
+        enrolled = enrol(province, county, f"اداره {name}")
+        transport = Transport(BASE, enrolled.token, client=client)
+        db, _report = setup_from_server(
+            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport
+        )
+        opened.append(db)
+        return Office(db, transport)
+
+    yield make
+    for db in opened:
+        db.close()
+
+
+def test_setup_from_server_creates_the_office(office_factory: Callable[..., Office]) -> None:
+    office = office_factory("a")
+    with office.db.session() as session:
+        from app.services.office import require_office
+
+        info = require_office(session)
+        assert info.name == "اداره a"
+        assert info.county_name == "شمیرانات"
+        assert info.licence_prefix == info.licence_prefix.strip() != ""
+        assert pool_remaining(session) == 1000
+        status = sync_status(session)
+        assert status.configured and status.last_sync_at is not None
+        assert status.pending == 0 and status.conflicts == 0
+        assert len(reference.list_fields(session)) > 200
+
+
+def test_a_licence_travels_to_another_office(office_factory: Callable[..., Office]) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    licence_id = a.issue("0067749828", last_name="یزدانی")
+    report = a.sync()
+    assert report.pushed == a.count(OutboxOperation) + report.pushed  # outbox emptied
+    assert a.count(OutboxOperation) == 0
+    report_b = b.sync()
+    assert report_b.pulled >= 3  # person, licence, history entry
+    row = b.licence(licence_id)
+    assert row.number == a.licence(licence_id).number
+    assert row.server_seq is not None
+    assert b.person(licence_id).last_name == "یزدانی"
+    assert b.search("یزدانی") == 1  # the register's search index covers pulled rows
+
+
+def test_numbers_from_pools_never_collide(office_factory: Callable[..., Office]) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    first = a.licence(a.issue("0067749828")).number
+    second = b.licence(b.issue("1234567891")).number
+    assert first != second
+    assert first.split("-")[0] == second.split("-")[0]  # the county's prefix
+
+
+def test_edits_of_different_fields_merge(office_factory: Callable[..., Office]) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    licence_id = a.issue("0067749828")
+    a.sync()
+    b.sync()
+    a.edit_person(licence_id, mobile="09351112233")
+    b.edit_person(licence_id, address="نیاوران، کوچه گلها")
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 0
+    a.sync()
+    for office in (a, b):
+        person = office.person(licence_id)
+        assert person.mobile == "09351112233"
+        assert person.address == "نیاوران، کوچه گلها"
+
+
+def test_same_field_conflict_keeps_both_values(office_factory: Callable[..., Office]) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    licence_id = a.issue("0067749828")
+    a.sync()
+    b.sync()
+    a.edit_person(licence_id, mobile="09351112233")
+    b.edit_person(licence_id, mobile="09127778899")
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 1
+    # The server's value shows; b's value waits in the conflict.
+    assert b.person(licence_id).mobile == "09351112233"
+    with b.db.session() as session:
+        conflict = session.scalars(select(SyncConflict)).one()
+        assert conflict.field == "mobile"
+        assert json.loads(conflict.client_value) == "09127778899"
+        assert json.loads(conflict.server_value) == "09351112233"
+        assert sync_status(session).conflicts == 1
+
+
+def test_rejected_operation_is_quarantined_and_does_not_block(
+    office_factory: Callable[..., Office],
+) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    outside = a.issue("0067749828", county="تهران")  # not this office's county
+    inside = a.issue("1234567891")
+    report = a.sync()
+    assert report.quarantined >= 1
+    with a.db.session() as session:
+        states = {
+            (op.row_id, op.state)
+            for op in session.scalars(
+                select(OutboxOperation).where(OutboxOperation.row_id == outside)
+            )
+        }
+        assert states == {(outside, "quarantined")}
+        reasons = session.scalars(select(OutboxOperation.error)).all()
+        assert any("حوزه" in reason for reason in reasons)
+    b.sync()
+    assert b.licence(inside).number == a.licence(inside).number
+    with b.db.session() as session:
+        assert session.get(Licence, outside) is None
+
+
+def test_a_batch_whose_answer_was_lost_is_replayed_not_duplicated(
+    office_factory: Callable[..., Office], client: TestClient
+) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    ids = [a.issue(nid) for nid in ("0067749828", "1234567891")]
+
+    class LoseAnswers(Transport):
+        def push(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            super().push(operations)  # the server commits...
+            raise SyncError("cut", "offline")  # ...but the answer never arrives
+
+    with pytest.raises(SyncError):
+        run_sync(a.db, transport=LoseAnswers(BASE, a.transport.token, client=client))
+    assert a.count(OutboxOperation) > 0  # nothing was marked sent
+    report = a.sync()
+    assert report.repeated == report.pushed > 0  # everything answered "replayed"
+    b.sync()
+    assert b.count(Licence) == 2
+    assert {b.licence(i).number for i in ids} == {a.licence(i).number for i in ids}
+
+
+def test_pending_local_edit_survives_a_pull(office_factory: Callable[..., Office]) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    licence_id = a.issue("0067749828")
+    a.sync()
+    b.sync()
+    a.edit_person(licence_id, mobile="09351112233", address="ولنجک")
+    a.sync()
+    b.edit_person(licence_id, address="زعفرانیه")  # not pushed yet
+    # Pull only (as when the push failed earlier): the waiting field keeps b's value.
+    client = SyncClient(b.db, b.transport)
+    client._pull()
+    person = b.person(licence_id)
+    assert person.address == "زعفرانیه"
+    assert person.mobile == "09351112233"
+
+
+def test_a_sync_with_nothing_to_do_is_one_round_trip(office_factory: Callable[..., Office]) -> None:
+    a = office_factory("a")
+    a.issue("0067749828")
+    a.sync()
+    a.sync()  # pulls its own echo
+    report = a.sync()
+    assert report.round_trips == 1
+    assert (report.pushed, report.pulled) == (0, 0)
+
+
+def test_an_interrupted_pull_repeats_at_most_one_page(
+    office_factory: Callable[..., Office], client: TestClient
+) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    for i in range(PULL_PAGE // 3 + 10):  # > one page of rows (3 rows per licence)
+        a.issue(national_id(i + 100000))
+    a.sync()
+    pages = {"n": 0}
+
+    class CutAfterOnePage(Transport):
+        def pull(self, since: int, limit: int) -> dict[str, Any]:
+            pages["n"] += 1
+            if pages["n"] > 1:
+                raise SyncError("cut", "offline")
+            return super().pull(since, limit)
+
+    with pytest.raises(SyncError):
+        run_sync(b.db, transport=CutAfterOnePage(BASE, b.transport.token, client=client))
+    with b.db.session() as session:
+        cursor = int(get_setting(session, KEY_CURSOR))
+    assert cursor > 0
+    report = b.sync()
+    assert report.pulled + PULL_PAGE == a.count(Licence) + a.count(Person) + a.count(
+        Licence
+    ) + _history(a)
+    assert b.count(Licence) == a.count(Licence)
+
+
+def _history(office: Office) -> int:
+    from app.models import LicenceHistory
+
+    return office.count(LicenceHistory) - office.count(Licence)
+
+
+def test_wrong_token_is_a_clear_error(
+    office_factory: Callable[..., Office], client: TestClient
+) -> None:
+    a = office_factory("a")
+    with pytest.raises(SyncError) as caught:
+        run_sync(a.db, transport=Transport(BASE, "not-a-token", client=client))
+    assert caught.value.code == "unauthorized"
+    with a.db.session() as session:
+        assert "توکن" in sync_status(session).last_error
+
+
+def test_unreachable_server_keeps_changes(office_factory: Callable[..., Office]) -> None:
+    a = office_factory("a")
+    a.issue("0067749828")
+    pending = a.count(OutboxOperation)
+    with pytest.raises(SyncError) as caught:
+        run_sync(a.db, transport=Transport("http://127.0.0.1:9", "x", timeout=2))
+    assert caught.value.code == "offline"
+    assert a.count(OutboxOperation) == pending
+
+
+def test_last_sync_time_is_recorded(office_factory: Callable[..., Office]) -> None:
+    a = office_factory("a")
+    with a.db.session() as session:
+        last = sync_status(session).last_sync_at
+    assert last is not None and dt.datetime.now(dt.UTC) - last < dt.timedelta(minutes=1)
+
+
+def _conflicted(office_factory: Callable[..., Office]) -> tuple[Office, Office, str]:
+    """Two offices whose holder's mobile was changed in both: b holds the conflict."""
+    a, b = office_factory("a"), office_factory("b")
+    licence_id = a.issue("0067749828")
+    a.sync()
+    b.sync()
+    a.edit_person(licence_id, mobile="09351112233")
+    b.edit_person(licence_id, mobile="09127778899")
+    a.sync()
+    assert b.sync().conflicts == 1
+    return a, b, licence_id
+
+
+def _resolve(office: Office, choice: str, value: str | None = None) -> None:
+    from app.services.sync_review import SyncReviewService
+
+    with office.db.session() as session:
+        review = SyncReviewService(session)
+        (conflict,) = review.conflicts()
+        assert conflict.field_label == "تلفن همراه"
+        assert conflict.mine == "۰۹۱۲۷۷۷۸۸۹۹" and conflict.theirs == "۰۹۳۵۱۱۱۲۲۳۳"
+        review.resolve(conflict.id, choice, value)
+
+
+@pytest.mark.parametrize(
+    ("choice", "value", "expected"),
+    [
+        ("mine", None, "09127778899"),
+        ("theirs", None, "09351112233"),
+        ("edit", "۰۹۱۹۰۰۰۱۱۲۲", "09190001122"),
+    ],
+)
+def test_resolving_a_conflict_converges(
+    office_factory: Callable[..., Office],
+    client: TestClient,
+    choice: str,
+    value: str | None,
+    expected: str,
+) -> None:
+    a, b, licence_id = _conflicted(office_factory)
+    _resolve(b, choice, value)
+    b.sync()
+    a.sync()
+    assert a.person(licence_id).mobile == b.person(licence_id).mobile == expected
+    with b.db.session() as session:
+        assert sync_status(session).conflicts == 0
+        assert sync_status(session).pending == 0
+    # The server marked its conflict resolved.
+    from server.models import Conflict
+
+    engine = client.app.state.session_factory.kw["bind"]  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        resolved = conn.execute(select(Conflict.resolved_at)).scalars().all()
+    assert len(resolved) == 1 and resolved[0] is not None
+
+
+def test_an_edited_resolution_is_validated(office_factory: Callable[..., Office]) -> None:
+    from app.services.errors import ValidationErrors
+
+    _a, b, _licence_id = _conflicted(office_factory)
+    with pytest.raises(ValidationErrors) as caught:
+        _resolve(b, "edit", "12345")
+    assert "mobile" in caught.value.by_field()
+    with b.db.session() as session:
+        assert sync_status(session).conflicts == 1  # nothing was saved
+
+
+def test_quarantined_change_can_be_retried_or_dropped(
+    office_factory: Callable[..., Office],
+) -> None:
+    from app.services.sync_review import SyncReviewService
+
+    a = office_factory("a")
+    outside = a.issue("0067749828", county="تهران")
+    a.sync()
+    with a.db.session() as session:
+        views = SyncReviewService(session).quarantined()
+        assert {v.row_id for v in views} >= {outside}
+        assert all("حوزه" in v.reason for v in views if v.row_id == outside)
+        assert SyncReviewService(session).retry([v.op_id for v in views]) == len(views)
+    assert a.sync().quarantined == len(views)  # rejected again: the cause is still there
+    with a.db.session() as session:
+        review = SyncReviewService(session)
+        assert review.discard([v.op_id for v in review.quarantined()]) == len(views)
+        assert sync_status(session).quarantined == 0
+        assert session.get(Licence, outside) is not None  # the local record stays
+
+
+def test_the_same_holder_registered_offline_in_two_offices(
+    office_factory: Callable[..., Office],
+) -> None:
+    from app.services.sync_review import SyncReviewService
+
+    a, b = office_factory("a"), office_factory("b")
+    from_a = a.issue("0067749828", last_name="کریمی")
+    from_b = b.issue("0067749828", last_name="کریمی‌پور")  # same person, typed again
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 1
+    # b keeps its own holder; a's licence shows under it, nothing fails or vanishes.
+    assert b.count(Licence) == 2
+    assert b.person(from_a).id == b.person(from_b).id
+    assert b.search("0067749828") == 2
+    with b.db.session() as session:
+        review = SyncReviewService(session)
+        (conflict,) = review.conflicts()
+        assert conflict.kind == "duplicate"
+        assert "کریمی" in conflict.theirs and "۰۰۶۷۷۴۹۸۲۸" in conflict.theirs
+        review.resolve(conflict.id, "mine")
+        assert review.conflicts() == []
