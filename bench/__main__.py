@@ -10,7 +10,8 @@ rows in one transaction. Benchmarks are not tests: nothing here fails the build.
 
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
-``--only NAME[,NAME]`` (startup, search, scroll, import, demo, certificates).
+``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (startup, search,
+scroll, import, demo, certificates, sync; sync figures: bench/sync.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.sync import bench_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -606,7 +609,8 @@ def main() -> None:
     parser.add_argument("--licences", type=int, default=200_000)
     parser.add_argument("--import-rows", type=int, default=50_000)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
-    parser.add_argument("--only", default="demo,startup,search,scroll,import,certificates")
+    parser.add_argument("--sync-records", type=int, default=100_000)
+    parser.add_argument("--only", default="demo,startup,search,scroll,import,certificates,sync")
     args = parser.parse_args()
     only = set(args.only.split(","))
     work: Path = args.workdir
@@ -619,6 +623,7 @@ def main() -> None:
         ("scroll", lambda: bench_scroll(db)),
         ("import", lambda: bench_import(work, args.import_rows)),
         ("certificates", lambda: bench_certificates(work)),
+        ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
     ]
     needs_db = {"startup", "search", "scroll"}
     if "demo" not in only and only & needs_db and not db.exists():

@@ -85,8 +85,8 @@ PUSH_BATCH = 500
 PUSH_MAX_BYTES = 900_000
 PULL_PAGE = 1000
 #: Reserve more licence numbers when fewer than this many are left.
-POOL_LOW = 200
-POOL_SIZE = 1000
+POOL_LOW = 2000
+POOL_SIZE = 5000
 
 # Settings keys.
 KEY_SERVER = "sync.server_url"
@@ -519,12 +519,12 @@ class SyncClient:
         if hello.get("reference_version") != reference_version:
             self._pull_reference()
         if pool_left < POOL_LOW:
-            self._reserve_numbers(POOL_SIZE)
+            self.reserve_numbers(POOL_SIZE)
         self.progress.check()
         if pending:
-            self._push()
+            self.push()
         if hello.get("changes_waiting") is not False or pending:
-            self._pull()
+            self.pull()
         self._finish()
 
     def _check_handshake(self, hello: Mapping[str, Any]) -> None:
@@ -581,7 +581,9 @@ class SyncClient:
             self.report.reference_changed = apply_reference_rows(session, tables)
             set_setting(session, KEY_REFERENCE, str(answer.get("version", "")))
 
-    def _reserve_numbers(self, count: int) -> None:
+    def reserve_numbers(self, count: int) -> None:
+        """Reserve ``count`` more licence numbers for this office (e.g. before a big
+        import of rows without numbers)."""
         answer = self.transport.numbers(count)
         with self.db.session() as session:
             prefix = str(answer["prefix"])
@@ -591,7 +593,8 @@ class SyncClient:
 
     # --- push ---
 
-    def _push(self) -> None:
+    def push(self) -> None:
+        """Push the outbox, oldest first, one batch per request (no handshake)."""
         done = 0
         with self.db.session() as session:
             total = _count_pending(session)
@@ -741,7 +744,8 @@ class SyncClient:
 
     # --- pull ---
 
-    def _pull(self) -> None:
+    def pull(self) -> None:
+        """Pull the change feed from the stored cursor until it is exhausted."""
         with self.db.session() as session:
             cursor = int(get_setting(session, KEY_CURSOR) or 0)
         done = 0

@@ -25,6 +25,7 @@ from app.services.office import get_setting
 from app.services.register import RegisterFilter
 from app.services.sync import (
     KEY_CURSOR,
+    POOL_SIZE,
     PULL_PAGE,
     SyncClient,
     SyncError,
@@ -167,7 +168,7 @@ def test_setup_from_server_creates_the_office(office_factory: Callable[..., Offi
         assert info.name == "اداره a"
         assert info.county_name == "شمیرانات"
         assert info.licence_prefix == info.licence_prefix.strip() != ""
-        assert pool_remaining(session) == 1000
+        assert pool_remaining(session) == POOL_SIZE
         status = sync_status(session)
         assert status.configured and status.last_sync_at is not None
         assert status.pending == 0 and status.conflicts == 0
@@ -289,7 +290,7 @@ def test_pending_local_edit_survives_a_pull(office_factory: Callable[..., Office
     b.edit_person(licence_id, address="زعفرانیه")  # not pushed yet
     # Pull only (as when the push failed earlier): the waiting field keeps b's value.
     client = SyncClient(b.db, b.transport)
-    client._pull()
+    client.pull()
     person = b.person(licence_id)
     assert person.address == "زعفرانیه"
     assert person.mobile == "09351112233"
