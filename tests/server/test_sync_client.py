@@ -478,3 +478,52 @@ def test_the_same_holder_registered_offline_in_two_offices(
         assert "کریمی" in conflict.theirs and "۰۰۶۷۷۴۹۸۲۸" in conflict.theirs
         review.resolve(conflict.id, "mine")
         assert review.conflicts() == []
+
+
+def test_a_clock_hours_off_is_reported_and_changes_nothing(
+    office_factory: Callable[..., Office], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.services.sync as sync_module
+
+    a, b = office_factory("a"), office_factory("b")
+    real_now = sync_module.utcnow
+    monkeypatch.setattr(sync_module, "utcnow", lambda: real_now() - dt.timedelta(hours=5))
+    licence_id = a.issue("0067749828")
+    report = a.sync()
+    assert report.skew_warning and report.skew_seconds < -4 * 3600
+    with a.db.session() as session:
+        assert sync_status(session).skew_seconds < -4 * 3600
+    monkeypatch.setattr(sync_module, "utcnow", lambda: real_now() + dt.timedelta(hours=3))
+    a.edit_person(licence_id, mobile="09351112233")
+    a.sync()
+    b.sync()
+    # Order comes from the server's sequence, not from the (wrong) clocks.
+    assert b.person(licence_id).mobile == "09351112233"
+
+
+def test_connection_cut_before_the_server_commits(
+    office_factory: Callable[..., Office], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import server.app as server_app
+
+    a, b = office_factory("a"), office_factory("b")
+    a.issue("0067749828")
+    pending = a.count(OutboxOperation)
+    real_push = server_app.push
+
+    def push_then_fail(*args: Any, **kwargs: Any) -> Any:
+        real_push(*args, **kwargs)  # applied in the transaction...
+        raise OperationalError("COMMIT", {}, Exception("connection lost"))  # ...never committed
+
+    monkeypatch.setattr(server_app, "push", push_then_fail)
+    with pytest.raises(SyncError) as caught:
+        a.sync()
+    assert caught.value.code == "server_error"
+    assert a.count(OutboxOperation) == pending
+    monkeypatch.setattr(server_app, "push", real_push)
+    report = a.sync()
+    assert report.pushed == pending and report.repeated == 0  # applied now, once
+    b.sync()
+    assert b.count(Licence) == 1
