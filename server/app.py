@@ -306,6 +306,11 @@ class PullChange(BaseModel):
     id: str
     rev: int
     deleted: bool
+    left_scope: bool = Field(
+        default=False,
+        description="The record left the office's scope (its licence moved away): the "
+        "office drops its copy; it is not deleted.",
+    )
     server_seq: int
     data: dict[str, Any]
 

@@ -14,7 +14,17 @@ from __future__ import annotations
 import datetime as dt
 
 import uuid6
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -189,4 +199,42 @@ class NumberPool(Base):
     last: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+
+class RecordScope(Base):
+    """Where a record is visible: one row per county (``county_code`` "" = the whole
+    province) whose offices pull it. A licence has its county; its holder, history
+    entries and certificates have the counties of their licences, so a holder with
+    licences in two counties reaches both. ``server_seq`` mirrors the record's, so a
+    county's feed is one index range."""
+
+    __tablename__ = "record_scope"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    server_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        Index("ix_record_scope_county_seq", "county_code", "server_seq"),
+        Index("ix_record_scope_province_seq", "province_code", "server_seq"),
+    )
+
+
+class ScopeExit(Base):
+    """A record left a county (its licence moved): offices there drop their copy."""
+
+    __tablename__ = "scope_exit"
+
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    table_name: Mapped[str] = mapped_column(String(40), nullable=False)
+    id: Mapped[str] = mapped_column(String(36), nullable=False)
+    province_code: Mapped[str] = mapped_column(String(8), nullable=False)
+    county_code: Mapped[str] = mapped_column(String(8), nullable=False)
+
+    __table_args__ = (
+        Index("ix_scope_exit_county_seq", "county_code", "server_seq"),
+        Index("ix_scope_exit_province_seq", "province_code", "server_seq"),
     )

@@ -28,12 +28,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models.base import reference_id
-from server.models import AppliedOp, Conflict, NumberPool, Office, Record, SyncCounter, utcnow
+from server.models import (
+    AppliedOp,
+    Conflict,
+    NumberPool,
+    Office,
+    Record,
+    RecordScope,
+    ScopeExit,
+    SyncCounter,
+    utcnow,
+)
 from server.offices import load_reference
 
 log = logging.getLogger("daftar.server.sync")
@@ -173,13 +183,38 @@ class Pusher:
     def push(self) -> list[Result]:
         # Take the counter row's lock first: a real write opens the transaction (SQLite's
         # driver only begins one on DML, and savepoints need it) and serialises pushes.
+        # Holding it, the batch numbers its writes in memory and stores the last number
+        # once, at the end (a rolled-back operation leaves a harmless gap).
         self.session.execute(
             update(SyncCounter)
             .where(SyncCounter.name == "server_seq")
             .values(value=SyncCounter.value)
             .execution_options(synchronize_session=False)
         )
-        return [self._one(op) for op in self.batch]
+        self._seq = int(
+            self.session.execute(
+                select(SyncCounter.value).where(SyncCounter.name == "server_seq")
+            ).scalar_one()
+        )
+        ids = [op.op_id for op in self.batch]
+        self._known_ops = set(
+            self.session.scalars(select(AppliedOp.op_id).where(AppliedOp.op_id.in_(ids)))
+        )
+        self._batch_person_county: dict[str, Any] = {}
+        for other in self.batch:
+            if other.table == "licence":
+                person_id = _new_value(other, "person_id")
+                county_id = _new_value(other, "county_id")
+                if isinstance(person_id, str) and county_id is not None:
+                    self._batch_person_county.setdefault(person_id, county_id)
+        results = [self._one(op) for op in self.batch]
+        self.session.execute(
+            update(SyncCounter)
+            .where(SyncCounter.name == "server_seq")
+            .values(value=self._seq)
+            .execution_options(synchronize_session=False)
+        )
+        return results
 
     def _one(self, op: Operation) -> Result:
         stored = self._stored_result(op)
@@ -196,13 +231,13 @@ class Pusher:
                             result=json.dumps(result.as_dict(), ensure_ascii=False),
                         )
                     )
-                    self.session.flush()
-                return result
+                return result  # leaving the savepoint flushes (constraint errors: below)
         except Rejected as exc:
             log.info("office %s: op %s rejected: %s", self.office.id, op.op_id, exc.reason_en)
             return Result(op.op_id, "rejected", reason=exc.reason, reason_en=exc.reason_en)
         except (IntegrityError, DataError) as exc:
             log.warning("office %s: op %s failed: %s", self.office.id, op.op_id, exc)
+            self._known_ops.add(op.op_id)
             again = self._stored_result(op)
             if again is not None:
                 return again
@@ -214,6 +249,8 @@ class Pusher:
             )
 
     def _stored_result(self, op: Operation) -> Result | None:
+        if op.op_id not in self._known_ops:
+            return None
         applied = self.session.get(AppliedOp, op.op_id)
         if applied is None:
             return None
@@ -287,14 +324,12 @@ class Pusher:
         return Result(op.op_id, "applied")
 
     def _authorise_existing(self, record: Record) -> None:
+        """An office may write a record visible in its scope (a holder: in any county
+        where the holder has a licence)."""
         if in_scope(self.office, (record.province_code, record.county_code)):
             return
-        if record.table_name == "person":
-            licences = self.session.scalars(
-                select(Record).where(Record.table_name == "licence", Record.link_id == record.id)
-            )
-            if any(in_scope(self.office, (r.province_code, r.county_code)) for r in licences):
-                return
+        if any(in_scope(self.office, scope) for scope in self._current_scopes(record)):
+            return
         raise _out_of_scope()
 
     def _scope_for(self, op: Operation, data: Mapping[str, Any]) -> ScopeKey:
@@ -302,11 +337,9 @@ class Pusher:
         if op.table == "licence":
             return _county_scope(data.get("county_id"))
         if op.table == "person":
-            for other in self.batch:
-                if other.table == "licence" and _new_value(other, "person_id") == op.row_id:
-                    county_id = _new_value(other, "county_id")
-                    if county_id is not None:
-                        return _county_scope(county_id)
+            county_id = self._batch_person_county.get(op.row_id)
+            if county_id is not None:
+                return _county_scope(county_id)
             stored = self.session.scalars(
                 select(Record)
                 .where(Record.table_name == "licence", Record.link_id == op.row_id)
@@ -329,21 +362,15 @@ class Pusher:
         return office_scope(self.office)
 
     def _next_seq(self) -> int:
-        self.session.execute(
-            update(SyncCounter)
-            .where(SyncCounter.name == "server_seq")
-            .values(value=SyncCounter.value + 1)
-            .execution_options(synchronize_session=False)
-        )
-        value = self.session.execute(
-            select(SyncCounter.value).where(SyncCounter.name == "server_seq")
-        ).scalar_one()
-        return int(value)
+        self._seq += 1
+        return self._seq
 
-    def _write(self, record: Record) -> None:
-        """Give a new or changed record the next ``server_seq`` (and add a new one)."""
+    def _write(self, record: Record, *, moved: bool = False) -> None:
+        """Give a new or changed record the next ``server_seq`` (and add a new one);
+        ``moved``: a licence changed county."""
+        new = record not in self.session
         record.server_seq = self._next_seq()
-        if record not in self.session:
+        if new:
             self.session.add(record)
         record.updated_by_office = self.office.id
         record.updated_at = utcnow()
@@ -351,7 +378,151 @@ class Pusher:
         if link is not None:
             value = _data(record).get(link)
             record.link_id = value if isinstance(value, str) and 0 < len(value) <= 36 else None
+        if new:
+            self._add_scopes(record)
+        elif moved:
+            self._refresh_scopes(record)
+        else:
+            self._touch_scopes(record)
+
+    # --- visibility: record_scope and scope_exit ---
+
+    def _scope_row(self, record: Record, scope: ScopeKey) -> RecordScope:
+        return RecordScope(
+            table_name=record.table_name,
+            id=record.id,
+            province_code=scope[0],
+            county_code=scope[1] or "",
+            server_seq=record.server_seq,
+        )
+
+    def _touch_scopes(self, record: Record) -> None:
+        """A changed record keeps where it is seen; its feed position moves."""
+        self.session.execute(
+            update(RecordScope)
+            .where(RecordScope.table_name == record.table_name, RecordScope.id == record.id)
+            .values(server_seq=record.server_seq)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _add_scopes(self, record: Record) -> None:
+        """Where a new record is seen: a licence in its county (and its holder there
+        too); history entries and certificates wherever their licence is."""
+        home: ScopeKey = (record.province_code, record.county_code)
+        scopes = {home}
+        if record.table_name in ("licence_history", "certificate_issue") and record.link_id:
+            scopes = {
+                (row.province_code, row.county_code or None)
+                for row in self.session.scalars(
+                    select(RecordScope).where(
+                        RecordScope.table_name == "licence", RecordScope.id == record.link_id
+                    )
+                )
+            } or scopes
+        for scope in scopes:
+            self.session.add(self._scope_row(record, scope))
+        if record.table_name == "licence" and record.link_id is not None:
+            key = ("person", record.link_id, home[0], home[1] or "")
+            if self.session.get(RecordScope, key) is None:
+                person = self.session.get(Record, ("person", record.link_id))
+                if person is not None:
+                    # The holder now has a licence in this county too: offices there get it.
+                    person.server_seq = self._next_seq()
+                    self.session.flush()
+                    self._touch_scopes(person)
+                    self.session.add(self._scope_row(person, home))
+                    self.session.flush()
+
+    def _current_scopes(self, record: Record) -> set[ScopeKey]:
+        return {
+            (row.province_code, row.county_code or None)
+            for row in self.session.scalars(
+                select(RecordScope).where(
+                    RecordScope.table_name == record.table_name, RecordScope.id == record.id
+                )
+            )
+        }
+
+    def _wanted_scopes(self, record: Record) -> set[ScopeKey]:
+        """Where a record should be visible: a licence in its county; a holder wherever
+        it has a live licence; history and certificates wherever their licence is."""
+        home: ScopeKey = (record.province_code, record.county_code)
+        if record.table_name == "licence":
+            return {home}
+        if record.table_name == "person":
+            licences = self.session.scalars(
+                select(Record).where(
+                    Record.table_name == "licence",
+                    Record.link_id == record.id,
+                    Record.deleted.is_(False),
+                )
+            ).all()
+            return {(r.province_code, r.county_code) for r in licences} or {home}
+        if record.link_id is not None:
+            licence = self.session.get(Record, ("licence", record.link_id))
+            if licence is not None:
+                return {(licence.province_code, licence.county_code)}
+        return {home}
+
+    def _refresh_scopes(self, record: Record) -> None:
+        """Make record_scope match where the record should be seen; a county it leaves
+        gets a scope_exit entry. A licence that appears in or leaves a county takes its
+        holder and its history entries and certificates along."""
+        rows = {
+            (row.province_code, row.county_code or None): row
+            for row in self.session.scalars(
+                select(RecordScope).where(
+                    RecordScope.table_name == record.table_name, RecordScope.id == record.id
+                )
+            )
+        }
+        wanted = self._wanted_scopes(record)
+        for scope, row in rows.items():
+            if scope in wanted:
+                row.server_seq = record.server_seq
+            else:
+                self.session.delete(row)
+                self.session.add(
+                    ScopeExit(
+                        server_seq=self._next_seq(),
+                        table_name=record.table_name,
+                        id=record.id,
+                        province_code=scope[0],
+                        county_code=scope[1] or "",
+                    )
+                )
+        for scope in wanted - set(rows):
+            self.session.add(
+                RecordScope(
+                    table_name=record.table_name,
+                    id=record.id,
+                    province_code=scope[0],
+                    county_code=scope[1] or "",
+                    server_seq=record.server_seq,
+                )
+            )
         self.session.flush()
+        if record.table_name == "licence" and wanted != set(rows):
+            related: list[Record] = []
+            if record.link_id is not None:
+                person = self.session.get(Record, ("person", record.link_id))
+                if person is not None:
+                    related.append(person)
+            if rows:  # an existing licence moved: its children follow (new ones have none)
+                related.extend(
+                    self.session.scalars(
+                        select(Record).where(
+                            Record.table_name.in_(("licence_history", "certificate_issue")),
+                            Record.link_id == record.id,
+                        )
+                    )
+                )
+            for other in related:
+                if self._wanted_scopes(other) != self._current_scopes(other):
+                    # Newly visible somewhere: give it a new place in the feed.
+                    other.server_seq = self._next_seq()
+                    self.session.flush()
+                    self._refresh_scopes(other)
 
     def _insert(self, op: Operation) -> Result:
         data = {col: change[1] for col, change in _changes(op).items()}
@@ -414,10 +585,11 @@ class Pusher:
                 scope = _county_scope(data.get("county_id"))
                 if not in_scope(self.office, scope):
                     raise _out_of_scope()
+            moved = scope != (record.province_code, record.county_code)
             record.province_code, record.county_code = scope
             record.data = _dump(data)
             record.rev += 1
-            self._write(record)
+            self._write(record, moved=moved)
         status: Status
         if conflicts:
             status = "conflict"
@@ -535,37 +707,113 @@ class Page:
     has_more: bool
 
 
-def _feed(office: Office, since: int) -> Select[Any]:
-    query = select(Record).where(Record.server_seq > since)
+def _scoped(query: Any, model: Any, office: Office) -> Any:
     if office.county_code is not None:
-        return query.where(Record.county_code == office.county_code)
-    return query.where(Record.province_code == office.province_code)
+        return query.where(model.county_code == office.county_code)
+    return query.where(model.province_code == office.province_code)
 
 
 def changes_after(session: Session, office: Office, since: int) -> bool:
-    """Whether the office's feed holds anything after ``since`` (one indexed probe)."""
-    return session.execute(_feed(office, since).limit(1)).first() is not None
+    """Whether the office's feed holds anything after ``since`` (two indexed probes)."""
+    for model in (RecordScope, ScopeExit):
+        probe = _scoped(select(model.server_seq).where(model.server_seq > since), model, office)
+        if session.execute(probe.limit(1)).first() is not None:
+            return True
+    return False
 
 
 def pull(session: Session, office: Office, since: int, limit: int) -> Page:
-    """The office's records changed after ``since``, in ``server_seq`` order."""
-    query = _feed(office, since)
-    rows = list(session.scalars(query.order_by(Record.server_seq).limit(limit + 1)))
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    changes = [
-        {
-            "table": row.table_name,
-            "id": row.id,
-            "rev": row.rev,
-            "deleted": row.deleted,
-            "server_seq": row.server_seq,
-            "data": _data(row),
-        }
-        for row in rows
-    ]
-    cursor = rows[-1].server_seq if rows else since
-    return Page(changes, cursor, has_more)
+    """The office's records changed after ``since``, in ``server_seq`` order, and the
+    records that left its scope (``left_scope``)."""
+    visible = session.execute(
+        _scoped(
+            select(RecordScope.server_seq, RecordScope.table_name, RecordScope.id).where(
+                RecordScope.server_seq > since
+            ),
+            RecordScope,
+            office,
+        )
+        .order_by(RecordScope.server_seq)
+        .limit(limit + 1)
+    ).all()
+    exits = session.execute(
+        _scoped(
+            select(ScopeExit.server_seq, ScopeExit.table_name, ScopeExit.id).where(
+                ScopeExit.server_seq > since
+            ),
+            ScopeExit,
+            office,
+        )
+        .order_by(ScopeExit.server_seq)
+        .limit(limit + 1)
+    ).all()
+    entries: dict[tuple[int, str, str], bool] = {}  # (seq, table, id) → left scope
+    for seq, table, row_id in visible:
+        entries[(seq, table, row_id)] = False  # a province sees a record once per county
+    for seq, table, row_id in exits:
+        entries[(seq, table, row_id)] = True
+    ordered = sorted(entries.items())
+    has_more = len(visible) > limit or len(exits) > limit or len(ordered) > limit
+    # Stop before the first entry past either list's end: nothing beyond it is known.
+    horizon = min([rows[-1][0] for rows in (visible, exits) if len(rows) > limit], default=None)
+    page = [item for item in ordered if horizon is None or item[0][0] < horizon][:limit]
+    keys = [(table, row_id) for (_seq, table, row_id), left in page if not left]
+    gone = [(table, row_id) for (_seq, table, row_id), left in page if left]
+    still_visible = {
+        (row.table_name, row.id)
+        for chunk in range(0, len(gone), 500)
+        for row in session.scalars(
+            _scoped(
+                select(RecordScope).where(
+                    tuple_(RecordScope.table_name, RecordScope.id).in_(gone[chunk : chunk + 500])
+                ),
+                RecordScope,
+                office,
+            )
+        )
+    }
+    records = {
+        (row.table_name, row.id): row
+        for chunk in range(0, len(keys), 500)
+        for row in session.scalars(
+            select(Record).where(
+                tuple_(Record.table_name, Record.id).in_(keys[chunk : chunk + 500])
+            )
+        )
+    }
+    changes: list[dict[str, Any]] = []
+    for (seq, table, row_id), left in page:
+        if left and (table, row_id) in still_visible:
+            continue  # it moved within this office's scope (e.g. between two counties)
+        if left:
+            changes.append(
+                {
+                    "table": table,
+                    "id": row_id,
+                    "rev": 0,
+                    "deleted": False,
+                    "left_scope": True,
+                    "server_seq": seq,
+                    "data": {},
+                }
+            )
+            continue
+        row = records.get((table, row_id))
+        if row is None or row.server_seq != seq:
+            continue
+        changes.append(
+            {
+                "table": row.table_name,
+                "id": row.id,
+                "rev": row.rev,
+                "deleted": row.deleted,
+                "left_scope": False,
+                "server_seq": row.server_seq,
+                "data": _data(row),
+            }
+        )
+    cursor = page[-1][0][0] if page else since
+    return Page(changes, cursor, has_more and bool(page))
 
 
 # --- licence-number pools ------------------------------------------------------------

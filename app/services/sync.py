@@ -819,9 +819,16 @@ class SyncClient:
             next_seq = int(session.scalar(select(func.max(Licence.local_seq))) or 0) + 1
         duplicates = self._duplicates(session, model, table, items)
         person_map = self._duplicate_people(session) if table == "licence" else {}
+        left: list[dict[str, Any]] = []
         for item in items:
             row_id = str(item["id"])
             if row_id in duplicates:
+                continue
+            if item.get("left_scope"):
+                # No longer this office's (its licence moved to another county): hide the
+                # local copy without telling anyone; it comes back if it returns.
+                if row_id in existing and "*" not in waiting.get(row_id, frozenset()):
+                    left.append({"_id": row_id, "deleted": True})
                 continue
             values = decode_row(model, item.get("data") or {})
             values.pop("id", None)
@@ -856,6 +863,12 @@ class SyncClient:
         for row_id, (column, local_id, data) in duplicates.items():
             self._keep_duplicate(session, table, row_id, column, local_id, data)
         base: Table = model.__table__
+        if left:
+            session.execute(
+                sql_update(base).where(base.c.id == bindparam("_id")).values(deleted=True),
+                [{"_id": row["_id"]} for row in left],
+            )
+            written.extend(row["_id"] for row in left)
         for keys, rows in updates.items():
             columns = sorted(k for k in keys if k != "_id")
             session.execute(

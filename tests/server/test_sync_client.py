@@ -527,3 +527,83 @@ def test_connection_cut_before_the_server_commits(
     assert report.pushed == pending and report.repeated == 0  # applied now, once
     b.sync()
     assert b.count(Licence) == 1
+
+
+def _issue_to_existing_holder(office: Office, licence_id: str, county: str) -> str:
+    """Issue another licence, in ``county``, to the holder of ``licence_id``."""
+    holder = office.person(licence_id)
+    return office.issue(holder.national_id, county=county, last_name=holder.last_name)
+
+
+def _move(office: Office, licence_id: str, county: str) -> None:
+    with office.db.session() as session:
+        licence = session.get(Licence, licence_id)
+        assert licence is not None
+        person = session.get(Person, licence.person_id)
+        assert person is not None
+        county_id = next(c.id for c in reference.list_counties(session) if c.name == county)
+        LicenceService(session, actor="clerk").update(
+            licence_id,
+            PersonInput(
+                national_id=person.national_id,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                gender="زن",
+                mobile=person.mobile,
+            ),
+            LicenceInput(
+                kind=licence.kind,
+                field_id=licence.field_id,
+                county_id=county_id,
+                activity_address=licence.activity_address,
+                issue_date=licence.issue_date,
+                expiry_date=licence.expiry_date,
+                number=licence.number,
+            ),
+        )
+
+
+def test_a_holder_with_licences_in_two_counties_reaches_both(
+    office_factory: Callable[..., Office],
+) -> None:
+    shemiranat = office_factory("shemiranat")
+    rey = office_factory("rey", county="ری")
+    province = office_factory("province", county=None)
+    first = shemiranat.issue("0067749828", last_name="یزدانی")
+    shemiranat.sync()
+    province.sync()
+    second = _issue_to_existing_holder(province, first, "ری")
+    province.sync()
+    rey.sync()
+    assert rey.count(Licence) == 1
+    assert rey.licence(second).person_id == shemiranat.licence(first).person_id
+    assert rey.person(second).last_name == "یزدانی"  # the holder came along
+    assert rey.search("یزدانی") == 1
+    # And the county office of Rey may edit that holder.
+    rey.edit_person(second, mobile="09351112233")
+    assert rey.sync().quarantined == 0
+    shemiranat.sync()
+    assert shemiranat.person(first).mobile == "09351112233"
+
+
+def test_a_licence_moved_to_another_county_follows(office_factory: Callable[..., Office]) -> None:
+    from app.models import LicenceHistory
+
+    shemiranat = office_factory("shemiranat")
+    rey = office_factory("rey", county="ری")
+    province = office_factory("province", county=None)
+    licence_id = shemiranat.issue("0067749828", last_name="یزدانی")
+    shemiranat.sync()
+    province.sync()
+    _move(province, licence_id, "ری")
+    province.sync()
+    shemiranat.sync()
+    rey.sync()
+    # Shemiranat no longer lists it; Rey has the licence, its holder and its history.
+    assert shemiranat.search("یزدانی") == 0
+    with shemiranat.db.session() as session:
+        assert session.get(Licence, licence_id).deleted  # type: ignore[union-attr]
+    assert not rey.licence(licence_id).deleted
+    assert rey.person(licence_id).last_name == "یزدانی"
+    assert rey.count(LicenceHistory) == province.count(LicenceHistory) >= 2
+    assert rey.search("یزدانی") == 1
