@@ -193,3 +193,23 @@ def test_server_restarted_mid_sync(server: ServerProcess, tmp_path: Path) -> Non
     assert server.records() == rows(a)
     setup_office(server, b, "اداره استان ب")
     assert rows(b) == rows(a)
+
+
+def test_rejected_changes_exit_2_and_the_rest_arrive(server: ServerProcess, tmp_path: Path) -> None:
+    a = tmp_path / "a.sqlite3"
+    token = server.enrol("اداره شمیرانات", county="شمیرانات")
+    run(daftar("setup", "--server", server.url, "--token", token, "--db", str(a)))
+    # Demo licences are spread over the whole province: most are outside this county.
+    run(daftar("demo", "--licences", "60", "--db", str(a)))
+    done = run(daftar("sync", "--db", str(a)), check=False)
+    assert done.returncode == 2, done.stderr
+    assert "نپذیرفت" in done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("pushed ")
+    with sqlite3.connect(a) as conn:
+        states = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state"))
+        in_county = conn.execute(
+            "SELECT count(*) FROM licence l JOIN county c ON c.id = l.county_id "
+            "WHERE c.name = 'شمیرانات'"
+        ).fetchone()[0]
+    assert set(states) == {"quarantined"}
+    assert in_county > 0 and server.records().get("licence", 0) == in_county
