@@ -75,6 +75,9 @@ ACTION_LABELS = {
     "reactivated": "رفع تعلیق",
     "revoked": "ابطال",
     "holder_edited": "ویرایش مشخصات دارنده",
+    # A clerk resolved a sync conflict by keeping this office's value or typing a new one
+    # (app.services.sync_review).
+    "sync_resolved": "حل تعارض همگام‌سازی",
     # A certificate printed (app.services.certificates); a reprint carries
     # "certificate_copy" in its changes and «المثنی» as its reason.
     "certificate": "صدور گواهی‌نامه",
@@ -645,6 +648,12 @@ class LicenceService:
         return values
 
     # -- writing --------------------------------------------------------------------------
+
+    def add_history(
+        self, licence_id: str, action: str, changes: Mapping[str, list[Any]], reason: str = ""
+    ) -> None:
+        """Append an entry to a licence's history (synced like every history entry)."""
+        self._history(licence_id, action, changes, reason)
 
     def _history(
         self, licence_id: str, action: str, changes: Mapping[str, list[Any]], reason: str = ""

@@ -127,9 +127,9 @@ def _encode(value: Any) -> Any:
 class SyncReviewService:
     """Conflicts and quarantined operations of this office."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, actor: str | None = None) -> None:
         self.session = session
-        self._licences = LicenceService(session)
+        self._licences = LicenceService(session, actor=actor)
 
     # --- labels ---
 
@@ -320,8 +320,25 @@ class SyncReviewService:
         self.session.flush()
         if table == "licence":
             refresh_search_keys(self.session, licence_ids=[row.id])
+            licence_ids = [row.id]
         elif table == "person":
             refresh_search_keys(self.session, person_ids=[row.id])
+            licence_ids = list(
+                self.session.scalars(
+                    select(Licence.id).where(
+                        Licence.person_id == row.id, Licence.deleted.is_(False)
+                    )
+                )
+            )
+        else:
+            licence_ids = []
+        for licence_id in licence_ids:  # who chose what, in the licence's history
+            self._licences.add_history(
+                licence_id,
+                "sync_resolved",
+                {key: value for key, value in changes.items() if key != "deleted"},
+                reason="نگه داشتن مقدار این اداره در تعارض همگام‌سازی",
+            )
 
     # --- quarantined operations ---
 

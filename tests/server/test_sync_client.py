@@ -409,6 +409,9 @@ def test_resolving_a_conflict_converges(
 ) -> None:
     a, b, licence_id = _conflicted(office_factory)
     _resolve(b, choice, value)
+    with b.db.session() as session:
+        actions = [e.action for e in LicenceService(session).history(licence_id)]
+    assert ("sync_resolved" in actions) == (choice != "theirs")
     b.sync()
     a.sync()
     assert a.person(licence_id).mobile == b.person(licence_id).mobile == expected
