@@ -535,6 +535,20 @@ class SyncClient:
         self.report.skew_warning = bool(hello.get("skew_warning"))
         office = hello.get("office") or {}
         with self.db.session() as session:
+            local = get_office(session)
+            county = office.get("county") or {}
+            province = office.get("province") or {}
+            if local is not None and (
+                (county.get("id") or None) != local.county_id
+                or (province.get("id") and province.get("id") != local.province_id)
+            ):
+                where = county.get("name") or province.get("name") or "؟"
+                raise SyncError(
+                    f"این توکن متعلق به اداره «{office.get('name', '')}» ({where}) است، ولی "
+                    f"این پایگاه داده متعلق به اداره {local.county_name or local.province_name} "
+                    "است؛ توکن درست را از مدیر سامانه بگیرید.",
+                    "wrong_office",
+                )
             known = get_setting(session, KEY_OFFICE)
             if known and office.get("id") and known != office.get("id"):
                 raise SyncError(

@@ -610,3 +610,16 @@ def test_a_licence_moved_to_another_county_follows(office_factory: Callable[...,
     assert rey.person(licence_id).last_name == "یزدانی"
     assert rey.count(LicenceHistory) == province.count(LicenceHistory) >= 2
     assert rey.search("یزدانی") == 1
+
+
+def test_a_token_of_another_county_is_refused(
+    office_factory: Callable[..., Office], enrol: Callable[..., Any], client: TestClient
+) -> None:
+    a = office_factory("a")
+    a.issue("0067749828")
+    other = enrol("تهران", "ری", "اداره ری")
+    with pytest.raises(SyncError) as caught:
+        run_sync(a.db, transport=Transport(BASE, other.token, client=client))
+    assert caught.value.code == "wrong_office"
+    assert "ری" in str(caught.value)
+    assert a.count(OutboxOperation) > 0  # nothing was pushed under the wrong office
