@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.models import Licence, OutboxOperation, Person, SyncConflict
 from app.services import reference, register
 from app.services.db import Database
-from app.services.licences import LicenceInput, LicenceService, PersonInput
+from app.services.licences import LicenceService
 from app.services.office import get_setting
 from app.services.register import RegisterFilter
 from app.services.sync import (
@@ -35,15 +35,9 @@ from app.services.sync import (
     setup_from_server,
     sync_status,
 )
-from app.services.validators import national_id_check_digit
+from tests.server.sync_support import issue_licence, national_id, update_licence
 
 BASE = "http://testserver"
-
-
-def national_id(n: int) -> str:
-    """A valid national ID made from ``n``."""
-    first9 = f"{n:09d}"
-    return first9 + str(national_id_check_digit(first9))
 
 
 class Office:
@@ -57,28 +51,7 @@ class Office:
         return run_sync(self.db, transport=self.transport)
 
     def issue(self, national_id: str, *, county: str = "شمیرانات", last_name: str = "کریمی") -> str:
-        with self.db.session() as session:
-            field = reference.list_fields(session)[0]
-            county_info = next(c for c in reference.list_counties(session) if c.name == county)
-            detail = LicenceService(session, actor="clerk").issue(
-                PersonInput(
-                    national_id=national_id,
-                    first_name="مریم",
-                    last_name=last_name,
-                    father_name="حسن",
-                    birth_date="1365/04/21",
-                    gender="زن",
-                    mobile="09121234567",
-                ),
-                LicenceInput(
-                    kind="مستقل",
-                    field_id=field.id,
-                    county_id=county_info.id,
-                    activity_address="تجریش",
-                    issue_date="1404/02/01",
-                ),
-            )
-            return detail.id
+        return issue_licence(self.db, national_id, county=county, last_name=last_name)
 
     def licence(self, licence_id: str) -> Licence:
         with self.db.session() as session:
@@ -97,38 +70,8 @@ class Office:
             return person
 
     def edit_person(self, licence_id: str, **values: str) -> None:
-        """Change the holder's fields through the licence service (as the form does)."""
-        with self.db.session() as session:
-            service = LicenceService(session, actor="clerk")
-            licence = session.get(Licence, licence_id)
-            assert licence is not None
-            person = session.get(Person, licence.person_id)
-            assert person is not None
-            data = {
-                "national_id": person.national_id,
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-                "father_name": person.father_name,
-                "birth_date": person.birth_date,
-                "gender": {"F": "زن", "M": "مرد"}.get(person.gender, ""),
-                "mobile": person.mobile,
-                "postal_code": person.postal_code,
-                "address": person.address,
-            }
-            data.update(values)
-            service.update(
-                licence_id,
-                PersonInput(**data),
-                LicenceInput(
-                    kind=licence.kind,
-                    field_id=licence.field_id,
-                    county_id=licence.county_id,
-                    activity_address=licence.activity_address,
-                    issue_date=licence.issue_date,
-                    expiry_date=licence.expiry_date,
-                    number=licence.number,
-                ),
-            )
+        """Change the holder's fields through the licence form's service."""
+        update_licence(self.db, licence_id, person=values)
 
     def count(self, model: type[Any]) -> int:
         with self.db.session() as session:
@@ -540,30 +483,8 @@ def _issue_to_existing_holder(office: Office, licence_id: str, county: str) -> s
 
 def _move(office: Office, licence_id: str, county: str) -> None:
     with office.db.session() as session:
-        licence = session.get(Licence, licence_id)
-        assert licence is not None
-        person = session.get(Person, licence.person_id)
-        assert person is not None
         county_id = next(c.id for c in reference.list_counties(session) if c.name == county)
-        LicenceService(session, actor="clerk").update(
-            licence_id,
-            PersonInput(
-                national_id=person.national_id,
-                first_name=person.first_name,
-                last_name=person.last_name,
-                gender="زن",
-                mobile=person.mobile,
-            ),
-            LicenceInput(
-                kind=licence.kind,
-                field_id=licence.field_id,
-                county_id=county_id,
-                activity_address=licence.activity_address,
-                issue_date=licence.issue_date,
-                expiry_date=licence.expiry_date,
-                number=licence.number,
-            ),
-        )
+    update_licence(office.db, licence_id, licence={"county_id": county_id})
 
 
 def test_a_holder_with_licences_in_two_counties_reaches_both(

@@ -40,16 +40,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.models import Licence, OutboxOperation, Person, SyncConflict
-from app.services import reference
 from app.services.db import Database, open_database
-from app.services.licences import LicenceInput, LicenceService, PersonInput
+from app.services.licences import LicenceService
 from app.services.sync import Transport, run_sync
 from app.services.sync_review import SyncReviewService
-from app.services.validators import national_id_check_digit
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Record
 from server.offices import enrol_office
+from tests.server.sync_support import issue_licence, national_id, update_licence
 
 BASE = "http://testserver"
 OFFICES = ("a", "b", "p")
@@ -86,11 +85,6 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     yield Templates(folder, tokens)
 
 
-def _national_id(office: str, n: int) -> str:
-    first9 = f"{OFFICES.index(office) + 1}{n:08d}"
-    return first9 + str(national_id_check_digit(first9))
-
-
 def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
     for suffix in ("-wal", "-shm"):
@@ -123,11 +117,6 @@ class Convergence(RuleBasedStateMachine):
         self.counter = 0
         #: (licence id, field, old, new) of every edit a clerk made.
         self.edits: list[tuple[str, str, Any, Any]] = []
-        with self.dbs["a"].session() as session:
-            self.field_id = reference.list_fields(session)[0].id
-            self.county_id = next(
-                c.id for c in reference.list_counties(session) if c.name == "شمیرانات"
-            )
 
     def teardown(self) -> None:
         try:
@@ -154,24 +143,14 @@ class Convergence(RuleBasedStateMachine):
     @rule(office=st.sampled_from(OFFICES))
     def issue(self, office: str) -> None:
         self.counter += 1
-        with self.dbs[office].session() as session:
-            detail = LicenceService(session, actor=office).issue(
-                PersonInput(
-                    national_id=_national_id(office, self.counter),
-                    first_name="مریم",
-                    last_name="کریمی",
-                    gender="زن",
-                    mobile=MOBILES[0],
-                    address=ADDRESSES[0],
-                ),
-                LicenceInput(
-                    kind="مستقل",
-                    field_id=self.field_id,
-                    county_id=self.county_id,
-                    issue_date="1404/02/01",
-                ),
-            )
-        self.issued[detail.id] = office
+        licence_id = issue_licence(
+            self.dbs[office],
+            national_id((OFFICES.index(office) + 1) * 10**8 + self.counter),
+            actor=office,
+            mobile=MOBILES[0],
+            address=ADDRESSES[0],
+        )
+        self.issued[licence_id] = office
 
     def _local_licences(self, office: str) -> list[str]:
         with self.dbs[office].session() as session:
@@ -200,28 +179,7 @@ class Convergence(RuleBasedStateMachine):
             old = getattr(person, field)
             if old == value:
                 return
-            data = {
-                "national_id": person.national_id,
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-                "gender": "زن",
-                "mobile": person.mobile,
-                "address": person.address,
-            }
-            data[field] = value
-            LicenceService(session, actor=office).update(
-                licence_id,
-                PersonInput(**data),
-                LicenceInput(
-                    kind=licence.kind,
-                    field_id=licence.field_id,
-                    county_id=licence.county_id,
-                    activity_address=licence.activity_address,
-                    issue_date=licence.issue_date,
-                    expiry_date=licence.expiry_date,
-                    number=licence.number,
-                ),
-            )
+        update_licence(self.dbs[office], licence_id, actor=office, person={field: value})
         self.edits.append((licence_id, field, old, value))
 
     @rule(

@@ -1,0 +1,105 @@
+"""Helpers shared by the sync tests: issuing and editing licences the way the forms do."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app.models import Licence, Person
+from app.services import reference
+from app.services.db import Database
+from app.services.licences import LicenceInput, LicenceService, PersonInput
+from app.services.validators import national_id_check_digit
+
+GENDERS = {"F": "زن", "M": "مرد"}
+
+
+def national_id(n: int) -> str:
+    """A valid national ID made from ``n``."""
+    first9 = f"{n:09d}"
+    return first9 + str(national_id_check_digit(first9))
+
+
+def issue_licence(
+    db: Database,
+    national_id: str,
+    *,
+    county: str = "شمیرانات",
+    last_name: str = "کریمی",
+    actor: str = "clerk",
+    **person: str,
+) -> str:
+    """Issue a licence in ``county`` (the catalogue's first field); returns its id."""
+    with db.session() as session:
+        field = reference.list_fields(session)[0]
+        county_id = next(c.id for c in reference.list_counties(session) if c.name == county)
+        values: dict[str, Any] = {
+            "first_name": "مریم",
+            "father_name": "حسن",
+            "birth_date": "1365/04/21",
+            "gender": "زن",
+            "mobile": "09121234567",
+            **person,
+        }
+        detail = LicenceService(session, actor=actor).issue(
+            PersonInput(national_id=national_id, last_name=last_name, **values),
+            LicenceInput(
+                kind="مستقل",
+                field_id=field.id,
+                county_id=county_id,
+                activity_address="تجریش",
+                issue_date="1404/02/01",
+            ),
+        )
+        return detail.id
+
+
+def person_input(person: Person, **changes: Any) -> PersonInput:
+    """The holder's current details as the form shows them, with ``changes``."""
+    current = PersonInput(
+        national_id=person.national_id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        father_name=person.father_name,
+        birth_date=person.birth_date,
+        gender=GENDERS.get(person.gender, ""),
+        mobile=person.mobile,
+        postal_code=person.postal_code,
+        address=person.address,
+    )
+    return replace(current, **changes)
+
+
+def licence_input(licence: Licence, **changes: Any) -> LicenceInput:
+    """The licence's current details as the form shows them, with ``changes``."""
+    current = LicenceInput(
+        kind=licence.kind,
+        field_id=licence.field_id,
+        county_id=licence.county_id,
+        activity_address=licence.activity_address,
+        issue_date=licence.issue_date,
+        expiry_date=licence.expiry_date,
+        number=licence.number,
+    )
+    return replace(current, **changes)
+
+
+def update_licence(
+    db: Database,
+    licence_id: str,
+    *,
+    actor: str = "clerk",
+    person: dict[str, Any] | None = None,
+    licence: dict[str, Any] | None = None,
+) -> None:
+    """Save the licence form with changed holder and/or licence fields."""
+    with db.session() as session:
+        row = session.get(Licence, licence_id)
+        assert row is not None
+        holder = session.get(Person, row.person_id)
+        assert holder is not None
+        LicenceService(session, actor=actor).update(
+            licence_id,
+            person_input(holder, **(person or {})),
+            licence_input(row, **(licence or {})),
+        )
