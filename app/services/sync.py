@@ -56,7 +56,7 @@ from app.services.outbox import row_snapshot
 from app.services.progress import Progress
 from app.services.reference import apply_reference_rows
 from app.services.signing import ensure_signing_key
-from app.services.text import to_persian_digits
+from app.services.text import isolate_ltr, to_persian_digits
 
 log = logging.getLogger("daftar.sync")
 
@@ -321,7 +321,8 @@ def validate_server_url(url: str) -> str:
     parsed = httpx.URL(url) if url else None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise SyncError(
-            "نشانی سرور باید با http:// یا https:// شروع شود؛ مثلاً https://sync.example.ir",
+            f"نشانی سرور باید با {isolate_ltr('http://')} یا {isolate_ltr('https://')} شروع "
+            f"شود؛ مثلاً {isolate_ltr('https://sync.example.ir')}",
             "bad_url",
         )
     return url

@@ -353,7 +353,10 @@ class SyncReviewService:
                 changes = json.loads(op.changes or "{}")
             except ValueError:
                 changes = {}
-            fields = "، ".join(FIELD_LABELS.get(name, name) for name in changes) or "همه فیلدها"
+            if op.op != OP_UPDATE:
+                fields = "همه فیلدها"
+            else:
+                fields = "، ".join(FIELD_LABELS[n] for n in changes if n in FIELD_LABELS) or "—"
             views.append(
                 QuarantinedView(
                     op_id=op.op_id,

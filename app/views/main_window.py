@@ -5,6 +5,9 @@ opens the dialogs they ask for. Dialog modules are imported when first used, whi
 start-up light (and start-up safe while a dialog is being worked on). The catalogue
 screen is built the first time its tab is shown.
 
+The «همگام‌سازی» menu and the sync part of the status bar belong to
+:class:`app.views.sync_controller.SyncController`, made by :meth:`MainWindow.attach`.
+
 Start-up is two-phase: ``MainWindow()`` builds and paints the window's frame (menus,
 tabs, a «loading» page) with nothing but Qt imported, while the database is opened in a
 worker; :meth:`MainWindow.attach` then builds the screens. This module therefore imports
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from app.services.register import RegisterFilter
     from app.views.context import AppContext
     from app.views.register_screen import RegisterScreen
+    from app.views.sync_controller import SyncController
 
 log = logging.getLogger("daftar.gui")
 
@@ -80,6 +84,8 @@ class MainWindow(QMainWindow):
         self.register_screen: RegisterScreen | None = None
         #: The last certificate printing started (app.views.certificate_print).
         self.certificate_job: Any = None
+        #: Sync with the central server (after attach()).
+        self.sync_controller: SyncController | None = None
         self.setWindowTitle(_tr("دفتر"))
         self.resize(1200, 760)
 
@@ -131,6 +137,21 @@ class MainWindow(QMainWindow):
         ctx.signals.sig_records_changed.connect(self.on_records_changed)
         self.register_screen.setFocus()
         self._load_total()
+        self._start_sync(ctx)
+
+    def _start_sync(self, ctx: AppContext) -> None:
+        """The sync controller and its part of the status bar (after the register's jobs)."""
+        try:
+            from app.views.sync_controller import SyncController
+
+            self.sync_controller = SyncController(ctx, self)
+        except Exception:  # a broken sync costs the sync, not the register
+            log.exception("could not start the sync")
+            for action in self._sync_actions():
+                action.setEnabled(False)
+            return
+        self.statusBar().addPermanentWidget(self.sync_controller.status_line)
+        self.sync_controller.sig_review_requested.connect(self.on_conflicts_action_triggered)
 
     @property
     def ctx(self) -> AppContext:
@@ -149,7 +170,11 @@ class MainWindow(QMainWindow):
             self.print_selected_action,
             self.print_since_action,
             self.verify_action,
+            *self._sync_actions(),
         )
+
+    def _sync_actions(self) -> tuple[QAction, ...]:
+        return (self.sync_action, self.conflicts_action, self.quarantine_action)
 
     # -- building ------------------------------------------------------------------------
 
@@ -194,6 +219,21 @@ class MainWindow(QMainWindow):
         certificate_menu.addAction(self.print_since_action)
         certificate_menu.addSeparator()
         certificate_menu.addAction(self.verify_action)
+
+        sync_menu = bar.addMenu(_tr("همگام‌سازی"))
+        self.sync_action = QAction(_tr("همگام‌سازی با سرور"), self)
+        self.sync_action.setShortcut(
+            QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_S)
+        )
+        self.sync_action.triggered.connect(self.on_sync_action_triggered)
+        self.conflicts_action = QAction(_tr("بررسی تعارض‌ها…"), self)
+        self.conflicts_action.triggered.connect(self.on_conflicts_action_triggered)
+        self.quarantine_action = QAction(_tr("تغییرهای ردشده…"), self)
+        self.quarantine_action.triggered.connect(self.on_quarantine_action_triggered)
+        sync_menu.addAction(self.sync_action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.conflicts_action)
+        sync_menu.addAction(self.quarantine_action)
 
         help_menu = bar.addMenu(_tr("راهنما"))
         self.about_action = QAction(_tr("درباره دفتر"), self)
@@ -346,11 +386,21 @@ class MainWindow(QMainWindow):
             return
         dialog = dialog_class(self.ctx, self)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        token_place = getattr(dialog, "token_place", "")
         dialog.deleteLater()
         if accepted:
             from app.services.office import require_office
 
             self.ctx.run_db(require_office, self.on_office_reloaded, parent=self)
+            if token_place:
+                from app.views.sync_common import token_place_text
+
+                self.statusBar().showMessage(
+                    _tr("توکن همگام‌سازی {place} نگهداری می‌شود.").format(
+                        place=token_place_text(token_place)
+                    ),
+                    15_000,
+                )
 
     def on_office_reloaded(self, office: OfficeInfo) -> None:
         """The office was read again (after its settings changed): show it."""
@@ -400,6 +450,37 @@ class MainWindow(QMainWindow):
         box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    def on_sync_action_triggered(self) -> None:
+        """«همگام‌سازی با سرور»."""
+        if self.sync_controller is None:
+            self._not_available()
+            return
+        self.sync_controller.sync_now()
+
+    def on_conflicts_action_triggered(self) -> None:
+        """«بررسی تعارض‌ها…»; the status line is read again afterwards."""
+        self._open_sync_dialog("app.views.sync_conflicts_dialog", "ConflictReviewDialog")
+
+    def on_quarantine_action_triggered(self) -> None:
+        """«تغییرهای ردشده…»; the status line is read again afterwards."""
+        self._open_sync_dialog("app.views.sync_quarantine_dialog", "QuarantineDialog")
+
+    def _open_sync_dialog(self, module: str, name: str) -> None:
+        dialog_class = self._lazy(module, name)
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self.ctx, self)
+        dialog.exec()
+        dialog.deleteLater()
+        if self.sync_controller is not None:
+            self.sync_controller.refresh_status()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """No more automatic syncs; a running one stops at its next step."""
+        if self.sync_controller is not None:
+            self.sync_controller.shutdown()
+        super().closeEvent(event)
 
     def on_about_action_triggered(self) -> None:
         """«درباره دفتر»."""

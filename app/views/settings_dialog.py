@@ -1,4 +1,4 @@
-"""«تنظیمات اداره»: the office's name, licence-number prefix and licence validity.
+"""«تنظیمات اداره»: the office's name, licence-number prefix and licence validity; sync.
 
 The dialog loads the office, the field groups and the groups' validity settings in one
 worker job (:func:`load_settings`) and saves them all in one (:func:`save_settings`):
@@ -9,6 +9,11 @@ they identify the office (the central server will own them).
 
 Per field group, «پیش‌فرض اداره» checked means the group has no setting of its own and
 follows the office's default validity; unchecked, its own spin box applies.
+
+The «همگام‌سازی» tab (app.views.sync_settings) holds the server's address and the
+office's token; they are loaded and saved in the same jobs, so a bad address saves
+nothing either. After ``accept()``, :attr:`SettingsDialog.token_place` says where a new
+token went ("keyring", "database" or "").
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +49,14 @@ from app.services.errors import ValidationError, ValidationErrors
 from app.services.office import OfficeInfo, OfficeInput
 from app.views.context import RECORDS_OFFICE, AppContext
 from app.views.errors import show_error
+from app.views.sync_settings import (
+    SYNC_FIELDS,
+    SyncSettingsInput,
+    SyncSettingsState,
+    SyncSettingsTab,
+    load_sync_settings,
+    save_sync_settings,
+)
 from app.views.widgets import messages
 from app.views.widgets.form import (
     INVALID_STYLE,
@@ -82,6 +96,8 @@ class OfficeSettings:
     certificate: office_service.CertificateSettings = field(
         default_factory=office_service.CertificateSettings
     )
+    #: The sync server's address and whether a token is stored.
+    sync: SyncSettingsState = field(default_factory=SyncSettingsState)
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,17 @@ class SettingsInput:
     certificate: office_service.CertificateSettings = field(
         default_factory=office_service.CertificateSettings
     )
+    #: The sync address and token to save; None: unchanged.
+    sync: SyncSettingsInput | None = None
+
+
+@dataclass(frozen=True)
+class SavedSettings:
+    """What :func:`save_settings` saved."""
+
+    office: OfficeInfo
+    #: Where a new sync token went: "keyring", "database", or "" (none given).
+    token_place: str = ""
 
 
 def load_settings(session: Session) -> OfficeSettings:
@@ -104,11 +131,12 @@ def load_settings(session: Session) -> OfficeSettings:
         groups=reference.list_field_groups(session),
         group_years=office_service.group_validity_years(session),
         certificate=office_service.certificate_settings(session),
+        sync=load_sync_settings(session),
     )
 
 
-def save_settings(session: Session, data: SettingsInput) -> OfficeInfo:
-    """Save the office and every group's validity in one unit of work.
+def save_settings(session: Session, data: SettingsInput) -> SavedSettings:
+    """Save the office, every group's validity and the sync settings in one unit of work.
 
     Every refused value is reported at once (a group's under ``group_validity.<code>``);
     raising makes the caller's unit of work roll back, so nothing is saved then.
@@ -128,9 +156,15 @@ def save_settings(session: Session, data: SettingsInput) -> OfficeInfo:
         office_service.set_certificate_settings(session, data.certificate)
     except ValidationErrors as exc:
         errors.extend(exc.errors)
+    token_place = ""
+    if data.sync is not None:
+        try:
+            token_place = save_sync_settings(session, data.sync)
+        except ValidationErrors as exc:
+            errors.extend(exc.errors)
     if errors or office is None:
         raise ValidationErrors(errors)
-    return office
+    return SavedSettings(office, token_place)
 
 
 def _validity_spin() -> QSpinBox:
@@ -174,6 +208,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.office: OfficeInfo | None = None
+        self.token_place = ""
         self._loaded: OfficeSettings | None = None
         self._baseline: tuple[object, ...] | None = None
         self._saving = False
@@ -318,11 +353,21 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
+        # -- sync ---------------------------------------------------------------------------
+        self.sync_tab = SyncSettingsTab(ctx, self.errors)
+
+        office_page = QWidget()
+        office_layout = QVBoxLayout(office_page)
+        office_layout.addWidget(office_box)
+        office_layout.addWidget(certificate_box)
+        office_layout.addWidget(groups_box, 1)
+        self.tabs = QTabWidget()
+        self.office_tab_index = self.tabs.addTab(office_page, _tr("اداره"))
+        self.sync_tab_index = self.tabs.addTab(self.sync_tab, _tr("همگام‌سازی"))
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.loading_label)
-        layout.addWidget(office_box)
-        layout.addWidget(certificate_box)
-        layout.addWidget(groups_box, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
 
@@ -345,6 +390,7 @@ class SettingsDialog(QDialog):
         self.signatory_name_edit.setText(settings.certificate.signatory_name)
         self.signatory_title_edit.setText(settings.certificate.signatory_title)
         self.logo_edit.setText(settings.certificate.logo or "")
+        self.sync_tab.set_state(settings.sync)
         for index, (code, name) in enumerate(settings.groups):
             self._add_group_row(2 * index, code, name, settings.group_years.get(code))
         self._fit_groups_height()
@@ -394,6 +440,12 @@ class SettingsDialog(QDialog):
         The wrapped hints make the height depend on the width, which Qt's own sizing of
         a window does not always take into account (the last group was cut off).
         """
+        # The boxes and the tab page between the groups and the dialog learn of the new
+        # rows only from posted events: drop their cached sizes now.
+        widget: QWidget | None = self.groups_scroll
+        while widget is not None and widget is not self:
+            widget.updateGeometry()
+            widget = widget.parentWidget()
         layout = self.layout()
         assert layout is not None
         layout.activate()
@@ -453,6 +505,7 @@ class SettingsDialog(QDialog):
                 signatory_title=self.signatory_title_edit.text(),
                 logo=self.logo_edit.text() or None,
             ),
+            sync=self.sync_tab.sync_input(),
         )
 
     def on_logo_choose_button_clicked(self) -> None:
@@ -472,7 +525,7 @@ class SettingsDialog(QDialog):
         data = self.settings_input()
         self._set_saving(True)
 
-        def op(session: Session) -> OfficeInfo:
+        def op(session: Session) -> SavedSettings:
             return save_settings(session, data)
 
         self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
@@ -481,10 +534,11 @@ class SettingsDialog(QDialog):
         self._saving = saving
         self.save_button.setEnabled(not saving)
 
-    def on_save_succeeded(self, office: OfficeInfo) -> None:
+    def on_save_succeeded(self, saved: SavedSettings) -> None:
         """Saved: tell the other screens, and close."""
         self._set_saving(False)
-        self.office = office
+        self.office = saved.office
+        self.token_place = saved.token_place
         self._baseline = self._snapshot()
         self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
         self.accept()
@@ -493,6 +547,13 @@ class SettingsDialog(QDialog):
         """Show each message beside its field and focus the first; others in a box."""
         self._set_saving(False)
         show_save_errors(self, self.errors, self.general_error, exc)
+        # Show the tab of the first field in error, then focus it.
+        first = self.errors.first_invalid()
+        if first is not None:
+            self.tabs.setCurrentIndex(
+                self.sync_tab_index if first in SYNC_FIELDS else self.office_tab_index
+            )
+            self.errors.focus_first_invalid()
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -505,6 +566,7 @@ class SettingsDialog(QDialog):
             self.signatory_name_edit.text(),
             self.signatory_title_edit.text(),
             self.logo_edit.text(),
+            self.sync_tab.snapshot(),
         )
 
     def is_modified(self) -> bool:

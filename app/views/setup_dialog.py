@@ -4,21 +4,32 @@ It first loads the shipped provinces and counties into the database
 (:func:`app.services.reference.seed_reference_data`, idempotent) in a worker, then lists
 them. OK runs :func:`app.services.office.setup_office` in a worker; the service's
 validation messages appear under their fields, and the dialog closes only on success.
+
+Or, «دریافت مشخصات اداره از سرور مرکزی»: with the server's address and the office's
+token, :func:`app.services.sync.setup_office_from_server` sets the office up in this
+(open, empty) database from the server — its identity, the reference data and, by a
+first sync, the records already in its scope — with a progress dialog. If the office was
+made but the first sync did not finish, the dialog still closes (the next sync goes on)
+after saying so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,11 +37,14 @@ from sqlalchemy.orm import Session
 
 from app.services import office as office_service
 from app.services import reference
-from app.services.errors import ValidationErrors
+from app.services.errors import DomainError, ValidationErrors
 from app.services.office import OfficeInfo, OfficeInput
+from app.services.progress import Cancelled, Progress
 from app.services.reference import CountyInfo, ProvinceInfo
 from app.views.context import RECORDS_OFFICE, AppContext
 from app.views.errors import show_error
+from app.views.sync_common import hint_label, message_of
+from app.views.widgets import messages
 from app.views.widgets.form import (
     INVALID_STYLE,
     FieldErrors,
@@ -40,9 +54,17 @@ from app.views.widgets.form import (
     make_form_layout,
 )
 
+if TYPE_CHECKING:
+    from app.services.db import Database
+    from app.services.sync import SyncReport
+    from app.views.context import TransportFactory
+
 #: Item data of the county choice meaning "the province's head office" (no county).
 PROVINCE_OFFICE = "__province__"
 DEFAULT_VALIDITY_YEARS = 5
+#: FieldErrors names of the «from the server» inputs.
+SERVER_URL_FIELD = "server_url"
+TOKEN_FIELD = "token"
 
 
 def _tr(text: str) -> str:
@@ -61,6 +83,30 @@ def _load_places(session: Session) -> _Places:
     return _Places(reference.list_provinces(session), reference.list_counties(session))
 
 
+def setup_from_server(
+    db: Database,
+    factory: TransportFactory | None,
+    server_url: str,
+    token: str,
+    progress: Progress,
+) -> tuple[OfficeInfo, SyncReport]:
+    """Worker: set the office of ``db`` up from the server; the office and the first sync."""
+    from app.services.sync import setup_office_from_server, validate_server_url
+
+    transport = None
+    if factory is not None:
+        transport = factory(validate_server_url(server_url), token.strip())
+    try:
+        report = setup_office_from_server(
+            db, server_url, token, transport=transport, progress=progress
+        )
+    finally:
+        if transport is not None:
+            transport.close()
+    with db.session() as session:
+        return office_service.require_office(session), report
+
+
 class SetupDialog(QDialog):
     """Asks for the office's province, county, name, licence-number prefix and validity.
 
@@ -71,6 +117,10 @@ class SetupDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.office: OfficeInfo | None = None
+        #: The first sync of a set-up from the server (None: set up by hand).
+        self.report: SyncReport | None = None
+        self._places_ready = False
+        self._busy = False
         self._provinces: list[ProvinceInfo] = []
         self._counties: list[CountyInfo] = []
         self._suggested_name = ""
@@ -82,11 +132,24 @@ class SetupDialog(QDialog):
         intro = QLabel(
             _tr(
                 "به «دفتر» خوش آمدید. این پایگاه داده هنوز به اداره‌ای تعلق ندارد. "
+                "مشخصات اداره را از کجا بیاوریم؟"
+            )
+        )
+        intro.setWordWrap(True)
+        self.manual_radio = QRadioButton(_tr("ثبت مشخصات اداره در همین رایانه"))
+        self.server_radio = QRadioButton(_tr("دریافت مشخصات اداره از سرور مرکزی"))
+        self.manual_radio.setChecked(True)
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.addButton(self.manual_radio)
+        self.mode_group.addButton(self.server_radio)
+        self.server_radio.toggled.connect(self.on_server_radio_toggled)
+        manual_intro = QLabel(
+            _tr(
                 "استان و شهرستان اداره را انتخاب کنید؛ شماره مجوزهایی که صادر می‌کنید "
                 "با پیشوند زیر شروع می‌شود."
             )
         )
-        intro.setWordWrap(True)
+        manual_intro.setWordWrap(True)
 
         self.province_combo = QComboBox()
         self.province_combo.setPlaceholderText(_tr("استان را انتخاب کنید"))
@@ -123,6 +186,59 @@ class SetupDialog(QDialog):
         self.status_label = make_error_label()
         self.loading_label = QLabel(_tr("در حال آماده‌سازی فهرست استان‌ها و شهرستان‌ها…"))
 
+        manual_page = QWidget()
+        manual_layout = QVBoxLayout(manual_page)
+        manual_layout.setContentsMargins(0, 0, 0, 0)
+        manual_layout.addWidget(manual_intro)
+        manual_layout.addWidget(self.loading_label)
+        manual_layout.addLayout(form)
+        manual_layout.addStretch(1)
+
+        # -- from the central server -----------------------------------------------------
+        self.server_edit = LatinLineEdit(max_length=200)
+        self.server_edit.setPlaceholderText("https://sync.example.ir")
+        self.token_edit = QLineEdit()
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.token_edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.token_edit.setMaxLength(400)
+        server_form = make_form_layout()
+        add_field_row(
+            server_form,
+            _tr("نشانی سرور:"),
+            self.server_edit,
+            self.errors.add(SERVER_URL_FIELD, self.server_edit),
+        )
+        add_field_row(
+            server_form,
+            _tr("توکن دسترسی:"),
+            self.token_edit,
+            self.errors.add(TOKEN_FIELD, self.token_edit),
+            hint_label(
+                _tr(
+                    "توکن در گاوصندوق رمز ویندوز نگهداری می‌شود؛ اگر در دسترس نباشد، "
+                    "رمزگذاری‌شده در پایگاه داده."
+                )
+            ),
+        )
+        server_page = QWidget()
+        server_layout = QVBoxLayout(server_page)
+        server_layout.setContentsMargins(0, 0, 0, 0)
+        server_layout.addWidget(
+            hint_label(
+                _tr(
+                    "نشانی سرور و توکن دسترسی اداره را از مدیر سامانه بگیرید. نام اداره، "
+                    "استان و شهرستان، پیشوند شماره مجوز، فهرست رشته‌ها و مجوزهای ثبت‌شده "
+                    "اداره از سرور دریافت می‌شوند."
+                )
+            )
+        )
+        server_layout.addLayout(server_form)
+        server_layout.addStretch(1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(manual_page)
+        self.pages.addWidget(server_page)
+
         self.buttons = QDialogButtonBox()
         self.ok_button: QPushButton = self.buttons.addButton(
             _tr("راه‌اندازی"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -137,8 +253,9 @@ class SetupDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.loading_label)
-        layout.addLayout(form)
+        layout.addWidget(self.manual_radio)
+        layout.addWidget(self.server_radio)
+        layout.addWidget(self.pages)
         layout.addWidget(self.status_label)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
@@ -160,8 +277,10 @@ class SetupDialog(QDialog):
         self.province_combo.setCurrentIndex(-1)
         self.province_combo.blockSignals(False)
         self.loading_label.hide()
-        self.ok_button.setEnabled(bool(places.provinces))
-        self.province_combo.setFocus()
+        self._places_ready = bool(places.provinces)
+        self._update_ok_button()
+        if self.manual_radio.isChecked():
+            self.province_combo.setFocus()
 
     def on_places_failed(self, exc: BaseException) -> None:
         """The reference data could not be loaded: say so; setup can't go on."""
@@ -169,6 +288,22 @@ class SetupDialog(QDialog):
         show_error(self, exc)
 
     # -- choices ---------------------------------------------------------------------------
+
+    def from_server(self) -> bool:
+        """True when the office comes from the central server."""
+        return self.server_radio.isChecked()
+
+    def on_server_radio_toggled(self, checked: bool) -> None:
+        """Show the inputs of the chosen way."""
+        self.pages.setCurrentIndex(1 if checked else 0)
+        self.ok_button.setText(_tr("دریافت از سرور") if checked else _tr("راه‌اندازی"))
+        self.errors.clear()
+        self.status_label.hide()
+        self._update_ok_button()
+        (self.server_edit if checked else self.province_combo).setFocus()
+
+    def _update_ok_button(self) -> None:
+        self.ok_button.setEnabled(not self._busy and (self.from_server() or self._places_ready))
 
     def province_id(self) -> str | None:
         """The chosen province's id, or None."""
@@ -256,8 +391,13 @@ class SetupDialog(QDialog):
 
     def on_buttons_accepted(self) -> None:
         """Create the office in a worker; close on success, show field errors otherwise."""
+        if self._busy:
+            return
         self.errors.clear()
         self.status_label.hide()
+        if self.from_server():
+            self._setup_from_server()
+            return
         if self.province_id() is not None and self.county_choice() is None:
             # A choice the form needs before asking the service: a county or the head office.
             self.errors.show({"county_id": _tr("شهرستان یا «اداره کل استان» را انتخاب کنید.")})
@@ -273,10 +413,99 @@ class SetupDialog(QDialog):
 
     def on_setup_succeeded(self, office: OfficeInfo) -> None:
         """The office exists: close."""
-        self.ok_button.setEnabled(True)
+        self._update_ok_button()
         self.office = office
         self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
         self.accept()
+
+    # -- from the server -------------------------------------------------------------------
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.manual_radio.setEnabled(not busy)
+        self.server_radio.setEnabled(not busy)
+        self._update_ok_button()
+
+    def _setup_from_server(self) -> None:
+        url = self.server_edit.text().strip()
+        token = self.token_edit.text().strip()
+        missing: dict[str, str] = {}
+        if not url:
+            missing[SERVER_URL_FIELD] = _tr("نشانی سرور را بنویسید.")
+        if not token:
+            missing[TOKEN_FIELD] = _tr("توکن دسترسی اداره را بنویسید.")
+        if missing:
+            self.errors.show(missing)
+            self.errors.focus_first_invalid()
+            return
+        self._set_busy(True)
+        db, factory = self.ctx.db, self.ctx.transport_factory
+
+        def op(progress: Progress) -> tuple[OfficeInfo, SyncReport]:
+            return setup_from_server(db, factory, url, token, progress)
+
+        self.ctx.runner.run(
+            op,
+            self.on_server_setup_succeeded,
+            self.on_server_setup_failed,
+            progress_title=_tr("دریافت مشخصات اداره از سرور"),
+            parent=self,
+        )
+
+    def on_server_setup_succeeded(self, result: tuple[OfficeInfo, SyncReport]) -> None:
+        """The office and its records are here: close."""
+        self._set_busy(False)
+        self.office, self.report = result
+        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+        self.accept()
+
+    def on_server_setup_failed(self, exc: BaseException) -> None:
+        """If the office was made (only the first sync failed), go on; else say why."""
+
+        def checked(office: OfficeInfo | None) -> None:
+            if office is None:
+                self._set_busy(False)
+                self._show_server_error(exc)
+                return
+            self._set_busy(False)
+            self.office = office
+            if not isinstance(exc, Cancelled):
+                reason = message_of(exc)
+                messages.inform(
+                    self,
+                    _tr("راه‌اندازی دفتر"),
+                    _tr(
+                        "مشخصات اداره از سرور دریافت شد، ولی دریافت مجوزها کامل نشد:\n{reason}\n"
+                        "با همگام‌سازی بعدی ادامه پیدا می‌کند."
+                    ).format(reason=reason),
+                )
+            self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+            self.accept()
+
+        def failed(problem: BaseException) -> None:
+            self._set_busy(False)
+            show_error(self, problem)
+
+        self.ctx.run_db(office_service.get_office, checked, failed, parent=self)
+
+    def _show_server_error(self, exc: BaseException) -> None:
+        from app.services.sync import SyncError
+
+        if isinstance(exc, Cancelled):
+            return
+        field = ""
+        if isinstance(exc, SyncError) and exc.code == "bad_url":
+            field = SERVER_URL_FIELD
+        elif isinstance(exc, SyncError) and exc.code in ("no_token", "unauthorized"):
+            field = TOKEN_FIELD
+        if field:
+            self.errors.set_error(field, message_of(exc))
+            self.errors.focus_first_invalid()
+        elif isinstance(exc, DomainError):
+            self.status_label.setText(message_of(exc))
+            self.status_label.show()
+        else:
+            show_error(self, exc)
 
     def on_setup_failed(self, exc: BaseException) -> None:
         """Show validation messages under their fields; anything else in a box."""

@@ -9,13 +9,15 @@ app in process; in the application it is None and the services use HTTP.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from app.services import jalali
-from app.services.text import to_persian_digits
+from app.services.errors import DomainError
+from app.services.text import isolate_ltr, to_persian_digits
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from app.services.sync import Transport
     from app.views.context import TransportFactory
 
+#: A web address (or just its scheme, «http://») inside Persian text.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s،؛,()«»]*")
 #: Colours of the status line and the result texts.
 WARNING_COLOR = "#b45309"
 OK_COLOR = "#2e7d32"
@@ -30,6 +34,17 @@ OK_COLOR = "#2e7d32"
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("sync", text)
+
+
+def isolate_urls(text: str) -> str:
+    """Keep web addresses left to right in a Persian message: without isolation a
+    right-to-left label shows «http://» as «//:http»."""
+    return _URL.sub(lambda match: isolate_ltr(match.group(0)), text)
+
+
+def message_of(exc: BaseException) -> str:
+    """The Persian message of a DomainError (addresses isolated), else the text."""
+    return isolate_urls(exc.message if isinstance(exc, DomainError) else str(exc))
 
 
 def token_place_text(place: str) -> str:
@@ -62,16 +77,22 @@ def open_transport(
         transport.close()
 
 
+def _local(at: dt.datetime) -> dt.datetime:
+    """A stored moment (UTC; naive means UTC) in the computer's time zone."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone()
+
+
 def format_moment(at: dt.datetime) -> str:
     """A UTC moment in local time, Jalali, Persian digits: «۱۴۰۴/۰۲/۰۱  ۱۰:۳۰»."""
-    local = at.astimezone() if at.tzinfo is not None else at
+    local = _local(at)
     return f"{jalali.format_jalali(local.date())}  {to_persian_digits(local.strftime('%H:%M'))}"
 
 
 def format_clock(at: dt.datetime) -> str:
     """The local time of day, Persian digits: «۱۰:۳۰»."""
-    local = at.astimezone() if at.tzinfo is not None else at
-    return to_persian_digits(local.strftime("%H:%M"))
+    return to_persian_digits(_local(at).strftime("%H:%M"))
 
 
 def skew_minutes(seconds: float) -> int:
@@ -105,7 +126,7 @@ def open_box(
     name: str,
 ) -> QMessageBox:
     """Show a Persian message box without blocking (deleted when closed)."""
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(icon, title, isolate_urls(text), QMessageBox.StandardButton.Ok, parent)
     box.setObjectName(name)
     box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -1,0 +1,279 @@
+"""«تغییرهای ردشده»: changes the server refused, with its reason.
+
+A rejected change stays in this computer's outbox and never blocks the others. The
+clerk sends the selected ones again with the next sync («ارسال دوباره», after the cause
+is fixed) or, after a confirmation, drops them («کنار گذاشتن»): the local record keeps
+its values, but the change never reaches the server. Both are one
+:class:`app.services.sync_review.SyncReviewService` job each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.services.sync_review import QuarantinedView
+from app.services.text import to_persian_digits
+from app.views.context import AppContext
+from app.views.errors import show_error
+from app.views.sync_common import OK_COLOR, format_moment
+from app.views.sync_conflicts_dialog import select_table_row
+from app.views.widgets import messages
+from app.views.widgets.table_style import setup_record_table
+
+COLUMNS = ("عملیات", "رکورد", "فیلدها", "دلیل", "تاریخ")
+REASON_COLUMN = 3
+#: No column but the reason grows wider than this (their text is elided, with a tooltip).
+MAX_COLUMN_WIDTH = 240
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("QuarantineDialog", text)
+
+
+def fields_text(op: QuarantinedView) -> str:
+    """The fields a rejected change touches; a new or deleted record is all of them (the
+    service lists an insert's internal columns too)."""
+    if op.op in ("insert", "delete"):
+        return _tr("همه فیلدها")
+    return op.fields
+
+
+def load_quarantined(session: Session) -> list[QuarantinedView]:
+    """The rejected changes, oldest first."""
+    from app.services.sync_review import SyncReviewService
+
+    return SyncReviewService(session).quarantined()
+
+
+class QuarantineDialog(QDialog):
+    """The changes the server rejected; send them again or drop them."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.operations: list[QuarantinedView] = []
+        self._busy = False
+        self.setWindowTitle(_tr("تغییرهای ردشده"))
+        self.resize(900, 520)
+        self._build()
+        self.reload()
+
+    def _build(self) -> None:
+        intro = QLabel(
+            _tr(
+                "سرور مرکزی این تغییرها را نپذیرفت؛ دلیل هر کدام نوشته شده است. این تغییرها "
+                "در این رایانه می‌مانند و جلوی تغییرهای دیگر را نمی‌گیرند. پس از رفع مشکل، "
+                "«ارسال دوباره» را بزنید تا در همگام‌سازی بعدی دوباره فرستاده شوند."
+            )
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("quarantineTable")
+        self.table.setHorizontalHeaderLabels([_tr(title) for title in COLUMNS])
+        setup_record_table(self.table)
+        self.table.verticalHeader().hide()
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
+
+        self.empty_label = QLabel(_tr("تغییر ردشده‌ای نیست."))
+        self.empty_label.setObjectName("emptyQuarantine")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.empty_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.empty_label.setFont(font)
+        self.loading_label = QLabel(_tr("در حال خواندن…"))
+        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.loading_label)
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.empty_label)
+
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("quarantineReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason_label.setMinimumHeight(self.reason_label.fontMetrics().lineSpacing() * 2)
+
+        self.retry_button = QPushButton(_tr("ارسال دوباره"))
+        self.discard_button = QPushButton(_tr("کنار گذاشتن"))
+        for button in (self.retry_button, self.discard_button):
+            button.setAutoDefault(False)
+        self.retry_button.clicked.connect(self.on_retry_button_clicked)
+        self.discard_button.clicked.connect(self.on_discard_button_clicked)
+        actions = QHBoxLayout()
+        actions.addWidget(self.retry_button)
+        actions.addWidget(self.discard_button)
+        actions.addStretch(1)
+
+        self.result_label = QLabel()
+        self.result_label.setObjectName("quarantineResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setStyleSheet(f"color: {OK_COLOR};")
+        self.result_label.hide()
+
+        self.buttons = QDialogButtonBox()
+        self.close_button = self.buttons.addButton(
+            _tr("بستن"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.reason_label)
+        layout.addLayout(actions)
+        layout.addWidget(self.result_label)
+        layout.addWidget(self.buttons)
+        self._update_buttons()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the rejected changes again."""
+        self.ctx.run_db(load_quarantined, self.on_loaded, self.on_failed, parent=self)
+
+    def on_loaded(self, operations: list[QuarantinedView]) -> None:
+        """Fill the table."""
+        self.operations = operations
+        self.table.setRowCount(len(operations))
+        for row, op in enumerate(operations):
+            cells = (
+                op.op_label,
+                op.record_label,
+                fields_text(op),
+                op.reason,
+                format_moment(op.created_at),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self._fit_columns()
+        self.pages.setCurrentWidget(self.table if operations else self.empty_label)
+        if operations:
+            select_table_row(self.table, 0)
+        else:
+            self.reason_label.clear()
+        self._update_buttons()
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their text up to a limit; the reason takes the rest."""
+        header = self.table.horizontalHeader()
+        for column in range(self.table.columnCount()):
+            if column == REASON_COLUMN:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+                continue
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.resizeColumnToContents(column)
+            header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_WIDTH))
+
+    def on_failed(self, exc: BaseException) -> None:
+        """A job failed: say so."""
+        self._busy = False
+        self._update_buttons()
+        show_error(self, exc)
+
+    # -- selection --------------------------------------------------------------------------
+
+    def selected(self) -> list[QuarantinedView]:
+        """The selected rejected changes."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.operations[row] for row in rows if row < len(self.operations)]
+
+    def select_all(self) -> None:
+        """Select every row."""
+        self.table.selectAll()
+
+    def on_table_selection_changed(self) -> None:
+        """Show the whole reason of the selected change."""
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.reason_label.setText(_tr("دلیل: {reason}").format(reason=chosen[0].reason))
+        elif chosen:
+            self.reason_label.setText(
+                _tr("{count} تغییر انتخاب شده است.").format(
+                    count=to_persian_digits(str(len(chosen)))
+                )
+            )
+        else:
+            self.reason_label.clear()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        enabled = not self._busy and bool(self.selected())
+        self.retry_button.setEnabled(enabled)
+        self.discard_button.setEnabled(enabled)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def on_retry_button_clicked(self) -> None:
+        """Send the selected changes again with the next sync."""
+        ids = [op.op_id for op in self.selected()]
+        if not ids:
+            return
+
+        def op(session: Session) -> int:
+            from app.services.sync_review import SyncReviewService
+
+            return SyncReviewService(session).retry(ids)
+
+        self._run(
+            op,
+            _tr("{count} تغییر در همگام‌سازی بعدی دوباره به سرور فرستاده می‌شود."),
+        )
+
+    def on_discard_button_clicked(self) -> None:
+        """Drop the selected changes for good, after a confirmation."""
+        ids = [op.op_id for op in self.selected()]
+        if not ids:
+            return
+        if not messages.confirm(
+            self,
+            _tr("کنار گذاشتن تغییرها"),
+            _tr(
+                "اطلاعات این {count} رکورد در این رایانه همان‌طور که هست می‌ماند، ولی این "
+                "تغییرها هرگز به سرور مرکزی نمی‌رسند. کنار گذاشته شوند؟"
+            ).format(count=to_persian_digits(str(len(ids)))),
+            yes_text=_tr("کنار گذاشتن"),
+            no_text=_tr("انصراف"),
+            danger=True,
+        ):
+            return
+
+        def op(session: Session) -> int:
+            from app.services.sync_review import SyncReviewService
+
+            return SyncReviewService(session).discard(ids)
+
+        self._run(op, _tr("{count} تغییر کنار گذاشته شد."))
+
+    def _run(self, op: Callable[[Session], int], done_text: str) -> None:
+        self._busy = True
+        self.result_label.hide()
+        self._update_buttons()
+
+        def on_done(count: int) -> None:
+            self._busy = False
+            self.result_label.setText(done_text.format(count=to_persian_digits(str(count))))
+            self.result_label.show()
+            self.reload()
+
+        self.ctx.run_db(op, on_done, self.on_failed, parent=self)
