@@ -24,9 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.models import Licence, Person
-from app.services import reference
 from app.services.db import Database, open_database
-from app.services.licences import LicenceInput, LicenceService, PersonInput
 from app.services.office import OfficeInfo, require_office
 from app.services.sync import (
     SyncStatus,
@@ -61,6 +59,7 @@ from app.views.worker import TaskRunner
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
+from tests.server.sync_support import issue_licence, update_licence
 
 BASE = "http://testserver"
 SHOTS = Path("/tmp/shots")
@@ -155,63 +154,12 @@ def issue(
     who: Office, national_id: str, *, county: str = "شمیرانات", last_name: str = "کریمی"
 ) -> str:
     """Issue a licence in ``who`` (as the form does); returns its id."""
-    with who.db.session() as session:
-        field = reference.list_fields(session)[0]
-        county_info = next(c for c in reference.list_counties(session) if c.name == county)
-        return (
-            LicenceService(session, actor="clerk")
-            .issue(
-                PersonInput(
-                    national_id=national_id,
-                    first_name="مریم",
-                    last_name=last_name,
-                    father_name="حسن",
-                    birth_date="1365/04/21",
-                    gender="زن",
-                    mobile="09121234567",
-                ),
-                LicenceInput(
-                    kind="مستقل",
-                    field_id=field.id,
-                    county_id=county_info.id,
-                    activity_address="تجریش",
-                    issue_date="1404/02/01",
-                ),
-            )
-            .id
-        )
+    return issue_licence(who.db, national_id, county=county, last_name=last_name)
 
 
 def edit_mobile(who: Office, licence_id: str, mobile: str) -> None:
     """Change the holder's mobile through the licence service."""
-    with who.db.session() as session:
-        licence = session.get(Licence, licence_id)
-        assert licence is not None
-        person = session.get(Person, licence.person_id)
-        assert person is not None
-        LicenceService(session, actor="clerk").update(
-            licence_id,
-            PersonInput(
-                national_id=person.national_id,
-                first_name=person.first_name,
-                last_name=person.last_name,
-                father_name=person.father_name,
-                birth_date=person.birth_date,
-                gender={"F": "زن", "M": "مرد"}.get(person.gender, ""),
-                mobile=mobile,
-                postal_code=person.postal_code,
-                address=person.address,
-            ),
-            LicenceInput(
-                kind=licence.kind,
-                field_id=licence.field_id,
-                county_id=licence.county_id,
-                activity_address=licence.activity_address,
-                issue_date=licence.issue_date,
-                expiry_date=licence.expiry_date,
-                number=licence.number,
-            ),
-        )
+    update_licence(who.db, licence_id, person={"mobile": mobile})
 
 
 def mobile_of(who: Office, licence_id: str) -> str:
