@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Annotated, Any, Literal
 
@@ -20,10 +22,19 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.models.base import reference_id
 from app.services.reference import reference_rows, reference_version
@@ -47,6 +58,9 @@ log = logging.getLogger("daftar.server.api")
 
 #: The largest request body accepted (bytes); larger requests get 413.
 MAX_BODY_BYTES = 1024 * 1024
+#: How deeply a pushed value may nest lists and objects (columns hold plain values; the
+#: answers that carry values back must be able to serialise them).
+MAX_VALUE_DEPTH = 16
 #: Clock skew above this many seconds is reported to the client (sync.md: 5 minutes).
 SKEW_WARNING_SECONDS = 300.0
 
@@ -82,6 +96,15 @@ class ApiError(Exception):
 def error_body(code: str, message: str, message_en: str, **extra: Any) -> dict[str, Any]:
     """The JSON body of every error answer."""
     return {"error": code, "message": message, "message_en": message_en, **extra}
+
+
+class ErrorJSONResponse(JSONResponse):
+    """An error answer that may quote the request: a lone surrogate (the JSON escape
+    ``"\\ud800"``, which UTF-8 can't encode) is written back as the same escape."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
 
 
 class ErrorResponse(BaseModel):
@@ -183,6 +206,36 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 # --- schemas --------------------------------------------------------------------------
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON number (2 or 2.0), not true/false or "2" (pydantic's lax mode takes those)."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("expected a JSON number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+
+
+def check_storable(value: Any) -> None:
+    """Refuse what Python's JSON parser accepts but the database and the answers can't
+    hold: NaN and infinities, lone surrogates (``"\\ud800"``), deep nesting."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite (no NaN or Infinity)")
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+        elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_VALUE_DEPTH:
+                raise ValueError(f"values may nest at most {MAX_VALUE_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+
+
 class Health(BaseModel):
     """``GET /health``."""
 
@@ -198,11 +251,11 @@ class HandshakeRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    protocol: int = Field(ge=0, le=1_000_000, description="The client's protocol version.")
+    protocol: JsonInt = Field(ge=0, le=1_000_000, description="The client's protocol version.")
     client_schema: str = Field(max_length=64, description="The client database's revision.")
     client_version: str = Field(max_length=64, description="The client application's version.")
     client_time: AwareDatetime = Field(description="The client's clock, with its UTC offset.")
-    cursor: int | None = Field(
+    cursor: JsonInt | None = Field(
         default=None, ge=0, le=2**62, description="The client's pull cursor, if it has one."
     )
 
@@ -259,8 +312,20 @@ class PushOperation(BaseModel):
         description='"resolve" (table "conflict", row_id = the conflict id) marks a conflict '
         "resolved; the chosen values travel as ordinary updates."
     )
-    base_rev: int = Field(ge=0, le=2**31 - 1)
-    changes: dict[ColumnName, tuple[Any, Any]] = Field(default_factory=dict, max_length=200)
+    base_rev: JsonInt = Field(ge=0, le=2**31 - 1)
+    changes: dict[ColumnName, tuple[Any, Any]] = Field(
+        default_factory=dict,
+        max_length=200,
+        # Keys that are not column names are refused: say so in the OpenAPI document.
+        json_schema_extra={"additionalProperties": False},
+    )
+
+    @field_validator("changes")
+    @classmethod
+    def _storable(cls, changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+        for pair in changes.values():
+            check_storable(pair)
+        return changes
 
 
 class PushRequest(BaseModel):
@@ -326,7 +391,7 @@ class PullResponse(BaseModel):
 class NumbersRequest(BaseModel):
     """``POST /v1/numbers``: how many licence numbers to reserve."""
 
-    count: int = Field(ge=1, le=MAX_NUMBERS)
+    count: JsonInt = Field(ge=1, le=MAX_NUMBERS)
 
 
 class NumbersResponse(BaseModel):
@@ -412,6 +477,15 @@ _BATCH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _invalid_request(detail: list[dict[str, Any]]) -> JSONResponse:
+    return ErrorJSONResponse(
+        error_body(
+            "invalid_request", "درخواست نامعتبر است.", "The request is malformed.", detail=detail
+        ),
+        status_code=422,
+    )
+
+
 def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """Build the server's FastAPI application on an opened, migrated database."""
 
@@ -433,14 +507,23 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
+        # Without the offending input: it may be large, NaN, or not encodable.
+        errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+        return _invalid_request(jsonable_encoder(errors, custom_encoder={Exception: str}))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # A body FastAPI can't read (not UTF-8): as malformed as one that isn't JSON.
+            return _invalid_request([{"type": "json_invalid", "loc": ["body"], "msg": exc.detail}])
+        return ErrorJSONResponse(
             error_body(
-                "invalid_request",
+                {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error"),
                 "درخواست نامعتبر است.",
-                "The request is malformed.",
-                detail=jsonable_encoder(exc.errors(), custom_encoder={Exception: str}),
+                str(exc.detail),
             ),
-            status_code=422,
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     @app.exception_handler(SQLAlchemyError)

@@ -837,15 +837,22 @@ def reserve_numbers(session: Session, office: Office, count: int) -> Pool:
     """Reserve the next ``count`` numbers of the office's prefix (the caller commits)."""
     prefix = licence_prefix(office)
     name = f"licence:{prefix}"
-    bumped = session.execute(
+    bump = (
         update(SyncCounter)
         .where(SyncCounter.name == name)
         .values(value=SyncCounter.value + count)
         .execution_options(synchronize_session=False)
     )
-    if bumped.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(SyncCounter(name=name, value=count))
-        session.flush()
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        # The prefix's first reservation. Two at once both find no row; on PostgreSQL the
+        # second insert waits for the first and then fails on the key. Create the row in a
+        # savepoint (losing that race is fine), then bump it like any later reservation.
+        try:
+            with session.begin_nested():
+                session.add(SyncCounter(name=name, value=0))
+        except IntegrityError:
+            pass
+        session.execute(bump)
     last = int(
         session.execute(select(SyncCounter.value).where(SyncCounter.name == name)).scalar_one()
     )

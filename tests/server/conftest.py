@@ -1,19 +1,37 @@
-"""Fixtures of the central server's tests: a migrated SQLite database, an app, offices."""
+"""Fixtures of the central server's tests: a fresh migrated database, an app, offices.
+
+Every test that uses ``server_database`` (and so ``engine``, ``client``, ``enrol``...)
+runs on SQLite, and also on PostgreSQL when ``DAFTAR_TEST_POSTGRES_URL`` names a
+PostgreSQL database whose role may create databases, e.g.::
+
+    DAFTAR_TEST_POSTGRES_URL=postgresql+psycopg://daftar:daftar@127.0.0.1:5432/daftar_test
+
+(``.ci/run`` sets it up). Each PostgreSQL test gets a new, empty database of its own,
+created next to that one and dropped afterwards; test ids say ``[sqlite]`` or
+``[postgresql]``.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, create_engine, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from server.app import create_app
 from server.db import open_database
 from server.offices import Reference, enrol_office, load_reference
+
+#: The environment variable naming the PostgreSQL database the server tests may use.
+POSTGRES_URL_VARIABLE = "DAFTAR_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"] if os.environ.get(POSTGRES_URL_VARIABLE) else ["sqlite"]
 
 
 @dataclass
@@ -28,9 +46,42 @@ class Enrolled:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+@dataclass(frozen=True)
+class ServerDatabase:
+    """A fresh, empty server database: a SQLite file, or a PostgreSQL database."""
+
+    backend: str  # "sqlite" or "postgresql"
+    url: str  # the SQLAlchemy URL, password included
+    path: Path | None = None  # the SQLite file
+
+    @property
+    def cli_args(self) -> list[str]:
+        """How ``daftar-server`` is told to use this database."""
+        if self.path is not None:
+            return ["--db", str(self.path)]
+        return ["--database-url", self.url]
+
+    def open(self) -> Engine:
+        """Open (create, check and migrate) it as the server does."""
+        if self.path is not None:
+            return open_database(self.path)
+        return open_database(None, self.url)
+
+
+def postgres_base_url() -> URL:
+    """The URL of DAFTAR_TEST_POSTGRES_URL (driver psycopg unless it names another)."""
+    url = make_url(os.environ[POSTGRES_URL_VARIABLE])
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
 @pytest.fixture(scope="session")
-def reference() -> Reference:
-    return load_reference()
+def postgres_admin() -> Iterator[Engine]:
+    """An autocommit engine on DAFTAR_TEST_POSTGRES_URL's database, to create others."""
+    engine = create_engine(postgres_base_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -38,9 +89,40 @@ def server_db_path(tmp_path: Path) -> Path:
     return tmp_path / "server.sqlite3"
 
 
+@pytest.fixture(params=BACKENDS)
+def server_database(
+    request: pytest.FixtureRequest, server_db_path: Path
+) -> Iterator[ServerDatabase]:
+    """A fresh, empty server database on each backend under test."""
+    if request.param == "sqlite":
+        yield ServerDatabase("sqlite", f"sqlite:///{server_db_path}", server_db_path)
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    base = postgres_base_url()
+    name = f"{(base.database or 'daftar_test')[:40]}_{uuid.uuid4().hex[:16]}"
+    with admin.connect() as conn:
+        # UTF-8 whatever the cluster's default (a cluster made under LANG=C is SQL_ASCII).
+        conn.exec_driver_sql(
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+    try:
+        url = base.set(database=name).render_as_string(hide_password=False)
+        yield ServerDatabase("postgresql", url)
+    finally:
+        with admin.connect() as conn:
+            # FORCE: a server process or a pooled connection left behind must not stop it.
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def reference() -> Reference:
+    return load_reference()
+
+
 @pytest.fixture
-def engine(server_db_path: Path) -> Iterator[Engine]:
-    engine = open_database(server_db_path)
+def engine(server_database: ServerDatabase) -> Iterator[Engine]:
+    engine = server_database.open()
     yield engine
     engine.dispose()
 

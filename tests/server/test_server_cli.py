@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from server.cli import main
@@ -14,22 +14,27 @@ from server.db import (
     ServerDatabaseError,
     backup_sqlite,
     current_revision,
+    make_engine,
+    migrate,
     open_database,
     resolve_url,
 )
 from server.models import Office, OfficeToken
 from server.offices import authenticate, hash_token
+from tests.server.conftest import ServerDatabase
 
 
-def _add(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, list[str]]:
-    status = main(["add-office", "--db", str(db), *args])
+def _add(
+    capsys: pytest.CaptureFixture[str], db: ServerDatabase, *args: str
+) -> tuple[int, list[str]]:
+    status = main(["add-office", *db.cli_args, *args])
     return status, capsys.readouterr().out.strip().splitlines()
 
 
 def test_add_county_office_prints_the_token_last(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server_database: ServerDatabase, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "server.sqlite3"
+    db = server_database
     # Arabic ي and ك, extra spaces: names are normalised before matching.
     status, lines = _add(
         capsys, db, "--province", " تهران ", "--county", "شميرانات", "--name", "اداره  شمیرانات"
@@ -37,7 +42,7 @@ def test_add_county_office_prints_the_token_last(
     assert status == 0
     token = lines[-1]
     assert len(token) >= 43 and " " not in token
-    engine = open_database(db)
+    engine = db.open()
     try:
         with Session(engine) as session:
             office = session.execute(select(Office)).scalar_one()
@@ -53,11 +58,13 @@ def test_add_county_office_prints_the_token_last(
         engine.dispose()
 
 
-def test_add_province_office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "server.sqlite3"
+def test_add_province_office(
+    server_database: ServerDatabase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = server_database
     status, _lines = _add(capsys, db, "--province", "اصفهان", "--name", "اداره کل اصفهان")
     assert status == 0
-    engine = open_database(db)
+    engine = db.open()
     try:
         with Session(engine) as session:
             office = session.execute(select(Office)).scalar_one()
@@ -71,34 +78,37 @@ def test_add_province_office(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     [("آتلانتیس", None), ("تهران", "اصفهان"), ("تهران", "شهرستان ناموجود")],
 )
 def test_unknown_places_are_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], province: str, county: str | None
+    server_database: ServerDatabase,
+    capsys: pytest.CaptureFixture[str],
+    province: str,
+    county: str | None,
 ) -> None:
     args = ["--province", province, "--name", "اداره"]
     if county is not None:
         args += ["--county", county]
-    status, lines = _add(capsys, tmp_path / "server.sqlite3", *args)
+    status, lines = _add(capsys, server_database, *args)
     assert status == 2
     assert lines == []
 
 
-def test_revoke_office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "server.sqlite3"
+def test_revoke_office(server_database: ServerDatabase, capsys: pytest.CaptureFixture[str]) -> None:
+    db = server_database
     _status, lines = _add(capsys, db, "--province", "تهران", "--county", "ری", "--name", "ری")
     token = lines[-1]
     office_id = lines[0].removeprefix("office: ")
-    assert main(["revoke-office", "--db", str(db), "--office", office_id]) == 0
+    assert main(["revoke-office", *db.cli_args, "--office", office_id]) == 0
     assert capsys.readouterr().out.strip() == f"revoked: {office_id}"
     # Revoking again is harmless.
-    assert main(["revoke-office", "--db", str(db), "--office", office_id]) == 0
+    assert main(["revoke-office", *db.cli_args, "--office", office_id]) == 0
     capsys.readouterr()
-    engine = open_database(db)
+    engine = db.open()
     try:
         with Session(engine) as session:
             assert authenticate(session, token) is None
             assert session.execute(select(OfficeToken.revoked_at)).scalar_one() is not None
     finally:
         engine.dispose()
-    assert main(["revoke-office", "--db", str(db), "--office", "no-such-office"]) == 2
+    assert main(["revoke-office", *db.cli_args, "--office", "no-such-office"]) == 2
 
 
 def test_database_is_migrated_and_marked(tmp_path: Path) -> None:
@@ -137,6 +147,33 @@ def test_foreign_files_and_newer_databases_are_refused(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(ServerDatabaseError, match="newer"):
         open_database(newer)
+
+
+def test_newer_and_foreign_databases_are_refused(server_database: ServerDatabase) -> None:
+    engine = server_database.open()
+    try:
+        assert current_revision(engine) == HEAD_REVISION
+        # Opening it again migrates nothing.
+        assert migrate(engine) is None
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(ServerDatabaseError, match="newer"):
+        server_database.open()
+
+    # Tables, but not ours: refused and left alone.
+    foreign = make_engine(server_database.url)
+    try:
+        with foreign.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+            conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        with pytest.raises(ServerDatabaseError, match="not a Daftar server database"):
+            server_database.open()
+        with foreign.connect() as conn:
+            assert "notes" in inspect(conn).get_table_names()
+    finally:
+        foreign.dispose()
 
 
 def test_resolve_url() -> None:

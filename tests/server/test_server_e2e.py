@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from server import PROTOCOL_VERSION
+from tests.server.conftest import ServerDatabase
 
 
 def _server_command() -> list[str]:
@@ -25,10 +26,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_health_and_handshake(tmp_path: Path) -> None:
-    db = tmp_path / "server.sqlite3"
+def test_serve_health_and_handshake(tmp_path: Path, server_database: ServerDatabase) -> None:
+    # --db PATH on SQLite, --database-url URL on PostgreSQL.
+    db = server_database.cli_args
     enrolled = subprocess.run(
-        [*_server_command(), "add-office", "--db", str(db), "--province", "فارس",
+        [*_server_command(), "add-office", *db, "--province", "فارس",
          "--county", "شیراز", "--name", "اداره شیراز"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
@@ -37,7 +39,7 @@ def test_serve_health_and_handshake(tmp_path: Path) -> None:
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
-        [*_server_command(), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+        [*_server_command(), "serve", *db, "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
