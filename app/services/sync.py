@@ -454,15 +454,18 @@ ALL_FIELDS = frozenset({"*"})
 
 
 def pending_fields(
-    session: Session, table: str, row_ids: Sequence[str]
+    session: Session, table: str, row_ids: Sequence[str], *, after_seq: int = 0
 ) -> dict[str, frozenset[str]]:
-    """For rows with operations not yet accepted by the server (pending or quarantined):
-    the fields those operations change (ALL_FIELDS for an insert or delete)."""
+    """For rows with operations not yet accepted by the server (pending or quarantined,
+    after outbox position ``after_seq``): the fields those operations change
+    (ALL_FIELDS for an insert or delete)."""
     found: dict[str, set[str]] = defaultdict(set)
     for chunk in _chunks(row_ids):
         for row_id, op, changes in session.execute(
             select(OutboxOperation.row_id, OutboxOperation.op, OutboxOperation.changes).where(
-                OutboxOperation.table_name == table, OutboxOperation.row_id.in_(chunk)
+                OutboxOperation.table_name == table,
+                OutboxOperation.row_id.in_(chunk),
+                OutboxOperation.seq > after_seq,
             )
         ):
             if op != "update":
@@ -743,7 +746,10 @@ class SyncClient:
         model = MODELS.get(op.table_name)
         if model is None:
             return False
-        later = pending_fields(session, op.table_name, [op.row_id]).get(op.row_id, frozenset())
+        # Only operations made after this one keep their own value of the field.
+        later = pending_fields(session, op.table_name, [op.row_id], after_seq=op.seq).get(
+            op.row_id, frozenset()
+        )
         values: dict[str, Any]
         if kind == "deleted" and column == "deleted":
             values = {"deleted": bool(conflict.get("server"))}

@@ -188,7 +188,7 @@ class SyncReviewService:
                     if row.field != "deleted"
                     else "وجود رکورد",
                     mine=self._display(row.field, mine),
-                    theirs=self._display(row.field, _load(row.server_value)),
+                    theirs=self._display(row.field, self._theirs_now(row)),
                     base=self._display(row.field, _load(row.base_value)),
                     created_at=row.created_at,
                     resolved=row.resolved_at is not None,
@@ -198,6 +198,15 @@ class SyncReviewService:
                 )
             )
         return views
+
+    def _theirs_now(self, conflict: SyncConflict) -> Any:
+        """The value the record shows now: the server's, as last pulled (it may have
+        moved on since the conflict); "keep mine" replaces exactly this value."""
+        model = MODELS.get(conflict.table_name)
+        record = self.session.get(model, conflict.row_id) if model is not None else None
+        if record is None or conflict.kind != "field":
+            return _load(conflict.server_value)
+        return _encode(getattr(record, conflict.field, None))
 
     def _duplicate_view(self, row: SyncConflict) -> ConflictView:
         theirs = _load(row.server_value)

@@ -544,3 +544,48 @@ def test_a_token_of_another_county_is_refused(
     assert caught.value.code == "wrong_office"
     assert "ری" in str(caught.value)
     assert a.count(OutboxOperation) > 0  # nothing was pushed under the wrong office
+
+
+def test_a_conflict_shows_the_servers_value_even_when_no_pull_brings_it(
+    office_factory: Callable[..., Office], client: TestClient
+) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    licence_id = a.issue("0067749828")
+    a.sync()
+    b.sync()
+    a.edit_person(licence_id, mobile="09351112233")
+    a.sync()
+
+    class EditDuringPull(Transport):
+        done = False
+
+        def pull(self, since: int, limit: int) -> dict[str, Any]:
+            if not EditDuringPull.done:  # the clerk saves while the pull is on its way
+                EditDuringPull.done = True
+                b.edit_person(licence_id, mobile="09127778899")
+            return super().pull(since, limit)
+
+    run_sync(b.db, transport=EditDuringPull(BASE, b.transport.token, client=client))
+    assert b.person(licence_id).mobile == "09127778899"  # waiting edit kept by the pull
+    report = b.sync()  # its push conflicts; the holder is not pulled again (cursor past it)
+    assert report.conflicts == 1
+    assert b.person(licence_id).mobile == "09351112233"
+    with b.db.session() as session:
+        from app.services.sync_review import SyncReviewService
+
+        (conflict,) = SyncReviewService(session).conflicts()
+        assert conflict.mine == "۰۹۱۲۷۷۷۸۸۹۹" and conflict.theirs == "۰۹۳۵۱۱۱۲۲۳۳"
+
+
+def test_the_review_shows_the_value_keep_mine_would_replace(
+    office_factory: Callable[..., Office],
+) -> None:
+    a, b, licence_id = _conflicted(office_factory)
+    a.edit_person(licence_id, mobile="09190000000")  # the server's value moves on
+    a.sync()
+    b.sync()
+    with b.db.session() as session:
+        from app.services.sync_review import SyncReviewService
+
+        (conflict,) = SyncReviewService(session).conflicts()
+        assert conflict.theirs == "۰۹۱۹۰۰۰۰۰۰۰"  # not the value at conflict time
