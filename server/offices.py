@@ -101,9 +101,14 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+#: Tokens start with this, so one never begins with "-" (a command line would take it for
+#: an option: ``daftar setup --token -abc…``) and a leaked one is easy to recognise.
+TOKEN_PREFIX = "dft_"
+
+
 def new_token() -> str:
-    """A new random token (32 bytes, URL-safe base64)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A new random token: ``dft_`` and 32 random bytes in URL-safe base64."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def enrol_office(

@@ -223,3 +223,11 @@ def test_absurd_client_clock_is_a_skew_warning(client: TestClient, county_office
         )
         assert response.status_code == 200, response.text
         assert response.json()["skew_warning"] is True
+
+
+def test_tokens_never_look_like_command_line_options() -> None:
+    from server.offices import TOKEN_PREFIX, new_token
+
+    tokens = {new_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    assert all(t.startswith(TOKEN_PREFIX) and not t.startswith("-") for t in tokens)
