@@ -94,7 +94,6 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
         SyncClient,
         SyncError,
         Transport,
-        save_settings,
         setup_office_from_server,
     )
 
@@ -112,12 +111,14 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
     try:
         # An office with ~records rows (holder, licence, history entry per licence).
         source = open_database(folder / "source.sqlite3")
-        note(f"sync: demo office with {records:,} records…")
-        with source.session() as session:
-            generate(session, records // 3 + 1, seed=7)
-        with source.session() as session:
-            save_settings(session, server.url, source_token)
         transport = Transport(server.url, source_token)
+        setup_office_from_server(source, server.url, source_token, transport=transport)
+        note(f"sync: demo office with {records:,} records…")
+        licences = records // 3 + 1
+        for _ in range(0, licences, 10_000):
+            SyncClient(source, transport).reserve_numbers(10_000)
+        with source.session() as session:
+            generate(session, licences, seed=7)
         note("sync: first push of the whole office (not a figure)…")
         started = time.perf_counter()
         SyncClient(source, transport).run()
