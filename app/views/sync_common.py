@@ -13,7 +13,16 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QWidget,
+)
 
 from app.services import jalali
 from app.services.errors import DomainError
@@ -132,3 +141,58 @@ def open_box(
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+# --- what the review dialogs (conflicts, rejected changes) are built from ------------------
+
+
+def review_table(name: str, titles: list[str]) -> QTableWidget:
+    """A read-only record table with these column titles, rows selected whole."""
+    from app.views.widgets.table_style import setup_record_table
+
+    table = QTableWidget(0, len(titles))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(titles)
+    setup_record_table(table)
+    table.verticalHeader().hide()
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    table.horizontalHeader().setStretchLastSection(False)
+    return table
+
+
+def list_pages(
+    table: QTableWidget, *, loading: str, empty: str, empty_name: str
+) -> tuple[QStackedWidget, QLabel]:
+    """Pages of a list that loads in a worker: 0 «loading», 1 the table, 2 «nothing to
+    show» (a larger, centred text). Returns the pages and the empty label."""
+    empty_label = QLabel(empty)
+    empty_label.setObjectName(empty_name)
+    empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    font = empty_label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    empty_label.setFont(font)
+    loading_label = QLabel(loading)
+    loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    pages = QStackedWidget()
+    pages.addWidget(loading_label)
+    pages.addWidget(table)
+    pages.addWidget(empty_label)
+    return pages, empty_label
+
+
+def result_label(name: str) -> QLabel:
+    """The hidden green line that says what the last action did."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {OK_COLOR};")
+    label.hide()
+    return label
+
+
+def close_buttons(dialog: QDialog) -> tuple[QDialogButtonBox, QPushButton]:
+    """A button box with «بستن» that closes ``dialog``."""
+    buttons = QDialogButtonBox()
+    close = buttons.addButton(_tr("بستن"), QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, close

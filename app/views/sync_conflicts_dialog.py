@@ -17,14 +17,12 @@ from PySide6.QtCore import QCoreApplication, QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,9 +35,15 @@ from app.services.sync_review import EDIT, KEEP_MINE, KEEP_THEIRS, ConflictView
 from app.services.text import to_persian_digits
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import show_error
-from app.views.sync_common import OK_COLOR, format_moment, hint_label
+from app.views.sync_common import (
+    close_buttons,
+    format_moment,
+    hint_label,
+    list_pages,
+    result_label,
+    review_table,
+)
 from app.views.widgets.form import INVALID_STYLE, FieldErrors, add_field_row, make_form_layout
-from app.views.widgets.table_style import setup_record_table
 
 #: The FieldErrors name of the edited value.
 VALUE_FIELD = "value"
@@ -115,30 +119,17 @@ class ConflictReviewDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("conflictsTable")
-        self.table.setHorizontalHeaderLabels([_tr(title) for title in COLUMNS])
-        setup_record_table(self.table)
-        self.table.verticalHeader().hide()
+        self.table = review_table("conflictsTable", [_tr(title) for title in COLUMNS])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
-
-        self.empty_label = QLabel(_tr("تعارضی برای بررسی نیست."))
-        self.empty_label.setObjectName("emptyConflicts")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = self.empty_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        self.empty_label.setFont(font)
-        self.loading_label = QLabel(_tr("در حال خواندن تعارض‌ها…"))
-        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.loading_label)
-        self.pages.addWidget(self.table)
-        self.pages.addWidget(self.empty_label)
+        self.pages, self.empty_label = list_pages(
+            self.table,
+            loading=_tr("در حال خواندن تعارض‌ها…"),
+            empty=_tr("تعارضی برای بررسی نیست."),
+            empty_name="emptyConflicts",
+        )
 
         self.detail_label = QLabel()
         self.detail_label.setObjectName("conflictDetail")
@@ -188,20 +179,12 @@ class ConflictReviewDialog(QDialog):
         self.editor.setLayout(edit_layout)
         self.editor.hide()
 
-        self.result_label = QLabel()
-        self.result_label.setObjectName("resolveResult")
-        self.result_label.setWordWrap(True)
-        self.result_label.setStyleSheet(f"color: {OK_COLOR};")
-        self.result_label.hide()
+        self.result_label = result_label("resolveResult")
         self.next_sync_hint = hint_label(
             _tr("انتخاب‌ها در همین رایانه ثبت می‌شوند و با همگام‌سازی بعدی به سرور می‌رسند.")
         )
 
-        self.buttons = QDialogButtonBox()
-        self.close_button = self.buttons.addButton(
-            _tr("بستن"), QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.close_button = close_buttons(self)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -14,13 +14,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QStackedWidget,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,10 +28,15 @@ from app.services.sync_review import QuarantinedView
 from app.services.text import to_persian_digits
 from app.views.context import AppContext
 from app.views.errors import show_error
-from app.views.sync_common import OK_COLOR, format_moment
+from app.views.sync_common import (
+    close_buttons,
+    format_moment,
+    list_pages,
+    result_label,
+    review_table,
+)
 from app.views.sync_conflicts_dialog import select_table_row
 from app.views.widgets import messages
-from app.views.widgets.table_style import setup_record_table
 
 COLUMNS = ("عملیات", "رکورد", "فیلدها", "دلیل", "تاریخ")
 REASON_COLUMN = 3
@@ -83,28 +85,14 @@ class QuarantineDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("quarantineTable")
-        self.table.setHorizontalHeaderLabels([_tr(title) for title in COLUMNS])
-        setup_record_table(self.table)
-        self.table.verticalHeader().hide()
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
+        self.table = review_table("quarantineTable", [_tr(title) for title in COLUMNS])
         self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
-
-        self.empty_label = QLabel(_tr("تغییر ردشده‌ای نیست."))
-        self.empty_label.setObjectName("emptyQuarantine")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = self.empty_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        self.empty_label.setFont(font)
-        self.loading_label = QLabel(_tr("در حال خواندن…"))
-        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.loading_label)
-        self.pages.addWidget(self.table)
-        self.pages.addWidget(self.empty_label)
+        self.pages, self.empty_label = list_pages(
+            self.table,
+            loading=_tr("در حال خواندن…"),
+            empty=_tr("تغییر ردشده‌ای نیست."),
+            empty_name="emptyQuarantine",
+        )
 
         self.reason_label = QLabel()
         self.reason_label.setObjectName("quarantineReason")
@@ -123,17 +111,9 @@ class QuarantineDialog(QDialog):
         actions.addWidget(self.discard_button)
         actions.addStretch(1)
 
-        self.result_label = QLabel()
-        self.result_label.setObjectName("quarantineResult")
-        self.result_label.setWordWrap(True)
-        self.result_label.setStyleSheet(f"color: {OK_COLOR};")
-        self.result_label.hide()
+        self.result_label = result_label("quarantineResult")
 
-        self.buttons = QDialogButtonBox()
-        self.close_button = self.buttons.addButton(
-            _tr("بستن"), QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.close_button = close_buttons(self)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
