@@ -433,15 +433,19 @@ class Pusher:
                     self.session.add(self._scope_row(person, home))
                     self.session.flush()
 
-    def _current_scopes(self, record: Record) -> set[ScopeKey]:
+    def _scope_rows(self, record: Record) -> dict[ScopeKey, RecordScope]:
+        """Where the record is seen now, with its record_scope rows."""
         return {
-            (row.province_code, row.county_code or None)
+            (row.province_code, row.county_code or None): row
             for row in self.session.scalars(
                 select(RecordScope).where(
                     RecordScope.table_name == record.table_name, RecordScope.id == record.id
                 )
             )
         }
+
+    def _current_scopes(self, record: Record) -> set[ScopeKey]:
+        return set(self._scope_rows(record))
 
     def _wanted_scopes(self, record: Record) -> set[ScopeKey]:
         """Where a record should be visible: a licence in its county; a holder wherever
@@ -468,14 +472,7 @@ class Pusher:
         """Make record_scope match where the record should be seen; a county it leaves
         gets a scope_exit entry. A licence that appears in or leaves a county takes its
         holder and its history entries and certificates along."""
-        rows = {
-            (row.province_code, row.county_code or None): row
-            for row in self.session.scalars(
-                select(RecordScope).where(
-                    RecordScope.table_name == record.table_name, RecordScope.id == record.id
-                )
-            )
-        }
+        rows = self._scope_rows(record)
         wanted = self._wanted_scopes(record)
         for scope, row in rows.items():
             if scope in wanted:

@@ -17,7 +17,8 @@ from app.models.sync import OP_INSERT, OP_UPDATE, OUTBOX_PENDING
 LOCAL_COLUMNS = frozenset({"rev", "updated_at", "server_seq", "local_seq", "search_key"})
 
 
-def _value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A column value as JSON holds it (dates and times in ISO 8601)."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
@@ -27,7 +28,7 @@ def row_snapshot(row: SyncMixin) -> dict[str, Any]:
     """The synced columns of a row, JSON-ready."""
     mapper = inspect(type(row))
     return {
-        column.key: _value(getattr(row, column.key))
+        column.key: json_value(getattr(row, column.key))
         for column in mapper.column_attrs
         if column.key not in LOCAL_COLUMNS
     }

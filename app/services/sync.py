@@ -21,6 +21,7 @@ call it directly. The network goes through :class:`Transport` (httpx).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
@@ -28,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy import Boolean, Date, DateTime, Table, bindparam, delete, func, insert, select
@@ -52,7 +53,7 @@ from app.services.credentials import load_token, store_token
 from app.services.db import HEAD_REVISION, Database, open_database
 from app.services.errors import DomainError
 from app.services.office import get_office, get_setting, set_setting
-from app.services.outbox import row_snapshot
+from app.services.outbox import pending_count, row_snapshot
 from app.services.progress import Progress
 from app.services.reference import apply_reference_rows
 from app.services.signing import ensure_signing_key
@@ -117,14 +118,6 @@ def offline_error() -> SyncError:
 # --- transport ------------------------------------------------------------------------
 
 
-class HttpClient(Protocol):
-    """What Transport needs of an HTTP client (httpx.Client; starlette's TestClient)."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
-
-    def close(self) -> None: ...
-
-
 @dataclass
 class Transport:
     """The server's HTTP API (JSON over HTTP, Bearer token)."""
@@ -132,7 +125,7 @@ class Transport:
     base_url: str
     token: str
     #: An httpx.Client (made here when None) or anything with the same ``request`` and
-    #: ``close`` (starlette's TestClient in tests); see HttpClient.
+    #: ``close`` (starlette's TestClient in tests).
     client: Any = None
     timeout: float = 60.0
     #: Round trips made (the bench and tests count them).
@@ -354,15 +347,21 @@ def save_settings(session: Session, server_url: str, token: str | None) -> str:
 # --- value conversion -----------------------------------------------------------------
 
 
-def _decoder(table: Table) -> dict[str, Any]:
+@functools.cache
+def _columns(table: Table) -> dict[str, Any]:
+    """The columns a pulled row may set, each with its decoder (None: as is)."""
     decoders: dict[str, Any] = {}
     for column in table.columns:
+        if column.key in _LOCAL_ONLY:
+            continue
         if isinstance(column.type, DateTime):
             decoders[column.key] = _as_datetime
         elif isinstance(column.type, Date):
             decoders[column.key] = _as_date
         elif isinstance(column.type, Boolean):
             decoders[column.key] = _as_bool
+        else:
+            decoders[column.key] = None
     return decoders
 
 
@@ -383,13 +382,11 @@ def _as_bool(value: Any) -> Any:
 
 def decode_row(model: type[Any], data: Mapping[str, Any]) -> dict[str, Any]:
     """Pulled JSON values → column values of ``model``; unknown columns are dropped."""
-    table: Table = model.__table__
-    decoders = _decoder(table)
-    names = {c.key for c in table.columns} - _LOCAL_ONLY
+    columns = _columns(model.__table__)
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key in names:
-            decode = decoders.get(key)
+        if key in columns:
+            decode = columns[key]
             values[key] = decode(value) if decode is not None and value is not None else value
     return values
 
@@ -514,7 +511,7 @@ class SyncClient:
     def _run(self) -> None:
         with self.db.session() as session:
             cursor = int(get_setting(session, KEY_CURSOR) or 0)
-            pending = _count_pending(session)
+            pending = pending_count(session)
             pool_left = pool_remaining(session)
             reference_version = get_setting(session, KEY_REFERENCE)
         self.progress.report(0, None, "در حال اتصال به سرور…")
@@ -592,12 +589,8 @@ class SyncClient:
     def _pull_reference(self) -> None:
         self.progress.report(0, None, "دریافت داده‌های پایه…")
         answer = self.transport.reference()
-        tables = answer.get("tables")
-        if not isinstance(tables, dict):
-            raise SyncError("داده‌های پایه سرور نامعتبر است.", "bad_answer")
         with self.db.session() as session:
-            self.report.reference_changed = apply_reference_rows(session, tables)
-            set_setting(session, KEY_REFERENCE, str(answer.get("version", "")))
+            self.report.reference_changed = store_reference(session, answer)
 
     def reserve_numbers(self, count: int) -> None:
         """Reserve ``count`` more licence numbers for this office (e.g. before a big
@@ -615,7 +608,7 @@ class SyncClient:
         """Push the outbox, oldest first, one batch per request (no handshake)."""
         done = 0
         with self.db.session() as session:
-            total = _count_pending(session)
+            total = pending_count(session)
         last_seq = 0
         while True:
             self.progress.check()
@@ -976,15 +969,15 @@ class SyncClient:
         }
 
 
-def _count_pending(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(OutboxOperation)
-            .where(OutboxOperation.state == OUTBOX_PENDING)
-        )
-        or 0
-    )
+def store_reference(session: Session, answer: Mapping[str, Any]) -> int:
+    """Apply ``GET /v1/reference``'s answer (central wins) and remember its version;
+    returns how many rows changed."""
+    tables = answer.get("tables")
+    if not isinstance(tables, dict):
+        raise SyncError("داده‌های پایه سرور نامعتبر است.", "bad_answer")
+    changed = apply_reference_rows(session, tables)
+    set_setting(session, KEY_REFERENCE, str(answer.get("version", "")))
+    return changed
 
 
 def pool_remaining(session: Session) -> int:
@@ -1061,9 +1054,6 @@ def setup_office_from_server(
     try:
         hello = transport.handshake(None)
         reference = transport.reference()
-        tables = reference.get("tables")
-        if not isinstance(tables, dict):
-            raise SyncError("داده‌های پایه سرور نامعتبر است.", "bad_answer")
         with db.session() as session:
             if get_office(session) is not None:
                 raise SyncError(
@@ -1071,7 +1061,7 @@ def setup_office_from_server(
                     "فایل تازه‌ای انتخاب کنید.",
                     "not_empty",
                 )
-            apply_reference_rows(session, tables)
+            store_reference(session, reference)
             office = hello["office"]
             session.add(
                 Office(
@@ -1084,7 +1074,6 @@ def setup_office_from_server(
             )
             ensure_signing_key(session)
             set_setting(session, KEY_OFFICE, str(office["id"]))
-            set_setting(session, KEY_REFERENCE, str(reference.get("version", "")))
             save_settings(session, url, token)
         return SyncClient(db, transport, progress).run()
     finally:

@@ -39,7 +39,7 @@ from app.services.licences import (
     PersonInput,
     validate_person,
 )
-from app.services.outbox import operation_row
+from app.services.outbox import json_value, operation_row
 from app.services.sync import MODELS, decode_row, refresh_search_keys
 from app.services.text import to_persian_digits
 from app.services.validators import validate_text
@@ -116,12 +116,6 @@ def _load(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
 
 
 class SyncReviewService:
@@ -206,7 +200,7 @@ class SyncReviewService:
         record = self.session.get(model, conflict.row_id) if model is not None else None
         if record is None or conflict.kind != "field":
             return _load(conflict.server_value)
-        return _encode(getattr(record, conflict.field, None))
+        return json_value(getattr(record, conflict.field, None))
 
     def _duplicate_view(self, row: SyncConflict) -> ConflictView:
         theirs = _load(row.server_value)
@@ -293,9 +287,9 @@ class SyncReviewService:
             mine = [e for e in errors if e.field == field]
             if mine:
                 raise ValidationErrors(mine)
-            return _encode(values[field])
+            return json_value(values[field])
         if field.endswith("_date"):
-            return _encode(
+            return json_value(
                 jalali.parse_jalali(value, field=field, label=FIELD_LABELS[field], required=True)
             )
         return validate_text(value, field, FIELD_LABELS.get(field, field))
@@ -314,7 +308,7 @@ class SyncReviewService:
                 OutboxOperation(**operation_row(table, row.id, OP_DELETE, base_rev, changes))
             )
         else:
-            current = _encode(getattr(row, conflict.field))
+            current = json_value(getattr(row, conflict.field))
             changes = {conflict.field: [current, chosen]}
             if conflict.kind == "deleted":
                 # This office edited; elsewhere it was deleted. Keep mine = bring it back.
