@@ -51,8 +51,14 @@ def resolve_url(
     raise ServerDatabaseError("no database: give --db PATH, --database-url URL or DATABASE_URL")
 
 
+#: How long a server request waits for SQLite's write lock (ms). Pushes queue on the
+#: server_seq counter by design; the client's 5 s is too short for a busy server.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     apply_sqlite_pragmas(dbapi_connection)
+    dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def make_engine(url: str) -> Engine:
