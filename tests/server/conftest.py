@@ -14,6 +14,7 @@ created next to that one and dropped afterwards; test ids say ``[sqlite]`` or
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import URL, Engine, create_engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -110,9 +112,22 @@ def server_database(
         url = base.set(database=name).render_as_string(hide_password=False)
         yield ServerDatabase("postgresql", url)
     finally:
-        with admin.connect() as conn:
-            # FORCE: a server process or a pooled connection left behind must not stop it.
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(admin, name)
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    """Drop a test database. FORCE ends our own leftover connections; an autovacuum
+    worker (a superuser process the test role may not end) can hold it for a moment, so
+    try again briefly before giving up."""
+    for attempt in range(40):
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except DBAPIError:
+            if attempt == 39:
+                raise
+            time.sleep(0.25)
 
 
 @pytest.fixture(scope="session")
