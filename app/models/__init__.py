@@ -2,27 +2,35 @@
 
 from app.models.base import Base, SyncMixin, new_id, reference_id, utcnow
 from app.models.certificate import CertificateIssue
+from app.models.event import ClosureDay, Event, EventAttendance, EventParticipant
 from app.models.licence import Licence, LicenceHistory
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
 from app.models.reference import BusinessField, County, FieldGroup, Province
+from app.models.supporter import NetworkMember, Supporter
 from app.models.sync import NumberPool, OutboxOperation, SyncConflict
 
 __all__ = [
     "Base",
     "BusinessField",
     "CertificateIssue",
+    "ClosureDay",
     "Counter",
     "County",
+    "Event",
+    "EventAttendance",
+    "EventParticipant",
     "FieldGroup",
     "Licence",
     "LicenceHistory",
+    "NetworkMember",
     "NumberPool",
     "Office",
     "OutboxOperation",
     "Person",
     "Province",
     "Setting",
+    "Supporter",
     "SyncConflict",
     "SyncMixin",
     "new_id",

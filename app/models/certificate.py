@@ -36,3 +36,7 @@ class CertificateIssue(SyncMixin, Base):
     duplicate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False, default="")
     kind: Mapped[str] = mapped_column(String(12), nullable=False, default=CERTIFICATE_KIND_LICENCE)
+    #: The event participant an attendance certificate was issued to (empty otherwise).
+    participant_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("event_participant.id"), nullable=True, index=True
+    )
