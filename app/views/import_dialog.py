@@ -20,7 +20,7 @@ import functools
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,46 @@ WARNING_COLOR = "#e65100"
 #: The warnings table is at most this many rows tall (it scrolls beyond).
 WARNING_ROWS_SHOWN = 4
 FSI = "\u2068"
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """What an import dialog imports: its texts and the service functions it runs.
+
+    ``import_file(session, path, progress)`` imports in one transaction (ImportResult);
+    ``write_template(path)`` writes the empty template; ``records_kind`` is emitted on
+    ``sig_records_changed`` after rows were imported.
+    """
+
+    title: str
+    intro: str
+    template_name: str
+    summary: str  # "{imported} … {rejected} … {already} …"
+    records_kind: str
+    import_file: Callable[[Session, Path, Progress], ImportResult]
+    write_template: Callable[[Path], Path]
+
+
+def licence_import_spec() -> ImportSpec:
+    """The licence register's import (the default)."""
+    return ImportSpec(
+        title=_tr("ورود اطلاعات از اکسل"),
+        intro=_tr(
+            "هر ردیف فایل یک مجوز است و سطر اول عنوان ستون‌ها به فارسی (مثل الگوی خالی). "
+            "فایل می‌تواند xlsx یا CSV با کدگذاری UTF-8 باشد. ردیف‌هایی که ایرادی دارند "
+            "وارد نمی‌شوند و با شمارهٔ ردیف و دلیل گزارش می‌شوند؛ بقیهٔ ردیف‌ها وارد "
+            "می‌شوند. اگر فایلی را دو بار وارد کنید، مجوز تکراری ثبت نمی‌شود."
+        ),
+        template_name=_tr("الگوی-ورود-مجوزها.xlsx"),
+        summary=_tr(
+            "{imported} مجوز وارد شد، {rejected} ردیف رد شد، {already} ردیف از قبل در دفتر بود."
+        ),
+        records_kind=RECORDS_LICENCES,
+        import_file=lambda session, path, progress: spreadsheet.import_file(
+            session, path, progress
+        ),
+        write_template=spreadsheet.write_template,
+    )
 
 
 def _tr(text: str) -> str:
@@ -252,7 +292,8 @@ def _fit_rows(view: QTableView, rows: int, most: int) -> None:
 
 
 class ImportDialog(QDialog):
-    """Imports licences from an .xlsx or .csv file and shows what happened.
+    """Imports rows from an .xlsx or .csv file and shows what happened: licences by
+    default, or whatever ``spec`` names (supporters, events).
 
     Tests (and callers that already know the file) use :meth:`set_path` and
     :meth:`start` instead of the file chooser; :attr:`import_result` holds the outcome.
@@ -260,15 +301,18 @@ class ImportDialog(QDialog):
 
     PAGE_CHOOSE, PAGE_RESULTS = range(2)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, spec: ImportSpec | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.spec = spec if spec is not None else licence_import_spec()
         self.path: Path | None = None
         self.import_result: ImportResult | None = None
         self._busy = False
         self._task: TaskHandle | None = None
         self._locale = persian_locale()
-        self.setWindowTitle(_tr("ورود اطلاعات از اکسل"))
+        self.setWindowTitle(self.spec.title)
         self.setMinimumSize(640, 360)
 
         self.pages = QStackedWidget()
@@ -299,14 +343,7 @@ class ImportDialog(QDialog):
 
     def _build_choose_page(self) -> QWidget:
         page = QWidget()
-        self.intro_label = QLabel(
-            _tr(
-                "هر ردیف فایل یک مجوز است و سطر اول عنوان ستون‌ها به فارسی (مثل الگوی خالی). "
-                "فایل می‌تواند xlsx یا CSV با کدگذاری UTF-8 باشد. ردیف‌هایی که ایرادی دارند "
-                "وارد نمی‌شوند و با شمارهٔ ردیف و دلیل گزارش می‌شوند؛ بقیهٔ ردیف‌ها وارد "
-                "می‌شوند. اگر فایلی را دو بار وارد کنید، مجوز تکراری ثبت نمی‌شود."
-            )
-        )
+        self.intro_label = QLabel(self.spec.intro)
         self.intro_label.setWordWrap(True)
 
         self.path_edit = QLineEdit()
@@ -417,8 +454,10 @@ class ImportDialog(QDialog):
         self._set_busy(True)
         self._show_message(self.message_label, "")
 
+        import_file = self.spec.import_file
+
         def op(session: Session, progress: Progress) -> ImportResult:
-            result = spreadsheet.import_file(session, path, progress)
+            result = import_file(session, path, progress)
             progress.check()  # cancelled after the service's last check: still roll back
             return result
 
@@ -426,7 +465,7 @@ class ImportDialog(QDialog):
             op,
             self.on_import_succeeded,
             self.on_import_failed,
-            title=_tr("ورود اطلاعات از اکسل"),
+            title=self.spec.title,
             parent=self,
         )
 
@@ -434,8 +473,10 @@ class ImportDialog(QDialog):
         """Write the empty import template to ``path`` (in a worker)."""
         destination = Path(path)
 
+        write_template = self.spec.write_template
+
         def op(_progress: Progress) -> Path:
-            return spreadsheet.write_template(destination)
+            return write_template(destination)
 
         def failed(exc: BaseException) -> None:
             self._file_write_failed(exc, destination, self.message_label)
@@ -474,7 +515,7 @@ class ImportDialog(QDialog):
         chosen, selected = QFileDialog.getSaveFileName(
             self,
             _tr("ذخیرهٔ الگوی خالی"),
-            str(folder / _tr("الگوی-ورود-مجوزها.xlsx")),
+            str(folder / self.spec.template_name),
             _tr("کتاب اکسل (*.xlsx)"),
         )
         if chosen:
@@ -503,7 +544,7 @@ class ImportDialog(QDialog):
         self._set_busy(False)
         self.import_result = result
         if result.imported > 0:
-            self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
+            self.ctx.signals.sig_records_changed.emit(self.spec.records_kind)
         self._show_results(result)
 
     def on_import_failed(self, exc: BaseException) -> None:
@@ -569,9 +610,7 @@ class ImportDialog(QDialog):
             name = f"{FSI}{self.path.name}{PDI}"
             self.file_label.setText(_tr("فایل: {name}").format(name=name))
         self.summary_label.setText(
-            _tr(
-                "{imported} مجوز وارد شد، {rejected} ردیف رد شد، {already} ردیف از قبل در دفتر بود."
-            ).format(
+            self.spec.summary.format(
                 imported=self._count(result.imported),
                 rejected=self._count(result.rejected),
                 already=self._count(result.already_present),
@@ -657,13 +696,29 @@ def ask_export_scope(parent: QWidget | None, shown: int, total: int) -> bool | N
     return None
 
 
+#: A service export: writes rows to the path (xlsx or csv), returns how many.
+Exporter = Callable[[Session, Path, Progress], int]
+
+
 def write_export(
     session: Session, destination: Path, flt: RegisterFilter | None, progress: Progress
+) -> int:
+    """Export the register (or what ``flt`` shows) to ``destination`` safely
+    (see :func:`write_export_with`). Returns the licences written."""
+
+    def export(session: Session, path: Path, progress: Progress) -> int:
+        return spreadsheet.export_file(session, path, flt, progress)
+
+    return write_export_with(session, destination, export, progress)
+
+
+def write_export_with(
+    session: Session, destination: Path, export: Exporter, progress: Progress
 ) -> int:
     """Export to a temporary file beside ``destination``, then move it in place.
 
     A cancelled or failed export leaves ``destination`` as it was (an earlier file of
-    that name included) and no temporary file behind. Returns the licences written.
+    that name included) and no temporary file behind. Returns the rows written.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(
@@ -672,7 +727,7 @@ def write_export(
     os.close(handle)
     temporary = Path(name)
     try:
-        written = spreadsheet.export_file(session, temporary, flt, progress)
+        written = export(session, temporary, progress)
         progress.check()  # cancelled during the last rows: still nothing written
         os.replace(temporary, destination)
     finally:
@@ -712,11 +767,34 @@ def export_register(
 def _export_to_chosen_file(
     ctx: AppContext, parent: QWidget | None, flt: RegisterFilter | None
 ) -> None:
+    def export(session: Session, path: Path, progress: Progress) -> int:
+        return spreadsheet.export_file(session, path, flt, progress)
+
+    export_to_chosen_file(
+        ctx,
+        parent,
+        export,
+        default_name=default_export_name(),
+        done_text=_tr("{count} مجوز در فایل «{name}» ذخیره شد.\nپوشه: {folder}"),
+    )
+
+
+def export_to_chosen_file(
+    ctx: AppContext,
+    parent: QWidget | None,
+    export: Exporter,
+    *,
+    default_name: str,
+    done_text: str,
+) -> None:
+    """Ask for a file (xlsx or csv), export to it in a worker with progress and cancel,
+    then say how many rows were written where (``done_text`` takes {count}, {name},
+    {folder}). Used by the register, the supporters and the events screens."""
     title = _tr("خروجی اکسل")
     chosen, selected = QFileDialog.getSaveFileName(
         parent,
         title,
-        str(_documents_folder() / default_export_name()),
+        str(_documents_folder() / default_name),
         _tr("کتاب اکسل (*.xlsx);;CSV با کدگذاری UTF-8 (*.csv)"),
     )
     if not chosen:
@@ -724,13 +802,13 @@ def _export_to_chosen_file(
     destination = _with_suffix(chosen, selected, (XLSX_SUFFIX, CSV_SUFFIX))
 
     def op(session: Session, progress: Progress) -> int:
-        return write_export(session, destination, flt, progress)
+        return write_export_with(session, destination, export, progress)
 
     def succeeded(written: int) -> None:
         messages.inform(
             parent,
             title,
-            _tr("{count} مجوز در فایل «{name}» ذخیره شد.\nپوشه: {folder}").format(
+            done_text.format(
                 count=persian_locale().toString(written),
                 name=destination.name,
                 folder=isolate_ltr(str(destination.parent)),
