@@ -11,7 +11,8 @@ rows in one transaction. Benchmarks are not tests: nothing here fails the build.
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
 ``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (startup, search,
-scroll, import, demo, certificates, sync; sync figures: bench/sync.py).
+scroll, import, demo, certificates, sync, supporters, events; sync figures: bench/sync.py,
+supporter page: bench/supporters.py, event calendar: bench/events.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.events import bench_events
+from bench.supporters import bench_supporters
 from bench.sync import bench_sync
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -610,7 +613,10 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=50_000)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--sync-records", type=int, default=100_000)
-    parser.add_argument("--only", default="demo,startup,search,scroll,import,certificates,sync")
+    parser.add_argument(
+        "--only",
+        default="demo,startup,search,scroll,import,certificates,supporters,events,sync",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     work: Path = args.workdir
@@ -623,6 +629,8 @@ def main() -> None:
         ("scroll", lambda: bench_scroll(db)),
         ("import", lambda: bench_import(work, args.import_rows)),
         ("certificates", lambda: bench_certificates(work)),
+        ("supporters", lambda: bench_supporters(work, line, note)),
+        ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
     ]
     needs_db = {"startup", "search", "scroll"}

@@ -291,6 +291,82 @@ def _fit_rows(view: QTableView, rows: int, most: int) -> None:
 # -- the import dialog -------------------------------------------------------------------
 
 
+def supporter_import_spec() -> ImportSpec:
+    """Supporters and their network members (app.services.supporter_io)."""
+    from app.services import supporter_io
+
+    return ImportSpec(
+        title=_tr("ورود پشتیبان‌ها و اعضای شبکه از اکسل"),
+        intro=_tr(
+            "هر ردیف فایل یک عضو شبکهٔ یک پشتیبان است و ستون‌های پشتیبان در هر ردیف تکرار "
+            "می‌شوند (پشتیبان با شمارهٔ مجوز پشتیبانی‌اش شناخته می‌شود)؛ ردیفی که کد ملی عضو "
+            "ندارد فقط پشتیبان را ثبت یا به‌روز می‌کند. سطر اول عنوان ستون‌هاست (مثل الگوی "
+            "خالی). ردیف‌های دارای ایراد وارد نمی‌شوند و با شمارهٔ ردیف و دلیل گزارش "
+            "می‌شوند. اگر فایلی را دو بار وارد کنید، چیزی تکراری ثبت نمی‌شود."
+        ),
+        template_name=_tr("الگوی-ورود-پشتیبان‌ها.xlsx"),
+        summary=_tr(
+            "{imported} ردیف وارد شد، {rejected} ردیف رد شد، {already} ردیف از قبل در دفتر بود."
+        ),
+        records_kind="supporters",
+        import_file=lambda session, path, progress: supporter_io.import_file(
+            session, path, progress
+        ),
+        write_template=supporter_io.write_template,
+    )
+
+
+def event_import_spec() -> ImportSpec:
+    """Events and their participants (app.services.event_io)."""
+    from app.services import event_io
+
+    return ImportSpec(
+        title=_tr("ورود رویدادها و شرکت‌کنندگان از اکسل"),
+        intro=_tr(
+            "هر ردیف فایل یک شرکت‌کنندهٔ یک رویداد است و ستون‌های رویداد در هر ردیف تکرار "
+            "می‌شوند (رویداد با کدش شناخته می‌شود)؛ ردیفی که کد ملی شرکت‌کننده ندارد فقط "
+            "رویداد را ثبت یا به‌روز می‌کند. سطر اول عنوان ستون‌هاست (مثل الگوی خالی). "
+            "ردیف‌های دارای ایراد وارد نمی‌شوند و با شمارهٔ ردیف و دلیل گزارش می‌شوند. اگر "
+            "فایلی را دو بار وارد کنید، چیزی تکراری ثبت نمی‌شود."
+        ),
+        template_name=_tr("الگوی-ورود-رویدادها.xlsx"),
+        summary=_tr(
+            "{imported} ردیف وارد شد، {rejected} ردیف رد شد، {already} ردیف از قبل در دفتر بود."
+        ),
+        records_kind="events",
+        import_file=lambda session, path, progress: event_io.import_file(session, path, progress),
+        write_template=event_io.write_template,
+    )
+
+
+def export_supporters(ctx: AppContext, parent: QWidget | None) -> None:
+    """«خروجی اکسل پشتیبان‌ها…»: every supporter with its members, in the import template."""
+    from app.services import supporter_io
+
+    stamp = jalali.format_jalali(jalali.today(), persian_digits=False).replace("/", "-")
+    export_to_chosen_file(
+        ctx,
+        parent,
+        lambda session, path, progress: supporter_io.export_file(session, path, progress),
+        default_name=_tr("پشتیبان‌ها-{date}.xlsx").format(date=stamp),
+        done_text=_tr("{count} ردیف در فایل «{name}» ذخیره شد.\nپوشه: {folder}"),
+    )
+
+
+def export_events(ctx: AppContext, parent: QWidget | None) -> None:
+    """«خروجی اکسل رویدادها…»: every event with its participants, in the import template."""
+    from app.services import event_io
+
+    stamp = jalali.format_jalali(jalali.today(), persian_digits=False).replace("/", "-")
+    export_to_chosen_file(
+        ctx,
+        parent,
+        lambda session, path, progress: event_io.export_file(session, path, progress),
+        default_name=_tr("رویدادها-{date}.xlsx").format(date=stamp),
+        done_text=_tr("{count} ردیف در فایل «{name}» ذخیره شد.\nپوشه: {folder}"),
+    )
+
+
 class ImportDialog(QDialog):
     """Imports rows from an .xlsx or .csv file and shows what happened: licences by
     default, or whatever ``spec`` names (supporters, events).

@@ -97,11 +97,30 @@ class MainWindow(QMainWindow):
         self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._register_stack.addWidget(self.loading_label)
         self.tabs.addTab(self._register_stack, _tr("دفتر مجوزها"))
-        # The catalogue is built on first show of its tab (start-up builds what it shows).
+        # The other screens are built on first show of their tab (start-up builds what it
+        # shows): tab index → (module, class, attribute that holds the screen).
+        self.supporters_screen: QWidget | None = None
+        self.events_screen: QWidget | None = None
         self.catalogue_screen: QWidget | None = None
-        self._catalogue_page = QWidget()
-        QVBoxLayout(self._catalogue_page).setContentsMargins(0, 0, 0, 0)
-        self._catalogue_tab = self.tabs.addTab(self._catalogue_page, _tr("فهرست رشته‌ها"))
+        self._lazy_tabs: dict[int, tuple[str, str, str]] = {}
+        for label, module, class_name, attribute in (
+            (
+                _tr("پشتیبان‌ها"),
+                "app.views.supporters_screen",
+                "SupportersScreen",
+                "supporters_screen",
+            ),
+            (_tr("رویدادها"), "app.views.events_screen", "EventsScreen", "events_screen"),
+            (
+                _tr("فهرست رشته‌ها"),
+                "app.views.catalogue_screen",
+                "CatalogueScreen",
+                "catalogue_screen",
+            ),
+        ):
+            page = QWidget()
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+            self._lazy_tabs[self.tabs.addTab(page, label)] = (module, class_name, attribute)
         self.setCentralWidget(self.tabs)
 
         self._build_menus()
@@ -164,6 +183,10 @@ class MainWindow(QMainWindow):
         return (
             self.import_action,
             self.export_action,
+            self.import_supporters_action,
+            self.export_supporters_action,
+            self.import_events_action,
+            self.export_events_action,
             self.settings_action,
             self.backup_action,
             self.issue_action,
@@ -185,6 +208,18 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.on_import_action_triggered)
         self.export_action = QAction(_tr("خروجی اکسل…"), self)
         self.export_action.triggered.connect(self.on_export_action_triggered)
+        self.import_supporters_action = QAction(_tr("ورود پشتیبان‌ها و اعضای شبکه از اکسل…"), self)
+        self.import_supporters_action.triggered.connect(
+            lambda: self._open_import("supporter_import_spec")
+        )
+        self.import_events_action = QAction(_tr("ورود رویدادها و شرکت‌کنندگان از اکسل…"), self)
+        self.import_events_action.triggered.connect(lambda: self._open_import("event_import_spec"))
+        self.export_supporters_action = QAction(_tr("خروجی اکسل پشتیبان‌ها…"), self)
+        self.export_supporters_action.triggered.connect(
+            lambda: self._run_export("export_supporters")
+        )
+        self.export_events_action = QAction(_tr("خروجی اکسل رویدادها…"), self)
+        self.export_events_action.triggered.connect(lambda: self._run_export("export_events"))
         self.settings_action = QAction(_tr("تنظیمات اداره…"), self)
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.backup_action = QAction(_tr("پشتیبان‌گیری…"), self)
@@ -195,6 +230,11 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_supporters_action)
+        file_menu.addAction(self.export_supporters_action)
+        file_menu.addAction(self.import_events_action)
+        file_menu.addAction(self.export_events_action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addAction(self.backup_action)
@@ -298,16 +338,34 @@ class MainWindow(QMainWindow):
         self._register_filter = flt
 
     def on_tabs_current_changed(self, index: int) -> None:
-        """Build the catalogue screen the first time its tab is shown."""
-        if index == self._catalogue_tab and self.catalogue_screen is None and self._ctx is not None:
-            from app.views.catalogue_screen import CatalogueScreen
+        """Build a screen (supporters, events, catalogue) the first time its tab is shown."""
+        target = self._lazy_tabs.get(index)
+        if target is None or self._ctx is None:
+            return
+        module, class_name, attribute = target
+        if getattr(self, attribute) is not None:
+            return
+        screen_class = self._lazy(module, class_name)
+        if screen_class is None:
+            return
+        screen = screen_class(self.ctx)
+        setattr(self, attribute, screen)
+        page = self.tabs.widget(index)
+        layout = page.layout() if page is not None else None
+        assert layout is not None
+        layout.addWidget(screen)
+        screen.show()
+        screen.setFocus()
 
-            self.catalogue_screen = CatalogueScreen(self.ctx)
-            layout = self._catalogue_page.layout()
-            assert layout is not None
-            layout.addWidget(self.catalogue_screen)
-            self.catalogue_screen.show()
-            self.catalogue_screen.setFocus()
+    def show_tab(self, attribute: str) -> QWidget | None:
+        """Show the tab of a screen (``supporters_screen``, ``events_screen`` or
+        ``catalogue_screen``), building it if needed; returns the screen."""
+        for index, (_module, _class, name) in self._lazy_tabs.items():
+            if name == attribute:
+                self.tabs.setCurrentIndex(index)
+                break
+        screen: QWidget | None = getattr(self, attribute)
+        return screen
 
     def on_register_issue_requested(self) -> None:
         """Open the form that issues a new licence."""
@@ -371,6 +429,22 @@ class MainWindow(QMainWindow):
         dialog = dialog_class(self.ctx, self)
         dialog.exec()
         dialog.deleteLater()
+
+    def _open_import(self, spec_name: str) -> None:
+        """The import dialog for supporters or events (``spec_name`` in import_dialog)."""
+        dialog_class = self._lazy("app.views.import_dialog", "ImportDialog")
+        make_spec = self._lazy("app.views.import_dialog", spec_name)
+        if dialog_class is None or make_spec is None:
+            return
+        dialog = dialog_class(self.ctx, self, make_spec())
+        dialog.exec()
+        dialog.deleteLater()
+
+    def _run_export(self, function_name: str) -> None:
+        """Export supporters or events (``function_name`` in import_dialog)."""
+        export = self._lazy("app.views.import_dialog", function_name)
+        if export is not None:
+            export(self.ctx, self)
 
     def on_export_action_triggered(self) -> None:
         """Export the licences the register shows to an Excel file."""

@@ -44,7 +44,8 @@ def test_main_window_screenshot(
     assert window.windowTitle() == f"دفتر — {register_db[1].name}"
     assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert screen.table.layoutDirection() == Qt.LayoutDirection.RightToLeft
-    assert window.tabs.tabText(0) == "دفتر مجوزها" and window.tabs.tabText(1) == "فهرست رشته‌ها"
+    tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert tabs == ["دفتر مجوزها", "پشتیبان‌ها", "رویدادها", "فهرست رشته‌ها"]
     assert window.catalogue_screen is None  # built on first show of its tab
     assert screen.model.rowCount() == LICENCE_COUNT
     qtbot.waitUntil(lambda: screen.model.data(screen.model.index(0, 1)) != "…")
@@ -71,12 +72,12 @@ def test_catalogue_tab_is_built_lazily(
     register_db: tuple[Database, OfficeInfo],  # noqa: F811
 ) -> None:
     window = make_window(qtbot, register_ctx, register_db)
-    window.tabs.setCurrentIndex(1)
-    catalogue = window.catalogue_screen
+    assert window.supporters_screen is None and window.events_screen is None
+    catalogue = window.show_tab("catalogue_screen")
     assert catalogue is not None and catalogue.isVisible()
+    assert window.supporters_screen is None  # only the tab shown is built
     window.tabs.setCurrentIndex(0)
-    window.tabs.setCurrentIndex(1)
-    assert window.catalogue_screen is catalogue
+    assert window.show_tab("catalogue_screen") is catalogue
     save_screenshot(window, "catalogue")
 
 
