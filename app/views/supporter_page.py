@@ -1,0 +1,745 @@
+"""A supporter's page: its details, its network members, coverage over time, a summary of
+the network, and the actions (edit, suspend/reactivate, add member, member leaves).
+
+Everything is loaded in workers; the members table is a
+:class:`~app.views.supporter_models.MembersModel` (paged in SQL), so a network of
+thousands paints at once. After each change the page reloads itself and emits
+``sig_records_changed("supporters")``.
+
+Adding a member that breaks a rule the clerk may override (network above capacity, no
+active licence in the supporter's fields) asks for the reason with
+:func:`ask_override_reason` and saves again with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.models.supporter import MEMBER_ROLES, SUPPORTER_ACTIVE, SUPPORTER_SUSPENDED
+from app.services import jalali, reference
+from app.services import supporters as svc
+from app.services.errors import ValidationErrors
+from app.services.licences import LicenceService, PersonInfo, PersonInput
+from app.services.reference import CountyInfo
+from app.services.supporters import (
+    CoveragePoint,
+    MemberInput,
+    MemberRow,
+    NetworkSummary,
+    OverrideRequired,
+    SupporterDetail,
+    SupporterService,
+)
+from app.services.text import isolate_ltr, to_persian_digits
+from app.services.validators import is_valid_national_id, validate_national_id
+from app.views.context import AppContext
+from app.views.errors import show_error
+from app.views.supporter_dialog import RECORDS_SUPPORTERS, SupporterFormDialog
+from app.views.supporter_models import CoverageChart, MembersModel, fa_number
+from app.views.widgets.form import (
+    INVALID_STYLE,
+    DigitsLineEdit,
+    FieldErrors,
+    add_field_row,
+    make_error_label,
+    make_form_layout,
+    show_save_errors,
+)
+from app.views.widgets.jalali_date_edit import JalaliDateEdit
+from app.views.widgets.reason_dialog import ReasonDialog
+from app.views.widgets.search_combo import SearchCombo
+from app.views.widgets.table_style import setup_record_table
+
+COVERAGE_MONTHS = 24
+EMPTY = "—"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SupporterPage", text)
+
+
+def ask_override_reason(parent: QWidget | None, problems: tuple[str, ...]) -> str | None:
+    """Ask whether to add the member anyway, and why: the reason, or None to cancel.
+
+    A module function, so that tests replace it.
+    """
+    prompt = (
+        _tr("این عضو با قاعده‌های شبکه نمی‌خواند:")
+        + "\n"
+        + "\n".join(f"• {p}" for p in problems)
+        + "\n\n"
+        + _tr("اگر با این حال باید افزوده شود، دلیل آن را بنویسید:")
+    )
+    return ReasonDialog.get_reason(
+        parent, _tr("افزودن عضو با استثنا"), prompt, required=True, ok_text=_tr("افزودن")
+    )
+
+
+@dataclass(frozen=True)
+class PageData:
+    """A supporter's details, coverage and summary, loaded together in a worker."""
+
+    detail: SupporterDetail
+    coverage: list[CoveragePoint]
+    summary: NetworkSummary
+
+
+def load_page(session: Session, supporter_id: str) -> PageData:
+    """What the page shows besides the members."""
+    return PageData(
+        SupporterService(session).get(supporter_id),
+        svc.coverage_by_month(session, supporter_id, COVERAGE_MONTHS),
+        svc.network_summary(session, supporter_id),
+    )
+
+
+class _FirstPaint(QObject):
+    """Calls back once, at the first paint of a viewport that shows rows."""
+
+    def __init__(self, view: QTableView, callback: Callable[[], None]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._callback: Callable[[], None] | None = callback
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            self._callback is not None
+            and event.type() == QEvent.Type.Paint
+            and self._view.model().rowCount() > 0
+        ):
+            callback, self._callback = self._callback, None
+            self._view.viewport().removeEventFilter(self)
+            callback()
+        return False
+
+
+class SupporterPage(QDialog):
+    """One supporter and its network.
+
+    ``sig_members_painted`` is emitted once, when the members table first paints with
+    rows (the benchmark measures up to it).
+    """
+
+    sig_members_painted = Signal()
+
+    def __init__(self, ctx: AppContext, supporter_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.supporter_id = supporter_id
+        self.detail: SupporterDetail | None = None
+        self.action_dialog: QDialog | None = None
+        self.setWindowTitle(_tr("پشتیبان"))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self._build()
+        self.reload()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title_label = QLabel()
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.status_label = QLabel()
+        self.coverage_label = QLabel()
+        self.coverage_label.setObjectName("coverageLabel")
+        header = QHBoxLayout()
+        header.addWidget(self.title_label)
+        header.addSpacing(8)
+        header.addWidget(self.status_label)
+        header.addStretch(1)
+        header.addWidget(self.coverage_label)
+
+        self.values: dict[str, QLabel] = {}
+        details = QGroupBox(_tr("مشخصات"))
+        grid = QHBoxLayout(details)
+        for rows in (
+            [
+                ("kind", _tr("نوع:")),
+                ("licence", _tr("مجوز پشتیبان:")),
+                ("holder", _tr("دارنده مجوز:")),
+                ("legal", _tr("شناسه ملی / شماره ثبت:")),
+            ],
+            [
+                ("field", _tr("رشته:")),
+                ("related", _tr("رشته‌های مرتبط:")),
+                ("county", _tr("شهرستان:")),
+                ("capacity", _tr("ظرفیت:")),
+            ],
+            [
+                ("phone", _tr("تلفن:")),
+                ("email", _tr("ایمیل:")),
+                ("address", _tr("نشانی:")),
+                ("sheba", _tr("شبا:")),
+            ],
+        ):
+            form = QFormLayout()
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop)
+            for key, text in rows:
+                label = QLabel(text)
+                label.setStyleSheet("color: palette(placeholder-text);")
+                value = QLabel()
+                # Values made only of digits have no direction: keep them by their label.
+                value.setAlignment(
+                    QStyle.visualAlignment(
+                        QGuiApplication.layoutDirection(), Qt.AlignmentFlag.AlignLeading
+                    )
+                    | Qt.AlignmentFlag.AlignVCenter
+                )
+                value.setWordWrap(True)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.values[key] = value
+                form.addRow(label, value)
+            grid.addLayout(form, 1)
+
+        # The model is the view's child, so it outlives the view's selection signals when
+        # the page is destroyed.
+        self.members_table = QTableView()
+        self.members_model = MembersModel(self.ctx, self.members_table)
+        self.members_table.setModel(self.members_model)
+        setup_record_table(self.members_table)
+        self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        head = self.members_table.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        head.setStretchLastSection(True)
+        for column, chars in enumerate((20, 12, 11, 12, 11, 11)):
+            head.resizeSection(column, self.fontMetrics().averageCharWidth() * chars + 16)
+        self.members_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.members_count_label = QLabel()
+        self.add_member_button = QPushButton(_tr("افزودن عضو"))
+        self.remove_member_button = QPushButton(_tr("خروج عضو از شبکه"))
+        self.remove_member_button.setEnabled(False)
+        member_actions = QHBoxLayout()
+        member_actions.addWidget(self.add_member_button)
+        member_actions.addWidget(self.remove_member_button)
+        member_actions.addStretch(1)
+        member_actions.addWidget(self.members_count_label)
+        members_tab = QWidget()
+        members_layout = QVBoxLayout(members_tab)
+        members_layout.addLayout(member_actions)
+        members_layout.addWidget(self.members_table, 1)
+
+        self.chart = CoverageChart()
+        chart_tab = QWidget()
+        chart_layout = QVBoxLayout(chart_tab)
+        chart_layout.addWidget(self.chart)
+
+        self.county_table = self._summary_table(_tr("شهرستان"))
+        self.field_table = self._summary_table(_tr("رشته"))
+        summary_tab = QWidget()
+        summary_layout = QHBoxLayout(summary_tab)
+        for title, table in (
+            (_tr("به تفکیک شهرستان"), self.county_table),
+            (_tr("به تفکیک رشته"), self.field_table),
+        ):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(table)
+            summary_layout.addWidget(box, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(members_tab, _tr("اعضای شبکه"))
+        self.tabs.addTab(chart_tab, _tr("پوشش در طول زمان"))
+        self.tabs.addTab(summary_tab, _tr("خلاصه شبکه"))
+
+        self.edit_button = QPushButton(_tr("ویرایش"))
+        self.suspend_button = QPushButton(_tr("تعلیق"))
+        self.reactivate_button = QPushButton(_tr("رفع تعلیق"))
+        self.close_button = QPushButton(_tr("بستن"))
+        actions = QHBoxLayout()
+        for button in (self.edit_button, self.suspend_button, self.reactivate_button):
+            button.setAutoDefault(False)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        self.status_reason_label = QLabel()
+        self.status_reason_label.setWordWrap(True)
+        self.status_reason_label.hide()
+        layout.addWidget(self.status_reason_label)
+        layout.addWidget(details)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(actions)
+        self.resize(1100, 760)
+
+        self.add_member_button.clicked.connect(self.on_add_member_button_clicked)
+        self.remove_member_button.clicked.connect(self.on_remove_member_button_clicked)
+        self.edit_button.clicked.connect(self.on_edit_button_clicked)
+        self.suspend_button.clicked.connect(self.on_suspend_button_clicked)
+        self.reactivate_button.clicked.connect(self.on_reactivate_button_clicked)
+        self.close_button.clicked.connect(self.reject)
+        self.members_model.sig_loaded.connect(self.on_members_model_loaded)
+        self.members_model.sig_load_failed.connect(self.on_load_failed)
+        self.members_table.selectionModel().selectionChanged.connect(self.on_selection_changed)
+        self._first_paint = _FirstPaint(self.members_table, self.sig_members_painted.emit)
+        self._enable_actions()
+
+    def _summary_table(self, title: str) -> QTableWidget:
+        table = QTableWidget(0, 3)
+        table.setHorizontalHeaderLabels([title, _tr("فعال"), _tr("خارج‌شده")])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load the supporter, its coverage and summary, and its members (in workers)."""
+        self.members_model.load(self.supporter_id)
+        supporter_id = self.supporter_id
+        self.ctx.run_db(
+            lambda session: load_page(session, supporter_id),
+            self.on_page_loaded,
+            self.on_load_failed,
+            parent=self,
+        )
+
+    def on_load_failed(self, exc: BaseException) -> None:
+        """Something could not be loaded."""
+        show_error(self, exc)
+
+    def on_members_model_loaded(self, total: int) -> None:
+        """Show how many memberships there are."""
+        self.members_count_label.setText(_tr("{n} عضویت").format(n=fa_number(total)))
+        self.on_selection_changed()
+
+    def on_page_loaded(self, page: PageData) -> None:
+        """Show the supporter."""
+        d = page.detail
+        self.detail = d
+        self.setWindowTitle(_tr("پشتیبان {name}").format(name=d.name))
+        self.title_label.setText(d.name)
+        color = "#2e7d32" if d.status == SUPPORTER_ACTIVE else "#b45309"
+        self.status_label.setText(d.status_label)
+        self.status_label.setStyleSheet(
+            f"background: {color}; color: white; border-radius: 10px; padding: 2px 14px;"
+            " font-weight: bold;"
+        )
+        if d.status == SUPPORTER_SUSPENDED and d.status_reason:
+            self.status_reason_label.setText(
+                _tr("دلیل تعلیق: {reason}").format(reason=to_persian_digits(d.status_reason))
+            )
+            self.status_reason_label.show()
+        else:
+            self.status_reason_label.hide()
+        percent = d.active_members * 100 // d.capacity if d.capacity else 0
+        self.coverage_label.setText(
+            _tr("پوشش: {active} از {capacity} نفر ({percent}٪)").format(
+                active=fa_number(d.active_members),
+                capacity=fa_number(d.capacity),
+                percent=fa_number(percent),
+            )
+        )
+        self.coverage_label.setStyleSheet(
+            "color: #b91c1c; font-weight: bold;" if d.over_capacity else ""
+        )
+        legal = (
+            _tr("{legal_id} / {reg}").format(
+                legal_id=isolate_ltr(to_persian_digits(d.legal_id)),
+                reg=isolate_ltr(to_persian_digits(d.registration_no)),
+            )
+            if d.legal_id
+            else EMPTY
+        )
+        holder_role = _tr("مدیرعامل") if d.kind == "legal" else _tr("خود پشتیبان")
+        values = {
+            "kind": d.kind_label,
+            "licence": _tr("{number} ({status})").format(
+                number=isolate_ltr(to_persian_digits(d.licence_number)),
+                status=svc_licence_status(d.licence_status),
+            ),
+            "holder": _tr("{name}، کد ملی {nid} ({role})").format(
+                name=d.holder_name,
+                nid=isolate_ltr(to_persian_digits(d.holder_national_id)),
+                role=holder_role,
+            ),
+            "legal": legal,
+            "field": f"{d.field_name} ({isolate_ltr(to_persian_digits(d.field_code))})",
+            "related": "، ".join(d.related_field_names) or EMPTY,
+            "county": d.county_name,
+            "capacity": _tr("{n} نفر").format(n=fa_number(d.capacity)),
+            "phone": "، ".join(isolate_ltr(to_persian_digits(p)) for p in (d.mobile, d.phone) if p)
+            or EMPTY,
+            "email": isolate_ltr(d.email) if d.email else EMPTY,
+            "address": to_persian_digits(d.address) or EMPTY,
+            "sheba": isolate_ltr(d.sheba),
+        }
+        for key, text in values.items():
+            self.values[key].setText(text)
+        self.chart.set_data(page.coverage, d.capacity)
+        self._fill_summary(self.county_table, page.summary.by_county)
+        self._fill_summary(self.field_table, page.summary.by_field)
+        self._enable_actions()
+
+    @staticmethod
+    def _fill_summary(table: QTableWidget, lines: list[svc.SummaryLine]) -> None:
+        table.setRowCount(len(lines))
+        for row, line in enumerate(lines):
+            for column, text in enumerate(
+                (line.name, fa_number(line.active), fa_number(line.left))
+            ):
+                table.setItem(row, column, QTableWidgetItem(text))
+
+    def _enable_actions(self) -> None:
+        d = self.detail
+        self.edit_button.setEnabled(d is not None)
+        self.suspend_button.setEnabled(d is not None and d.status == SUPPORTER_ACTIVE)
+        self.reactivate_button.setEnabled(d is not None and d.status == SUPPORTER_SUSPENDED)
+        self.add_member_button.setEnabled(d is not None and d.status == SUPPORTER_ACTIVE)
+        self.on_selection_changed()
+
+    def selected_member(self) -> MemberRow | None:
+        """The membership selected in the table."""
+        rows = self.members_table.selectionModel().selectedRows()
+        return self.members_model.member(rows[0].row()) if rows else None
+
+    def on_selection_changed(self, *_args: object) -> None:
+        """«خروج عضو» needs a current member selected."""
+        member = self.selected_member()
+        self.remove_member_button.setEnabled(member is not None and member.active)
+
+    def _changed(self) -> None:
+        self.ctx.signals.sig_records_changed.emit(RECORDS_SUPPORTERS)
+        self.reload()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def on_edit_button_clicked(self) -> None:
+        """Open the supporter form in edit mode; reload when it saves."""
+        form = SupporterFormDialog(self.ctx, self, supporter_id=self.supporter_id)
+        form.accepted.connect(self.reload)
+        form.finished.connect(form.deleteLater)
+        self.action_dialog = form
+        form.open()
+
+    def on_add_member_button_clicked(self) -> AddMemberDialog:
+        """Open the add-member form."""
+        dialog = AddMemberDialog(self.ctx, self.supporter_id, self)
+        dialog.accepted.connect(self._changed)
+        dialog.finished.connect(dialog.deleteLater)
+        self.action_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _reason_action(
+        self,
+        title: str,
+        prompt: str,
+        *,
+        required: bool,
+        ok_text: str,
+        job: Callable[[str], Callable[[SupporterService], object]],
+        extra: QWidget | None = None,
+    ) -> ReasonDialog:
+        dialog = ReasonDialog(
+            title,
+            prompt,
+            required=required,
+            ok_text=ok_text,
+            extra=extra,
+            submit_accepts=False,
+            parent=self,
+        )
+
+        def on_submitted(reason: str) -> None:
+            dialog.set_busy(True)
+            run = job(reason)
+
+            def done(_result: object) -> None:
+                dialog.set_busy(False)
+                dialog.accept()
+                self._changed()
+
+            def failed(exc: BaseException) -> None:
+                dialog.set_busy(False)
+                if isinstance(exc, ValidationErrors):
+                    unknown = dialog.errors.show(exc.by_field())
+                    if unknown:
+                        dialog.show_error("\n".join(exc.by_field()[n] for n in unknown))
+                else:
+                    show_error(dialog, exc)
+
+            self.ctx.run_db(lambda s: run(SupporterService(s)), done, failed, parent=dialog)
+
+        dialog.sig_reason_submitted.connect(on_submitted)
+        dialog.finished.connect(dialog.deleteLater)
+        self.action_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def on_remove_member_button_clicked(self) -> ReasonDialog | None:
+        """The selected member leaves: a leaving date and a reason."""
+        member = self.selected_member()
+        if member is None or not member.active:
+            return None
+        date_edit = JalaliDateEdit()
+        date_edit.setDate(jalali.today())
+        extra = QWidget()
+        form = QFormLayout(extra)
+        form.setContentsMargins(0, 0, 0, 0)
+        error = make_error_label()
+        form.addRow(_tr("تاریخ خروج:"), _with(date_edit, error))
+        member_id = member.id
+
+        def job(reason: str) -> Callable[[SupporterService], object]:
+            left = date_edit.date()
+            return lambda service: service.remove_member(member_id, left, reason)
+
+        dialog = self._reason_action(
+            _tr("خروج عضو از شبکه"),
+            _tr("دلیل خروج {name} را بنویسید:").format(name=member.name),
+            required=True,
+            ok_text=_tr("ثبت خروج"),
+            job=job,
+            extra=extra,
+        )
+        dialog.errors.add("left_on", date_edit, label=error, mark=date_edit.date_edit)
+        self.leave_date_edit = date_edit
+        return dialog
+
+    def on_suspend_button_clicked(self) -> ReasonDialog:
+        """Suspend the supporter (a reason is required)."""
+        supporter_id = self.supporter_id
+        return self._reason_action(
+            _tr("تعلیق پشتیبان"),
+            _tr("دلیل تعلیق این پشتیبان را بنویسید:"),
+            required=True,
+            ok_text=_tr("تعلیق"),
+            job=lambda reason: lambda service: service.suspend(supporter_id, reason),
+        )
+
+    def on_reactivate_button_clicked(self) -> ReasonDialog:
+        """Lift the suspension (a reason is optional)."""
+        supporter_id = self.supporter_id
+        return self._reason_action(
+            _tr("رفع تعلیق پشتیبان"),
+            _tr("توضیح رفع تعلیق (اختیاری):"),
+            required=False,
+            ok_text=_tr("رفع تعلیق"),
+            job=lambda reason: lambda service: service.reactivate(supporter_id, reason),
+        )
+
+
+def _with(field: QWidget, error: QLabel) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(field)
+    layout.addWidget(error)
+    return box
+
+
+def svc_licence_status(status: str) -> str:
+    """Persian label of a licence's effective status."""
+    from app.services.licences import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status)
+
+
+@dataclass(frozen=True)
+class _MemberChoices:
+    counties: list[CountyInfo]
+    county_id: str
+
+
+class AddMemberDialog(QDialog):
+    """Add a holder to a network: national ID (the holder is found, or created from the
+    names typed), role, county and joining date.
+
+    After ``accept()``, :attr:`added` is the membership saved.
+    """
+
+    def __init__(self, ctx: AppContext, supporter_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.supporter_id = supporter_id
+        self.added: MemberRow | None = None
+        self._saving = False
+        self.setWindowTitle(_tr("افزودن عضو به شبکه"))
+        self.setStyleSheet(INVALID_STYLE)
+        self.errors = FieldErrors(self)
+        form = make_form_layout()
+        self.national_id_edit = DigitsLineEdit(max_length=14, placeholder="۰۰۶۷۷۴۹۸۲۸")
+        self.person_note = QLabel()
+        self.person_note.setWordWrap(True)
+        self.person_note.setStyleSheet("color: #1b5e20;")
+        self.person_note.hide()
+        self.first_name_edit = QLineEdit()
+        self.last_name_edit = QLineEdit()
+        self.mobile_edit = DigitsLineEdit(max_length=16, placeholder="۰۹۱۲۳۴۵۶۷۸۹")
+        self.role_combo = QComboBox()
+        for role in MEMBER_ROLES:
+            self.role_combo.addItem(svc.ROLE_LABELS[role], role)
+        self.county_combo = SearchCombo(placeholder=_tr("نام شهرستان را بنویسید…"))
+        self.joined_edit = JalaliDateEdit()
+        self.joined_edit.setDate(jalali.today())
+        rows: list[tuple[str, str, QWidget, QWidget | None, QWidget | None]] = [
+            ("national_id", _tr("کد ملی:"), self.national_id_edit, None, self.person_note),
+            ("first_name", _tr("نام:"), self.first_name_edit, None, None),
+            ("last_name", _tr("نام خانوادگی:"), self.last_name_edit, None, None),
+            ("mobile", _tr("تلفن همراه:"), self.mobile_edit, None, None),
+            ("role", _tr("نقش:"), self.role_combo, None, None),
+            ("county_id", _tr("شهرستان:"), self.county_combo, None, None),
+            ("joined_on", _tr("تاریخ عضویت:"), self.joined_edit, self.joined_edit.date_edit, None),
+        ]
+        for name, text, widget, mark, extra in rows:
+            error = self.errors.add(name, widget, mark=mark)
+            extras = [extra] if extra is not None else []
+            add_field_row(form, text, widget, error, *extras, buddy=mark)
+        hint = QLabel(_tr("اگر این شخص در دفتر ثبت نشده است، نام و نام خانوادگی او را هم بنویسید."))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        self.general_error = make_error_label()
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton(
+            _tr("افزودن"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.buttons.addButton(_tr("انصراف"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+        self.national_id_edit.textChanged.connect(self.on_national_id_edit_text_changed)
+        self.setEnabled(False)
+
+        def load(session: Session) -> _MemberChoices:
+            return _MemberChoices(
+                reference.list_counties(session),
+                SupporterService(session).get(supporter_id).county_id,
+            )
+
+        ctx.run_db(load, self.on_choices_loaded, self.on_choices_failed, parent=self)
+
+    def on_choices_loaded(self, choices: _MemberChoices) -> None:
+        """Fill the county list (the supporter's county first chosen)."""
+        for county in choices.counties:
+            self.county_combo.add_item(
+                _tr("{county} ({province})").format(
+                    county=county.name, province=county.province_name
+                ),
+                county.id,
+                f"{county.name} {county.province_name}",
+            )
+        self.county_combo.set_value(choices.county_id)
+        self.setEnabled(True)
+        self.national_id_edit.setFocus()
+
+    def on_choices_failed(self, exc: BaseException) -> None:
+        """The lists could not be loaded."""
+        show_error(self, exc)
+        self.setEnabled(True)
+        self.save_button.setEnabled(False)
+
+    def on_national_id_edit_text_changed(self, text: str) -> None:
+        """Once a valid national ID is typed, look the holder up and say who it is."""
+        if not is_valid_national_id(text):
+            self.person_note.hide()
+            return
+        nid = validate_national_id(text)
+        self.errors.set_error("national_id", "")
+
+        def done(person: PersonInfo | None) -> None:
+            if validate_national_id(self.national_id_edit.text(), required=False) != nid:
+                return  # the clerk typed on
+            if person is None:
+                self.person_note.setText(_tr("شخص تازه: نام و نام خانوادگی را بنویسید."))
+                self.person_note.show()
+                return
+            self.person_note.setText(
+                _tr("در دفتر ثبت شده است: {name}").format(name=person.full_name)
+            )
+            self.person_note.show()
+            self.first_name_edit.setText(person.first_name)
+            self.last_name_edit.setText(person.last_name)
+
+        self.ctx.run_db(
+            lambda s: LicenceService(s).find_person(nid), done, lambda _e: None, parent=self
+        )
+
+    def member_input(self) -> MemberInput:
+        """What the form holds, raw."""
+        joined: dt.date | None = self.joined_edit.date()
+        return MemberInput(
+            person=PersonInput(
+                national_id=self.national_id_edit.text(),
+                first_name=self.first_name_edit.text(),
+                last_name=self.last_name_edit.text(),
+                mobile=self.mobile_edit.text(),
+            ),
+            role=str(self.role_combo.currentData()),
+            county_id=str(self.county_combo.value() or ""),
+            joined_on=joined,
+        )
+
+    def on_buttons_accepted(self) -> None:
+        """Save (without an override first)."""
+        self._save("")
+
+    def _save(self, override_reason: str) -> None:
+        if self._saving:
+            return
+        self.errors.clear()
+        self.general_error.hide()
+        data, supporter_id = self.member_input(), self.supporter_id
+
+        def op(session: Session) -> MemberRow:
+            return SupporterService(session).add_member(
+                supporter_id, data, override_reason=override_reason
+            )
+
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+
+    def on_save_succeeded(self, member: MemberRow) -> None:
+        """Added: close (the page reloads)."""
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.added = member
+        self.accept()
+
+    def on_save_failed(self, exc: BaseException) -> None:
+        """Ask for an override reason, or show the errors beside their fields."""
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, OverrideRequired):
+            reason = ask_override_reason(self, exc.messages)
+            if reason:
+                self._save(reason)
+            return
+        show_save_errors(self, self.errors, self.general_error, exc)
