@@ -79,12 +79,19 @@ def _parser() -> argparse.ArgumentParser:
     p = add("backup", "write a consistent copy of the database")
     p.add_argument("file", type=Path, help="the backup file to create")
 
-    p = add("certificate", "print licence certificates as one PDF (logged, signed QR)")
-    p.add_argument("number", nargs="?", help="the licence number (omit with --issued-since)")
+    p = add("certificate", "print licence or attendance certificates as one PDF (logged)")
+    p.add_argument(
+        "number", nargs="?", help="the licence number (omit with --issued-since or --event)"
+    )
     p.add_argument(
         "--issued-since",
         metavar="DATE",
         help="every active licence issued on or after this Jalali date, e.g. 1405/09/01",
+    )
+    p.add_argument(
+        "--event",
+        metavar="EVENT_CODE",
+        help="attendance certificates of every attendee of this event, e.g. 0612-E-0001",
     )
     p.add_argument("--out", type=Path, required=True, help="the PDF file to write")
 
@@ -159,7 +166,8 @@ def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
-    """``daftar demo``: add demo licences."""
+    """``daftar demo``: add demo licences, then supporters with networks and events
+    with participants."""
     from app.services import demo
 
     if args.licences < 0 or args.licences > 5_000_000:
@@ -171,6 +179,15 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
         with db.session() as session:
             made = demo.generate(session, args.licences, seed=args.seed)
         _err(f"added {made} demo licences in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        with db.session() as session:
+            supporters, members, events, people = demo.generate_networks_and_events(
+                session, args.licences, seed=args.seed
+            )
+        _err(
+            f"added {supporters} supporters with {members} network members and {events} "
+            f"events with {people} participants in {time.perf_counter() - started:.1f} s"
+        )
         return EXIT_OK
     finally:
         db.close()
@@ -249,16 +266,19 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
         except ValidationError as exc:
             _err(f"تاریخ --issued-since نادرست است ({args.issued_since}): {exc.message}")
             return EXIT_FAILED
-    if (args.number is None) == (since is None):
+    chosen = sum(value is not None for value in (args.number, since, args.event))
+    if chosen != 1:
         _err(
-            "give a licence number or --issued-since, not both "
-            "(شماره مجوز یا تاریخ --issued-since را بدهید، نه هر دو)."
+            "give one of: a licence number, --issued-since or --event "
+            "(فقط یکی از این‌ها را بدهید: شماره مجوز، تاریخ --issued-since یا کد رویداد --event)."
         )
         return EXIT_FAILED
     out: Path = args.out.expanduser().resolve()
     if out.is_dir():
         _err(f"--out must be a file, not a folder (مسیر خروجی پوشه است): {out}")
         return EXIT_FAILED
+    if args.event is not None:
+        return _event_certificates(args.event, out, db_path)
     partial = out.with_name(out.name + ".partial")
     db = _open(db_path, create=False)
     try:
@@ -288,6 +308,32 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
         _err(
             f"{cert.licence_number}: گواهی‌نامه {cert.serial}{copy}، "
             f"کد تأیید {cert.verification_code}"
+        )
+    _err(f"written {out}: {len(issued)} certificate(s)")
+    return EXIT_OK
+
+
+def _event_certificates(code: str, out: Path, db_path: Path) -> int:
+    """``daftar certificate --event CODE``: one attendance certificate per attendee."""
+    from app.services.certificates import CertificateService
+    from app.services.events import EventService
+
+    partial = out.with_name(out.name + ".partial")
+    db = _open(db_path, create=False)
+    try:
+        with db.session() as session:
+            event = EventService(session).get_by_code(code)
+            pdf, issued = CertificateService(session).event_attendance_certificates(event.id)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(pdf)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+        db.close()
+    for cert in issued:
+        copy = " (المثنی)" if cert.duplicate else ""
+        _err(
+            f"{cert.holder_name}: گواهی حضور {cert.serial}{copy}، کد تأیید {cert.verification_code}"
         )
     _err(f"written {out}: {len(issued)} certificate(s)")
     return EXIT_OK

@@ -1,4 +1,5 @@
-"""Licence certificates: issue (with the log and the signed QR payload), batch, verify.
+"""Licence and attendance certificates: issue (with the log and the signed QR payload),
+batch, verify.
 
 Issuing runs inside the caller's session (one unit of work): every certificate gets a
 serial from the office's ``certificate_serial`` counter, a signed payload
@@ -6,6 +7,12 @@ serial from the office's ``certificate_serial`` counter, a signed payload
 ``certificate`` entry in the licence's history, and the PDF is rendered before the
 caller commits, so a failure leaves nothing behind. A reprint of a licence that already
 has a certificate is marked as a duplicate (المثنی) on the page and in the log.
+
+Attendance certificates (:meth:`CertificateService.attendance_certificates`) go to the
+attendees of an event (app.services.events: registered and present on at least one
+day); each is logged in ``certificate_issue`` with kind ``attendance`` and its
+``participant_id``, and signed with claims of kind ``A``: ``n`` is the event's code,
+``u`` the participant's unique ID, ``d``/``e`` the event's first and last day.
 
 The look of the pages comes from ``certificate-style.json`` next to the database when
 there is one, else from the style shipped in ``resources/certificates/style.json``.
@@ -26,8 +33,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import CertificateIssue, Counter, County, Licence, LicenceHistory, new_id, utcnow
-from app.models.certificate import CERTIFICATE_KIND_LICENCE
+from app.models import (
+    BusinessField,
+    CertificateIssue,
+    Counter,
+    County,
+    Licence,
+    LicenceHistory,
+    new_id,
+    utcnow,
+)
+from app.models.certificate import CERTIFICATE_KIND_ATTENDANCE, CERTIFICATE_KIND_LICENCE
+from app.models.event import Event, EventParticipant
 from app.models.licence import STATUS_REVOKED, STATUS_SUSPENDED
 from app.services import jalali, register
 from app.services.errors import DomainError
@@ -36,15 +53,18 @@ from app.services.licences import (
     LicenceDetail,
     LicenceService,
     effective_status,
+    unique_id_for,
 )
 from app.services.office import OfficeInfo, certificate_settings, get_setting, require_office
 from app.services.outbox import record_insert
 from app.services.pdf import (
+    AttendanceCertificateData,
     CertificateStyle,
     LicenceCertificateData,
     default_style_path,
     extract_payloads,
     load_style,
+    render_attendance_certificates,
     render_licence_certificates,
 )
 from app.services.progress import Progress
@@ -90,6 +110,21 @@ class IssuedCertificate:
     issued_at: dt.datetime
     actor: str
     kind: str = CERTIFICATE_KIND_LICENCE
+    #: The event participant of an attendance certificate ("" for a licence's).
+    participant_id: str = ""
+    #: Whom the certificate names (the participant of an attendance certificate).
+    holder_name: str = ""
+
+
+#: Labels of an attendance certificate's claims where they differ from a licence's.
+ATTENDANCE_CLAIM_LABELS = {
+    "شماره مجوز": "کد رویداد",
+    "شناسه یکتا": "شناسه شرکت‌کننده",
+    "نام دارنده": "نام شرکت‌کننده",
+    "تاریخ صدور": "از تاریخ",
+    "تاریخ انقضا": "تا تاریخ",
+    "کد رشته": "کد رشته رویداد",
+}
 
 
 def style_path_for(session: Session) -> Path:
@@ -431,6 +466,211 @@ class CertificateService:
         )
         return register.ids(self.session, flt, today)
 
+    # -- attendance certificates -------------------------------------------------------------
+
+    def attendance_certificates(
+        self,
+        participant_ids: Sequence[str],
+        progress: Progress | None = None,
+        *,
+        today: dt.date | None = None,
+    ) -> tuple[bytes, list[IssuedCertificate]]:
+        """Issue one attendance certificate per participant and render them as one PDF.
+
+        Refuses (DomainError naming them, nothing written) participants who are not
+        attendees (see app.services.events.ATTENDEE_MIN_DAYS). A participant who already
+        had one gets a duplicate (المثنی). Repeated ids are printed once.
+        """
+        from app.services.events import EventService, hours_of
+
+        ids = list(dict.fromkeys(participant_ids))
+        if not ids:
+            raise DomainError("هیچ شرکت‌کننده‌ای برای چاپ گواهی حضور انتخاب نشده است.")
+        today = today or jalali.today()
+        events = EventService(self.session, self.actor)
+        infos = []
+        refusals: list[str] = []
+        for participant_id in ids:
+            info = events.participant(participant_id)
+            if not info.is_attendee:
+                refusals.append(
+                    f"{info.full_name} ({info.national_id}) در این رویداد حاضر نبوده است "
+                    "و گواهی حضور نمی‌گیرد."
+                )
+            infos.append(info)
+        if refusals:
+            shown = refusals[:_MAX_NAMED_REFUSALS]
+            if len(refusals) > len(shown):
+                shown.append(f"و {to_persian_digits(str(len(refusals) - len(shown)))} نفر دیگر.")
+            raise DomainError("\n".join(shown))
+        private_key = ensure_signing_key(self.session)
+        already: set[str] = set()
+        for chunk in _chunks(ids):
+            already.update(
+                str(pid)
+                for pid in self.session.scalars(
+                    select(CertificateIssue.participant_id)
+                    .where(
+                        CertificateIssue.participant_id.in_(chunk),
+                        CertificateIssue.kind == CERTIFICATE_KIND_ATTENDANCE,
+                        CertificateIssue.deleted.is_(False),
+                    )
+                    .distinct()
+                )
+            )
+        serials = allocate_serials(
+            self.session,
+            serial_prefix(self.session, self.office.licence_prefix, self.office.id),
+            len(ids),
+        )
+        county_codes = self._county_codes()
+        details: dict[str, Any] = {}
+        items: list[AttendanceCertificateData] = []
+        issued: list[IssuedCertificate] = []
+        total = len(ids)
+        for index, (info, serial) in enumerate(zip(infos, serials, strict=True)):
+            if progress is not None:
+                progress.check()
+            event = details.get(info.event_id)
+            if event is None:
+                event = details[info.event_id] = events.get(info.event_id)
+            field_code = ""
+            if event.field_ids:
+                field_code = (
+                    self.session.scalar(
+                        select(BusinessField.code).where(BusinessField.id == event.field_ids[0])
+                    )
+                    or ""
+                )
+            duplicate = info.id in already
+            now = utcnow()
+            signed = sign_claims(
+                private_key,
+                CertificateClaims(
+                    serial=serial,
+                    licence_number=event.code,
+                    unique_id=unique_id_for(info.id),
+                    national_id=info.national_id,
+                    holder_name=info.full_name,
+                    field_code=field_code,
+                    county_code=county_codes.get(event.county_id, ""),
+                    issue_date=event.start_date,
+                    expiry_date=event.end_date,
+                    licence_kind="",
+                    kind=CERTIFICATE_KIND_ATTENDANCE,
+                ),
+            )
+            record = IssuedCertificate(
+                id=new_id(),
+                licence_id="",
+                licence_number=event.code,
+                serial=serial,
+                duplicate=duplicate,
+                payload=signed.payload,
+                verification_code=signed.verification_code,
+                issued_at=now,
+                actor=self.actor,
+                kind=CERTIFICATE_KIND_ATTENDANCE,
+                participant_id=info.id,
+                holder_name=info.full_name,
+            )
+            row = CertificateIssue(
+                id=record.id,
+                licence_id=None,
+                participant_id=info.id,
+                serial=serial,
+                issued_at=now,
+                actor=self.actor,
+                duplicate=duplicate,
+                payload=record.payload,
+                kind=CERTIFICATE_KIND_ATTENDANCE,
+                rev=1,
+                updated_at=now,
+                origin_office=self.office.id,
+                deleted=False,
+            )
+            self.session.add(row)
+            record_insert(self.session, row)
+            items.append(
+                AttendanceCertificateData(
+                    office_province=self.office.province_name,
+                    office_county=self.office.county_name or None,
+                    participant_name=info.full_name,
+                    national_id=info.national_id,
+                    event_title=event.title,
+                    event_kind_label=event.kind_label,
+                    start_date=event.start_date,
+                    end_date=event.end_date,
+                    hours=hours_of(
+                        event.start_date, event.end_date, event.start_time, event.end_time
+                    ),
+                    organiser=event.organiser_name or None,
+                    venue=event.venue or None,
+                    county=event.county_name,
+                    serial=serial,
+                    duplicate=duplicate,
+                    qr_payload=record.payload,
+                    verification_code=record.verification_code,
+                    issued_at=today,
+                )
+            )
+            issued.append(record)
+            if (index + 1) % _FLUSH_EVERY == 0:
+                self.session.flush()
+            if progress is not None:
+                progress.report(index + 1, total, "آماده‌سازی گواهی‌های حضور")
+        self.session.flush()
+        pdf = render_attendance_certificates(items, office_style(self.session), progress)
+        log.info("issued %d attendance certificate(s), %d byte PDF", len(issued), len(pdf))
+        return pdf, issued
+
+    def event_attendance_certificates(
+        self, event_id: str, progress: Progress | None = None, *, today: dt.date | None = None
+    ) -> tuple[bytes, list[IssuedCertificate]]:
+        """Attendance certificates for every attendee of an event (in registration order)."""
+        from app.services.events import EventService
+
+        events = EventService(self.session, self.actor)
+        event = events.get(event_id)
+        ids = events.attendee_ids(event_id)
+        if not ids:
+            raise DomainError(
+                f"در رویداد {event.code} کسی حضور نداشته است؛ گواهی حضوری صادر نمی‌شود."
+            )
+        return self.attendance_certificates(ids, progress, today=today)
+
+    def attendance_issuances(self, participant_id: str) -> list[IssuedCertificate]:
+        """The attendance certificates produced for a participant, newest first."""
+        code = self.session.scalar(
+            select(Event.code)
+            .join(EventParticipant, EventParticipant.event_id == Event.id)
+            .where(EventParticipant.id == participant_id)
+        )
+        rows = self.session.scalars(
+            select(CertificateIssue)
+            .where(
+                CertificateIssue.participant_id == participant_id,
+                CertificateIssue.deleted.is_(False),
+            )
+            .order_by(CertificateIssue.issued_at.desc(), CertificateIssue.serial.desc())
+        )
+        return [
+            IssuedCertificate(
+                id=row.id,
+                licence_id="",
+                licence_number=code or "",
+                serial=row.serial,
+                duplicate=row.duplicate,
+                payload=row.payload,
+                verification_code=_verification_code(row.payload),
+                issued_at=row.issued_at,
+                actor=row.actor,
+                kind=row.kind,
+                participant_id=participant_id,
+            )
+            for row in rows
+        ]
+
     # -- the log ---------------------------------------------------------------------------
 
     def issuances(self, licence_id: str) -> list[IssuedCertificate]:
@@ -484,14 +724,50 @@ class CertificateService:
         results = []
         for payload in payloads:
             result = verify_payload(payload, keys)
+            attendance = result.data.get("t") == "A"
             if result.data:
-                result = dataclasses.replace(
-                    result, fields=describe_claims(result.data, county_names)
-                )
+                fields = describe_claims(result.data, county_names)
+                if attendance:
+                    fields = tuple(
+                        (ATTENDANCE_CLAIM_LABELS.get(label, label), value)
+                        for label, value in fields
+                    )
+                result = dataclasses.replace(result, fields=fields)
             if result.valid:
-                result = self._with_register(result, today)
+                result = (
+                    self._with_event_register(result)
+                    if attendance
+                    else self._with_register(result, today)
+                )
             results.append(result)
         return results
+
+    def _with_event_register(self, result: VerificationResult) -> VerificationResult:
+        """An attendance certificate: is its participant in this office's event?"""
+        code, national_id = result.data.get("n", ""), result.data.get("i", "")
+        row = self.session.execute(
+            select(EventParticipant.status, Event.title)
+            .join(Event, Event.id == EventParticipant.event_id)
+            .where(
+                Event.code == code,
+                EventParticipant.national_id == national_id,
+                EventParticipant.deleted.is_(False),
+            )
+        ).first()
+        if row is None:
+            return dataclasses.replace(
+                result,
+                register_status=REGISTER_NOT_FOUND,
+                register_note=(
+                    "این رویداد یا شرکت‌کننده در دفتر این اداره ثبت نیست (شاید اداره دیگری "
+                    "آن را برگزار کرده باشد)."
+                ),
+            )
+        return dataclasses.replace(
+            result,
+            register_status=REGISTER_ACTIVE,
+            register_note=f"این شرکت‌کننده در دفتر این اداره در رویداد «{row.title}» ثبت شده است.",
+        )
 
     def _with_register(self, result: VerificationResult, today: dt.date) -> VerificationResult:
         unique_id = result.data.get("u", "")
