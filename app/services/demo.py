@@ -8,6 +8,7 @@ office's province's, and fields come from the catalogue.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import County, Province
 from app.services import jalali
 from app.services.bulk import NewLicence, NewPerson, insert_people_and_licences
+from app.services.errors import ValidationErrors
 from app.services.licences import allocate_numbers, current_actor
 from app.services.office import (
     OfficeInput,
@@ -209,3 +211,228 @@ def generate(
             progress.check()
             progress.report(made, licences, "")
     return made
+
+
+# -- supporters, networks and events -------------------------------------------------------
+
+EVENT_TITLES = {
+    "workshop": (
+        "کارگاه بسته‌بندی و برچسب‌گذاری محصولات خانگی",
+        "کارگاه بازاریابی در فضای مجازی",
+        "کارگاه قیمت‌گذاری و حسابداری ساده",
+        "کارگاه بهداشت و ایمنی تولید مواد غذایی",
+        "کارگاه عکاسی از محصول",
+    ),
+    "exhibition": ("نمایشگاه توانمندی‌های مشاغل خانگی", "نمایشگاه صنایع‌دستی استان"),
+    "bazaar": ("بازارچه نوروزی مشاغل خانگی", "بازارچه یلدا", "بازارچه پاییزه"),
+    "platform": ("پیوستن به بازارهای برخط", "آشنایی با فروشگاه‌های اینترنتی"),
+    "other": ("نشست هم‌اندیشی پشتیبان‌ها",),
+}
+VENUES = (
+    "سالن اجتماعات اداره",
+    "مرکز آموزش فنی و حرفه‌ای",
+    "فرهنگسرای شهر",
+    "نمایشگاه بین‌المللی",
+    "سالن اجتماعات فرمانداری",
+)
+INSTRUCTORS = ("زهرا کاظمی", "علی رستمی", "مریم صالحی", "حسین نوری", "فاطمه یزدانی")
+LEGAL_NAMES = (
+    "تعاونی تولیدی {name}",
+    "شرکت پشتیبان مشاغل خانگی {name}",
+    "مؤسسه توسعه کسب‌وکار {name}",
+)
+
+
+def _legal_id(rng: random.Random) -> str:
+    """An 11-digit legal ID with a valid check digit (validators.validate_legal_id)."""
+    from app.services.errors import ValidationError
+    from app.services.validators import validate_legal_id
+
+    while True:
+        candidate = f"{rng.randrange(10**9, 10**10):010d}"
+        for last in "0123456789":
+            try:
+                return validate_legal_id(candidate + last)
+            except ValidationError:
+                continue
+
+
+def _sheba(rng: random.Random) -> str:
+    """An IR Sheba number with valid check digits (ISO 13616 mod 97)."""
+    bban = (
+        "0"
+        + rng.choice(("17", "12", "15", "18", "55", "57"))
+        + "".join(rng.choice("0123456789") for _ in range(19))
+    )
+    # IR = 18 27; check digits make (BBAN + "182700") mod 97 == 1.
+    check = 98 - int(bban + "182700") % 97
+    return f"IR{check:02d}{bban}"
+
+
+def generate_networks_and_events(
+    session: Session,
+    licences: int,
+    seed: int = 1,
+    progress: Progress | None = None,
+) -> tuple[int, int, int, int]:
+    """Supporters (from the register's supporter-kind licences) with networks of holders,
+    and events with participants and attendance, sized to a register of ``licences``.
+
+    Everything goes through the services (validation, outbox). Returns (supporters,
+    members, events, participants) added. Licences already serving a supporter are
+    skipped, so a second run adds new supporters on other supporter-kind licences.
+    """
+    from app.models import Supporter
+    from app.services.events import EventInput, EventService, ParticipantInput
+    from app.services.licences import PersonInput
+    from app.services.supporters import MemberInput, SupporterInput, SupporterService
+
+    rng = random.Random(seed * 7919 + 1)
+    office = require_office(session)
+    today = jalali.today()
+    supporters_wanted = max(3, min(40, licences // 5000))
+    used = set(session.scalars(select(Supporter.licence_id)))
+    rows = session.execute(
+        text(
+            "SELECT l.id, l.number, l.field_id, p.last_name "
+            "FROM licence l JOIN person p ON p.id = l.person_id "
+            "WHERE l.kind = 'supporter' AND l.status = 'active' AND l.deleted = 0 "
+            "AND l.expiry_date >= :today ORDER BY l.local_seq LIMIT :limit"
+        ),
+        {"today": today, "limit": supporters_wanted * 3},
+    ).all()
+    candidates = [row for row in rows if row[0] not in used][:supporters_wanted]
+    service = SupporterService(session)
+    supporters = members = 0
+    total_steps = len(candidates) + 1
+    for index, (licence_id, number, field_id, last) in enumerate(candidates):
+        legal = rng.random() < 0.35
+        group_fields = list(
+            session.scalars(
+                text(
+                    "SELECT f2.id FROM business_field f1 JOIN business_field f2 "
+                    "ON f2.group_id = f1.group_id WHERE f1.id = :field AND f2.id != :field "
+                    "AND f2.active = 1 ORDER BY f2.code LIMIT 3"
+                ),
+                {"field": field_id},
+            )
+        )
+        capacity = rng.choice((20, 30, 50, 80))
+        detail = service.create(
+            SupporterInput(
+                kind="legal" if legal else "person",
+                licence_number=number,
+                legal_name=rng.choice(LEGAL_NAMES).format(name=last) if legal else "",
+                legal_id=_legal_id(rng) if legal else "",
+                registration_no=str(rng.randint(1000, 99999)) if legal else "",
+                related_field_ids=tuple(group_fields),
+                phone=f"021{rng.randint(10_000_000, 99_999_999)}",
+                mobile=rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(0, 10**7):07d}",
+                address=f"خیابان {rng.choice(STREETS)}، پلاک {rng.randint(1, 200)}",
+                sheba=_sheba(rng),
+                capacity=capacity,
+            ),
+            today=today,
+        )
+        supporters += 1
+        wanted = rng.randint(capacity // 3, capacity)
+        holders = session.execute(
+            text(
+                "SELECT DISTINCT p.national_id, l.county_id, l.issue_date FROM licence l "
+                "JOIN person p ON p.id = l.person_id WHERE l.kind = 'independent' "
+                "AND l.status = 'active' AND l.deleted = 0 AND l.expiry_date >= :today "
+                "AND l.field_id IN (SELECT value FROM json_each(:fields)) "
+                "AND l.person_id != (SELECT person_id FROM licence WHERE id = :licence) "
+                "LIMIT :limit"
+            ),
+            {
+                "today": today,
+                "fields": json.dumps([field_id, *group_fields]),
+                "licence": licence_id,
+                "limit": wanted,
+            },
+        ).all()
+        roles = ("producer",) * 6 + ("trainer", "distributor", "packer", "seller")
+        for national_id, member_county, issued in holders:
+            issue_date = dt.date.fromisoformat(str(issued))
+            joined = max(issue_date, today - dt.timedelta(days=rng.randint(0, 700)))
+            left = None
+            if rng.random() < 0.1 and (today - joined).days > 30:
+                left = joined + dt.timedelta(days=rng.randint(15, (today - joined).days))
+            service.add_member(
+                detail.id,
+                MemberInput(
+                    person=PersonInput(national_id=national_id),
+                    role=rng.choice(roles),
+                    county_id=member_county,
+                    joined_on=joined,
+                    left_on=left,
+                    leave_reason="پایان همکاری" if left else "",
+                ),
+                today=today,
+            )
+            members += 1
+        if progress is not None:
+            progress.check()
+            progress.report(index + 1, total_steps, "")
+    events = participants = 0
+    event_service = EventService(session)
+    supporter_ids = list(session.scalars(select(Supporter.id).order_by(Supporter.id)))
+    fields = list(session.scalars(text("SELECT id FROM business_field WHERE active = 1")))
+    people = session.execute(
+        text("SELECT national_id FROM person ORDER BY national_id LIMIT 5000")
+    ).all()
+    used_ids = set(session.scalars(text("SELECT national_id FROM person")))
+    for _ in range(max(8, min(120, licences // 2000))):
+        kind = rng.choices(
+            ("workshop", "exhibition", "bazaar", "platform", "other"), (6, 1, 2, 2, 1)
+        )[0]
+        start = today + dt.timedelta(days=rng.randint(-330, 45))
+        if jalali.jalali_weekday(start) == 6:  # not on a Friday
+            start += dt.timedelta(days=1)
+        length = 0 if kind in ("workshop", "platform", "other") and rng.random() < 0.6 else 2
+        capacity = rng.choice((15, 20, 25, 40))
+        event = event_service.create(
+            EventInput(
+                kind=kind,
+                title=rng.choice(EVENT_TITLES[kind]),
+                field_ids=tuple(rng.sample(fields, k=min(2, len(fields)))),
+                organiser_supporter_id=(
+                    rng.choice(supporter_ids) if supporter_ids and rng.random() < 0.3 else ""
+                ),
+                venue=rng.choice(VENUES),
+                county_id=office.county_id or "",
+                start_date=start,
+                end_date=start + dt.timedelta(days=length),
+                start_time="09:00",
+                end_time="13:00",
+                capacity=capacity,
+                instructor=rng.choice(INSTRUCTORS) if kind == "workshop" else "",
+                description="",
+            )
+        )
+        events += 1
+        for _p in range(rng.randint(capacity // 2, capacity + 3)):
+            if people and rng.random() < 0.7:
+                national_id = rng.choice(people)[0]
+                data = ParticipantInput(national_id=national_id)
+            else:
+                female = rng.random() < 0.7
+                data = ParticipantInput(
+                    national_id=_national_id(rng, used_ids),
+                    first_name=rng.choice(FEMALE_NAMES if female else MALE_NAMES),
+                    last_name=rng.choice(LAST_NAMES),
+                    mobile=rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(0, 10**7):07d}",
+                )
+            try:
+                info = event_service.register(event.id, data)
+            except ValidationErrors:
+                continue  # the same person drawn twice for one event
+            participants += 1
+            if start <= today and info.status == "registered":
+                for day in event.days:
+                    if day <= today and rng.random() < 0.85:
+                        event_service.set_attendance(info.id, day, True)
+    if progress is not None:
+        progress.report(total_steps, total_steps, "")
+    return supporters, members, events, participants

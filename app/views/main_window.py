@@ -209,17 +209,13 @@ class MainWindow(QMainWindow):
         self.export_action = QAction(_tr("خروجی اکسل…"), self)
         self.export_action.triggered.connect(self.on_export_action_triggered)
         self.import_supporters_action = QAction(_tr("ورود پشتیبان‌ها و اعضای شبکه از اکسل…"), self)
-        self.import_supporters_action.triggered.connect(
-            lambda: self._open_import("supporter_import_spec")
-        )
+        self.import_supporters_action.triggered.connect(self.on_import_supporters_action_triggered)
         self.import_events_action = QAction(_tr("ورود رویدادها و شرکت‌کنندگان از اکسل…"), self)
-        self.import_events_action.triggered.connect(lambda: self._open_import("event_import_spec"))
+        self.import_events_action.triggered.connect(self.on_import_events_action_triggered)
         self.export_supporters_action = QAction(_tr("خروجی اکسل پشتیبان‌ها…"), self)
-        self.export_supporters_action.triggered.connect(
-            lambda: self._run_export("export_supporters")
-        )
+        self.export_supporters_action.triggered.connect(self.on_export_supporters_action_triggered)
         self.export_events_action = QAction(_tr("خروجی اکسل رویدادها…"), self)
-        self.export_events_action.triggered.connect(lambda: self._run_export("export_events"))
+        self.export_events_action.triggered.connect(self.on_export_events_action_triggered)
         self.settings_action = QAction(_tr("تنظیمات اداره…"), self)
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.backup_action = QAction(_tr("پشتیبان‌گیری…"), self)
@@ -429,6 +425,22 @@ class MainWindow(QMainWindow):
         dialog = dialog_class(self.ctx, self)
         dialog.exec()
         dialog.deleteLater()
+
+    def on_import_supporters_action_triggered(self) -> None:
+        """Import supporters and their network members from an Excel file."""
+        self._open_import("supporter_import_spec")
+
+    def on_import_events_action_triggered(self) -> None:
+        """Import events and their participants from an Excel file."""
+        self._open_import("event_import_spec")
+
+    def on_export_supporters_action_triggered(self) -> None:
+        """Export every supporter with its members to an Excel file."""
+        self._run_export("export_supporters")
+
+    def on_export_events_action_triggered(self) -> None:
+        """Export every event with its participants to an Excel file."""
+        self._run_export("export_events")
 
     def _open_import(self, spec_name: str) -> None:
         """The import dialog for supporters or events (``spec_name`` in import_dialog)."""

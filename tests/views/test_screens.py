@@ -174,3 +174,38 @@ def test_screens_open_the_licence_dialogs(
     screen.open_button.click()
     assert opened[:2] == [("LicenceFormDialog", None), ("LicenceFormDialog", None)]
     assert opened[2] == ("LicenceDialog", screen.model.licence_id(3))
+
+
+def test_supporters_and_events_tabs(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.views.events_screen import EventsScreen
+    from app.views.import_dialog import ImportDialog
+    from app.views.supporters_screen import SupportersScreen
+
+    window = make_window(qtbot, register_ctx, register_db)
+    supporters = window.show_tab("supporters_screen")
+    assert isinstance(supporters, SupportersScreen) and supporters.isVisible()
+    save_screenshot(window, "main_window_supporters")
+    events = window.show_tab("events_screen")
+    assert isinstance(events, EventsScreen) and events.isVisible()
+    save_screenshot(window, "main_window_events")
+    # The File menu's supporter and event imports open the import dialog on their spec.
+    opened: list[str] = []
+
+    def fake_exec(dialog: ImportDialog) -> int:
+        opened.append(dialog.windowTitle())
+        return 0
+
+    monkeypatch.setattr(ImportDialog, "exec", fake_exec)
+    window.import_supporters_action.trigger()
+    window.import_events_action.trigger()
+    window.import_action.trigger()
+    assert opened == [
+        "ورود پشتیبان‌ها و اعضای شبکه از اکسل",
+        "ورود رویدادها و شرکت‌کنندگان از اکسل",
+        "ورود اطلاعات از اکسل",
+    ]

@@ -1,0 +1,75 @@
+"""``daftar demo``'s supporters, networks and events: made through the services, so
+every row obeys the rules a clerk's entry would."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from app.models import (
+    Event,
+    EventAttendance,
+    EventParticipant,
+    Licence,
+    NetworkMember,
+    OutboxOperation,
+    Supporter,
+)
+from app.models.event import PARTICIPANT_REGISTERED
+from app.services import demo, jalali
+from app.services.db import Database
+from app.services.supporters import SupporterService
+from app.services.validators import validate_legal_id, validate_sheba
+
+
+def test_demo_networks_and_events_follow_the_rules(db: Database) -> None:
+    with db.session() as s:
+        demo.generate(s, 800, seed=5)
+    with db.session() as s:
+        made = demo.generate_networks_and_events(s, 800, seed=5)
+    supporters, members, events, participants = made
+    assert supporters == 3 and members > 0 and events == 8 and participants > 0
+    today = jalali.today()
+    with db.session() as s:
+        service = SupporterService(s)
+        for supporter in s.scalars(select(Supporter)):
+            licence = s.get(Licence, supporter.licence_id)
+            assert licence is not None and licence.kind == "supporter"
+            validate_sheba(supporter.sheba)
+            if supporter.kind == "legal":
+                validate_legal_id(supporter.legal_id)
+            active = s.scalars(
+                select(NetworkMember).where(
+                    NetworkMember.supporter_id == supporter.id, NetworkMember.left_on.is_(None)
+                )
+            ).all()
+            assert len(active) <= supporter.capacity
+            for member in active:
+                # Each current member holds an active licence in the network's fields.
+                assert service.has_field_licence(member.person_id, supporter, today)
+                assert member.override_reason == ""
+        for event in s.scalars(select(Event)):
+            assert event.end_date >= event.start_date
+            registered = s.scalar(
+                select(func.count())
+                .select_from(EventParticipant)
+                .where(
+                    EventParticipant.event_id == event.id,
+                    EventParticipant.status == PARTICIPANT_REGISTERED,
+                )
+            )
+            assert registered is not None and registered <= event.capacity
+            days = s.scalars(
+                select(EventAttendance.day).where(EventAttendance.event_id == event.id)
+            )
+            assert all(event.start_date <= day <= min(event.end_date, today) for day in days)
+            assert json.loads(event.field_ids)
+        # Everything waits in the outbox for the first sync.
+        tables = set(s.scalars(select(OutboxOperation.table_name).distinct()))
+        assert {"supporter", "network_member", "event", "event_participant"} <= tables
+    with db.session() as s:
+        assert demo.generate_networks_and_events(s, 800, seed=6)[0] == 3
+        # A second run takes other supporter-kind licences: none serves two supporters.
+        licence_ids = list(s.scalars(select(Supporter.licence_id)))
+        assert len(licence_ids) == len(set(licence_ids)) == 6
