@@ -29,6 +29,7 @@ from app.models import (
     LicenceHistory,
     NumberPool,
     Person,
+    Supporter,
     new_id,
     utcnow,
 )
@@ -692,7 +693,9 @@ class LicenceService:
         record_update(self.session, row, base_rev, changes)
 
     def _refresh_search_keys(self, person: Person) -> None:
+        licence_ids: list[str] = []
         for licence in self.session.scalars(select(Licence).where(Licence.person_id == person.id)):
+            licence_ids.append(licence.id)
             licence.search_key = licence_search_key(
                 person.first_name,
                 person.last_name,
@@ -700,6 +703,14 @@ class LicenceService:
                 licence.number,
                 person.mobile,
             )
+        # A supporter is found by its licence holder's name and mobile too.
+        from app.services.supporters import refresh_supporter_search_keys
+
+        supporter_ids = list(
+            self.session.scalars(select(Supporter.id).where(Supporter.licence_id.in_(licence_ids)))
+        )
+        if supporter_ids:
+            refresh_supporter_search_keys(self.session, supporter_ids)
 
     def _upsert_person(self, values: dict[str, Any], licence_ids_for_history: list[str]) -> Person:
         person = self.session.scalar(

@@ -24,7 +24,7 @@ from app.models import NetworkMember, OutboxOperation, Person, Supporter
 from app.services import jalali
 from app.services.db import Database
 from app.services.errors import DomainError, ValidationErrors
-from app.services.licences import LicenceService, PersonInput
+from app.services.licences import LicenceInput, LicenceService, PersonInput
 from app.services.supporters import (
     COVERAGE_NEAR,
     COVERAGE_OVER,
@@ -253,6 +253,27 @@ def test_refresh_search_keys(db: Database) -> None:
     with db.session() as s:
         refresh_supporter_search_keys(s)  # every supporter
         refresh_supporter_search_keys(s, [])
+
+
+def test_renaming_the_licence_holder_updates_the_supporter_search(db: Database) -> None:
+    detail = make_supporter(db)
+    with db.session() as s:
+        service = LicenceService(s)
+        licence = service.get_by_number(detail.licence_number)
+        service.update(
+            licence.id,
+            PersonInput(national_id=SUPPORTER_NID, first_name="نیلوفر", last_name="کریمی"),
+            LicenceInput(
+                kind="پشتیبان",
+                field_id=licence.field_id,
+                county_id=licence.county_id,
+                issue_date=licence.issue_date,
+                expiry_date=licence.expiry_date,
+            ),
+        )
+    with db.session() as s:
+        found = list_supporters(s, SupporterFilter(text="نیلوفر"))
+    assert [row.id for row in found] == [detail.id]
 
 
 # -- members --------------------------------------------------------------------------------
