@@ -22,7 +22,17 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +53,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -475,6 +486,71 @@ LIST_HEADERS = (
 )
 
 
+class EventListModel(QAbstractTableModel):
+    """The events the list shows (summaries already loaded off the GUI thread); cells
+    are computed when the view asks for them, so a long list costs no widgets."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.events: list[EventSummary] = []
+
+    def set_events(self, events: list[EventSummary]) -> None:
+        """Show ``events``."""
+        self.beginResetModel()
+        self.events = events
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(LIST_HEADERS)
+
+    def text(self, row: int, column: int) -> str:
+        """The cell's text."""
+        item = self.events[row]
+        if column == 0:
+            return isolate_ltr(item.code)
+        values = (
+            item.title,
+            item.kind_label,
+            jalali.format_jalali(item.start_date),
+            jalali.format_jalali(item.end_date),
+            item.county_name,
+            _number(item.capacity),
+            _number(item.registered),
+            _number(item.waiting),
+            _rate(item.attendance_rate),
+            item.status_label,
+        )
+        return values[column - 1]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.events):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        if role == Qt.ItemDataRole.UserRole:
+            return self.events[index.row()].id
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and self.events[index.row()].status == EVENT_CANCELLED
+        ):
+            return QColor("#777777")
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(LIST_HEADERS)
+        ):
+            return _tr(LIST_HEADERS[section])
+        return None
+
+
 class EventListView(QWidget):
     """Search and filters over the events, in a table."""
 
@@ -504,13 +580,17 @@ class EventListView(QWidget):
         self.year_spin.setLocale(persian_locale())
         self.year_spin.setValue(current_jalali_month()[0])
         self.year_spin.setEnabled(False)
-        self.table = QTableWidget(0, len(LIST_HEADERS))
+        self.model = EventListModel(self)
+        self.table = QTableView()
         self.table.setObjectName("eventTable")
-        self.table.setHorizontalHeaderLabels([_tr(h) for h in LIST_HEADERS])
+        self.table.setModel(self.model)
         setup_record_table(self.table)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        # The title takes the room the short columns leave.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.count_label = QLabel()
         bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 2)
@@ -528,7 +608,7 @@ class EventListView(QWidget):
         self.status_combo.currentIndexChanged.connect(self.on_filter_changed)
         self.month_combo.currentIndexChanged.connect(self.on_filter_changed)
         self.year_spin.valueChanged.connect(self.on_filter_changed)
-        self.table.cellDoubleClicked.connect(self.on_table_cell_double_clicked)
+        self.table.doubleClicked.connect(self.on_table_double_clicked)
 
     def filter(self) -> EventFilter:
         """The filters as set."""
@@ -547,35 +627,15 @@ class EventListView(QWidget):
         self.sig_filter_changed.emit()
 
     def set_events(self, events: list[EventSummary]) -> None:
-        """Fill the table."""
+        """Show the events found."""
         self.events = events
-        self.table.setRowCount(len(events))
-        for row, item in enumerate(events):
-            values = (
-                isolate_ltr(item.code),
-                item.title,
-                item.kind_label,
-                jalali.format_jalali(item.start_date),
-                jalali.format_jalali(item.end_date),
-                item.county_name,
-                _number(item.capacity),
-                _number(item.registered),
-                _number(item.waiting),
-                _rate(item.attendance_rate),
-                item.status_label,
-            )
-            for column, value in enumerate(values):
-                cell = QTableWidgetItem(value)
-                cell.setData(Qt.ItemDataRole.UserRole, item.id)
-                if item.status == EVENT_CANCELLED:
-                    cell.setForeground(QColor("#777777"))
-                self.table.setItem(row, column, cell)
+        self.model.set_events(events)
         self.count_label.setText(_tr("{count} رویداد").format(count=_number(len(events))))
 
-    def on_table_cell_double_clicked(self, row: int, _column: int) -> None:
+    def on_table_double_clicked(self, index: QModelIndex) -> None:
         """Open the event of the row."""
-        if 0 <= row < len(self.events):
-            self.sig_event_activated.emit(self.events[row].id)
+        if 0 <= index.row() < len(self.events):
+            self.sig_event_activated.emit(self.events[index.row()].id)
 
 
 # -- the screen ----------------------------------------------------------------------------

@@ -81,6 +81,7 @@ def test_calendar_marks_fridays_holidays_and_closures(
     register_ctx: AppContext,  # noqa: F811
     register_db: tuple[Database, OfficeInfo],  # noqa: F811
     seen: dict[str, list[Any]],
+    qtmodeltester: Any,
 ) -> None:
     db = register_db[0]
     with db.session() as s:
@@ -140,7 +141,8 @@ def test_calendar_marks_fridays_holidays_and_closures(
     screen.list_view.search_edit.setText("")
     screen.list_view.kind_combo.setCurrentIndex(screen.list_view.kind_combo.findData("workshop"))
     assert [e.id for e in screen.list_view.events] == [event_id]
-    assert screen.list_view.table.item(0, 7).text() == "۰"
+    assert screen.list_view.model.text(0, 7) == "۰"
+    qtmodeltester.check(screen.list_view.model)
     save_screenshot(screen, "events-list")
     assert not seen["errors"]
 
