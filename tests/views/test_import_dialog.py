@@ -468,3 +468,55 @@ def test_closing_while_importing_cancels_instead(
     assert dialog.start_button.isEnabled()
     dialog.reject()
     assert not dialog.isVisible()
+
+
+def test_supporters_and_events_export_then_import_through_the_dialog(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+    save_as: list[Any],
+    no_boxes: list[str],
+) -> None:
+    from app.services.events import EventService, ParticipantInput
+    from app.views.import_dialog import (
+        event_import_spec,
+        export_events,
+        export_supporters,
+        supporter_import_spec,
+    )
+    from tests.services.supporter_fixtures import make_supporter
+    from tests.services.test_events import NID_A, create
+
+    source = register_db[0]
+    make_supporter(source)
+    event = create(source)
+    with source.session() as s:
+        EventService(s).register(event.id, ParticipantInput(NID_A, "مریم", "کریمی"))
+    counts = {}
+    for export, spec, table in (
+        (export_supporters, supporter_import_spec(), "supporter"),
+        (export_events, event_import_spec(), "event"),
+    ):
+        save_as.clear()
+        export(register_ctx, None)
+        exported = tmp_path / "خروجی.xlsx"
+        assert exported.exists() and no_boxes[-1].startswith("۱ ردیف در فایل «خروجی.xlsx»")
+        dialog = ImportDialog(ctx, None, spec)
+        qtbot.addWidget(dialog)
+        assert dialog.windowTitle() == spec.title and dialog.intro_label.text() == spec.intro
+        dialog.set_path(exported)
+        with qtbot.waitSignal(ctx.signals.sig_records_changed) as changed:
+            qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert changed.args == [spec.records_kind]
+        assert dialog.import_result is not None
+        assert (dialog.import_result.imported, dialog.import_result.rejected) == (1, 0)
+        with db.engine.connect() as conn:
+            counts[table] = conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+        exported.unlink()
+    assert counts == {"supporter": 1, "event": 1}
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM event_participant").scalar() == 1
