@@ -116,17 +116,6 @@ class IssuedCertificate:
     holder_name: str = ""
 
 
-#: Labels of an attendance certificate's claims where they differ from a licence's.
-ATTENDANCE_CLAIM_LABELS = {
-    "شماره مجوز": "کد رویداد",
-    "شناسه یکتا": "شناسه شرکت‌کننده",
-    "نام دارنده": "نام شرکت‌کننده",
-    "تاریخ صدور": "از تاریخ",
-    "تاریخ انقضا": "تا تاریخ",
-    "کد رشته": "کد رشته رویداد",
-}
-
-
 def style_path_for(session: Session) -> Path:
     """The style file of the office: next to the database if present, else the shipped one."""
     database = session.get_bind().engine.url.database
@@ -727,11 +716,6 @@ class CertificateService:
             attendance = result.data.get("t") == "A"
             if result.data:
                 fields = describe_claims(result.data, county_names)
-                if attendance:
-                    fields = tuple(
-                        (ATTENDANCE_CLAIM_LABELS.get(label, label), value)
-                        for label, value in fields
-                    )
                 result = dataclasses.replace(result, fields=fields)
             if result.valid:
                 result = (

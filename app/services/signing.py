@@ -93,6 +93,15 @@ CLAIM_LABELS: dict[str, str] = {
     "e": "تاریخ انقضا",
     "k": "شناسه کلید امضا",
 }
+#: Labels of an attendance certificate's claims where they differ from a licence's.
+ATTENDANCE_CLAIM_LABELS: dict[str, str] = {
+    "n": "کد رویداد",
+    "u": "شناسه شرکت‌کننده",
+    "h": "نام شرکت‌کننده",
+    "f": "کد رشته رویداد",
+    "d": "از تاریخ",
+    "e": "تا تاریخ",
+}
 REQUIRED_CLAIMS = frozenset({"k", "t", "s", "n", "u"})
 _DATE_CLAIMS = frozenset({"d", "e"})
 _CERT_KIND_LABELS = {CERT_KIND_LICENCE: "گواهی‌نامه مجوز", CERT_KIND_ATTENDANCE: "گواهی حضور"}
@@ -373,7 +382,10 @@ def describe_claims(
     name beside its code.
     """
     pairs: list[tuple[str, str]] = []
+    attendance = data.get("t") == CERT_KIND_CODES[CERT_KIND_ATTENDANCE]
     for key, label in CLAIM_LABELS.items():
+        if attendance:
+            label = ATTENDANCE_CLAIM_LABELS.get(key, label)
         raw = data.get(key)
         if raw is None or raw == "":
             continue

@@ -237,3 +237,16 @@ def test_known_keys_of_other_offices(db: Database) -> None:
     assert verify_payload(payload, keys).valid
     with pytest.raises(ValueError):
         signing.load_public_key("not a key")
+
+
+def test_attendance_claims_read_as_an_event_not_a_licence() -> None:
+    from app.services.signing import describe_claims
+
+    fields = dict(
+        describe_claims(
+            {"t": "A", "s": "0612-C-000001", "n": "0612-E-0001", "h": "مریم کریمی", "d": "14050205"}
+        )
+    )
+    assert fields["نوع گواهی‌نامه"] == "گواهی حضور"
+    assert fields["کد رویداد"] == "۰۶۱۲-E-۰۰۰۱" and fields["نام شرکت‌کننده"] == "مریم کریمی"
+    assert "شماره مجوز" not in fields and "از تاریخ" in fields
