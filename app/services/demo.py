@@ -383,6 +383,14 @@ def generate_networks_and_events(
         text("SELECT national_id FROM person ORDER BY national_id LIMIT 5000")
     ).all()
     used_ids = set(session.scalars(text("SELECT national_id FROM person")))
+    # A province office has no county of its own: its events are in its first county.
+    event_county = (
+        office.county_id
+        or session.scalars(
+            select(County.id).where(County.province_id == office.province_id).order_by(County.code)
+        ).first()
+    )
+    assert event_county is not None
     for _ in range(max(8, min(120, licences // 2000))):
         kind = rng.choices(
             ("workshop", "exhibition", "bazaar", "platform", "other"), (6, 1, 2, 2, 1)
@@ -401,7 +409,7 @@ def generate_networks_and_events(
                     rng.choice(supporter_ids) if supporter_ids and rng.random() < 0.3 else ""
                 ),
                 venue=rng.choice(VENUES),
-                county_id=office.county_id or "",
+                county_id=event_county,
                 start_date=start,
                 end_date=start + dt.timedelta(days=length),
                 start_time="09:00",

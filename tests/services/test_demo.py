@@ -4,6 +4,7 @@ every row obeys the rules a clerk's entry would."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -73,3 +74,24 @@ def test_demo_networks_and_events_follow_the_rules(db: Database) -> None:
         # A second run takes other supporter-kind licences: none serves two supporters.
         licence_ids = list(s.scalars(select(Supporter.licence_id)))
         assert len(licence_ids) == len(set(licence_ids)) == 6
+
+
+def test_demo_in_a_province_office(tmp_path: Path) -> None:
+    from app.services import reference
+    from app.services.db import open_database
+    from app.services.office import OfficeInput, setup_office
+
+    database = open_database(tmp_path / "province.sqlite3")
+    try:
+        with database.session() as s:
+            reference.seed_reference_data(s)
+            s.flush()
+            province = next(p for p in reference.list_provinces(s) if p.name == "فارس")
+            setup_office(s, OfficeInput(province.id, None, "اداره کل فارس", "71", 5))
+            demo.generate(s, 300, seed=2)
+        with database.session() as s:
+            events = demo.generate_networks_and_events(s, 300, seed=2)[2]
+            counties = set(s.scalars(select(Event.county_id)))
+        assert events == 8 and len(counties) == 1
+    finally:
+        database.close()
