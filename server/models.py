@@ -120,7 +120,11 @@ class Record(Base):
     ``data`` is JSON of the synced columns (without id, rev, deleted and local-only
     columns). ``province_code``/``county_code`` are its scope (amar codes; county NULL
     for a row that belongs to a whole province). ``link_id`` is the parent row used for
-    scope: a licence's person, a history entry's or certificate's licence.
+    scope: a licence's person, a history entry's or certificate's licence (an attendance
+    certificate's participant), a supporter's licence, a network member's supporter, an
+    event participant's or attendance entry's event. ``person_link`` is the person a row
+    makes visible wherever the row is seen: a licence's holder, a network member's or an
+    event participant's person (server.sync).
     """
 
     __tablename__ = "record"
@@ -134,6 +138,7 @@ class Record(Base):
     province_code: Mapped[str] = mapped_column(String(8), nullable=False, index=True)
     county_code: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
     link_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    person_link: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     updated_by_office: Mapped[str] = mapped_column(String(36), nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
@@ -206,8 +211,9 @@ class RecordScope(Base):
     """Where a record is visible: one row per county (``county_code`` "" = the whole
     province) whose offices pull it. A licence has its county; its holder, history
     entries and certificates have the counties of their licences, so a holder with
-    licences in two counties reaches both. ``server_seq`` mirrors the record's, so a
-    county's feed is one index range."""
+    licences in two counties reaches both; a supporter is seen in its county and in the
+    counties of its network's members (server.sync has the rules). ``server_seq``
+    mirrors the record's, so a county's feed is one index range."""
 
     __tablename__ = "record_scope"
 
@@ -224,7 +230,8 @@ class RecordScope(Base):
 
 
 class ScopeExit(Base):
-    """A record left a county (its licence moved): offices there drop their copy."""
+    """A record left a county (its licence moved, its network's last member there left):
+    offices there drop their copy."""
 
     __tablename__ = "scope_exit"
 

@@ -12,9 +12,13 @@ order, each in its own savepoint so one failure never blocks the rest:
 - ``delete`` writes a tombstone; an edit of a tombstone, or a delete of a row edited
   since the client saw it, is a conflict — nothing comes back or goes away silently.
 
-Scope: a licence's county comes from its ``county_id`` (the client's reference id of
-the county); people, history entries and certificates take the scope of their licence.
-An operation outside the office's scope is rejected. ``server_seq`` comes from a counter
+Scope: licences, supporters, network members, events and closure days have a home
+county (their ``county_id``, the client's reference id of the county); people take the
+county of their licence, and history entries, certificates, members, participants and
+attendance their parent's. ``record_scope`` lists every county a record is seen in: a
+holder wherever a licence of theirs, a network member or an event participant naming
+them is; a supporter network in every county with a member (see _wanted_scopes). An
+operation outside the office's scope is rejected. ``server_seq`` comes from a counter
 row bumped in the same transaction; holding that row's lock serialises pushes, so the
 change feed becomes visible in order.
 """
@@ -28,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,19 +53,68 @@ from server.offices import load_reference
 log = logging.getLogger("daftar.server.sync")
 
 #: Tables offices may write.
-SYNCED_TABLES = frozenset({"person", "licence", "licence_history", "certificate_issue"})
+SYNCED_TABLES = frozenset(
+    {
+        "person",
+        "licence",
+        "licence_history",
+        "certificate_issue",
+        "supporter",
+        "network_member",
+        "event",
+        "event_participant",
+        "event_attendance",
+        "closure_day",
+    }
+)
 #: Reference tables: central wins, read-only for offices.
 REFERENCE_TABLES = frozenset({"province", "county", "field_group", "business_field"})
 #: Columns never stored in ``record.data`` (row identity, revision, local-only columns).
 NOT_DATA = frozenset(
     {"id", "rev", "deleted", "updated_at", "server_seq", "local_seq", "search_key"}
 )
-#: The parent column that gives each table its scope.
-LINK_COLUMN = {
-    "licence": "person_id",
-    "licence_history": "licence_id",
-    "certificate_issue": "licence_id",
+#: Tables whose own county column (the client's reference id of the county) is their
+#: home scope.
+COUNTY_COLUMN = {
+    "licence": "county_id",
+    "supporter": "county_id",
+    "network_member": "county_id",
+    "event": "county_id",
+    "closure_day": "county_id",
 }
+#: Tables seen wherever their parent is: (column, parent table) pairs, the first one set
+#: wins (an attendance certificate has no licence but a participant).
+PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "licence_history": (("licence_id", "licence"),),
+    "certificate_issue": (("licence_id", "licence"), ("participant_id", "event_participant")),
+    "network_member": (("supporter_id", "supporter"),),
+    "event_participant": (("event_id", "event"),),
+    "event_attendance": (("event_id", "event"),),
+}
+#: The columns whose first value set is kept in ``record.link_id``: a follower's parent,
+#: a licence's holder, a supporter's licence (seen wherever the supporter is), an
+#: event's organiser (a supporter seen wherever the event is).
+LINK_COLUMN: dict[str, tuple[str, ...]] = {
+    "licence": ("person_id",),
+    "supporter": ("licence_id",),
+    "event": ("organiser_supporter_id",),
+    **{table: tuple(column for column, _parent in pairs) for table, pairs in PARENTS.items()},
+}
+#: Rows that make a person visible wherever they are seen (``record.person_link``).
+PERSON_COLUMN = {
+    "licence": "person_id",
+    "network_member": "person_id",
+    "event_participant": "person_id",
+}
+#: The table of the row ``link_id`` names, for rows whose existence (not scope) decides
+#: where that row is seen: a supporter's licence, a network member's or an event's
+#: supporter.
+PULLS_LINK = {"supporter": "licence", "network_member": "supporter", "event": "supporter"}
+#: Follower tables of each parent table (their ``link_id`` is the parent's id).
+CHILDREN: dict[str, tuple[str, ...]] = {}
+for _table, _pairs in PARENTS.items():
+    for _column, _parent in _pairs:
+        CHILDREN[_parent] = (*CHILDREN.get(_parent, ()), _table)
 MAX_BATCH = 500
 MAX_PULL = 1000
 MAX_NUMBERS = 10000
@@ -158,7 +211,7 @@ def _county_scope(county_id: Any) -> ScopeKey:
     if scope is None:
         raise Rejected(
             "unknown_county",
-            "شهرستان این پروانه در داده‌های پایه نیست.",
+            "شهرستان این رکورد در داده‌های پایه نیست.",
             f"Unknown county id {county_id!r}.",
         )
     return scope
@@ -333,9 +386,8 @@ class Pusher:
         raise _out_of_scope()
 
     def _scope_for(self, op: Operation, data: Mapping[str, Any]) -> ScopeKey:
-        """The scope a new (or re-scoped) row gets from its own data and its parent."""
-        if op.table == "licence":
-            return _county_scope(data.get("county_id"))
+        """The home scope a new row gets from its own data (its county) or its
+        parent's."""
         if op.table == "person":
             county_id = self._batch_person_county.get(op.row_id)
             if county_id is not None:
@@ -349,43 +401,81 @@ class Pusher:
             if stored is not None:
                 return (stored.province_code, stored.county_code)
             return office_scope(self.office)
-        licence_id = data.get("licence_id")
-        if isinstance(licence_id, str) and 0 < len(licence_id) <= 36:
-            licence = self.session.get(Record, ("licence", licence_id))
-            if licence is not None:
-                return (licence.province_code, licence.county_code)
-            for other in self.batch:
-                if other.table == "licence" and other.row_id == licence_id:
-                    county_id = _new_value(other, "county_id")
-                    if county_id is not None:
-                        return _county_scope(county_id)
+        column = COUNTY_COLUMN.get(op.table)
+        if column is not None:
+            return _county_scope(data.get(column))
+        parent_key = _parent_key(op.table, data)
+        parent = self.session.get(Record, parent_key) if parent_key is not None else None
+        if parent is not None:
+            return (parent.province_code, parent.county_code)
         return office_scope(self.office)
+
+    def _require_links(self, table: str, data: Mapping[str, Any]) -> None:
+        """A new row's parent (a history entry's licence, a member's supporter, ...), a
+        supporter's licence and an event's organiser must be on the server already (the
+        client pushes them first; if theirs was rejected, this one is too)."""
+        keys = [_parent_key(table, data)]
+        link_table = PULLS_LINK.get(table)
+        if link_table is not None:
+            link, _person = _links(table, data)
+            keys.append((link_table, link) if link is not None else None)
+        for key in keys:
+            if key is not None and self.session.get(Record, key) is None:
+                raise Rejected(
+                    "unknown_parent",
+                    "رکوردی که این ردیف به آن وابسته است روی سرور نیست؛ "
+                    "ابتدا باید ثبت آن فرستاده شود.",
+                    f"The {key[0]} {key[1]} this row refers to is not on the server.",
+                )
+
+    def _sees_parent(self, table: str, data: Mapping[str, Any]) -> bool:
+        """Whether the office sees the parent of a follower row (an office that sees a
+        supporter may add members in other counties; one that sees a licence, history)."""
+        parent = _parent_key(table, data)
+        return parent is not None and any(
+            in_scope(self.office, scope) for scope in self._scope_keys(*parent)
+        )
 
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
 
-    def _write(self, record: Record, *, moved: bool = False) -> None:
-        """Give a new or changed record the next ``server_seq`` (and add a new one);
-        ``moved``: a licence changed county."""
+    def _write(self, record: Record, *, moved: bool = False, flipped: bool = False) -> None:
+        """Give a new or changed record the next ``server_seq`` (and add a new one), and
+        keep where it and the rows it decides are seen up to date. ``moved``: its county
+        changed; ``flipped``: it was deleted, or brought back."""
         new = record not in self.session
         record.server_seq = self._next_seq()
         if new:
             self.session.add(record)
         record.updated_by_office = self.office.id
         record.updated_at = utcnow()
-        link = LINK_COLUMN.get(record.table_name)
-        if link is not None:
-            value = _data(record).get(link)
-            record.link_id = value if isinstance(value, str) and 0 < len(value) <= 36 else None
+        old_links = (record.link_id, record.person_link)
+        record.link_id, record.person_link = _links(record.table_name, _data(record))
+        relinked = not new and (record.link_id, record.person_link) != old_links
         if new:
             self._add_scopes(record)
-        elif moved:
+        elif moved or relinked:
             self._refresh_scopes(record)
         else:
             self._touch_scopes(record)
+        if new or moved or relinked or flipped:
+            # Rows seen where this one is (its holder, a supporter's licence) or because
+            # it exists (a member's supporter) may be seen somewhere else now.
+            for other in self._pulled_in(record, old_links if relinked else (None, None)):
+                self._follow(other)
 
     # --- visibility: record_scope and scope_exit ---
+    #
+    # Where a record is seen (its "wanted" scopes):
+    # - licence: its county, and wherever a live supporter holding it is seen;
+    # - supporter: its county, the county of each live member of its network, and of
+    #   each live event it organises;
+    # - event, closure_day: their county;
+    # - followers (history entries, certificates, network members, event participants
+    #   and attendance): wherever their parent is seen;
+    # - person: wherever a live licence of theirs is seen (their home when they have
+    #   none), and wherever a live network member or event participant naming them is.
 
     def _scope_row(self, record: Record, scope: ScopeKey) -> RecordScope:
         return RecordScope(
@@ -406,32 +496,9 @@ class Pusher:
         )
 
     def _add_scopes(self, record: Record) -> None:
-        """Where a new record is seen: a licence in its county (and its holder there
-        too); history entries and certificates wherever their licence is."""
-        home: ScopeKey = (record.province_code, record.county_code)
-        scopes = {home}
-        if record.table_name in ("licence_history", "certificate_issue") and record.link_id:
-            scopes = {
-                (row.province_code, row.county_code or None)
-                for row in self.session.scalars(
-                    select(RecordScope).where(
-                        RecordScope.table_name == "licence", RecordScope.id == record.link_id
-                    )
-                )
-            } or scopes
-        for scope in scopes:
+        """Where a new record is seen (see _wanted_scopes)."""
+        for scope in self._wanted_scopes(record):
             self.session.add(self._scope_row(record, scope))
-        if record.table_name == "licence" and record.link_id is not None:
-            key = ("person", record.link_id, home[0], home[1] or "")
-            if self.session.get(RecordScope, key) is None:
-                person = self.session.get(Record, ("person", record.link_id))
-                if person is not None:
-                    # The holder now has a licence in this county too: offices there get it.
-                    person.server_seq = self._next_seq()
-                    self.session.flush()
-                    self._touch_scopes(person)
-                    self.session.add(self._scope_row(person, home))
-                    self.session.flush()
 
     def _scope_rows(self, record: Record) -> dict[ScopeKey, RecordScope]:
         """Where the record is seen now, with its record_scope rows."""
@@ -445,35 +512,114 @@ class Pusher:
         }
 
     def _current_scopes(self, record: Record) -> set[ScopeKey]:
-        return set(self._scope_rows(record))
+        return self._scope_keys(record.table_name, record.id)
+
+    def _scope_keys(self, table: str, row_id: str) -> set[ScopeKey]:
+        """Where the row ``table``/``row_id`` is seen now."""
+        return {
+            (province, county or None)
+            for province, county in self.session.execute(
+                _SCOPES_OF, {"table": table, "row_id": row_id}
+            )
+        }
 
     def _wanted_scopes(self, record: Record) -> set[ScopeKey]:
-        """Where a record should be visible: a licence in its county; a holder wherever
-        it has a live licence; history and certificates wherever their licence is."""
+        """Where a record should be visible (the rules above)."""
         home: ScopeKey = (record.province_code, record.county_code)
-        if record.table_name == "licence":
-            return {home}
-        if record.table_name == "person":
-            licences = self.session.scalars(
-                select(Record).where(
-                    Record.table_name == "licence",
+        table = record.table_name
+        if table == "person":
+            licences: set[ScopeKey] = set()
+            others: set[ScopeKey] = set()
+            for referrer, province, county in self.session.execute(
+                _PERSON_REFERRERS, {"row_id": record.id}
+            ):
+                (licences if referrer == "licence" else others).add((province, county or None))
+            return (licences or {home}) | others
+        if table in PARENTS:
+            parent = _parent_key(table, _data(record))
+            scopes = self._scope_keys(*parent) if parent is not None else set()
+            return scopes or {home}
+        if table == "licence":
+            return {home} | {
+                (province, county or None)
+                for province, county in self.session.execute(
+                    _SUPPORTERS_SCOPES, {"row_id": record.id}
+                )
+            }
+        if table == "supporter":
+            # Its members' counties, and those of the events it organises.
+            referrers = self.session.execute(
+                select(Record.province_code, Record.county_code).where(
+                    Record.table_name.in_(("network_member", "event")),
                     Record.link_id == record.id,
                     Record.deleted.is_(False),
                 )
-            ).all()
-            return {(r.province_code, r.county_code) for r in licences} or {home}
-        if record.link_id is not None:
-            licence = self.session.get(Record, ("licence", record.link_id))
-            if licence is not None:
-                return {(licence.province_code, licence.county_code)}
+            )
+            return {home} | {(province, county) for province, county in referrers}
         return {home}
 
-    def _refresh_scopes(self, record: Record) -> None:
-        """Make record_scope match where the record should be seen; a county it leaves
-        gets a scope_exit entry. A licence that appears in or leaves a county takes its
-        holder and its history entries and certificates along."""
-        rows = self._scope_rows(record)
+    def _pulled_in(self, record: Record, old_links: tuple[str | None, str | None]) -> list[Record]:
+        """Rows whose visibility this record decides by existing: its person (a licence's
+        holder, a member's or participant's person), a supporter's licence, a member's
+        supporter — with the ones it named before a change of those columns."""
+        keys: list[tuple[str, str]] = []
+        link_table = PULLS_LINK.get(record.table_name)
+        for link, person in ((record.link_id, record.person_link), old_links):
+            if link_table is not None and link is not None:
+                keys.append((link_table, link))
+            if record.table_name in PERSON_COLUMN and person is not None:
+                keys.append(("person", person))
+        return [
+            other
+            for key in dict.fromkeys(keys)
+            if (other := self.session.get(Record, key)) is not None
+        ]
+
+    def _dependents(self, record: Record) -> list[Record]:
+        """Rows seen wherever this record is: its children, its person, a supporter's
+        licence."""
+        related: list[Record] = []
+        if record.table_name in PERSON_COLUMN and record.person_link is not None:
+            person = self.session.get(Record, ("person", record.person_link))
+            if person is not None:
+                related.append(person)
+        if record.table_name == "supporter" and record.link_id is not None:
+            licence = self.session.get(Record, ("licence", record.link_id))
+            if licence is not None:
+                related.append(licence)
+        children = CHILDREN.get(record.table_name)
+        if children:
+            related.extend(
+                self.session.scalars(
+                    select(Record).where(
+                        Record.table_name.in_(children), Record.link_id == record.id
+                    )
+                )
+            )
+        return related
+
+    def _follow(self, record: Record) -> None:
+        """Bring a related record's visibility up to date; newly visible somewhere, it
+        gets a new place in the feed, so offices there pull it."""
         wanted = self._wanted_scopes(record)
+        if wanted != self._current_scopes(record):
+            record.server_seq = self._next_seq()
+            if record.table_name in PARENTS and record.table_name not in COUNTY_COLUMN:
+                # A follower's home is its parent's (which may have moved).
+                key = _parent_key(record.table_name, _data(record))
+                parent = self.session.get(Record, key) if key is not None else None
+                if parent is not None:
+                    record.province_code = parent.province_code
+                    record.county_code = parent.county_code
+            self.session.flush()
+            self._refresh_scopes(record, wanted)
+
+    def _refresh_scopes(self, record: Record, wanted: set[ScopeKey] | None = None) -> None:
+        """Make record_scope match where the record should be seen; a county it leaves
+        gets a scope_exit entry. The rows seen wherever it is follow it."""
+        rows = self._scope_rows(record)
+        if wanted is None:
+            wanted = self._wanted_scopes(record)
         for scope, row in rows.items():
             if scope in wanted:
                 row.server_seq = record.server_seq
@@ -489,42 +635,29 @@ class Pusher:
                     )
                 )
         for scope in wanted - set(rows):
-            self.session.add(
-                RecordScope(
-                    table_name=record.table_name,
-                    id=record.id,
-                    province_code=scope[0],
-                    county_code=scope[1] or "",
-                    server_seq=record.server_seq,
-                )
-            )
+            self.session.add(self._scope_row(record, scope))
         self.session.flush()
-        if record.table_name == "licence" and wanted != set(rows):
-            related: list[Record] = []
-            if record.link_id is not None:
-                person = self.session.get(Record, ("person", record.link_id))
-                if person is not None:
-                    related.append(person)
-            if rows:  # an existing licence moved: its children follow (new ones have none)
-                related.extend(
-                    self.session.scalars(
-                        select(Record).where(
-                            Record.table_name.in_(("licence_history", "certificate_issue")),
-                            Record.link_id == record.id,
-                        )
-                    )
-                )
-            for other in related:
-                if self._wanted_scopes(other) != self._current_scopes(other):
-                    # Newly visible somewhere: give it a new place in the feed.
-                    other.server_seq = self._next_seq()
-                    self.session.flush()
-                    self._refresh_scopes(other)
+        if wanted != set(rows):
+            for other in self._dependents(record):
+                self._follow(other)
 
     def _insert(self, op: Operation) -> Result:
         data = {col: change[1] for col, change in _changes(op).items()}
         scope = self._scope_for(op, data)
-        if not in_scope(self.office, scope):
+        self._require_links(op.table, data)
+        parent_key = _parent_key(op.table, data)
+        parent = self.session.get(Record, parent_key) if parent_key is not None else None
+        if parent is not None:
+            # A follower joins a parent the office must see (a member of another county
+            # may be added by an office that sees the supporter; no other office may).
+            # Licences, supporters and events are always seen in their home county.
+            home_seen = parent.table_name in COUNTY_COLUMN and in_scope(
+                self.office, (parent.province_code, parent.county_code)
+            )
+            allowed = home_seen or self._sees_parent(op.table, data)
+        else:
+            allowed = in_scope(self.office, scope)
+        if not allowed:
             raise _out_of_scope()
         record = Record(
             table_name=op.table,
@@ -578,15 +711,16 @@ class Pusher:
                 conflicts.append(self._conflict(op, record, col, old, server, new))
         if applied:
             scope = (record.province_code, record.county_code)
-            if op.table == "licence" and "county_id" in changes:
-                scope = _county_scope(data.get("county_id"))
-                if not in_scope(self.office, scope):
+            county_column = COUNTY_COLUMN.get(op.table)
+            if county_column is not None and county_column in changes:
+                scope = _county_scope(data.get(county_column))
+                if not in_scope(self.office, scope) and not self._sees_parent(op.table, data):
                     raise _out_of_scope()
             moved = scope != (record.province_code, record.county_code)
             record.province_code, record.county_code = scope
             record.data = _dump(data)
             record.rev += 1
-            self._write(record, moved=moved)
+            self._write(record, moved=moved, flipped=revived)
         status: Status
         if conflicts:
             status = "conflict"
@@ -628,7 +762,7 @@ class Pusher:
             )
         record.deleted = True
         record.rev += 1
-        self._write(record)
+        self._write(record, flipped=True)
         return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
 
     def _conflict(
@@ -668,6 +802,61 @@ class Pusher:
 def _forced(op: Operation) -> bool:
     """A delete a clerk confirmed in the conflict review ("keep mine": delete anyway)."""
     return list(op.changes.get("deleted") or []) == [False, True]
+
+
+#: Hot queries of the scope rules, built once. Row-value IN rather than a join, so both
+#: databases start from the link index (SQLite would otherwise scan a table's scopes).
+_SCOPES_OF = select(RecordScope.province_code, RecordScope.county_code).where(
+    RecordScope.table_name == bindparam("table"), RecordScope.id == bindparam("row_id")
+)
+_PERSON_REFERRERS = select(
+    RecordScope.table_name, RecordScope.province_code, RecordScope.county_code
+).where(
+    tuple_(RecordScope.table_name, RecordScope.id).in_(
+        select(Record.table_name, Record.id).where(
+            Record.person_link == bindparam("row_id"),
+            Record.table_name.in_(tuple(PERSON_COLUMN)),
+            Record.deleted.is_(False),
+        )
+    )
+)
+_SUPPORTERS_SCOPES = select(RecordScope.province_code, RecordScope.county_code).where(
+    tuple_(RecordScope.table_name, RecordScope.id).in_(
+        select(Record.table_name, Record.id).where(
+            Record.link_id == bindparam("row_id"),
+            Record.table_name == "supporter",
+            Record.deleted.is_(False),
+        )
+    )
+)
+
+
+def _link_value(value: Any) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= 36 else None
+
+
+def _parent_key(table: str, data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (table, id) a follower row is seen with, from its data."""
+    for column, parent in PARENTS.get(table, ()):
+        value = _link_value(data.get(column))
+        if value is not None:
+            return (parent, value)
+    return None
+
+
+def _links(table: str, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """A row's ``link_id`` and ``person_link`` from its data."""
+    link = next(
+        (
+            value
+            for column in LINK_COLUMN.get(table, ())
+            if (value := _link_value(data.get(column))) is not None
+        ),
+        None,
+    )
+    person_column = PERSON_COLUMN.get(table)
+    person = _link_value(data.get(person_column)) if person_column is not None else None
+    return link, person
 
 
 def _changes(op: Operation) -> dict[str, tuple[Any, Any]]:

@@ -38,13 +38,20 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     CertificateIssue,
+    ClosureDay,
+    Event,
+    EventAttendance,
+    EventParticipant,
     Licence,
     LicenceHistory,
+    NetworkMember,
     NumberPool,
     Office,
     OutboxOperation,
     Person,
+    Supporter,
     SyncConflict,
+    SyncMixin,
     new_id,
     utcnow,
 )
@@ -65,10 +72,17 @@ log = logging.getLogger("daftar.sync")
 PROTOCOL_VERSION = 1
 CLIENT_VERSION = "0.4"
 
-#: Synced tables, parents first, and their models.
-MODELS: dict[str, type[Person | Licence | LicenceHistory | CertificateIssue]] = {
+#: Synced tables, parents first (each table's foreign keys point at tables above it),
+#: and their models.
+MODELS: dict[str, type[SyncMixin]] = {
     "person": Person,
     "licence": Licence,
+    "supporter": Supporter,
+    "network_member": NetworkMember,
+    "event": Event,
+    "event_participant": EventParticipant,
+    "event_attendance": EventAttendance,
+    "closure_day": ClosureDay,
     "licence_history": LicenceHistory,
     "certificate_issue": CertificateIssue,
 }
@@ -76,8 +90,14 @@ MODELS: dict[str, type[Person | Licence | LicenceHistory | CertificateIssue]] = 
 UNIQUE_COLUMNS = {
     "person": ("national_id",),
     "licence": ("number", "unique_id"),
+    "event": ("code",),
     "certificate_issue": ("serial",),
 }
+#: Tables whose ``person_id`` names a holder: a holder the server has twice shows as the
+#: local one.
+_PERSON_REFERRERS = frozenset({"licence", "network_member", "event_participant"})
+#: Tables with a local search key (not synced; rebuilt from the row after a pull).
+SEARCH_KEY_TABLES = frozenset({"licence", "supporter", "event"})
 #: Columns a pulled row never sets (local-only, or set from the change's envelope).
 _LOCAL_ONLY = frozenset({"local_seq", "search_key", "updated_at"})
 
@@ -433,6 +453,43 @@ def refresh_search_keys(
         )
 
 
+def refresh_network_search_keys(
+    session: Session,
+    *,
+    supporter_ids: Iterable[str] = (),
+    event_ids: Iterable[str] = (),
+    licence_ids: Iterable[str] = (),
+    person_ids: Iterable[str] = (),
+) -> None:
+    """Recompute the local search key of supporters and events whose rows sync wrote, and
+    of supporters whose licence or holder it wrote (their key holds the holder's names,
+    national ID and the licence number; the licence may arrive a page after them)."""
+    from app.services.events import refresh_event_search_keys
+    from app.services.supporters import refresh_supporter_search_keys
+
+    supporters = set(supporter_ids)
+    licence_list = list(set(licence_ids))
+    person_list = list(set(person_ids))
+    if (licence_list or person_list) and session.scalar(select(Supporter.id).limit(1)):
+        for chunk in _chunks(licence_list):
+            supporters.update(
+                session.scalars(select(Supporter.id).where(Supporter.licence_id.in_(chunk)))
+            )
+        for chunk in _chunks(person_list):
+            supporters.update(
+                session.scalars(
+                    select(Supporter.id)
+                    .join(Licence, Licence.id == Supporter.licence_id)
+                    .where(Licence.person_id.in_(chunk))
+                )
+            )
+    if supporters:
+        refresh_supporter_search_keys(session, sorted(supporters))
+    events = sorted(set(event_ids))
+    if events:
+        refresh_event_search_keys(session, events)
+
+
 def _key_query() -> Any:
     return select(
         Licence.id,
@@ -711,6 +768,13 @@ class SyncClient:
         refresh_search_keys(
             session, licence_ids=touched.get("licence", ()), person_ids=touched.get("person", ())
         )
+        refresh_network_search_keys(
+            session,
+            supporter_ids=touched.get("supporter", ()),
+            event_ids=touched.get("event", ()),
+            licence_ids=touched.get("licence", ()),
+            person_ids=touched.get("person", ()),
+        )
 
     def _keep_conflict(
         self, session: Session, op: OutboxOperation, conflict: Mapping[str, Any]
@@ -802,19 +866,21 @@ class SyncClient:
                 by_table[str(table)].append(change)
             else:
                 log.info("pull: ignoring a row of table %r", table)
-        touched_licences: list[str] = []
-        touched_people: list[str] = []
+        touched: dict[str, list[str]] = defaultdict(list)
         for table, model in MODELS.items():
             items = by_table.get(table)
             if not items:
                 continue
-            written = self._apply_rows(session, model, table, items)
-            if table == "licence":
-                touched_licences.extend(written)
-            elif table == "person":
-                touched_people.extend(written)
+            touched[table].extend(self._apply_rows(session, model, table, items))
         session.flush()
-        refresh_search_keys(session, touched_licences, touched_people)
+        refresh_search_keys(session, touched["licence"], touched["person"])
+        refresh_network_search_keys(
+            session,
+            supporter_ids=touched["supporter"],
+            event_ids=touched["event"],
+            licence_ids=touched["licence"],
+            person_ids=touched["person"],
+        )
 
     def _apply_rows(
         self, session: Session, model: type[Any], table: str, items: Sequence[Mapping[str, Any]]
@@ -832,7 +898,7 @@ class SyncClient:
         if table == "licence":
             next_seq = int(session.scalar(select(func.max(Licence.local_seq))) or 0) + 1
         duplicates = self._duplicates(session, model, table, items)
-        person_map = self._duplicate_people(session) if table == "licence" else {}
+        person_map = self._duplicate_people(session) if table in _PERSON_REFERRERS else {}
         left: list[dict[str, Any]] = []
         for item in items:
             row_id = str(item["id"])
@@ -869,6 +935,7 @@ class SyncClient:
                 if table == "licence":
                     values["local_seq"] = next_seq
                     next_seq += 1
+                if table in SEARCH_KEY_TABLES:
                     values.setdefault("search_key", "")
                 inserts[frozenset(values)].append(values)
             written.append(row_id)

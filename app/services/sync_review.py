@@ -28,7 +28,19 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Licence, OutboxOperation, Person, SyncConflict, utcnow
+from app.models import (
+    ClosureDay,
+    Event,
+    EventAttendance,
+    EventParticipant,
+    Licence,
+    NetworkMember,
+    OutboxOperation,
+    Person,
+    Supporter,
+    SyncConflict,
+    utcnow,
+)
 from app.models.sync import OP_DELETE, OP_UPDATE, OUTBOX_PENDING, OUTBOX_QUARANTINED
 from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
@@ -40,7 +52,12 @@ from app.services.licences import (
     validate_person,
 )
 from app.services.outbox import json_value, operation_row
-from app.services.sync import MODELS, decode_row, refresh_search_keys
+from app.services.sync import (
+    MODELS,
+    decode_row,
+    refresh_network_search_keys,
+    refresh_search_keys,
+)
 from app.services.text import to_persian_digits
 from app.services.validators import validate_text
 
@@ -54,7 +71,27 @@ TABLE_LABELS = {
     "licence": "مجوز",
     "licence_history": "سابقه مجوز",
     "certificate_issue": "گواهی‌نامه",
+    "supporter": "پشتیبان",
+    "network_member": "عضو شبکه",
+    "event": "رویداد",
+    "event_participant": "شرکت‌کننده رویداد",
+    "event_attendance": "حضور در رویداد",
+    "closure_day": "روز تعطیل",
     "conflict": "تعارض",
+}
+_SUPPORTER_TABLES = ("supporter", "network_member")
+_EVENT_TABLES = ("event", "event_participant", "event_attendance")
+#: Field labels of the tables that have their own (app.services.licences has the rest).
+_CLOSURE_FIELD_LABELS = {"day": "روز تعطیل", "reason": "دلیل تعطیلی"}
+_OTHER_FIELD_LABELS = {
+    "supporter_id": "پشتیبان",
+    "person_id": "دارنده مجوز",
+    "licence_id": "مجوز",
+    "event_id": "رویداد",
+    "participant_id": "شرکت‌کننده",
+    "present": "حضور",
+    "registered_at": "زمان ثبت‌نام",
+    "serial": "شماره گواهی‌نامه",
 }
 OP_LABELS = {"insert": "ثبت", "update": "ویرایش", "delete": "حذف", "resolve": "حل تعارض"}
 #: Licence fields a clerk may type a new value for in the review (person fields: all).
@@ -128,6 +165,9 @@ class SyncReviewService:
     # --- labels ---
 
     def _record_label(self, table: str, row_id: str) -> str:
+        network = self._network_record_label(table, row_id)
+        if network is not None:
+            return network
         if table == "person":
             person = self.session.get(Person, row_id)
             if person is not None:
@@ -138,6 +178,11 @@ class SyncReviewService:
             model = MODELS[table]
             row = self.session.get(model, row_id)
             licence_id = getattr(row, "licence_id", None) or ""
+            participant_id = getattr(row, "participant_id", None)
+            if not licence_id and participant_id:
+                label = self._network_record_label("event_participant", participant_id)
+                if label is not None:
+                    return f"گواهی حضور — {label}"
         if table in ("licence", "licence_history", "certificate_issue"):
             licence = self.session.get(Licence, licence_id)
             if licence is not None:
@@ -146,10 +191,120 @@ class SyncReviewService:
                 return f"مجوز {to_persian_digits(licence.number)}{holder}"
         return f"{TABLE_LABELS.get(table, table)} {row_id[:8]}"
 
-    def _display(self, field: str, value: Any) -> str:
+    def _supporter_name(self, supporter: Supporter) -> str:
+        if supporter.legal_name:
+            return supporter.legal_name
+        licence = self.session.get(Licence, supporter.licence_id)
+        person = self.session.get(Person, licence.person_id) if licence is not None else None
+        return f"{person.first_name} {person.last_name}" if person is not None else ""
+
+    def _event_name(self, event: Event) -> str:
+        return f"{to_persian_digits(event.code)} — {event.title}"
+
+    def _network_record_label(self, table: str, row_id: str) -> str | None:
+        """Labels of supporters, members, events and their rows (None for other tables
+        or a row not here)."""
+        if table == "supporter":
+            supporter = self.session.get(Supporter, row_id)
+            return f"پشتیبان {self._supporter_name(supporter)}" if supporter else None
+        if table == "network_member":
+            member = self.session.get(NetworkMember, row_id)
+            if member is None:
+                return None
+            person = self.session.get(Person, member.person_id)
+            name = f"{person.first_name} {person.last_name}" if person is not None else "—"
+            supporter = self.session.get(Supporter, member.supporter_id)
+            network = self._supporter_name(supporter) if supporter is not None else "—"
+            return f"عضو شبکه {network}: {name}"
+        if table == "event":
+            event = self.session.get(Event, row_id)
+            return f"رویداد {self._event_name(event)}" if event else None
+        if table in ("event_participant", "event_attendance"):
+            participant_id = row_id
+            if table == "event_attendance":
+                attendance = self.session.get(EventAttendance, row_id)
+                if attendance is None:
+                    return None
+                participant_id = attendance.participant_id
+            participant = self.session.get(EventParticipant, participant_id)
+            if participant is None:
+                return None
+            name = f"{participant.first_name} {participant.last_name}"
+            event = self.session.get(Event, participant.event_id)
+            where = f" در رویداد {self._event_name(event)}" if event is not None else ""
+            prefix = "حضور " if table == "event_attendance" else ""
+            return f"{prefix}{name}{where}"
+        if table == "closure_day":
+            closure = self.session.get(ClosureDay, row_id)
+            if closure is None:
+                return None
+            return f"روز تعطیل {jalali.format_jalali(closure.day)}"
+        return None
+
+    def _display(self, field: str, value: Any, table: str = "") -> str:
         if field == "deleted":
             return "حذف‌شده" if value else "موجود"
+        if table in _SUPPORTER_TABLES or table in _EVENT_TABLES or table == "closure_day":
+            shown = self._network_display(table, field, value)
+            if shown is not None:
+                return shown or "—"
         return self._licences.display_value(field, value) or "—"
+
+    def _network_display(self, table: str, field: str, value: Any) -> str | None:
+        """Values of supporters', members' and events' own coded fields (None: as a
+        licence field)."""
+        from app.services import events, supporters
+
+        if value is None or value == "":
+            return ""
+        labels: dict[str, str] | None = None
+        if table == "supporter" and field in ("kind", "status"):
+            labels = supporters.KIND_LABELS if field == "kind" else supporters.STATUS_LABELS
+        elif table == "network_member" and field == "role":
+            labels = supporters.ROLE_LABELS
+        elif table == "event" and field in ("kind", "status"):
+            labels = events.KIND_LABELS if field == "kind" else events.STATUS_LABELS
+        elif table == "event_participant" and field == "status":
+            labels = events.PARTICIPANT_STATUS_LABELS
+        if labels is not None:
+            return labels.get(str(value), str(value))
+        if field in ("joined_on", "left_on", "day"):
+            return jalali.format_jalali(dt.date.fromisoformat(str(value)[:10]))
+        if field == "present":
+            return "حاضر" if value else "غایب"
+        if field in ("field_ids", "related_field_ids"):
+            ids = value if isinstance(value, list) else _load(str(value))
+            if isinstance(ids, list):
+                return "، ".join(self._licences.display_value("field_id", i) for i in ids)
+        if field == "registered_at":
+            return to_persian_digits(str(value)[:16].replace("T", " "))
+        return None
+
+    def _changed_fields(self, table: str, changes: Any) -> str:
+        """The Persian names of the fields a rejected update changes."""
+        if table in _SUPPORTER_TABLES or table in _EVENT_TABLES or table == "closure_day":
+            names = [self._field_label(table, n, n) for n in changes if n != "deleted"]
+        else:
+            names = [FIELD_LABELS[n] for n in changes if n in FIELD_LABELS]
+        return "، ".join(names) or "—"
+
+    @staticmethod
+    def _field_label(table: str, field: str, default: str = "وجود رکورد") -> str:
+        """A field's Persian name in the review screen."""
+        from app.services import events, supporters
+
+        if field == "deleted":
+            return "وجود رکورد"
+        own: dict[str, str] = {}
+        if table in _SUPPORTER_TABLES:
+            own = supporters.FIELD_LABELS
+        elif table in _EVENT_TABLES:
+            own = events.FIELD_LABELS
+        elif table == "closure_day":
+            own = _CLOSURE_FIELD_LABELS
+        return (
+            own.get(field) or FIELD_LABELS.get(field) or _OTHER_FIELD_LABELS.get(field) or default
+        )
 
     def _editable(self, table: str, field: str, kind: str) -> bool:
         if kind != "field":
@@ -178,12 +333,10 @@ class SyncReviewService:
                     field=row.field,
                     kind=row.kind,
                     record_label=self._record_label(row.table_name, row.row_id),
-                    field_label=FIELD_LABELS.get(row.field, "وجود رکورد")
-                    if row.field != "deleted"
-                    else "وجود رکورد",
-                    mine=self._display(row.field, mine),
-                    theirs=self._display(row.field, self._theirs_now(row)),
-                    base=self._display(row.field, _load(row.base_value)),
+                    field_label=self._field_label(row.table_name, row.field),
+                    mine=self._display(row.field, mine, row.table_name),
+                    theirs=self._display(row.field, self._theirs_now(row), row.table_name),
+                    base=self._display(row.field, _load(row.base_value), row.table_name),
                     created_at=row.created_at,
                     resolved=row.resolved_at is not None,
                     resolution=row.resolution,
@@ -206,7 +359,7 @@ class SyncReviewService:
         theirs = _load(row.server_value)
         theirs = theirs if isinstance(theirs, dict) else {}
         local_id = _load(row.client_value)
-        label = FIELD_LABELS.get(row.field, row.field)
+        label = self._field_label(row.table_name, row.field)
         if row.table_name == "person":
             name = f"{theirs.get('first_name', '')} {theirs.get('last_name', '')}".strip()
             record = f"{name} (کد ملی {to_persian_digits(str(theirs.get(row.field, '')))})"
@@ -321,11 +474,19 @@ class SyncReviewService:
                 OutboxOperation(**operation_row(table, row.id, OP_UPDATE, base_rev, changes))
             )
         self.session.flush()
+        if table in ("supporter", "event"):
+            refresh_network_search_keys(
+                self.session,
+                supporter_ids=[row.id] if table == "supporter" else (),
+                event_ids=[row.id] if table == "event" else (),
+            )
         if table == "licence":
             refresh_search_keys(self.session, licence_ids=[row.id])
+            refresh_network_search_keys(self.session, licence_ids=[row.id])
             licence_ids = [row.id]
         elif table == "person":
             refresh_search_keys(self.session, person_ids=[row.id])
+            refresh_network_search_keys(self.session, person_ids=[row.id])
             licence_ids = list(
                 self.session.scalars(
                     select(Licence.id).where(
@@ -359,7 +520,7 @@ class SyncReviewService:
             if op.op != OP_UPDATE:
                 fields = "همه فیلدها"
             else:
-                fields = "، ".join(FIELD_LABELS[n] for n in changes if n in FIELD_LABELS) or "—"
+                fields = self._changed_fields(op.table_name, changes)
             views.append(
                 QuarantinedView(
                     op_id=op.op_id,

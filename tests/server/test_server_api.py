@@ -32,6 +32,17 @@ def test_head_revision_matches_the_scripts() -> None:
     assert script_head() == HEAD_REVISION
 
 
+def test_migrations_create_exactly_the_models(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from server.models import Base
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
 def test_health(client: TestClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200

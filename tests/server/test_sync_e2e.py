@@ -101,11 +101,14 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def rows(db: Path) -> dict[str, int]:
+    """Rows per synced table (those with any), as the server's ``records()`` counts."""
+    from app.services.sync import MODELS
+
     with sqlite3.connect(db) as conn:
-        return {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("person", "licence", "licence_history")
+        counts = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in MODELS
         }
+    return {table: count for table, count in counts.items() if count}
 
 
 def outbox(db: Path) -> int:
