@@ -32,6 +32,8 @@ TransportFactory = Callable[[str, str], "Transport"]
 #: Kinds carried by sig_records_changed.
 RECORDS_LICENCES = "licences"
 RECORDS_OFFICE = "office"
+RECORDS_SUPPORTERS = "supporters"
+RECORDS_EVENTS = "events"
 
 
 class AppSignals(QObject):

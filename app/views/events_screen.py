@@ -93,7 +93,13 @@ from app.services.progress import Cancelled, Progress
 from app.services.text import isolate_ltr, to_persian_digits
 from app.views import certificate_print
 from app.views.bootstrap import persian_locale
-from app.views.context import AppContext
+from app.views.context import (
+    RECORDS_EVENTS,
+    RECORDS_LICENCES,
+    RECORDS_OFFICE,
+    RECORDS_SUPPORTERS,
+    AppContext,
+)
 from app.views.errors import show_error
 from app.views.widgets import messages
 from app.views.widgets.form import (
@@ -112,9 +118,8 @@ from app.views.widgets.table_style import setup_record_table
 
 log = logging.getLogger("daftar.gui")
 
-RECORDS_EVENTS = "events"
 #: Kinds of sig_records_changed this screen refreshes on.
-REFRESH_KINDS = frozenset({RECORDS_EVENTS, "licences", "office", "supporters", "sync"})
+REFRESH_KINDS = frozenset({RECORDS_EVENTS, RECORDS_LICENCES, RECORDS_OFFICE, RECORDS_SUPPORTERS})
 
 FRIDAY_COLOR = QColor("#fde7e7")
 HOLIDAY_COLOR = QColor("#fff0d9")

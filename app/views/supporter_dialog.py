@@ -35,7 +35,7 @@ from app.services import supporters as supporter_service
 from app.services.reference import CountyInfo, FieldInfo
 from app.services.supporters import SupporterDetail, SupporterInput, SupporterService
 from app.services.text import isolate_ltr, search_key, to_persian_digits
-from app.views.context import AppContext
+from app.views.context import RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
 from app.views.widgets.form import (
@@ -51,8 +51,6 @@ from app.views.widgets.form import (
 )
 from app.views.widgets.search_combo import SearchCombo
 
-#: Kind carried by sig_records_changed after a supporter or a network changed.
-RECORDS_SUPPORTERS = "supporters"
 HINT_STYLE = "color: palette(placeholder-text);"
 
 

@@ -58,9 +58,9 @@ from app.services.supporters import (
 )
 from app.services.text import isolate_ltr, to_persian_digits
 from app.services.validators import is_valid_national_id, validate_national_id
-from app.views.context import AppContext
+from app.views.context import RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
-from app.views.supporter_dialog import RECORDS_SUPPORTERS, SupporterFormDialog
+from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_models import CoverageChart, MembersModel, fa_number
 from app.views.widgets.form import (
     INVALID_STYLE,

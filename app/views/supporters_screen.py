@@ -27,9 +27,9 @@ from app.services import reference
 from app.services import supporters as svc
 from app.services.reference import CountyInfo, FieldInfo
 from app.services.supporters import SupporterFilter, SupporterRow
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import RECORDS_LICENCES, RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
-from app.views.supporter_dialog import RECORDS_SUPPORTERS, SupporterFormDialog, field_text
+from app.views.supporter_dialog import SupporterFormDialog, field_text
 from app.views.supporter_models import SupportersModel, fa_number
 from app.views.supporter_page import SupporterPage
 from app.views.widgets.searchable_combo import SearchableComboBox
