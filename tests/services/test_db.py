@@ -161,8 +161,9 @@ def test_backup_is_a_consistent_copy(tmp_db_path: Path, tmp_path: Path) -> None:
     copy.close()
 
 
-def _database_at_0001(path: Path) -> dbmod.Database:
-    """A database made by the first release: migrations run only to 0001."""
+def _database_at_0001(path: Path, revision: str = "0001") -> dbmod.Database:
+    """A database made by the first release: migrations run only to 0001 (or
+    ``revision``)."""
     from alembic import command
     from sqlalchemy.orm import sessionmaker
 
@@ -171,7 +172,7 @@ def _database_at_0001(path: Path) -> dbmod.Database:
     config.set_main_option("script_location", str(dbmod.MIGRATIONS_DIR))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
+        command.upgrade(config, revision)
         conn.exec_driver_sql(f"PRAGMA application_id = {dbmod.APPLICATION_ID}")
     return dbmod.Database(path, engine, sessionmaker(engine, expire_on_commit=False))
 
@@ -220,3 +221,35 @@ def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path
     with sqlite3.connect(database.backup_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
         assert conn.execute("SELECT count(*) FROM licence").fetchone()[0] == 1
+
+
+def test_database_at_0003_keeps_its_certificates_through_0004(tmp_db_path: Path) -> None:
+    """0004 rebuilds certificate_issue (a new column with a foreign key): every row and
+    the foreign keys survive."""
+    from tests.services.conftest import issue_test_licence, setup_tehran_office
+
+    old = _database_at_0001(tmp_db_path, "0003")
+    setup_tehran_office(old)
+    licence = issue_test_licence(old)
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO certificate_issue (id, rev, updated_at, origin_office, deleted, "
+            "licence_id, serial, issued_at, actor, duplicate, payload, kind) VALUES "
+            "('c1', 1, '2026-11-28 05:00:00', 'o', 0, ?, '0612-C-000001', "
+            "'2026-11-28 05:00:00', 'clerk', 0, 'DFT1.x', 'licence')",
+            (licence.id,),
+        )
+    old.close()
+    database = open_database(tmp_db_path)
+    try:
+        assert database.backup_path is not None and "before-0003" in database.backup_path.name
+        with database.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, licence_id, serial, participant_id FROM certificate_issue"
+            ).all()
+            assert rows == [("c1", licence.id, "0612-C-000001", None)]
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            for table in ("supporter", "network_member", "event", "closure_day"):
+                assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
+    finally:
+        database.close()
