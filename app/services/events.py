@@ -32,7 +32,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +70,7 @@ from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.licences import current_actor
 from app.services.office import get_setting, require_office
-from app.services.outbox import json_value, record_insert, record_update
+from app.services.outbox import apply_values, record_insert, touch
 from app.services.text import normalize_multiline, normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -677,10 +677,6 @@ def _as_date(
         return None
 
 
-def _jsonable(value: Any) -> Any:
-    return json_value(value)
-
-
 def list_organisers(session: Session) -> list[Choice]:
     """Supporters that may organise an event (the office itself is the empty choice):
     the legal name or the holder's name, with the licence number."""
@@ -1217,28 +1213,6 @@ class EventService:
 
     # -- writing events ------------------------------------------------------------------
 
-    def _touch(
-        self,
-        row: Event | EventParticipant | EventAttendance | ClosureDay,
-        changes: Mapping[str, list[Any]],
-    ) -> None:
-        base_rev = row.rev
-        row.rev = base_rev + 1
-        row.updated_at = utcnow()
-        record_update(self.session, row, base_rev, changes)
-
-    @staticmethod
-    def _apply(row: Any, values: Mapping[str, Any], names: Iterable[str]) -> dict[str, list[Any]]:
-        changes: dict[str, list[Any]] = {}
-        for name in names:
-            if name not in values:
-                continue
-            old, new = getattr(row, name), values[name]
-            if old != new:
-                changes[name] = [_jsonable(old), _jsonable(new)]
-                setattr(row, name, new)
-        return changes
-
     def create(self, data: EventInput, *, code: str = "") -> EventDetail:
         """Create an event (a new code unless ``code`` is given, e.g. by an import).
 
@@ -1288,9 +1262,9 @@ class EventService:
         values = self.validate_event(data, errors, event=event)
         if errors:
             raise ValidationErrors(errors)
-        changes = self._apply(event, values, EVENT_FIELDS)
+        changes = apply_values(event, values, EVENT_FIELDS)
         if changes:
-            self._touch(event, changes)
+            touch(self.session, event, changes)
             event.search_key = event_search_key(
                 event.title, event.code, event.venue, event.instructor
             )
@@ -1303,8 +1277,8 @@ class EventService:
         event = self._load(event_id)
         if event.status == EVENT_CANCELLED:
             raise DomainError("این رویداد پیش‌تر لغو شده است.")
-        changes = self._apply(event, {"status": EVENT_CANCELLED}, ("status",))
-        self._touch(event, changes)
+        changes = apply_values(event, {"status": EVENT_CANCELLED}, ("status",))
+        touch(self.session, event, changes)
         self.session.flush()
         return self.get(event_id)
 
@@ -1429,8 +1403,8 @@ class EventService:
             "registered_at": registered_at or now,
         }
         if existing is not None:  # a cancelled registration, renewed
-            changes = self._apply(existing, row_values, row_values.keys())
-            self._touch(existing, changes)
+            changes = apply_values(existing, row_values, row_values.keys())
+            touch(self.session, existing, changes)
             row = existing
         else:
             row = EventParticipant(
@@ -1456,7 +1430,7 @@ class EventService:
             raise DomainError("ثبت‌نام این شخص پیش‌تر لغو شده است.")
         event = self._load(row.event_id)
         was_registered = row.status == PARTICIPANT_REGISTERED
-        self._touch(row, self._apply(row, {"status": PARTICIPANT_CANCELLED}, ("status",)))
+        touch(self.session, row, apply_values(row, {"status": PARTICIPANT_CANCELLED}, ("status",)))
         self.session.flush()
         if not was_registered:
             return None
@@ -1481,7 +1455,11 @@ class EventService:
             .limit(free)
         ).all()
         for row in waiting:
-            self._touch(row, self._apply(row, {"status": PARTICIPANT_REGISTERED}, ("status",)))
+            touch(
+                self.session,
+                row,
+                apply_values(row, {"status": PARTICIPANT_REGISTERED}, ("status",)),
+            )
         self.session.flush()
         return [row.id for row in waiting]
 
@@ -1494,9 +1472,9 @@ class EventService:
             errors.append(ValidationError("national_id", "کد ملی شرکت‌کننده را نمی‌توان تغییر داد"))
         if errors:
             raise ValidationErrors(errors)
-        changes = self._apply(row, values, ("first_name", "last_name", "mobile"))
+        changes = apply_values(row, values, ("first_name", "last_name", "mobile"))
         if changes:
-            self._touch(row, changes)
+            touch(self.session, row, changes)
             self.session.flush()
         return self.participant(participant_id)
 
@@ -1554,9 +1532,9 @@ class EventService:
                 self.session.flush()
                 record_insert(self.session, record)
         else:
-            changes = self._apply(record, {"present": present}, ("present",))
+            changes = apply_values(record, {"present": present}, ("present",))
             if changes:
-                self._touch(record, changes)
+                touch(self.session, record, changes)
         self.session.flush()
         return self.participant(participant_id)
 
@@ -1604,7 +1582,7 @@ class EventService:
         row = self.session.get(ClosureDay, closure_id)
         if row is None or row.deleted:
             raise DomainError("این روز تعطیل پیدا نشد.")
-        self._touch(row, self._apply(row, {"deleted": True}, ("deleted",)))
+        touch(self.session, row, apply_values(row, {"deleted": True}, ("deleted",)))
         self.session.flush()
 
     def closure_days(self, start: dt.date, end: dt.date) -> list[ClosureInfo]:

@@ -44,7 +44,7 @@ from app.models.licence import (
 from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.office import get_setting, require_office, validity_years_for_group
-from app.services.outbox import record_insert, record_update
+from app.services.outbox import apply_values, json_value, record_insert, touch
 from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -672,26 +672,6 @@ class LicenceService:
         self.session.add(entry)
         record_insert(self.session, entry)
 
-    def _apply(
-        self, row: Person | Licence, values: Mapping[str, Any], names: tuple[str, ...]
-    ) -> dict[str, list[Any]]:
-        """Set changed attributes; returns {name: [old, new]} of what changed."""
-        changes: dict[str, list[Any]] = {}
-        for name in names:
-            if name not in values:
-                continue
-            old, new = getattr(row, name), values[name]
-            if old != new:
-                changes[name] = [_jsonable(old), _jsonable(new)]
-                setattr(row, name, new)
-        return changes
-
-    def _touch(self, row: Person | Licence, changes: Mapping[str, list[Any]]) -> None:
-        base_rev = row.rev
-        row.rev = base_rev + 1
-        row.updated_at = utcnow()
-        record_update(self.session, row, base_rev, changes)
-
     def _refresh_search_keys(self, person: Person) -> None:
         licence_ids: list[str] = []
         for licence in self.session.scalars(select(Licence).where(Licence.person_id == person.id)):
@@ -724,9 +704,9 @@ class LicenceService:
             return person
         # Reuse the holder; fill in or correct what the clerk typed (empty keeps old).
         updates = {k: v for k, v in values.items() if v not in ("", None)}
-        changes = self._apply(person, updates, PERSON_FIELDS)
+        changes = apply_values(person, updates, PERSON_FIELDS)
         if changes:
-            self._touch(person, changes)
+            touch(self.session, person, changes)
             self._refresh_search_keys(person)
             for licence_id in licence_ids_for_history:
                 self._history(licence_id, "holder_edited", changes)
@@ -797,7 +777,7 @@ class LicenceService:
             licence_id,
             action,
             {
-                name: [None, _jsonable(getattr(licence, name))]
+                name: [None, json_value(getattr(licence, name))]
                 for name in LICENCE_FIELDS
                 if getattr(licence, name) not in ("", None)
             },
@@ -834,14 +814,14 @@ class LicenceService:
         if errors:
             raise ValidationErrors(errors)
         person = licence.person
-        pchanges = self._apply(person, pvalues, PERSON_FIELDS)
+        pchanges = apply_values(person, pvalues, PERSON_FIELDS)
         if pchanges:
-            self._touch(person, pchanges)
+            touch(self.session, person, pchanges)
         if not lvalues["number"]:
             lvalues["number"] = licence.number
-        lchanges = self._apply(licence, lvalues, LICENCE_FIELDS)
+        lchanges = apply_values(licence, lvalues, LICENCE_FIELDS)
         if lchanges:
-            self._touch(licence, lchanges)
+            touch(self.session, licence, lchanges)
         if pchanges or lchanges:
             self._refresh_search_keys(person)
             self._history(licence_id, "edited", {**pchanges, **lchanges})
@@ -857,10 +837,10 @@ class LicenceService:
             raise ValidationErrors([ValidationError("reason", "دلیل را بنویسید")])
         if len(reason) > 500:
             raise ValidationErrors([ValidationError("reason", "دلیل حداکثر ۵۰۰ نویسه است")])
-        changes = self._apply(
+        changes = apply_values(
             licence, {"status": status, "status_reason": reason}, ("status", "status_reason")
         )
-        self._touch(licence, changes)
+        touch(self.session, licence, changes)
         self._history(
             licence_id, action, {"status": changes.get("status", [status, status])}, reason
         )
@@ -911,14 +891,8 @@ class LicenceService:
             raise ValidationErrors(
                 [ValidationError("expiry_date", "تاریخ انقضای جدید باید بعد از تاریخ فعلی باشد")]
             )
-        changes = self._apply(licence, {"expiry_date": expiry}, ("expiry_date",))
-        self._touch(licence, changes)
+        changes = apply_values(licence, {"expiry_date": expiry}, ("expiry_date",))
+        touch(self.session, licence, changes)
         self._history(licence_id, "renewed", changes, normalize_text(reason))
         self.session.flush()
         return self.get(licence_id)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

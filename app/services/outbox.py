@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, inspect, select
@@ -68,6 +68,30 @@ def record_update(
     synced = {k: v for k, v in changes.items() if k not in LOCAL_COLUMNS}
     if synced:
         session.add(OutboxOperation(**operation_row(table, row.id, OP_UPDATE, base_rev, synced)))
+
+
+def apply_values(
+    row: SyncMixin, values: Mapping[str, Any], names: Iterable[str]
+) -> dict[str, list[Any]]:
+    """Set the attributes ``names`` of ``row`` to ``values`` where they differ (names
+    missing from ``values`` are left alone); returns ``{name: [old, new]}``, JSON-ready."""
+    changes: dict[str, list[Any]] = {}
+    for name in names:
+        if name not in values:
+            continue
+        old, new = getattr(row, name), values[name]
+        if old != new:
+            changes[name] = [json_value(old), json_value(new)]
+            setattr(row, name, new)
+    return changes
+
+
+def touch(session: Session, row: SyncMixin, changes: Mapping[str, list[Any]]) -> None:
+    """A changed row: the next revision, the time, and its outbox operation."""
+    base_rev = row.rev
+    row.rev = base_rev + 1
+    row.updated_at = utcnow()
+    record_update(session, row, base_rev, changes)
 
 
 def pending_count(session: Session) -> int:

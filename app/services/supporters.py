@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,6 @@ from app.models import (
     Person,
     Supporter,
     new_id,
-    utcnow,
 )
 from app.models.licence import KIND_SUPPORTER, STATUS_ACTIVE
 from app.models.supporter import (
@@ -60,7 +59,7 @@ from app.services.licences import (
     validate_person,
 )
 from app.services.office import require_office
-from app.services.outbox import record_insert, record_update
+from app.services.outbox import apply_values, record_insert, touch
 from app.services.text import (
     digits_only,
     normalize_text,
@@ -438,10 +437,6 @@ def _as_date(
         return None
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def validate_phone(value: str | None, field: str = "phone") -> str:
     """A landline number: digits only, 5 to 11 of them (with or without the area code)."""
     s = digits_only(value)
@@ -744,25 +739,6 @@ class SupporterService:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _apply(
-        self, row: Supporter | NetworkMember, values: Mapping[str, Any], names: tuple[str, ...]
-    ) -> dict[str, list[Any]]:
-        changes: dict[str, list[Any]] = {}
-        for name in names:
-            if name not in values:
-                continue
-            old, new = getattr(row, name), values[name]
-            if old != new:
-                changes[name] = [_jsonable(old), _jsonable(new)]
-                setattr(row, name, new)
-        return changes
-
-    def _touch(self, row: Supporter | NetworkMember, changes: Mapping[str, list[Any]]) -> None:
-        base_rev = row.rev
-        row.rev = base_rev + 1
-        row.updated_at = utcnow()
-        record_update(self.session, row, base_rev, changes)
-
     def create(self, data: SupporterInput, *, today: dt.date | None = None) -> SupporterDetail:
         """Register a supporter (nothing is written unless every field is valid)."""
         values = self.validate(data, today=today)
@@ -798,9 +774,9 @@ class SupporterService:
                 "این پشتیبان در این فاصله تغییر کرده است؛ آن را دوباره باز کنید و ویرایش کنید."
             )
         values = self.validate(data, today=today, current=supporter)
-        changes = self._apply(supporter, values, SUPPORTER_FIELDS)
+        changes = apply_values(supporter, values, SUPPORTER_FIELDS)
         if changes:
-            self._touch(supporter, changes)
+            touch(self.session, supporter, changes)
             refresh_supporter_search_keys(self.session, [supporter.id])
         self.session.flush()
         warnings: tuple[str, ...] = ()
@@ -820,10 +796,10 @@ class SupporterService:
             errors.append(ValidationError("reason", "دلیل را بنویسید"))
         if errors:
             raise ValidationErrors(errors)
-        changes = self._apply(
+        changes = apply_values(
             supporter, {"status": status, "status_reason": reason}, ("status", "status_reason")
         )
-        self._touch(supporter, changes)
+        touch(self.session, supporter, changes)
         self.session.flush()
 
     def suspend(self, supporter_id: str, reason: str) -> SupporterDetail:
@@ -1027,10 +1003,10 @@ class SupporterService:
             errors.append(ValidationError("reason", "دلیل خروج را بنویسید"))
         if errors:
             raise ValidationErrors(errors)
-        changes = self._apply(
+        changes = apply_values(
             member, {"left_on": left, "leave_reason": text_reason}, ("left_on", "leave_reason")
         )
-        self._touch(member, changes)
+        touch(self.session, member, changes)
         self.session.flush()
         return self._member_row(member)
 
