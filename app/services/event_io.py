@@ -16,7 +16,6 @@ Cancelling an event is applied after every row, so its participants import first
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -61,9 +60,9 @@ from app.services.spreadsheet import (
     ImportFileError,
     ImportResult,
     Problem,
-    _write_xlsx,
     read_rows,
     write_report,
+    write_rows,
 )
 from app.services.text import normalize_text, search_key, to_persian_digits
 
@@ -621,24 +620,5 @@ def _export_rows(session: Session, progress: Progress | None) -> Iterator[list[s
 def export_file(session: Session, path: Path | str, progress: Progress | None = None) -> int:
     """Write every event and its participants in the import template; returns the
     number of rows written."""
-    path = Path(path)
     headers = [c.header for c in COLUMNS]
-    written = 0
-
-    def counted() -> Iterator[list[str]]:
-        nonlocal written
-        for row in _export_rows(session, progress):
-            written += 1
-            yield row
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(headers)
-            writer.writerows(counted())
-    elif suffix == ".xlsx":
-        _write_xlsx(path, headers, counted(), "رویدادها")
-    else:
-        raise DomainError("خروجی فقط با پسوند xlsx یا csv نوشته می‌شود.")
-    return written
+    return write_rows(path, headers, _export_rows(session, progress), "رویدادها")

@@ -741,13 +741,21 @@ def export_file(
     progress: Progress | None = None,
 ) -> int:
     """Write the register (or the filtered part of it) in the import template."""
-    path = Path(path)
     headers = [c.header for c in COLUMNS]
+    return write_rows(path, headers, _export_rows(session, flt, progress), "مجوزها")
+
+
+def write_rows(
+    path: Path | str, headers: list[str], rows: Iterable[list[Any]], sheet_title: str
+) -> int:
+    """Write a header row and ``rows`` to an .xlsx (one right-to-left sheet) or a .csv
+    (UTF-8 with BOM, which Excel opens as Persian); returns the rows written."""
+    path = Path(path)
     written = 0
 
-    def counted() -> Iterator[list[str]]:
+    def counted() -> Iterator[list[Any]]:
         nonlocal written
-        for row in _export_rows(session, flt, progress):
+        for row in rows:
             written += 1
             yield row
 
@@ -758,7 +766,7 @@ def export_file(
             writer.writerow(headers)
             writer.writerows(counted())
     elif suffix == ".xlsx":
-        _write_xlsx(path, headers, counted(), "مجوزها")
+        _write_xlsx(path, headers, counted(), sheet_title)
     else:
         raise DomainError("خروجی فقط با پسوند xlsx یا csv نوشته می‌شود.")
     return written

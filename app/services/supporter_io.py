@@ -17,7 +17,6 @@ and the report reuse :mod:`app.services.spreadsheet`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -45,8 +44,8 @@ from app.services.spreadsheet import (
     ImportFileError,
     ImportResult,
     Problem,
-    _write_xlsx,
     read_rows,
+    write_rows,
 )
 from app.services.supporters import (
     KIND_LABELS,
@@ -646,24 +645,5 @@ def _export_rows(session: Session, progress: Progress | None) -> Iterator[list[s
 
 def export_file(session: Session, path: Path | str, progress: Progress | None = None) -> int:
     """Write every supporter and membership in the import template; returns data rows."""
-    path = Path(path)
     headers = [c.header for c in COLUMNS]
-    written = 0
-
-    def counted() -> Iterator[list[str]]:
-        nonlocal written
-        for row in _export_rows(session, progress):
-            written += 1
-            yield row
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(headers)
-            writer.writerows(counted())
-    elif suffix == ".xlsx":
-        _write_xlsx(path, headers, counted(), SHEET_TITLE)
-    else:
-        raise DomainError("خروجی فقط با پسوند xlsx یا csv نوشته می‌شود.")
-    return written
+    return write_rows(path, headers, _export_rows(session, progress), SHEET_TITLE)
