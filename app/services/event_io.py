@@ -63,6 +63,7 @@ from app.services.spreadsheet import (
     read_rows,
     write_report,
     write_rows,
+    write_template_book,
 )
 from app.services.text import normalize_text, search_key, to_persian_digits
 
@@ -522,29 +523,16 @@ def _reject(result: ImportResult, line: int, raw: list[str], exc: Exception) -> 
 
 def write_template(path: Path | str) -> Path:
     """Write an empty events template: one data sheet (headers), and a guide sheet."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    path = Path(path)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "رویدادها"
-    sheet.sheet_view.rightToLeft = True
-    sheet.append([c.header for c in COLUMNS])
-    for index in range(1, len(COLUMNS) + 1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        cell.number_format = "@"
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 16
-    guide = book.create_sheet("راهنما")
-    guide.sheet_view.rightToLeft = True
-    guide.append(["ستون", "بخش", "نمونه", "توضیح"])
-    for c in COLUMNS:
-        part = "رویداد" if c.part == EVENT_PART else "شرکت‌کننده"
-        guide.append([c.header, part, c.example, c.note])
-    book.save(path)
-    return path
+    return write_template_book(
+        path,
+        [c.header for c in COLUMNS],
+        "رویدادها",
+        ["ستون", "بخش", "نمونه", "توضیح"],
+        [
+            [c.header, "رویداد" if c.part == EVENT_PART else "شرکت‌کننده", c.example, c.note]
+            for c in COLUMNS
+        ],
+    )
 
 
 def _export_rows(session: Session, progress: Progress | None) -> Iterator[list[str]]:

@@ -641,6 +641,25 @@ def _write_xlsx(path: Path, headers: list[str], rows: Iterable[list[Any]], title
 
 def write_template(path: Path | str) -> Path:
     """Write an empty import template (headers, plus a sheet explaining each column)."""
+    return write_template_book(
+        path,
+        [c.header for c in COLUMNS],
+        "مجوزها",
+        ["ستون", "الزامی", "نمونه", "توضیح"],
+        [[c.header, "بله" if c.required else "خیر", c.example, c.note] for c in COLUMNS],
+    )
+
+
+def write_template_book(
+    path: Path | str,
+    headers: list[str],
+    sheet_title: str,
+    guide_headers: list[str],
+    guide_rows: Iterable[list[str]],
+    notes: Iterable[str] = (),
+) -> Path:
+    """An empty template workbook: a right-to-left sheet with bold text-formatted headers,
+    and a «راهنما» sheet explaining each column (then ``notes``, one per row)."""
     import openpyxl
     from openpyxl.styles import Font
 
@@ -648,19 +667,24 @@ def write_template(path: Path | str) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "مجوزها"
+    sheet.title = sheet_title
     sheet.sheet_view.rightToLeft = True
-    sheet.append([c.header for c in COLUMNS])
-    for index, _column in enumerate(COLUMNS, start=1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        sheet.cell(row=1, column=index).number_format = "@"
-    for letter_index in range(1, len(COLUMNS) + 1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(letter_index)].width = 16
+    sheet.append(headers)
+    for index in range(1, len(headers) + 1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True)
+        cell.number_format = "@"
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 16
     guide = book.create_sheet("راهنما")
     guide.sheet_view.rightToLeft = True
-    guide.append(["ستون", "الزامی", "نمونه", "توضیح"])
-    for c in COLUMNS:
-        guide.append([c.header, "بله" if c.required else "خیر", c.example, c.note])
+    guide.append(guide_headers)
+    for row in guide_rows:
+        guide.append(row)
+    notes = list(notes)
+    if notes:
+        guide.append([])
+        for note in notes:
+            guide.append([note])
     book.save(path)
     return path
 

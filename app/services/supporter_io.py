@@ -46,6 +46,7 @@ from app.services.spreadsheet import (
     Problem,
     read_rows,
     write_rows,
+    write_template_book,
 )
 from app.services.supporters import (
     KIND_LABELS,
@@ -534,35 +535,17 @@ def import_file(
 
 def write_template(path: Path | str) -> Path:
     """Write an empty import template (headers, plus a sheet explaining each column)."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    path = Path(path)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SHEET_TITLE
-    sheet.sheet_view.rightToLeft = True
-    sheet.append([c.header for c in COLUMNS])
-    for index in range(1, len(COLUMNS) + 1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        letter = openpyxl.utils.get_column_letter(index)
-        sheet.column_dimensions[letter].width = 18
-        sheet.column_dimensions[letter].number_format = "@"
-    guide = book.create_sheet("راهنما")
-    guide.sheet_view.rightToLeft = True
-    guide.append(["ستون", "الزامی", "نمونه", "توضیح"])
-    for c in COLUMNS:
-        guide.append([c.header, "بله" if c.required else "خیر", c.example, c.note])
-    guide.append([])
-    guide.append(
-        [
+    return write_template_book(
+        path,
+        [c.header for c in COLUMNS],
+        SHEET_TITLE,
+        ["ستون", "الزامی", "نمونه", "توضیح"],
+        [[c.header, "بله" if c.required else "خیر", c.example, c.note] for c in COLUMNS],
+        notes=[
             "هر ردیف یک عضو شبکه است و ستون‌های پشتیبان در هر ردیف تکرار می‌شوند. ردیفی که "
             "کد ملی عضو ندارد فقط پشتیبان را ثبت یا به‌روز می‌کند."
-        ]
+        ],
     )
-    book.save(path)
-    return path
 
 
 def _date(value: Any) -> str:
