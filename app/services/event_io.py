@@ -60,12 +60,13 @@ from app.services.spreadsheet import (
     ImportFileError,
     ImportResult,
     Problem,
-    read_rows,
+    open_sheet,
+    report_rows,
     write_report,
     write_rows,
     write_template_book,
 )
-from app.services.text import normalize_text, search_key, to_persian_digits
+from app.services.text import normalize_text, search_key
 
 __all__ = [
     "COLUMNS",
@@ -411,18 +412,10 @@ def import_file(
     about today).
     """
     del today
-    path = Path(path)
-    file_rows: list[int] = []
-    rows = read_rows(path, file_rows.append)
-    header: list[str] | None = None
-    for candidate in rows:
-        if any(cell.strip() for cell in candidate):
-            header = candidate
-            break
-    if header is None:
-        raise ImportFileError("فایل هیچ سطری ندارد.")
-    positions = _map_headers(header)
-    result = ImportResult(headers=header)
+    sheet = open_sheet(path)
+    rows = sheet.rows
+    positions = _map_headers(sheet.header)
+    result = ImportResult(headers=sheet.header)
     look = _lookups(session)
     service = EventService(session)
     to_cancel: dict[str, None] = {}
@@ -460,25 +453,17 @@ def import_file(
                 result.already_present += 1
         if progress is not None and result.total_rows % PROGRESS_EVERY == 0:
             progress.check()
-            _report(progress, line - 1, file_rows)
+            sheet.report(progress, line - 1)
     for event_id in to_cancel:
         row = session.get(Event, event_id)
         if row is not None and row.status != EVENT_CANCELLED:
             service.cancel(event_id)
     if progress is not None:
-        _report(progress, line - 1, [line])
+        report_rows(progress, line - 1, [line])
     if result.total_rows == 0:
         raise ImportFileError("فایل به‌جز سطر عنوان‌ها هیچ ردیفی ندارد.")
     session.flush()
     return result
-
-
-def _report(progress: Progress, done: int, file_rows: list[int]) -> None:
-    total = max(file_rows[0] - 1, done) if file_rows else None
-    label = f"{to_persian_digits(str(done))} ردیف"
-    if total is not None:
-        label = f"{to_persian_digits(str(done))} از {to_persian_digits(str(total))} ردیف"
-    progress.report(done, total, label)
 
 
 _SERVICE_FIELD_COLUMN = {

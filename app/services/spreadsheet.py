@@ -550,7 +550,34 @@ def _licence_keys(session: Session, person_ids: list[str]) -> set[tuple[str, str
     return keys
 
 
-def _report_rows(progress: Progress, done: int, file_rows: list[int]) -> None:
+@dataclass
+class Sheet:
+    """An import file opened: its header row, the rows after it (read lazily) and, once
+    the reader knows it, the file's row count (``file_rows[0]``, header included)."""
+
+    header: list[str]
+    rows: Iterator[list[str]]
+    file_rows: list[int]
+
+    def report(self, progress: Progress, done: int) -> None:
+        """Report ``done`` data rows read (of how many, when known)."""
+        report_rows(progress, done, self.file_rows)
+
+
+def open_sheet(path: Path | str) -> Sheet:
+    """Open an import file (.xlsx or .csv) at its header: the first non-empty row.
+
+    Raises ImportFileError when the file can't be read or has no row at all.
+    """
+    file_rows: list[int] = []
+    rows = read_rows(Path(path), file_rows.append)
+    for candidate in rows:
+        if any(cell.strip() for cell in candidate):
+            return Sheet(candidate, rows, file_rows)
+    raise ImportFileError("فایل هیچ سطری ندارد.")
+
+
+def report_rows(progress: Progress, done: int, file_rows: list[int]) -> None:
     """Report ``done`` data rows read, of the file's data rows when its size is known."""
     total = max(file_rows[0] - 1, done) if file_rows else None
     text = f"{to_persian_digits(str(done))} ردیف"
@@ -571,19 +598,11 @@ def import_file(
     Raises ImportFileError (nothing imported) when the file can't be read, is empty or
     lacks a required column; cancelling through ``progress`` raises Cancelled.
     """
-    path = Path(path)
     today = today or jalali.today()
-    file_rows: list[int] = []
-    rows = read_rows(path, file_rows.append)
-    header: list[str] | None = None
-    for candidate in rows:
-        if any(cell.strip() for cell in candidate):
-            header = candidate
-            break
-    if header is None:
-        raise ImportFileError("فایل هیچ سطری ندارد.")
-    positions = _map_headers(header)
-    result = ImportResult(headers=header)
+    sheet = open_sheet(path)
+    rows = sheet.rows
+    positions = _map_headers(sheet.header)
+    result = ImportResult(headers=sheet.header)
     look = _lookups(session)
     office_id = require_office(session).id
     actor = current_actor()
@@ -604,11 +623,11 @@ def import_file(
             batch = []
         if progress is not None and result.total_rows % 500 == 0:
             progress.check()
-            _report_rows(progress, line - 1, file_rows)
+            sheet.report(progress, line - 1)
     if batch:
         _write_batch(session, batch, result, seen_numbers, held, office_id, actor)
     if progress is not None:
-        _report_rows(progress, line - 1, [line])
+        report_rows(progress, line - 1, [line])
     if result.total_rows == 0:
         raise ImportFileError("فایل به‌جز سطر عنوان‌ها هیچ ردیفی ندارد.")
     session.flush()

@@ -44,7 +44,7 @@ from app.services.spreadsheet import (
     ImportFileError,
     ImportResult,
     Problem,
-    read_rows,
+    open_sheet,
     write_rows,
     write_template_book,
 )
@@ -497,18 +497,10 @@ def import_file(
     Raises ImportFileError (nothing imported) when the file can't be read, is empty or
     lacks a required column; cancelling through ``progress`` raises Cancelled.
     """
-    path = Path(path)
-    file_rows: list[int] = []
-    rows = read_rows(path, file_rows.append)
-    header: list[str] | None = None
-    for candidate in rows:
-        if any(c.strip() for c in candidate):
-            header = candidate
-            break
-    if header is None:
-        raise ImportFileError("فایل هیچ سطری ندارد.")
-    positions = _map_headers(header)
-    result = ImportResult(headers=header)
+    sheet = open_sheet(path)
+    rows = sheet.rows
+    positions = _map_headers(sheet.header)
+    result = ImportResult(headers=sheet.header)
     importer = _Importer(session, today or jalali.today(), result)
     line = 1
     for cells in rows:
@@ -519,8 +511,7 @@ def import_file(
         importer.row(line, cells, positions)
         if progress is not None and result.total_rows % 100 == 0:
             progress.check()
-            total = max(file_rows[0] - 1, line - 1) if file_rows else None
-            progress.report(line - 1, total, f"{to_persian_digits(str(line - 1))} ردیف")
+            sheet.report(progress, line - 1)
     if result.total_rows == 0:
         raise ImportFileError("فایل به‌جز سطر عنوان‌ها هیچ ردیفی ندارد.")
     importer.finish()
