@@ -1033,7 +1033,7 @@ class EventDialog(QDialog):
             return _FormChoices(
                 counties=[(c.id, c.name) for c in reference.list_counties(session)],
                 fields=[
-                    (f.id, f"{f.name} ({f.code})")
+                    (f.id, f"{f.name} ({to_persian_digits(f.code)})")
                     for f in reference.list_fields(session, only_active=True)
                 ],
                 organisers=list_organisers(session),
