@@ -16,14 +16,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -56,6 +54,7 @@ from app.views.widgets.form import (
     add_field_row,
     make_error_label,
     make_form_layout,
+    save_cancel_buttons,
     show_save_errors,
     top_aligned,
 )
@@ -265,14 +264,7 @@ class LicenceFormDialog(QDialog):
 
         # Messages that belong to no field, and the buttons.
         self.general_error = make_error_label()
-        self.buttons = QDialogButtonBox()
-        self.save_button: QPushButton = self.buttons.addButton(
-            _tr("ذخیره"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.cancel_button: QPushButton = self.buttons.addButton(
-            _tr("انصراف"), QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.save_button.setDefault(True)
+        self.buttons, self.save_button, self.cancel_button = save_cancel_buttons()
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 

@@ -25,7 +25,6 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -65,6 +64,7 @@ from app.views.widgets.form import (
     add_field_row,
     make_error_label,
     make_form_layout,
+    save_cancel_buttons,
     show_save_errors,
 )
 
@@ -341,14 +341,7 @@ class SettingsDialog(QDialog):
         # -- status and buttons -------------------------------------------------------------
         self.loading_label = QLabel(_tr("در حال خواندن تنظیمات…"))
         self.general_error = make_error_label()
-        self.buttons = QDialogButtonBox()
-        self.save_button: QPushButton = self.buttons.addButton(
-            _tr("ذخیره"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.cancel_button: QPushButton = self.buttons.addButton(
-            _tr("انصراف"), QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.save_button.setDefault(True)
+        self.buttons, self.save_button, self.cancel_button = save_cancel_buttons()
         self.save_button.setEnabled(False)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)

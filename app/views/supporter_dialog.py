@@ -15,7 +15,6 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +44,7 @@ from app.views.widgets.form import (
     add_field_row,
     make_error_label,
     make_form_layout,
+    save_cancel_buttons,
     show_save_errors,
     top_aligned,
 )
@@ -209,14 +208,7 @@ class SupporterFormDialog(QDialog):
         contact_box.setLayout(top_aligned(contact))
 
         self.general_error = make_error_label()
-        self.buttons = QDialogButtonBox()
-        self.save_button: QPushButton = self.buttons.addButton(
-            _tr("ذخیره"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.cancel_button: QPushButton = self.buttons.addButton(
-            _tr("انصراف"), QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.save_button.setDefault(True)
+        self.buttons, self.save_button, self.cancel_button = save_cancel_buttons()
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 

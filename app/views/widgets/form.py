@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QObject, QRegularExpression, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -288,3 +290,17 @@ def show_save_errors(
         general_error.setText("\n".join(by_field[name] for name in unknown))
         general_error.show()
     errors.focus_first_invalid()
+
+
+def save_cancel_buttons() -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """A form's «ذخیره» (default) and «انصراف» buttons: (box, save, cancel). The caller
+    connects ``box.accepted`` and ``box.rejected``."""
+    box = QDialogButtonBox()
+    save = box.addButton(
+        QCoreApplication.translate("Form", "ذخیره"), QDialogButtonBox.ButtonRole.AcceptRole
+    )
+    cancel = box.addButton(
+        QCoreApplication.translate("Form", "انصراف"), QDialogButtonBox.ButtonRole.RejectRole
+    )
+    save.setDefault(True)
+    return box, save, cancel
