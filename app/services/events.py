@@ -475,6 +475,8 @@ class EventSummary:
     registered: int = 0
     waiting: int = 0
     present_days: int = 0
+    #: Registered participants who got a licence on or after the event's start.
+    later_licensed: int = 0
 
     @property
     def kind_label(self) -> str:
@@ -878,7 +880,7 @@ class EventService:
             stmt = stmt.limit(limit)
         rows = self.session.execute(stmt).all()
         ids = [row.id for row in rows]
-        registered, waiting, present = self._bulk_counts(ids)
+        registered, waiting, present, licensed = self._bulk_counts(ids)
         return [
             EventSummary(
                 id=row.id,
@@ -897,16 +899,18 @@ class EventService:
                 registered=registered.get(row.id, 0),
                 waiting=waiting.get(row.id, 0),
                 present_days=present.get(row.id, 0),
+                later_licensed=licensed.get(row.id, 0),
             )
             for row in rows
         ]
 
     def _bulk_counts(
         self, ids: Sequence[str]
-    ) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    ) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]:
         registered: dict[str, int] = {}
         waiting: dict[str, int] = {}
         present: dict[str, int] = {}
+        licensed: dict[str, int] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             for event_id, status, count in self.session.execute(
@@ -934,7 +938,25 @@ class EventService:
                 .group_by(EventAttendance.event_id)
             ):
                 present[event_id] = int(count)
-        return registered, waiting, present
+            for event_id, count in self.session.execute(
+                select(
+                    EventParticipant.event_id,
+                    func.count(func.distinct(EventParticipant.national_id)),
+                )
+                .join(Event, Event.id == EventParticipant.event_id)
+                .join(Person, Person.national_id == EventParticipant.national_id)
+                .join(Licence, Licence.person_id == Person.id)
+                .where(
+                    EventParticipant.event_id.in_(chunk),
+                    EventParticipant.status == PARTICIPANT_REGISTERED,
+                    EventParticipant.deleted.is_(False),
+                    Licence.deleted.is_(False),
+                    Licence.issue_date >= Event.start_date,
+                )
+                .group_by(EventParticipant.event_id)
+            ):
+                licensed[event_id] = int(count)
+        return registered, waiting, present, licensed
 
     def month(self, year: int, month: int) -> MonthCalendar:
         """A Jalali month: each day with its off-day mark and the events on it."""

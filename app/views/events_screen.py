@@ -487,6 +487,7 @@ LIST_HEADERS = (
     "شرکت‌کنندگان",
     "در انتظار",
     "نرخ حضور",
+    "مجوز گرفته",
     "وضعیت",
 )
 
@@ -526,6 +527,7 @@ class EventListModel(QAbstractTableModel):
             _number(item.registered),
             _number(item.waiting),
             _rate(item.attendance_rate),
+            _number(item.later_licensed),
             item.status_label,
         )
         return values[column - 1]

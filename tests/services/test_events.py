@@ -201,6 +201,7 @@ def test_attendance_figures_and_certificates(db: Database) -> None:
         listed = EventService(s).list_events(EventFilter(text="بسته بندی"))
     assert [e.code for e in listed] == [event.code]
     assert listed[0].registered == 3 and listed[0].attendance_rate == pytest.approx(4 / 9)
+    assert listed[0].later_licensed == 1  # the list shows the same figure as the page
 
     with db.session() as s:
         pdf, issued = CertificateService(s, actor="clerk").event_attendance_certificates(event.id)
