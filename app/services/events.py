@@ -436,6 +436,12 @@ class ParticipantInput:
     mobile: str = ""
 
 
+def attendance_rate(present_days: int, registered: int, days: int) -> float | None:
+    """Present participant-days / (registered × days); None with nobody registered."""
+    possible = registered * days
+    return present_days / possible if possible else None
+
+
 @dataclass(frozen=True)
 class EventFigures:
     """An event's figures (see the module docstring for the rules)."""
@@ -451,8 +457,7 @@ class EventFigures:
     @property
     def attendance_rate(self) -> float | None:
         """Present participant-days / (registered × days); None with nobody registered."""
-        possible = self.registered * self.days
-        return self.present_days / possible if possible else None
+        return attendance_rate(self.present_days, self.registered, self.days)
 
 
 @dataclass(frozen=True)
@@ -496,8 +501,7 @@ class EventSummary:
     @property
     def attendance_rate(self) -> float | None:
         """Present participant-days / (registered × days)."""
-        possible = self.registered * self.days
-        return self.present_days / possible if possible else None
+        return attendance_rate(self.present_days, self.registered, self.days)
 
 
 @dataclass(frozen=True)
