@@ -867,7 +867,8 @@ class EventService:
         )
         key = search_key(flt.text)
         for word in key.split():
-            stmt = stmt.where(Event.search_key.contains(word, autoescape=True))
+            # Words match at their start, as in the register: «12» finds «12…», not «0612».
+            stmt = stmt.where((" " + Event.search_key).contains(" " + word, autoescape=True))
         if flt.kind:
             stmt = stmt.where(Event.kind == flt.kind)
         if flt.status:

@@ -1035,9 +1035,10 @@ def list_supporters(session: Session, flt: SupporterFilter | None = None) -> lis
     clauses = ["s.deleted = 0"]
     params: dict[str, Any] = {}
     for i, token in enumerate(search_key(flt.text).split()):
-        clauses.append(f"s.search_key LIKE :t{i} ESCAPE '\\'")
+        # Words match at their start, as in the register: «12» finds «12…», not «0612».
+        clauses.append(f"(' ' || s.search_key) LIKE :t{i} ESCAPE '\\'")
         escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params[f"t{i}"] = f"%{escaped}%"
+        params[f"t{i}"] = f"% {escaped}%"
     if flt.field_id:
         clauses.append(
             "(s.field_id = :field_id OR EXISTS (SELECT 1 FROM json_each(s.related_field_ids) "

@@ -304,6 +304,14 @@ def test_refresh_search_keys(db: Database) -> None:
         assert EventService(s).list_events(EventFilter(kind="bazaar")) == []
         assert len(EventService(s).list_events(EventFilter(year=1405, month=2))) == 1
         assert EventService(s).list_events(EventFilter(year=1405, month=3)) == []
+        # Words match at their start: «12» is no part of «0612-E-0001», «0001» and «1» are.
+        code = EventService(s).get(event.id).code
+        assert code.startswith("0612-E-")
+        assert EventService(s).list_events(EventFilter(text="12")) == []
+        for text in ("0001", "1", "E 1", "نوروز"):
+            assert [e.id for e in EventService(s).list_events(EventFilter(text=text))] == [
+                event.id
+            ], text
 
 
 def test_list_filters_by_status_and_days(db: Database) -> None:

@@ -447,6 +447,9 @@ def test_list_filters_and_search(db: Database) -> None:
         assert [r.id for r in list_supporters(s, SupporterFilter(text=number))] == [c]
         assert len(list_supporters(s, SupporterFilter(text="كريمي ۰۹۱۲۱۱۱"))) == 3
         assert list_supporters(s, SupporterFilter(text="قالیباف")) == []
+        # Words match at their start: the office prefix's inner digits find nothing.
+        assert list_supporters(s, SupporterFilter(text="612")) == []
+        assert len(list_supporters(s, SupporterFilter(text="0612"))) == 3
         assert len(list_supporters(s, SupporterFilter(text="%"))) == 3  # nothing searchable
         fid = field_ids(db)[0]
         assert len(list_supporters(s, SupporterFilter(field_id=fid))) == 3
