@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -73,6 +74,9 @@ class Office(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, default=None
     )
+    #: The office's clock minus the server's, as its last handshake measured it (seconds).
+    #: Rules that depend on "today" (an issue date not in the future) allow for it.
+    clock_skew_seconds: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
 
     tokens: Mapped[list[OfficeToken]] = relationship(back_populates="office")
 
@@ -139,6 +143,9 @@ class Record(Base):
     county_code: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
     link_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     person_link: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    #: For a record folded into another one (the same holder registered at two offices):
+    #: the record it became. Such a record is a tombstone; offices merge their copy.
+    merged_into: Mapped[str | None] = mapped_column(String(36), nullable=True, default=None)
     updated_by_office: Mapped[str] = mapped_column(String(36), nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
@@ -244,4 +251,39 @@ class ScopeExit(Base):
     __table_args__ = (
         Index("ix_scope_exit_county_seq", "county_code", "server_seq"),
         Index("ix_scope_exit_province_seq", "province_code", "server_seq"),
+    )
+
+
+class RecordKey(Base):
+    """A natural key of a live record: a holder's national ID, a supporter's legal ID, a
+    licence's number and unique ID, a certificate's serial, an event's code. One record
+    holds a key at a time: a second holder of a national ID (legal ID) is folded into the
+    first (server.identity); a second licence number, serial or code is refused. The
+    public verification page finds licences and certificates by these keys."""
+
+    __tablename__ = "record_key"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key_value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+
+
+class RecordAlias(Base):
+    """An id that names another record: a holder (supporter) an office registered while
+    another office already had the same national (legal) ID. Operations and references
+    naming ``alias_id`` are applied to ``canonical_id``. ``merged_at`` is set once the
+    rows that referred to the alias have been moved onto the canonical record."""
+
+    __tablename__ = "record_alias"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    alias_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    canonical_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    office_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    merged_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
     )

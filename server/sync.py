@@ -37,6 +37,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models.base import reference_id
+from server.identity import index_keys
 from server.models import (
     AppliedOp,
     Conflict,
@@ -451,7 +452,9 @@ class Pusher:
         record.updated_by_office = self.office.id
         record.updated_at = utcnow()
         old_links = (record.link_id, record.person_link)
-        record.link_id, record.person_link = _links(record.table_name, _data(record))
+        data = _data(record)
+        record.link_id, record.person_link = _links(record.table_name, data)
+        index_keys(self.session, record, data, new=new)
         relinked = not new and (record.link_id, record.person_link) != old_links
         if new:
             self._add_scopes(record)
