@@ -71,8 +71,10 @@ from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.licences import current_actor
 from app.services.office import get_setting, require_office
 from app.services.outbox import apply_values, record_insert, touch
+from app.services.record_rules import event_dates_problem
 from app.services.text import normalize_multiline, normalize_text, search_key, to_persian_digits
 from app.services.validators import (
+    validate_capacity,
     validate_mobile,
     validate_name,
     validate_national_id,
@@ -134,7 +136,6 @@ EVENT_FIELDS = (
 CODE_COUNTER = "event_serial"
 #: A registered participant present on at least this many days is an attendee.
 ATTENDEE_MIN_DAYS = 1
-MAX_CAPACITY = 100_000
 #: An event may last at most this many days (a year: the longest exhibition).
 MAX_DAYS = 366
 #: Warnings name at most this many closed days of one event.
@@ -1141,10 +1142,9 @@ class EventService:
         start = _as_date(data.start_date, "start_date", errors)
         end = _as_date(data.end_date, "end_date", errors)
         if start is not None and end is not None:
-            if end < start:
-                errors.append(
-                    ValidationError("end_date", "تاریخ پایان نمی‌تواند پیش از تاریخ شروع باشد")
-                )
+            order = event_dates_problem(start, end)
+            if order is not None:
+                errors.append(order)
             elif (end - start).days + 1 > MAX_DAYS:
                 errors.append(
                     ValidationError("end_date", f"یک رویداد حداکثر {_fa(MAX_DAYS)} روز طول می‌کشد")
@@ -1210,26 +1210,11 @@ class EventService:
 
     @staticmethod
     def _capacity(value: str | int, errors: list[ValidationError]) -> int | None:
-        if isinstance(value, bool):
-            value = int(value)
-        if isinstance(value, int):
-            number = value
-        else:
-            text = normalize_text(str(value)).replace(",", "").replace("٬", "")
-            if not text:
-                errors.append(ValidationError("capacity", "ظرفیت را وارد کنید"))
-                return None
-            if not re.fullmatch(r"-?[0-9]+", text):
-                errors.append(ValidationError("capacity", "ظرفیت باید یک عدد درست باشد"))
-                return None
-            number = int(text)
-        if number <= 0:
-            errors.append(ValidationError("capacity", "ظرفیت باید بیشتر از صفر باشد"))
+        try:
+            return validate_capacity(value)
+        except ValidationError as exc:
+            errors.append(exc)
             return None
-        if number > MAX_CAPACITY:
-            errors.append(ValidationError("capacity", f"ظرفیت حداکثر {_fa(MAX_CAPACITY)} نفر است"))
-            return None
-        return number
 
     def _warnings(self, start: dt.date, end: dt.date) -> tuple[str, ...]:
         return off_day_warnings(day_marks(self.session, start, end).values())

@@ -45,6 +45,7 @@ from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.office import get_setting, require_office, validity_years_for_group
 from app.services.outbox import apply_values, json_value, record_insert, touch
+from app.services.record_rules import birth_date_problem, date_order_problem
 from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -55,7 +56,6 @@ from app.services.validators import (
 )
 
 MAX_LICENCES_PER_PERSON = 10
-MIN_HOLDER_AGE_YEARS = 15
 
 KIND_LABELS = {KIND_INDEPENDENT: "مستقل", KIND_SUPPORTER: "پشتیبان"}
 GENDER_LABELS = {"M": "مرد", "F": "زن", "": ""}
@@ -326,20 +326,9 @@ def validate_person(
         lambda: validate_name(data.father_name, "father_name", "نام پدر", required=False),
     )
     birth = _as_date(data.birth_date, "birth_date", False, errors)
-    now = today or jalali.today()
-    if birth is not None:
-        if birth >= now:
-            errors.append(ValidationError("birth_date", "تاریخ تولد باید در گذشته باشد"))
-        elif jalali.add_jalali_years(birth, MIN_HOLDER_AGE_YEARS) > now:
-            errors.append(
-                ValidationError(
-                    "birth_date",
-                    f"دارنده مجوز باید دست‌کم {to_persian_digits(str(MIN_HOLDER_AGE_YEARS))}"
-                    " سال داشته باشد",
-                )
-            )
-        elif birth.year < 1900:
-            errors.append(ValidationError("birth_date", "تاریخ تولد درست نیست"))
+    birth_problem = birth_date_problem(birth, today or jalali.today())
+    if birth_problem is not None:
+        errors.append(birth_problem)
     values["birth_date"] = birth
     gender = _normalise_gender(data.gender)
     if gender is None:
@@ -634,8 +623,11 @@ class LicenceService:
             )
             years = validity_years_for_group(self.session, group_code or "")
             expiry = jalali.add_jalali_years(issue, years)
-        if expiry is not None and issue is not None and expiry <= issue:
-            errors.append(ValidationError("expiry_date", "تاریخ انقضا باید بعد از تاریخ صدور باشد"))
+        order = date_order_problem(
+            issue, expiry, "expiry_date", "تاریخ انقضا باید بعد از تاریخ صدور باشد", strict=True
+        )
+        if order is not None:
+            errors.append(order)
         values["expiry_date"] = expiry
         number = normalise_licence_number(data.number)
         if number:

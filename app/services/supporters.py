@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,18 +59,21 @@ from app.services.licences import (
 )
 from app.services.office import require_office
 from app.services.outbox import apply_values, record_insert, touch
+from app.services.record_rules import member_dates_problem
 from app.services.text import (
     digits_only,
     normalize_text,
     persian_sort_key,
     search_key,
-    to_ascii_digits,
     to_persian_digits,
 )
 from app.services.validators import (
+    validate_capacity,
+    validate_email,
     validate_legal_id,
     validate_mobile,
     validate_national_id,
+    validate_phone,
     validate_sheba,
     validate_text,
 )
@@ -125,7 +127,6 @@ _COVERAGE_SQL = {
 #: Why a member needs an override (codes of :class:`OverrideRequired`).
 OVERRIDE_CAPACITY = "over_capacity"
 OVERRIDE_LICENCE = "no_field_licence"
-MAX_CAPACITY = 100_000
 SUPPORTER_FIELDS = (
     "kind",
     "licence_id",
@@ -142,7 +143,6 @@ SUPPORTER_FIELDS = (
     "sheba",
     "capacity",
 )
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _KIND_FROM_TEXT = {
     "حقیقی": SUPPORTER_PERSON,
     "شخص حقیقی": SUPPORTER_PERSON,
@@ -437,46 +437,6 @@ def _as_date(
         return None
 
 
-def validate_phone(value: str | None, field: str = "phone") -> str:
-    """A landline number: digits only, 5 to 11 of them (with or without the area code)."""
-    s = digits_only(value)
-    if not s:
-        return ""
-    if not s.isdigit() or not s.isascii():
-        raise ValidationError(field, "تلفن ثابت فقط باید شامل رقم باشد")
-    if not 5 <= len(s) <= 11:
-        raise ValidationError(field, "تلفن ثابت باید ۵ تا ۱۱ رقم باشد (مثل ۰۲۱۶۶۱۲۳۴۵۶)")
-    return s
-
-
-def validate_email(value: str | None, field: str = "email") -> str:
-    """An e-mail address (lower case), or ""."""
-    s = normalize_text(value).replace(" ", "").lower()
-    if not s:
-        return ""
-    if len(s) > 120 or not _EMAIL.fullmatch(s) or not s.isascii():
-        raise ValidationError(field, "ایمیل درست نیست (مثل info@example.com)")
-    return s
-
-
-def parse_capacity(value: str | int | None, field: str = "capacity") -> int:
-    """The capacity: a whole number greater than zero (any digits)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        s = to_ascii_digits(normalize_text(str(value or ""))).replace(",", "").replace("٬", "")
-        if not s:
-            raise ValidationError(field, "وارد کردن ظرفیت الزامی است")
-        if not s.lstrip("-").isdigit():
-            raise ValidationError(field, "ظرفیت باید یک عدد صحیح باشد")
-        number = int(s)
-    if number <= 0:
-        raise ValidationError(field, "ظرفیت باید بیشتر از صفر باشد")
-    if number > MAX_CAPACITY:
-        raise ValidationError(field, f"ظرفیت حداکثر {to_persian_digits(str(MAX_CAPACITY))} نفر است")
-    return number
-
-
 def role_from_text(value: str) -> str | None:
     """A role code from its code or Persian label (None if unknown; "" → producer)."""
     key = search_key(value)
@@ -732,7 +692,7 @@ class SupporterService:
         values["email"] = collect(lambda: validate_email(data.email)) or ""
         values["address"] = collect(lambda: validate_text(data.address, "address", "نشانی")) or ""
         values["sheba"] = collect(lambda: validate_sheba(data.sheba)) or ""
-        values["capacity"] = collect(lambda: parse_capacity(data.capacity))
+        values["capacity"] = collect(lambda: validate_capacity(data.capacity))
         if errors:
             raise ValidationErrors(errors)
         return values
@@ -900,10 +860,9 @@ class SupporterService:
             errors.append(ValidationError("joined_on", "تاریخ عضویت نمی‌تواند در آینده باشد"))
         left = _as_date(data.left_on, "left_on", False, errors)
         if left is not None:
-            if joined is not None and left < joined:
-                errors.append(
-                    ValidationError("left_on", "تاریخ خروج نمی‌تواند پیش از تاریخ عضویت باشد")
-                )
+            order = member_dates_problem(joined, left)
+            if order is not None:
+                errors.append(order)
             elif left > now:
                 errors.append(ValidationError("left_on", "تاریخ خروج نمی‌تواند در آینده باشد"))
         leave_reason = _reason(data.leave_reason, "leave_reason", errors)
@@ -992,10 +951,9 @@ class SupporterService:
         errors: list[ValidationError] = []
         left = _as_date(left_on, "left_on", True, errors)
         if left is not None:
-            if left < member.joined_on:
-                errors.append(
-                    ValidationError("left_on", "تاریخ خروج نمی‌تواند پیش از تاریخ عضویت باشد")
-                )
+            order = member_dates_problem(member.joined_on, left)
+            if order is not None:
+                errors.append(order)
             elif left > now:
                 errors.append(ValidationError("left_on", "تاریخ خروج نمی‌تواند در آینده باشد"))
         text_reason = _reason(reason, "reason", errors)

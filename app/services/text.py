@@ -14,8 +14,9 @@ ZWNJ = "\u200c"
 LRI = "\u2066"
 PDI = "\u2069"
 
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\ufeff"
-_STRIP_BIDI = str.maketrans("", "", _BIDI_CONTROLS)
+#: Bidi control characters (embeddings, overrides, isolates, marks): stripped from input.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\ufeff"
+_STRIP_BIDI = str.maketrans("", "", BIDI_CONTROLS)
 _TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 # Arabic letters folded to their Persian forms; tatweel and harakat removed.

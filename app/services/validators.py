@@ -16,6 +16,9 @@ _DIGITS = re.compile("[0-9]+")
 _NID_WEIGHTS = range(10, 1, -1)
 _LEGAL_ID_WEIGHTS = (29, 27, 23, 19, 17)
 _NAME_PUNCTUATION = frozenset(" \u200c-'’.")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: The largest capacity of a supporter network or an event (people).
+MAX_CAPACITY = 100_000
 
 
 def _fa(n: int) -> str:
@@ -234,3 +237,43 @@ def validate_text(
             f"({_fa(len(s))} نویسه وارد شده است)",
         )
     return s
+
+
+def validate_phone(value: str | None, field: str = "phone") -> str:
+    """A landline number: digits only, 5 to 11 of them (with or without the area code)."""
+    s = digits_only(value)
+    if not s:
+        return ""
+    if not s.isdigit() or not s.isascii():
+        raise ValidationError(field, "تلفن ثابت فقط باید شامل رقم باشد")
+    if not 5 <= len(s) <= 11:
+        raise ValidationError(field, "تلفن ثابت باید ۵ تا ۱۱ رقم باشد (مثل ۰۲۱۶۶۱۲۳۴۵۶)")
+    return s
+
+
+def validate_email(value: str | None, field: str = "email") -> str:
+    """An e-mail address (lower case), or ""."""
+    s = normalize_text(value).replace(" ", "").lower()
+    if not s:
+        return ""
+    if len(s) > 120 or not _EMAIL.fullmatch(s) or not s.isascii():
+        raise ValidationError(field, "ایمیل درست نیست (مثل info@example.com)")
+    return s
+
+
+def validate_capacity(value: str | int | None, field: str = "capacity") -> int:
+    """A capacity: a whole number from 1 to MAX_CAPACITY (any digits, thousands separators)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        s = normalize_text(str(value or "")).replace(",", "").replace("٬", "")
+        if not s:
+            raise ValidationError(field, "وارد کردن ظرفیت الزامی است")
+        if not _DIGITS.fullmatch(s.removeprefix("-")):
+            raise ValidationError(field, "ظرفیت باید یک عدد صحیح باشد")
+        number = int(s)
+    if number <= 0:
+        raise ValidationError(field, "ظرفیت باید بیشتر از صفر باشد")
+    if number > MAX_CAPACITY:
+        raise ValidationError(field, f"ظرفیت حداکثر {_fa(MAX_CAPACITY)} نفر است")
+    return number

@@ -1,0 +1,229 @@
+"""Valid rows and operations for tests that speak the push protocol directly.
+
+The server checks every pushed row with the forms' rules (app.services.record_rules), so
+tests that craft operations by hand start from rows a real office would push and change
+only what they are about.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import uuid
+from typing import Any
+
+from app.models.base import reference_id
+from app.services.reference import reference_rows
+from app.services.validators import national_id_check_digit
+
+_serial = itertools.count(1)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def national_id(n: int | None = None) -> str:
+    """A valid national ID made from ``n`` (a fresh one each call without it)."""
+    first9 = f"{(n if n is not None else 1000 + next(_serial)):09d}"
+    return first9 + str(national_id_check_digit(first9))
+
+
+def legal_id(n: int | None = None) -> str:
+    """A valid legal-entity ID (شناسه ملی) made from ``n`` (fresh without it)."""
+    first10 = f"{(n if n is not None else 1000 + next(_serial)):010d}"
+    d = int(first10[9]) + 2
+    total = sum((d + int(c)) * (29, 27, 23, 19, 17)[i % 5] for i, c in enumerate(first10))
+    return first10 + str(total % 11 % 10)
+
+
+@functools.cache
+def field_id(index: int = 0) -> str:
+    """The id of a business field of the shipped catalogue."""
+    return str(reference_rows()["business_field"][index]["id"])
+
+
+def county_id(amar_code: str) -> str:
+    return reference_id("county", amar_code)
+
+
+def person_row(**values: Any) -> dict[str, Any]:
+    return {
+        "national_id": national_id(),
+        "first_name": "مریم",
+        "last_name": "کریمی",
+        "father_name": "حسن",
+        "birth_date": "1985-03-01",
+        "gender": "F",
+        "mobile": "09121234567",
+        "postal_code": "",
+        "address": "تهران",
+        **values,
+    }
+
+
+def licence_row(person_id: str, county: str, **values: Any) -> dict[str, Any]:
+    n = next(_serial)
+    return {
+        "number": f"TEST-{n:06d}",
+        "unique_id": f"U{n:06d}",
+        "person_id": person_id,
+        "kind": "independent",
+        "field_id": field_id(),
+        "county_id": county,
+        "activity_address": "تهران",
+        "issue_date": "2024-05-01",
+        "expiry_date": "2029-05-01",
+        "status": "active",
+        "status_reason": "",
+        **values,
+    }
+
+
+def history_row(licence_id: str, **values: Any) -> dict[str, Any]:
+    return {
+        "licence_id": licence_id,
+        "at": "2024-05-01T08:00:00+00:00",
+        "actor": "clerk",
+        "action": "edited",
+        "changes": "{}",
+        "reason": "",
+        **values,
+    }
+
+
+def certificate_row(licence_id: str | None, **values: Any) -> dict[str, Any]:
+    n = next(_serial)
+    return {
+        "licence_id": licence_id,
+        "serial": f"TEST-C-{n:06d}",
+        "issued_at": "2024-05-01T08:00:00+00:00",
+        "actor": "clerk",
+        "duplicate": False,
+        "payload": "DFT1.x.y",
+        "kind": "licence",
+        "participant_id": None,
+        **values,
+    }
+
+
+def supporter_row(licence_id: str, county: str, **values: Any) -> dict[str, Any]:
+    return {
+        "kind": "person",
+        "licence_id": licence_id,
+        "legal_name": "",
+        "legal_id": "",
+        "registration_no": "",
+        "field_id": field_id(),
+        "related_field_ids": "[]",
+        "county_id": county,
+        "phone": "",
+        "mobile": "09121234567",
+        "email": "",
+        "address": "تهران",
+        "sheba": "IR820540102680020817909002",
+        "capacity": 50,
+        "status": "active",
+        "status_reason": "",
+        **values,
+    }
+
+
+def member_row(supporter_id: str, person_id: str, county: str, **values: Any) -> dict[str, Any]:
+    return {
+        "supporter_id": supporter_id,
+        "person_id": person_id,
+        "role": "producer",
+        "county_id": county,
+        "joined_on": "2024-06-01",
+        "left_on": None,
+        "leave_reason": "",
+        "override_reason": "",
+        **values,
+    }
+
+
+def event_row(county: str, **values: Any) -> dict[str, Any]:
+    n = next(_serial)
+    return {
+        "code": f"TEST-E-{n:04d}",
+        "kind": "workshop",
+        "title": "کارگاه بسته‌بندی",
+        "field_ids": "[]",
+        "organiser_supporter_id": None,
+        "venue": "سالن اداره",
+        "county_id": county,
+        "start_date": "2024-07-01",
+        "end_date": "2024-07-02",
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "capacity": 30,
+        "instructor": "",
+        "description": "",
+        "status": "planned",
+        **values,
+    }
+
+
+def participant_row(event_id: str, person_id: str | None = None, **values: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "person_id": person_id,
+        "national_id": national_id(),
+        "first_name": "زهرا",
+        "last_name": "احمدی",
+        "mobile": "",
+        "status": "registered",
+        "registered_at": "2024-06-20T08:00:00+00:00",
+        **values,
+    }
+
+
+def attendance_row(event_id: str, participant_id: str, **values: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "participant_id": participant_id,
+        "day": "2024-07-01",
+        "present": True,
+        **values,
+    }
+
+
+def closure_row(county: str, **values: Any) -> dict[str, Any]:
+    return {"county_id": county, "day": "2024-07-03", "reason": "تعطیلی محلی", **values}
+
+
+# --- operations -----------------------------------------------------------------------
+
+
+def insert(table: str, row_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "op_id": new_id(),
+        "table": table,
+        "row_id": row_id,
+        "op": "insert",
+        "base_rev": 0,
+        "changes": {column: [None, value] for column, value in row.items()},
+    }
+
+
+def update(table: str, row_id: str, base_rev: int, **changes: list[Any]) -> dict[str, Any]:
+    return {
+        "op_id": new_id(),
+        "table": table,
+        "row_id": row_id,
+        "op": "update",
+        "base_rev": base_rev,
+        "changes": changes,
+    }
+
+
+def delete(table: str, row_id: str, base_rev: int) -> dict[str, Any]:
+    return {
+        "op_id": new_id(),
+        "table": table,
+        "row_id": row_id,
+        "op": "delete",
+        "base_rev": base_rev,
+        "changes": {},
+    }

@@ -1,0 +1,86 @@
+"""The rules every synced row obeys on both sides of sync (app.services.record_rules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.services.record_rules import (
+    RULES,
+    Context,
+    Known,
+    check_row,
+    iran_today,
+    latest_day,
+)
+from app.services.text import BIDI_CONTROLS
+from tests.server import rows
+
+COUNTY = rows.county_id("2301")
+CONTEXT = Context(Known(counties={COUNTY}, fields={rows.field_id()}), dt.date(2026, 12, 7))
+
+
+def _row(table: str) -> dict[str, object]:
+    person, licence, supporter, event, participant = (rows.new_id() for _ in range(5))
+    return {
+        "person": lambda: rows.person_row(),
+        "licence": lambda: rows.licence_row(person, COUNTY),
+        "licence_history": lambda: rows.history_row(licence),
+        "certificate_issue": lambda: rows.certificate_row(licence),
+        "supporter": lambda: rows.supporter_row(licence, COUNTY),
+        "network_member": lambda: rows.member_row(supporter, person, COUNTY),
+        "event": lambda: rows.event_row(COUNTY),
+        "event_participant": lambda: rows.participant_row(event, person),
+        "event_attendance": lambda: rows.attendance_row(event, participant),
+        "closure_day": lambda: rows.closure_row(COUNTY),
+    }[table]()
+
+
+def test_a_row_a_form_makes_passes_in_every_table() -> None:
+    for table in RULES:
+        result = check_row(table, _row(table), CONTEXT)
+        assert result.ok, (table, result.reason())
+
+
+def test_an_update_is_checked_on_the_columns_it_changes() -> None:
+    row = {**rows.person_row(), "national_id": "1111111111"}  # stored long ago
+    assert check_row("person", row, CONTEXT, columns=["mobile"]).ok
+    assert not check_row("person", row, CONTEXT, columns=["national_id"]).ok
+    # A rule across columns counts when one of its columns changes.
+    licence = rows.licence_row(rows.new_id(), COUNTY, expiry_date="2020-01-01")
+    assert check_row("licence", licence, CONTEXT, columns=["status"]).ok
+    bad = check_row("licence", licence, CONTEXT, columns=["expiry_date"])
+    assert [p.field for p in bad.problems] == ["expiry_date"]
+
+
+def test_missing_and_unknown_columns() -> None:
+    row = rows.closure_row(COUNTY)
+    del row["day"]
+    problems = check_row("closure_day", {**row, "secret": 1}, CONTEXT).problems
+    assert {p.field for p in problems} == {"day", "secret"}
+
+
+def test_dates_not_in_the_future_allow_for_the_clock() -> None:
+    today = dt.date(2026, 12, 7)
+    assert latest_day(today) == dt.date(2026, 12, 8)
+    assert latest_day(today, skew_seconds=3600) == dt.date(2026, 12, 9)
+    assert latest_day(today, skew_seconds=-86400 * 3) == dt.date(2026, 12, 8)
+    licence = rows.licence_row(rows.new_id(), COUNTY, issue_date="2026-12-09")
+    assert not check_row("licence", licence, CONTEXT).ok
+    later = Context(CONTEXT.known, latest_day(today, skew_seconds=86400))
+    assert check_row("licence", licence, later).ok
+    assert iran_today(dt.datetime(2026, 12, 7, 21, 0, tzinfo=dt.UTC)) == dt.date(2026, 12, 8)
+
+
+@given(st.text(alphabet="علیکريمي \u200c" + "".join(BIDI_CONTROLS), min_size=1, max_size=30))
+def test_names_come_out_normalised_whatever_comes_in(name: str) -> None:
+    result = check_row("person", rows.person_row(first_name=name), CONTEXT)
+    if result.ok:
+        stored = result.values["first_name"]
+        assert not set(stored) & set(BIDI_CONTROLS)
+        assert "ي" not in stored and "ك" not in stored
+        # Normalising what was stored changes nothing.
+        again = check_row("person", rows.person_row(first_name=stored), CONTEXT)
+        assert again.values["first_name"] == stored
