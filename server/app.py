@@ -1,10 +1,10 @@
 """The HTTP API of the central server (FastAPI).
 
 Endpoints: ``GET /health``, ``POST /v1/handshake``, ``POST /v1/push``, ``GET /v1/pull``,
-``POST /v1/numbers`` and ``GET /v1/reference`` (server.sync); FastAPI serves the OpenAPI document at
-``/openapi.json``. Errors sent to clients carry a Persian and an English message:
-``{"error": code, "message": fa, "message_en": en}``. A bad request gets a 4xx answer,
-never a 500.
+``POST /v1/numbers`` and ``GET /v1/reference`` (server.push, server.pull, server.pools);
+FastAPI serves the OpenAPI document at ``/openapi.json``. Errors sent to clients carry a
+Persian and an English message: ``{"error": code, "message": fa, "message_en": en}``.
+A bad request gets a 4xx answer, never a 500.
 """
 
 from __future__ import annotations
@@ -42,17 +42,10 @@ from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 from server.db import HEAD_REVISION
 from server.models import Office, utcnow
 from server.offices import authenticate
-from server.sync import (
-    MAX_BATCH,
-    MAX_NUMBERS,
-    MAX_PULL,
-    Operation,
-    changes_after,
-    licence_prefix,
-    pull,
-    push,
-    reserve_numbers,
-)
+from server.pools import licence_prefix, reserve_numbers
+from server.pull import changes_after, pull
+from server.push import push
+from server.records import MAX_BATCH, MAX_NUMBERS, MAX_PULL, Operation
 
 log = logging.getLogger("daftar.server.api")
 
@@ -63,6 +56,8 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_VALUE_DEPTH = 16
 #: Clock skew above this many seconds is reported to the client (sync.md: 5 minutes).
 SKEW_WARNING_SECONDS = 300.0
+#: A measured skew is stored when it moved by more than this (seconds).
+SKEW_RECORD_SECONDS = 60.0
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -356,6 +351,12 @@ class PushResult(BaseModel):
     reason: str | None = Field(description="Persian reason of a rejection or conflict.")
     reason_en: str | None
     original_status: str | None = Field(description="For a replay: the first answer's status.")
+    canonical_id: str | None = Field(
+        default=None,
+        description="The record the operation was applied to when it is not the row it "
+        "named: the server already had this holder (supporter) under that id, registered "
+        "by another office with the same national (legal) ID. The office merges its copy.",
+    )
 
 
 class PushResponse(BaseModel):
@@ -378,6 +379,11 @@ class PullChange(BaseModel):
     )
     server_seq: int
     data: dict[str, Any]
+    merged_into: str | None = Field(
+        default=None,
+        description="For a tombstone of a record folded into another (the same holder or "
+        "supporter registered at two offices): the record it became.",
+    )
 
 
 class PullResponse(BaseModel):
@@ -575,6 +581,12 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
             )
         now = utcnow()
         skew = (body.client_time - now).total_seconds()
+        # Dates "not in the future" allow for a clock running ahead (server.push); written
+        # only when it moved, so a handshake stays a read.
+        known = office.clock_skew_seconds
+        if known is None or abs(known - skew) > SKEW_RECORD_SECONDS:
+            office.clock_skew_seconds = skew
+            db_session.commit()
         log.info(
             "handshake: office %s, client %s (schema %s, protocol %s), skew %.1f s",
             office.id,

@@ -156,6 +156,20 @@ def migrate(engine: Engine) -> Path | None:
     return backup
 
 
+def fold_identities(engine: Engine) -> int:
+    """Fold the holders (supporters) an upgrade found registered twice into one
+    (server.push.fold_pending); a no-op once done."""
+    from sqlalchemy.orm import Session
+
+    from server.push import fold_pending
+
+    with Session(engine) as session, session.begin():
+        folded = fold_pending(session)
+    if folded:
+        log.info("folded %d identities registered twice", folded)
+    return folded
+
+
 def open_database(db: str | Path | None, database_url: str | None = None) -> Engine:
     """Open (create, check and migrate) the server database named by the arguments."""
     url = resolve_url(db, database_url)
@@ -169,6 +183,7 @@ def open_database(db: str | Path | None, database_url: str | None = None) -> Eng
     engine = make_engine(url)
     try:
         migrate(engine)
+        fold_identities(engine)
     except BaseException:
         engine.dispose()
         raise

@@ -4,7 +4,7 @@ Offices are enrolled by an operator (``daftar-server add-office``); each office 
 one or more revocable tokens. A token is a random 32-byte URL-safe string shown once;
 only its SHA-256 hex digest is stored.
 
-Synced records (push and pull, server.sync) live in one table, ``record``, keyed by the
+Synced records (server.push, server.pull) live in one table, ``record``, keyed by the
 client's table name and row id; ``server_seq`` is the change feed. ``applied_op`` makes
 push idempotent; ``conflict`` keeps both values of a same-field conflict for review.
 """
@@ -128,7 +128,7 @@ class Record(Base):
     certificate's participant), a supporter's licence, a network member's supporter, an
     event participant's or attendance entry's event. ``person_link`` is the person a row
     makes visible wherever the row is seen: a licence's holder, a network member's or an
-    event participant's person (server.sync).
+    event participant's person (server.feed).
     """
 
     __tablename__ = "record"
@@ -219,7 +219,7 @@ class RecordScope(Base):
     province) whose offices pull it. A licence has its county; its holder, history
     entries and certificates have the counties of their licences, so a holder with
     licences in two counties reaches both; a supporter is seen in its county and in the
-    counties of its network's members (server.sync has the rules). ``server_seq``
+    counties of its network's members (server.feed has the rules). ``server_seq``
     mirrors the record's, so a county's feed is one index range."""
 
     __tablename__ = "record_scope"

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,9 +28,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from app.services.db import Database
+from app.services.sync import Transport, setup_from_server
 from server.app import create_app
 from server.db import open_database
 from server.offices import Reference, enrol_office, load_reference
+from tests.server.sync_support import BASE, Office
 
 #: The environment variable naming the PostgreSQL database the server tests may use.
 POSTGRES_URL_VARIABLE = "DAFTAR_TEST_POSTGRES_URL"
@@ -165,3 +169,23 @@ def enrol(engine: Engine, reference: Reference) -> Callable[..., Enrolled]:
 @pytest.fixture
 def county_office(enrol: Callable[..., Enrolled]) -> Enrolled:
     return enrol("تهران", "شمیرانات", "اداره کار شمیرانات")
+
+
+@pytest.fixture
+def office_factory(
+    client: TestClient, enrol: Callable[..., Any], tmp_path: Path
+) -> Iterator[Callable[..., Office]]:
+    opened: list[Database] = []
+
+    def make(name: str, county: str | None = "شمیرانات", province: str = "تهران") -> Office:
+        enrolled = enrol(province, county, f"اداره {name}")
+        transport = Transport(BASE, enrolled.token, client=client)
+        db, _report = setup_from_server(
+            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport
+        )
+        opened.append(db)
+        return Office(db, transport)
+
+    yield make
+    for db in opened:
+        db.close()

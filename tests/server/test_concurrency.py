@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +17,11 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from server.models import Office
-from server.sync import Operation, pull, push, reserve_numbers
+from server.pools import reserve_numbers
+from server.pull import pull
+from server.push import push
+from server.records import Operation
+from tests.server import rows
 
 #: An enrolled office (conftest.Enrolled).
 Enrolled = Any
@@ -61,8 +64,9 @@ def _pause_after(engine: Engine, fragment: str, seconds: float) -> Iterator[None
         event.remove(engine, "after_cursor_execute", pause)
 
 
-def _insert(table: str = "person") -> Operation:
-    return Operation(str(uuid.uuid4()), table, str(uuid.uuid4()), "insert", 0, {"a": [None, 1]})
+def _insert() -> Operation:
+    op = rows.insert("person", rows.new_id(), rows.person_row())
+    return Operation(op["op_id"], "person", op["row_id"], "insert", 0, op["changes"])
 
 
 def test_concurrent_pushes_number_the_feed_in_order(

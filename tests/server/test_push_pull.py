@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from server import PROTOCOL_VERSION
 from server.models import AppliedOp, Conflict, Record
+from tests.server import rows
 
 #: An enrolled office (conftest.Enrolled: ``office_id``, ``token``, ``headers``).
 Enrolled = Any
@@ -90,17 +91,14 @@ def _pull(client: TestClient, office: Enrolled, since: int = 0, limit: int = 100
 def _licence_ops(county_id: str) -> tuple[str, str, list[dict[str, Any]]]:
     person_id, licence_id = _id(), _id()
     ops = [
-        _insert("person", person_id, national_id="0012345678", first_name="علی"),
-        _insert(
-            "licence",
-            licence_id,
-            person_id=person_id,
-            county_id=county_id,
-            status="active",
-            address="تهران",
-        ),
+        rows.insert("person", person_id, rows.person_row(first_name="علی")),
+        rows.insert("licence", licence_id, rows.licence_row(person_id, county_id)),
     ]
     return person_id, licence_id, ops
+
+
+def _person(row_id: str, **values: Any) -> dict[str, Any]:
+    return rows.insert("person", row_id, rows.person_row(**values))
 
 
 @pytest.fixture
@@ -124,7 +122,7 @@ def test_insert_then_pull(client: TestClient, county_office: Enrolled) -> None:
     ]
     licence = page["changes"][1]
     assert licence["rev"] == 1 and licence["deleted"] is False
-    assert licence["data"]["address"] == "تهران"
+    assert licence["data"]["activity_address"] == "تهران"
     assert licence["data"]["person_id"] == person_id
     # Nothing new after the cursor.
     assert _pull(client, county_office, since=page["cursor"]) == {
@@ -138,7 +136,7 @@ def test_replayed_batch_changes_nothing(
     client: TestClient, county_office: Enrolled, engine: Engine
 ) -> None:
     _person_id, licence_id, ops = _licence_ops(_county_id(client, county_office))
-    ops.append(_update("licence", licence_id, 1, address=["تهران", "تجریش"]))
+    ops.append(_update("licence", licence_id, 1, activity_address=["تهران", "تجریش"]))
     first = _push(client, county_office, *ops)
     # The connection was cut after the server committed: the client sends it all again.
     again = _push(client, county_office, *ops)
@@ -167,13 +165,13 @@ def test_offices_of_other_counties_cannot_see_or_write(
     results = _push(
         client,
         rey,
-        _update("licence", licence_id, 1, address=["تهران", "ری"]),
+        _update("licence", licence_id, 1, activity_address=["تهران", "ری"]),
         _licence_ops(_county_id(client, shemiranat))[2][1],
     )
     assert [r["status"] for r in results] == ["rejected", "rejected"]
     assert results[0]["reason"] == "خارج از حوزه این اداره"
     assert results[0]["reason_en"]
-    assert _pull(client, shemiranat)["changes"][1]["data"]["address"] == "تهران"
+    assert _pull(client, shemiranat)["changes"][1]["data"]["activity_address"] == "تهران"
 
     # An office of another province sees nothing either; the province office sees both.
     isfahan = enrol("اصفهان", None, "اداره کل اصفهان")
@@ -192,13 +190,17 @@ def test_edits_of_different_fields_merge(
     _person_id, licence_id, ops = _licence_ops(_county_id(client, office))
     _push(client, office, *ops)
     # Two clerks edited rev 1 offline: one the address, the other the status.
-    first = _push(client, office, _update("licence", licence_id, 1, address=["تهران", "نیاوران"]))
-    second = _push(client, office, _update("licence", licence_id, 1, status=["active", "void"]))
+    first = _push(
+        client, office, _update("licence", licence_id, 1, activity_address=["تهران", "نیاوران"])
+    )
+    second = _push(
+        client, office, _update("licence", licence_id, 1, status=["active", "suspended"])
+    )
     assert first[0]["status"] == "applied" and first[0]["rev"] == 2
     assert second[0]["status"] == "merged" and second[0]["rev"] == 3
     assert second[0]["conflicts"] == []
     data = _pull(client, office)["changes"][-1]["data"]
-    assert (data["address"], data["status"]) == ("نیاوران", "void")
+    assert (data["activity_address"], data["status"]) == ("نیاوران", "suspended")
 
 
 def test_same_field_conflict_keeps_both_values(
@@ -206,16 +208,24 @@ def test_same_field_conflict_keeps_both_values(
 ) -> None:
     _person_id, licence_id, ops = _licence_ops(_county_id(client, county_office))
     _push(client, county_office, *ops)
-    _push(client, county_office, _update("licence", licence_id, 1, address=["تهران", "الف"]))
-    theirs = _update("licence", licence_id, 1, address=["تهران", "ب"], status=["active", "void"])
+    _push(
+        client, county_office, _update("licence", licence_id, 1, activity_address=["تهران", "الف"])
+    )
+    theirs = _update(
+        "licence",
+        licence_id,
+        1,
+        activity_address=["تهران", "ب"],
+        status=["active", "suspended"],
+    )
     result = _push(client, county_office, theirs)[0]
     assert result["status"] == "conflict"
     assert result["rev"] == 3  # the status still applied
     [conflict] = result["conflicts"]
-    assert conflict["field"] == "address"
+    assert conflict["field"] == "activity_address"
     assert (conflict["base"], conflict["server"], conflict["client"]) == ("تهران", "الف", "ب")
     data = _pull(client, county_office)["changes"][-1]["data"]
-    assert (data["address"], data["status"]) == ("الف", "void")
+    assert (data["activity_address"], data["status"]) == ("الف", "suspended")
     with Session(engine) as session:
         stored = session.scalars(select(Conflict)).one()
         assert stored.op_id == theirs["op_id"] and stored.resolved_at is None
@@ -231,7 +241,9 @@ def test_delete_versus_edit_is_a_conflict_in_either_order(
     _push(client, county_office, *ops)
     deleted = _push(client, county_office, _delete("licence", first_id, 1))[0]
     assert (deleted["status"], deleted["rev"]) == ("applied", 2)
-    edit = _push(client, county_office, _update("licence", first_id, 1, address=["تهران", "x"]))
+    edit = _push(
+        client, county_office, _update("licence", first_id, 1, activity_address=["تهران", "x"])
+    )
     assert edit[0]["status"] == "conflict"
     assert edit[0]["conflicts"][0]["kind"] == "deleted"
     assert edit[0]["conflicts"][0]["client"] == "x"
@@ -239,20 +251,20 @@ def test_delete_versus_edit_is_a_conflict_in_either_order(
     # Edited first, then an offline delete against the old revision: nothing vanishes.
     _p, second_id, ops = _licence_ops(county_id)
     _push(client, county_office, *ops)
-    _push(client, county_office, _update("licence", second_id, 1, address=["تهران", "y"]))
+    _push(client, county_office, _update("licence", second_id, 1, activity_address=["تهران", "y"]))
     late = _push(client, county_office, _delete("licence", second_id, 1))[0]
     assert late["status"] == "conflict"
 
     states = {c["id"]: c for c in _pull(client, county_office)["changes"]}
     assert states[first_id]["deleted"] is True and states[first_id]["rev"] == 2
     assert states[second_id]["deleted"] is False
-    assert states[second_id]["data"]["address"] == "y"
+    assert states[second_id]["data"]["activity_address"] == "y"
 
 
 def test_reference_tables_are_read_only(client: TestClient, county_office: Enrolled) -> None:
     op = _update("county", _id(), 1, name=["ری", "شهر ری"])
     op["op"] = "update"
-    person = _insert("person", _id(), first_name="x")
+    person = _person(_id())
     results = _push(client, county_office, op, person, _insert("outbox", _id(), state="x"))
     assert [r["status"] for r in results] == ["rejected", "applied", "rejected"]
     assert results[0]["reason"] == "داده‌های پایه را فقط سرور تغییر می‌دهد"
@@ -263,7 +275,7 @@ def test_reference_tables_are_read_only(client: TestClient, county_office: Enrol
 def test_oversized_and_malformed_batches_are_4xx(
     client: TestClient, county_office: Enrolled
 ) -> None:
-    ops = [_insert("person", _id(), first_name="x") for _ in range(501)]
+    ops = [_person(_id()) for _ in range(501)]
     response = client.post("/v1/push", json={"operations": ops}, headers=county_office.headers)
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_request"
@@ -311,18 +323,36 @@ def test_person_without_licence_takes_the_office_county(
 ) -> None:
     shemiranat, rey = two_counties
     person_id = _id()
-    assert (
-        _push(client, shemiranat, _insert("person", person_id, first_name="x"))[0]["status"]
-        == "applied"
-    )
+    assert _push(client, shemiranat, _person(person_id))[0]["status"] == "applied"
     assert [c["id"] for c in _pull(client, shemiranat)["changes"]] == [person_id]
     assert _pull(client, rey)["changes"] == []
     # A history entry follows its licence's scope.
     _p, licence_id, ops = _licence_ops(_county_id(client, shemiranat))
-    history = _insert("licence_history", _id(), licence_id=licence_id, action="issued")
+    history = rows.insert("licence_history", _id(), rows.history_row(licence_id, action="issued"))
     results = _push(client, shemiranat, *ops, history)
     assert [r["status"] for r in results] == ["applied"] * 3
     assert (
         _push(client, rey, _update("licence_history", history["row_id"], 1))[0]["status"]
         == "rejected"
     )
+
+
+def test_a_national_id_is_never_edited_into_another_holders(
+    client: TestClient, county_office: Enrolled
+) -> None:
+    first, second = rows.person_row(), rows.person_row()
+    first_id, second_id = _id(), _id()
+    _push(
+        client,
+        county_office,
+        rows.insert("person", first_id, first),
+        rows.insert("person", second_id, second),
+    )
+    taken = first["national_id"]
+    [result] = _push(
+        client,
+        county_office,
+        _update("person", second_id, 1, national_id=[second["national_id"], taken]),
+    )
+    assert result["status"] == "rejected"
+    assert "شخص دیگری" in result["reason"]

@@ -47,6 +47,7 @@ from app.services.outbox import json_value, operation_row, record_insert, record
 from app.services.sync import SyncReport, Transport, run_sync, setup_from_server
 from app.services.sync_review import SyncReviewService
 from app.services.text import search_key
+from tests.server import rows
 from tests.server.conftest import ServerDatabase
 from tests.server.sync_support import issue_licence, national_id
 
@@ -164,7 +165,9 @@ def _supporter(office: Office, licence_id: str, county: str = SHEMIRANAT) -> Sup
         kind="legal",
         licence_id=licence_id,
         legal_name="تعاونی سفال شمیران",
-        legal_id="10101234567",
+        legal_id=rows.legal_id(),
+        registration_no="12345",
+        sheba="IR820540102680020817909002",
         field_id=licence.field_id,
         county_id=office.county_id(county),
         capacity=50,
@@ -608,20 +611,21 @@ def test_person_links_are_filled_when_the_server_database_is_migrated(
 
 
 def test_a_supporter_conflict_is_shown_with_persian_labels(network: dict[str, Any]) -> None:
-    shemiranat, rey = network["shemiranat"], network["rey"]
-    rey.sync()
+    # The supporter's county office and its province office both own the supporter.
+    shemiranat, province = network["shemiranat"], network["province"]
+    province.sync()
     shemiranat.sync()
     supporter = network["supporter"]
     shemiranat.edit(Supporter, supporter, status="suspended", capacity=40)
-    rey.edit(Supporter, supporter, mobile="09127770000")
-    rey.edit(Supporter, supporter, capacity=45)
+    province.edit(Supporter, supporter, mobile="09127770000")
+    province.edit(Supporter, supporter, capacity=45)
     shemiranat.sync()
-    assert rey.sync().conflicts == 1
-    with rey.db.session() as session:
+    assert province.sync().conflicts == 1
+    with province.db.session() as session:
         (conflict,) = SyncReviewService(session).conflicts()
         assert conflict.field_label == "ظرفیت"
         assert (conflict.mine, conflict.theirs) == ("۴۵", "۴۰")
         assert conflict.record_label == "پشتیبان تعاونی سفال شمیران"
-    row = rey.get(Supporter, supporter)
+    row = province.get(Supporter, supporter)
     assert (row.status, row.mobile, row.capacity) == ("suspended", "09127770000", 40)
     assert "09127770000" in row.search_key  # rebuilt after the pull

@@ -1,0 +1,138 @@
+"""The change feed an office pulls (docs/sync-protocol.md, "Pull").
+
+Records in the office's scope with ``server_seq`` after the cursor, in feed order, each
+once at its latest state (tombstones included), and the records that left its scope
+(``left_scope``). A record folded into another (the same holder registered twice)
+arrives as a tombstone naming what it became (``merged_into``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from server.models import Office, Record, RecordScope, ScopeExit
+from server.records import data_of
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the change feed."""
+
+    changes: list[dict[str, Any]]
+    cursor: int
+    has_more: bool
+
+
+def _scoped(query: Any, model: Any, office: Office) -> Any:
+    if office.county_code is not None:
+        return query.where(model.county_code == office.county_code)
+    return query.where(model.province_code == office.province_code)
+
+
+def changes_after(session: Session, office: Office, since: int) -> bool:
+    """Whether the office's feed holds anything after ``since`` (two indexed probes)."""
+    for model in (RecordScope, ScopeExit):
+        probe = _scoped(select(model.server_seq).where(model.server_seq > since), model, office)
+        if session.execute(probe.limit(1)).first() is not None:
+            return True
+    return False
+
+
+def pull(session: Session, office: Office, since: int, limit: int) -> Page:
+    """The office's records changed after ``since``, in ``server_seq`` order, and the
+    records that left its scope (``left_scope``)."""
+    visible = session.execute(
+        _scoped(
+            select(RecordScope.server_seq, RecordScope.table_name, RecordScope.id).where(
+                RecordScope.server_seq > since
+            ),
+            RecordScope,
+            office,
+        )
+        .order_by(RecordScope.server_seq)
+        .limit(limit + 1)
+    ).all()
+    exits = session.execute(
+        _scoped(
+            select(ScopeExit.server_seq, ScopeExit.table_name, ScopeExit.id).where(
+                ScopeExit.server_seq > since
+            ),
+            ScopeExit,
+            office,
+        )
+        .order_by(ScopeExit.server_seq)
+        .limit(limit + 1)
+    ).all()
+    entries: dict[tuple[int, str, str], bool] = {}  # (seq, table, id) → left scope
+    for seq, table, row_id in visible:
+        entries[(seq, table, row_id)] = False  # a province sees a record once per county
+    for seq, table, row_id in exits:
+        entries[(seq, table, row_id)] = True
+    ordered = sorted(entries.items())
+    has_more = len(visible) > limit or len(exits) > limit or len(ordered) > limit
+    # Stop before the first entry past either list's end: nothing beyond it is known.
+    horizon = min([rows[-1][0] for rows in (visible, exits) if len(rows) > limit], default=None)
+    page = [item for item in ordered if horizon is None or item[0][0] < horizon][:limit]
+    keys = [(table, row_id) for (_seq, table, row_id), left in page if not left]
+    gone = [(table, row_id) for (_seq, table, row_id), left in page if left]
+    still_visible = {
+        (row.table_name, row.id)
+        for chunk in range(0, len(gone), 500)
+        for row in session.scalars(
+            _scoped(
+                select(RecordScope).where(
+                    tuple_(RecordScope.table_name, RecordScope.id).in_(gone[chunk : chunk + 500])
+                ),
+                RecordScope,
+                office,
+            )
+        )
+    }
+    records = {
+        (row.table_name, row.id): row
+        for chunk in range(0, len(keys), 500)
+        for row in session.scalars(
+            select(Record).where(
+                tuple_(Record.table_name, Record.id).in_(keys[chunk : chunk + 500])
+            )
+        )
+    }
+    changes: list[dict[str, Any]] = []
+    for (seq, table, row_id), left in page:
+        if left and (table, row_id) in still_visible:
+            continue  # it moved within this office's scope (e.g. between two counties)
+        if left:
+            changes.append(
+                {
+                    "table": table,
+                    "id": row_id,
+                    "rev": 0,
+                    "deleted": False,
+                    "left_scope": True,
+                    "server_seq": seq,
+                    "data": {},
+                    "merged_into": None,
+                }
+            )
+            continue
+        row = records.get((table, row_id))
+        if row is None or row.server_seq != seq:
+            continue
+        changes.append(
+            {
+                "table": row.table_name,
+                "id": row.id,
+                "rev": row.rev,
+                "deleted": row.deleted,
+                "left_scope": False,
+                "server_seq": row.server_seq,
+                "data": data_of(row),
+                "merged_into": row.merged_into,
+            }
+        )
+    cursor = page[-1][0][0] if page else since
+    return Page(changes, cursor, has_more and bool(page))
