@@ -64,6 +64,8 @@ from app.services.outbox import pending_count, row_snapshot
 from app.services.progress import Progress
 from app.services.reference import apply_reference_rows
 from app.services.signing import ensure_signing_key
+from app.services.sync_checks import IncomingRows
+from app.services.sync_identity import IDENTITY_COLUMNS, MERGED, fold, held_duplicate
 from app.services.text import isolate_ltr, to_persian_digits
 
 log = logging.getLogger("daftar.sync")
@@ -108,6 +110,12 @@ PULL_PAGE = 1000
 #: Reserve more licence numbers when fewer than this many are left.
 POOL_LOW = 2000
 POOL_SIZE = 5000
+
+#: Why a change of a record that left this office's scope is not pushed.
+LEFT_SCOPE_REASON = (
+    "این رکورد دیگر در حوزه این اداره نیست (به شهرستان دیگری منتقل شده است)؛ "
+    "تغییر آن فرستاده نمی‌شود."
+)
 
 # Settings keys.
 KEY_SERVER = "sync.server_url"
@@ -259,6 +267,8 @@ class SyncReport:
     skew_warning: bool = False
     reference_changed: int = 0
     numbers_reserved: int = 0
+    #: Pulled rows not applied because they break the rules (app.services.sync_checks).
+    refused: int = 0
     seconds: float = 0.0
     complete: bool = False
 
@@ -276,6 +286,10 @@ class SyncReport:
             parts.append(f"{to_persian_digits(str(self.conflicts))} تعارض برای بررسی")
         if self.quarantined:
             parts.append(f"{to_persian_digits(str(self.quarantined))} تغییر ردشده")
+        if self.refused:
+            parts.append(
+                f"{to_persian_digits(str(self.refused))} ردیف دریافتی نامعتبر (در گزارش ثبت شد)"
+            )
         return "، ".join(parts)
 
 
@@ -549,6 +563,7 @@ class SyncClient:
         self.progress = progress or Progress()
         self.report = SyncReport()
         self._seen_conflicts: set[str] = set()
+        self._incoming: IncomingRows | None = None
 
     # --- the whole sync ---
 
@@ -741,6 +756,7 @@ class SyncClient:
     ) -> None:
         accepted: list[str] = []
         touched: dict[str, set[str]] = defaultdict(set)
+        folds: list[tuple[str, str, str]] = []
         for op, result in zip(batch, results, strict=True):
             if result.get("op_id") != op.op_id:
                 raise SyncError("پاسخ سرور با تغییرهای فرستاده‌شده نمی‌خواند.", "bad_answer")
@@ -761,8 +777,15 @@ class SyncClient:
             for conflict in result.get("conflicts") or []:
                 if self._keep_conflict(session, op, conflict):
                     touched[op.table_name].add(op.row_id)
+            canonical = result.get("canonical_id")
+            if op.table_name in IDENTITY_COLUMNS and canonical and canonical != op.row_id:
+                folds.append((op.table_name, op.row_id, str(canonical)))
         for chunk in _chunks(accepted):
             session.execute(delete(OutboxOperation).where(OutboxOperation.op_id.in_(chunk)))
+        for table, alias_id, canonical_id in folds:
+            # The server already had this holder (supporter): its conflicts are stored.
+            if fold(session, table, alias_id, canonical_id):
+                touched[table].add(canonical_id)
         self.report.pushed += len(accepted)
         session.flush()
         refresh_search_keys(
@@ -814,7 +837,11 @@ class SyncClient:
             values = {"deleted": True}
         else:
             values = decode_row(model, {column: conflict.get("server")})
-        values = {k: v for k, v in values.items() if k not in later and "*" not in later}
+        values = {
+            k: v
+            for k, v in values.items()
+            if k not in later and "*" not in later and _target_present(session, model, k, v)
+        }
         if not values:
             return False
         session.execute(sql_update(model).where(model.id == op.row_id).values(**values))
@@ -897,12 +924,17 @@ class SyncClient:
         next_seq = 0
         if table == "licence":
             next_seq = int(session.scalar(select(func.max(Licence.local_seq))) or 0) + 1
+        items = self._checked_items(session, table, items)
         duplicates = self._duplicates(session, model, table, items)
         person_map = self._duplicate_people(session) if table in _PERSON_REFERRERS else {}
         left: list[dict[str, Any]] = []
+        merged: list[tuple[str, str]] = []
         for item in items:
             row_id = str(item["id"])
             if row_id in duplicates:
+                continue
+            if item.get("merged_into") and table in IDENTITY_COLUMNS:
+                merged.append((row_id, str(item["merged_into"])))
                 continue
             if item.get("left_scope"):
                 # No longer this office's (its licence moved to another county): hide the
@@ -950,6 +982,18 @@ class SyncClient:
                 [{"_id": row["_id"]} for row in left],
             )
             written.extend(row["_id"] for row in left)
+            # What was waiting to be pushed for it can no longer be: it waits, with the
+            # reason, among the rejected changes (the clerk sees it there).
+            for chunk in _chunks([row["_id"] for row in left]):
+                session.execute(
+                    sql_update(OutboxOperation)
+                    .where(
+                        OutboxOperation.table_name == table,
+                        OutboxOperation.row_id.in_(chunk),
+                        OutboxOperation.state == OUTBOX_PENDING,
+                    )
+                    .values(state=OUTBOX_QUARANTINED, error=LEFT_SCOPE_REASON)
+                )
         for keys, rows in updates.items():
             columns = sorted(k for k in keys if k != "_id")
             session.execute(
@@ -958,7 +1002,47 @@ class SyncClient:
                 .values({name: bindparam(name) for name in columns}),
                 rows,
             )
+        for alias_id, canonical_id in merged:
+            held = held_duplicate(session, table, canonical_id)
+            incoming = decode_row(model, held) if held is not None else None
+            if fold(
+                session,
+                table,
+                alias_id,
+                canonical_id,
+                incoming=incoming,
+                raise_conflicts_for=self._office_ids(session),
+            ):
+                written.append(canonical_id)
         return written
+
+    def _checked_items(
+        self, session: Session, table: str, items: Sequence[Mapping[str, Any]]
+    ) -> list[Mapping[str, Any]]:
+        """Live rows checked and normalised like pushed ones; refused rows are dropped
+        (and counted). Tombstones, folds and rows leaving the scope carry no data."""
+        if self._incoming is None:
+            self._incoming = IncomingRows(session)
+        kept: list[Mapping[str, Any]] = []
+        for item in items:
+            if item.get("deleted") or item.get("left_scope") or item.get("merged_into"):
+                kept.append(item)
+                continue
+            data = self._incoming.check(table, str(item["id"]), item.get("data") or {})
+            if data is None:
+                self.report.refused += 1
+                continue
+            kept.append({**item, "data": data})
+        return kept
+
+    def _office_ids(self, session: Session) -> frozenset[str]:
+        """The ids this office goes by: its local id and the server's id for it."""
+        local = get_office(session)
+        return frozenset(
+            value
+            for value in (local.id if local else "", get_setting(session, KEY_OFFICE))
+            if value
+        )
 
     def _duplicates(
         self, session: Session, model: Any, table: str, items: Sequence[Mapping[str, Any]]
@@ -1030,10 +1114,24 @@ class SyncClient:
             row_id: json.loads(local)
             for row_id, local in session.execute(
                 select(SyncConflict.row_id, SyncConflict.client_value).where(
-                    SyncConflict.kind == "duplicate", SyncConflict.table_name == "person"
+                    SyncConflict.kind == "duplicate",
+                    SyncConflict.table_name == "person",
+                    SyncConflict.resolution != MERGED,
                 )
             )
         }
+
+
+def _target_present(session: Session, model: type[Any], column: str, value: Any) -> bool:
+    """Whether a value may be written now: a reference (a supporter's licence, say) to a
+    row this office does not have yet is left for the pull, which brings both."""
+    if value is None:
+        return True
+    for key in model.__table__.columns[column].foreign_keys:
+        target = key.column.table
+        if session.execute(select(target.c.id).where(target.c.id == value)).first() is None:
+            return False
+    return True
 
 
 def store_reference(session: Session, answer: Mapping[str, Any]) -> int:

@@ -426,9 +426,12 @@ class SyncReviewService:
             self._write(conflict, row, chosen)
         conflict.resolved_at = utcnow()
         conflict.resolution = choice
-        self.session.add(
-            OutboxOperation(**operation_row("conflict", conflict.id, "resolve", 0, {}))
-        )
+        if conflict.op_id:
+            # The server keeps this conflict too (one raised here, when a holder registered
+            # twice was folded on a pull, has no operation and nothing to tell it).
+            self.session.add(
+                OutboxOperation(**operation_row("conflict", conflict.id, "resolve", 0, {}))
+            )
         self.session.flush()
 
     def _validated(self, row: Any, field: str, value: str) -> Any:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import func, select
+
 from app.models import Licence, Person
-from app.services import reference
+from app.services import reference, register
 from app.services.db import Database
 from app.services.licences import LicenceInput, LicenceService, PersonInput
+from app.services.register import RegisterFilter
+from app.services.sync import Transport, run_sync
 from app.services.validators import national_id_check_digit
+
+#: The base URL of the in-process server (starlette's TestClient).
+BASE = "http://testserver"
 
 GENDERS = {"F": "زن", "M": "مرد"}
 
@@ -27,6 +34,7 @@ def issue_licence(
     county: str = "شمیرانات",
     last_name: str = "کریمی",
     actor: str = "clerk",
+    kind: str = "مستقل",
     **person: str,
 ) -> str:
     """Issue a licence in ``county`` (the catalogue's first field); returns its id."""
@@ -44,7 +52,7 @@ def issue_licence(
         detail = LicenceService(session, actor=actor).issue(
             PersonInput(national_id=national_id, last_name=last_name, **values),
             LicenceInput(
-                kind="مستقل",
+                kind=kind,
                 field_id=field.id,
                 county_id=county_id,
                 activity_address="تجریش",
@@ -103,3 +111,45 @@ def update_licence(
             person_input(holder, **(person or {})),
             licence_input(row, **(licence or {})),
         )
+
+
+class Office:
+    """A client office: its database and a transport to the in-process server."""
+
+    def __init__(self, db: Database, transport: Transport) -> None:
+        self.db = db
+        self.transport = transport
+
+    def sync(self) -> Any:
+        return run_sync(self.db, transport=self.transport)
+
+    def issue(self, national_id: str, *, county: str = "شمیرانات", last_name: str = "کریمی") -> str:
+        return issue_licence(self.db, national_id, county=county, last_name=last_name)
+
+    def licence(self, licence_id: str) -> Licence:
+        with self.db.session() as session:
+            row = session.get(Licence, licence_id)
+            assert row is not None
+            session.expunge(row)
+            return row
+
+    def person(self, licence_id: str) -> Person:
+        with self.db.session() as session:
+            row = session.get(Licence, licence_id)
+            assert row is not None
+            person = session.get(Person, row.person_id)
+            assert person is not None
+            session.expunge(person)
+            return person
+
+    def edit_person(self, licence_id: str, **values: str) -> None:
+        """Change the holder's fields through the licence form's service."""
+        update_licence(self.db, licence_id, person=values)
+
+    def count(self, model: type[Any]) -> int:
+        with self.db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def search(self, text: str) -> int:
+        with self.db.session() as session:
+            return register.count(session, RegisterFilter(text=text))

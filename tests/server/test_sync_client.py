@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.models import Licence, OutboxOperation, Person, SyncConflict
-from app.services import reference, register
-from app.services.db import Database
+from app.services import reference
 from app.services.licences import LicenceService
 from app.services.office import get_setting
-from app.services.register import RegisterFilter
 from app.services.sync import (
     KEY_CURSOR,
     POOL_SIZE,
@@ -32,74 +29,9 @@ from app.services.sync import (
     Transport,
     pool_remaining,
     run_sync,
-    setup_from_server,
     sync_status,
 )
-from tests.server.sync_support import issue_licence, national_id, update_licence
-
-BASE = "http://testserver"
-
-
-class Office:
-    """A client office: its database and a transport to the in-process server."""
-
-    def __init__(self, db: Database, transport: Transport) -> None:
-        self.db = db
-        self.transport = transport
-
-    def sync(self) -> Any:
-        return run_sync(self.db, transport=self.transport)
-
-    def issue(self, national_id: str, *, county: str = "شمیرانات", last_name: str = "کریمی") -> str:
-        return issue_licence(self.db, national_id, county=county, last_name=last_name)
-
-    def licence(self, licence_id: str) -> Licence:
-        with self.db.session() as session:
-            row = session.get(Licence, licence_id)
-            assert row is not None
-            session.expunge(row)
-            return row
-
-    def person(self, licence_id: str) -> Person:
-        with self.db.session() as session:
-            row = session.get(Licence, licence_id)
-            assert row is not None
-            person = session.get(Person, row.person_id)
-            assert person is not None
-            session.expunge(person)
-            return person
-
-    def edit_person(self, licence_id: str, **values: str) -> None:
-        """Change the holder's fields through the licence form's service."""
-        update_licence(self.db, licence_id, person=values)
-
-    def count(self, model: type[Any]) -> int:
-        with self.db.session() as session:
-            return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-    def search(self, text: str) -> int:
-        with self.db.session() as session:
-            return register.count(session, RegisterFilter(text=text))
-
-
-@pytest.fixture
-def office_factory(
-    client: TestClient, enrol: Callable[..., Any], tmp_path: Path
-) -> Iterator[Callable[..., Office]]:
-    opened: list[Database] = []
-
-    def make(name: str, county: str | None = "شمیرانات", province: str = "تهران") -> Office:
-        enrolled = enrol(province, county, f"اداره {name}")
-        transport = Transport(BASE, enrolled.token, client=client)
-        db, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport
-        )
-        opened.append(db)
-        return Office(db, transport)
-
-    yield make
-    for db in opened:
-        db.close()
+from tests.server.sync_support import BASE, Office, national_id, update_licence
 
 
 def test_setup_from_server_creates_the_office(office_factory: Callable[..., Office]) -> None:
@@ -412,18 +344,27 @@ def test_the_same_holder_registered_offline_in_two_offices(
     from_b = b.issue("0067749828", last_name="کریمی‌پور")  # same person, typed again
     a.sync()
     report = b.sync()
-    assert report.conflicts == 1
-    # b keeps its own holder; a's licence shows under it, nothing fails or vanishes.
-    assert b.count(Licence) == 2
-    assert b.person(from_a).id == b.person(from_b).id
-    assert b.search("0067749828") == 2
+    assert report.conflicts == 1  # the one field that differs, raised here only
+    a.sync()
+    # One person on both offices: the first registered, with both licences.
+    for office in (a, b):
+        assert office.count(Licence) == 2
+        assert office.count(Person) == 1
+        assert office.person(from_a).id == office.person(from_b).id
+        assert office.search("0067749828") == 2
+    assert b.person(from_b).last_name == "کریمی"  # the server's value, until reviewed
+    with a.db.session() as session:
+        assert SyncReviewService(session).conflicts() == []
     with b.db.session() as session:
         review = SyncReviewService(session)
         (conflict,) = review.conflicts()
-        assert conflict.kind == "duplicate"
-        assert "کریمی" in conflict.theirs and "۰۰۶۷۷۴۹۸۲۸" in conflict.theirs
+        assert (conflict.kind, conflict.field) == ("field", "last_name")
+        assert "کریمی‌پور" in conflict.mine and conflict.theirs == "کریمی"
         review.resolve(conflict.id, "mine")
         assert review.conflicts() == []
+    b.sync()
+    a.sync()
+    assert a.person(from_a).last_name == "کریمی‌پور"
 
 
 def test_a_clock_hours_off_is_reported_and_changes_nothing(
