@@ -982,18 +982,7 @@ class SyncClient:
                 [{"_id": row["_id"]} for row in left],
             )
             written.extend(row["_id"] for row in left)
-            # What was waiting to be pushed for it can no longer be: it waits, with the
-            # reason, among the rejected changes (the clerk sees it there).
-            for chunk in _chunks([row["_id"] for row in left]):
-                session.execute(
-                    sql_update(OutboxOperation)
-                    .where(
-                        OutboxOperation.table_name == table,
-                        OutboxOperation.row_id.in_(chunk),
-                        OutboxOperation.state == OUTBOX_PENDING,
-                    )
-                    .values(state=OUTBOX_QUARANTINED, error=LEFT_SCOPE_REASON)
-                )
+            _hold_back(session, table, [row["_id"] for row in left])
         for keys, rows in updates.items():
             columns = sorted(k for k in keys if k != "_id")
             session.execute(
@@ -1120,6 +1109,39 @@ class SyncClient:
                 )
             )
         }
+
+
+#: Rows that belong to a parent row (a licence's history and certificates, ...): when the
+#: parent leaves this office's scope, so do they.
+_FOLLOWERS: dict[str, tuple[tuple[type[Any], str], ...]] = {
+    "licence": ((LicenceHistory, "licence_id"), (CertificateIssue, "licence_id")),
+    "supporter": ((NetworkMember, "supporter_id"),),
+    "event": ((EventParticipant, "event_id"), (EventAttendance, "event_id")),
+    "event_participant": ((CertificateIssue, "participant_id"),),
+}
+
+
+def _hold_back(session: Session, table: str, row_ids: Sequence[str]) -> None:
+    """Records that left this office's scope (and the rows that belong to them): what
+    was waiting to be pushed for them never will be; it waits, with the reason, among
+    the rejected changes, where the clerk sees it."""
+    targets: list[tuple[str, list[str]]] = [(table, list(row_ids))]
+    for model, column in _FOLLOWERS.get(table, ()):
+        found: list[str] = []
+        for chunk in _chunks(row_ids):
+            found.extend(session.scalars(select(model.id).where(getattr(model, column).in_(chunk))))
+        targets.append((model.__tablename__, found))
+    for name, ids in targets:
+        for chunk in _chunks(ids):
+            session.execute(
+                sql_update(OutboxOperation)
+                .where(
+                    OutboxOperation.table_name == name,
+                    OutboxOperation.row_id.in_(chunk),
+                    OutboxOperation.state == OUTBOX_PENDING,
+                )
+                .values(state=OUTBOX_QUARANTINED, error=LEFT_SCOPE_REASON)
+            )
 
 
 def _target_present(session: Session, model: type[Any], column: str, value: Any) -> bool:

@@ -474,6 +474,28 @@ def test_a_licence_moved_to_another_county_follows(office_factory: Callable[...,
     assert rey.search("یزدانی") == 1
 
 
+def test_changes_of_a_record_that_left_the_scope_are_never_pushed(
+    office_factory: Callable[..., Office],
+) -> None:
+    from app.services.sync import LEFT_SCOPE_REASON
+
+    shemiranat = office_factory("shemiranat")
+    province = office_factory("province", county=None)
+    licence_id = shemiranat.issue("0067749828", last_name="یزدانی")
+    shemiranat.sync()
+    province.sync()
+    _move(province, licence_id, "ری")
+    province.sync()
+    # Edited here while the move was on its way; the pull then says it left.
+    shemiranat.edit_person(licence_id, mobile="09351112233")
+    SyncClient(shemiranat.db, shemiranat.transport).pull()
+    with shemiranat.db.session() as session:
+        states = set(session.execute(select(OutboxOperation.state, OutboxOperation.error)).all())
+        assert states == {("quarantined", LEFT_SCOPE_REASON)}
+        assert session.get(Licence, licence_id).deleted  # type: ignore[union-attr]
+    assert shemiranat.sync().pushed == 0  # nothing of it goes out
+
+
 def test_a_token_of_another_county_is_refused(
     office_factory: Callable[..., Office], enrol: Callable[..., Any], client: TestClient
 ) -> None:
