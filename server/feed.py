@@ -106,11 +106,18 @@ class Feed:
         return self._seq
 
     def write(
-        self, record: Record, office_id: str, *, moved: bool = False, flipped: bool = False
+        self,
+        record: Record,
+        office_id: str,
+        *,
+        moved: bool = False,
+        flipped: bool = False,
+        rekey: bool = False,
     ) -> None:
         """Give a new or changed record the next ``server_seq`` (and add a new one), and
         keep where it and the rows it decides are seen up to date. ``moved``: its county
-        changed; ``flipped``: it was deleted, or brought back."""
+        changed; ``flipped``: it was deleted, or brought back; ``rekey``: a natural key
+        (national ID, number, ...) may have changed."""
         new = record not in self.session
         record.server_seq = self.next_seq()
         if new:
@@ -120,7 +127,8 @@ class Feed:
         old_links = (record.link_id, record.person_link)
         data = data_of(record)
         record.link_id, record.person_link = links(record.table_name, data)
-        index_keys(self.session, record, data, new=new)
+        if new or flipped or rekey:
+            index_keys(self.session, record, data, new=new)
         relinked = not new and (record.link_id, record.person_link) != old_links
         if new:
             self._add_scopes(record)

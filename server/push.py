@@ -37,6 +37,7 @@ from server.feed import Feed
 from server.identity import (
     IDENTITY_KEYS,
     IDENTITY_REFERENCES,
+    NATURAL_KEYS,
     add_alias,
     canonical_id,
     holder,
@@ -413,7 +414,8 @@ class Pusher:
             record.province_code, record.county_code = scope
             record.data = dump(data)
             record.rev += 1
-            self.feed.write(record, self.office.id, moved=moved, flipped=revived)
+            rekey = bool(set(NATURAL_KEYS.get(op.table, ())) & set(changes))
+            self.feed.write(record, self.office.id, moved=moved, flipped=revived, rekey=rekey)
         status: Status
         if conflicts:
             status = "conflict"
