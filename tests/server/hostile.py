@@ -7,7 +7,6 @@ province) has its own set, and speaks the API with its own valid token.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,48 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from server import PROTOCOL_VERSION
 from server.models import Record, RecordScope
 from tests.server import rows
+from tests.server.rows import county_of, pull_all, push
 
 Enrolled = Any
-
-
-def county_of(client: TestClient, office: Enrolled) -> str:
-    response = client.post(
-        "/v1/handshake",
-        json={
-            "protocol": PROTOCOL_VERSION,
-            "client_schema": "x",
-            "client_version": "test",
-            "client_time": dt.datetime.now(dt.UTC).isoformat(),
-        },
-        headers=office.headers,
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["office"]["county"]["id"])
-
-
-def push(client: TestClient, office: Enrolled, *ops: dict[str, Any]) -> list[dict[str, Any]]:
-    response = client.post("/v1/push", json={"operations": list(ops)}, headers=office.headers)
-    assert response.status_code == 200, response.text
-    results: list[dict[str, Any]] = response.json()["results"]
-    return results
-
-
-def pull_all(client: TestClient, office: Enrolled) -> list[dict[str, Any]]:
-    changes: list[dict[str, Any]] = []
-    cursor = 0
-    while True:
-        response = client.get(
-            "/v1/pull", params={"since": cursor, "limit": 1000}, headers=office.headers
-        )
-        assert response.status_code == 200, response.text
-        page = response.json()
-        changes.extend(page["changes"])
-        cursor = page["cursor"]
-        if not page["has_more"]:
-            return changes
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Valid rows and operations for tests that speak the push protocol directly.
+"""Valid rows, operations and protocol calls for tests that speak to the server directly.
 
 The server checks every pushed row with the forms' rules (app.services.record_rules), so
 tests that craft operations by hand start from rows a real office would push and change
@@ -7,14 +7,21 @@ only what they are about.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import uuid
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from app.models.base import reference_id
 from app.services.reference import reference_rows
 from app.services.validators import national_id_check_digit
+from server import PROTOCOL_VERSION
+
+#: An enrolled office (tests/server/conftest.Enrolled: office_id, token, headers).
+Enrolled = Any
 
 _serial = itertools.count(1)
 
@@ -227,3 +234,59 @@ def delete(table: str, row_id: str, base_rev: int) -> dict[str, Any]:
         "base_rev": base_rev,
         "changes": {},
     }
+
+
+# --- calls ----------------------------------------------------------------------------
+
+
+def handshake(
+    client: TestClient, office: Enrolled, clock: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The office's handshake (its clock: now unless given)."""
+    response = client.post(
+        "/v1/handshake",
+        json={
+            "protocol": PROTOCOL_VERSION,
+            "client_schema": "x",
+            "client_version": "test",
+            "client_time": (clock or dt.datetime.now(dt.UTC)).isoformat(),
+        },
+        headers=office.headers,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def county_of(client: TestClient, office: Enrolled) -> str:
+    """The reference id of a county office's county."""
+    return str(handshake(client, office)["office"]["county"]["id"])
+
+
+def push(client: TestClient, office: Enrolled, *ops: dict[str, Any]) -> list[dict[str, Any]]:
+    """Push ``ops``; one result per operation, in order."""
+    response = client.post("/v1/push", json={"operations": list(ops)}, headers=office.headers)
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    assert [r["op_id"] for r in results] == [op["op_id"] for op in ops]
+    return results
+
+
+def pull(client: TestClient, office: Enrolled, since: int = 0, limit: int = 1000) -> Any:
+    """One page of the office's feed."""
+    response = client.get(
+        "/v1/pull", params={"since": since, "limit": limit}, headers=office.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def pull_all(client: TestClient, office: Enrolled) -> list[dict[str, Any]]:
+    """The office's whole feed."""
+    changes: list[dict[str, Any]] = []
+    cursor = 0
+    while True:
+        page = pull(client, office, cursor)
+        changes.extend(page["changes"])
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return changes

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from tests.server import rows
-from tests.server.hostile import TABLES, World, make_world, pull_all, push
+from tests.server.hostile import TABLES, World, make_world
+from tests.server.rows import pull_all, push
 
 Enrolled = Any
 Attack = Callable[[World], list[dict[str, Any]]]

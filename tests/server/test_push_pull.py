@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from server import PROTOCOL_VERSION
 from server.models import AppliedOp, Conflict, Record
 from tests.server import rows
 
@@ -20,72 +17,16 @@ from tests.server import rows
 Enrolled = Any
 
 
-def _id() -> str:
-    return str(uuid.uuid4())
-
-
-def _county_id(client: TestClient, office: Enrolled) -> str:
-    response = client.post(
-        "/v1/handshake",
-        json={
-            "protocol": PROTOCOL_VERSION,
-            "client_schema": "x",
-            "client_version": "0.1.0",
-            "client_time": dt.datetime.now(dt.UTC).isoformat(),
-        },
-        headers=office.headers,
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["office"]["county"]["id"])
+_id = rows.new_id
+_county_id = rows.county_of
+_update = rows.update
+_delete = rows.delete
+_push = rows.push
+_pull = rows.pull
 
 
 def _insert(table: str, row_id: str, **values: Any) -> dict[str, Any]:
-    return {
-        "op_id": _id(),
-        "table": table,
-        "row_id": row_id,
-        "op": "insert",
-        "base_rev": 0,
-        "changes": {column: [None, value] for column, value in values.items()},
-    }
-
-
-def _update(table: str, row_id: str, base_rev: int, **changes: list[Any]) -> dict[str, Any]:
-    return {
-        "op_id": _id(),
-        "table": table,
-        "row_id": row_id,
-        "op": "update",
-        "base_rev": base_rev,
-        "changes": changes,
-    }
-
-
-def _delete(table: str, row_id: str, base_rev: int) -> dict[str, Any]:
-    return {
-        "op_id": _id(),
-        "table": table,
-        "row_id": row_id,
-        "op": "delete",
-        "base_rev": base_rev,
-        "changes": {},
-    }
-
-
-def _push(client: TestClient, office: Enrolled, *ops: dict[str, Any]) -> list[dict[str, Any]]:
-    response = client.post("/v1/push", json={"operations": list(ops)}, headers=office.headers)
-    assert response.status_code == 200, response.text
-    results: list[dict[str, Any]] = response.json()["results"]
-    assert [r["op_id"] for r in results] == [op["op_id"] for op in ops]
-    return results
-
-
-def _pull(client: TestClient, office: Enrolled, since: int = 0, limit: int = 1000) -> Any:
-    response = client.get(
-        "/v1/pull", params={"since": since, "limit": limit}, headers=office.headers
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+    return rows.insert(table, row_id, values)
 
 
 def _licence_ops(county_id: str) -> tuple[str, str, list[dict[str, Any]]]:

@@ -15,28 +15,12 @@ from sqlalchemy.orm import Session
 
 from app.models import Person
 from app.services.record_rules import iran_today
-from server import PROTOCOL_VERSION
 from server.models import Record, RecordScope
 from tests.server import rows
-from tests.server.hostile import county_of, pull_all, push
+from tests.server.rows import county_of, pull_all, push
 from tests.server.sync_support import Office
 
 Enrolled = Any
-
-
-def _handshake(client: TestClient, office: Enrolled, clock: dt.datetime) -> dict[str, Any]:
-    response = client.post(
-        "/v1/handshake",
-        json={
-            "protocol": PROTOCOL_VERSION,
-            "client_schema": "x",
-            "client_version": "test",
-            "client_time": clock.isoformat(),
-        },
-        headers=office.headers,
-    )
-    assert response.status_code == 200
-    return dict(response.json())
 
 
 def test_a_wrong_national_id_is_rejected_with_the_forms_message(
@@ -140,8 +124,8 @@ def test_a_clock_running_ahead_is_allowed_for(
     ahead = enrol("تهران", "شمیرانات", "میز با ساعت جلو")
     right = enrol("تهران", "شمیرانات", "میز با ساعت درست")
     now = dt.datetime.now(dt.UTC)
-    assert _handshake(client, ahead, now + dt.timedelta(days=1))["skew_warning"] is True
-    _handshake(client, right, now)
+    assert rows.handshake(client, ahead, now + dt.timedelta(days=1))["skew_warning"] is True
+    rows.handshake(client, right, now)
     county = county_of(client, right)
     today = iran_today()
 
