@@ -71,6 +71,7 @@ from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.licences import current_actor
 from app.services.office import get_setting, require_office
 from app.services.outbox import apply_values, record_insert, touch
+from app.services.scope import OfficeScope, office_scope, require_county_in_scope
 from app.services.text import normalize_multiline, normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -725,6 +726,14 @@ class EventService:
         self.session = session
         self.actor = current_actor() if actor is None else actor
         self.office_id = require_office(session).id
+        self._scope: OfficeScope | None = None
+
+    @property
+    def scope(self) -> OfficeScope:
+        """The counties events may be held in (loaded once per service)."""
+        if self._scope is None:
+            self._scope = office_scope(self.session)
+        return self._scope
 
     # -- reading --------------------------------------------------------------------------
 
@@ -1137,6 +1146,8 @@ class EventService:
         county = self.session.get(County, data.county_id) if data.county_id else None
         if county is None or county.deleted:
             errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
+        elif (foreign := self.scope.error(county.id, county.name)) is not None:
+            errors.append(foreign)
         values["county_id"] = county.id if county is not None else None
         start = _as_date(data.start_date, "start_date", errors)
         end = _as_date(data.end_date, "end_date", errors)
@@ -1583,6 +1594,7 @@ class EventService:
             _collect(errors, lambda: validate_text(reason, "reason", "دلیل", max_length=200)) or ""
         )
         county = office_county_id(self.session)
+        require_county_in_scope(self.session, county, "day", self.scope)
         if date is not None and closure_days(self.session, date, date, county):
             errors.append(ValidationError("day", "این روز پیش‌تر تعطیل اعلام شده است"))
         if errors:
@@ -1609,6 +1621,7 @@ class EventService:
         row = self.session.get(ClosureDay, closure_id)
         if row is None or row.deleted:
             raise DomainError("این روز تعطیل پیدا نشد.")
+        require_county_in_scope(self.session, row.county_id, "day", self.scope)
         touch(self.session, row, apply_values(row, {"deleted": True}, ("deleted",)))
         self.session.flush()
 

@@ -45,6 +45,7 @@ from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.office import get_setting, require_office, validity_years_for_group
 from app.services.outbox import apply_values, json_value, record_insert, touch
+from app.services.scope import OfficeScope, office_scope
 from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -446,6 +447,14 @@ class LicenceService:
         self.session = session
         self.actor = current_actor() if actor is None else actor
         self.office_id = require_office(session).id
+        self._scope: OfficeScope | None = None
+
+    @property
+    def scope(self) -> OfficeScope:
+        """The counties this office may issue licences in (loaded once per service)."""
+        if self._scope is None:
+            self._scope = office_scope(self.session)
+        return self._scope
 
     # -- reading -------------------------------------------------------------------------
 
@@ -606,6 +615,10 @@ class LicenceService:
         county = self.session.get(County, data.county_id) if data.county_id else None
         if county is None or county.deleted:
             errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
+        else:
+            outside = self.scope.error(county.id, county.name)
+            if outside is not None:
+                errors.append(outside)
         values["county_id"] = county.id if county is not None else None
         values["activity_address"] = (
             _collect(
@@ -876,6 +889,9 @@ class LicenceService:
         licence = self._load(licence_id)
         if licence.status == STATUS_REVOKED:
             raise DomainError("مجوز باطل‌شده تمدید نمی‌شود.")
+        outside = self.scope.error(licence.county_id, licence.county.name)
+        if outside is not None:
+            raise ValidationErrors([outside])
         errors: list[ValidationError] = []
         expiry = _as_date(new_expiry, "expiry_date", False, errors)
         if errors:

@@ -45,6 +45,7 @@ from app.services.licences import (
 )
 from app.services.office import group_validity_years, require_office
 from app.services.progress import Progress
+from app.services.scope import OfficeScope, office_scope
 from app.services.sheetfile import (
     ImportFileError,
     open_sheet,
@@ -174,6 +175,8 @@ def _map_headers(header: list[str]) -> dict[str, int]:
 class _Lookups:
     fields: dict[str, tuple[str, str]]  # code or name key → (field id, group code)
     counties: dict[str, str]  # code or name key → county id
+    county_names: dict[str, str]  # county id → name
+    scope: OfficeScope  # the counties this office may issue licences in
     validity: dict[str, int]
     default_years: int
 
@@ -190,13 +193,22 @@ def _lookups(session: Session) -> _Lookups:
         fields[code] = (field_id, group)
         fields.setdefault(search_key(name), (field_id, group))
     counties: dict[str, str] = {}
+    county_names: dict[str, str] = {}
     for county_id, code, name in session.execute(
         select(County.id, County.code, County.name).where(County.deleted.is_(False))
     ):
         counties[code] = county_id
         counties.setdefault(search_key(name), county_id)
+        county_names[county_id] = name
     office = require_office(session)
-    return _Lookups(fields, counties, group_validity_years(session), office.default_validity_years)
+    return _Lookups(
+        fields,
+        counties,
+        county_names,
+        office_scope(session),
+        group_validity_years(session),
+        office.default_validity_years,
+    )
 
 
 @dataclass
@@ -246,6 +258,8 @@ def _validate_row(
         fail("county", "شهرستان خالی است")
     elif county_id is None:
         fail("county", f"شهرستان «{normalize_text(county_text)}» شناخته نشد")
+    elif (outside := look.scope.error(county_id, look.county_names[county_id])) is not None:
+        fail("county", outside.message)
     kind = _KIND_FROM_LABEL.get(normalize_text(cell("kind")).lower())
     if kind is None:
         fail("kind", "نوع مجوز باید «مستقل» یا «پشتیبان» باشد")
