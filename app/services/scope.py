@@ -33,6 +33,7 @@ from app.models import County, Office, Province
 from app.services.errors import ValidationError
 from app.services.office import NoOffice
 from app.services.reference import CountyInfo
+from app.services.text import persian_sort_key
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class OfficeScope:
     #: The office's own county; None for a province office.
     county_id: str | None
     county_name: str
-    #: The counties of the scope, by name (one for a county office).
+    #: The counties of the scope in Persian dictionary order (one for a county office).
     counties: tuple[CountyInfo, ...]
 
     @property
@@ -96,10 +97,8 @@ def office_scope(session: Session) -> OfficeScope:
     if row is None:
         raise NoOffice()
     office_id, province_id, county_id, province_name = row
-    query = (
-        select(County.id, County.code, County.name, County.province_id)
-        .where(County.province_id == province_id)
-        .order_by(County.name)
+    query = select(County.id, County.code, County.name, County.province_id).where(
+        County.province_id == province_id
     )
     if county_id:
         # The office's own county even if the reference data marked it deleted since.
@@ -107,8 +106,13 @@ def office_scope(session: Session) -> OfficeScope:
     else:
         query = query.where(County.deleted.is_(False))
     counties = tuple(
-        CountyInfo(str(cid), str(code), str(name), str(pid), str(province_name))
-        for cid, code, name, pid in session.execute(query)
+        sorted(
+            (
+                CountyInfo(str(cid), str(code), str(name), str(pid), str(province_name))
+                for cid, code, name, pid in session.execute(query)
+            ),
+            key=lambda county: persian_sort_key(county.name),
+        )
     )
     county_name = counties[0].name if county_id and counties else ""
     return OfficeScope(

@@ -79,6 +79,9 @@ def test_a_province_office_works_in_every_county_of_its_province(province_db: Da
         tehran_counties = {c.id for c in reference.list_counties(s) if c.province_name == "تهران"}
         assert scope.is_province_office and scope.county_ids == tehran_counties
         assert len(tehran_counties) > 10
+        # In Persian dictionary order, as a chooser lists them: پاکدشت before تهران.
+        names = [c.name for c in scope.counties]
+        assert names.index("پاکدشت") < names.index("تهران") < names.index("ورامین")
         shiraz = county(province_db, "شیراز")
         assert not scope.contains(shiraz)
         with pytest.raises(ValidationError) as info:
