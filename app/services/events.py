@@ -71,7 +71,7 @@ from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.licences import current_actor
 from app.services.office import get_setting, require_office
 from app.services.outbox import apply_values, record_insert, touch
-from app.services.scope import OfficeScope, office_scope, require_county_in_scope
+from app.services.scope import ScopedService, require_county_in_scope
 from app.services.text import normalize_multiline, normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -719,21 +719,13 @@ def _organiser_name(session: Session, supporter_id: str | None) -> str:
 # -- the service -----------------------------------------------------------------------------
 
 
-class EventService:
+class EventService(ScopedService):
     """Operations on events, participants, attendance and closure days (one session)."""
 
     def __init__(self, session: Session, actor: str | None = None) -> None:
         self.session = session
         self.actor = current_actor() if actor is None else actor
         self.office_id = require_office(session).id
-        self._scope: OfficeScope | None = None
-
-    @property
-    def scope(self) -> OfficeScope:
-        """The counties events may be held in (loaded once per service)."""
-        if self._scope is None:
-            self._scope = office_scope(self.session)
-        return self._scope
 
     # -- reading --------------------------------------------------------------------------
 
@@ -1144,10 +1136,8 @@ class EventService:
             or ""
         )
         county = self.session.get(County, data.county_id) if data.county_id else None
-        if county is None or county.deleted:
-            errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
-        elif (foreign := self.scope.error(county.id, county.name)) is not None:
-            errors.append(foreign)
+        if (problem := self.county_problem(county)) is not None:
+            errors.append(problem)
         values["county_id"] = county.id if county is not None else None
         start = _as_date(data.start_date, "start_date", errors)
         end = _as_date(data.end_date, "end_date", errors)

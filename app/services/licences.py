@@ -45,7 +45,7 @@ from app.services import jalali
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.office import get_setting, require_office, validity_years_for_group
 from app.services.outbox import apply_values, json_value, record_insert, touch
-from app.services.scope import OfficeScope, office_scope
+from app.services.scope import ScopedService
 from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -440,21 +440,13 @@ def normalise_licence_number(value: str) -> str:
     return normalize_text(value).replace(" ", "").upper()
 
 
-class LicenceService:
+class LicenceService(ScopedService):
     """Operations on licences and holders within one unit of work (a session)."""
 
     def __init__(self, session: Session, actor: str | None = None) -> None:
         self.session = session
         self.actor = current_actor() if actor is None else actor
         self.office_id = require_office(session).id
-        self._scope: OfficeScope | None = None
-
-    @property
-    def scope(self) -> OfficeScope:
-        """The counties this office may issue licences in (loaded once per service)."""
-        if self._scope is None:
-            self._scope = office_scope(self.session)
-        return self._scope
 
     # -- reading -------------------------------------------------------------------------
 
@@ -613,12 +605,8 @@ class LicenceService:
             errors.append(ValidationError("field_id", "این رشته دیگر فعال نیست"))
         values["field_id"] = bf.id if bf is not None else None
         county = self.session.get(County, data.county_id) if data.county_id else None
-        if county is None or county.deleted:
-            errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
-        else:
-            outside = self.scope.error(county.id, county.name)
-            if outside is not None:
-                errors.append(outside)
+        if (problem := self.county_problem(county)) is not None:
+            errors.append(problem)
         values["county_id"] = county.id if county is not None else None
         values["activity_address"] = (
             _collect(

@@ -125,6 +125,28 @@ def office_scope(session: Session) -> OfficeScope:
     )
 
 
+class ScopedService:
+    """For a service class holding ``session`` (one unit of work): :attr:`scope`, loaded
+    on first use, and :meth:`county_problem`, the one county check of its forms."""
+
+    session: Session
+    _scope: OfficeScope | None = None
+
+    @property
+    def scope(self) -> OfficeScope:
+        """This office's scope (loaded once per service)."""
+        if self._scope is None:
+            self._scope = office_scope(self.session)
+        return self._scope
+
+    def county_problem(self, county: County | None) -> ValidationError | None:
+        """What is wrong with the county a form chose: none chosen (or a deleted one),
+        or one outside the scope; None when it may be used."""
+        if county is None or county.deleted:
+            return ValidationError("county_id", "شهرستان را انتخاب کنید")
+        return self.scope.error(county.id, county.name)
+
+
 def scope_counties(session: Session) -> list[CountyInfo]:
     """The counties a county chooser offers: the office's county, or its province's."""
     return list(office_scope(session).counties)

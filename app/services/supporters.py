@@ -60,7 +60,7 @@ from app.services.licences import (
 )
 from app.services.office import require_office
 from app.services.outbox import apply_values, record_insert, touch
-from app.services.scope import OfficeScope, office_scope
+from app.services.scope import ScopedService
 from app.services.text import (
     digits_only,
     normalize_text,
@@ -501,29 +501,12 @@ def _reason(value: str, fname: str, errors: list[ValidationError]) -> str:
 # -- the service ---------------------------------------------------------------------------
 
 
-class SupporterService:
+class SupporterService(ScopedService):
     """Operations on supporters and their networks within one unit of work."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.office_id = require_office(session).id
-        self._scope: OfficeScope | None = None
-
-    @property
-    def scope(self) -> OfficeScope:
-        """The counties supporters and members may be registered in (loaded once)."""
-        if self._scope is None:
-            self._scope = office_scope(self.session)
-        return self._scope
-
-    def _county_errors(self, county: County | None, errors: list[ValidationError]) -> None:
-        """«Choose a county», or the county lies outside this office's scope."""
-        if county is None or county.deleted:
-            errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
-            return
-        outside = self.scope.error(county.id, county.name)
-        if outside is not None:
-            errors.append(outside)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -742,7 +725,8 @@ class SupporterService:
         values["related_field_ids"] = json.dumps(related)
         county_id = data.county_id or (licence.county_id if licence is not None else "")
         county = self.session.get(County, county_id) if county_id else None
-        self._county_errors(county, errors)
+        if (problem := self.county_problem(county)) is not None:
+            errors.append(problem)
         values["county_id"] = county.id if county is not None else None
         values["phone"] = collect(lambda: validate_phone(data.phone)) or ""
         values["mobile"] = collect(lambda: validate_mobile(data.mobile)) or ""
@@ -910,7 +894,8 @@ class SupporterService:
             errors.append(ValidationError("role", "نقش را از فهرست انتخاب کنید"))
         county_id = data.county_id or supporter.county_id
         county = self.session.get(County, county_id)
-        self._county_errors(county, errors)
+        if (problem := self.county_problem(county)) is not None:
+            errors.append(problem)
         joined = _as_date(data.joined_on, "joined_on", True, errors)
         if joined is not None and joined > now:
             errors.append(ValidationError("joined_on", "تاریخ عضویت نمی‌تواند در آینده باشد"))
