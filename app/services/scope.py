@@ -20,6 +20,9 @@ Typical use::
     if not scope.contains(county_id): ...       # a plain question
     error = scope.error(county_id, county_name)  # or a ValidationError (None when fine)
     require_county_in_scope(session, county_id)  # or raise it
+
+    class SomeService(ScopedService):           # a service with a county field:
+        ...  # self.scope, and self.county_problem(county) for its form's county
 """
 
 from __future__ import annotations
