@@ -34,6 +34,9 @@ RowCountListener = Callable[[int], None]
 #: What a spreadsheet program reads as the start of a formula in a .csv cell.
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CSV_GUARD = "'"
+#: First characters that get the guard: a formula's, and the guard's own (so that it can
+#: be undone exactly).
+_GUARDED_FIRST = frozenset((*CSV_FORMULA_STARTS, _CSV_GUARD))
 
 
 class ImportFileError(DomainError):
@@ -47,14 +50,14 @@ def csv_guard(value: Any) -> Any:
     """A .csv cell's value as written: text a spreadsheet program would read as a formula
     gets a leading single quote (so does text already starting with one); other values
     are returned as they are."""
-    if isinstance(value, str) and value.startswith((*CSV_FORMULA_STARTS, _CSV_GUARD)):
+    if isinstance(value, str) and value[:1] in _GUARDED_FIRST:
         return _CSV_GUARD + value
     return value
 
 
 def csv_unguard(text: str) -> str:
     """A .csv cell's text as it was before :func:`csv_guard` (other text unchanged)."""
-    if text.startswith(_CSV_GUARD) and text[1:].startswith((*CSV_FORMULA_STARTS, _CSV_GUARD)):
+    if text[:1] == _CSV_GUARD and text[1:2] in _GUARDED_FIRST:
         return text[1:]
     return text
 
@@ -245,7 +248,11 @@ def _write_csv(path: Path, headers: list[str], rows: Iterable[list[Any]]) -> Non
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([csv_guard(value) for value in headers])
-        writer.writerows([csv_guard(value) for value in row] for row in rows)
+        # csv_guard, inlined: it runs once per cell of a register of 200,000 rows.
+        first, guard = _GUARDED_FIRST, _CSV_GUARD
+        writer.writerows(
+            [guard + v if isinstance(v, str) and v[:1] in first else v for v in row] for row in rows
+        )
 
 
 def write_rows(
