@@ -195,7 +195,7 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar import``: import a register spreadsheet (exit 0, 2 or 1)."""
-    from app.services import spreadsheet
+    from app.services import sheetfile, spreadsheet
 
     if args.template is not None:
         spreadsheet.write_template(args.template)
@@ -209,7 +209,7 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
         try:
             with db.session() as session:
                 result = spreadsheet.import_file(session, args.file)
-        except spreadsheet.ImportFileError as exc:
+        except sheetfile.ImportFileError as exc:
             _err(exc.message)
             _err("imported 0, rejected 0")
             return EXIT_FAILED

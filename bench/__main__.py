@@ -351,7 +351,7 @@ def bench_scroll(db: Path) -> None:
 
 def bench_import(work: Path, rows: int) -> None:
     """Import an N-row .xlsx into an office database; floor: raw inserts of the same rows."""
-    from app.services import spreadsheet
+    from app.services import sheetfile
 
     source = work / f"import-source-{rows}.sqlite3"
     sheet = work / f"import-{rows}.xlsx"
@@ -363,7 +363,7 @@ def bench_import(work: Path, rows: int) -> None:
     target = work / "import-target.sqlite3"
     new_office_db(target, "bench", "9")
     started = time.perf_counter()
-    parsed = sum(1 for _ in spreadsheet.read_rows(sheet))
+    parsed = sum(1 for _ in sheetfile.read_rows(sheet))
     parse = time.perf_counter() - started
     started = time.perf_counter()
     done = run([PY, "-m", "app", "import", str(sheet), "--db", str(target)])

@@ -48,7 +48,8 @@ def build_database(path: Path, members: int = MEMBERS) -> str:
             province = next(p for p in reference.list_provinces(s) if p.name == "تهران")
             counties = reference.list_counties(s, province.id)
             county = next(c for c in counties if c.name == "تهران")
-            setup_office(s, OfficeInput(province.id, county.id, "bench", "0612", 5))
+            # A province office: the network's members live in the province's counties.
+            setup_office(s, OfficeInput(province.id, None, "bench", "0612", 5))
             field = reference.list_fields(s, only_active=True)[0]
             licence = LicenceService(s, actor="bench").issue(
                 PersonInput(national_id="0067749828", first_name="مریم", last_name="کریمی"),

@@ -1,8 +1,9 @@
 """Demo data: realistic holders and licences, deterministic per seed.
 
 For trying the app and for benchmarks (``daftar demo --licences N``). Names are common
-Persian names, national IDs, mobiles and postal codes are valid, counties are the
-office's province's, and fields come from the catalogue.
+Persian names, national IDs, mobiles and postal codes are valid, fields come from the
+catalogue, and every record lies in the office's scope (:mod:`app.services.scope`): a
+county office's in its county, a province office's spread over its province's counties.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.services.office import (
 )
 from app.services.progress import Progress
 from app.services.reference import seed_reference_data
+from app.services.scope import office_scope
 from app.services.validators import national_id_check_digit
 
 
@@ -123,12 +125,7 @@ def generate(
     office = require_office(session)
     rng = random.Random(seed)
     uuid_rng = random.Random(seed ^ 0x5EED)
-    counties = list(
-        session.execute(
-            select(County.id, County.name).where(County.province_id == office.province_id)
-        )
-    )
-    counties.sort(key=lambda c: c[0])
+    counties = sorted((c.id, c.name) for c in office_scope(session).counties)
     field_rows = session.execute(
         text(
             "SELECT f.id, g.code FROM business_field f JOIN field_group g "
@@ -141,7 +138,6 @@ def generate(
     base_millis = int(dt.datetime.combine(today, dt.time(), dt.UTC).timestamp() * 1000)
     made = 0
     actor = current_actor()
-    office_county_weight = [3 if c[0] == office.county_id else 1 for c in counties]
     while made < licences:
         size = min(chunk, licences - made)
         people: list[NewPerson] = []
@@ -150,7 +146,7 @@ def generate(
             female = rng.random() < 0.62
             first = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
             last = rng.choice(LAST_NAMES)
-            county_id, county_name = rng.choices(counties, office_county_weight)[0]
+            county_id, county_name = rng.choices(counties)[0]
             birth = jalali.from_jalali(
                 rng.randint(1340, 1385), rng.randint(1, 12), rng.randint(1, 29)
             )
@@ -288,8 +284,11 @@ def generate_networks_and_events(
     from app.services.supporters import MemberInput, SupporterInput, SupporterService
 
     rng = random.Random(seed * 7919 + 1)
-    office = require_office(session)
     today = jalali.today()
+    # Only licences in the office's scope: a database may also hold records that synced
+    # in from elsewhere (or were made before scope was enforced).
+    scope_counties = sorted(c.id for c in office_scope(session).counties)
+    in_scope = json.dumps(scope_counties)
     supporters_wanted = max(3, min(40, licences // 5000))
     used = set(session.scalars(select(Supporter.licence_id)))
     rows = session.execute(
@@ -297,9 +296,11 @@ def generate_networks_and_events(
             "SELECT l.id, l.number, l.field_id, p.last_name "
             "FROM licence l JOIN person p ON p.id = l.person_id "
             "WHERE l.kind = 'supporter' AND l.status = 'active' AND l.deleted = 0 "
-            "AND l.expiry_date >= :today ORDER BY l.local_seq LIMIT :limit"
+            "AND l.expiry_date >= :today "
+            "AND l.county_id IN (SELECT value FROM json_each(:counties)) "
+            "ORDER BY l.local_seq LIMIT :limit"
         ),
-        {"today": today, "limit": supporters_wanted * 3},
+        {"today": today, "counties": in_scope, "limit": supporters_wanted * 3},
     ).all()
     candidates = [row for row in rows if row[0] not in used][:supporters_wanted]
     service = SupporterService(session)
@@ -343,10 +344,12 @@ def generate_networks_and_events(
                 "AND l.status = 'active' AND l.deleted = 0 AND l.expiry_date >= :today "
                 "AND l.field_id IN (SELECT value FROM json_each(:fields)) "
                 "AND l.person_id != (SELECT person_id FROM licence WHERE id = :licence) "
+                "AND l.county_id IN (SELECT value FROM json_each(:counties)) "
                 "LIMIT :limit"
             ),
             {
                 "today": today,
+                "counties": in_scope,
                 "fields": json.dumps([field_id, *group_fields]),
                 "licence": licence_id,
                 "limit": wanted,
@@ -383,14 +386,6 @@ def generate_networks_and_events(
         text("SELECT national_id FROM person ORDER BY national_id LIMIT 5000")
     ).all()
     used_ids = set(session.scalars(text("SELECT national_id FROM person")))
-    # A province office has no county of its own: its events are in its first county.
-    event_county = (
-        office.county_id
-        or session.scalars(
-            select(County.id).where(County.province_id == office.province_id).order_by(County.code)
-        ).first()
-    )
-    assert event_county is not None
     for _ in range(max(8, min(120, licences // 2000))):
         kind = rng.choices(
             ("workshop", "exhibition", "bazaar", "platform", "other"), (6, 1, 2, 2, 1)
@@ -400,6 +395,8 @@ def generate_networks_and_events(
             start += dt.timedelta(days=1)
         length = 0 if kind in ("workshop", "platform", "other") and rng.random() < 0.6 else 2
         capacity = rng.choice((15, 20, 25, 40))
+        # A province office's events are spread over its counties.
+        event_county = rng.choice(scope_counties) if len(scope_counties) > 1 else scope_counties[0]
         event = event_service.create(
             EventInput(
                 kind=kind,

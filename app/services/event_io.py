@@ -56,16 +56,14 @@ from app.services.events import (
 )
 from app.services.licences import normalise_licence_number
 from app.services.progress import Progress
-from app.services.spreadsheet import (
+from app.services.sheetfile import (
     ImportFileError,
-    ImportResult,
-    Problem,
     open_sheet,
     report_rows,
-    write_report,
     write_rows,
     write_template_book,
 )
+from app.services.spreadsheet import ImportResult, Problem, write_report
 from app.services.text import normalize_text, search_key
 
 __all__ = [

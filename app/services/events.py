@@ -72,6 +72,7 @@ from app.services.licences import current_actor
 from app.services.office import get_setting, require_office
 from app.services.outbox import apply_values, record_insert, touch
 from app.services.record_rules import event_dates_problem
+from app.services.scope import ScopedService, require_county_in_scope
 from app.services.text import normalize_multiline, normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_capacity,
@@ -719,7 +720,7 @@ def _organiser_name(session: Session, supporter_id: str | None) -> str:
 # -- the service -----------------------------------------------------------------------------
 
 
-class EventService:
+class EventService(ScopedService):
     """Operations on events, participants, attendance and closure days (one session)."""
 
     def __init__(self, session: Session, actor: str | None = None) -> None:
@@ -1136,8 +1137,8 @@ class EventService:
             or ""
         )
         county = self.session.get(County, data.county_id) if data.county_id else None
-        if county is None or county.deleted:
-            errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
+        if (problem := self.county_problem(county)) is not None:
+            errors.append(problem)
         values["county_id"] = county.id if county is not None else None
         start = _as_date(data.start_date, "start_date", errors)
         end = _as_date(data.end_date, "end_date", errors)
@@ -1568,6 +1569,7 @@ class EventService:
             _collect(errors, lambda: validate_text(reason, "reason", "دلیل", max_length=200)) or ""
         )
         county = office_county_id(self.session)
+        require_county_in_scope(self.session, county, "day", self.scope)
         if date is not None and closure_days(self.session, date, date, county):
             errors.append(ValidationError("day", "این روز پیش‌تر تعطیل اعلام شده است"))
         if errors:
@@ -1594,6 +1596,7 @@ class EventService:
         row = self.session.get(ClosureDay, closure_id)
         if row is None or row.deleted:
             raise DomainError("این روز تعطیل پیدا نشد.")
+        require_county_in_scope(self.session, row.county_id, "day", self.scope)
         touch(self.session, row, apply_values(row, {"deleted": True}, ("deleted",)))
         self.session.flush()
 

@@ -46,6 +46,7 @@ from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.office import get_setting, require_office, validity_years_for_group
 from app.services.outbox import apply_values, json_value, record_insert, touch
 from app.services.record_rules import birth_date_problem, date_order_problem
+from app.services.scope import ScopedService
 from app.services.text import normalize_text, search_key, to_persian_digits
 from app.services.validators import (
     validate_mobile,
@@ -428,7 +429,7 @@ def normalise_licence_number(value: str) -> str:
     return normalize_text(value).replace(" ", "").upper()
 
 
-class LicenceService:
+class LicenceService(ScopedService):
     """Operations on licences and holders within one unit of work (a session)."""
 
     def __init__(self, session: Session, actor: str | None = None) -> None:
@@ -593,8 +594,8 @@ class LicenceService:
             errors.append(ValidationError("field_id", "این رشته دیگر فعال نیست"))
         values["field_id"] = bf.id if bf is not None else None
         county = self.session.get(County, data.county_id) if data.county_id else None
-        if county is None or county.deleted:
-            errors.append(ValidationError("county_id", "شهرستان را انتخاب کنید"))
+        if (problem := self.county_problem(county)) is not None:
+            errors.append(problem)
         values["county_id"] = county.id if county is not None else None
         values["activity_address"] = (
             _collect(
@@ -868,6 +869,9 @@ class LicenceService:
         licence = self._load(licence_id)
         if licence.status == STATUS_REVOKED:
             raise DomainError("مجوز باطل‌شده تمدید نمی‌شود.")
+        outside = self.scope.error(licence.county_id, licence.county.name)
+        if outside is not None:
+            raise ValidationErrors([outside])
         errors: list[ValidationError] = []
         expiry = _as_date(new_expiry, "expiry_date", False, errors)
         if errors:

@@ -11,12 +11,9 @@ export imports back into an empty database unchanged.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +31,7 @@ from app.models.licence import (
 )
 from app.services import jalali, register
 from app.services.bulk import NewLicence, NewPerson, insert_people_and_licences
-from app.services.errors import DomainError, ValidationError
+from app.services.errors import ValidationError
 from app.services.licences import (
     FIELD_LABELS,
     KIND_LABELS,
@@ -48,6 +45,14 @@ from app.services.licences import (
 )
 from app.services.office import group_validity_years, require_office
 from app.services.progress import Progress
+from app.services.scope import OfficeScope, office_scope
+from app.services.sheetfile import (
+    ImportFileError,
+    open_sheet,
+    report_rows,
+    write_rows,
+    write_template_book,
+)
 from app.services.text import normalize_text, search_key, to_ascii_digits, to_persian_digits
 from app.services.validators import validate_text
 
@@ -114,12 +119,6 @@ _PERSON_FIELD_NAMES = (
     "address",
 )
 BATCH = 2000
-#: Called once with the number of rows a file has (header included), when that is known.
-RowCountListener = Callable[[int], None]
-
-
-class ImportFileError(DomainError):
-    """The file can't be read as a register spreadsheet; nothing was imported."""
 
 
 @dataclass(frozen=True)
@@ -153,100 +152,6 @@ class ImportResult:
         return f"imported {self.imported}, rejected {self.rejected}"
 
 
-# -- reading ---------------------------------------------------------------------------------
-
-
-def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as text (numbers without '.0', dates as Jalali if plausible)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        day = value.date() if isinstance(value, dt.datetime) else value
-        if day.year < 1700:  # a Jalali date typed into a date-formatted cell
-            return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
-        return jalali.format_jalali(day, persian_digits=False)
-    return str(value)
-
-
-def _read_csv(path: Path, on_total: RowCountListener | None = None) -> Iterator[list[str]]:
-    data = path.read_bytes()
-    try:
-        decoded = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        try:
-            data.decode("cp1256")
-            hint = "این فایل احتمالاً با کدگذاری Windows-1256 (عربی ویندوز) ذخیره شده است. "
-        except UnicodeDecodeError:
-            hint = ""
-        raise ImportFileError(
-            f"فایل CSV با کدگذاری UTF-8 نیست و خوانده نشد. {hint}"
-            "در اکسل آن را با «Save As» و نوع «CSV UTF-8» دوباره ذخیره کنید، "
-            "یا فایل xlsx بدهید."
-        ) from exc
-    if "\x00" in decoded:
-        raise ImportFileError("این فایل CSV متنی نیست (نویسه‌های دودویی دارد).")
-    if on_total is not None:  # lines, not records: a quoted cell may hold a line break
-        on_total(decoded.count("\n") + (0 if decoded.endswith("\n") else 1))
-    sample = decoded[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(decoded, newline=""), dialect)
-
-
-def _read_xlsx(path: Path, on_total: RowCountListener | None = None) -> Iterator[list[Any]]:
-    import openpyxl  # a slow import: only when a spreadsheet is read
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            "فایل اکسل خوانده نشد: این فایل یک صفحه‌گسترده xlsx سالم نیست."
-        ) from exc
-    try:
-        sheet = book.worksheets[0]
-        if on_total is not None and sheet.max_row:  # from the sheet's dimension, if it has one
-            on_total(int(sheet.max_row))
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        book.close()
-
-
-def read_rows(path: Path, on_total: RowCountListener | None = None) -> Iterator[list[str]]:
-    """The rows of a .xlsx or .csv file as lists of cell texts (header row first).
-
-    ``on_total`` is called once, before the first row, with the file's row count when it
-    is cheap to know (an estimate: the lines of a CSV, an xlsx sheet's dimension).
-    """
-    if not path.exists():
-        raise ImportFileError(f"فایل پیدا نشد: {path}")
-    if path.stat().st_size == 0:
-        raise ImportFileError("فایل خالی است.")
-    suffix = path.suffix.lower()
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if suffix in (".xlsx", ".xlsm") or magic == b"PK\x03\x04":
-        if magic != b"PK\x03\x04":
-            raise ImportFileError("این فایل صفحه‌گسترده اکسل (xlsx) نیست.")
-        rows: Iterable[list[Any]] = _read_xlsx(path, on_total)
-    elif suffix in (".csv", ".txt"):
-        rows = _read_csv(path, on_total)
-    elif suffix == ".xls":
-        raise ImportFileError(
-            "قالب قدیمی xls پشتیبانی نمی‌شود؛ فایل را در اکسل با قالب xlsx ذخیره کنید."
-        )
-    else:
-        raise ImportFileError("فقط فایل‌های xlsx و csv را می‌توان وارد کرد.")
-    for row in rows:
-        yield [_cell_text(value) for value in row]
-
-
 def _map_headers(header: list[str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
@@ -270,6 +175,8 @@ def _map_headers(header: list[str]) -> dict[str, int]:
 class _Lookups:
     fields: dict[str, tuple[str, str]]  # code or name key → (field id, group code)
     counties: dict[str, str]  # code or name key → county id
+    county_names: dict[str, str]  # county id → name
+    scope: OfficeScope  # the counties this office may issue licences in
     validity: dict[str, int]
     default_years: int
 
@@ -286,13 +193,22 @@ def _lookups(session: Session) -> _Lookups:
         fields[code] = (field_id, group)
         fields.setdefault(search_key(name), (field_id, group))
     counties: dict[str, str] = {}
+    county_names: dict[str, str] = {}
     for county_id, code, name in session.execute(
         select(County.id, County.code, County.name).where(County.deleted.is_(False))
     ):
         counties[code] = county_id
         counties.setdefault(search_key(name), county_id)
+        county_names[county_id] = name
     office = require_office(session)
-    return _Lookups(fields, counties, group_validity_years(session), office.default_validity_years)
+    return _Lookups(
+        fields,
+        counties,
+        county_names,
+        office_scope(session),
+        group_validity_years(session),
+        office.default_validity_years,
+    )
 
 
 @dataclass
@@ -342,6 +258,8 @@ def _validate_row(
         fail("county", "شهرستان خالی است")
     elif county_id is None:
         fail("county", f"شهرستان «{normalize_text(county_text)}» شناخته نشد")
+    elif (outside := look.scope.error(county_id, look.county_names[county_id])) is not None:
+        fail("county", outside.message)
     kind = _KIND_FROM_LABEL.get(normalize_text(cell("kind")).lower())
     if kind is None:
         fail("kind", "نوع مجوز باید «مستقل» یا «پشتیبان» باشد")
@@ -550,42 +468,6 @@ def _licence_keys(session: Session, person_ids: list[str]) -> set[tuple[str, str
     return keys
 
 
-@dataclass
-class Sheet:
-    """An import file opened: its header row, the rows after it (read lazily) and, once
-    the reader knows it, the file's row count (``file_rows[0]``, header included)."""
-
-    header: list[str]
-    rows: Iterator[list[str]]
-    file_rows: list[int]
-
-    def report(self, progress: Progress, done: int) -> None:
-        """Report ``done`` data rows read (of how many, when known)."""
-        report_rows(progress, done, self.file_rows)
-
-
-def open_sheet(path: Path | str) -> Sheet:
-    """Open an import file (.xlsx or .csv) at its header: the first non-empty row.
-
-    Raises ImportFileError when the file can't be read or has no row at all.
-    """
-    file_rows: list[int] = []
-    rows = read_rows(Path(path), file_rows.append)
-    for candidate in rows:
-        if any(cell.strip() for cell in candidate):
-            return Sheet(candidate, rows, file_rows)
-    raise ImportFileError("فایل هیچ سطری ندارد.")
-
-
-def report_rows(progress: Progress, done: int, file_rows: list[int]) -> None:
-    """Report ``done`` data rows read, of the file's data rows when its size is known."""
-    total = max(file_rows[0] - 1, done) if file_rows else None
-    text = f"{to_persian_digits(str(done))} ردیف"
-    if total is not None:
-        text = f"{to_persian_digits(str(done))} از {to_persian_digits(str(total))} ردیف"
-    progress.report(done, total, text)
-
-
 def import_file(
     session: Session,
     path: Path | str,
@@ -634,30 +516,6 @@ def import_file(
     return result
 
 
-# -- writing -----------------------------------------------------------------------------
-
-
-def _write_xlsx(path: Path, headers: list[str], rows: Iterable[list[Any]], title: str) -> None:
-    import openpyxl
-    from openpyxl.styles import Font
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.sheet_view.rightToLeft = True
-    bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
-    header_cells = []
-    for value in headers:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-
-
 def write_template(path: Path | str) -> Path:
     """Write an empty import template (headers, plus a sheet explaining each column)."""
     return write_template_book(
@@ -669,60 +527,16 @@ def write_template(path: Path | str) -> Path:
     )
 
 
-def write_template_book(
-    path: Path | str,
-    headers: list[str],
-    sheet_title: str,
-    guide_headers: list[str],
-    guide_rows: Iterable[list[str]],
-    notes: Iterable[str] = (),
-) -> Path:
-    """An empty template workbook: a right-to-left sheet with bold text-formatted headers,
-    and a «راهنما» sheet explaining each column (then ``notes``, one per row)."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    path = Path(path)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = sheet_title
-    sheet.sheet_view.rightToLeft = True
-    sheet.append(headers)
-    for index in range(1, len(headers) + 1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        cell.number_format = "@"
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 16
-    guide = book.create_sheet("راهنما")
-    guide.sheet_view.rightToLeft = True
-    guide.append(guide_headers)
-    for row in guide_rows:
-        guide.append(row)
-    notes = list(notes)
-    if notes:
-        guide.append([])
-        for note in notes:
-            guide.append([note])
-    book.save(path)
-    return path
-
-
 def write_report(result: ImportResult, path: Path | str) -> Path:
-    """Write the rejected rows and their reasons as a spreadsheet (xlsx or csv)."""
+    """Write the rejected rows and their reasons as a spreadsheet (.csv, else .xlsx)."""
     path = Path(path)
     headers = ["ردیف", "ستون", "دلیل", *result.headers]
     rows = [
         [problem.row, problem.column, problem.message, *result.rejected_rows.get(problem.row, [])]
         for problem in result.problems
     ]
-    if path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(headers)
-            writer.writerows(rows)
-    else:
-        _write_xlsx(path, headers, rows, "ردیف‌های ردشده")
+    suffix = ".csv" if path.suffix.lower() == ".csv" else ".xlsx"
+    write_rows(path, headers, rows, "ردیف‌های ردشده", suffix=suffix)
     return path
 
 
@@ -786,33 +600,6 @@ def export_file(
     """Write the register (or the filtered part of it) in the import template."""
     headers = [c.header for c in COLUMNS]
     return write_rows(path, headers, _export_rows(session, flt, progress), "مجوزها")
-
-
-def write_rows(
-    path: Path | str, headers: list[str], rows: Iterable[list[Any]], sheet_title: str
-) -> int:
-    """Write a header row and ``rows`` to an .xlsx (one right-to-left sheet) or a .csv
-    (UTF-8 with BOM, which Excel opens as Persian); returns the rows written."""
-    path = Path(path)
-    written = 0
-
-    def counted() -> Iterator[list[Any]]:
-        nonlocal written
-        for row in rows:
-            written += 1
-            yield row
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(headers)
-            writer.writerows(counted())
-    elif suffix == ".xlsx":
-        _write_xlsx(path, headers, counted(), sheet_title)
-    else:
-        raise DomainError("خروجی فقط با پسوند xlsx یا csv نوشته می‌شود.")
-    return written
 
 
 def known_field_codes(session: Session) -> set[str]:

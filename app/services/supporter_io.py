@@ -39,15 +39,8 @@ from app.services.licences import (
     normalise_licence_number,
 )
 from app.services.progress import Progress
-from app.services.spreadsheet import (
-    Column,
-    ImportFileError,
-    ImportResult,
-    Problem,
-    open_sheet,
-    write_rows,
-    write_template_book,
-)
+from app.services.sheetfile import ImportFileError, open_sheet, write_rows, write_template_book
+from app.services.spreadsheet import Column, ImportResult, Problem
 from app.services.supporters import (
     KIND_LABELS,
     ROLE_LABELS,

@@ -52,6 +52,7 @@ from app.services.licences import (
     validate_person,
 )
 from app.services.outbox import json_value, operation_row
+from app.services.scope import scope_error
 from app.services.sync import (
     MODELS,
     decode_row,
@@ -423,6 +424,11 @@ class SyncReviewService:
                 chosen = self._validated(row, conflict.field, value or "")
             else:
                 chosen = _load(conflict.client_value)
+            if conflict.field == "county_id" and isinstance(chosen, str):
+                # This office's value may be one it can no longer write (outside its scope).
+                outside = scope_error(self.session, chosen)
+                if outside is not None:
+                    raise ValidationErrors([outside])
             self._write(conflict, row, chosen)
         conflict.resolved_at = utcnow()
         conflict.resolution = choice

@@ -90,6 +90,8 @@ from app.services.events import (
     list_organisers,
 )
 from app.services.progress import Cancelled, Progress
+from app.services.reference import CountyInfo
+from app.services.scope import scope_counties
 from app.services.text import isolate_ltr, to_persian_digits
 from app.views import certificate_print
 from app.views.bootstrap import persian_locale
@@ -102,6 +104,7 @@ from app.views.context import (
 )
 from app.views.errors import show_error
 from app.views.widgets import messages
+from app.views.widgets.county_combo import CountyCombo
 from app.views.widgets.form import (
     INVALID_STYLE,
     DigitsLineEdit,
@@ -113,7 +116,6 @@ from app.views.widgets.form import (
     show_save_errors,
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
-from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
 
 log = logging.getLogger("daftar.gui")
@@ -800,7 +802,8 @@ class _Loaded:
 
 @dataclass(frozen=True)
 class _FormChoices:
-    counties: list[tuple[str, str]]
+    #: The counties of the office's scope (an event is held in one of them).
+    counties: list[CountyInfo]
     fields: list[tuple[str, str]]
     organisers: list[Choice]
     office_county_id: str
@@ -882,7 +885,7 @@ class EventDialog(QDialog):
         fields_layout.addWidget(self.field_list)
         self.organiser_combo = QComboBox()
         self.venue_edit = QLineEdit()
-        self.county_combo = SearchCombo(placeholder=_tr("نام شهرستان…"))
+        self.county_combo = CountyCombo(placeholder=_tr("نام شهرستان…"))
         self.start_edit = JalaliDateEdit()
         self.end_edit = JalaliDateEdit()
         self.start_time_edit = LatinLineEdit(max_length=5)
@@ -1033,7 +1036,7 @@ class EventDialog(QDialog):
             from app.services.events import office_county_id
 
             return _FormChoices(
-                counties=[(c.id, c.name) for c in reference.list_counties(session)],
+                counties=scope_counties(session),
                 fields=[
                     (f.id, f"{f.name} ({to_persian_digits(f.code)})")
                     for f in reference.list_fields(session, only_active=True)
@@ -1045,9 +1048,7 @@ class EventDialog(QDialog):
         self.ctx.run_db(op, self._set_choices, self._failed, parent=self)
 
     def _set_choices(self, choices: _FormChoices) -> None:
-        for county_id, name in choices.counties:
-            self.county_combo.add_item(name, county_id)
-        self.county_combo.set_value(choices.office_county_id)
+        self.county_combo.set_counties(choices.counties, choices.office_county_id)
         self.field_list.clear()
         for field_id, text in choices.fields:
             item = QListWidgetItem(text)
@@ -1100,7 +1101,7 @@ class EventDialog(QDialog):
             max(0, self.organiser_combo.findData(detail.organiser_supporter_id))
         )
         self.venue_edit.setText(detail.venue)
-        self.county_combo.set_value(detail.county_id)
+        self.county_combo.show_county(detail.county_id, detail.county_name)
         self.start_edit.setDate(detail.start_date)
         self.end_edit.setDate(detail.end_date)
         self.start_time_edit.setText(detail.start_time)

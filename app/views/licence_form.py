@@ -41,11 +41,13 @@ from app.services.licences import (
 )
 from app.services.office import OfficeInfo
 from app.services.reference import CountyInfo, FieldInfo
+from app.services.scope import scope_counties
 from app.services.text import digits_only, isolate_ltr, to_persian_digits
 from app.services.validators import is_valid_national_id, validate_national_id
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
+from app.views.widgets.county_combo import CountyCombo
 from app.views.widgets.form import (
     INVALID_STYLE,
     DigitsLineEdit,
@@ -84,6 +86,7 @@ class FormChoices:
 
     office: OfficeInfo
     fields: list[FieldInfo]
+    #: The counties of the office's scope (the only ones a licence may be issued in).
     counties: list[CountyInfo]
     #: Licence validity in years, by field-group code (office default for the others).
     validity_by_group: dict[str, int]
@@ -101,7 +104,7 @@ def load_choices(session: Session, licence_id: str | None) -> FormChoices:
     return FormChoices(
         office=office,
         fields=reference.list_fields(session, only_active=True),
-        counties=reference.list_counties(session),
+        counties=scope_counties(session),
         validity_by_group=validity,
         licence=licence,
     )
@@ -219,7 +222,7 @@ class LicenceFormDialog(QDialog):
         self.field_info.setWordWrap(True)
         self.field_info.setStyleSheet(HINT_STYLE)
         self.field_info.hide()
-        self.county_combo = SearchCombo(placeholder=_tr("نام شهرستان را بنویسید…"))
+        self.county_combo = CountyCombo()
         self.activity_address_edit = QLineEdit()
         self.activity_address_edit.setMaxLength(500)
         self.activity_address_edit.setPlaceholderText(_tr("اگر خالی بماند: نشانی دارنده"))
@@ -293,25 +296,7 @@ class LicenceFormDialog(QDialog):
             self.field_combo.add_item(
                 field_text(bf.code, bf.name), bf.id, f"{bf.code} {bf.name} {bf.group_name}"
             )
-        own = [c for c in choices.counties if c.province_id == office.province_id]
-        others = sorted(
-            (c for c in choices.counties if c.province_id != office.province_id),
-            key=lambda c: (c.province_name, c.name),
-        )
-        for county in own:
-            self.county_combo.add_item(county.name, county.id)
-        if own and others:
-            self.county_combo.add_separator()
-        for county in others:
-            self.county_combo.add_item(
-                _tr("{county} ({province})").format(
-                    county=county.name, province=county.province_name
-                ),
-                county.id,
-                f"{county.name} {county.province_name}",
-            )
-        self.field_combo.set_value(None)
-        self.county_combo.set_value(office.county_id)
+        self.county_combo.set_counties(choices.counties, office.county_id)
         if choices.licence is not None:
             self._fill_licence(choices.licence)
         self._update_field_info()
@@ -354,7 +339,7 @@ class LicenceFormDialog(QDialog):
                 field_text(detail.field_code, detail.field_name), detail.field_id
             )
             self.field_combo.set_value(detail.field_id)
-        self.county_combo.set_value(detail.county_id)
+        self.county_combo.show_county(detail.county_id, detail.county_name)
         self.activity_address_edit.setText(detail.activity_address)
         self.issue_date_edit.setDate(detail.issue_date)
         self.expiry_date_edit.setDate(detail.expiry_date)

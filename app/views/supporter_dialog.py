@@ -31,11 +31,13 @@ from app.models.supporter import SUPPORTER_LEGAL, SUPPORTER_PERSON
 from app.services import reference
 from app.services import supporters as supporter_service
 from app.services.reference import CountyInfo, FieldInfo
+from app.services.scope import scope_counties
 from app.services.supporters import SupporterDetail, SupporterInput, SupporterService
 from app.services.text import isolate_ltr, search_key, to_persian_digits
 from app.views.context import RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
+from app.views.widgets.county_combo import CountyCombo
 from app.views.widgets.form import (
     INVALID_STYLE,
     DigitsLineEdit,
@@ -67,6 +69,7 @@ class SupporterChoices:
     """What the form lists, loaded once in a worker."""
 
     fields: list[FieldInfo]
+    #: The counties of the office's scope.
     counties: list[CountyInfo]
     licences: list[tuple[str, str]]
     supporter: SupporterDetail | None
@@ -77,7 +80,7 @@ def load_choices(session: Session, supporter_id: str | None) -> SupporterChoices
     detail = SupporterService(session).get(supporter_id) if supporter_id is not None else None
     return SupporterChoices(
         fields=reference.list_fields(session, only_active=True),
-        counties=reference.list_counties(session),
+        counties=scope_counties(session),
         licences=supporter_service.supporter_licence_choices(session),
         supporter=detail,
     )
@@ -177,7 +180,7 @@ class SupporterFormDialog(QDialog):
         related_layout.setContentsMargins(0, 0, 0, 0)
         related_layout.addWidget(self.related_filter)
         related_layout.addWidget(self.related_list)
-        self.county_combo = SearchCombo(placeholder=_tr("خالی: شهرستان مجوز"))
+        self.county_combo = CountyCombo(placeholder=_tr("خالی: شهرستان مجوز"))
         self.capacity_edit = DigitsLineEdit(max_length=7, placeholder="۵۰")
         self._row(identity, "field_id", _tr("رشته:"), self.field_combo)
         self._row(
@@ -242,16 +245,8 @@ class SupporterFormDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.related_list.addItem(item)
-        for county in choices.counties:
-            self.county_combo.add_item(
-                _tr("{county} ({province})").format(
-                    county=county.name, province=county.province_name
-                ),
-                county.id,
-                f"{county.name} {county.province_name}",
-            )
+        self.county_combo.set_counties(choices.counties)
         self.field_combo.set_value(None)
-        self.county_combo.set_value(None)
         if choices.supporter is not None:
             self._fill(choices.supporter)
         self.setEnabled(True)
@@ -273,7 +268,7 @@ class SupporterFormDialog(QDialog):
         self.registration_no_edit.setText(to_persian_digits(d.registration_no))
         self.field_combo.set_value(d.field_id)
         self.set_related_fields(d.related_field_ids)
-        self.county_combo.set_value(d.county_id)
+        self.county_combo.show_county(d.county_id, d.county_name)
         self.capacity_edit.setText(to_persian_digits(str(d.capacity)))
         self.phone_edit.setText(to_persian_digits(d.phone))
         self.mobile_edit.setText(to_persian_digits(d.mobile))

@@ -42,11 +42,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.models.supporter import MEMBER_ROLES, SUPPORTER_ACTIVE, SUPPORTER_SUSPENDED
-from app.services import jalali, reference
+from app.services import jalali
 from app.services import supporters as svc
 from app.services.errors import ValidationErrors
 from app.services.licences import LicenceService, PersonInfo, PersonInput
 from app.services.reference import CountyInfo
+from app.services.scope import scope_counties
 from app.services.supporters import (
     CoveragePoint,
     MemberInput,
@@ -62,6 +63,7 @@ from app.views.context import RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_models import CoverageChart, MembersModel, fa_number
+from app.views.widgets.county_combo import CountyCombo
 from app.views.widgets.form import (
     INVALID_STYLE,
     DigitsLineEdit,
@@ -73,7 +75,6 @@ from app.views.widgets.form import (
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.reason_dialog import ReasonDialog
-from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
 
 COVERAGE_MONTHS = 24
@@ -569,7 +570,9 @@ def svc_licence_status(status: str) -> str:
 
 @dataclass(frozen=True)
 class _MemberChoices:
+    #: The counties of the office's scope (a member's county must be one of them).
     counties: list[CountyInfo]
+    #: The supporter's county.
     county_id: str
 
 
@@ -601,7 +604,7 @@ class AddMemberDialog(QDialog):
         self.role_combo = QComboBox()
         for role in MEMBER_ROLES:
             self.role_combo.addItem(svc.ROLE_LABELS[role], role)
-        self.county_combo = SearchCombo(placeholder=_tr("نام شهرستان را بنویسید…"))
+        self.county_combo = CountyCombo()
         self.joined_edit = JalaliDateEdit()
         self.joined_edit.setDate(jalali.today())
         rows: list[tuple[str, str, QWidget, QWidget | None, QWidget | None]] = [
@@ -639,23 +642,15 @@ class AddMemberDialog(QDialog):
 
         def load(session: Session) -> _MemberChoices:
             return _MemberChoices(
-                reference.list_counties(session),
+                scope_counties(session),
                 SupporterService(session).get(supporter_id).county_id,
             )
 
         ctx.run_db(load, self.on_choices_loaded, self.on_choices_failed, parent=self)
 
     def on_choices_loaded(self, choices: _MemberChoices) -> None:
-        """Fill the county list (the supporter's county first chosen)."""
-        for county in choices.counties:
-            self.county_combo.add_item(
-                _tr("{county} ({province})").format(
-                    county=county.name, province=county.province_name
-                ),
-                county.id,
-                f"{county.name} {county.province_name}",
-            )
-        self.county_combo.set_value(choices.county_id)
+        """Fill the county list: the office's counties, the supporter's chosen if it is one."""
+        self.county_combo.set_counties(choices.counties, choices.county_id)
         self.setEnabled(True)
         self.national_id_edit.setFocus()
 

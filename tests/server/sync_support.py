@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
 
-from app.models import Licence, Person
+from app.models import Licence, OutboxOperation, Person
 from app.services import reference, register
 from app.services.db import Database
 from app.services.licences import LicenceInput, LicenceService, PersonInput
 from app.services.register import RegisterFilter
+from app.services.scope import office_scope
 from app.services.sync import Transport, run_sync
 from app.services.validators import national_id_check_digit
 
@@ -60,6 +62,35 @@ def issue_licence(
             ),
         )
         return detail.id
+
+
+def issue_licence_outside_scope(db: Database, national_id: str, *, county: str) -> str:
+    """A licence in ``county`` although this office works elsewhere, waiting to be pushed.
+
+    The app refuses to issue it there, so it is issued in the office's own county and
+    moved behind the services' back (the row and its queued insert), as a hostile client
+    or a database written before the app refused other counties would hold it: the
+    server must still refuse it.
+    """
+    with db.session() as session:
+        own = office_scope(session).counties[0].name
+    licence_id = issue_licence(db, national_id, county=own)
+    with db.session() as session:
+        county_id = next(c.id for c in reference.list_counties(session) if c.name == county)
+        licence = session.get(Licence, licence_id)
+        assert licence is not None
+        licence.county_id = county_id
+        for op in session.scalars(
+            select(OutboxOperation).where(
+                OutboxOperation.table_name == "licence",
+                OutboxOperation.row_id == licence_id,
+                OutboxOperation.op == "insert",
+            )
+        ):
+            changes = json.loads(op.changes)
+            changes["county_id"] = [None, county_id]
+            op.changes = json.dumps(changes, ensure_ascii=False)
+    return licence_id
 
 
 def person_input(person: Person, **changes: Any) -> PersonInput:

@@ -31,7 +31,13 @@ from app.services.sync import (
     run_sync,
     sync_status,
 )
-from tests.server.sync_support import BASE, Office, national_id, update_licence
+from tests.server.sync_support import (
+    BASE,
+    Office,
+    issue_licence_outside_scope,
+    national_id,
+    update_licence,
+)
 
 
 def test_setup_from_server_creates_the_office(office_factory: Callable[..., Office]) -> None:
@@ -114,7 +120,7 @@ def test_rejected_operation_is_quarantined_and_does_not_block(
     office_factory: Callable[..., Office],
 ) -> None:
     a, b = office_factory("a"), office_factory("b")
-    outside = a.issue("0067749828", county="تهران")  # not this office's county
+    outside = issue_licence_outside_scope(a.db, "0067749828", county="تهران")  # not its county
     inside = a.issue("1234567891")
     report = a.sync()
     assert report.quarantined >= 1
@@ -319,7 +325,7 @@ def test_quarantined_change_can_be_retried_or_dropped(
     from app.services.sync_review import SyncReviewService
 
     a = office_factory("a")
-    outside = a.issue("0067749828", county="تهران")
+    outside = issue_licence_outside_scope(a.db, "0067749828", county="تهران")
     a.sync()
     with a.db.session() as session:
         views = SyncReviewService(session).quarantined()

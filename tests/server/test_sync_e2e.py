@@ -202,8 +202,22 @@ def test_rejected_changes_exit_2_and_the_rest_arrive(server: ServerProcess, tmp_
     a = tmp_path / "a.sqlite3"
     token = server.enrol("اداره شمیرانات", county="شمیرانات")
     run(daftar("setup", "--server", server.url, "--token", token, "--db", str(a)))
-    # Demo licences are spread over the whole province: most are outside this county.
     run(daftar("demo", "--licences", "60", "--db", str(a)))
+    # Demo licences lie in this office's county. Move every other independent one to
+    # another county, as a database written before the app refused other counties (or
+    # a hostile client) would hold them: the server must refuse those.
+    with sqlite3.connect(a) as conn:
+        rey = conn.execute("SELECT id FROM county WHERE name = 'ری'").fetchone()[0]
+        ids = conn.execute(
+            "SELECT id FROM licence WHERE kind = 'independent' ORDER BY local_seq"
+        ).fetchall()[::2]
+        conn.executemany(
+            "UPDATE licence SET county_id = ? WHERE id = ?", [(rey, i) for (i,) in ids]
+        )
+        pending = conn.execute(
+            "SELECT count(*) FROM outbox WHERE table_name = 'licence' AND changes = '{}'"
+        ).fetchone()[0]
+    assert len(ids) > 10 and pending == 60  # inserts sent as the rows are at push time
     done = run(daftar("sync", "--db", str(a)), check=False)
     assert done.returncode == 2, done.stderr
     assert "نپذیرفت" in done.stderr

@@ -36,6 +36,27 @@ def setup_tehran_office(db: Database, prefix: str = "0612") -> OfficeInfo:
         )
 
 
+def setup_tehran_province_office(db: Database, prefix: str = "0600") -> OfficeInfo:
+    """Set up the province office of Tehran (no county: it works in all the province's
+    counties)."""
+    with db.session() as session:
+        reference.seed_reference_data(session)
+        session.flush()
+        province = next(p for p in reference.list_provinces(session) if p.name == "تهران")
+        return setup_office(
+            session, OfficeInput(province.id, None, "اداره کل استان تهران", prefix, 5)
+        )
+
+
+@pytest.fixture
+def province_db(tmp_path: Path) -> Iterator[Database]:
+    """An open database with the province office of Tehran and the reference data."""
+    database = open_database(tmp_path / "daftar.sqlite3")
+    setup_tehran_province_office(database)
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     """An open database with an office (Tehran) and the reference data."""

@@ -91,7 +91,47 @@ def test_demo_in_a_province_office(tmp_path: Path) -> None:
             demo.generate(s, 300, seed=2)
         with database.session() as s:
             events = demo.generate_networks_and_events(s, 300, seed=2)[2]
-            counties = set(s.scalars(select(Event.county_id)))
-        assert events == 8 and len(counties) == 1
+            fars = {c.id for c in reference.list_counties(s, province.id)}
+            event_counties = set(s.scalars(select(Event.county_id)))
+            licence_counties = set(s.scalars(select(Licence.county_id)))
+            supporter_counties = set(s.scalars(select(Supporter.county_id)))
+            member_counties = set(s.scalars(select(NetworkMember.county_id)))
+        assert events == 8
+        # Spread over the province's counties, and never outside the province.
+        assert len(event_counties) > 1 and event_counties <= fars
+        assert len(licence_counties) > 1 and licence_counties <= fars
+        assert supporter_counties <= fars and member_counties <= fars
+    finally:
+        database.close()
+
+
+def test_demo_of_a_county_office_stays_in_its_county(db: Database) -> None:
+    """The fixture's office is the county office of Tehran: every demo record lies in
+    its county, none in the province's other counties."""
+    from app.services.office import require_office
+
+    with db.session() as s:
+        demo.generate(s, 500, seed=3)
+    with db.session() as s:
+        demo.generate_networks_and_events(s, 500, seed=3)
+    with db.session() as s:
+        county = require_office(s).county_id
+        for model in (Licence, Supporter, NetworkMember, Event):
+            counties = set(s.scalars(select(model.county_id)))
+            assert counties == {county}, model.__tablename__
+
+
+def test_demo_in_a_database_without_office_sets_up_tehran(tmp_path: Path) -> None:
+    from app.services.db import open_database
+    from app.services.office import require_office
+
+    database = open_database(tmp_path / "new.sqlite3")
+    try:
+        with database.session() as s:
+            assert demo.generate(s, 50, seed=1) == 50
+        with database.session() as s:
+            office = require_office(s)
+            assert (office.province_name, office.county_name) == ("تهران", "تهران")
+            assert set(s.scalars(select(Licence.county_id))) == {office.county_id}
     finally:
         database.close()

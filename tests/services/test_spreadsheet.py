@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from app.services import demo, register, spreadsheet
+from app.services import demo, register, sheetfile, spreadsheet
 from app.services.db import Database, open_database
 from app.services.progress import Progress
 from app.services.register import RegisterFilter
@@ -254,7 +254,7 @@ def test_row_count_and_progress_total(db: Database, tmp_path: Path) -> None:
     rows = [_row(), _row(**{"کد رشته": "020002"}), _row(**{"کد رشته": "020003"})]
     for path in (_write_csv(tmp_path / "r.csv", rows), _write_xlsx(tmp_path / "r.xlsx", rows)):
         totals: list[int] = []
-        assert len(list(spreadsheet.read_rows(path, totals.append))) == 4
+        assert len(list(sheetfile.read_rows(path, totals.append))) == 4
         assert totals == [4], path
     reports: list[tuple[int, int | None, str]] = []
     with db.session() as s:

@@ -358,7 +358,8 @@ def test_member_added_twice_is_refused(db: Database) -> None:
     assert info.value.by_field() == {"national_id": "این شخص هم‌اکنون عضو این شبکه است"}
 
 
-def test_a_holder_may_belong_to_several_networks(db: Database) -> None:
+def test_a_holder_may_belong_to_several_networks(province_db: Database) -> None:
+    db = province_db  # a member in ری: the province office's scope
     first = make_supporter(db)
     second = make_supporter(db, national_id=nid(40))
     holder = issue(db, nid(28), kind="مستقل")
@@ -493,7 +494,8 @@ def test_coverage_by_month(db: Database) -> None:
     assert points[-1].label == jalali.format_jalali(this_month)[:7]
 
 
-def test_network_summary(db: Database) -> None:
+def test_network_summary(province_db: Database) -> None:
+    db = province_db  # a member in ری: the province office's scope
     detail = make_supporter(db, capacity=10)
     holder = issue(db, nid(60), kind="مستقل")
     _add(db, detail.id, _member(holder.holder.national_id))

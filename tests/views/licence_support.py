@@ -60,6 +60,21 @@ def office(db: Database) -> OfficeInfo:
         )
 
 
+@pytest.fixture
+def province_office(db: Database) -> OfficeInfo:
+    """The office of the database: the province office of Tehran (all its counties)."""
+    with db.session() as session:
+        reference.seed_reference_data(session)
+        session.flush()
+        tehran = next(p for p in reference.list_provinces(session) if p.name == "تهران")
+        return office_service.setup_office(
+            session,
+            OfficeInput(
+                tehran.id, None, "اداره کل تعاون، کار و رفاه اجتماعی استان تهران", "0600", 5
+            ),
+        )
+
+
 def first_field_id(db: Database) -> str:
     """The id of the first active business field."""
     with db.session() as session:

@@ -1,8 +1,8 @@
 """Fixtures for the register, catalogue and main-window tests.
 
-A database in ``tmp_path`` with an office in Tehran and :data:`LICENCE_COUNT` licences
-issued through :class:`LicenceService` (valid national IDs; a few expired, suspended and
-revoked), and an :class:`AppContext` whose TaskRunner is synchronous. Import the
+A database in ``tmp_path`` with the province office of Tehran and :data:`LICENCE_COUNT`
+licences issued through :class:`LicenceService` in the province's counties (valid national
+IDs; a few expired, suspended and revoked), and an :class:`AppContext` whose TaskRunner is synchronous. Import the
 fixtures by name: ``from register_support import register_ctx, register_db``.
 """
 
@@ -52,15 +52,12 @@ def seed_register(db: Database, count: int = LICENCE_COUNT) -> OfficeInfo:
         session.flush()
         tehran = next(p for p in reference.list_provinces(session) if p.name == "تهران")
         counties = reference.list_counties(session, tehran.id)
-        county = next(c for c in counties if c.name == "تهران")
+        # A province office: its register spans the province's counties (a county
+        # office's could hold only its own county).
         office = office_service.setup_office(
             session,
             OfficeInput(
-                tehran.id,
-                county.id,
-                "اداره تعاون، کار و رفاه اجتماعی شهرستان تهران",
-                "0612",
-                5,
+                tehran.id, None, "اداره کل تعاون، کار و رفاه اجتماعی استان تهران", "0612", 5
             ),
         )
         fields = reference.list_fields(session, only_active=True)

@@ -15,6 +15,7 @@ from licence_support import (  # noqa: F401 - fixtures
     db,
     licence_count,
     office,
+    province_office,
     save_screenshot,
 )
 from PySide6.QtCore import QModelIndex, Qt
@@ -348,7 +349,7 @@ def test_export_then_import_into_another_database(
     register_ctx: AppContext,  # noqa: F811
     ctx: AppContext,  # noqa: F811
     db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    province_office: OfficeInfo,  # noqa: F811 - the register spans Tehran's counties
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],

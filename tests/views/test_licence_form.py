@@ -87,9 +87,8 @@ def test_new_form_defaults(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) ->
     assert "۵ سال" in form.expiry_hint.text()
     assert form.number_edit.isReadOnly()
     assert form.number_edit.placeholderText() == "خودکار"
-    # The office's province's counties come first.
-    assert form.county_combo.itemData(0) is not None
-    assert "(" not in form.county_combo.itemText(0)
+    # A county office works in its county only: the one choice is made, and locked.
+    assert form.county_combo.count() == 1 and not form.county_combo.isEnabled()
 
 
 def test_bad_national_id_shows_check_digit_error(
