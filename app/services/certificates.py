@@ -68,6 +68,7 @@ from app.services.pdf import (
     render_licence_certificates,
 )
 from app.services.progress import Progress
+from app.services.scope import OfficeScope, office_scope
 from app.services.signing import (
     CertificateClaims,
     VerificationResult,
@@ -197,6 +198,19 @@ def _refusal(number: str, status: str, expiry: dt.date, today: dt.date) -> str |
     return None
 
 
+def _outside_refusal(
+    scope: OfficeScope, number: str, county_id: str, county_name: str
+) -> str | None:
+    """A licence of a county outside this office's scope gets its certificate from that
+    county's office (the server would refuse the log entry too)."""
+    if scope.contains(county_id):
+        return None
+    return (
+        f"مجوز شماره {number} متعلق به شهرستان «{county_name}» است و گواهی‌نامه آن را "
+        "اداره همان شهرستان صادر می‌کند."
+    )
+
+
 @dataclass(frozen=True)
 class PrintCheck:
     """Which licences of a batch may get a certificate (:meth:`CertificateService.printable`)."""
@@ -234,15 +248,23 @@ class CertificateService:
         held. Repeated ids count once; the order of ``licence_ids`` is kept.
         """
         today = today or jalali.today()
+        scope = office_scope(self.session)
         ids = list(dict.fromkeys(licence_ids))
         printable: list[str] = []
         refusals: list[str] = []
         refused_ids: list[str] = []
         for chunk in _chunks(ids):
             rows = self.session.execute(
-                select(Licence.id, Licence.number, Licence.status, Licence.expiry_date).where(
-                    Licence.id.in_(chunk), Licence.deleted.is_(False)
+                select(
+                    Licence.id,
+                    Licence.number,
+                    Licence.status,
+                    Licence.expiry_date,
+                    Licence.county_id,
+                    County.name.label("county_name"),
                 )
+                .join(County, County.id == Licence.county_id)
+                .where(Licence.id.in_(chunk), Licence.deleted.is_(False))
             ).all()
             found = {row.id: row for row in rows}
             for licence_id in chunk:
@@ -250,7 +272,8 @@ class CertificateService:
                 refusal = (
                     "مجوز پیدا نشد؛ شاید حذف شده باشد."
                     if row is None
-                    else _refusal(row.number, row.status, row.expiry_date, today)
+                    else _outside_refusal(scope, row.number, row.county_id, row.county_name)
+                    or _refusal(row.number, row.status, row.expiry_date, today)
                 )
                 if refusal is None:
                     printable.append(licence_id)

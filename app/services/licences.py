@@ -265,6 +265,10 @@ class LicenceDetail:
     status_reason: str
     holder: PersonInfo
     warnings: tuple[str, ...] = field(default=())
+    #: Why this office may only look at the licence ("" when it may change it): it lies
+    #: in a county outside the office's scope (a supporter's licence seen through a
+    #: member of its network, say).
+    outside_scope: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -505,6 +509,7 @@ class LicenceService(ScopedService):
             status_reason=licence.status_reason,
             holder=self._person_info(licence.person),
             warnings=warnings,
+            outside_scope=self.outside_message(county),
         )
 
     def get_by_number(self, number: str) -> LicenceDetail:
@@ -825,6 +830,7 @@ class LicenceService(ScopedService):
         self, licence_id: str, status: str, action: str, reason: str, *, reason_required: bool
     ) -> LicenceDetail:
         licence = self._load(licence_id)
+        self.require_owned(licence.county)
         reason = normalize_text(reason)
         if reason_required and not reason:
             raise ValidationErrors([ValidationError("reason", "دلیل را بنویسید")])
@@ -869,9 +875,7 @@ class LicenceService(ScopedService):
         licence = self._load(licence_id)
         if licence.status == STATUS_REVOKED:
             raise DomainError("مجوز باطل‌شده تمدید نمی‌شود.")
-        outside = self.scope.error(licence.county_id, licence.county.name)
-        if outside is not None:
-            raise ValidationErrors([outside])
+        self.require_owned(licence.county)
         errors: list[ValidationError] = []
         expiry = _as_date(new_expiry, "expiry_date", False, errors)
         if errors:

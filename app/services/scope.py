@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import County, Office, Province
-from app.services.errors import ValidationError
+from app.services.errors import ValidationError, ValidationErrors
 from app.services.office import NoOffice
 from app.services.reference import CountyInfo
 from app.services.text import persian_sort_key
@@ -141,6 +141,24 @@ class ScopedService:
         if self._scope is None:
             self._scope = office_scope(self.session)
         return self._scope
+
+    def require_owned(self, county: County) -> None:
+        """Refuse changing a record whose home county lies outside the scope: another
+        office's record this office only sees (a supporter's licence seen through a
+        network member, say). The central server refuses it too (server.policy)."""
+        problem = self.scope.error(county.id, county.name)
+        if problem is not None:
+            raise ValidationErrors([problem])
+
+    def outside_message(self, county: County) -> str:
+        """Why a record is read-only here (its county is another office's), or "" when
+        this office may change it."""
+        if self.scope.contains(county.id):
+            return ""
+        return (
+            f"این رکورد در شهرستان «{county.name}» است و تغییر آن با ادارهٔ همان شهرستان است؛ "
+            f"این اداره فقط در {self.scope.describe()} کار می‌کند"
+        )
 
     def county_problem(self, county: County | None) -> ValidationError | None:
         """What is wrong with the county a form chose: none chosen (or a deleted one),

@@ -292,6 +292,9 @@ class SupporterDetail:
     active_members: int
     total_members: int
     warnings: tuple[str, ...] = field(default=())
+    #: Why this office may only look at the supporter ("" when it may change it): its
+    #: county is another office's (it is seen here through a member of its network).
+    outside_scope: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -546,6 +549,7 @@ class SupporterService(ScopedService):
             active_members=self.active_count(s.id),
             total_members=total,
             warnings=warnings,
+            outside_scope=self.outside_message(s.county),
         )
 
     def find_by_licence_number(self, number: str) -> str | None:
@@ -751,6 +755,7 @@ class SupporterService(ScopedService):
 
     def _set_status(self, supporter_id: str, status: str, reason: str, required: bool) -> None:
         supporter = self._load(supporter_id)
+        self.require_owned(supporter.county)
         errors: list[ValidationError] = []
         reason = _reason(reason, "reason", errors)
         if required and not reason:
@@ -948,6 +953,10 @@ class SupporterService(ScopedService):
             raise DomainError("عضو پیدا نشد؛ شاید حذف شده باشد.")
         if member.left_on is not None:
             raise DomainError("این عضو پیش‌تر از شبکه خارج شده است.")
+        supporter = self._load(member.supporter_id)
+        if not self.scope.contains(supporter.county_id):
+            # The member's county office may record it leaving, as may the supporter's.
+            self.require_owned(member.county)
         now = today or jalali.today()
         errors: list[ValidationError] = []
         left = _as_date(left_on, "left_on", True, errors)

@@ -54,6 +54,7 @@ from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
 from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
+from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -267,6 +268,8 @@ class LicenceDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        self.read_only_note = ReadOnlyNote()
+        layout.addWidget(self.read_only_note)
         layout.addWidget(self.status_reason_label)
         layout.addLayout(details)
         layout.addWidget(history_box, 1)
@@ -383,6 +386,29 @@ class LicenceDialog(QDialog):
 
     def _enable_actions(self) -> None:
         status = self.detail.status if self.detail is not None else STATUS_REVOKED
+        outside = self.detail.outside_scope if self.detail is not None else ""
+        self.read_only_note.show_reason(outside)
+        if outside:
+            # Another county office's licence (a supporter's, seen through its network).
+            for button in (
+                self.edit_button,
+                self.renew_button,
+                self.suspend_button,
+                self.reactivate_button,
+                self.revoke_button,
+                self.print_button,
+            ):
+                button.setEnabled(False)
+                button.setToolTip(outside)
+            return
+        for button in (
+            self.edit_button,
+            self.renew_button,
+            self.suspend_button,
+            self.reactivate_button,
+            self.revoke_button,
+        ):
+            button.setToolTip("")
         open_ = status != STATUS_REVOKED
         self.edit_button.setEnabled(open_)
         self.renew_button.setEnabled(open_)

@@ -74,6 +74,7 @@ from app.views.widgets.form import (
     show_save_errors,
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
+from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
 from app.views.widgets.table_style import setup_record_table
 
@@ -283,6 +284,8 @@ class SupporterPage(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        self.read_only_note = ReadOnlyNote()
+        layout.addWidget(self.read_only_note)
         self.status_reason_label = QLabel()
         self.status_reason_label.setWordWrap(True)
         self.status_reason_label.hide()
@@ -414,9 +417,16 @@ class SupporterPage(QDialog):
 
     def _enable_actions(self) -> None:
         d = self.detail
-        self.edit_button.setEnabled(d is not None)
-        self.suspend_button.setEnabled(d is not None and d.status == SUPPORTER_ACTIVE)
-        self.reactivate_button.setEnabled(d is not None and d.status == SUPPORTER_SUSPENDED)
+        outside = d.outside_scope if d is not None else ""
+        self.read_only_note.show_reason(outside)
+        owned = d is not None and not outside
+        self.edit_button.setEnabled(owned)
+        self.suspend_button.setEnabled(owned and d is not None and d.status == SUPPORTER_ACTIVE)
+        self.reactivate_button.setEnabled(
+            owned and d is not None and d.status == SUPPORTER_SUSPENDED
+        )
+        for button in (self.edit_button, self.suspend_button, self.reactivate_button):
+            button.setToolTip(outside)
         self.add_member_button.setEnabled(d is not None and d.status == SUPPORTER_ACTIVE)
         self.on_selection_changed()
 

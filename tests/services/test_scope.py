@@ -351,3 +351,61 @@ def test_keeping_this_offices_county_is_refused_when_it_left_the_scope(db: Datab
         conflict = s.get(SyncConflict, conflict_id)
         assert conflict is not None and conflict.resolved_at is None
         assert s.scalar(select(Licence.county_id)) == county(db, "تهران")
+
+
+# -- records another office owns: seen here, changed there ----------------------------------
+
+
+def test_another_countys_licence_is_read_only_here(db: Database) -> None:
+    """A supporter's licence reaches every county with a member of its network; only its
+    own county office suspends, revokes or prints it (the server refuses it too)."""
+    from app.services.certificates import CertificateService
+
+    detail = issue_test_licence(db)
+    _move_outside(db, detail.id)
+    before = outbox(db)
+    with db.session() as s:
+        service = LicenceService(s)
+        assert "«ری»" in service.get(detail.id).outside_scope
+        for action in (
+            lambda: service.suspend(detail.id, "تخلف"),
+            lambda: service.revoke(detail.id, "تخلف"),
+        ):
+            with pytest.raises(ValidationErrors) as info:
+                action()
+            assert info.value.by_field() == {"county_id": OUTSIDE_REY}
+        check = CertificateService(s).printable([detail.id])
+        assert check.printable_ids == ()
+        assert "«ری»" in check.refusals[0] and detail.number in check.refusals[0]
+    assert outbox(db) == before
+    with db.session() as s:
+        assert (
+            LicenceService(s).get(issue_test_licence(db, national_id=nid(8)).id).outside_scope == ""
+        )
+
+
+def test_another_countys_supporter_is_read_only_but_its_members_here_are_ours(
+    db: Database,
+) -> None:
+    detail = make_supporter(db)
+    holder = issue(db, nid(5), kind="مستقل")
+    with db.session() as s:
+        ours = SupporterService(s).add_member(
+            detail.id,
+            MemberInput(
+                person=PersonInput(national_id=holder.holder.national_id),
+                county_id=county(db, "تهران"),
+                joined_on=jalali.today(),
+            ),
+        )
+    # The supporter turns out to be another county's (it reached us through its network).
+    with db.session() as s:
+        s.execute(text("UPDATE supporter SET county_id = :c"), {"c": county(db, "ری")})
+    with db.session() as s:
+        service = SupporterService(s)
+        assert "«ری»" in service.get(detail.id).outside_scope
+        with pytest.raises(ValidationErrors):
+            service.suspend(detail.id, "تخلف")
+        # A member in this office's county may still leave through this office.
+        left = service.remove_member(ours.id, jalali.today(), "مهاجرت")
+        assert left.left_on == jalali.today()

@@ -313,3 +313,33 @@ def test_renew_with_a_real_worker_thread(
     qtbot.waitUntil(lambda: dialog.values["expiry_date"].text() == jalali.format_jalali(new_expiry))
     assert runner.wait_for_done(10_000)
     qtbot.waitUntil(lambda: runner.active_count == 0)
+
+
+def test_another_countys_licence_is_shown_read_only(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    licence: LicenceDetail,
+) -> None:
+    """A supporter's licence seen through a member of its network: every action is its
+    own county office's, so they are disabled here and the note says why."""
+    from sqlalchemy import text
+
+    with db.session() as session:
+        rey = session.scalar(text("SELECT id FROM county WHERE name = 'ری'"))
+        session.execute(text("UPDATE licence SET county_id = :c"), {"c": rey})
+    dialog = make_dialog(qtbot, ctx, licence.id)
+    qtbot.waitUntil(lambda: dialog.detail is not None)
+    assert dialog.read_only_note.isVisible()
+    assert "«ری»" in dialog.read_only_note.text()
+    buttons = (
+        dialog.edit_button,
+        dialog.renew_button,
+        dialog.suspend_button,
+        dialog.reactivate_button,
+        dialog.revoke_button,
+        dialog.print_button,
+    )
+    assert not any(button.isEnabled() for button in buttons)
+    assert all("«ری»" in button.toolTip() for button in buttons)
+    save_screenshot(dialog, "licence_dialog_read_only")
