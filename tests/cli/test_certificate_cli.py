@@ -228,9 +228,9 @@ def test_verify_offline_with_a_published_key(dbfile: Path, tmp_path: Path) -> No
         daftar("certificate", _active_number(dbfile), "--out", out, "--db", dbfile).returncode == 0
     )
     with sqlite3.connect(dbfile) as conn:
-        public = conn.execute(
-            "SELECT value FROM setting WHERE key = 'signing.public_key'"
-        ).fetchone()[0]
+        [public] = conn.execute(
+            "SELECT public_key FROM signing_key WHERE source = 'own'"
+        ).fetchone()
     # A machine with no register at all (a bank): only the published key is trusted.
     bank = {"XDG_DATA_HOME": str(tmp_path / "bank-home")}
     unknown = daftar("verify", out, env=bank)

@@ -94,6 +94,9 @@ class LicenceCertificateData:
     qr_payload: str
     verification_code: str
     issued_at: dt.date
+    #: What the QR code carries when it is not the bare payload: the verification page's
+    #: address with the payload (app.services.signing.verification_url).
+    qr_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class AttendanceCertificateData:
     qr_payload: str
     verification_code: str
     issued_at: dt.date
+    qr_text: str = ""
 
 
 # -- page elements --------------------------------------------------------------------------
@@ -151,7 +155,8 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _date(value: dt.date | None) -> str:
+def printed_date(value: dt.date | None) -> str:
+    """A date as the page prints it (Jalali; the line engine turns its digits Persian)."""
     return format_jalali(value, persian_digits=False) if value else ""
 
 
@@ -472,7 +477,7 @@ class _Page:
             "center",
         )
         self.para(
-            f"تاریخ چاپ: {_date(issued_at)}",
+            f"تاریخ چاپ: {printed_date(issued_at)}",
             cx_right,
             y,
             260,
@@ -614,7 +619,7 @@ def _licence_rows(item: LicenceCertificateData) -> list[_Row]:
             (
                 _Field("نام پدر", t(item.father_name)),
                 _Field("کد ملی", t(item.national_id)),
-                _Field("تاریخ تولد", _date(item.birth_date)),
+                _Field("تاریخ تولد", printed_date(item.birth_date)),
             ),
         ),
         _Row(SECTION_HEIGHT, section="مشخصات کسب‌وکار"),
@@ -642,8 +647,8 @@ def _licence_rows(item: LicenceCertificateData) -> list[_Row]:
         _Row(
             ROW_HEIGHT,
             (
-                _Field("تاریخ صدور", _date(item.issue_date), bold=True),
-                _Field("تاریخ پایان اعتبار", _date(item.expiry_date), bold=True),
+                _Field("تاریخ صدور", printed_date(item.issue_date), bold=True),
+                _Field("تاریخ پایان اعتبار", printed_date(item.expiry_date), bold=True),
             ),
         ),
     ]
@@ -652,7 +657,8 @@ def _licence_rows(item: LicenceCertificateData) -> list[_Row]:
 def _draw_licence(page: _Page, item: LicenceCertificateData) -> None:
     y = page.common(item.office_province, item.office_county, page.style.title, item.duplicate)
     page.grid_rows(_licence_rows(item), y)
-    page.footer(item.qr_payload, item.verification_code, item.serial, item.issued_at)
+    qr = item.qr_text or item.qr_payload
+    page.footer(qr, item.verification_code, item.serial, item.issued_at)
 
 
 def _draw_attendance(page: _Page, item: AttendanceCertificateData) -> None:
@@ -678,7 +684,10 @@ def _draw_attendance(page: _Page, item: AttendanceCertificateData) -> None:
         ),
         _Row(
             ROW_HEIGHT,
-            (_Field("از تاریخ", _date(item.start_date)), _Field("تا تاریخ", _date(item.end_date))),
+            (
+                _Field("از تاریخ", printed_date(item.start_date)),
+                _Field("تا تاریخ", printed_date(item.end_date)),
+            ),
         ),
         _Row(
             ROW_HEIGHT,
@@ -687,7 +696,8 @@ def _draw_attendance(page: _Page, item: AttendanceCertificateData) -> None:
         _Row(TALL_ROW_HEIGHT, (_Field("محل برگزاری", t(item.venue)),)),
     ]
     page.grid_rows(rows, y)
-    page.footer(item.qr_payload, item.verification_code, item.serial, item.issued_at)
+    qr = item.qr_text or item.qr_payload
+    page.footer(qr, item.verification_code, item.serial, item.issued_at)
 
 
 _Item = TypeVar("_Item", LicenceCertificateData, AttendanceCertificateData)
