@@ -110,7 +110,7 @@ def parse_time(value: Any, what: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError as exc:
         raise KeySetError(f"زمان «{what}» در فایل کلیدها نامعتبر است: {value}") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def keys_version(keys: Iterable[PublishedKey]) -> str:

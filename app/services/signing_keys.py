@@ -376,11 +376,10 @@ class KeyTransport(Protocol):
 
 
 def registration(private: Ed25519PrivateKey, office_id: str, row: SigningKey) -> dict[str, Any]:
-    """The ``POST /v1/keys`` body registering ``row`` (the desk's key) for ``office_id``."""
-    kid = row.key_id
-    proof = private.sign(registration_message(office_id, kid))
+    """The ``PUT /v1/keys/{key_id}`` body registering ``row`` (the desk's key) for
+    ``office_id``."""
+    proof = private.sign(registration_message(office_id, row.key_id))
     return {
-        "key_id": kid,
         "public_key": row.public_key,
         "valid_from": _iso(row.valid_from),
         "retired_at": _iso(row.retired_at),
@@ -433,10 +432,10 @@ def _publish(db: Database, transport: KeyTransport) -> bool:
             if private is None:
                 log.warning("signing key %s can't be published: no private half", row.key_id)
                 continue
-            bodies.append(registration(private, office_id, row))
-    for body in bodies:
-        transport.call("POST", "/v1/keys", body=body)
-        log.info("signing key %s published", body["key_id"])
+            bodies.append((row.key_id, registration(private, office_id, row)))
+    for key_id, body in bodies:
+        transport.call("PUT", f"/v1/keys/{key_id}", body=body)
+        log.info("signing key %s published", key_id)
     return bool(bodies)
 
 

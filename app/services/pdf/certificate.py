@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
 import itertools
 import json
 import logging
@@ -821,11 +822,25 @@ def _decode(block: bytes) -> list[str]:
     return data
 
 
+def _keywords(pdf: bytes) -> str:
+    """The Keywords of the document information, read by pypdf ("" if none)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        info = PdfReader(io.BytesIO(pdf)).metadata
+        value = info.get("/Keywords") if info is not None else None
+    except (PyPdfError, ValueError, KeyError, TypeError):
+        return ""
+    return str(value) if value else ""
+
+
 def extract_payloads(pdf: bytes) -> list[str]:
     """The QR payloads a PDF made by this module carries, in page order ([] if none).
 
-    Looks in the file as written and, failing that, inside its Flate-compressed streams.
-    Raises :class:`PayloadError` when the embedded list is damaged.
+    Looks in the file as written, inside its Flate-compressed streams and, failing that,
+    in the document information as a PDF reader sees it (another tool that saved the file
+    may have escaped the text). Raises :class:`PayloadError` when the list is damaged.
     """
     blocks = _PAYLOAD_RE.findall(pdf)
     if not blocks:
@@ -835,6 +850,8 @@ def extract_payloads(pdf: bytes) -> list[str]:
             except zlib.error:
                 continue
             blocks.extend(_PAYLOAD_RE.findall(data))
+    if not blocks:
+        blocks = _PAYLOAD_RE.findall(_keywords(pdf).encode("ascii", "replace"))
     result: list[str] = []
     for block in blocks:
         result.extend(_decode(block))

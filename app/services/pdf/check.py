@@ -76,12 +76,12 @@ def normalise(text: str) -> list[str]:
 def page_texts(pdf: bytes) -> list[str]:
     """The text of each page, in drawing (visual) order."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(pdf))
         return [page.extract_text(extraction_mode="layout") for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         log.warning("PDF text could not be read: %s", exc)
         return []
 
