@@ -118,8 +118,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also trust this public key (base64)",
     )
 
-    p = add("key", "the desk's signing key: list the known keys, or rotate the desk's key")
-    p.add_argument("action", choices=["list", "rotate"], help="list | rotate")
+    p = add(
+        "key",
+        "signing keys: list the known keys, rotate this desk's key, or trust a key file",
+    )
+    p.add_argument("action", choices=["list", "rotate", "import"], help="list | rotate | import")
+    p.add_argument("file", type=Path, nargs="?", help="import: the published key file")
 
     p = add("setup", "create an office database from the central server (identity, data)")
     p.add_argument("--server", required=True, help="the server's address, e.g. https://…")
@@ -452,13 +456,28 @@ def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def cmd_key(args: argparse.Namespace, db_path: Path) -> int:
-    """``daftar key list`` / ``daftar key rotate``: the desk's signing keys."""
+    """``daftar key list | rotate | import FILE``: the signing keys this desk knows."""
     from app.services import signing_keys
+    from app.services.key_set import KeySetError, load_key_set
     from app.services.signing import format_moment
 
+    keys = []
+    if args.action == "import":
+        if args.file is None:
+            _err("the key file to import is required (فایل کلیدها را بدهید).")
+            return EXIT_FAILED
+        try:
+            keys = load_key_set(args.file.expanduser().read_bytes())
+        except KeySetError as exc:
+            _err(f"{exc} ({args.file})")
+            return EXIT_FAILED
     db = _open(db_path, create=False)
     try:
         with db.session() as session:
+            if args.action == "import":
+                added = signing_keys.import_key_file(session, keys)
+                _err(f"{added} new key(s) trusted, {len(keys)} in the file")
+                return EXIT_OK
             if args.action == "rotate":
                 old = signing_keys.current_key_id(session)
                 new = signing_keys.rotate_key(session)

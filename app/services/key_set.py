@@ -183,13 +183,18 @@ def parse_key_set(document: Any) -> list[PublishedKey]:
     return keys
 
 
-def read_key_file(data: bytes) -> dict[str, TrustedKey]:
-    """The trusted keys of a key file's bytes (key id → key)."""
+def load_key_set(data: bytes) -> list[PublishedKey]:
+    """The keys of a key file's bytes; raises :class:`KeySetError` (Persian)."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise KeySetError("فایل کلیدها خوانده نشد: JSON معتبر نیست.") from exc
-    return {key.key_id: key.trusted() for key in parse_key_set(document)}
+    return parse_key_set(document)
+
+
+def read_key_file(data: bytes) -> dict[str, TrustedKey]:
+    """The trusted keys of a key file's bytes (key id → key)."""
+    return {key.key_id: key.trusted() for key in load_key_set(data)}
 
 
 def merge_trusted(*sources: Mapping[str, TrustedKey]) -> dict[str, TrustedKey]:

@@ -269,6 +269,37 @@ def add_trusted_key(session: Session, public_key: str | bytes) -> str:
     return kid
 
 
+def import_key_file(session: Session, keys: Sequence[PublishedKey]) -> int:
+    """Trust the keys of a published key file (an office without a server gets one from
+    the operator); returns how many keys were new. Keys already known take the file's
+    retirement or revocation when it is earlier (stricter news wins)."""
+    added = 0
+    for key in keys:
+        row = session.get(SigningKey, key.key_id)
+        if row is None:
+            row = SigningKey(
+                key_id=key.key_id,
+                public_key=key.public_key,
+                source=KEY_SOURCE_FILE,
+                office_id=key.office_id,
+                office_name=key.office_name,
+                province_code=key.province_code,
+                province_name=key.province_name,
+                county_code=key.county_code,
+                county_name=key.county_name,
+                valid_from=key.valid_from,
+                revoked_reason="",
+            )
+            session.add(row)
+            added += 1
+        merged = _trusted(row).stricter(key.trusted())
+        row.retired_at = merged.retired_at
+        row.revoked_at = merged.revoked_at
+        row.revoked_reason = merged.revoked_reason
+    session.flush()
+    return added
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     """One row of the key list (GUI and ``daftar key list``)."""
