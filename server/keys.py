@@ -19,7 +19,7 @@ import logging
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.services.key_set import (
@@ -32,6 +32,10 @@ from app.services.signing import key_id_for, load_public_key
 from server.models import Office, SigningKey, utcnow
 
 log = logging.getLogger("daftar.server.keys")
+
+#: Keys one office may register (desks × rotations); more is refused, so that no office
+#: can bloat the set every office downloads.
+MAX_KEYS_PER_OFFICE = 200
 
 
 class KeyRefused(Exception):
@@ -124,6 +128,16 @@ def register_key(
     now = utcnow()
     row = session.get(SigningKey, key_id)
     if row is None:
+        held = session.scalar(
+            select(func.count()).select_from(SigningKey).where(SigningKey.office_id == office.id)
+        )
+        if (held or 0) >= MAX_KEYS_PER_OFFICE:
+            raise KeyRefused(
+                409,
+                "too_many_keys",
+                "این اداره بیش از اندازه کلید ثبت کرده است؛ با مدیر سامانه تماس بگیرید.",
+                f"The office already has {MAX_KEYS_PER_OFFICE} keys.",
+            )
         row = SigningKey(
             key_id=key_id,
             office_id=office.id,

@@ -109,6 +109,22 @@ def test_no_key_without_the_proof_of_possession(
     assert shared.status_code == 409 and shared.json()["error"] == "key_taken"
 
 
+def test_an_office_cannot_flood_the_key_set(
+    client: TestClient, county_office: Enrolled, monkeypatch: Any
+) -> None:
+    import server.keys
+
+    monkeypatch.setattr(server.keys, "MAX_KEYS_PER_OFFICE", 2)
+    for _ in range(2):
+        body = registration(Ed25519PrivateKey.generate(), county_office.office_id)
+        assert put(client, body, county_office).status_code == 200
+    assert put(client, body, county_office).status_code == 200  # a known key: still fine
+    third = put(
+        client, registration(Ed25519PrivateKey.generate(), county_office.office_id), county_office
+    )
+    assert third.status_code == 409 and third.json()["error"] == "too_many_keys"
+
+
 def test_retirement_moves_only_earlier_and_stays_in_the_past(
     client: TestClient, county_office: Enrolled, enrol: Callable[..., Enrolled]
 ) -> None:
