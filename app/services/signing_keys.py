@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from app.models import Office, Setting, SigningKey, utcnow
 from app.models.signing_key import KEY_SOURCE_FILE, KEY_SOURCE_OWN, KEY_SOURCE_SERVER
 from app.services.credentials import forget_secret, load_secret, signing_secret, store_secret
+from app.services.errors import DomainError
 from app.services.key_set import PublishedKey, parse_key_set, registration_message
 from app.services.signing import (
     CertificateClaims,
@@ -464,10 +465,20 @@ def _publish(db: Database, transport: KeyTransport) -> bool:
                 log.warning("signing key %s can't be published: no private half", row.key_id)
                 continue
             bodies.append((row.key_id, registration(private, office_id, row)))
+    sent = False
     for key_id, body in bodies:
-        transport.call("PUT", f"/v1/keys/{key_id}", body=body)
+        try:
+            transport.call("PUT", f"/v1/keys/{key_id}", body=body)
+        except DomainError as exc:
+            if getattr(exc, "code", "") != "refused":
+                raise
+            # Refused (e.g. too many keys): the rest of the sync goes on; the key stays
+            # unpublished and is offered again next time.
+            log.warning("the server refused signing key %s: %s", key_id, exc.message)
+            continue
         log.info("signing key %s published", key_id)
-    return bool(bodies)
+        sent = True
+    return sent
 
 
 def _needs_publishing(row: SigningKey) -> bool:

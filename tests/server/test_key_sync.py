@@ -229,3 +229,24 @@ def test_a_legacy_key_is_published_as_retired_at_the_first_sync(
         assert other.verify(old_payload)[0].valid
     finally:
         desk.db.close()
+
+
+def test_a_refused_key_does_not_stop_the_sync(
+    desks: Callable[..., Desk], client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import server.keys
+
+    desk = desks("a", "شمیرانات")
+    old = desk.key_id()
+    monkeypatch.setattr(server.keys, "MAX_KEYS_PER_OFFICE", 1)
+    with desk.db.session() as session:
+        new = signing_keys.rotate_key(session)
+    report = desk.sync()  # the new key is refused; the rest of the sync completes
+    assert report.complete
+    published = {k["key_id"]: k for k in client.get("/keys.json").json()["keys"]}
+    assert new not in published and published[old]["retired_at"] is not None
+    with desk.db.session() as session:
+        assert session.get(SigningKey, new).server_state == ""  # type: ignore[union-attr]
+    monkeypatch.setattr(server.keys, "MAX_KEYS_PER_OFFICE", 5)
+    desk.sync()  # offered again, accepted
+    assert new in {k["key_id"] for k in client.get("/keys.json").json()["keys"]}
