@@ -95,14 +95,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, required=True, help="the PDF file to write")
 
-    p = add("verify", "check a certificate: its QR payload (DFT1.…) or its PDF file")
-    p.add_argument("source", help="the payload text, or a certificate PDF (or text) file")
+    p = add(
+        "verify",
+        "check a certificate: its QR payload (DFT1.…), the verification page's address, "
+        "or its PDF file",
+    )
+    p.add_argument(
+        "source",
+        help="the payload text, the verification address (https://…/v#DFT1.…), or a "
+        "certificate PDF (or text) file",
+    )
+    p.add_argument(
+        "--keys",
+        type=Path,
+        metavar="FILE",
+        help="trust the published key file (daftar-server keys, or the server's /keys.json)",
+    )
     p.add_argument(
         "--key",
         action="append",
         default=[],
-        help="also trust this public key (base64), e.g. one the central server published",
+        help="also trust this public key (base64)",
     )
+
+    p = add(
+        "key",
+        "signing keys: list the known keys, rotate this desk's key, or trust a key file",
+    )
+    p.add_argument("action", choices=["list", "rotate", "import"], help="list | rotate | import")
+    p.add_argument("file", type=Path, nargs="?", help="import: the published key file")
 
     p = add("setup", "create an office database from the central server (identity, data)")
     p.add_argument("--server", required=True, help="the server's address, e.g. https://…")
@@ -346,6 +367,10 @@ def _verification_lines(result) -> tuple[list[str], int]:  # type: ignore[no-unt
         keyword = "VALID" if in_force else f"VALID {result.register_status.upper()}"
         status = EXIT_OK if in_force else EXIT_NOT_IN_FORCE
         lines = [f"{keyword}: {result.reason}"]
+        if result.issuer:
+            lines.append(f"صادرکننده: {result.issuer}")
+        if result.key_note:
+            lines.append(result.key_note)
         if result.register_note:
             lines.append(result.register_note)
     else:
@@ -359,34 +384,59 @@ def _verification_lines(result) -> tuple[list[str], int]:  # type: ignore[no-unt
     return lines, status
 
 
+def _trusted_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The keys given with --keys FILE and --key BASE64 (None after printing a problem)."""
+    from app.services import signing
+    from app.services.key_set import KeySetError, read_key_file
+
+    extra = {}
+    if args.keys is not None:
+        try:
+            extra.update(read_key_file(args.keys.expanduser().read_bytes()))
+        except OSError:
+            _err(f"فایل کلیدها خوانده نشد (key file not readable): {args.keys}")
+            return None
+        except KeySetError as exc:
+            _err(f"{exc} ({args.keys})")
+            return None
+    for text in args.key:
+        try:
+            key = signing.trusted_key(text)
+        except ValueError:
+            _err(f"کلید عمومی نامعتبر است (invalid --key): {text}")
+            return None
+        extra.setdefault(key.key_id, key)
+    return extra
+
+
 def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar verify``: 0 genuine (and in force as far as known), 1 invalid, 2 genuine
     but revoked, suspended or expired."""
-    from app.services import signing
-    from app.services.certificates import CertificateService, payloads_from
+    from app.services.certificates import CertificateService
+    from app.services.verification import shipped_county_names, verify_source
 
-    extra = {}
-    for text in args.key:
-        try:
-            key = signing.load_public_key(text)
-        except ValueError:
-            _err(f"کلید عمومی نامعتبر است (invalid --key): {text}")
-            return EXIT_FAILED
-        extra[signing.key_id_for(key)] = key
+    extra = _trusted_from_args(args)
+    if extra is None:
+        return EXIT_FAILED
     source: str | Path = args.source
     candidate = Path(args.source).expanduser()
     try:
-        is_file = not args.source.strip().startswith("DFT") and candidate.is_file()
+        is_file = "://" not in args.source and candidate.is_file()
     except OSError:  # e.g. a payload too long to be a file name
         is_file = False
-    if is_file:
+    if is_file and not args.source.strip().startswith("DFT"):
         source = candidate
     elif args.source.lower().endswith((".pdf", ".txt")):
         _err(f"فایل پیدا نشد (file not found): {args.source}")
         return EXIT_FAILED
     if args.db is None and not db_path.exists():
-        # No register on this machine: the keys given with --key are all we trust.
-        results = [signing.verify_payload(p, extra) for p in payloads_from(source)]
+        # No register on this machine: the key file (and --key keys) is all we trust.
+        if not extra:
+            _err(
+                "هیچ کلیدی داده نشده است: فایل کلیدهای منتشرشده را با --keys بدهید "
+                "(no database and no --keys FILE: nothing to trust)."
+            )
+        results = verify_source(source, extra, shipped_county_names())
     else:
         db = _open(db_path, create=False)
         try:
@@ -403,6 +453,51 @@ def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
         if status == EXIT_FAILED or (status == EXIT_NOT_IN_FORCE and worst == EXIT_OK):
             worst = status
     return worst
+
+
+def cmd_key(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar key list | rotate | import FILE``: the signing keys this desk knows."""
+    from app.services import signing_keys
+    from app.services.key_set import KeySetError, load_key_set
+    from app.services.signing import format_moment
+
+    keys = []
+    if args.action == "import":
+        if args.file is None:
+            _err("the key file to import is required (فایل کلیدها را بدهید).")
+            return EXIT_FAILED
+        try:
+            keys = load_key_set(args.file.expanduser().read_bytes())
+        except KeySetError as exc:
+            _err(f"{exc} ({args.file})")
+            return EXIT_FAILED
+    db = _open(db_path, create=False)
+    try:
+        with db.session() as session:
+            if args.action == "import":
+                added = signing_keys.import_key_file(session, keys)
+                _err(f"{added} new key(s) trusted, {len(keys)} in the file")
+                return EXIT_OK
+            if args.action == "rotate":
+                old = signing_keys.current_key_id(session)
+                new = signing_keys.rotate_key(session)
+                _err(
+                    f"کلید امضای این دستگاه تعویض شد: {new} (کلید قبلی {old or '—'} کنار "
+                    "گذاشته شد و برای گواهی‌نامه‌های پیشین معتبر می‌ماند؛ در همگام‌سازی بعدی "
+                    "منتشر می‌شود)."
+                )
+                print(new)
+                return EXIT_OK
+            for info in signing_keys.key_list(session):
+                state = "revoked" if info.revoked_at else "retired" if info.retired_at else "active"
+                since = info.revoked_at or info.retired_at
+                when = f" {format_moment(since)}" if since else ""
+                mark = "*" if info.current else ("own" if info.own else "")
+                published = info.server_state or "not published"
+                print(f"{info.key_id}\t{mark}\t{state}{when}\t{published}\t{info.office}")
+        return EXIT_OK
+    finally:
+        db.close()
 
 
 def _print_sync_report(report: SyncReport) -> int:
@@ -472,6 +567,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "certificate": cmd_certificate,
     "verify": cmd_verify,
+    "key": cmd_key,
     "setup": cmd_setup,
     "sync": cmd_sync,
 }

@@ -40,6 +40,7 @@ from app.models.base import reference_id
 from app.services.reference import reference_rows, reference_version
 from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 from server.db import HEAD_REVISION
+from server.keys import current_keys_version
 from server.models import Office, utcnow
 from server.offices import authenticate
 from server.pools import licence_prefix, reserve_numbers
@@ -284,6 +285,7 @@ class HandshakeResponse(BaseModel):
     skew_warning: bool = Field(description="True when the skew is over 5 minutes.")
     licence_prefix: str = Field(description="The prefix of the office's licence numbers.")
     reference_version: str = Field(description="Digest of GET /v1/reference's data.")
+    keys_version: str = Field(description="Digest of GET /v1/keys (the signing key set).")
     changes_waiting: bool | None = Field(
         default=None, description="Whether the feed has records after the given cursor."
     )
@@ -605,6 +607,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
             skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
             licence_prefix=licence_prefix(office),
             reference_version=_reference()[0],
+            keys_version=current_keys_version(db_session),
             changes_waiting=(
                 None if body.cursor is None else changes_after(db_session, office, body.cursor)
             ),
@@ -668,4 +671,8 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
             {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}
         )
 
+    from server import keys_api, verify_page  # they use this module's dependencies
+
+    app.include_router(keys_api.router)
+    app.include_router(verify_page.router)
     return app

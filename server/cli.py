@@ -3,6 +3,8 @@
     daftar-server serve --db PATH [--database-url URL] --host 127.0.0.1 --port N
     daftar-server add-office --db PATH --province NAME [--county NAME] --name NAME
     daftar-server revoke-office --db PATH --office ID
+    daftar-server keys --db PATH --out FILE
+    daftar-server revoke-key --db PATH --key ID [--from DATETIME] [--reason TEXT]
 
 ``--database-url`` (or ``DATABASE_URL`` when neither option is given) selects
 PostgreSQL instead of a SQLite file. ``add-office`` prints the new token once, as the
@@ -12,9 +14,12 @@ last line of its output. Logs go to stderr.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -53,6 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = commands.add_parser("revoke-office", help="revoke an office and its tokens")
     _database_options(revoke)
     revoke.add_argument("--office", required=True, metavar="ID", help="the office's id")
+
+    keys = commands.add_parser("keys", help="write the published signing key file")
+    _database_options(keys)
+    keys.add_argument("--out", required=True, metavar="FILE", help="the key file to write")
+
+    revoke_key = commands.add_parser(
+        "revoke-key", help="revoke a signing key: what it signed from then on is not genuine"
+    )
+    _database_options(revoke_key)
+    revoke_key.add_argument("--key", required=True, metavar="ID", help="the key id (16 hex)")
+    revoke_key.add_argument(
+        "--from",
+        dest="from_",
+        metavar="DATETIME",
+        help="revoked from this moment (ISO 8601, e.g. 2026-12-01T08:00+03:30; default now)",
+    )
+    revoke_key.add_argument("--reason", default="", help="why (shown to verifiers)")
     return parser
 
 
@@ -107,6 +129,51 @@ def _revoke_office(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from server.keys import key_set
+
+    engine = open_database(args.db, args.database_url)
+    try:
+        with Session(engine) as session:
+            document = key_set(session)
+    finally:
+        engine.dispose()
+    out = Path(args.out).expanduser()
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    partial.replace(out)
+    print(f"written {out}: {len(document['keys'])} key(s), version {document['keys_version']}")
+    return 0
+
+
+def _revoke_key(args: argparse.Namespace) -> int:
+    from server.keys import revoke_key
+
+    at = None
+    if args.from_:
+        try:
+            at = dt.datetime.fromisoformat(args.from_)
+        except ValueError:
+            log.error("--from is not an ISO 8601 date and time: %s", args.from_)
+            return 2
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+    engine = open_database(args.db, args.database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            try:
+                row = revoke_key(session, args.key, at=at, reason=args.reason)
+            except LookupError:
+                log.error("no signing key %s", args.key)
+                return 2
+            key_id, revoked_at = row.key_id, row.revoked_at
+    finally:
+        engine.dispose()
+    assert revoked_at is not None
+    print(f"revoked: {key_id} from {revoked_at.isoformat()}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run daftar-server; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -116,7 +183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    handlers = {"serve": _serve, "add-office": _add_office, "revoke-office": _revoke_office}
+    handlers = {
+        "serve": _serve,
+        "add-office": _add_office,
+        "revoke-office": _revoke_office,
+        "keys": _keys,
+        "revoke-key": _revoke_key,
+    }
     try:
         return handlers[args.command](args)
     except (ServerDatabaseError, EnrolmentError) as exc:

@@ -287,3 +287,36 @@ class RecordAlias(Base):
     merged_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, default=None
     )
+
+
+class SigningKey(Base):
+    """An office's certificate signing key (public half), as the server publishes it.
+
+    Each desk of an office has its own key; the desk registers it with a proof of
+    possession (server.keys). ``retired_at``: the desk stopped signing with it (rotation);
+    ``revoked_at``: an operator revoked it (``daftar-server revoke-key``) — what it signed
+    from then on is not genuine. Keys are never deleted: what they signed stays
+    verifiable.
+    """
+
+    __tablename__ = "signing_key"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    office_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("office.id"), nullable=False, index=True
+    )
+    #: The raw 32-byte Ed25519 public key, standard base64.
+    public_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: The registration's proof of possession (base64 Ed25519 signature).
+    proof: Mapped[str] = mapped_column(String(100), nullable=False)
+    valid_from: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    retired_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
+    revoked_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")

@@ -7,6 +7,7 @@ from app.models.licence import Licence, LicenceHistory
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
 from app.models.reference import BusinessField, County, FieldGroup, Province
+from app.models.signing_key import SigningKey
 from app.models.supporter import NetworkMember, Supporter
 from app.models.sync import NumberPool, OutboxOperation, SyncConflict
 
@@ -30,6 +31,7 @@ __all__ = [
     "Person",
     "Province",
     "Setting",
+    "SigningKey",
     "Supporter",
     "SyncConflict",
     "SyncMixin",

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,6 +47,7 @@ from app.models.event import Event, EventParticipant
 from app.models.licence import STATUS_REVOKED, STATUS_SUSPENDED
 from app.services import jalali, register
 from app.services.errors import DomainError
+from app.services.key_set import merge_trusted
 from app.services.licences import (
     STATUS_EXPIRED,
     LicenceDetail,
@@ -62,7 +62,6 @@ from app.services.pdf import (
     CertificateStyle,
     LicenceCertificateData,
     default_style_path,
-    extract_payloads,
     load_style,
     render_attendance_certificates,
     render_licence_certificates,
@@ -71,14 +70,15 @@ from app.services.progress import Progress
 from app.services.scope import OfficeScope, office_scope
 from app.services.signing import (
     CertificateClaims,
+    TrustedKey,
     VerificationResult,
-    describe_claims,
-    ensure_signing_key,
-    known_keys,
     sign_claims,
+    verification_url,
     verify_payload,
 )
+from app.services.signing_keys import ensure_signing_key, trusted_keys
 from app.services.text import to_persian_digits
+from app.services.verification import verify_source
 
 log = logging.getLogger("daftar.pdf")
 
@@ -362,6 +362,7 @@ class CertificateService:
                     expiry_date=detail.expiry_date,
                     licence_kind=detail.kind,
                     kind=CERTIFICATE_KIND_LICENCE,
+                    signed_at=now,
                 ),
             )
             record = IssuedCertificate(
@@ -451,7 +452,14 @@ class CertificateService:
             qr_payload=record.payload,
             verification_code=record.verification_code,
             issued_at=today,
+            qr_text=self._qr_text(record.payload),
         )
+
+    def _qr_text(self, payload: str) -> str:
+        """What the QR code carries: the verification page's address with the payload
+        when the office has a server (a phone camera opens it), else the payload."""
+        server = get_setting(self.session, "sync.server_url")
+        return verification_url(server, payload) if server else payload
 
     def licence_certificate_by_number(
         self, number: str, progress: Progress | None = None, *, allow_invalid: bool = False
@@ -570,6 +578,7 @@ class CertificateService:
                     expiry_date=event.end_date,
                     licence_kind="",
                     kind=CERTIFICATE_KIND_ATTENDANCE,
+                    signed_at=now,
                 ),
             )
             record = IssuedCertificate(
@@ -624,6 +633,7 @@ class CertificateService:
                     qr_payload=record.payload,
                     verification_code=record.verification_code,
                     issued_at=today,
+                    qr_text=self._qr_text(record.payload),
                 )
             )
             issued.append(record)
@@ -718,32 +728,28 @@ class CertificateService:
         source: str | bytes | Path,
         today: dt.date | None = None,
         *,
-        extra_keys: Mapping[str, Ed25519PublicKey] | None = None,
+        extra_keys: Mapping[str, TrustedKey] | None = None,
     ) -> list[VerificationResult]:
         """Verify a payload, a PDF's bytes, or a file (PDF, or text with payloads).
 
         Each result says valid / invalid (with the Persian reason) and, where the local
         register knows the licence, adds its status: revoked, suspended or expired
-        (``register_status``). ``extra_keys`` are trusted besides the database's own
-        (e.g. a key the central server published). A PDF without payloads is a DomainError.
+        (``register_status``). ``extra_keys`` are trusted besides the database's key set
+        (e.g. a published key file; a key in both keeps the stricter news). A PDF's pages
+        are compared with what their payloads sign (app.services.pdf.check). A PDF without
+        payloads is a DomainError.
         """
-        payloads = payloads_from(source)
-        keys = {**known_keys(self.session), **(extra_keys or {})}
+        keys = merge_trusted(trusted_keys(self.session), extra_keys or {})
         county_names = {
             row.code: row.name for row in self.session.execute(select(County.code, County.name))
         }
         today = today or jalali.today()
         results = []
-        for payload in payloads:
-            result = verify_payload(payload, keys)
-            attendance = result.data.get("t") == "A"
-            if result.data:
-                fields = describe_claims(result.data, county_names)
-                result = dataclasses.replace(result, fields=fields)
+        for result in verify_source(source, keys, county_names):
             if result.valid:
                 result = (
                     self._with_event_register(result)
-                    if attendance
+                    if result.data.get("t") == "A"
                     else self._with_register(result, today)
                 )
             results.append(result)
@@ -818,40 +824,3 @@ class CertificateService:
 def _verification_code(payload: str) -> str:
     result = verify_payload(payload, {})
     return result.verification_code
-
-
-def payloads_from(source: str | bytes | Path) -> list[str]:
-    """The payloads in a pasted text, a PDF's bytes, or a file (PDF, or text)."""
-    data: bytes
-    if isinstance(source, Path):
-        data = _read(source)
-    elif isinstance(source, str):
-        text = source.strip()
-        if text.startswith("DFT") or not _is_file(text):
-            return [source]
-        data = _read(Path(text))
-    else:
-        data = source
-    if data.lstrip()[:5] == b"%PDF-":
-        payloads = extract_payloads(data)
-        if not payloads:
-            raise DomainError("در این فایل PDF کد گواهی‌نامه‌ای پیدا نشد.")
-        return payloads
-    text = data.decode("utf-8", errors="replace")
-    return text.split() or [text]
-
-
-def _is_file(text: str) -> bool:
-    if not text or len(text) > 4096 or "\n" in text:
-        return False
-    try:
-        return Path(text).expanduser().is_file()
-    except OSError:
-        return False
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.expanduser().read_bytes()
-    except OSError as exc:
-        raise DomainError(f"فایل خوانده نشد: {path}") from exc

@@ -34,7 +34,7 @@ log = logging.getLogger("daftar.db")
 APPLICATION_ID = 0x44465452
 #: The Alembic head this version of the app writes. tests/services/test_db.py checks
 #: that it matches app/migrations/versions.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -254,6 +254,8 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
             # holds the write lock or the file is read-only.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             conn.exec_driver_sql("ROLLBACK")
+        database = Database(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
+        _protect_plaintext_key(database)
     except DatabaseProblem:
         engine.dispose()
         raise
@@ -263,7 +265,51 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
         if problem is None:
             raise
         raise problem from exc
-    return Database(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
+    return database
+
+
+def _protect_plaintext_key(database: Database) -> None:
+    """Daftar before issue 10 kept the private signing key in plain text in the
+    ``setting`` table: move it into the secret store (app.services.signing_keys), then
+    rewrite the file so that no free page keeps it, and erase it from the backup made
+    before this migration too (a copy of the database must not be able to sign)."""
+    from app.services.signing_keys import LEGACY_PRIVATE_SETTING, adopt_legacy_key
+
+    with database.session() as session:
+        adopted = adopt_legacy_key(session)
+    if adopted:
+        scrub_freed_pages(database.engine)
+    if database.backup_path is not None:
+        _scrub_backup(database.backup_path, LEGACY_PRIVATE_SETTING)
+
+
+def scrub_freed_pages(engine: Engine) -> None:
+    """Rewrite the database file (VACUUM) and empty its WAL, so that deleted rows are not
+    left readable in free pages or old WAL frames."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.info("database file rewritten (deleted secrets erased)")
+
+
+def _scrub_backup(path: Path, setting_key: str) -> None:
+    """Delete setting ``setting_key`` from a backup file, leaving no trace of it."""
+    conn = sqlite3.connect(path)
+    try:
+        table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'setting'"
+        ).fetchone()
+        found = table and conn.execute("SELECT 1 FROM setting WHERE key = ?", (setting_key,))
+        if not found or found.fetchone() is None:
+            return
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("DELETE FROM setting WHERE key = ?", (setting_key,))
+        conn.commit()
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    log.info("plain-text signing key erased from the backup %s", path)
 
 
 def describe_problem(exc: BaseException, path: Path) -> DatabaseProblem | None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import County, FieldGroup, Office, Province, Setting
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.reference import seed_reference_data
-from app.services.signing import ensure_signing_key
+from app.services.signing_keys import ensure_signing_key
 from app.services.text import normalize_text, to_ascii_digits, to_persian_digits
 
 MIN_VALIDITY_YEARS = 1

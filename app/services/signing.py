@@ -1,8 +1,7 @@
-"""The office's Ed25519 signing key and the signed payload a certificate's QR code carries.
+"""The signed payload a certificate's QR code carries, and its verification.
 
-The key pair is made at office setup (or on first use, for databases set up before) and
-kept in the local ``setting`` table: the private key as raw 32 bytes in base64, and the
-public key beside it. The public half is what the central server will publish; its
+Offices sign with Ed25519 keys (app.services.signing_keys keeps them: the private half
+in the OS keyring or encrypted, the published key set in the database). A key's
 ``key_id`` is the first 8 bytes of the SHA-256 of the raw public key, in hex.
 
 Payload (see docs/certificates.md)::
@@ -12,14 +11,16 @@ Payload (see docs/certificates.md)::
 The claims JSON is compact (short keys, sorted, no spaces, UTF-8). The signature covers
 the ASCII bytes ``DFT1.<base64url(claims)>``, so the version prefix is signed too. Both
 base64url parts must be canonical (no padding, no stray bits), so that every changed
-byte of a payload fails verification. Nothing here touches Qt; verification needs no
-database, only the known public keys.
+byte of a payload fails verification. Nothing here touches Qt or the database:
+verification needs only the trusted public keys (:class:`TrustedKey`, with their
+retirement and revocation times), so it runs on a machine with no Daftar database.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -30,10 +31,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.models import Setting
 from app.services import jalali
 from app.services.text import strip_bidi_controls, to_persian_digits
 
@@ -43,11 +41,11 @@ SIGNATURE_LENGTH = 64
 #: Length of the base64url text of a 64-byte signature (no padding).
 SIGNATURE_TEXT_LENGTH = 86
 
-PRIVATE_KEY_SETTING = "signing.private_key"
-PUBLIC_KEY_SETTING = "signing.public_key"
-#: Public keys of other offices (``signing.known_key.<key_id>`` = base64 raw key), for
-#: verifying their certificates offline; the sync issue will fill these from the server.
-KNOWN_KEY_PREFIX = "signing.known_key."
+#: Iran's time (no daylight saving since 2022): signing times are shown in it.
+IRAN_TIME = dt.timezone(dt.timedelta(hours=3, minutes=30))
+#: A signature dated this long after its key was retired is refused (the private half of
+#: a retired key is destroyed; the margin covers a desk clock that runs ahead).
+RETIRED_GRACE = dt.timedelta(days=1)
 
 CERT_KIND_LICENCE = "licence"
 CERT_KIND_ATTENDANCE = "attendance"
@@ -64,6 +62,10 @@ MALFORMED = "malformed"
 UNSUPPORTED = "unsupported"
 UNKNOWN_KEY = "unknown_key"
 BAD_SIGNATURE = "bad_signature"
+KEY_REVOKED = "revoked_key"
+KEY_RETIRED = "retired_key"
+#: A PDF whose printed page does not show what its payload signs (app.services.pdf.check).
+PAGE_MISMATCH = "page_mismatch"
 
 REASONS = {
     VALID: "گواهی‌نامه اصل است: امضای اداره صادرکننده روی آن درست است.",
@@ -76,6 +78,12 @@ REASONS = {
         "(اداره صادرکننده ناشناخته است)."
     ),
     BAD_SIGNATURE: "امضای گواهی‌نامه درست نیست: اطلاعات آن تغییر کرده یا گواهی‌نامه جعلی است.",
+    KEY_REVOKED: "کلید امضای این گواهی‌نامه باطل شده است و گواهی‌نامه پس از ابطال آن امضا شده است.",
+    KEY_RETIRED: (
+        "این گواهی‌نامه پس از کنار گذاشتن کلید امضایش امضا شده است؛ "
+        "اداره صادرکننده پس از تعویض کلید با کلید قدیم امضا نمی‌کند."
+    ),
+    PAGE_MISMATCH: "متن چاپ‌شده روی صفحه با اطلاعات امضاشده گواهی‌نامه یکی نیست.",
 }
 
 #: Claim keys of payload version 1, in the order people read them, with Persian labels.
@@ -92,6 +100,7 @@ CLAIM_LABELS: dict[str, str] = {
     "d": "تاریخ صدور",
     "e": "تاریخ انقضا",
     "k": "شناسه کلید امضا",
+    "a": "زمان امضا",
 }
 #: Labels of an attendance certificate's claims where they differ from a licence's.
 ATTENDANCE_CLAIM_LABELS: dict[str, str] = {
@@ -104,6 +113,9 @@ ATTENDANCE_CLAIM_LABELS: dict[str, str] = {
 }
 REQUIRED_CLAIMS = frozenset({"k", "t", "s", "n", "u"})
 _DATE_CLAIMS = frozenset({"d", "e"})
+#: The signing time claim: UTC as ``YYYYMMDDHHMMSS`` (payloads made before it existed
+#: have none).
+SIGNED_AT_CLAIM = "a"
 _CERT_KIND_LABELS = {CERT_KIND_LICENCE: "گواهی‌نامه مجوز", CERT_KIND_ATTENDANCE: "گواهی حضور"}
 _LICENCE_KIND_LABELS = {"independent": "مستقل", "supporter": "پشتیبان"}
 
@@ -144,79 +156,70 @@ def _b64decode_loose(text: str) -> bytes:
         raise ValueError("not base64") from exc
 
 
-def _get(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row is not None and row.value else None
+def public_key_text(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """The raw 32-byte public key in standard base64 (what the server publishes)."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return base64.b64encode(_raw_public(public)).decode("ascii")
 
 
-def _put(session: Session, key: str, value: str) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key a verifier trusts, with what the published key set says about it.
 
-
-def ensure_signing_key(session: Session) -> Ed25519PrivateKey:
-    """The office's signing key; made and stored (in this transaction) if there is none.
-
-    Called by office setup; databases set up before certificates existed get their key
-    on first use.
+    ``retired_at``: the office stopped signing with it (rotation; what it signed before
+    stays valid). ``revoked_at``: it must not be trusted from then on (a stolen key);
+    certificates signed before stay valid, those signed after (or without a signing
+    time) do not.
     """
-    stored = _get(session, PRIVATE_KEY_SETTING)
-    if stored is not None:
-        private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
-        public_b64 = base64.b64encode(_raw_public(private.public_key())).decode("ascii")
-        if _get(session, PUBLIC_KEY_SETTING) != public_b64:
-            _put(session, PUBLIC_KEY_SETTING, public_b64)
-        return private
-    private = Ed25519PrivateKey.generate()
-    _put(session, PRIVATE_KEY_SETTING, base64.b64encode(private.private_bytes_raw()).decode())
-    _put(
-        session,
-        PUBLIC_KEY_SETTING,
-        base64.b64encode(_raw_public(private.public_key())).decode("ascii"),
-    )
-    session.flush()
-    return private
+
+    key_id: str
+    public_key: str
+    office_name: str = ""
+    province_name: str = ""
+    county_name: str = ""
+    valid_from: dt.datetime | None = None
+    retired_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str = ""
+
+    @property
+    def place(self) -> str:
+        """Where the office is, in Persian (county and province)."""
+        if self.county_name and self.province_name:
+            return f"شهرستان {self.county_name}، استان {self.province_name}"
+        return f"استان {self.province_name}" if self.province_name else ""
+
+    @property
+    def issuer(self) -> str:
+        """The office and its place, for a verifier's answer ("" when unknown)."""
+        if self.office_name and self.place:
+            return f"{self.office_name} ({self.place})"
+        return self.office_name
+
+    def stricter(self, other: TrustedKey) -> TrustedKey:
+        """This key with the earlier retirement and revocation of the two (two sources —
+        a database's key set and a key file — may know different news about one key)."""
+
+        def earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+            return min((x for x in (a, b) if x is not None), default=None)
+
+        revoked = earliest(self.revoked_at, other.revoked_at)
+        reason = self.revoked_reason if revoked == self.revoked_at else other.revoked_reason
+        return dataclasses.replace(
+            self,
+            office_name=self.office_name or other.office_name,
+            province_name=self.province_name or other.province_name,
+            county_name=self.county_name or other.county_name,
+            retired_at=earliest(self.retired_at, other.retired_at),
+            revoked_at=revoked,
+            revoked_reason=reason or "",
+        )
 
 
-def public_key_b64(session: Session) -> str:
-    """The office's public key (raw 32 bytes, standard base64): what the server publishes."""
-    return base64.b64encode(_raw_public(ensure_signing_key(session).public_key())).decode("ascii")
-
-
-def office_key_id(session: Session) -> str:
-    """The key id of the office's signing key."""
-    return key_id_for(ensure_signing_key(session).public_key())
-
-
-def known_keys(session: Session) -> dict[str, Ed25519PublicKey]:
-    """Public keys this database trusts: the office's own plus any stored known keys.
-
-    Does not create the office's key (a verification only reads).
-    """
-    keys: dict[str, Ed25519PublicKey] = {}
-    own = _get(session, PUBLIC_KEY_SETTING)
-    candidates = [own] if own else []
-    candidates.extend(
-        session.scalars(select(Setting.value).where(Setting.key.startswith(KNOWN_KEY_PREFIX)))
-    )
-    for value in candidates:
-        try:
-            key = load_public_key(value)
-        except ValueError:
-            continue
-        keys[key_id_for(key)] = key
-    return keys
-
-
-def add_known_key(session: Session, public_key: str | bytes) -> str:
-    """Trust another office's public key (for offline verification); returns its key id."""
-    key = load_public_key(public_key)
-    kid = key_id_for(key)
-    _put(session, KNOWN_KEY_PREFIX + kid, base64.b64encode(_raw_public(key)).decode("ascii"))
-    return kid
+def trusted_key(public_key: Ed25519PublicKey | bytes | str) -> TrustedKey:
+    """A bare public key (nothing known about its office) as a TrustedKey."""
+    key = public_key if isinstance(public_key, Ed25519PublicKey) else load_public_key(public_key)
+    return TrustedKey(key_id_for(key), public_key_text(key))
 
 
 # -- payloads --------------------------------------------------------------------------------
@@ -237,10 +240,14 @@ class CertificateClaims:
     expiry_date: dt.date
     licence_kind: str = "independent"
     kind: str = CERT_KIND_LICENCE
+    #: When it was signed (UTC); the ``a`` claim. Verifiers use it against the key's
+    #: revocation time.
+    signed_at: dt.datetime | None = None
 
     def as_json_dict(self, key_id: str) -> dict[str, str]:
         """The compact claim dict of payload version 1 (keys as in CLAIM_LABELS)."""
-        return {
+        extra = {SIGNED_AT_CLAIM: format_signed_at(self.signed_at)} if self.signed_at else {}
+        return extra | {
             "k": key_id,
             "t": CERT_KIND_CODES.get(self.kind, self.kind),
             "s": self.serial,
@@ -267,6 +274,31 @@ class SignedPayload:
 
 def _compact_date(value: dt.date) -> str:
     return value.strftime("%Y%m%d")
+
+
+def format_signed_at(value: dt.datetime) -> str:
+    """A signing time as the ``a`` claim: UTC, ``YYYYMMDDHHMMSS``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+
+
+def parse_signed_at(value: str | None) -> dt.datetime | None:
+    """The ``a`` claim as an aware UTC datetime (None if absent or unreadable)."""
+    if not value or len(value) != 14 or not value.isascii() or not value.isdigit():
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def format_moment(value: dt.datetime) -> str:
+    """A moment in Iran's time as Jalali date and time, Persian digits (۱۴۰۵/۰۵/۱۲ ۱۴:۳۰)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(IRAN_TIME)
+    return f"{jalali.format_jalali(local.date())} {to_persian_digits(local.strftime('%H:%M'))}"
 
 
 def _parse_compact_date(value: str) -> dt.date | None:
@@ -322,11 +354,6 @@ def sign_claims(private_key: Ed25519PrivateKey, claims: CertificateClaims) -> Si
     )
 
 
-def sign_certificate(session: Session, claims: CertificateClaims) -> SignedPayload:
-    """Sign ``claims`` with the office's key (made on first use)."""
-    return sign_claims(ensure_signing_key(session), claims)
-
-
 # -- verification ----------------------------------------------------------------------------
 
 
@@ -339,6 +366,8 @@ class VerificationResult:
     *claimed*, not proven); ``fields`` is the same in Persian, as label/value pairs.
     ``register_status`` is filled by CertificateService.verify from the local register
     (active, expired, suspended, revoked, not_found), with ``register_note`` in Persian.
+    ``issuer`` is the signing key's office (from the key set); ``key_note`` says that the
+    key was retired or revoked after this certificate was signed.
     """
 
     status: str
@@ -350,6 +379,8 @@ class VerificationResult:
     verification_code: str = ""
     register_status: str | None = None
     register_note: str = ""
+    issuer: str = ""
+    key_note: str = ""
 
     @property
     def valid(self) -> bool:
@@ -365,12 +396,21 @@ class VerificationResult:
     def text(self) -> str:
         """The result in Persian, one fact per line (for the CLI and dialogs)."""
         lines = [self.reason]
+        if self.issuer:
+            lines.append(f"صادرکننده: {self.issuer}")
+        if self.key_note:
+            lines.append(self.key_note)
         if self.register_note:
             lines.append(self.register_note)
         if self.verification_code:
             lines.append(f"کد تأیید: {self.verification_code}")
         lines.extend(f"{label}: {value}" for label, value in self.fields)
         return "\n".join(lines)
+
+
+def licence_kind_label(code: str) -> str:
+    """The Persian label of a licence-kind claim (``I`` مستقل, ``S`` پشتیبان)."""
+    return _LICENCE_KIND_LABELS.get(_LICENCE_KINDS_BY_CODE.get(code, code), code)
 
 
 def describe_claims(
@@ -393,10 +433,13 @@ def describe_claims(
         if key in _DATE_CLAIMS:
             date = _parse_compact_date(value)
             value = jalali.format_jalali(date) if date is not None else value
+        elif key == SIGNED_AT_CLAIM:
+            moment = parse_signed_at(value)
+            value = format_moment(moment) if moment is not None else value
         elif key == "t":
             value = _CERT_KIND_LABELS.get(_CERT_KINDS_BY_CODE.get(value, value), value)
         elif key == "m":
-            value = _LICENCE_KIND_LABELS.get(_LICENCE_KINDS_BY_CODE.get(value, value), value)
+            value = licence_kind_label(value)
         elif key == "c" and county_names and value in county_names:
             value = f"{county_names[value]} ({to_persian_digits(value)})"
         elif key in ("k", "u", "s"):
@@ -411,15 +454,43 @@ def _result(status: str, payload: str, **kwargs: Any) -> VerificationResult:
     return VerificationResult(status=status, reason=REASONS[status], payload=payload, **kwargs)
 
 
-def verify_payload(
-    payload: str, known_keys: Mapping[str, Ed25519PublicKey | bytes | str]
-) -> VerificationResult:
-    """Check a payload against the known public keys (key id → key).
+#: What a QR, a link or a paste may carry: the payload, or a verification page's address
+#: with the payload after ``#`` (``https://server/v#DFT1.…``).
+_URL_PAYLOAD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s#]*#(?P<payload>\S*)$")
+
+
+#: The public verification page of the central server (server.verify_page).
+VERIFICATION_PATH = "/v"
+
+
+def verification_url(server_url: str, payload: str) -> str:
+    """The verification page's address carrying ``payload`` after ``#``: a phone camera
+    opens it, and the payload never reaches the server's access log (a fragment is not
+    sent; the page's script posts it)."""
+    return f"{server_url.rstrip('/')}{VERIFICATION_PATH}#{payload}"
+
+
+def extract_payload(text: str) -> str:
+    """The payload in ``text``: the text itself, or the part after ``#`` of a verification
+    page's address. Whitespace and bidi controls around it are dropped."""
+    cleaned = strip_bidi_controls(text).strip()
+    match = _URL_PAYLOAD.match(cleaned)
+    return match.group("payload") if match else cleaned
+
+
+KeyLike = TrustedKey | Ed25519PublicKey | bytes | str
+
+
+def verify_payload(payload: str, known_keys: Mapping[str, KeyLike]) -> VerificationResult:
+    """Check a payload (or a verification page's address carrying one) against the trusted
+    keys (key id → key; a :class:`TrustedKey` also brings its retirement and revocation).
 
     Leading and trailing whitespace and bidi controls (added by scanners and copy-paste)
-    are ignored; every other character counts.
+    are ignored; every other character counts. A certificate signed with a revoked key
+    after its revocation, or with no signing time, is not genuine (KEY_REVOKED); one
+    signed before is, with a ``key_note`` saying the key was revoked later.
     """
-    text = strip_bidi_controls(payload).strip()
+    text = extract_payload(payload)
     if not text.startswith("DFT"):
         return _result(GARBAGE, text)
     head, sep, _rest = text.partition(".")
@@ -445,17 +516,18 @@ def verify_payload(
     if data is None or not data.keys() >= REQUIRED_CLAIMS:
         return _result(MALFORMED, text)
     kid = data["k"]
-    extra = {
+    extra: dict[str, Any] = {
         "data": data,
         "fields": describe_claims(data),
         "key_id": kid,
         "verification_code": verification_code_for(signature),
     }
-    key_value = known_keys.get(kid)
-    if key_value is None:
+    entry = known_keys.get(kid)
+    if entry is None:
         return _result(UNKNOWN_KEY, text, **extra)
     try:
-        key = key_value if isinstance(key_value, Ed25519PublicKey) else load_public_key(key_value)
+        trusted = entry if isinstance(entry, TrustedKey) else trusted_key(entry)
+        key = load_public_key(trusted.public_key)
     except ValueError:
         return _result(UNKNOWN_KEY, text, **extra)
     if key_id_for(key) != kid:  # a mislabelled entry in the caller's key table
@@ -464,6 +536,36 @@ def verify_payload(
         key.verify(signature, (PAYLOAD_PREFIX + body_text).encode("ascii"))
     except InvalidSignature:
         return _result(BAD_SIGNATURE, text, **extra)
+    extra["issuer"] = trusted.issuer
+    return _key_verdict(trusted, parse_signed_at(data.get(SIGNED_AT_CLAIM)), text, extra)
+
+
+def _key_verdict(
+    key: TrustedKey, signed_at: dt.datetime | None, text: str, extra: dict[str, Any]
+) -> VerificationResult:
+    """A genuine signature, judged by the key's retirement and revocation."""
+    if key.revoked_at is not None:
+        since = format_moment(key.revoked_at)
+        why = f" (دلیل: {key.revoked_reason})" if key.revoked_reason else ""
+        if signed_at is None or signed_at >= key.revoked_at:
+            when = (
+                "این گواهی‌نامه زمان امضا ندارد و پذیرفته نمی‌شود."
+                if signed_at is None
+                else f"این گواهی‌نامه در {format_moment(signed_at)}، پس از ابطال، امضا شده است."
+            )
+            reason = f"کلید امضای این گواهی‌نامه باطل شده است (از {since}){why}؛ {when}"
+            return VerificationResult(KEY_REVOKED, reason, text, **extra)
+        extra["key_note"] = (
+            f"کلید امضای این گواهی‌نامه از {since} باطل شده است{why}؛ "
+            "این گواهی‌نامه پیش از آن امضا شده و معتبر است."
+        )
+    elif key.retired_at is not None:
+        if signed_at is not None and signed_at > key.retired_at + RETIRED_GRACE:
+            return _result(KEY_RETIRED, text, **extra)
+        extra["key_note"] = (
+            f"اداره صادرکننده از {format_moment(key.retired_at)} با کلید دیگری امضا می‌کند؛ "
+            "گواهی‌نامه‌هایی که پیش از آن امضا شده‌اند معتبرند."
+        )
     return _result(VALID, text, **extra)
 
 

@@ -63,7 +63,7 @@ from app.services.office import get_office, get_setting, set_setting
 from app.services.outbox import pending_count, row_snapshot
 from app.services.progress import Progress
 from app.services.reference import apply_reference_rows
-from app.services.signing import ensure_signing_key
+from app.services.signing_keys import ensure_signing_key, sync_keys
 from app.services.sync_checks import IncomingRows
 from app.services.sync_identity import IDENTITY_COLUMNS, MERGED, fold, held_duplicate
 from app.services.text import isolate_ltr, to_persian_digits
@@ -266,6 +266,8 @@ class SyncReport:
     skew_seconds: float = 0.0
     skew_warning: bool = False
     reference_changed: int = 0
+    #: Signing keys of the published set added or changed locally.
+    keys_changed: int = 0
     numbers_reserved: int = 0
     #: Pulled rows not applied because they break the rules (app.services.sync_checks).
     refused: int = 0
@@ -589,6 +591,8 @@ class SyncClient:
         self.progress.report(0, None, "در حال اتصال به سرور…")
         hello = self.transport.handshake(cursor)
         self._check_handshake(hello)
+        if "keys_version" in hello:  # a server that publishes signing keys
+            self.report.keys_changed = sync_keys(self.db, self.transport, hello["keys_version"])
         if hello.get("reference_version") != reference_version:
             self._pull_reference()
         if pool_left < POOL_LOW:

@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
             self.print_selected_action,
             self.print_since_action,
             self.verify_action,
+            self.signing_keys_action,
             *self._sync_actions(),
         )
 
@@ -251,10 +252,13 @@ class MainWindow(QMainWindow):
         self.print_since_action.triggered.connect(self.on_print_since_action_triggered)
         self.verify_action = QAction(_tr("بررسی اصالت گواهی‌نامه…"), self)
         self.verify_action.triggered.connect(self.on_verify_action_triggered)
+        self.signing_keys_action = QAction(_tr("کلیدهای امضا…"), self)
+        self.signing_keys_action.triggered.connect(self.on_signing_keys_action_triggered)
         certificate_menu.addAction(self.print_selected_action)
         certificate_menu.addAction(self.print_since_action)
         certificate_menu.addSeparator()
         certificate_menu.addAction(self.verify_action)
+        certificate_menu.addAction(self.signing_keys_action)
 
         sync_menu = bar.addMenu(_tr("همگام‌سازی"))
         self.sync_action = QAction(_tr("همگام‌سازی با سرور"), self)
@@ -411,6 +415,15 @@ class MainWindow(QMainWindow):
     def on_verify_action_triggered(self) -> None:
         """«بررسی اصالت گواهی‌نامه…»."""
         dialog_class = self._lazy("app.views.verify_dialog", "VerifyDialog")
+        if dialog_class is None:
+            return
+        dialog = dialog_class(self.ctx, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def on_signing_keys_action_triggered(self) -> None:
+        """«کلیدهای امضا…»: the known keys; rotate this desk's key, add a key file."""
+        dialog_class = self._lazy("app.views.signing_keys_dialog", "SigningKeysDialog")
         if dialog_class is None:
             return
         dialog = dialog_class(self.ctx, self)

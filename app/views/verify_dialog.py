@@ -143,8 +143,9 @@ class VerifyDialog(QDialog):
     def _build(self) -> None:
         intro = QLabel(
             _tr(
-                "کد QR گواهی‌نامه را با اسکنر بخوانید یا متن آن را اینجا بچسبانید و «بررسی» "
-                "را بزنید؛ یا فایل PDF گواهی‌نامه را باز کنید (یا روی این پنجره بکشید)."
+                "کد QR گواهی‌نامه را با اسکنر بخوانید یا متن آن (یا نشانی صفحه بررسی که QR "
+                "نشان می‌دهد) را اینجا بچسبانید و «بررسی» را بزنید؛ یا فایل PDF گواهی‌نامه را "
+                "باز کنید (یا روی این پنجره بکشید)."
             )
         )
         intro.setWordWrap(True)
@@ -196,6 +197,9 @@ class VerifyDialog(QDialog):
 
         self.reason_label = self._text_label()
         self.reason_label.setObjectName("reason")
+        self.issuer_label = self._text_label()
+        self.key_label = self._text_label()
+        self.key_label.setStyleSheet(f"color: {WARNING_COLOR};")
         self.register_label = self._text_label()
         self.code_label = self._text_label()
         self.fields_title = QLabel()
@@ -215,6 +219,8 @@ class VerifyDialog(QDialog):
         details = QVBoxLayout()
         details.addLayout(verdict_row)
         details.addWidget(self.reason_label)
+        details.addWidget(self.issuer_label)
+        details.addWidget(self.key_label)
         details.addWidget(self.register_label)
         details.addWidget(self.code_label)
         details.addWidget(self.fields_title)
@@ -316,7 +322,13 @@ class VerifyDialog(QDialog):
         self.badge_label.hide()
         self.reason_label.setText(message)
         self.reason_label.setStyleSheet(f"color: {ERROR_COLOR};")
-        for label in (self.register_label, self.code_label, self.fields_title):
+        for label in (
+            self.issuer_label,
+            self.key_label,
+            self.register_label,
+            self.code_label,
+            self.fields_title,
+        ):
             label.hide()
         self.fields_table.hide()
 
@@ -389,6 +401,10 @@ class VerifyDialog(QDialog):
         self.reason_label.setStyleSheet(
             "" if result.valid else f"color: {INVALID_COLOR}; font-weight: bold;"
         )
+        self.issuer_label.setText(_tr("صادرکننده: {office}").format(office=result.issuer))
+        self.issuer_label.setVisible(bool(result.issuer))
+        self.key_label.setText(result.key_note)
+        self.key_label.setVisible(bool(result.key_note))
         self.register_label.setText(isolate_codes(to_persian_digits(result.register_note)))
         self.register_label.setVisible(bool(result.register_note))
         self.code_label.setText(

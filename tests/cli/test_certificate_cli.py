@@ -228,9 +228,9 @@ def test_verify_offline_with_a_published_key(dbfile: Path, tmp_path: Path) -> No
         daftar("certificate", _active_number(dbfile), "--out", out, "--db", dbfile).returncode == 0
     )
     with sqlite3.connect(dbfile) as conn:
-        public = conn.execute(
-            "SELECT value FROM setting WHERE key = 'signing.public_key'"
-        ).fetchone()[0]
+        [public] = conn.execute(
+            "SELECT public_key FROM signing_key WHERE source = 'own'"
+        ).fetchone()
     # A machine with no register at all (a bank): only the published key is trusted.
     bank = {"XDG_DATA_HOME": str(tmp_path / "bank-home")}
     unknown = daftar("verify", out, env=bank)
@@ -265,3 +265,65 @@ def test_verify_missing_file(dbfile: Path, tmp_path: Path) -> None:
     not_ours.write_bytes(b"%PDF-1.4\n%%EOF\n")
     done = daftar("verify", not_ours, "--db", dbfile)
     assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_key_rotation_and_a_key_file_from_the_command_line(dbfile: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from app.services.key_set import PublishedKey, key_set_document
+    from app.services.signing import CertificateClaims, key_id_for, public_key_text, sign_claims
+
+    out = tmp_path / "c.pdf"
+    assert (
+        daftar("certificate", _active_number(dbfile), "--out", out, "--db", dbfile).returncode == 0
+    )
+    listed = daftar("key", "list", "--db", dbfile)
+    assert listed.returncode == 0
+    [line] = listed.stdout.splitlines()
+    old = line.split("\t")[0]
+    assert "\t*\tactive\tnot published\t" in line
+    rotated = daftar("key", "rotate", "--db", dbfile)
+    assert rotated.returncode == 0 and rotated.stdout.strip() != old
+    assert "تعویض شد" in rotated.stderr
+    lines = daftar("key", "list", "--db", dbfile).stdout.splitlines()
+    assert lines[0].startswith(rotated.stdout.strip()) and lines[1].startswith(
+        f"{old}\town\tretired"
+    )
+    done = daftar("verify", out, "--db", dbfile)  # signed before the rotation: still genuine
+    assert done.returncode == 0 and "کلید دیگری" in done.stdout
+    # Another office's key, from a published key file.
+    other = Ed25519PrivateKey.generate()
+    key = PublishedKey(
+        key_id_for(other.public_key()), public_key_text(other), office_name="اداره تعاون ری"
+    )
+    keys = tmp_path / "keys.json"
+    keys.write_text(
+        json.dumps(key_set_document([key], dt.datetime.now(dt.UTC)), ensure_ascii=False),
+        encoding="utf-8",
+    )
+    payload = sign_claims(
+        other,
+        CertificateClaims(
+            serial="2303-C-000001",
+            licence_number="2303-000001",
+            unique_id="AAAA-BBBB-CCCC",
+            national_id="0067749828",
+            holder_name="مریم کریمی",
+            field_code="020001",
+            county_code="2303",
+            issue_date=dt.date(2026, 1, 1),
+            expiry_date=dt.date(2031, 1, 1),
+        ),
+    ).payload
+    assert daftar("verify", payload, "--db", dbfile).returncode == 1
+    with_file = daftar("verify", payload, "--db", dbfile, "--keys", keys)
+    assert with_file.returncode == 0 and "صادرکننده: اداره تعاون ری" in with_file.stdout
+    imported = daftar("key", "import", keys, "--db", dbfile)
+    assert imported.returncode == 0 and "1 new key(s)" in imported.stderr
+    assert daftar("verify", payload, "--db", dbfile).returncode == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]", encoding="utf-8")
+    refused = daftar("verify", payload, "--db", dbfile, "--keys", bad)
+    assert refused.returncode == 1 and "فایل کلیدهای منتشرشده" in refused.stderr

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
 
+from app.models import Setting
 from app.services import reference
 from app.services.db import Database, open_database
 from app.services.licences import LicenceDetail, LicenceInput, LicenceService, PersonInput
@@ -23,17 +28,35 @@ def make_national_id(rng: random.Random) -> str:
             return first9 + str(national_id_check_digit(first9))
 
 
-def setup_tehran_office(db: Database, prefix: str = "0612") -> OfficeInfo:
-    """Set up an office in Tehran province, county Tehran."""
+def write_legacy_key(session: Session, private: Ed25519PrivateKey | None = None) -> str:
+    """Keep a signing key as Daftar did before issue 10: in plain text in the ``setting``
+    table (``signing.private_key`` / ``signing.public_key``); returns the private key's
+    base64 text."""
+    private = private or Ed25519PrivateKey.generate()
+    text = base64.b64encode(private.private_bytes_raw()).decode()
+    public = base64.b64encode(private.public_key().public_bytes_raw()).decode()
+    session.merge(Setting(key="signing.private_key", value=text))
+    session.merge(Setting(key="signing.public_key", value=public))
+    session.flush()
+    return text
+
+
+def setup_tehran_office(
+    db: Database, prefix: str = "0612", *, legacy_key: bool = False
+) -> OfficeInfo:
+    """Set up an office in Tehran province, county Tehran. ``legacy_key``: keep its key
+    the way Daftar did before issue 10 (a database at an older revision has no
+    ``signing_key`` table)."""
     with db.session() as session:
         reference.seed_reference_data(session)
         session.flush()
         province = next(p for p in reference.list_provinces(session) if p.name == "تهران")
         county = next(c for c in reference.list_counties(session, province.id) if c.name == "تهران")
-        return setup_office(
-            session,
-            OfficeInput(province.id, county.id, "اداره تعاون شهرستان تهران", prefix, 5),
-        )
+        data = OfficeInput(province.id, county.id, "اداره تعاون شهرستان تهران", prefix, 5)
+        if not legacy_key:
+            return setup_office(session, data)
+        with mock.patch("app.services.office.ensure_signing_key", write_legacy_key):
+            return setup_office(session, data)
 
 
 def setup_tehran_province_office(db: Database, prefix: str = "0600") -> OfficeInfo:

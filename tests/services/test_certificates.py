@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.models import CertificateIssue, Counter, LicenceHistory, OutboxOperation
-from app.services import demo, jalali, signing
+from app.services import demo, jalali, signing, signing_keys
 from app.services.certificates import (
     STYLE_FILE_NAME,
     CertificateService,
@@ -272,7 +272,9 @@ def test_certificates_of_other_offices(db: Database) -> None:
     [unknown] = _verify(db, payload)
     assert unknown.status == signing.UNKNOWN_KEY
     with db.session() as s:
-        signing.add_known_key(s, base64.b64encode(other.public_key().public_bytes_raw()).decode())
+        signing_keys.add_trusted_key(
+            s, base64.b64encode(other.public_key().public_bytes_raw()).decode()
+        )
     [known] = _verify(db, payload)
     assert known.valid and known.register_status == "not_found"
     assert "ثبت نیست" in known.register_note

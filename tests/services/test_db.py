@@ -182,7 +182,7 @@ def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path
     from tests.services.conftest import issue_test_licence, setup_tehran_office
 
     old = _database_at_0001(tmp_db_path)
-    setup_tehran_office(old)
+    setup_tehran_office(old, legacy_key=True)
     number = issue_test_licence(old).number
     with old.engine.connect() as conn:
         outbox_before = conn.exec_driver_sql(
@@ -229,7 +229,7 @@ def test_database_at_0003_keeps_its_certificates_through_0004(tmp_db_path: Path)
     from tests.services.conftest import issue_test_licence, setup_tehran_office
 
     old = _database_at_0001(tmp_db_path, "0003")
-    setup_tehran_office(old)
+    setup_tehran_office(old, legacy_key=True)
     licence = issue_test_licence(old)
     with old.engine.begin() as conn:
         conn.exec_driver_sql(

@@ -207,6 +207,8 @@ def test_attendance_figures_and_certificates(db: Database) -> None:
         pdf, issued = CertificateService(s, actor="clerk").event_attendance_certificates(event.id)
     assert [c.participant_id for c in issued] == [a.id, b.id]
     assert extract_payloads(pdf) == [c.payload for c in issued]
+    with db.session() as s:  # each page shows its attendee (app.services.pdf.check)
+        assert [r.status for r in CertificateService(s).verify(pdf)] == ["valid", "valid"]
     with db.session() as s:
         logged = s.scalars(select(CertificateIssue).order_by(CertificateIssue.serial)).all()
         assert [(r.kind, r.participant_id, r.licence_id) for r in logged] == [

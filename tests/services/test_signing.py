@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -13,9 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.models import Setting
 from app.services import signing
-from app.services.db import Database
 from app.services.signing import (
     BAD_SIGNATURE,
     GARBAGE,
@@ -195,46 +194,74 @@ def test_unknown_key() -> None:
     assert verify_payload(payload, {signing.key_id_for(raw): text_key}).valid
 
 
-def test_office_key_is_made_at_setup_and_kept(db: Database) -> None:
-    with db.session() as session:
-        private = session.get(Setting, signing.PRIVATE_KEY_SETTING)
-        public = session.get(Setting, signing.PUBLIC_KEY_SETTING)
-        assert private is not None and public is not None
-        assert len(base64.b64decode(private.value)) == 32
-        assert signing.public_key_b64(session) == public.value
-        kid = signing.office_key_id(session)
-    assert re.fullmatch(r"[0-9a-f]{16}", kid)
-    with db.session() as session:
-        assert signing.office_key_id(session) == kid  # stable
-        assert set(signing.known_keys(session)) == {kid}
+def _signed_at(moment: dt.datetime) -> str:
+    return sign_claims(KEY, dataclasses.replace(CLAIMS, signed_at=moment)).payload
 
 
-def test_key_is_made_lazily_for_older_databases(db: Database) -> None:
-    with db.session() as session:
-        for key in (signing.PRIVATE_KEY_SETTING, signing.PUBLIC_KEY_SETTING):
-            row = session.get(Setting, key)
-            assert row is not None
-            session.delete(row)
-    with db.session() as session:
-        assert signing.known_keys(session) == {}  # verifying alone makes no key
-        signed = signing.sign_certificate(session, CLAIMS)
-    with db.session() as session:
-        keys = signing.known_keys(session)
-    assert verify_payload(signed.payload, keys).valid
+AUG = dt.datetime(2026, 8, 1, 9, 0, tzinfo=dt.UTC)
 
 
-def test_known_keys_of_other_offices(db: Database) -> None:
-    other = Ed25519PrivateKey.generate()
-    payload = sign_claims(other, CLAIMS).payload
-    with db.session() as session:
-        assert not verify_payload(payload, signing.known_keys(session)).valid
-        kid = signing.add_known_key(
-            session, base64.b64encode(other.public_key().public_bytes_raw()).decode()
-        )
-    with db.session() as session:
-        keys = signing.known_keys(session)
-    assert kid in keys
-    assert verify_payload(payload, keys).valid
+def test_the_signing_time_is_signed_and_shown_in_iran_time() -> None:
+    payload = _signed_at(AUG)
+    result = verify_payload(payload, KNOWN)
+    assert result.valid and result.data["a"] == "20260801090000"
+    # 09:00 UTC is 12:30 in Tehran; 1 August 2026 is 10 Mordad 1405.
+    assert dict(result.fields)["زمان امضا"] == "۱۴۰۵/۰۵/۱۰ ۱۲:۳۰"
+    # A verifier that knows nothing of "a" (payload version 1) still reads the rest.
+    assert result.data["n"] == "0612-000042"
+
+
+def test_a_revoked_key_refuses_what_it_signed_after_and_undated_payloads() -> None:
+    revoked = signing.TrustedKey(
+        KEY_ID,
+        signing.public_key_text(KEY),
+        office_name="اداره تعاون شمیرانات",
+        revoked_at=AUG + dt.timedelta(days=10),
+        revoked_reason="رایانه دزدیده شد",
+    )
+    keys = {KEY_ID: revoked}
+    before = verify_payload(_signed_at(AUG), keys)
+    assert before.valid and "باطل شده" in before.key_note and "پیش از آن" in before.key_note
+    assert before.issuer == "اداره تعاون شمیرانات"
+    after = verify_payload(_signed_at(AUG + dt.timedelta(days=11)), keys)
+    assert after.status == signing.KEY_REVOKED and not after.valid
+    assert after.reason.startswith("کلید امضای این گواهی‌نامه باطل شده است")
+    assert "رایانه دزدیده شد" in after.reason and "پس از ابطال" in after.reason
+    undated = verify_payload(PAYLOAD, keys)  # made before signing times existed
+    assert undated.status == signing.KEY_REVOKED and "زمان امضا ندارد" in undated.reason
+
+
+def test_a_retired_key_keeps_what_it_signed_and_refuses_later_signatures() -> None:
+    retired = signing.TrustedKey(KEY_ID, signing.public_key_text(KEY), retired_at=AUG)
+    keys = {KEY_ID: retired}
+    assert verify_payload(PAYLOAD, keys).valid  # undated: signed before rotation existed
+    kept = verify_payload(_signed_at(AUG - dt.timedelta(hours=1)), keys)
+    assert kept.valid and "کلید دیگری" in kept.key_note
+    # A desk clock a few hours ahead is tolerated; days after the rotation is not.
+    assert verify_payload(_signed_at(AUG + dt.timedelta(hours=5)), keys).valid
+    late = verify_payload(_signed_at(AUG + dt.timedelta(days=3)), keys)
+    assert late.status == signing.KEY_RETIRED and not late.valid
+
+
+def test_the_verification_address_carries_the_payload_after_the_hash() -> None:
+    url = signing.verification_url("https://sync.example.ir/", PAYLOAD)
+    assert url == f"https://sync.example.ir/v#{PAYLOAD}"
+    assert verify_payload(url, KNOWN).valid
+    assert verify_payload(f"\u200e {url}\n", KNOWN).valid  # scanner and paste noise
+    assert signing.extract_payload("https://x.ir/v#") == ""
+    assert verify_payload("https://x.ir/v", KNOWN).status == GARBAGE
+    changed = url[:-3] + ("A" if url[-3] != "A" else "B") + url[-2:]
+    assert verify_payload(changed, KNOWN).status in (BAD_SIGNATURE, MALFORMED)
+
+
+def test_stricter_merges_two_sources_news_about_one_key() -> None:
+    a = signing.TrustedKey(KEY_ID, signing.public_key_text(KEY), office_name="الف", retired_at=AUG)
+    b = signing.TrustedKey(
+        KEY_ID, signing.public_key_text(KEY), revoked_at=AUG + dt.timedelta(1), revoked_reason="x"
+    )
+    merged = a.stricter(b)
+    assert merged.office_name == "الف" and merged.retired_at == AUG
+    assert merged.revoked_at == AUG + dt.timedelta(1) and merged.revoked_reason == "x"
     with pytest.raises(ValueError):
         signing.load_public_key("not a key")
 

@@ -566,7 +566,12 @@ def test_main_window_certificate_menu(
 ) -> None:
     bare = MainWindow()
     qtbot.addWidget(bare)
-    actions = (bare.print_selected_action, bare.print_since_action, bare.verify_action)
+    actions = (
+        bare.print_selected_action,
+        bare.print_since_action,
+        bare.verify_action,
+        bare.signing_keys_action,
+    )
     assert not any(action.isEnabled() for action in actions)  # until attach()
     window = MainWindow(register_ctx, register_db[1])
     qtbot.addWidget(window)
@@ -577,6 +582,7 @@ def test_main_window_certificate_menu(
         "چاپ گواهی‌نامه‌های انتخاب‌شده…",
         "چاپ گروهی از تاریخ…",
         "بررسی اصالت گواهی‌نامه…",
+        "کلیدهای امضا…",
     ]
     assert all(a.isEnabled() for a in menu.actions())
     screen = window.register_screen

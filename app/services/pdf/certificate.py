@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
 import itertools
 import json
 import logging
@@ -94,6 +95,9 @@ class LicenceCertificateData:
     qr_payload: str
     verification_code: str
     issued_at: dt.date
+    #: What the QR code carries when it is not the bare payload: the verification page's
+    #: address with the payload (app.services.signing.verification_url).
+    qr_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class AttendanceCertificateData:
     qr_payload: str
     verification_code: str
     issued_at: dt.date
+    qr_text: str = ""
 
 
 # -- page elements --------------------------------------------------------------------------
@@ -151,7 +156,8 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _date(value: dt.date | None) -> str:
+def printed_date(value: dt.date | None) -> str:
+    """A date as the page prints it (Jalali; the line engine turns its digits Persian)."""
     return format_jalali(value, persian_digits=False) if value else ""
 
 
@@ -472,7 +478,7 @@ class _Page:
             "center",
         )
         self.para(
-            f"تاریخ چاپ: {_date(issued_at)}",
+            f"تاریخ چاپ: {printed_date(issued_at)}",
             cx_right,
             y,
             260,
@@ -614,7 +620,7 @@ def _licence_rows(item: LicenceCertificateData) -> list[_Row]:
             (
                 _Field("نام پدر", t(item.father_name)),
                 _Field("کد ملی", t(item.national_id)),
-                _Field("تاریخ تولد", _date(item.birth_date)),
+                _Field("تاریخ تولد", printed_date(item.birth_date)),
             ),
         ),
         _Row(SECTION_HEIGHT, section="مشخصات کسب‌وکار"),
@@ -642,8 +648,8 @@ def _licence_rows(item: LicenceCertificateData) -> list[_Row]:
         _Row(
             ROW_HEIGHT,
             (
-                _Field("تاریخ صدور", _date(item.issue_date), bold=True),
-                _Field("تاریخ پایان اعتبار", _date(item.expiry_date), bold=True),
+                _Field("تاریخ صدور", printed_date(item.issue_date), bold=True),
+                _Field("تاریخ پایان اعتبار", printed_date(item.expiry_date), bold=True),
             ),
         ),
     ]
@@ -652,7 +658,8 @@ def _licence_rows(item: LicenceCertificateData) -> list[_Row]:
 def _draw_licence(page: _Page, item: LicenceCertificateData) -> None:
     y = page.common(item.office_province, item.office_county, page.style.title, item.duplicate)
     page.grid_rows(_licence_rows(item), y)
-    page.footer(item.qr_payload, item.verification_code, item.serial, item.issued_at)
+    qr = item.qr_text or item.qr_payload
+    page.footer(qr, item.verification_code, item.serial, item.issued_at)
 
 
 def _draw_attendance(page: _Page, item: AttendanceCertificateData) -> None:
@@ -678,7 +685,10 @@ def _draw_attendance(page: _Page, item: AttendanceCertificateData) -> None:
         ),
         _Row(
             ROW_HEIGHT,
-            (_Field("از تاریخ", _date(item.start_date)), _Field("تا تاریخ", _date(item.end_date))),
+            (
+                _Field("از تاریخ", printed_date(item.start_date)),
+                _Field("تا تاریخ", printed_date(item.end_date)),
+            ),
         ),
         _Row(
             ROW_HEIGHT,
@@ -687,7 +697,8 @@ def _draw_attendance(page: _Page, item: AttendanceCertificateData) -> None:
         _Row(TALL_ROW_HEIGHT, (_Field("محل برگزاری", t(item.venue)),)),
     ]
     page.grid_rows(rows, y)
-    page.footer(item.qr_payload, item.verification_code, item.serial, item.issued_at)
+    qr = item.qr_text or item.qr_payload
+    page.footer(qr, item.verification_code, item.serial, item.issued_at)
 
 
 _Item = TypeVar("_Item", LicenceCertificateData, AttendanceCertificateData)
@@ -811,11 +822,25 @@ def _decode(block: bytes) -> list[str]:
     return data
 
 
+def _keywords(pdf: bytes) -> str:
+    """The Keywords of the document information, read by pypdf ("" if none)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        info = PdfReader(io.BytesIO(pdf)).metadata
+        value = info.get("/Keywords") if info is not None else None
+    except (PyPdfError, ValueError, KeyError, TypeError):
+        return ""
+    return str(value) if value else ""
+
+
 def extract_payloads(pdf: bytes) -> list[str]:
     """The QR payloads a PDF made by this module carries, in page order ([] if none).
 
-    Looks in the file as written and, failing that, inside its Flate-compressed streams.
-    Raises :class:`PayloadError` when the embedded list is damaged.
+    Looks in the file as written, inside its Flate-compressed streams and, failing that,
+    in the document information as a PDF reader sees it (another tool that saved the file
+    may have escaped the text). Raises :class:`PayloadError` when the list is damaged.
     """
     blocks = _PAYLOAD_RE.findall(pdf)
     if not blocks:
@@ -825,6 +850,8 @@ def extract_payloads(pdf: bytes) -> list[str]:
             except zlib.error:
                 continue
             blocks.extend(_PAYLOAD_RE.findall(data))
+    if not blocks:
+        blocks = _PAYLOAD_RE.findall(_keywords(pdf).encode("ascii", "replace"))
     result: list[str] = []
     for block in blocks:
         result.extend(_decode(block))
