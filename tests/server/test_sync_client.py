@@ -37,7 +37,7 @@ from app.services.sync import (
 )
 from tests.server.sync_support import issue_licence, national_id, update_licence
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 
 
 class Office:

@@ -50,7 +50,7 @@ from app.services.text import search_key
 from tests.server.conftest import ServerDatabase
 from tests.server.sync_support import issue_licence, national_id
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 SHEMIRANAT, REY, TEHRAN = "شمیرانات", "ری", "تهران"
 
 
