@@ -63,15 +63,18 @@ def needs_permission(url: str) -> bool:
     return parsed.scheme == "http" and not is_loopback(parsed.host)
 
 
+# Commands go on a line of their own at the end of a message: a left-to-right run that
+# a word-wrapped label breaks across lines is drawn out of order.
+
+
 def insecure_error() -> SyncError:
     """The refusal of a plain-HTTP address of another computer."""
     return SyncError(
         f"نشانی {isolate_ltr('http://')} رمزگذاری نمی‌شود: توکن اداره و اطلاعات مردم در "
-        "شبکه خواندنی و دست‌کاری‌شدنی است. نشانی "
-        f"{isolate_ltr('https://')} سرور را از مدیر سامانه بگیرید. (اگر مدیر سامانه عمداً "
-        "سرور بدون رمزگذاری در شبکه داخلی راه انداخته است، یک بار دستور "
-        f"{isolate_ltr('daftar sync --insecure')} یا {isolate_ltr('daftar setup … --insecure')} "
-        "را اجرا کند.)",
+        f"شبکه خواندنی و دست‌کاری‌شدنی است. نشانی {isolate_ltr('https://')} سرور را از "
+        "مدیر سامانه بگیرید.\nاگر مدیر سامانه عمداً سرور بدون رمزگذاری در شبکهٔ داخلی راه "
+        "انداخته است، یک بار این را اجرا کند:\n"
+        f"{isolate_ltr('daftar setup|sync … --insecure')}",
         "insecure_url",
     )
 
@@ -105,12 +108,10 @@ def keep_insecure_for(session: Session, url: str) -> None:
 
 
 def ca_file_error(path: str, reason: str) -> SyncError:
-    command = isolate_ltr("daftar sync --ca-file FILE")
-    system = isolate_ltr('--ca-file ""')
     return SyncError(
-        f"فایل گواهی ریشه سرور ({isolate_ltr(path)}) خوانده نشد: {reason}. فایل درست را از "
-        f"مدیر سامانه بگیرید و با {command} معرفی کنید ({system} گواهی‌های خود سیستم را به "
-        "کار می‌برد).",
+        f"فایل گواهی ریشهٔ سرور خوانده نشد ({reason}):\n{isolate_ltr(path)}\n"
+        "فایل درست را از مدیر سامانه بگیرید و معرفی کنید:\n"
+        f"{isolate_ltr('daftar sync --ca-file FILE')}",
         "bad_ca_file",
     )
 
@@ -160,8 +161,8 @@ def tls_error(exc: BaseException, url: str) -> SyncError | None:
             return SyncError(
                 f"گواهی امنیتی (TLS) سرور {isolate_ltr(host)} تأیید نشد؛ ممکن است سرور دیگری "
                 "خود را به جای سرور مرکزی جا زده باشد، پس چیزی فرستاده نشد. اگر سرور گواهی "
-                "اداره‌ای خودش را دارد، فایل گواهی ریشه آن را از مدیر سامانه بگیرید و با "
-                f"{isolate_ltr('daftar sync --ca-file FILE')} معرفی کنید.",
+                "اداره‌ای خودش را دارد، فایل گواهی ریشهٔ آن را از مدیر سامانه بگیرید و معرفی "
+                f"کنید:\n{isolate_ltr('daftar sync --ca-file FILE')}",
                 "tls",
             )
         current = current.__cause__ or current.__context__

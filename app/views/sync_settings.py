@@ -17,6 +17,7 @@ or the Persian error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -235,9 +236,12 @@ class SyncSettingsTab(QWidget):
             ).format(https=isolate_ltr("https://"), http=isolate_ltr("http://"))
             self.security_hint.setStyleSheet("color: palette(placeholder-text);")
         if state.ca_file:
-            text += "\n" + _tr("گواهی سرور با گواهی ریشه اداره تأیید می‌شود: {path}").format(
-                path=isolate_ltr(state.ca_file)
+            # The file's name (its whole path in the tooltip): a long path would widen the
+            # dialog, and a wrapped left-to-right run is drawn out of order.
+            text += "\n" + _tr("گواهی سرور با گواهی ریشهٔ اداره تأیید می‌شود: {name}").format(
+                name=isolate_ltr(PurePath(state.ca_file).name)
             )
+        self.security_hint.setToolTip(state.ca_file)
         self.security_hint.setText(text)
 
     def sync_input(self) -> SyncSettingsInput | None:

@@ -61,6 +61,7 @@ from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
 from tests.server.sync_support import issue_licence, update_licence
+from tests.tls_support import make_certificates
 
 BASE = "http://localhost"
 SHOTS = Path("/tmp/shots")
@@ -777,6 +778,7 @@ def test_settings_explain_why_plain_http_is_refused(
     ctx: AppContext,  # noqa: F811
     db: Database,  # noqa: F811
     office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     lan = "http://10.0.0.5:8000"
     dialog = make_settings(qtbot, ctx)
@@ -819,6 +821,18 @@ def test_settings_explain_why_plain_http_is_refused(
     assert dialog.result() == QDialog.DialogCode.Accepted
     with db.session() as session:
         assert load_settings(session).server_url == lan
+    # An office CA given with daftar sync --ca-file is named under the address too; moving
+    # the office to https makes the plain-HTTP choice lapse.
+    certificates = make_certificates(tmp_path / "tls")
+    with db.session() as session:
+        save_settings(session, "https://sync.office.lan", None)
+        remember_transport_options(session, ca_file=str(certificates.ca))
+    dialog = make_settings(qtbot, ctx)
+    hint = dialog.sync_tab.security_hint.text()
+    assert "ca.pem" in hint and "گواهی ریشهٔ اداره" in hint
+    assert dialog.sync_tab.security_hint.toolTip() == str(certificates.ca.resolve())
+    assert "بدون رمزگذاری" not in hint
+    shot(dialog, "sync_settings_private_ca")
 
 
 def test_main_window_says_where_the_token_is_kept(
