@@ -20,6 +20,7 @@ recently is forgotten first. Thread-safe (authentication runs in FastAPI's threa
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -43,12 +44,15 @@ WINDOW_SECONDS = 60.0
 MAX_CLIENTS = 10_000
 
 
+@functools.lru_cache(maxsize=4096)
 def client_key(host: str | None) -> str:
     """The key an address is counted under: IPv4 as is, IPv6 per /64 network (an
     IPv4-mapped IPv6 address as its IPv4 address), anything else (a test client's name,
     no address) as is."""
     if not host:
         return "unknown"
+    if ":" not in host:  # IPv4 or a name: as is (the common case, without parsing)
+        return host
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -56,7 +60,7 @@ def client_key(host: str | None) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
+        return f"{ipaddress.IPv6Address(int(address) >> 64 << 64)}/64"
     return str(address)
 
 
