@@ -105,6 +105,13 @@ def test_a_stored_address_that_became_refused_says_why(db: Database) -> None:
     with db.session() as session, pytest.raises(SyncError) as refused:
         transport_for(session)
     assert refused.value.code == "insecure_url"
+    # daftar sync --insecure (no --server): the stored address is allowed from then on.
+    with db.session() as session:
+        remember_transport_options(session, insecure=True)
+    with db.session() as session:
+        transport = transport_for(session)
+        assert transport.base_url == "http://10.0.0.5:8000"
+        transport.close()
 
 
 def test_a_private_ca_file_is_stored_checked_and_used(db: Database, tmp_path: Path) -> None:
