@@ -128,11 +128,28 @@ def _parser() -> argparse.ArgumentParser:
     p = add("setup", "create an office database from the central server (identity, data)")
     p.add_argument("--server", required=True, help="the server's address, e.g. https://…")
     p.add_argument("--token", required=True, help="the office's token (from add-office)")
+    _transport_options(p)
 
     p = add("sync", "sync with the central server (push local changes, pull the rest)")
     p.add_argument("--server", help="the server's address (default: the office's setting)")
     p.add_argument("--token", help="the office's token (default: the stored one)")
+    _transport_options(p)
     return parser
+
+
+def _transport_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow plain http:// to a server on another computer (unencrypted; remembered "
+        "for this database and this server)",
+    )
+    parser.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="trust the server's certificate through this CA certificate file (an office's "
+        'private CA; remembered; "" goes back to the system\'s authorities)',
+    )
 
 
 def _open(db_path: Path, *, create: bool = True):  # type: ignore[no-untyped-def]
@@ -537,17 +554,32 @@ def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
     if db_path.exists() and db_path.stat().st_size > 0:
         _err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
         return EXIT_FAILED
-    db, report = setup_from_server(db_path, args.server, args.token, progress=_sync_progress())
+    db, report = setup_from_server(
+        db_path,
+        args.server,
+        args.token,
+        insecure=args.insecure,
+        ca_file=args.ca_file or "",
+        progress=_sync_progress(),
+    )
     db.close()
     return _print_sync_report(report)
 
 
 def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar sync``: one sync with the central server."""
-    from app.services.sync import SyncClient, transport_for
+    from app.services.sync import SyncClient, remember_transport_options, transport_for
 
     db = _open(db_path, create=False)
     try:
+        if args.insecure or args.ca_file is not None:
+            with db.session() as session:
+                remember_transport_options(
+                    session,
+                    server_url=args.server or "",
+                    insecure=args.insecure,
+                    ca_file=args.ca_file,
+                )
         with db.session() as session:
             transport = transport_for(session, server_url=args.server or "", token=args.token or "")
         try:

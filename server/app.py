@@ -2,26 +2,25 @@
 
 Endpoints: ``GET /health``, ``POST /v1/handshake``, ``POST /v1/push``, ``GET /v1/pull``,
 ``POST /v1/numbers`` and ``GET /v1/reference`` (server.push, server.pull, server.pools);
-FastAPI serves the OpenAPI document at ``/openapi.json``. Errors sent to clients carry a
-Persian and an English message: ``{"error": code, "message": fa, "message_en": en}``.
-A bad request gets a 4xx answer, never a 500.
+FastAPI serves the OpenAPI document at ``/openapi.json`` (the interactive ``/docs`` and
+``/redoc`` only when asked for: ``daftar-server serve --docs``). Errors sent to clients
+carry a Persian and an English message: ``{"error": code, "message": fa, "message_en":
+en}`` (server.errors). A bad request gets a 4xx answer, never a 500. Authentication:
+server.auth; failed ones are limited per client address by server.ratelimit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -39,13 +38,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.models.base import reference_id
 from app.services.reference import reference_rows, reference_version
 from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+from server.auth import current_office, get_session
 from server.db import HEAD_REVISION
+from server.errors import ApiError, ErrorJSONResponse, ErrorResponse, error_body
 from server.keys import current_keys_version
+from server.middleware import BodySizeLimit
 from server.models import Office, utcnow
-from server.offices import authenticate
 from server.pools import licence_prefix, reserve_numbers
 from server.pull import changes_after, pull
 from server.push import push
+from server.ratelimit import FailureLimit, FailureLimiter
 from server.records import MAX_BATCH, MAX_NUMBERS, MAX_PULL, Operation
 
 log = logging.getLogger("daftar.server.api")
@@ -59,145 +61,6 @@ MAX_VALUE_DEPTH = 16
 SKEW_WARNING_SECONDS = 300.0
 #: A measured skew is stored when it moved by more than this (seconds).
 SKEW_RECORD_SECONDS = 60.0
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-# --- errors -------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """An error answered to the client with a status, a code and two messages."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        message_en: str,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message_en)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.message_en = message_en
-        self.headers = headers
-
-
-def error_body(code: str, message: str, message_en: str, **extra: Any) -> dict[str, Any]:
-    """The JSON body of every error answer."""
-    return {"error": code, "message": message, "message_en": message_en, **extra}
-
-
-class ErrorJSONResponse(JSONResponse):
-    """An error answer that may quote the request: a lone surrogate (the JSON escape
-    ``"\\ud800"``, which UTF-8 can't encode) is written back as the same escape."""
-
-    def render(self, content: Any) -> bytes:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8", "backslashreplace")
-
-
-class ErrorResponse(BaseModel):
-    """An error answer (Persian ``message`` for the clerk, ``message_en`` for logs)."""
-
-    error: str
-    message: str
-    message_en: str
-
-
-def _unauthorized() -> ApiError:
-    return ApiError(
-        401,
-        "unauthorized",
-        "توکن دسترسی این اداره معتبر نیست یا باطل شده است. با مدیر سامانه تماس بگیرید.",
-        "The office's access token is missing, unknown or revoked.",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
-# --- request size limit ---------------------------------------------------------------
-
-
-class BodySizeLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413.
-
-    Checks Content-Length first, then counts the body as it arrives (chunked uploads),
-    buffering at most ``limit`` bytes before handing the request on.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await self._answer(send, 400, "bad_request", "Invalid Content-Length.")
-                    return
-                if declared > self.limit:
-                    await self._too_large(send)
-                    return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                # The client went away; let the app see the disconnect.
-                await self.app(scope, _replay([message]), send)
-                return
-            body = bytes(message.get("body", b""))
-            size += len(body)
-            if size > self.limit:
-                await self._too_large(send)
-                return
-            chunks.append(body)
-            more = bool(message.get("more_body", False))
-        buffered: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([buffered], then=receive), send)
-
-    async def _too_large(self, send: Send) -> None:
-        await self._answer(
-            send,
-            413,
-            "too_large",
-            f"Request body over {self.limit} bytes.",
-            "درخواست بیش از اندازه بزرگ است.",
-        )
-
-    async def _answer(
-        self, send: Send, status: int, code: str, message_en: str, message: str = ""
-    ) -> None:
-        response = JSONResponse(
-            error_body(code, message or "درخواست نامعتبر است.", message_en), status_code=status
-        )
-        await response({"type": "http"}, _replay([]), send)
-
-
-def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
-    pending = list(messages)
-
-    async def receive() -> Message:
-        if pending:
-            return pending.pop(0)
-        if then is not None:
-            return await then()
-        return {"type": "http.disconnect"}
-
-    return receive
-
 
 # --- schemas --------------------------------------------------------------------------
 
@@ -446,36 +309,19 @@ def office_out(office: Office) -> OfficeOut:
     )
 
 
-# --- dependencies ---------------------------------------------------------------------
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """A database session for one request."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        yield session
-
-
-def current_office(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: Annotated[Session, Depends(get_session)],
-) -> Office:
-    """The office of the request's Bearer token; 401 when it is missing, unknown or revoked."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized()
-    office = authenticate(session, credentials.credentials.strip())
-    if office is None:
-        raise _unauthorized()
-    return office
-
-
 # --- the application ------------------------------------------------------------------
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "Missing, unknown or revoked token."},
+    401: {
+        "model": ErrorResponse,
+        "description": 'Missing, malformed, unknown or revoked token ("unauthorized"), or an '
+        'expired one ("token_expired").',
+    },
     413: {"model": ErrorResponse, "description": "Request body too large."},
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many failed authentications from this address (Retry-After).",
+    },
 }
 
 
@@ -494,16 +340,31 @@ def _invalid_request(detail: list[dict[str, Any]]) -> JSONResponse:
     )
 
 
-def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """Build the server's FastAPI application on an opened, migrated database."""
+def create_app(
+    engine: Engine,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    docs: bool = False,
+    auth_limiter: FailureLimiter | None = None,
+) -> FastAPI:
+    """Build the server's FastAPI application on an opened, migrated database.
+
+    ``docs`` serves the interactive documentation (``/docs``, ``/redoc``);
+    ``auth_limiter`` counts failed authentications (default: 10 a minute per address).
+    """
 
     app = FastAPI(
         title="Daftar central server",
         summary="Enrolment, authentication and the sync protocol of Daftar offices.",
         version=f"protocol {PROTOCOL_VERSION}",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
+    app.state.auth_limiter = FailureLimiter() if auth_limiter is None else auth_limiter
     app.add_middleware(BodySizeLimit, limit=max_body_bytes)
+    # Outermost: a blocked address is answered before its body is read.
+    app.add_middleware(FailureLimit, limiter=app.state.auth_limiter)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

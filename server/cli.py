@@ -1,14 +1,21 @@
-"""``daftar-server``: serve the API, enrol and revoke offices.
+"""``daftar-server``: serve the API, enrol and revoke offices, manage their tokens.
 
     daftar-server serve --db PATH [--database-url URL] --host 127.0.0.1 --port N
+                        [--ssl-keyfile KEY --ssl-certfile CERT]
+                        [--forwarded-allow-ips IPS] [--docs]
     daftar-server add-office --db PATH --province NAME [--county NAME] --name NAME
+                             [--expires-in DAYS] [--label TEXT]
     daftar-server revoke-office --db PATH --office ID
     daftar-server keys --db PATH --out FILE
     daftar-server revoke-key --db PATH --key ID [--from DATETIME] [--reason TEXT]
+    daftar-server new-token --db PATH --office ID [--expires-in DAYS] [--label TEXT]
+    daftar-server revoke-token --db PATH --token TOKEN_ID
+    daftar-server list-tokens --db PATH --office ID
 
 ``--database-url`` (or ``DATABASE_URL`` when neither option is given) selects
-PostgreSQL instead of a SQLite file. ``add-office`` prints the new token once, as the
-last line of its output. Logs go to stderr.
+PostgreSQL instead of a SQLite file. ``add-office`` and ``new-token`` print the new token
+once, as the last line of their output. Logs go to stderr. Running it in production
+(TLS, a reverse proxy, systemd, PostgreSQL, backups): docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -18,13 +25,24 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from server.db import ServerDatabaseError, open_database
-from server.offices import EnrolmentError, enrol_office, revoke_office
+from server.offices import (
+    EnrolmentError,
+    enrol_office,
+    expiry_after,
+    get_office,
+    issue_token,
+    list_tokens,
+    revoke_office,
+    revoke_token,
+    token_fingerprint,
+    token_state,
+)
 
 log = logging.getLogger("daftar.server")
 
@@ -48,12 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     _database_options(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--ssl-keyfile", metavar="KEY", help="serve HTTPS with this private key")
+    serve.add_argument("--ssl-certfile", metavar="CERT", help="and this certificate (chain)")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="behind a reverse proxy: trust X-Forwarded-For/-Proto from these comma-separated "
+        "addresses (e.g. 127.0.0.1); without it the client address is the socket peer",
+    )
+    serve.add_argument(
+        "--docs", action="store_true", help="serve the interactive API docs at /docs and /redoc"
+    )
 
     add = commands.add_parser("add-office", help="enrol an office and print its token")
     _database_options(add)
     add.add_argument("--province", required=True, help="the province's Persian name")
     add.add_argument("--county", help="the county's Persian name (omit for a province office)")
     add.add_argument("--name", required=True, help="the office's name")
+    _token_options(add)
 
     revoke = commands.add_parser("revoke-office", help="revoke an office and its tokens")
     _database_options(revoke)
@@ -75,7 +105,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="revoked from this moment (ISO 8601, e.g. 2026-12-01T08:00+03:30; default now)",
     )
     revoke_key.add_argument("--reason", default="", help="why (shown to verifiers)")
+    new = commands.add_parser("new-token", help="give an office another token and print it")
+    _database_options(new)
+    new.add_argument("--office", required=True, metavar="ID", help="the office's id")
+    _token_options(new)
+
+    revoke_one = commands.add_parser("revoke-token", help="revoke one token of an office")
+    _database_options(revoke_one)
+    revoke_one.add_argument(
+        "--token", required=True, metavar="TOKEN_ID", help="the token's id (from list-tokens)"
+    )
+
+    listing = commands.add_parser("list-tokens", help="list an office's tokens (no secrets)")
+    _database_options(listing)
+    listing.add_argument("--office", required=True, metavar="ID", help="the office's id")
     return parser
+
+
+def _token_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--expires-in",
+        type=int,
+        metavar="DAYS",
+        help="the token expires after this many days (default: never)",
+    )
+    parser.add_argument("--label", metavar="TEXT", help="what the token is for, e.g. the desk")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -83,49 +137,148 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server.app import create_app
 
+    if bool(args.ssl_keyfile) != bool(args.ssl_certfile):
+        raise ServerDatabaseError("give both --ssl-keyfile and --ssl-certfile, or neither")
     engine = open_database(args.db, args.database_url)
-    log.info("serving on http://%s:%s (%s)", args.host, args.port, engine.url.render_as_string())
+    scheme = "https" if args.ssl_certfile else "http"
+    log.info(
+        "serving on %s://%s:%s (%s)%s%s",
+        scheme,
+        args.host,
+        args.port,
+        engine.url.render_as_string(),
+        f", proxy headers from {args.forwarded_allow_ips}" if args.forwarded_allow_ips else "",
+        ", docs at /docs" if args.docs else "",
+    )
     try:
         uvicorn.run(
-            create_app(engine),
+            create_app(engine, docs=args.docs),
             host=args.host,
             port=args.port,
             log_config=None,
-            proxy_headers=False,
+            # The client address (failed logins are limited per address) is the socket
+            # peer unless the operator names the proxies to trust.
+            proxy_headers=bool(args.forwarded_allow_ips),
+            forwarded_allow_ips=args.forwarded_allow_ips or None,
+            ssl_keyfile=args.ssl_keyfile,
+            ssl_certfile=args.ssl_certfile,
         )
     finally:
         engine.dispose()
     return 0
 
 
-def _add_office(args: argparse.Namespace) -> int:
+def _in_session(args: argparse.Namespace, work: Callable[[Session], list[str]]) -> list[str]:
+    """Run ``work`` in one committed transaction of the named database; its lines."""
     engine = open_database(args.db, args.database_url)
     try:
         with Session(engine) as session, session.begin():
-            office, token = enrol_office(
-                session, name=args.name, province=args.province, county=args.county
-            )
-            office_id = office.id
-            place = office.county_name or f"{office.province_name} (province office)"
+            return work(session)
     finally:
         engine.dispose()
-    print(f"office: {office_id}")
-    print(f"name: {args.name}")
-    print(f"place: {place}")
+
+
+def _moment(moment: dt.datetime | None, never: str = "-") -> str:
+    if moment is None:
+        return never
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _print_token(lines: list[str], token: str) -> int:
+    for line in lines:
+        print(line)
     print("token (shown once; give it to the office):")
     print(token)
     return 0
 
 
+def _add_office(args: argparse.Namespace) -> int:
+    expires_at = expiry_after(args.expires_in)
+    token = ""
+
+    def work(session: Session) -> list[str]:
+        nonlocal token
+        office, token = enrol_office(
+            session,
+            name=args.name,
+            province=args.province,
+            county=args.county,
+            expires_at=expires_at,
+            label=args.label,
+        )
+        place = office.county_name or f"{office.province_name} (province office)"
+        return [
+            f"office: {office.id}",
+            f"name: {office.name}",
+            f"place: {place}",
+            f"token id: {token_fingerprint(token)}",
+            f"expires: {_moment(expires_at, 'never')}",
+        ]
+
+    return _print_token(_in_session(args, work), token)
+
+
 def _revoke_office(args: argparse.Namespace) -> int:
-    engine = open_database(args.db, args.database_url)
-    try:
-        with Session(engine) as session, session.begin():
-            office = revoke_office(session, args.office)
-            office_id = office.id
-    finally:
-        engine.dispose()
-    print(f"revoked: {office_id}")
+    def work(session: Session) -> list[str]:
+        return [f"revoked: {revoke_office(session, args.office).id}"]
+
+    print(*_in_session(args, work), sep="\n")
+    return 0
+
+
+def _new_token(args: argparse.Namespace) -> int:
+    expires_at = expiry_after(args.expires_in)
+    token = ""
+
+    def work(session: Session) -> list[str]:
+        nonlocal token
+        office = get_office(session, args.office)
+        token = issue_token(session, office, expires_at=expires_at, label=args.label)
+        return [
+            f"office: {office.id}",
+            f"name: {office.name}",
+            f"token id: {token_fingerprint(token)}",
+            f"expires: {_moment(expires_at, 'never')}",
+        ]
+
+    return _print_token(_in_session(args, work), token)
+
+
+def _revoke_token(args: argparse.Namespace) -> int:
+    def work(session: Session) -> list[str]:
+        token = revoke_token(session, args.token)
+        return [f"revoked token: {token.public_id} (office {token.office_id})"]
+
+    print(*_in_session(args, work), sep="\n")
+    return 0
+
+
+#: The columns of list-tokens (tab-separated; times in UTC; "-" for none).
+TOKEN_COLUMNS = ("id", "status", "label", "created", "expires", "last_used", "revoked")
+
+
+def _list_tokens(args: argparse.Namespace) -> int:
+    def work(session: Session) -> list[str]:
+        rows = ["\t".join(TOKEN_COLUMNS)]
+        for token in list_tokens(session, args.office):
+            rows.append(
+                "\t".join(
+                    (
+                        token.public_id,
+                        token_state(token),
+                        token.label or "-",
+                        _moment(token.created_at),
+                        _moment(token.expires_at, "never"),
+                        _moment(token.last_used_at),
+                        _moment(token.revoked_at),
+                    )
+                )
+            )
+        return rows
+
+    print(*_in_session(args, work), sep="\n")
     return 0
 
 
@@ -189,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "revoke-office": _revoke_office,
         "keys": _keys,
         "revoke-key": _revoke_key,
+        "new-token": _new_token,
+        "revoke-token": _revoke_token,
+        "list-tokens": _list_tokens,
     }
     try:
         return handlers[args.command](args)

@@ -19,7 +19,8 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server.app import ApiError, ErrorResponse, current_office, get_session
+from server.auth import current_office, get_session
+from server.errors import ApiError, ErrorResponse
 from server.keys import KeyRefused, key_set, published_keys, register_key, retire_key
 from server.models import Office
 

@@ -86,8 +86,17 @@ class Office(Base):
         return self.county_code is None
 
 
+#: How many hex digits of a token's SHA-256 digest make its public id (48 bits).
+TOKEN_ID_LENGTH = 12
+
+
 class OfficeToken(Base):
-    """A revocable access token of an office, stored as its SHA-256 hex digest."""
+    """A revocable access token of an office, stored as its SHA-256 hex digest.
+
+    Its public id (what operators name it by, and what failed logins are logged with) is
+    the first TOKEN_ID_LENGTH hex digits of that digest: it reveals nothing of the token.
+    ``expires_at`` NULL never expires. ``last_used_at`` is written at most once a minute.
+    """
 
     __tablename__ = "office_token"
 
@@ -101,8 +110,20 @@ class OfficeToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, default=None
     )
+    label: Mapped[str | None] = mapped_column(String(120), nullable=True, default=None)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
 
     office: Mapped[Office] = relationship(back_populates="tokens")
+
+    @property
+    def public_id(self) -> str:
+        """The token's public id: the start of its digest."""
+        return self.token_hash[:TOKEN_ID_LENGTH]
 
 
 class SyncCounter(Base):

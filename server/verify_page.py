@@ -50,7 +50,7 @@ from app.services.signing import (
     verify_payload,
 )
 from app.services.verification import shipped_county_names
-from server.app import get_session
+from server.auth import get_session
 from server.identity import find_record
 from server.keys import published_keys
 

@@ -56,15 +56,17 @@ from app.models import (
     utcnow,
 )
 from app.models.sync import OUTBOX_PENDING, OUTBOX_QUARANTINED
+from app.services import sync_security
 from app.services.credentials import load_token, store_token
 from app.services.db import HEAD_REVISION, Database, open_database
-from app.services.errors import DomainError
 from app.services.office import get_office, get_setting, set_setting
 from app.services.outbox import pending_count, row_snapshot
 from app.services.progress import Progress
 from app.services.reference import apply_reference_rows
 from app.services.signing_keys import ensure_signing_key, sync_keys
 from app.services.sync_checks import IncomingRows
+from app.services.sync_errors import SyncError as SyncError
+from app.services.sync_errors import offline_error as offline_error
 from app.services.sync_identity import IDENTITY_COLUMNS, MERGED, fold, held_duplicate
 from app.services.text import isolate_ltr, to_persian_digits
 
@@ -127,28 +129,13 @@ KEY_REFERENCE = "sync.reference_version"
 KEY_SKEW = "sync.clock_skew_seconds"
 
 
-class SyncError(DomainError):
-    """A sync that could not complete; the message is Persian, for the clerk."""
-
-    def __init__(self, message: str, code: str = "error") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def offline_error() -> SyncError:
-    return SyncError(
-        "سرور مرکزی در دسترس نیست. تغییرها در این رایانه محفوظ می‌مانند و در همگام‌سازی "
-        "بعدی فرستاده می‌شوند.",
-        "offline",
-    )
-
-
 # --- transport ------------------------------------------------------------------------
 
 
 @dataclass
 class Transport:
-    """The server's HTTP API (JSON over HTTP, Bearer token)."""
+    """The server's HTTP API (JSON over HTTP, Bearer token). Which addresses are allowed
+    and how certificates are verified: app.services.sync_security."""
 
     base_url: str
     token: str
@@ -158,12 +145,14 @@ class Transport:
     timeout: float = 60.0
     #: Round trips made (the bench and tests count them).
     round_trips: int = 0
+    #: How the server's certificate is verified (sync_security.tls_verify).
+    verify: Any = True
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._own_client = self.client is None
         if self.client is None:
-            self.client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=5.0))
+            self.client = sync_security.http_client(self.timeout, self.verify)
 
     def close(self) -> None:
         if self._own_client and self.client is not None:
@@ -193,7 +182,7 @@ class Transport:
                 )
         except httpx.TransportError as exc:
             log.info("%s %s: %s", method, path, exc)
-            raise offline_error() from exc
+            raise (sync_security.tls_error(exc, self.base_url) or offline_error()) from exc
         if response.status_code == 200:
             answer = response.json()
             if not isinstance(answer, dict):
@@ -205,10 +194,16 @@ class Transport:
             error = {}
         message = error.get("message") if isinstance(error, dict) else None
         log.warning("%s %s: HTTP %s %s", method, path, response.status_code, error)
+        code = error.get("error") if isinstance(error, dict) else None
         if response.status_code == 401:
             raise SyncError(
                 message or "توکن دسترسی این اداره پذیرفته نشد. با مدیر سامانه تماس بگیرید.",
-                "unauthorized",
+                "token_expired" if code == "token_expired" else "unauthorized",
+            )
+        if response.status_code == 429:
+            raise SyncError(
+                message or "سرور فعلاً درخواست‌های این رایانه را نمی‌پذیرد؛ کمی بعد تلاش کنید.",
+                "rate_limited",
             )
         if response.status_code == 426:
             raise SyncError(message or "نسخه دفتر قدیمی است؛ لطفاً به‌روز کنید.", "too_old")
@@ -344,16 +339,21 @@ class SyncSettings:
     token: str
 
 
-def validate_server_url(url: str) -> str:
-    """A server address as stored (http/https, no trailing slash); raises SyncError."""
+def validate_server_url(url: str, *, insecure: bool = False) -> str:
+    """A server address as stored (http/https, no trailing slash); raises SyncError:
+    bad_url, or insecure_url for plain HTTP to another computer unless ``insecure``."""
     url = url.strip().rstrip("/")
-    parsed = httpx.URL(url) if url else None
+    try:
+        parsed = httpx.URL(url) if url else None
+    except httpx.InvalidURL:
+        parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise SyncError(
-            f"نشانی سرور باید با {isolate_ltr('http://')} یا {isolate_ltr('https://')} شروع "
-            f"شود؛ مثلاً {isolate_ltr('https://sync.example.ir')}",
+            f"نشانی سرور باید با {isolate_ltr('https://')} شروع شود؛ مثلاً "
+            f"{isolate_ltr('https://sync.example.ir')}",
             "bad_url",
         )
+    sync_security.check_secure(url, insecure=insecure)
     return url
 
 
@@ -369,15 +369,35 @@ def load_settings(session: Session) -> SyncSettings:
 
 def save_settings(session: Session, server_url: str, token: str | None) -> str:
     """Store the server address and (when given) the token; returns where the token went
-    ("keyring" / "database"). An empty address turns sync off (the token is forgotten)."""
+    ("keyring" / "database"). An empty address turns sync off (the token is forgotten).
+    Plain HTTP to another computer only where this database allows it (sync_security)."""
     if not server_url.strip():
         set_setting(session, KEY_SERVER, "")
+        sync_security.keep_insecure_for(session, "")
         store_token(session, _account(session), "")
         return ""
-    set_setting(session, KEY_SERVER, validate_server_url(server_url))
+    url = validate_server_url(
+        server_url, insecure=sync_security.insecure_allowed(session, server_url)
+    )
+    set_setting(session, KEY_SERVER, url)
+    sync_security.keep_insecure_for(session, url)
     if token is None:
         return ""
     return store_token(session, _account(session), token.strip())
+
+
+def remember_transport_options(
+    session: Session, *, server_url: str = "", insecure: bool = False, ca_file: str | None = None
+) -> None:
+    """What ``daftar sync --insecure / --ca-file`` keep for this database: ``insecure``
+    allows plain HTTP to the server of ``server_url`` (or of the stored address) and makes
+    that address the office's; ``ca_file`` ("": the system's authorities) is stored."""
+    if ca_file is not None:
+        sync_security.store_ca_file(session, ca_file)
+    if insecure:
+        url = validate_server_url(server_url or get_setting(session, KEY_SERVER), insecure=True)
+        sync_security.allow_insecure(session, url)
+        set_setting(session, KEY_SERVER, url)
 
 
 # --- value conversion -----------------------------------------------------------------
@@ -1205,7 +1225,9 @@ def transport_for(session: Session, *, server_url: str = "", token: str = "") ->
             "توکن دسترسی این اداره در این رایانه نیست؛ آن را در تنظیمات همگام‌سازی وارد کنید.",
             "no_token",
         )
-    return Transport(validate_server_url(url), key)
+    url = validate_server_url(url, insecure=sync_security.insecure_allowed(session, url))
+    verify = sync_security.tls_verify(sync_security.stored_ca_file(session))
+    return Transport(url, key, verify=verify)
 
 
 def run_sync(
@@ -1231,17 +1253,21 @@ def setup_office_from_server(
     server_url: str,
     token: str,
     *,
+    insecure: bool = False,
+    ca_file: str = "",
     transport: Transport | None = None,
     progress: Progress | None = None,
 ) -> SyncReport:
     """Set up the office of an open, empty database from the server: its identity, the
-    reference data, and (by a first sync) the records already in its scope."""
-    url = validate_server_url(server_url)
+    reference data, and (by a first sync) the records already in its scope. ``insecure``
+    allows (and remembers) plain HTTP to another computer; ``ca_file`` trusts that CA."""
+    url = validate_server_url(server_url, insecure=insecure)
     token = token.strip()
     if not token:
         raise SyncError("توکن دسترسی اداره را وارد کنید.", "no_token")
+    verify = sync_security.tls_verify(ca_file)
     own = transport is None
-    transport = transport or Transport(url, token)
+    transport = transport or Transport(url, token, verify=verify)
     try:
         hello = transport.handshake(None)
         reference = transport.reference()
@@ -1265,6 +1291,10 @@ def setup_office_from_server(
             )
             ensure_signing_key(session)
             set_setting(session, KEY_OFFICE, str(office["id"]))
+            if insecure:
+                sync_security.allow_insecure(session, url)
+            if ca_file:
+                sync_security.store_ca_file(session, ca_file)
             save_settings(session, url, token)
         return SyncClient(db, transport, progress).run()
     finally:
@@ -1277,17 +1307,26 @@ def setup_from_server(
     server_url: str,
     token: str,
     *,
+    insecure: bool = False,
+    ca_file: str = "",
     transport: Transport | None = None,
     progress: Progress | None = None,
 ) -> tuple[Database, SyncReport]:
     """Create an office database file from the server (see setup_office_from_server)."""
-    validate_server_url(server_url)
+    validate_server_url(server_url, insecure=insecure)
+    sync_security.tls_verify(ca_file)
     target = Path(path)
     existed = target.exists()
     db = open_database(target)
     try:
         report = setup_office_from_server(
-            db, server_url, token, transport=transport, progress=progress
+            db,
+            server_url,
+            token,
+            insecure=insecure,
+            ca_file=ca_file,
+            transport=transport,
+            progress=progress,
         )
     except BaseException:
         db.close()

@@ -490,13 +490,14 @@ class SetupDialog(QDialog):
 
     def _show_server_error(self, exc: BaseException) -> None:
         from app.services.sync import SyncError
+        from app.views.sync_settings import TOKEN_ERRORS, URL_ERRORS
 
         if isinstance(exc, Cancelled):
             return
         field = ""
-        if isinstance(exc, SyncError) and exc.code == "bad_url":
+        if isinstance(exc, SyncError) and exc.code in URL_ERRORS:
             field = SERVER_URL_FIELD
-        elif isinstance(exc, SyncError) and exc.code in ("no_token", "unauthorized"):
+        elif isinstance(exc, SyncError) and exc.code in TOKEN_ERRORS:
             field = TOKEN_FIELD
         if field:
             self.errors.set_error(field, message_of(exc))

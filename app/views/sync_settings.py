@@ -4,7 +4,10 @@ The dialog loads and saves the tab with the rest of the office's settings (one j
 each): :func:`load_sync_settings` and :func:`save_sync_settings` around
 :func:`app.services.sync.load_settings` / :func:`~app.services.sync.save_settings`. An
 empty token field keeps the stored token; an empty address turns sync off. A bad address
-is reported under its field (as the ``sync_server_url`` field of a ValidationErrors).
+is reported under its field (as the ``sync_server_url`` field of a ValidationErrors),
+and so is a plain ``http://`` address of another computer (app.services.sync_security):
+a hint under the field says why, and whether the operator allowed plain HTTP to this
+server (``daftar sync --insecure``) or a private CA (``--ca-file``) for this database.
 
 «آزمایش اتصال» makes a handshake with what is typed (the stored token when the token
 field is empty) in a network worker and shows the office the server knows the token by,
@@ -14,6 +17,7 @@ or the Persian error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -30,10 +34,12 @@ from sqlalchemy.orm import Session
 
 from app.services.errors import DomainError, ValidationError, ValidationErrors
 from app.services.progress import Progress
+from app.services.text import isolate_ltr
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_common import (
     OK_COLOR,
+    WARNING_COLOR,
     hint_label,
     isolate_urls,
     message_of,
@@ -53,6 +59,9 @@ from app.views.widgets.form import (
 SYNC_URL_FIELD = "sync_server_url"
 SYNC_TOKEN_FIELD = "sync_token"
 SYNC_FIELDS = (SYNC_URL_FIELD, SYNC_TOKEN_FIELD)
+#: SyncError codes shown under the address field, and under the token field.
+URL_ERRORS = ("bad_url", "insecure_url")
+TOKEN_ERRORS = ("no_token", "unauthorized", "token_expired")
 
 
 def _tr(text: str) -> str:
@@ -61,10 +70,13 @@ def _tr(text: str) -> str:
 
 @dataclass(frozen=True)
 class SyncSettingsState:
-    """What the tab shows: the address, and whether a token is stored (never the token)."""
+    """What the tab shows: the address, whether a token is stored (never the token),
+    whether plain HTTP to that server was allowed, and the private CA file if any."""
 
     server_url: str = ""
     has_token: bool = False
+    insecure: bool = False
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,10 +89,20 @@ class SyncSettingsInput:
 
 def load_sync_settings(session: Session) -> SyncSettingsState:
     """The stored address, and whether this computer has the token."""
+    from app.services import sync_security
     from app.services.sync import load_settings
 
     stored = load_settings(session)
-    return SyncSettingsState(stored.server_url, bool(stored.token))
+    insecure = bool(stored.server_url) and (
+        sync_security.needs_permission(stored.server_url)
+        and sync_security.insecure_allowed(session, stored.server_url)
+    )
+    return SyncSettingsState(
+        stored.server_url,
+        bool(stored.token),
+        insecure=insecure,
+        ca_file=sync_security.stored_ca_file(session),
+    )
 
 
 def save_sync_settings(session: Session, data: SyncSettingsInput) -> str:
@@ -91,7 +113,7 @@ def save_sync_settings(session: Session, data: SyncSettingsInput) -> str:
     try:
         return save_settings(session, data.server_url, data.token)
     except SyncError as exc:
-        if exc.code == "bad_url":
+        if exc.code in URL_ERRORS:
             raise ValidationErrors(
                 [ValidationError(SYNC_URL_FIELD, isolate_urls(exc.message))]
             ) from exc
@@ -132,6 +154,8 @@ class SyncSettingsTab(QWidget):
         self.off_hint = hint_label(
             _tr("اگر نشانی را خالی بگذارید، همگام‌سازی این رایانه خاموش می‌شود.")
         )
+        self.security_hint = hint_label()
+        self.security_hint.setObjectName("syncSecurity")
         form = make_form_layout()
         add_field_row(
             form,
@@ -139,6 +163,7 @@ class SyncSettingsTab(QWidget):
             self.server_edit,
             self.errors.add(SYNC_URL_FIELD, self.server_edit),
             self.off_hint,
+            self.security_hint,
         )
         add_field_row(
             form,
@@ -186,6 +211,7 @@ class SyncSettingsTab(QWidget):
         self.state = state
         self.server_edit.setText(state.server_url)
         self.token_edit.clear()
+        self._show_security(state)
         if state.has_token:
             self.token_state_label.setText(
                 _tr("توکن این اداره در این رایانه ذخیره شده است؛ برای تغییر، توکن تازه را بنویسید.")
@@ -194,6 +220,29 @@ class SyncSettingsTab(QWidget):
         else:
             self.token_state_label.setText(_tr("هنوز توکنی در این رایانه ذخیره نشده است."))
             self.token_edit.setPlaceholderText("")
+
+    def _show_security(self, state: SyncSettingsState) -> None:
+        """Why only https:// addresses are taken, or that this one was allowed without."""
+        if state.insecure:
+            text = _tr(
+                "به دستور مدیر سامانه، این رایانه با این سرور بدون رمزگذاری ({http}) همگام "
+                "می‌شود: توکن و اطلاعات در شبکه خواندنی است."
+            ).format(http=isolate_ltr("http://"))
+            self.security_hint.setStyleSheet(f"color: {WARNING_COLOR};")
+        else:
+            text = _tr(
+                "فقط نشانی‌های {https} پذیرفته می‌شوند (جز سروری روی همین رایانه): با {http} "
+                "توکن اداره و اطلاعات مردم بی‌رمز از شبکه می‌گذرد."
+            ).format(https=isolate_ltr("https://"), http=isolate_ltr("http://"))
+            self.security_hint.setStyleSheet("color: palette(placeholder-text);")
+        if state.ca_file:
+            # The file's name (its whole path in the tooltip): a long path would widen the
+            # dialog, and a wrapped left-to-right run is drawn out of order.
+            text += "\n" + _tr("گواهی سرور با گواهی ریشهٔ اداره تأیید می‌شود: {name}").format(
+                name=isolate_ltr(PurePath(state.ca_file).name)
+            )
+        self.security_hint.setToolTip(state.ca_file)
+        self.security_hint.setText(text)
 
     def sync_input(self) -> SyncSettingsInput | None:
         """What to save, or None when nothing changed."""
@@ -262,9 +311,9 @@ class SyncSettingsTab(QWidget):
 
         self._set_testing(False)
         self.test_result_label.hide()
-        if isinstance(exc, SyncError) and exc.code == "bad_url":
+        if isinstance(exc, SyncError) and exc.code in URL_ERRORS:
             self.errors.set_error(SYNC_URL_FIELD, message_of(exc))
-        elif isinstance(exc, SyncError) and exc.code in ("no_token", "unauthorized"):
+        elif isinstance(exc, SyncError) and exc.code in TOKEN_ERRORS:
             self.errors.set_error(SYNC_TOKEN_FIELD, message_of(exc))
         elif isinstance(exc, DomainError):
             self._show_result(message_of(exc), ERROR_COLOR)

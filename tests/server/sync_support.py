@@ -18,7 +18,7 @@ from app.services.sync import Transport, run_sync
 from app.services.validators import national_id_check_digit
 
 #: The base URL of the in-process server (starlette's TestClient).
-BASE = "http://testserver"
+BASE = "http://localhost"
 
 GENDERS = {"F": "زن", "M": "مرد"}
 

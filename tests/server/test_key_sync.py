@@ -37,7 +37,7 @@ from server.offices import issue_token
 from tests.server.conftest import Enrolled
 from tests.server.sync_support import issue_licence, national_id
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 
 
 class Desk:

@@ -242,3 +242,18 @@ def test_tokens_never_look_like_command_line_options() -> None:
     tokens = {new_token() for _ in range(2000)}
     assert len(tokens) == 2000
     assert all(t.startswith(TOKEN_PREFIX) and not t.startswith("-") for t in tokens)
+
+
+def test_interactive_docs_only_when_asked_for(engine: Engine) -> None:
+    from server.app import create_app
+
+    with TestClient(create_app(engine)) as closed:
+        assert closed.get("/docs").status_code == 404
+        assert closed.get("/redoc").status_code == 404
+        assert closed.get("/docs/oauth2-redirect").status_code == 404
+        # The contract stays published.
+        assert closed.get("/openapi.json").status_code == 200
+    with TestClient(create_app(engine, docs=True)) as opened:
+        docs = opened.get("/docs")
+        assert docs.status_code == 200 and "/openapi.json" in docs.text
+        assert opened.get("/redoc").status_code == 200

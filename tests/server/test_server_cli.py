@@ -184,3 +184,39 @@ def test_resolve_url() -> None:
     )
     with pytest.raises(ServerDatabaseError):
         resolve_url(None, None, {})
+
+
+def test_serve_options_reach_uvicorn(
+    server_db_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """--docs, --ssl-keyfile/--ssl-certfile and --forwarded-allow-ips; by default the
+    client address is the socket peer (no proxy headers) and /docs is off."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda app, **options: calls.append({"app": app, **options})
+    )
+    assert main(["serve", "--db", str(server_db_path), "--port", "8123"]) == 0
+    plain = calls.pop()
+    assert plain["proxy_headers"] is False and plain["forwarded_allow_ips"] is None
+    assert plain["ssl_keyfile"] is None and plain["ssl_certfile"] is None
+    assert plain["port"] == 8123 and plain["host"] == "127.0.0.1"
+    with TestClient(plain["app"]) as client:  # type: ignore[arg-type]
+        assert client.get("/docs").status_code == 404
+
+    key, cert = tmp_path / "server.key", tmp_path / "server.pem"
+    argv = ["serve", "--db", str(server_db_path), "--docs", "--forwarded-allow-ips", "127.0.0.1",
+            "--ssl-keyfile", str(key), "--ssl-certfile", str(cert)]  # fmt: skip
+    assert main(argv) == 0
+    hardened = calls.pop()
+    assert hardened["proxy_headers"] is True
+    assert hardened["forwarded_allow_ips"] == "127.0.0.1"
+    assert hardened["ssl_keyfile"] == str(key) and hardened["ssl_certfile"] == str(cert)
+    with TestClient(hardened["app"]) as client:  # type: ignore[arg-type]
+        assert client.get("/docs").status_code == 200
+
+    # A key without its certificate is refused before serving.
+    assert main(["serve", "--db", str(server_db_path), "--ssl-keyfile", str(key)]) == 2
+    assert calls == []

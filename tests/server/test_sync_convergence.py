@@ -50,7 +50,7 @@ from server.models import Record
 from server.offices import enrol_office
 from tests.server.sync_support import issue_licence, national_id, update_licence
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 OFFICES = ("a", "b", "p")
 MOBILES = ("09120000001", "09120000002", "09120000003", "09350000004")
 ADDRESSES = ("تجریش", "نیاوران", "ولنجک", "دربند")

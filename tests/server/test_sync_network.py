@@ -51,7 +51,7 @@ from tests.server import rows
 from tests.server.conftest import ServerDatabase
 from tests.server.sync_support import issue_licence, national_id
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 SHEMIRANAT, REY, TEHRAN = "شمیرانات", "ری", "تهران"
 
 

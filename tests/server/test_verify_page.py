@@ -25,7 +25,7 @@ from server.keys import revoke_key
 from tests.server.conftest import Enrolled
 from tests.server.sync_support import issue_licence, national_id
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from app.services.sync import (
     SyncStatus,
     Transport,
     load_settings,
+    remember_transport_options,
     run_sync,
     save_settings,
     setup_from_server,
@@ -41,7 +42,7 @@ from app.views.context import AppContext, AppSignals
 from app.views.main_window import MainWindow
 from app.views.settings_dialog import SettingsDialog
 from app.views.setup_dialog import SetupDialog
-from app.views.sync_common import format_moment
+from app.views.sync_common import WARNING_COLOR, format_moment
 from app.views.sync_conflicts_dialog import ConflictReviewDialog
 from app.views.sync_controller import (
     AUTO_SYNC_ENV,
@@ -64,8 +65,9 @@ from tests.server.sync_support import (
     issue_licence_outside_scope,
     update_licence,
 )
+from tests.tls_support import make_certificates
 
-BASE = "http://testserver"
+BASE = "http://localhost"
 SHOTS = Path("/tmp/shots")
 ASCII_DIGITS = set("0123456789")
 
@@ -746,8 +748,8 @@ def test_settings_save_the_server_address_and_token(
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.tabs.currentIndex() == dialog.sync_tab_index
     message = dialog.errors.message(SYNC_URL_FIELD)
-    assert strip_bidi_controls(message).startswith("نشانی سرور باید با http://")
-    assert "\u2066http://\u2069" in message  # kept left to right in the Persian text
+    assert strip_bidi_controls(message).startswith("نشانی سرور باید با https://")
+    assert "\u2066https://\u2069" in message  # kept left to right in the Persian text
     assert dialog.errors.label(SYNC_URL_FIELD).isVisible()
     assert tab.server_edit.property("invalid") is True
     assert set(dialog.errors.messages()) == {SYNC_URL_FIELD}
@@ -774,6 +776,68 @@ def test_settings_save_the_server_address_and_token(
     assert dialog.result() == QDialog.DialogCode.Accepted
     with db.session() as session:
         assert load_settings(session) == type(stored)("https://sync2.example.ir", "secret-token")
+
+
+def test_settings_explain_why_plain_http_is_refused(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+    db: Database,  # noqa: F811
+    office: OfficeInfo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    lan = "http://10.0.0.5:8000"
+    dialog = make_settings(qtbot, ctx)
+    tab = dialog.sync_tab
+    # The rule is said beside the address before anything is typed.
+    hint = strip_bidi_controls(tab.security_hint.text())
+    assert "https://" in hint and "همین رایانه" in hint
+    assert tab.security_hint.isVisible()
+    # Plain HTTP to another computer: refused under the field, with the reason.
+    tab.server_edit.setText(lan)
+    tab.token_edit.setText("secret-token")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    message = strip_bidi_controls(dialog.errors.message(SYNC_URL_FIELD))
+    assert "رمزگذاری نمی‌شود" in message and "--insecure" in message
+    assert dialog.errors.label(SYNC_URL_FIELD).isVisible()
+    shot(dialog, "sync_settings_insecure_refused")
+    with db.session() as session:
+        assert load_settings(session).server_url == ""
+    # «آزمایش اتصال» says the same, under the same field, without connecting.
+    dialog.errors.clear()
+    qtbot.mouseClick(tab.test_button, Qt.MouseButton.LeftButton)
+    assert "رمزگذاری نمی‌شود" in strip_bidi_controls(dialog.errors.message(SYNC_URL_FIELD))
+    # A server on this computer may be plain HTTP.
+    tab.server_edit.setText("http://127.0.0.1:8000")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    # Once the operator allowed that server (daftar sync --server … --insecure), the tab
+    # shows it with a warning and saves it.
+    with db.session() as session:
+        remember_transport_options(session, server_url=lan, insecure=True)
+    dialog = make_settings(qtbot, ctx)
+    tab = dialog.sync_tab
+    assert tab.server_edit.text() == lan
+    assert "بدون رمزگذاری" in tab.security_hint.text()
+    assert WARNING_COLOR in tab.security_hint.styleSheet()
+    shot(dialog, "sync_settings_insecure_allowed")
+    tab.token_edit.setText("another-token")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with db.session() as session:
+        assert load_settings(session).server_url == lan
+    # An office CA given with daftar sync --ca-file is named under the address too; moving
+    # the office to https makes the plain-HTTP choice lapse.
+    certificates = make_certificates(tmp_path / "tls")
+    with db.session() as session:
+        save_settings(session, "https://sync.office.lan", None)
+        remember_transport_options(session, ca_file=str(certificates.ca))
+    dialog = make_settings(qtbot, ctx)
+    hint = dialog.sync_tab.security_hint.text()
+    assert "ca.pem" in hint and "گواهی ریشهٔ اداره" in hint
+    assert dialog.sync_tab.security_hint.toolTip() == str(certificates.ca.resolve())
+    assert "بدون رمزگذاری" not in hint
+    shot(dialog, "sync_settings_private_ca")
 
 
 def test_main_window_says_where_the_token_is_kept(

@@ -1,0 +1,111 @@
+"""Request dependencies: the database session and the office of the Bearer token.
+
+A request without a valid token gets **401** (``WWW-Authenticate: Bearer``): error
+``unauthorized`` for a missing, malformed, unknown or revoked token (or a revoked office),
+``token_expired`` for an expired one, whose Persian message tells the clerk to ask the
+operator for a new token. Every refusal is logged — client address, reason and the
+token's fingerprint (the start of its SHA-256 digest, which for a stored token is its
+public id; never the token) — and counted against the client address by
+server.ratelimit. A token's ``last_used_at`` is written at most once a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated, NoReturn
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.errors import ApiError
+from server.models import Office
+from server.offices import TokenRefused, check_token, note_token_use, token_fingerprint
+from server.ratelimit import FailureLimiter, client_key
+
+log = logging.getLogger("daftar.server.auth")
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def unauthorized() -> ApiError:
+    """401 for a missing, malformed, unknown or revoked token."""
+    return ApiError(
+        401,
+        "unauthorized",
+        "توکن دسترسی این اداره معتبر نیست یا باطل شده است. با مدیر سامانه تماس بگیرید.",
+        "The office's access token is missing, unknown or revoked.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def token_expired() -> ApiError:
+    """401 for an expired token: the office needs a new one from the operator."""
+    return ApiError(
+        401,
+        "token_expired",
+        "مدت اعتبار توکن دسترسی این اداره تمام شده است. از مدیر سامانه بخواهید توکن تازه‌ای "
+        "برای این اداره بسازد و آن را در تنظیمات همگام‌سازی وارد کنید؛ تغییرهای ثبت‌شده "
+        "در این رایانه محفوظ می‌مانند.",
+        "The office's access token has expired; ask the operator for a new one.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        yield session
+
+
+def _refuse(request: Request, reason: str, fingerprint: str) -> NoReturn:
+    """Log and count a failed authentication, then raise its 401."""
+    host = request.client.host if request.client else None
+    limiter: FailureLimiter = request.app.state.auth_limiter
+    key = client_key(host)
+    blocked = limiter.record_failure(key)
+    log.warning(
+        "authentication failed: client %s, reason %s, token %s, %s %s",
+        host or "unknown",
+        reason,
+        fingerprint,
+        request.method,
+        request.url.path,
+    )
+    if blocked:
+        log.warning(
+            "client %s blocked for %.0f s after %d failed authentications",
+            key,
+            blocked,
+            limiter.max_failures,
+        )
+    raise token_expired() if reason == "expired" else unauthorized()
+
+
+def current_office(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> Office:
+    """The office of the request's Bearer token; 401 when it is missing, malformed,
+    unknown, revoked or expired."""
+    if credentials is None:
+        header = request.headers.get("authorization")
+        if header is None:
+            _refuse(request, "missing", "-")
+        _refuse(request, "malformed", token_fingerprint(header))
+    token = credentials.credentials.strip()
+    try:
+        office, stored = check_token(session, token)
+    except TokenRefused as refused:
+        _refuse(request, refused.reason, refused.fingerprint)
+    try:
+        note_token_use(session, stored)
+    except SQLAlchemyError as exc:
+        # Only bookkeeping: the request goes on without it.
+        session.rollback()
+        log.warning("could not record the use of token %s: %s", stored.public_id, exc)
+    return office
