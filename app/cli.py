@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         description="دفتر: ثبت مجوزهای مشاغل خانگی (Daftar: the home-business register)",
     )
     parser.add_argument("--db", type=Path, help="database file (default: the app's own)")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="open the main window on a demo database, paint it and exit (0: it works)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     def add(name: str, help_: str) -> argparse.ArgumentParser:
@@ -608,6 +614,15 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``daftar`` and ``python -m app``."""
     args = _parser().parse_args(argv)
+    if args.version:
+        from app.version import app_version
+
+        print(f"daftar {app_version()}", flush=True)
+        return EXIT_OK
+    if args.smoke:
+        from app.views.smoke import run_smoke
+
+        return run_smoke(args.db)
     db_path: Path = args.db or default_db_path()
     if args.command is None:
         from app.views.app import run_gui

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 
 def resources_dir() -> Path:
-    """Return the ``resources`` folder.
+    """Return the ``resources`` folder: it sits next to the ``app`` package.
 
-    In a source checkout (or an editable install) it sits next to the ``app`` package; in
-    an application frozen by PyInstaller it is ``sys._MEIPASS/resources``.
+    In a source checkout (or an editable install) that is the repository's root; in the
+    Windows installation it is ``lib`` (``lib\\app`` and ``lib\\resources``, see
+    installers/README.md).
     """
-    bundle: str | None = getattr(sys, "_MEIPASS", None)
-    if getattr(sys, "frozen", False) and bundle is not None:
-        return Path(bundle) / "resources"
     return Path(__file__).resolve().parent.parent / "resources"
 
 

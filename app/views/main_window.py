@@ -582,13 +582,10 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def on_about_action_triggered(self) -> None:
-        """«درباره دفتر»."""
-        from importlib import metadata
+        """«درباره دفتر»: the version (app.version, the one of the installer)."""
+        from app.version import app_version
 
-        try:
-            version = metadata.version("daftar")
-        except metadata.PackageNotFoundError:
-            version = "0"
+        version = app_version()
         QMessageBox.about(
             self,
             _tr("درباره دفتر"),
