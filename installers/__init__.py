@@ -1,0 +1,1 @@
+"""Building Daftar's Windows installer on Linux: see installers/README.md."""
