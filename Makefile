@@ -3,7 +3,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: venv run check test bench clean distclean
+.PHONY: venv run check test bench installer clean distclean
 
 venv: $(STAMP)
 
@@ -28,6 +28,11 @@ test: $(STAMP) check
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# dist/Daftar-<version>-setup.exe for Windows (needs nsis, gcc-mingw-w64-x86-64-win32 and,
+# to sign, osslsigncode: see installers/README.md).
+installer: $(STAMP)
+	$(PY) -m installers.build
 
 clean:
 	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis screenshots

@@ -11,8 +11,9 @@ rows in one transaction. Benchmarks are not tests: nothing here fails the build.
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
 ``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (startup, search,
-scroll, import, demo, certificates, sync, supporters, events; sync figures: bench/sync.py,
-supporter page: bench/supporters.py, event calendar: bench/events.py).
+scroll, import, demo, certificates, sync, supporters, events, installer; sync figures:
+bench/sync.py, supporter page: bench/supporters.py, event calendar: bench/events.py, the
+Windows installer's sizes and times, informational: bench/installer.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.events import bench_events
+from bench.installer import bench_installer
 from bench.supporters import bench_supporters
 from bench.sync import bench_sync
 
@@ -615,7 +617,7 @@ def main() -> None:
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument(
         "--only",
-        default="demo,startup,search,scroll,import,certificates,supporters,events,sync",
+        default="demo,startup,search,scroll,import,certificates,supporters,events,sync,installer",
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -632,6 +634,7 @@ def main() -> None:
         ("supporters", lambda: bench_supporters(work, line, note)),
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
+        ("installer", lambda: bench_installer(line, note)),
     ]
     needs_db = {"startup", "search", "scroll"}
     if "demo" not in only and only & needs_db and not db.exists():

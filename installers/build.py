@@ -308,6 +308,7 @@ def build(
         "INSTALLED_KB": str(installed_bytes // 1024),
         "OUTFILE": str(setup),
         "ICON": str(WINDOWS / "daftar.ico"),
+        "WELCOME_BITMAP": str(WINDOWS / "welcome.bmp"),
         "NOTICE_FA": str(
             _notice(ROOT / "installers" / "licences" / "notice.fa.txt", work / "fa.txt")
         ),
@@ -319,7 +320,9 @@ def build(
     if fast:
         defines["COMPRESSOR"] = "zlib"
     if signer is not None:
-        defines["SIGN_COMMAND"] = f'"{sys.executable}" -m installers.sign'
+        # makensis runs it from the script's folder: sign.py by its path (stdlib only).
+        sign_script = ROOT / "installers" / "sign.py"
+        defines["SIGN_COMMAND"] = f'"{sys.executable}" "{sign_script}"'
         env.update(signer.environment())
     _run(
         [

@@ -8,8 +8,9 @@ Configuration, from the environment (installers/README.md):
   signature stays valid after the certificate expires (needs the network).
 
 ``make installer`` signs both launchers before they go into the setup, and NSIS signs the
-uninstaller and the setup through ``python -m installers.sign FILE`` (``!uninstfinalize``
-and ``!finalize`` in installers/windows/daftar.nsi).
+uninstaller and the setup by running this file, ``python installers/sign.py FILE``
+(``!uninstfinalize`` and ``!finalize`` in installers/windows/daftar.nsi). It imports the
+standard library only, so it runs from any folder.
 """
 
 from __future__ import annotations
@@ -95,13 +96,13 @@ def verify(path: Path, ca_file: Path) -> str:
 
 
 def main() -> int:
-    """``python -m installers.sign FILE``: sign FILE with the configured certificate."""
+    """``python installers/sign.py FILE``: sign FILE with the configured certificate."""
     if len(sys.argv) != 2:
-        print("usage: python -m installers.sign FILE", file=sys.stderr)
+        print("usage: python installers/sign.py FILE", file=sys.stderr)
         return 2
     signer = Signer.from_environment()
     if signer is None:
-        print(f"installers.sign: {PFX_ENV} is not set", file=sys.stderr)
+        print(f"sign.py: {PFX_ENV} is not set", file=sys.stderr)
         return 1
     try:
         signer.sign(Path(sys.argv[1]))

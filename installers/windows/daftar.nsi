@@ -7,7 +7,7 @@
 ;   FILES_NSH      the generated list of files (macros DAFTAR_INSTALL_FILES and
 ;                  DAFTAR_REMOVE_PROGRAM)
 ;   INSTALLED_KB   the installed size, for «Apps & features»
-;   OUTFILE ICON NOTICE_FA NOTICE_EN   paths
+;   OUTFILE ICON WELCOME_BITMAP NOTICE_FA NOTICE_EN   paths
 ;   SIGN_COMMAND   (optional) a command that signs the file named by its last argument
 ;   COMPRESSOR     (optional) instead of solid LZMA, e.g. zlib: quicker, bigger (tests)
 ;
@@ -62,14 +62,20 @@ Var DataCheckbox
 ; --- pages ----------------------------------------------------------------------------
 !define MUI_ICON "${ICON}"
 !define MUI_UNICON "${ICON}"
+!define MUI_WELCOMEFINISHPAGE_BITMAP "${WELCOME_BITMAP}"
+!define MUI_UNWELCOMEFINISHPAGE_BITMAP "${WELCOME_BITMAP}"
 !define MUI_ABORTWARNING
 !define MUI_LANGDLL_ALLLANGUAGES
+!define MUI_LANGDLL_WINDOWTITLE "دفتر — Daftar"
+!define MUI_LANGDLL_INFO "زبان برنامهٔ نصب را انتخاب کنید.$\r$\nChoose the setup's language."
 !define MUI_LANGDLL_REGISTRY_ROOT HKCU
 !define MUI_LANGDLL_REGISTRY_KEY "Software\Daftar\Installer"
 !define MUI_LANGDLL_REGISTRY_VALUENAME "Language"
 
 !define MUI_WELCOMEPAGE_TEXT "$(WelcomeText)"
 !insertmacro MUI_PAGE_WELCOME
+!define MUI_PAGE_HEADER_TEXT "$(NoticeTitle)"
+!define MUI_PAGE_HEADER_SUBTEXT "$(NoticeSubtitle)"
 !define MUI_LICENSEPAGE_BUTTON "$(^NextBtn)"
 !define MUI_LICENSEPAGE_TEXT_TOP "$(NoticeTop)"
 !define MUI_LICENSEPAGE_TEXT_BOTTOM "$(NoticeBottom)"
@@ -98,6 +104,10 @@ LangString ProductName ${LANG_FARSI} "دفتر"
 LangString ProductName ${LANG_ENGLISH} "Daftar"
 LangString WelcomeText ${LANG_FARSI} "این برنامه دفتر ${VERSION} را روی این رایانه و فقط برای کاربر کنونی نصب می‌کند؛ به اجازهٔ مدیر سیستم نیازی نیست.$\r$\n$\r$\nاگر نسخهٔ دیگری از دفتر نصب است، جایگزین می‌شود و داده‌های شما (پایگاه داده، پشتیبان‌ها و تنظیمات) دست‌نخورده می‌ماند.$\r$\n$\r$\n$_CLICK"
 LangString WelcomeText ${LANG_ENGLISH} "This installs Daftar ${VERSION} on this computer, for the current user only; no administrator rights are needed.$\r$\n$\r$\nAn installed version of Daftar is replaced; your data (database, backups, settings) is kept as it is.$\r$\n$\r$\n$_CLICK"
+LangString NoticeTitle ${LANG_FARSI} "نرم‌افزارهای همراه دفتر"
+LangString NoticeTitle ${LANG_ENGLISH} "Software included with Daftar"
+LangString NoticeSubtitle ${LANG_FARSI} "دفتر با این نرم‌افزارهای آزاد کار می‌کند؛ پذیرفتن چیزی لازم نیست."
+LangString NoticeSubtitle ${LANG_ENGLISH} "Daftar runs on this free software; there is nothing to accept."
 LangString NoticeTop ${LANG_FARSI} "دفتر و نرم‌افزارهای آزادی که همراه آن نصب می‌شوند:"
 LangString NoticeTop ${LANG_ENGLISH} "Daftar and the free software installed with it:"
 LangString NoticeBottom ${LANG_FARSI} "متن کامل مجوزها در پوشهٔ licences در محل نصب است."
@@ -229,6 +239,7 @@ Function un.DataPage
   !insertmacro MUI_HEADER_TEXT "$(DataPageTitle)" "$(DataPageSubtitle)"
   nsDialogs::Create 1018
   Pop $0
+  nsDialogs::SetRTL $(^RTL) ; right to left in Persian, like the MUI pages
   ${NSD_CreateLabel} 0 0 100% 64u "$(DataPageText)"
   Pop $0
   ${NSD_CreateCheckbox} 0 72u 100% 14u "$(DataPageCheckbox)"

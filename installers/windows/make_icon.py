@@ -1,6 +1,7 @@
-"""Draw daftar.ico: «د» in Vazirmatn Bold on the certificates' navy, with their gold
-bookmark. Run it again after changing the drawing (``python installers/windows/make_icon.py``);
-the build uses the committed daftar.ico. Every size is drawn at its own size, not scaled."""
+"""Draw daftar.ico («د» in Vazirmatn Bold on the certificates' navy, with their gold
+bookmark) and welcome.bmp (the side picture of the setup's first and last pages). Run it
+again after changing the drawing (``python installers/windows/make_icon.py``); the build
+uses the committed files. Every icon size is drawn at its own size, not scaled."""
 
 from __future__ import annotations
 
@@ -41,8 +42,30 @@ def draw(size: int) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
+def welcome() -> Image.Image:
+    """The 164x314 picture NSIS shows beside its welcome and finish pages."""
+    width, height = 164, 314
+    image = Image.new("RGB", (width, height), NAVY)
+    pen = ImageDraw.Draw(image)
+    pen.rectangle((width - 40, 0, width - 16, 110), fill=GOLD)
+    pen.polygon([(width - 40, 111), (width - 16, 111), (width - 28, 97)], fill=NAVY)
+    pen.text(
+        (width / 2, 160), "دفتر", font=ImageFont.truetype(str(FONT), 50), fill="white", anchor="mm"
+    )
+    pen.line((40, 200, width - 40, 200), fill=GOLD, width=2)
+    pen.text(
+        (width / 2, 222),
+        "Daftar",
+        font=ImageFont.truetype(str(FONT), 18),
+        fill="white",
+        anchor="mm",
+    )
+    return image
+
+
 def main() -> None:
-    """Write daftar.ico next to this script."""
+    """Write daftar.ico and welcome.bmp next to this script."""
+    welcome().save(HERE / "welcome.bmp", format="BMP")
     images = [draw(size) for size in SIZES]
     images[-1].save(
         HERE / "daftar.ico",

@@ -1,0 +1,5 @@
+"""Fixtures of the installer tests (installer_support.py)."""
+
+from installer_support import builds, wine
+
+__all__ = ["builds", "wine"]
