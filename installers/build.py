@@ -265,6 +265,8 @@ def build(
         stage.unpack_wheel(wheel, lib)
     stage.prune_qt(lib)
     stage.install_app(ROOT, lib, version, "Daftar (دفتر): the register of home-business offices")
+    # What the uninstaller runs to forget the sync token (daftar.nsi, «remove my data»).
+    shutil.copy2(WINDOWS / "daftar_uninstall.py", lib / "daftar_uninstall.py")
     stage.compile_lib(lib)
     stage.collect_licences(
         tree,

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,29 +151,37 @@ class Wine:
         )
 
     def run(self, *args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """``wine ARGS`` (stdin closed; output decoded as UTF-8, Daftar's -X utf8)."""
-        done = subprocess.run(
-            ["wine", *map(str, args)],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            env=self.env,
-            check=False,
-        )
-        return subprocess.CompletedProcess(
-            done.args,
-            done.returncode,
-            done.stdout.decode("utf-8", "replace"),
-            done.stderr.decode("utf-8", "replace"),
-        )
+        """``wine ARGS`` (stdin closed; output decoded as UTF-8, Daftar's -X utf8).
+
+        The output goes through files, not pipes: wine's own processes (explorer.exe,
+        services.exe), started on demand, inherit the handles and outlive the program
+        while the wineserver runs, so a pipe would never reach its end."""
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            done = subprocess.run(
+                ["wine", *map(str, args)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                timeout=timeout,
+                env=self.env,
+                check=False,
+            )
+            out.seek(0)
+            err.seek(0)
+            return subprocess.CompletedProcess(
+                done.args,
+                done.returncode,
+                out.read().decode("utf-8", "replace"),
+                err.read().decode("utf-8", "replace"),
+            )
 
     def popen(self, *args: str | Path) -> subprocess.Popen[bytes]:
-        """``wine ARGS`` in the background."""
+        """``wine ARGS`` in the background (its output is not kept)."""
         return subprocess.Popen(
             ["wine", *map(str, args)],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env=self.env,
         )
 
@@ -185,12 +194,13 @@ class Wine:
         done = subprocess.run(
             ["wineboot", "-i"],
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env=self.env,
             timeout=600,
             check=False,
         )
-        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.returncode == 0
         self.wait()
 
     @property

@@ -10,6 +10,7 @@ import tarfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -74,7 +75,7 @@ def test_the_app_uses_only_the_qt_modules_that_ship() -> None:
 
 def test_windows_closure_follows_windows_markers_and_extras() -> None:
     top = [Requirement("keyring"), Requirement("httpx[http2]")]
-    found = {
+    found: dict[str, dict[str, Any]] = {
         "keyring": {
             "requires_dist": [
                 'pywin32-ctypes>=0.2.0; sys_platform == "win32"',

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import socket
 import threading
@@ -70,28 +71,60 @@ def export_rows(wine: Wine, name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
 
 
-class SilentServer:
-    """A TCP server on loopback that accepts and never answers: ``daftar sync`` against it
-    keeps Daftar running as long as the test needs."""
+def store_sync_tokens(wine: Wine) -> None:
+    """Two offices' sync tokens in Credential Manager, the way Daftar keeps them
+    (keyring, app.services.credentials.SERVICE)."""
+    script = (
+        "import keyring\n"
+        "from app.services.credentials import SERVICE\n"
+        "assert type(keyring.get_keyring()).__name__ == 'WinVaultKeyring'\n"
+        "keyring.set_password(SERVICE, 'office-1', 'token-1')\n"
+        "keyring.set_password(SERVICE, 'office-2', 'token-2')\n"
+    )
+    done = wine.run(installed(wine) / "python" / "python.exe", "-X", "utf8", "-c", script)
+    assert done.returncode == 0, done.stderr
+
+
+def sync_tokens(wine: Wine) -> list[str]:
+    """The generic credentials in the prefix (wine keeps them in its registry)."""
+    done = wine.run("reg", "query", r"HKCU\Software\Wine\Credential Manager")
+    return sorted(
+        line.split("Generic: ", 1)[1].strip()
+        for line in done.stdout.splitlines()
+        if "Generic: " in line
+    )
+
+
+class StallingServer:
+    """A TCP server on loopback that accepts one connection and answers one byte of a
+    response header every few seconds, never finishing it: ``daftar sync`` against it
+    keeps Daftar running (each byte restarts the client's read time-out) until
+    :meth:`close`."""
 
     def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.accepted = threading.Event()
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.closed = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
 
-    def _accept(self) -> None:
+    def _serve(self) -> None:
         try:
             connection, _ = self.listener.accept()
         except OSError:
             return
-        self.connections.append(connection)
         self.accepted.set()
+        with connection:
+            for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: "):
+                if self.closed.wait(5):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
 
     def close(self) -> None:
-        for connection in self.connections:
-            connection.close()
+        self.closed.set()
         self.listener.close()
 
 
@@ -137,7 +170,7 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
     assert out.startswith("VALID")
 
     # --- neither the setup nor the uninstaller runs while Daftar does ----------------
-    server = SilentServer()
+    server = StallingServer()
     running = wine.popen(
         home / "daftar-cli.exe",
         "sync",
@@ -153,6 +186,7 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
         # _?= runs the uninstaller in place (not from a copy), so its exit code is seen.
         done = wine.run(home / "uninstall.exe", "/S", f"_?={wine.windows(home)}")
         assert done.returncode == EXIT_RUNNING
+        assert running.poll() is None, "Daftar stopped before both were refused"
         assert uninstall_entry(wine)["DisplayVersion"] == previous
         assert (home / "lib" / f"daftar-{previous}.dist-info").is_dir()
     finally:
@@ -177,6 +211,8 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
 
     # --- uninstall: the program goes, the data stays ----------------------------------
     kept = database(wine).read_bytes()
+    store_sync_tokens(wine)
+    assert sync_tokens(wine) == ["Daftar sync", "office-1@Daftar sync"]
     done = wine.run(home / "uninstall.exe", "/S")
     assert done.returncode == 0, done.stderr
     wine.wait()  # the uninstaller runs from a copy of itself
@@ -185,6 +221,7 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
     assert not (programs / "Programs" / "دفتر.lnk").exists()
     assert not (wine.user_dir / "Desktop" / "دفتر.lnk").exists()
     assert database(wine).read_bytes() == kept
+    assert sync_tokens(wine) == ["Daftar sync", "office-1@Daftar sync"]
 
     # --- install again, uninstall with /REMOVEDATA: now the data goes too --------------
     done = wine.run(builds.setup(builds.current), "/S")
@@ -195,6 +232,7 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
     wine.wait()
     assert not home.exists()
     assert not data_dir(wine).exists()
+    assert sync_tokens(wine) == []  # forgotten too (lib\daftar_uninstall.py)
     record_timings(builds, **{"wine test": time.perf_counter() - started})
 
 
