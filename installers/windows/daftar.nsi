@@ -13,9 +13,9 @@
 ;
 ; Exit codes besides NSIS's own (0 done, 1 cancelled, 2 aborted): 4 when Daftar is running,
 ; 5 when the chosen folder holds other files. The user's data (%LOCALAPPDATA%\Daftar) is
-; never touched by an install or an upgrade; the uninstaller removes it, and the sync token
-; in Credential Manager, only when asked (the «remove my data» box, after a warning; or
-; /REMOVEDATA with /S).
+; never touched by an install or an upgrade; the uninstaller removes it, and the sync
+; token and signing keys in Credential Manager, only when asked (the «remove my data»
+; box, after a warning; or /REMOVEDATA with /S).
 
 Unicode true
 Target amd64-unicode
@@ -125,8 +125,8 @@ LangString DataPageTitle ${LANG_FARSI} "داده‌های شما"
 LangString DataPageTitle ${LANG_ENGLISH} "Your data"
 LangString DataPageSubtitle ${LANG_FARSI} "برنامه حذف می‌شود؛ داده‌ها فقط اگر بخواهید."
 LangString DataPageSubtitle ${LANG_ENGLISH} "The program is removed; the data only if you ask."
-LangString DataPageText ${LANG_FARSI} "پایگاه دادهٔ دفتر، پشتیبان‌ها، گزارش‌های کار و تنظیمات در این پوشه (و توکن همگام‌سازی در Credential Manager ویندوز) نگه داشته می‌شوند تا اگر دفتر را دوباره نصب کنید، همه چیز سر جایش باشد:$\r$\n$LOCALAPPDATA\Daftar"
-LangString DataPageText ${LANG_ENGLISH} "Daftar's database, backups, logs and settings are kept in this folder (and the sync token in Windows Credential Manager), so that everything is still there if Daftar is installed again:$\r$\n$LOCALAPPDATA\Daftar"
+LangString DataPageText ${LANG_FARSI} "پایگاه دادهٔ دفتر، پشتیبان‌ها، گزارش‌های کار و تنظیمات در این پوشه (و توکن همگام‌سازی و کلیدهای امضا در Credential Manager ویندوز) نگه داشته می‌شوند تا اگر دفتر را دوباره نصب کنید، همه چیز سر جایش باشد:$\r$\n$LOCALAPPDATA\Daftar"
+LangString DataPageText ${LANG_ENGLISH} "Daftar's database, backups, logs and settings are kept in this folder (and the sync token and signing keys in Windows Credential Manager), so that everything is still there if Daftar is installed again:$\r$\n$LOCALAPPDATA\Daftar"
 LangString DataPageCheckbox ${LANG_FARSI} "داده‌های من را هم پاک کن (برگشت‌پذیر نیست)"
 LangString DataPageCheckbox ${LANG_ENGLISH} "Also remove my data (this cannot be undone)"
 LangString DataRemoveWarning ${LANG_FARSI} "همهٔ مجوزها، دارندگان، پشتیبان‌ها، رویدادها و پشتیبان‌گیری‌های این رایانه برای همیشه پاک می‌شوند. اگر رونوشتی از پشتیبان‌ها جای دیگری ندارید، «خیر» را بزنید.$\r$\n$\r$\nداده‌ها پاک شوند؟"
@@ -265,8 +265,8 @@ FunctionEnd
 Section "Uninstall"
   SetShellVarContext current
   ${If} $RemoveData == 1
-    ; The sync token is in Windows Credential Manager, not in the data folder: the
-    ; installed Python forgets it (lib\daftar_uninstall.py) before the program goes.
+    ; The sync token and the signing keys are in Windows Credential Manager, not in the
+    ; data folder: the installed Python forgets them (lib\daftar_uninstall.py) first.
     nsExec::ExecToLog '"$INSTDIR\python\python.exe" -X utf8 -m daftar_uninstall'
     Pop $0
   ${EndIf}

@@ -71,21 +71,22 @@ def export_rows(wine: Wine, name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
 
 
-def store_sync_tokens(wine: Wine) -> None:
-    """Two offices' sync tokens in Credential Manager, the way Daftar keeps them
-    (keyring, app.services.credentials.SERVICE)."""
+def store_secrets(wine: Wine) -> None:
+    """Two offices' sync tokens and a signing key in Credential Manager, the way Daftar
+    keeps them (keyring, the services of app.services.credentials)."""
     script = (
         "import keyring\n"
-        "from app.services.credentials import SERVICE\n"
+        "from app.services.credentials import SERVICE, SIGNING_SERVICE\n"
         "assert type(keyring.get_keyring()).__name__ == 'WinVaultKeyring'\n"
         "keyring.set_password(SERVICE, 'office-1', 'token-1')\n"
         "keyring.set_password(SERVICE, 'office-2', 'token-2')\n"
+        "keyring.set_password(SIGNING_SERVICE, 'key-1', 'private')\n"
     )
     done = wine.run(installed(wine) / "python" / "python.exe", "-X", "utf8", "-c", script)
     assert done.returncode == 0, done.stderr
 
 
-def sync_tokens(wine: Wine) -> list[str]:
+def secrets(wine: Wine) -> list[str]:
     """The generic credentials in the prefix (wine keeps them in its registry)."""
     done = wine.run("reg", "query", r"HKCU\Software\Wine\Credential Manager")
     return sorted(
@@ -211,8 +212,10 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
 
     # --- uninstall: the program goes, the data stays ----------------------------------
     kept = database(wine).read_bytes()
-    store_sync_tokens(wine)
-    assert sync_tokens(wine) == ["Daftar sync", "office-1@Daftar sync"]
+    store_secrets(wine)
+    kept_secrets = secrets(wine)  # with this desk's signing key, when demo put it there
+    assert {"Daftar sync", "office-1@Daftar sync"} <= set(kept_secrets)
+    assert any(name.endswith("Daftar signing key") for name in kept_secrets)
     done = wine.run(home / "uninstall.exe", "/S")
     assert done.returncode == 0, done.stderr
     wine.wait()  # the uninstaller runs from a copy of itself
@@ -221,7 +224,7 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
     assert not (programs / "Programs" / "دفتر.lnk").exists()
     assert not (wine.user_dir / "Desktop" / "دفتر.lnk").exists()
     assert database(wine).read_bytes() == kept
-    assert sync_tokens(wine) == ["Daftar sync", "office-1@Daftar sync"]
+    assert secrets(wine) == kept_secrets
 
     # --- install again, uninstall with /REMOVEDATA: now the data goes too --------------
     done = wine.run(builds.setup(builds.current), "/S")
@@ -232,7 +235,7 @@ def test_install_commands_upgrade_uninstall(builds: Builds, wine: Wine) -> None:
     wine.wait()
     assert not home.exists()
     assert not data_dir(wine).exists()
-    assert sync_tokens(wine) == []  # forgotten too (lib\daftar_uninstall.py)
+    assert secrets(wine) == []  # forgotten too (lib\daftar_uninstall.py)
     record_timings(builds, **{"wine test": time.perf_counter() - started})
 
 
