@@ -12,9 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import selectors
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -153,27 +153,44 @@ class Wine:
     def run(self, *args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """``wine ARGS`` (stdin closed; output decoded as UTF-8, Daftar's -X utf8).
 
-        The output goes through files, not pipes: wine's own processes (explorer.exe,
-        services.exe), started on demand, inherit the handles and outlive the program
-        while the wineserver runs, so a pipe would never reach its end."""
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            done = subprocess.run(
-                ["wine", *map(str, args)],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                timeout=timeout,
-                env=self.env,
-                check=False,
-            )
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(
-                done.args,
-                done.returncode,
-                out.read().decode("utf-8", "replace"),
-                err.read().decode("utf-8", "replace"),
-            )
+        Read until the program ends, not until its pipes do: wine's own processes
+        (explorer.exe, services.exe), started on demand, inherit the pipes and outlive the
+        program while the wineserver runs. (Python in wine needs pipes: a file as its
+        stdout is an "invalid handle".)"""
+        process = subprocess.Popen(
+            ["wine", *map(str, args)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.env,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        output = {process.stdout: bytearray(), process.stderr: bytearray()}
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            for stream in output:
+                selector.register(stream, selectors.EVENT_READ)
+            while selector.get_map():
+                ended = process.poll() is not None
+                for key, _ in selector.select(0 if ended else 0.2):
+                    chunk = os.read(key.fd, 65536)
+                    if chunk:
+                        output[key.fileobj].extend(chunk)  # type: ignore[index]
+                    else:
+                        selector.unregister(key.fileobj)
+                if ended and not selector.select(0):
+                    break
+                if time.monotonic() > deadline:
+                    process.kill()
+                    raise subprocess.TimeoutExpired(process.args, timeout)
+        process.stdout.close()
+        process.stderr.close()
+        return subprocess.CompletedProcess(
+            process.args,
+            process.wait(),
+            output[process.stdout].decode("utf-8", "replace"),
+            output[process.stderr].decode("utf-8", "replace"),
+        )
 
     def popen(self, *args: str | Path) -> subprocess.Popen[bytes]:
         """``wine ARGS`` in the background (its output is not kept)."""
