@@ -137,11 +137,10 @@ class Wine:
         self.prefix = folder / "prefix"
         home = folder / "home"
         home.mkdir()
-        self.env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DISPLAY", "WAYLAND_DISPLAY"}
-        }
+        # Daftar in the prefix runs as on a clerk's machine: not with the test suite's
+        # keyring and secrets folder (tests/conftest.py), which wine would pass on.
+        private = {"DISPLAY", "WAYLAND_DISPLAY", "PYTHON_KEYRING_BACKEND", "DAFTAR_SECRETS_DIR"}
+        self.env = {key: value for key, value in os.environ.items() if key not in private}
         self.env.update(
             WINEPREFIX=str(self.prefix),
             WINEDEBUG="-all",
