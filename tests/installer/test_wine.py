@@ -269,7 +269,7 @@ def test_installed_tree_holds_what_daftar_runs_and_nothing_of_qt_it_does_not(
         "resources/fonts/Vazirmatn-Regular.ttf",
         "resources/certificates/style.json",
         "resources/reference/business_fields.csv",
-        "app/alembic.ini",
+        "app/migrations/script.py.mako",
         "app/migrations/env.py",
     ):
         assert (lib / needed).exists(), needed
