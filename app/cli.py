@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.services.progress import Progress
-    from app.services.sync import SyncReport
+    from app.services.core.progress import Progress
+    from app.services.sync.client import SyncReport
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -159,15 +159,15 @@ def _transport_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _open(db_path: Path, *, create: bool = True):  # type: ignore[no-untyped-def]
-    from app.services.db import open_database
+    from app.services.core.db import open_database
 
     return open_database(db_path, create=create)
 
 
 def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar init``: create the office."""
-    from app.services import office, reference
-    from app.services.text import search_key
+    from app.services.core import office, reference
+    from common.text import search_key
 
     db = _open(db_path)
     try:
@@ -239,7 +239,8 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar import``: import a register spreadsheet (exit 0, 2 or 1)."""
-    from app.services import sheetfile, spreadsheet
+    from app.services.licences import io as spreadsheet
+    from app.services.spreadsheet import sheetfile
 
     if args.template is not None:
         spreadsheet.write_template(args.template)
@@ -274,7 +275,7 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_export(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar export``: write the register in the import template."""
-    from app.services import spreadsheet
+    from app.services.licences import io as spreadsheet
 
     db = _open(db_path)
     try:
@@ -299,9 +300,9 @@ def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar certificate``: one licence's certificate, or a batch since a date."""
-    from app.services import jalali
-    from app.services.certificates import CertificateService
-    from app.services.errors import ValidationError
+    from app.services.certificates.service import CertificateService
+    from common import jalali
+    from common.errors import ValidationError
 
     since = None
     if args.issued_since is not None:
@@ -359,8 +360,8 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
 
 def _event_certificates(code: str, out: Path, db_path: Path) -> int:
     """``daftar certificate --event CODE``: one attendance certificate per attendee."""
-    from app.services.certificates import CertificateService
-    from app.services.events import EventService
+    from app.services.certificates.service import CertificateService
+    from app.services.events.service import EventService
 
     partial = out.with_name(out.name + ".partial")
     db = _open(db_path, create=False)
@@ -409,8 +410,8 @@ def _verification_lines(result) -> tuple[list[str], int]:  # type: ignore[no-unt
 
 def _trusted_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The keys given with --keys FILE and --key BASE64 (None after printing a problem)."""
-    from app.services import signing
-    from app.services.key_set import KeySetError, read_key_file
+    from common import signing
+    from common.key_set import KeySetError, read_key_file
 
     extra = {}
     if args.keys is not None:
@@ -435,8 +436,9 @@ def _trusted_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def
 def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar verify``: 0 genuine (and in force as far as known), 1 invalid, 2 genuine
     but revoked, suspended or expired."""
-    from app.services.certificates import CertificateService
-    from app.services.verification import shipped_county_names, verify_source
+    from app.services.certificates.service import CertificateService
+    from app.services.certificates.verification import verify_source
+    from common.reference import shipped_county_names
 
     extra = _trusted_from_args(args)
     if extra is None:
@@ -480,9 +482,9 @@ def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_key(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar key list | rotate | import FILE``: the signing keys this desk knows."""
-    from app.services import signing_keys
-    from app.services.key_set import KeySetError, load_key_set
-    from app.services.signing import format_moment
+    from app.services.core import signing_keys
+    from common.key_set import KeySetError, load_key_set
+    from common.signing import format_moment
 
     keys = []
     if args.action == "import":
@@ -540,7 +542,7 @@ def _print_sync_report(report: SyncReport) -> int:
 
 def _sync_progress() -> Progress:
 
-    from app.services.progress import Progress
+    from app.services.core.progress import Progress
 
     last = [0.0]
 
@@ -555,7 +557,7 @@ def _sync_progress() -> Progress:
 
 def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar setup``: a new office database from the central server."""
-    from app.services.sync import setup_from_server
+    from app.services.sync.client import setup_from_server
 
     if db_path.exists() and db_path.stat().st_size > 0:
         _err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
@@ -574,7 +576,7 @@ def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar sync``: one sync with the central server."""
-    from app.services.sync import SyncClient, remember_transport_options, transport_for
+    from app.services.sync.client import SyncClient, remember_transport_options, transport_for
 
     db = _open(db_path, create=False)
     try:
@@ -628,7 +630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.views.app import run_gui
 
         return run_gui(db_path)
-    from app.services.errors import DomainError
+    from common.errors import DomainError
 
     try:
         return COMMANDS[args.command](args, db_path)

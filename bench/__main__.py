@@ -237,9 +237,9 @@ def _p95(values: list[float]) -> float:
 
 def bench_search(db: Path) -> None:
     """Search as you type: count + first page per keystroke, vs the raw FTS query."""
-    from app.services import register
-    from app.services.db import open_database
-    from app.services.register import RegisterFilter
+    from app.services.core.db import open_database
+    from app.services.licences import register
+    from app.services.licences.register import RegisterFilter
 
     queries = _queries(db)
     database = open_database(db)
@@ -297,7 +297,7 @@ SCROLL = PEAK_KB + textwrap.dedent(
     from app.views.context import AppContext, AppSignals
     from app.views.worker import TaskRunner
     from app.views.register_model import RegisterModel
-    from app.services.db import open_database
+    from app.services.core.db import open_database
     app = create_application(sys.argv)
     db = open_database(Path(sys.argv[1]))
     ctx = AppContext(db, TaskRunner(synchronous=True), AppSignals())
@@ -353,7 +353,7 @@ def bench_scroll(db: Path) -> None:
 
 def bench_import(work: Path, rows: int) -> None:
     """Import an N-row .xlsx into an office database; floor: raw inserts of the same rows."""
-    from app.services import sheetfile
+    from app.services.spreadsheet import sheetfile
 
     source = work / f"import-source-{rows}.sqlite3"
     sheet = work / f"import-{rows}.xlsx"
@@ -390,7 +390,7 @@ def bench_import(work: Path, rows: int) -> None:
 CERTIFICATE_DATA = textwrap.dedent(
     """
     import base64, datetime as dt, hashlib
-    from app.services.pdf.certificate import LicenceCertificateData
+    from app.services.certificates.pdf.certificate import LicenceCertificateData
 
     def payload(i):
         # Shaped like a signed payload: ~260 characters of base64url.
@@ -429,8 +429,13 @@ CERTIFICATE_FLOOR = textwrap.dedent(
     """
     import dataclasses
     from reportlab.pdfgen.canvas import Canvas
-    from app.services.pdf.certificate import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE, draw_qr
-    from app.services.pdf.text import FONT_BOLD, FONT_MEDIUM, FONT_REGULAR, register_fonts
+    from app.services.certificates.pdf.certificate import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE, draw_qr
+    from app.services.certificates.pdf.text import (
+        FONT_BOLD,
+        FONT_MEDIUM,
+        FONT_REGULAR,
+        register_fonts,
+    )
 
     register_fonts()
     HEADER = [
@@ -483,9 +488,9 @@ CERTIFICATE_FLOOR = textwrap.dedent(
 CERTIFICATE_BATCH = PEAK_KB + textwrap.dedent(
     """
     import sys, time
-    from app.services.pdf.certificate import render_licence_certificates
-    from app.services.pdf.layout import CertificateStyle
-    from app.services.progress import Progress
+    from app.services.certificates.pdf.certificate import render_licence_certificates
+    from app.services.certificates.pdf.layout import CertificateStyle
+    from app.services.core.progress import Progress
     n, mode = int(sys.argv[1]), sys.argv[2]
     items = [item(i) for i in range(n)]
     if mode == "floor":
@@ -511,8 +516,8 @@ CERTIFICATE_BATCH = PEAK_KB + textwrap.dedent(
 CERTIFICATE_ONE = textwrap.dedent(
     """
     import statistics, sys, time
-    from app.services.pdf.certificate import render_licence_certificates
-    from app.services.pdf.layout import CertificateStyle
+    from app.services.certificates.pdf.certificate import render_licence_certificates
+    from app.services.certificates.pdf.layout import CertificateStyle
     started = time.perf_counter()
     render_licence_certificates([item(0)], CertificateStyle())
     cold = time.perf_counter() - started

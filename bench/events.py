@@ -24,10 +24,10 @@ TARGET_MS = 200.0
 
 def _build(path: Path) -> list[str]:
     """An office database with EVENTS events spread over Ordibehesht 1405; the titles."""
-    from app.services import reference
-    from app.services.db import open_database
-    from app.services.events import EventInput, EventService
-    from app.services.office import OfficeInput, setup_office
+    from app.services.core import reference
+    from app.services.core.db import open_database
+    from app.services.core.office import OfficeInput, setup_office
+    from app.services.events.service import EventInput, EventService
 
     db = open_database(path)
     titles = []
@@ -71,7 +71,7 @@ def bench_events(work: Path, line: Line, note: Callable[[str], None]) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
 
-    from app.services.db import open_database
+    from app.services.core.db import open_database
     from app.views.bootstrap import create_application
     from app.views.context import AppContext, AppSignals
     from app.views.events_screen import EventsScreen

@@ -31,12 +31,12 @@ Note = Callable[[str], None]
 def build_database(path: Path, members: int = MEMBERS) -> str:
     """A database with one supporter of ``members`` members (one session, the service);
     returns the supporter's id."""
-    from app.services import reference
-    from app.services.db import open_database
-    from app.services.licences import LicenceInput, LicenceService, PersonInput
-    from app.services.office import OfficeInput, setup_office
-    from app.services.supporters import MemberInput, SupporterInput, SupporterService
-    from app.services.validators import national_id_check_digit
+    from app.services.core import reference
+    from app.services.core.db import open_database
+    from app.services.core.office import OfficeInput, setup_office
+    from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+    from app.services.supporters.service import MemberInput, SupporterInput, SupporterService
+    from common.validators import national_id_check_digit
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -91,7 +91,7 @@ OURS = textwrap.dedent(
     import sys, time
     from PySide6.QtCore import QTimer
     from app.views.bootstrap import create_application
-    from app.services.db import open_database
+    from app.services.core.db import open_database
     from app.views.context import AppContext, AppSignals
     from app.views.worker import TaskRunner
     from app.views.supporters_screen import SupportersScreen

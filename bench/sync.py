@@ -87,9 +87,9 @@ class Server:
 
 
 def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]) -> None:
-    from app.services.db import open_database
+    from app.services.core.db import open_database
     from app.services.demo import generate
-    from app.services.sync import (
+    from app.services.sync.client import (
         PULL_PAGE,
         SyncClient,
         SyncError,

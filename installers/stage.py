@@ -170,11 +170,16 @@ def _copy_tree(source: Path, target: Path) -> None:
     )
 
 
+#: The packages the desktop app is made of (``server`` stays out of the installation).
+APP_PACKAGES = ("app", "common")
+
+
 def install_app(root: Path, lib: Path, version: str, summary: str) -> None:
-    """Copy Daftar's ``app`` package and ``resources`` into ``lib`` and write
+    """Copy Daftar's packages (APP_PACKAGES) and ``resources`` into ``lib`` and write
     ``daftar-<version>.dist-info`` (what app.version reads; its RECORD lists every file of
     the app with its hash)."""
-    _copy_tree(root / "app", lib / "app")
+    for package in APP_PACKAGES:
+        _copy_tree(root / package, lib / package)
     _copy_tree(root / "resources", lib / "resources")
     info = lib / f"daftar-{version}.dist-info"
     info.mkdir()
@@ -184,7 +189,8 @@ def install_app(root: Path, lib: Path, version: str, summary: str) -> None:
     )
     (info / "INSTALLER").write_text("installers/build.py\n", encoding="utf-8")
     records = []
-    for path in sorted([*(lib / "app").rglob("*"), *(lib / "resources").rglob("*")]):
+    trees = [*APP_PACKAGES, "resources"]
+    for path in sorted(path for tree in trees for path in (lib / tree).rglob("*")):
         if path.is_file():
             digest = urlsafe_b64encode(hashlib.sha256(path.read_bytes()).digest()).rstrip(b"=")
             rel = path.relative_to(lib).as_posix()

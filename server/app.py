@@ -35,8 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.models.base import reference_id
-from app.services.reference import reference_rows, reference_version
+from common.reference import reference_id, reference_rows, reference_version
 from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 from server.auth import current_office, get_session
 from server.db import HEAD_REVISION
@@ -114,8 +113,10 @@ class HandshakeRequest(BaseModel):
     client_schema: str = Field(max_length=64, description="The client database's revision.")
     client_version: str = Field(max_length=64, description="The client application's version.")
     client_time: AwareDatetime = Field(description="The client's clock, with its UTC offset.")
-    cursor: JsonInt | None = Field(
-        default=None, ge=0, le=2**62, description="The client's pull cursor, if it has one."
+    # The bounds go inside the optional type, so the OpenAPI document states them
+    # ("minimum"/"maximum") and a schema-driven client never sends a negative cursor.
+    cursor: Annotated[int, Field(ge=0, le=2**62), BeforeValidator(_json_integer)] | None = Field(
+        default=None, description="The client's pull cursor, if it has one."
     )
 
 

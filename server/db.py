@@ -2,7 +2,7 @@
 
 SQLite by default (``--db PATH``: WAL mode, foreign keys on); PostgreSQL when
 ``--database-url`` or ``DATABASE_URL`` names one. Migrations run at start-up, as in the
-client (app.services.db); an existing SQLite file is backed up first (``VACUUM INTO``).
+client (app.services.core.db); an existing SQLite file is backed up first (``VACUUM INTO``).
 A database written by a newer server, or a file that is not a Daftar server database, is
 refused and never touched.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 
-from app.services.db import apply_sqlite_pragmas, backup_path_for, vacuum_into
+from common.sqlite import apply_sqlite_pragmas, backup_path_for, vacuum_into
 
 log = logging.getLogger("daftar.server.db")
 

@@ -2,7 +2,7 @@
 
 Each desk of an office signs certificates with its own Ed25519 key and registers the
 public half here (``POST /v1/keys``, server.keys_api) with a proof of possession: the
-key's signature over app.services.key_set.registration_message(office id, key id). So
+key's signature over common.key_set.registration_message(office id, key id). So
 an office can only publish keys it holds, and only under its own name. The server
 publishes every office's keys (``GET /v1/keys`` for offices, ``GET /keys.json`` for
 anyone, ``daftar-server keys --out FILE``); offices store the set and verify each
@@ -22,13 +22,13 @@ from cryptography.exceptions import InvalidSignature
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.services.key_set import (
+from common.key_set import (
     PublishedKey,
     key_set_document,
     keys_version,
     registration_message,
 )
-from app.services.signing import key_id_for, load_public_key
+from common.signing import key_id_for, load_public_key
 from server.models import Office, SigningKey, utcnow
 
 log = logging.getLogger("daftar.server.keys")
@@ -94,7 +94,7 @@ def current_keys_version(session: Session) -> str:
 
 
 def key_set(session: Session) -> dict[str, Any]:
-    """The published key set document (app.services.key_set)."""
+    """The published key set document (common.key_set)."""
     return key_set_document(published_keys(session), utcnow())
 
 

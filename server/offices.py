@@ -1,7 +1,7 @@
 """Enrolling and revoking offices, their tokens, and checking a presented token.
 
 Provinces and counties are named in Persian and resolved against the shipped reference
-CSVs (resources/reference/iran-cities), normalised with app.services.text.search_key so
+CSVs (resources/reference/iran-cities), normalised with common.text.search_key so
 that ي/ی, ك/ک, ZWNJ and spacing don't matter.
 
 An office holds any number of tokens (one per desk, a new one after a reinstall), each
@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.resources import resources_dir
-from app.services.text import search_key
+from common.resources import resources_dir
+from common.text import search_key
 from server.models import TOKEN_ID_LENGTH, Office, OfficeToken, utcnow
 
 log = logging.getLogger("daftar.server.offices")

@@ -5,7 +5,7 @@ blocks the rest:
 
 - a known ``op_id`` answers its stored result again (``replayed``), applying nothing;
 - every value is checked and normalised with the rules the forms use
-  (app.services.record_rules) and every write is authorised by the scope rules
+  (common.rules) and every write is authorised by the scope rules
   (server.policy): a refused operation is ``rejected`` with a Persian reason;
 - ``insert`` creates the row (the same data again is a no-op; different data is merged
   like an update whose base is empty). A holder (supporter) whose national (legal) ID
@@ -31,8 +31,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from app.services.record_rules import Context, Known, check_row, iran_today, latest_day
-from app.services.reference import reference_rows
+from common.reference import reference_rows
+from common.rules import Context, Known, check_row, iran_today, latest_day
 from server.feed import Feed
 from server.identity import (
     IDENTITY_KEYS,

@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from fastapi.responses import JSONResponse
 
-from app.services.text import to_persian_digits
+from common.text import to_persian_digits
 from server.errors import error_body
 from server.middleware import ASGIApp, Receive, Scope, Send
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.models.base import reference_id
+from common.reference import reference_id
 from server.models import Office, Record
 from server.offices import load_reference
 

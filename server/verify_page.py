@@ -40,16 +40,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.resources import fonts_dir
-from app.services.jalali import format_jalali
-from app.services.signing import (
+from common.jalali import format_jalali
+from common.reference import shipped_county_names
+from common.resources import fonts_dir
+from common.signing import (
     IRAN_TIME,
     VERIFICATION_PATH,
     VerificationResult,
     describe_claims,
     verify_payload,
 )
-from app.services.verification import shipped_county_names
 from server.auth import get_session
 from server.identity import find_record
 from server.keys import published_keys

@@ -1,7 +1,7 @@
 """Alembic environment of the local database.
 
 Migrations run on the connection the app hands in (``config.attributes["connection"]``);
-the app backs the database up first (see app.services.db).
+the app backs the database up first (see app.services.core.db).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from app.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
-if connection is None:  # pragma: no cover - migrations are only run through app.services.db
-    raise RuntimeError("Daftar migrations run through app.services.db, not the alembic CLI")
+if connection is None:  # pragma: no cover - migrations are only run through app.services.core.db
+    raise RuntimeError("Daftar migrations run through app.services.core.db, not the alembic CLI")
 
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:

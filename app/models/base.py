@@ -10,11 +10,14 @@ change-feed position, NULL until the row has been synced).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import uuid6
 from sqlalchemy import Boolean, DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.reference import reference_id
+
+__all__ = ["Base", "SyncMixin", "new_id", "reference_id", "utcnow"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -24,19 +27,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: Namespace for deterministic ids of shipped reference data, so that every office
-#: and the central server give the same province, county and field the same id.
-REFERENCE_NAMESPACE = uuid.UUID("5f1b7c3e-8a2d-4c61-9d0e-3b7a2f4e6c11")
-
 
 def new_id() -> str:
     """Return a new time-ordered UUIDv7 as text."""
     return str(uuid6.uuid7())
-
-
-def reference_id(kind: str, code: str) -> str:
-    """Return the deterministic id of a shipped reference row (kind + natural code)."""
-    return str(uuid.uuid5(REFERENCE_NAMESPACE, f"{kind}:{code}"))
 
 
 def utcnow() -> dt.datetime:

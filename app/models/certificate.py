@@ -8,10 +8,11 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, SyncMixin, utcnow
+from common.vocabulary import CertificateKind
 
-CERTIFICATE_KIND_LICENCE = "licence"
-CERTIFICATE_KIND_ATTENDANCE = "attendance"
-CERTIFICATE_KINDS = (CERTIFICATE_KIND_LICENCE, CERTIFICATE_KIND_ATTENDANCE)
+CERTIFICATE_KIND_LICENCE = CertificateKind.LICENCE
+CERTIFICATE_KIND_ATTENDANCE = CertificateKind.ATTENDANCE
+CERTIFICATE_KINDS = tuple(CertificateKind)
 
 
 class CertificateIssue(SyncMixin, Base):
@@ -19,7 +20,7 @@ class CertificateIssue(SyncMixin, Base):
 
     ``serial`` is the human-facing certificate number (``PREFIX-C-000001``, unique);
     ``duplicate`` marks a reprint (المثنی) of a licence that already had a certificate;
-    ``payload`` is the signed text its QR code carries (app.services.signing).
+    ``payload`` is the signed text its QR code carries (common.signing).
     ``licence_id`` is empty for an attendance certificate that belongs to no licence.
     """
 

@@ -10,22 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, SyncMixin, utcnow
 from app.models.reference import County
+from common.vocabulary import EventKind, EventStatus, ParticipantStatus
 
-EVENT_WORKSHOP = "workshop"
-EVENT_EXHIBITION = "exhibition"
-EVENT_BAZAAR = "bazaar"
-EVENT_PLATFORM = "platform"
-EVENT_OTHER = "other"
-EVENT_KINDS = (EVENT_WORKSHOP, EVENT_EXHIBITION, EVENT_BAZAAR, EVENT_PLATFORM, EVENT_OTHER)
+# The stored values (common.vocabulary), by the names the models' users know.
+EVENT_WORKSHOP = EventKind.WORKSHOP
+EVENT_EXHIBITION = EventKind.EXHIBITION
+EVENT_BAZAAR = EventKind.BAZAAR
+EVENT_PLATFORM = EventKind.PLATFORM
+EVENT_OTHER = EventKind.OTHER
+EVENT_KINDS = tuple(EventKind)
 
-EVENT_PLANNED = "planned"
-EVENT_CANCELLED = "cancelled"
-EVENT_STATUSES = (EVENT_PLANNED, EVENT_CANCELLED)
+EVENT_PLANNED = EventStatus.PLANNED
+EVENT_CANCELLED = EventStatus.CANCELLED
+EVENT_STATUSES = tuple(EventStatus)
 
-PARTICIPANT_REGISTERED = "registered"
-PARTICIPANT_WAITING = "waiting"
-PARTICIPANT_CANCELLED = "cancelled"
-PARTICIPANT_STATUSES = (PARTICIPANT_REGISTERED, PARTICIPANT_WAITING, PARTICIPANT_CANCELLED)
+PARTICIPANT_REGISTERED = ParticipantStatus.REGISTERED
+PARTICIPANT_WAITING = ParticipantStatus.WAITING
+PARTICIPANT_CANCELLED = ParticipantStatus.CANCELLED
+PARTICIPANT_STATUSES = tuple(ParticipantStatus)
 
 
 class Event(SyncMixin, Base):

@@ -10,15 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, SyncMixin, utcnow
 from app.models.person import Person
 from app.models.reference import BusinessField, County
+from common.vocabulary import STORED_LICENCE_STATUSES, LicenceKind, LicenceStatus
 
-KIND_INDEPENDENT = "independent"
-KIND_SUPPORTER = "supporter"
-KINDS = (KIND_INDEPENDENT, KIND_SUPPORTER)
+# The stored values (common.vocabulary), by the names the models' users know.
+KIND_INDEPENDENT = LicenceKind.INDEPENDENT
+KIND_SUPPORTER = LicenceKind.SUPPORTER
+KINDS = tuple(LicenceKind)
 
-STATUS_ACTIVE = "active"
-STATUS_SUSPENDED = "suspended"
-STATUS_REVOKED = "revoked"
-STATUSES = (STATUS_ACTIVE, STATUS_SUSPENDED, STATUS_REVOKED)
+STATUS_ACTIVE = LicenceStatus.ACTIVE
+STATUS_SUSPENDED = LicenceStatus.SUSPENDED
+STATUS_REVOKED = LicenceStatus.REVOKED
+STATUSES = STORED_LICENCE_STATUSES
 
 
 class Licence(SyncMixin, Base):

@@ -40,7 +40,7 @@ class County(SyncMixin, Base):
 class FieldGroup(SyncMixin, Base):
     """A group of business fields (گروه رشته).
 
-    Licence validity per group is an office setting (app.services.office), not a column.
+    Licence validity per group is an office setting (app.services.core.office), not a column.
     """
 
     __tablename__ = "field_group"

@@ -1,9 +1,9 @@
 """Signing keys this database knows: the office's own and those the server publishes.
 
 Not synced as records: the server publishes the key set (``GET /v1/keys``) and the
-client stores it here (app.services.signing_keys). The private halves of the office's
+client stores it here (app.services.core.signing_keys). The private halves of the office's
 own keys are never here: they live in the OS keyring or are encrypted with a key in the
-user's profile (app.services.credentials).
+user's profile (app.services.core.credentials).
 """
 
 from __future__ import annotations

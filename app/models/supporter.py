@@ -11,29 +11,24 @@ from app.models.base import Base, SyncMixin
 from app.models.licence import Licence
 from app.models.person import Person
 from app.models.reference import BusinessField, County
+from common.vocabulary import MemberRole, SupporterKind, SupporterStatus
 
-SUPPORTER_PERSON = "person"
-SUPPORTER_LEGAL = "legal"
-SUPPORTER_KINDS = (SUPPORTER_PERSON, SUPPORTER_LEGAL)
+# The stored values (common.vocabulary), by the names the models' users know.
+SUPPORTER_PERSON = SupporterKind.PERSON
+SUPPORTER_LEGAL = SupporterKind.LEGAL
+SUPPORTER_KINDS = tuple(SupporterKind)
 
-SUPPORTER_ACTIVE = "active"
-SUPPORTER_SUSPENDED = "suspended"
-SUPPORTER_STATUSES = (SUPPORTER_ACTIVE, SUPPORTER_SUSPENDED)
+SUPPORTER_ACTIVE = SupporterStatus.ACTIVE
+SUPPORTER_SUSPENDED = SupporterStatus.SUSPENDED
+SUPPORTER_STATUSES = tuple(SupporterStatus)
 
-ROLE_PRODUCER = "producer"
-ROLE_TRAINER = "trainer"
-ROLE_DISTRIBUTOR = "distributor"
-ROLE_PACKER = "packer"
-ROLE_SELLER = "seller"
-ROLE_OTHER = "other"
-MEMBER_ROLES = (
-    ROLE_PRODUCER,
-    ROLE_TRAINER,
-    ROLE_DISTRIBUTOR,
-    ROLE_PACKER,
-    ROLE_SELLER,
-    ROLE_OTHER,
-)
+ROLE_PRODUCER = MemberRole.PRODUCER
+ROLE_TRAINER = MemberRole.TRAINER
+ROLE_DISTRIBUTOR = MemberRole.DISTRIBUTOR
+ROLE_PACKER = MemberRole.PACKER
+ROLE_SELLER = MemberRole.SELLER
+ROLE_OTHER = MemberRole.OTHER
+MEMBER_ROLES = tuple(MemberRole)
 
 
 class Supporter(SyncMixin, Base):

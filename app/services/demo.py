@@ -2,7 +2,7 @@
 
 For trying the app and for benchmarks (``daftar demo --licences N``). Names are common
 Persian names, national IDs, mobiles and postal codes are valid, fields come from the
-catalogue, and every record lies in the office's scope (:mod:`app.services.scope`): a
+catalogue, and every record lies in the office's scope (:mod:`app.services.core.scope`): a
 county office's in its county, a province office's spread over its province's counties.
 """
 
@@ -17,21 +17,22 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import County, Province
-from app.services import jalali
-from app.services.bulk import NewLicence, NewPerson, insert_people_and_licences
-from app.services.errors import ValidationErrors
-from app.services.licences import allocate_numbers, current_actor
-from app.services.office import (
+from app.services.core.actor import current_actor
+from app.services.core.office import (
     OfficeInput,
     get_office,
     group_validity_years,
     require_office,
     setup_office,
 )
-from app.services.progress import Progress
-from app.services.reference import seed_reference_data
-from app.services.scope import office_scope
-from app.services.validators import national_id_check_digit
+from app.services.core.progress import Progress
+from app.services.core.reference import seed_reference_data
+from app.services.core.scope import office_scope
+from app.services.licences.bulk import NewLicence, NewPerson, insert_people_and_licences
+from app.services.licences.service import allocate_numbers
+from common import jalali
+from common.errors import ValidationErrors
+from common.validators import national_id_check_digit
 
 
 def _words(text_: str, joiner: str = "") -> tuple[str, ...]:
@@ -241,8 +242,8 @@ LEGAL_NAMES = (
 
 def _legal_id(rng: random.Random) -> str:
     """An 11-digit legal ID with a valid check digit (validators.validate_legal_id)."""
-    from app.services.errors import ValidationError
-    from app.services.validators import validate_legal_id
+    from common.errors import ValidationError
+    from common.validators import validate_legal_id
 
     while True:
         candidate = f"{rng.randrange(10**9, 10**10):010d}"
@@ -279,9 +280,9 @@ def generate_networks_and_events(
     skipped, so a second run adds new supporters on other supporter-kind licences.
     """
     from app.models import Supporter
-    from app.services.events import EventInput, EventService, ParticipantInput
-    from app.services.licences import PersonInput
-    from app.services.supporters import MemberInput, SupporterInput, SupporterService
+    from app.services.events.service import EventInput, EventService, ParticipantInput
+    from app.services.licences.service import PersonInput
+    from app.services.supporters.service import MemberInput, SupporterInput, SupporterService
 
     rng = random.Random(seed * 7919 + 1)
     today = jalali.today()

@@ -27,16 +27,16 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 import app as app_package
 from app.logging_setup import setup_logging
-from app.services.errors import DomainError
-from app.services.progress import Progress
+from app.services.core.progress import Progress
 from app.views.bootstrap import create_application
 from app.views.errors import ErrorDialog, install_excepthook
 from app.views.main_window import MainWindow
 from app.views.worker import TaskRunner
+from common.errors import DomainError
 
 if TYPE_CHECKING:
-    from app.services.db import Database
-    from app.services.office import OfficeInfo
+    from app.services.core.db import Database
+    from app.services.core.office import OfficeInfo
 
 log = logging.getLogger("daftar.gui")
 
@@ -103,8 +103,8 @@ class FirstPaintProbe(QObject):
 
 def _open(path: Path, _progress: Progress) -> tuple[Database, OfficeInfo | None]:
     """Worker: open (create, migrate) the database and read its office."""
-    from app.services.db import open_database
-    from app.services.office import get_office
+    from app.services.core.db import open_database
+    from app.services.core.office import get_office
 
     db = open_database(path)
     try:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from app.resources import fonts_dir
+from common.resources import fonts_dir
 
 log = logging.getLogger("daftar.gui")
 

@@ -2,7 +2,7 @@
 
 A few hundred rows: the whole list is loaded once (in a worker) into a small table model,
 and a :class:`QSortFilterProxyModel` filters it on normalised text
-(:func:`app.services.text.search_key` over name and code) and by group, and sorts it.
+(:func:`common.text.search_key` over name and code) and by group, and sorts it.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import reference
-from app.services.reference import FieldInfo
-from app.services.text import search_key, to_persian_digits
+from app.services.core import reference
+from app.services.core.reference import FieldInfo
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets.table_style import setup_record_table
+from common.text import search_key, to_persian_digits
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

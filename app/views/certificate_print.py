@@ -65,17 +65,17 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import jalali
-from app.services.certificates import CertificateService, IssuedCertificate, PrintCheck
-from app.services.errors import DomainError
-from app.services.progress import Cancelled, Progress
-from app.services.text import isolate_ltr, to_persian_digits
+from app.services.certificates.service import CertificateService, IssuedCertificate, PrintCheck
+from app.services.core.progress import Cancelled, Progress
 from app.views.bootstrap import persian_locale
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import describe_environment_error, show_error
 from app.views.widgets import messages
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.worker import TaskHandle
+from common import jalali
+from common.errors import DomainError
+from common.text import isolate_ltr, to_persian_digits
 
 log = logging.getLogger("daftar.gui")
 

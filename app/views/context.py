@@ -16,12 +16,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
-from app.services.db import Database
-from app.services.progress import Progress
+from app.services.core.db import Database
+from app.services.core.progress import Progress
 from app.views.worker import TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
-    from app.services.sync import Transport
+    from app.services.sync.client import Transport
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """Showing errors to the user: the three kinds of error (style.md, practice 8).
 
-- :class:`~app.services.errors.DomainError`: its Persian ``message`` in a warning box;
+- :class:`~common.errors.DomainError`: its Persian ``message`` in a warning box;
 - known environment problems (database locked, disk error or full, server unreachable):
   a clear Persian message;
 - anything else is a bug: a dialog with the traceback, a button that copies the report
@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.logging_setup import current_log_file
-from app.services.errors import DomainError
-from app.services.text import LRI, PDI
+from common.errors import DomainError
+from common.text import LRI, PDI
 
 log = logging.getLogger("daftar.gui")
 

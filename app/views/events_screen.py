@@ -62,16 +62,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.event import (
-    EVENT_CANCELLED,
-    EVENT_KINDS,
-    EVENT_PLANNED,
-    PARTICIPANT_REGISTERED,
-)
-from app.services import jalali, reference
-from app.services.certificates import CertificateService, IssuedCertificate
-from app.services.errors import DomainError
-from app.services.events import (
+from app.services.certificates.service import CertificateService, IssuedCertificate
+from app.services.core import reference
+from app.services.core.progress import Cancelled, Progress
+from app.services.core.reference import CountyInfo
+from app.services.core.scope import scope_counties
+from app.services.events.service import (
     KIND_LABELS,
     STATUS_LABELS,
     WEEKDAY_NAMES,
@@ -89,10 +85,6 @@ from app.services.events import (
     ParticipantInput,
     list_organisers,
 )
-from app.services.progress import Cancelled, Progress
-from app.services.reference import CountyInfo
-from app.services.scope import scope_counties
-from app.services.text import isolate_ltr, to_persian_digits
 from app.views import certificate_print
 from app.views.bootstrap import persian_locale
 from app.views.context import (
@@ -117,6 +109,10 @@ from app.views.widgets.form import (
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.table_style import setup_record_table
+from common import jalali
+from common.errors import DomainError
+from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import EventKind, EventStatus, ParticipantStatus
 
 log = logging.getLogger("daftar.gui")
 
@@ -318,7 +314,7 @@ class MonthGrid(QWidget):
         shown = events if len(events) <= room else events[: max(0, room - 1)]
         for item in shown:
             line = QRect(inner.x(), y, inner.width(), self.LINE_HEIGHT - 2)
-            cancelled = item.status == EVENT_CANCELLED
+            cancelled = item.status == EventStatus.CANCELLED
             painter.fillRect(
                 line,
                 CANCELLED_EVENT_COLOR
@@ -543,7 +539,7 @@ class EventListModel(QAbstractTableModel):
             return self.events[index.row()].id
         if (
             role == Qt.ItemDataRole.ForegroundRole
-            and self.events[index.row()].status == EVENT_CANCELLED
+            and self.events[index.row()].status == EventStatus.CANCELLED
         ):
             return QColor("#777777")
         return None
@@ -574,11 +570,11 @@ class EventListView(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(_tr("همه انواع"), "")
-        for kind in EVENT_KINDS:
+        for kind in tuple(EventKind):
             self.kind_combo.addItem(KIND_LABELS[kind], kind)
         self.status_combo = QComboBox()
         self.status_combo.addItem(_tr("همه وضعیت‌ها"), "")
-        for status in (EVENT_PLANNED, EVENT_CANCELLED):
+        for status in (EventStatus.PLANNED, EventStatus.CANCELLED):
             self.status_combo.addItem(STATUS_LABELS[status], status)
         self.month_combo = QComboBox()
         self.month_combo.addItem(_tr("همه ماه‌ها"), 0)
@@ -870,7 +866,7 @@ class EventDialog(QDialog):
     def _details_tab(self) -> QWidget:
         self.errors = FieldErrors(self)
         self.kind_combo = QComboBox()
-        for kind in EVENT_KINDS:
+        for kind in tuple(EventKind):
             self.kind_combo.addItem(KIND_LABELS[kind], kind)
         self.title_edit = QLineEdit()
         self.title_edit.setMaxLength(200)
@@ -1033,7 +1029,7 @@ class EventDialog(QDialog):
 
     def _load_choices(self) -> None:
         def op(session: Session) -> _FormChoices:
-            from app.services.events import office_county_id
+            from app.services.events.service import office_county_id
 
             return _FormChoices(
                 counties=scope_counties(session),
@@ -1150,7 +1146,7 @@ class EventDialog(QDialog):
             for column, value in enumerate(values):
                 cell = QTableWidgetItem(value)
                 cell.setData(Qt.ItemDataRole.UserRole, person.id)
-                if person.status != PARTICIPANT_REGISTERED:
+                if person.status != ParticipantStatus.REGISTERED:
                     cell.setForeground(QColor("#8a6d00" if person.waiting_position else "#777777"))
                 table.setItem(row, column, cell)
 
@@ -1163,7 +1159,7 @@ class EventDialog(QDialog):
                 table.setRowCount(0)
                 table.setColumnCount(0)
                 return
-            registered = [p for p in self.participants if p.status == PARTICIPANT_REGISTERED]
+            registered = [p for p in self.participants if p.status == ParticipantStatus.REGISTERED]
             days = detail.days
             table.setColumnCount(len(days))
             table.setRowCount(len(registered))
@@ -1254,7 +1250,7 @@ class EventDialog(QDialog):
 
     def on_field_filter_edit_text_changed(self, text: str) -> None:
         """Show only the fields matching the filter."""
-        from app.services.text import search_key
+        from common.text import search_key
 
         key = search_key(text)
         for row in range(self.field_list.count()):

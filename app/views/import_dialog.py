@@ -1,7 +1,7 @@
 """«ورود اطلاعات از اکسل» and «خروجی اکسل»: the register as a spreadsheet, in the GUI.
 
 :class:`ImportDialog` walks the clerk through an import: (1) an explanation, a file
-chooser and the empty template; (2) :func:`app.services.spreadsheet.import_file` in a
+chooser and the empty template; (2) :func:`app.services.licences.io.import_file` in a
 worker, with a progress dialog whose cancel rolls the whole import back; (3) the outcome:
 a summary line, the rejected rows (row, column, reason), the warnings, and a report of
 the rejected rows to save.
@@ -52,12 +52,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import jalali, register, spreadsheet
-from app.services.errors import DomainError
-from app.services.progress import Cancelled, Progress
-from app.services.register import RegisterFilter
-from app.services.spreadsheet import ImportResult, Problem
-from app.services.text import PDI, isolate_ltr, to_persian_digits
+from app.services.core.progress import Cancelled, Progress
+from app.services.licences import io as spreadsheet
+from app.services.licences import register
+from app.services.licences.io import ImportResult, Problem
+from app.services.licences.register import RegisterFilter
 from app.views.bootstrap import persian_locale
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import describe_environment_error, show_error
@@ -65,6 +64,9 @@ from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.widgets.table_style import apply_roomy_style
 from app.views.worker import TaskHandle
+from common import jalali
+from common.errors import DomainError
+from common.text import PDI, isolate_ltr, to_persian_digits
 
 XLSX_SUFFIX = ".xlsx"
 CSV_SUFFIX = ".csv"
@@ -292,8 +294,8 @@ def _fit_rows(view: QTableView, rows: int, most: int) -> None:
 
 
 def supporter_import_spec() -> ImportSpec:
-    """Supporters and their network members (app.services.supporter_io)."""
-    from app.services import supporter_io
+    """Supporters and their network members (app.services.supporters.io)."""
+    from app.services.supporters import io as supporter_io
 
     return ImportSpec(
         title=_tr("ورود پشتیبان‌ها و اعضای شبکه از اکسل"),
@@ -317,8 +319,8 @@ def supporter_import_spec() -> ImportSpec:
 
 
 def event_import_spec() -> ImportSpec:
-    """Events and their participants (app.services.event_io)."""
-    from app.services import event_io
+    """Events and their participants (app.services.events.io)."""
+    from app.services.events import io as event_io
 
     return ImportSpec(
         title=_tr("ورود رویدادها و شرکت‌کنندگان از اکسل"),
@@ -341,7 +343,7 @@ def event_import_spec() -> ImportSpec:
 
 def export_supporters(ctx: AppContext, parent: QWidget | None) -> None:
     """«خروجی اکسل پشتیبان‌ها…»: every supporter with its members, in the import template."""
-    from app.services import supporter_io
+    from app.services.supporters import io as supporter_io
 
     stamp = jalali.format_jalali(jalali.today(), persian_digits=False).replace("/", "-")
     export_to_chosen_file(
@@ -355,7 +357,7 @@ def export_supporters(ctx: AppContext, parent: QWidget | None) -> None:
 
 def export_events(ctx: AppContext, parent: QWidget | None) -> None:
     """«خروجی اکسل رویدادها…»: every event with its participants, in the import template."""
-    from app.services import event_io
+    from app.services.events import io as event_io
 
     stamp = jalali.format_jalali(jalali.today(), persian_digits=False).replace("/", "-")
     export_to_chosen_file(

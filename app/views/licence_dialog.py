@@ -1,7 +1,7 @@
 """A licence's screen: its details, its status, its history and the actions on it.
 
 Actions (ویرایش، تمدید، تعلیق، رفع تعلیق، ابطال) call
-:class:`app.services.licences.LicenceService` in a worker; after each change the dialog
+:class:`app.services.licences.service.LicenceService` in a worker; after each change the dialog
 reloads itself and emits ``sig_records_changed("licences")``. «چاپ گواهی‌نامه» prints
 the licence's certificate (:func:`app.views.certificate_print.print_licence_certificates`,
 imported when first used) and reloads, so the history shows the issuance. Reasons are asked with a
@@ -37,17 +37,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.licence import STATUS_ACTIVE, STATUS_REVOKED, STATUS_SUSPENDED
-from app.services import jalali
-from app.services.errors import ValidationErrors
-from app.services.licences import (
+from app.services.licences.service import (
     GENDER_LABELS,
     STATUS_EXPIRED,
     HistoryEntry,
     LicenceDetail,
     LicenceService,
 )
-from app.services.text import isolate_ltr, to_persian_digits
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import show_error
 from app.views.licence_form import LicenceFormDialog
@@ -56,16 +52,20 @@ from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
+from common import jalali
+from common.errors import ValidationErrors
+from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import LicenceStatus
 
 if TYPE_CHECKING:
     from app.views.certificate_print import CertificatePrintJob
 
 #: Badge colours by effective status: (background, text).
 STATUS_COLORS: dict[str, tuple[str, str]] = {
-    STATUS_ACTIVE: ("#2e7d32", "#ffffff"),
+    LicenceStatus.ACTIVE: ("#2e7d32", "#ffffff"),
     STATUS_EXPIRED: ("#ef6c00", "#ffffff"),
-    STATUS_SUSPENDED: ("#ffb300", "#3e2723"),
-    STATUS_REVOKED: ("#c62828", "#ffffff"),
+    LicenceStatus.SUSPENDED: ("#ffb300", "#3e2723"),
+    LicenceStatus.REVOKED: ("#c62828", "#ffffff"),
 }
 HISTORY_COLUMNS = (
     QT_TRANSLATE_NOOP("LicenceDialog", "تاریخ و ساعت"),
@@ -75,14 +75,14 @@ HISTORY_COLUMNS = (
     QT_TRANSLATE_NOOP("LicenceDialog", "دلیل"),
 )
 EMPTY = "—"
-#: The history action of a certificate printed (app.services.certificates).
+#: The history action of a certificate printed (app.services.certificates.service).
 CERTIFICATE_ACTION = "certificate"
 #: Why «چاپ گواهی‌نامه» is disabled, by effective status.
-PRINT_REFUSALS = {
-    STATUS_SUSPENDED: QT_TRANSLATE_NOOP(
+PRINT_REFUSALS: dict[str, object] = {
+    LicenceStatus.SUSPENDED: QT_TRANSLATE_NOOP(
         "LicenceDialog", "مجوز معلق است؛ برای مجوز معلق گواهی‌نامه صادر نمی‌شود."
     ),
-    STATUS_REVOKED: QT_TRANSLATE_NOOP(
+    LicenceStatus.REVOKED: QT_TRANSLATE_NOOP(
         "LicenceDialog", "مجوز باطل شده است؛ برای آن گواهی‌نامه صادر نمی‌شود."
     ),
     STATUS_EXPIRED: QT_TRANSLATE_NOOP(
@@ -324,7 +324,10 @@ class LicenceDialog(QDialog):
             f"background: {background}; color: {foreground}; border-radius: 10px;"
             " padding: 2px 14px; font-weight: bold;"
         )
-        reason_titles = {STATUS_SUSPENDED: _tr("دلیل تعلیق"), STATUS_REVOKED: _tr("دلیل ابطال")}
+        reason_titles: dict[str, str] = {
+            LicenceStatus.SUSPENDED: _tr("دلیل تعلیق"),
+            LicenceStatus.REVOKED: _tr("دلیل ابطال"),
+        }
         if d.status_reason and d.status in reason_titles:
             self.status_reason_label.setText(
                 _tr("{title}: {reason}").format(
@@ -385,7 +388,7 @@ class LicenceDialog(QDialog):
         table.resizeRowsToContents()
 
     def _enable_actions(self) -> None:
-        status = self.detail.status if self.detail is not None else STATUS_REVOKED
+        status = self.detail.status if self.detail is not None else LicenceStatus.REVOKED
         outside = self.detail.outside_scope if self.detail is not None else ""
         self.read_only_note.show_reason(outside)
         if outside:
@@ -409,11 +412,11 @@ class LicenceDialog(QDialog):
             self.revoke_button,
         ):
             button.setToolTip("")
-        open_ = status != STATUS_REVOKED
+        open_ = status != LicenceStatus.REVOKED
         self.edit_button.setEnabled(open_)
         self.renew_button.setEnabled(open_)
-        self.suspend_button.setEnabled(status == STATUS_ACTIVE)
-        self.reactivate_button.setEnabled(status == STATUS_SUSPENDED)
+        self.suspend_button.setEnabled(status == LicenceStatus.ACTIVE)
+        self.reactivate_button.setEnabled(status == LicenceStatus.SUSPENDED)
         self.revoke_button.setEnabled(open_)
         effective = self.detail.effective_status if self.detail is not None else None
         refusal = PRINT_REFUSALS.get(effective) if effective is not None else None

@@ -1,8 +1,8 @@
 """Issuing a new licence («صدور مجوز جدید») or editing one («ویرایش مجوز …»).
 
-The dialog collects raw input and hands it to :class:`app.services.licences.LicenceService`
+The dialog collects raw input and hands it to :class:`app.services.licences.service.LicenceService`
 in a worker; the service validates everything and either saves or raises
-:class:`~app.services.errors.ValidationErrors`, whose messages appear in red under their
+:class:`~common.errors.ValidationErrors`, whose messages appear in red under their
 fields. Nothing is saved unless every field is valid.
 """
 
@@ -28,22 +28,18 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.licence import KIND_INDEPENDENT, KIND_SUPPORTER
-from app.services import office as office_service
-from app.services import reference
-from app.services.errors import ValidationError
-from app.services.licences import (
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.office import OfficeInfo
+from app.services.core.reference import CountyInfo, FieldInfo
+from app.services.core.scope import scope_counties
+from app.services.licences.service import (
     LicenceDetail,
     LicenceInput,
     LicenceService,
     PersonInfo,
     PersonInput,
 )
-from app.services.office import OfficeInfo
-from app.services.reference import CountyInfo, FieldInfo
-from app.services.scope import scope_counties
-from app.services.text import digits_only, isolate_ltr, to_persian_digits
-from app.services.validators import is_valid_national_id, validate_national_id
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
@@ -62,10 +58,14 @@ from app.views.widgets.form import (
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.search_combo import SearchCombo
+from common.errors import ValidationError
+from common.text import digits_only, isolate_ltr, to_persian_digits
+from common.validators import is_valid_national_id, validate_national_id
+from common.vocabulary import LicenceKind
 
 KIND_CHOICES = (
-    (KIND_INDEPENDENT, QT_TRANSLATE_NOOP("LicenceFormDialog", "مستقل")),
-    (KIND_SUPPORTER, QT_TRANSLATE_NOOP("LicenceFormDialog", "پشتیبان")),
+    (LicenceKind.INDEPENDENT, QT_TRANSLATE_NOOP("LicenceFormDialog", "مستقل")),
+    (LicenceKind.SUPPORTER, QT_TRANSLATE_NOOP("LicenceFormDialog", "پشتیبان")),
 )
 GENDER_CHOICES = (
     ("", "—"),

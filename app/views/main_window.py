@@ -38,16 +38,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.errors import DomainError
-from app.services.progress import Progress
-from app.services.text import isolate_ltr
+from app.services.core.progress import Progress
 from app.views.bootstrap import persian_locale
+from common.errors import DomainError
+from common.text import isolate_ltr
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.services.office import OfficeInfo
-    from app.services.register import RegisterFilter
+    from app.services.core.office import OfficeInfo
+    from app.services.licences.register import RegisterFilter
     from app.views.context import AppContext
     from app.views.register_screen import RegisterScreen
     from app.views.sync_controller import SyncController
@@ -62,7 +62,7 @@ def _tr(text: str) -> str:
 
 
 def _count_all(session: Session) -> int:
-    from app.services import register
+    from app.services.licences import register
 
     return register.count(session, register.RegisterFilter())
 
@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, ctx: AppContext, office: OfficeInfo) -> None:
         """Build the screens over the open database (the second phase of start-up)."""
-        from app.services.register import RegisterFilter
+        from app.services.licences.register import RegisterFilter
         from app.views.context import RECORDS_LICENCES, RECORDS_OFFICE
         from app.views.register_screen import RegisterScreen
 
@@ -488,7 +488,7 @@ class MainWindow(QMainWindow):
         token_place = getattr(dialog, "token_place", "")
         dialog.deleteLater()
         if accepted:
-            from app.services.office import require_office
+            from app.services.core.office import require_office
 
             self.ctx.run_db(require_office, self.on_office_reloaded, parent=self)
             if token_place:
@@ -507,7 +507,7 @@ class MainWindow(QMainWindow):
 
     def on_backup_action_triggered(self) -> None:
         """Write a copy of the database to a file the clerk chooses (in a worker)."""
-        from app.services.jalali import format_jalali, today
+        from common.jalali import format_jalali, today
 
         stamp = format_jalali(today(), persian_digits=False).replace("/", "-")
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)

@@ -1,8 +1,8 @@
 """The licence register as a Qt table model: counted, sorted, filtered and paged in SQL.
 
 A register holds 200,000+ licences, so the model never loads them all: ``rowCount`` is the
-filtered count from :func:`app.services.register.count`, and rows arrive in pages
-(:func:`app.services.register.page`) fetched by a worker when the view first asks for
+filtered count from :func:`app.services.licences.register.count`, and rows arrive in pages
+(:func:`app.services.licences.register.page`) fetched by a worker when the view first asks for
 them. Until then their cells show «…». A small LRU cache keeps at most ``max_pages``
 pages, so memory stays flat however far the clerk scrolls.
 
@@ -14,7 +14,7 @@ earlier keystroke.
 A column sort has no index to page by: with OFFSET, every page deep in the table would
 sort the whole register again (0.4–1.6 s at 200,000 licences). So for a column sort that
 first job computes the whole order once, as the licences' keys
-(:func:`app.services.register.ordered_keys`, 0.1–0.35 s; 1.6 MB for 200,000), the count
+(:func:`app.services.licences.register.ordered_keys`, 0.1–0.35 s; 1.6 MB for 200,000), the count
 is its length, and each page is fetched by its keys (a few ms, however deep). The entry
 order ("recent", also what search-as-you-type uses) keeps paging by offset: its first
 page takes < 20 ms; only once the clerk scrolls past :data:`KEYS_FROM_ROW` are its keys
@@ -45,15 +45,15 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from sqlalchemy.orm import Session
 
-from app.models.licence import STATUS_REVOKED, STATUS_SUSPENDED
-from app.services import register
-from app.services.jalali import format_jalali
-from app.services.licences import STATUS_EXPIRED, STATUS_LABELS
-from app.services.progress import Cancelled
-from app.services.register import RegisterFilter, RegisterRow
-from app.services.text import to_persian_digits
+from app.services.core.progress import Cancelled
+from app.services.licences import register
+from app.services.licences.register import RegisterFilter, RegisterRow
+from app.services.licences.service import STATUS_EXPIRED, STATUS_LABELS
 from app.views.context import AppContext
 from app.views.worker import TaskHandle
+from common.jalali import format_jalali
+from common.text import to_persian_digits
+from common.vocabulary import LicenceStatus
 
 log = logging.getLogger("daftar.gui")
 
@@ -95,8 +95,8 @@ LICENCE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Status colours (ForegroundRole of the status cell): readable on white (WCAG AA).
 STATUS_COLORS: dict[str, QColor] = {
     STATUS_EXPIRED: QColor("#b45309"),  # amber 700: a warning
-    STATUS_SUSPENDED: QColor("#6d28d9"),  # violet 700
-    STATUS_REVOKED: QColor("#b91c1c"),  # red 700
+    LicenceStatus.SUSPENDED: QColor("#6d28d9"),  # violet 700
+    LicenceStatus.REVOKED: QColor("#b91c1c"),  # red 700
 }
 
 

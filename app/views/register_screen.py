@@ -2,7 +2,7 @@
 
 The table is a :class:`~app.views.register_model.RegisterModel` (SQL paging); this
 widget only turns what the clerk typed and chose into a
-:class:`~app.services.register.RegisterFilter`. It opens nothing itself: it asks for a
+:class:`~app.services.licences.register.RegisterFilter`. It opens nothing itself: it asks for a
 new licence, for a licence to be shown or for the selected licences' certificates to be
 printed through its signals, and the main window opens the dialogs.
 """
@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.licence import STATUS_ACTIVE, STATUS_REVOKED, STATUS_SUSPENDED
-from app.services import reference, register
-from app.services.licences import STATUS_EXPIRED, STATUS_LABELS
-from app.services.reference import CountyInfo, FieldInfo
-from app.services.register import RegisterFilter
+from app.services.core import reference
+from app.services.core.reference import CountyInfo, FieldInfo
+from app.services.licences import register
+from app.services.licences.register import RegisterFilter
+from app.services.licences.service import STATUS_EXPIRED, STATUS_LABELS
 from app.views.bootstrap import persian_locale
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import show_error
@@ -48,6 +48,7 @@ from app.views.register_model import (
 )
 from app.views.widgets.searchable_combo import SearchableComboBox
 from app.views.widgets.table_style import setup_record_table
+from common.vocabulary import LicenceStatus
 
 SEARCH_DEBOUNCE_MS = 150
 DEFAULT_EXPIRING_DAYS = 30
@@ -62,7 +63,12 @@ COLUMN_CHARS = {
     COL_ISSUE_DATE: 11,
     COL_EXPIRY_DATE: 11,
 }
-STATUS_CHOICES = (STATUS_ACTIVE, STATUS_EXPIRED, STATUS_SUSPENDED, STATUS_REVOKED)
+STATUS_CHOICES = (
+    LicenceStatus.ACTIVE,
+    STATUS_EXPIRED,
+    LicenceStatus.SUSPENDED,
+    LicenceStatus.REVOKED,
+)
 
 
 @dataclass(frozen=True)

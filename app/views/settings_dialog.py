@@ -2,8 +2,8 @@
 
 The dialog loads the office, the field groups and the groups' validity settings in one
 worker job (:func:`load_settings`) and saves them all in one (:func:`save_settings`):
-:func:`app.services.office.update_office` and
-:func:`app.services.office.set_group_validity_years` for every group, in one unit of work,
+:func:`app.services.core.office.update_office` and
+:func:`app.services.core.office.set_group_validity_years` for every group, in one unit of work,
 so that a refused value saves nothing. The province and county are shown, not edited:
 they identify the office (the central server will own them).
 
@@ -42,10 +42,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import office as office_service
-from app.services import reference
-from app.services.errors import ValidationError, ValidationErrors
-from app.services.office import OfficeInfo, OfficeInput
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.office import OfficeInfo, OfficeInput
 from app.views.context import RECORDS_OFFICE, AppContext
 from app.views.errors import show_error
 from app.views.sync_settings import (
@@ -67,6 +66,7 @@ from app.views.widgets.form import (
     save_cancel_buttons,
     show_save_errors,
 )
+from common.errors import ValidationError, ValidationErrors
 
 #: Prefix of the FieldErrors name of a group's validity: ``group_validity.<code>``.
 GROUP_FIELD_PREFIX = "group_validity."

@@ -1,12 +1,12 @@
 """The first-start dialog «راه‌اندازی دفتر»: which office this database belongs to.
 
 It first loads the shipped provinces and counties into the database
-(:func:`app.services.reference.seed_reference_data`, idempotent) in a worker, then lists
-them. OK runs :func:`app.services.office.setup_office` in a worker; the service's
+(:func:`app.services.core.reference.seed_reference_data`, idempotent) in a worker, then lists
+them. OK runs :func:`app.services.core.office.setup_office` in a worker; the service's
 validation messages appear under their fields, and the dialog closes only on success.
 
 Or, «دریافت مشخصات اداره از سرور مرکزی»: with the server's address and the office's
-token, :func:`app.services.sync.setup_office_from_server` sets the office up in this
+token, :func:`app.services.sync.client.setup_office_from_server` sets the office up in this
 (open, empty) database from the server — its identity, the reference data and, by a
 first sync, the records already in its scope — with a progress dialog. If the office was
 made but the first sync did not finish, the dialog still closes (the next sync goes on)
@@ -35,12 +35,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import office as office_service
-from app.services import reference
-from app.services.errors import DomainError, ValidationErrors
-from app.services.office import OfficeInfo, OfficeInput
-from app.services.progress import Cancelled, Progress
-from app.services.reference import CountyInfo, ProvinceInfo
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.office import OfficeInfo, OfficeInput
+from app.services.core.progress import Cancelled, Progress
+from app.services.core.reference import CountyInfo, ProvinceInfo
 from app.views.context import RECORDS_OFFICE, AppContext
 from app.views.errors import show_error
 from app.views.sync_common import hint_label, message_of
@@ -53,10 +52,11 @@ from app.views.widgets.form import (
     make_error_label,
     make_form_layout,
 )
+from common.errors import DomainError, ValidationErrors
 
 if TYPE_CHECKING:
-    from app.services.db import Database
-    from app.services.sync import SyncReport
+    from app.services.core.db import Database
+    from app.services.sync.client import SyncReport
     from app.views.context import TransportFactory
 
 #: Item data of the county choice meaning "the province's head office" (no county).
@@ -91,7 +91,7 @@ def setup_from_server(
     progress: Progress,
 ) -> tuple[OfficeInfo, SyncReport]:
     """Worker: set the office of ``db`` up from the server; the office and the first sync."""
-    from app.services.sync import setup_office_from_server, validate_server_url
+    from app.services.sync.client import setup_office_from_server, validate_server_url
 
     transport = None
     if factory is not None:
@@ -489,7 +489,7 @@ class SetupDialog(QDialog):
         self.ctx.run_db(office_service.get_office, checked, failed, parent=self)
 
     def _show_server_error(self, exc: BaseException) -> None:
-        from app.services.sync import SyncError
+        from app.services.sync.client import SyncError
         from app.views.sync_settings import TOKEN_ERRORS, URL_ERRORS
 
         if isinstance(exc, Cancelled):

@@ -1,7 +1,7 @@
 """«کلیدهای امضا»: the signing keys this desk knows, rotating its own, adding a key file.
 
 The table lists the desk's own keys (the current one first) and every other office's
-published key (app.services.signing_keys.key_list): office, key id, state (فعال،
+published key (app.services.core.signing_keys.key_list): office, key id, state (فعال،
 کنار گذاشته، باطل) with its date, and whether the server has published it. «تعویض کلید
 این دستگاه…» retires the current key (certificates it signed stay valid) and makes a new
 one; the next sync publishes both. «افزودن فایل کلیدها…» trusts a published key file (an
@@ -29,15 +29,15 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import signing_keys
-from app.services.errors import DomainError
-from app.services.key_set import KeySetError, load_key_set
-from app.services.signing import format_moment
-from app.services.signing_keys import KeyInfo
-from app.services.text import isolate_ltr, to_persian_digits
+from app.services.core import signing_keys
+from app.services.core.signing_keys import KeyInfo
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
+from common.errors import DomainError
+from common.key_set import KeySetError, load_key_set
+from common.signing import format_moment
+from common.text import isolate_ltr, to_persian_digits
 
 COLUMNS = ("اداره", "شناسه کلید", "وضعیت", "انتشار")
 

@@ -45,7 +45,7 @@ _HARMLESS_QT = (
 
 def _make_demo(path: Path) -> None:
     from app.services import demo
-    from app.services.db import open_database
+    from app.services.core.db import open_database
 
     db = open_database(path)
     try:

@@ -1,7 +1,7 @@
 """Registering a supporter («ثبت پشتیبان جدید») or editing one.
 
 The form collects raw input and hands it to
-:class:`app.services.supporters.SupporterService` in a worker; its ValidationErrors
+:class:`app.services.supporters.service.SupporterService` in a worker; its ValidationErrors
 appear in red under their fields, and nothing is saved unless everything is valid. The
 supporter's licence is picked by its number (the active supporter-kind licences not yet
 used are offered in the list; any number may be typed).
@@ -27,13 +27,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.supporter import SUPPORTER_LEGAL, SUPPORTER_PERSON
-from app.services import reference
-from app.services import supporters as supporter_service
-from app.services.reference import CountyInfo, FieldInfo
-from app.services.scope import scope_counties
-from app.services.supporters import SupporterDetail, SupporterInput, SupporterService
-from app.services.text import isolate_ltr, search_key, to_persian_digits
+from app.services.core import reference
+from app.services.core.reference import CountyInfo, FieldInfo
+from app.services.core.scope import scope_counties
+from app.services.supporters import service as supporter_service
+from app.services.supporters.service import SupporterDetail, SupporterInput, SupporterService
 from app.views.context import RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
@@ -51,6 +49,8 @@ from app.views.widgets.form import (
     top_aligned,
 )
 from app.views.widgets.search_combo import SearchCombo
+from common.text import isolate_ltr, search_key, to_persian_digits
+from common.vocabulary import SupporterKind
 
 HINT_STYLE = "color: palette(placeholder-text);"
 
@@ -133,8 +133,8 @@ class SupporterFormDialog(QDialog):
 
     def _build(self) -> None:
         self.kind_combo = QComboBox()
-        self.kind_combo.addItem(_tr("حقیقی (شخص)"), SUPPORTER_PERSON)
-        self.kind_combo.addItem(_tr("حقوقی (شرکت، تعاونی، مؤسسه)"), SUPPORTER_LEGAL)
+        self.kind_combo.addItem(_tr("حقیقی (شخص)"), SupporterKind.PERSON)
+        self.kind_combo.addItem(_tr("حقوقی (شرکت، تعاونی، مؤسسه)"), SupporterKind.LEGAL)
         self.licence_combo = QComboBox()
         self.licence_combo.setEditable(True)
         self.licence_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -283,7 +283,7 @@ class SupporterFormDialog(QDialog):
         self._update_kind()
 
     def _update_kind(self) -> None:
-        legal = self.kind_combo.currentData() == SUPPORTER_LEGAL
+        legal = self.kind_combo.currentData() == SupporterKind.LEGAL
         for name, label in zip(
             ("legal_name", "legal_id", "registration_no"), self.legal_labels, strict=True
         ):

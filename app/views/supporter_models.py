@@ -2,7 +2,7 @@
 
 - :class:`SupportersModel`: the supporter list (hundreds of rows, loaded whole).
 - :class:`MembersModel`: a network's memberships, counted and paged in SQL
-  (:func:`app.services.supporters.member_page`): the first page arrives with the count,
+  (:func:`app.services.supporters.service.member_page`): the first page arrives with the count,
   later pages when the view scrolls to them (``canFetchMore``/``fetchMore``), each in a
   worker, so a network of thousands paints at once.
 - :class:`CoverageChart`: active members per Jalali month as bars painted with QPainter.
@@ -27,12 +27,12 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 from sqlalchemy.orm import Session
 
-from app.models.supporter import SUPPORTER_SUSPENDED
-from app.services import supporters
-from app.services.jalali import format_jalali
-from app.services.supporters import CoveragePoint, MemberRow, SupporterRow
-from app.services.text import to_persian_digits
+from app.services.supporters import service as supporters
+from app.services.supporters.service import CoveragePoint, MemberRow, SupporterRow
 from app.views.context import AppContext
+from common.jalali import format_jalali
+from common.text import to_persian_digits
+from common.vocabulary import SupporterStatus
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -122,7 +122,7 @@ class SupportersModel(QAbstractTableModel):
                 return OVER_COLOR
             if key == "coverage" and r.active_members * 10 >= r.capacity * 9:
                 return NEAR_COLOR
-            if key == "status" and r.status == SUPPORTER_SUSPENDED:
+            if key == "status" and r.status == SupporterStatus.SUSPENDED:
                 return OVER_COLOR
             return None
         if role == ID_ROLE:

@@ -41,14 +41,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.supporter import MEMBER_ROLES, SUPPORTER_ACTIVE, SUPPORTER_SUSPENDED
-from app.services import jalali
-from app.services import supporters as svc
-from app.services.errors import ValidationErrors
-from app.services.licences import LicenceService, PersonInfo, PersonInput
-from app.services.reference import CountyInfo
-from app.services.scope import scope_counties
-from app.services.supporters import (
+from app.services.core.reference import CountyInfo
+from app.services.core.scope import scope_counties
+from app.services.licences.service import LicenceService, PersonInfo, PersonInput
+from app.services.supporters import service as svc
+from app.services.supporters.service import (
     CoveragePoint,
     MemberInput,
     MemberRow,
@@ -57,8 +54,6 @@ from app.services.supporters import (
     SupporterDetail,
     SupporterService,
 )
-from app.services.text import isolate_ltr, to_persian_digits
-from app.services.validators import is_valid_national_id, validate_national_id
 from app.views.context import RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog
@@ -77,6 +72,11 @@ from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
 from app.views.widgets.table_style import setup_record_table
+from common import jalali
+from common.errors import ValidationErrors
+from common.text import isolate_ltr, to_persian_digits
+from common.validators import is_valid_national_id, validate_national_id
+from common.vocabulary import MemberRole, SupporterStatus
 
 COVERAGE_MONTHS = 24
 EMPTY = "—"
@@ -344,13 +344,13 @@ class SupporterPage(QDialog):
         self.detail = d
         self.setWindowTitle(_tr("پشتیبان {name}").format(name=d.name))
         self.title_label.setText(d.name)
-        color = "#2e7d32" if d.status == SUPPORTER_ACTIVE else "#b45309"
+        color = "#2e7d32" if d.status == SupporterStatus.ACTIVE else "#b45309"
         self.status_label.setText(d.status_label)
         self.status_label.setStyleSheet(
             f"background: {color}; color: white; border-radius: 10px; padding: 2px 14px;"
             " font-weight: bold;"
         )
-        if d.status == SUPPORTER_SUSPENDED and d.status_reason:
+        if d.status == SupporterStatus.SUSPENDED and d.status_reason:
             self.status_reason_label.setText(
                 _tr("دلیل تعلیق: {reason}").format(reason=to_persian_digits(d.status_reason))
             )
@@ -421,13 +421,15 @@ class SupporterPage(QDialog):
         self.read_only_note.show_reason(outside)
         owned = d is not None and not outside
         self.edit_button.setEnabled(owned)
-        self.suspend_button.setEnabled(owned and d is not None and d.status == SUPPORTER_ACTIVE)
+        self.suspend_button.setEnabled(
+            owned and d is not None and d.status == SupporterStatus.ACTIVE
+        )
         self.reactivate_button.setEnabled(
-            owned and d is not None and d.status == SUPPORTER_SUSPENDED
+            owned and d is not None and d.status == SupporterStatus.SUSPENDED
         )
         for button in (self.edit_button, self.suspend_button, self.reactivate_button):
             button.setToolTip(outside)
-        self.add_member_button.setEnabled(d is not None and d.status == SUPPORTER_ACTIVE)
+        self.add_member_button.setEnabled(d is not None and d.status == SupporterStatus.ACTIVE)
         self.on_selection_changed()
 
     def selected_member(self) -> MemberRow | None:
@@ -573,7 +575,7 @@ def _with(field: QWidget, error: QLabel) -> QWidget:
 
 def svc_licence_status(status: str) -> str:
     """Persian label of a licence's effective status."""
-    from app.services.licences import STATUS_LABELS
+    from app.services.licences.service import STATUS_LABELS
 
     return STATUS_LABELS.get(status, status)
 
@@ -612,7 +614,7 @@ class AddMemberDialog(QDialog):
         self.last_name_edit = QLineEdit()
         self.mobile_edit = DigitsLineEdit(max_length=16, placeholder="۰۹۱۲۳۴۵۶۷۸۹")
         self.role_combo = QComboBox()
-        for role in MEMBER_ROLES:
+        for role in tuple(MemberRole):
             self.role_combo.addItem(svc.ROLE_LABELS[role], role)
         self.county_combo = CountyCombo()
         self.joined_edit = JalaliDateEdit()

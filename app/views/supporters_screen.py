@@ -2,7 +2,7 @@
 supporter pages and forms it opens itself.
 
 Supporters are hundreds, so the whole filtered list is loaded in one worker job
-(:func:`app.services.supporters.list_supporters`) on every change of search or filter,
+(:func:`app.services.supporters.service.list_supporters`) on every change of search or filter,
 and again whenever ``sig_records_changed`` reports supporters (or licences) changed.
 """
 
@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models.supporter import SUPPORTER_STATUSES
-from app.services import reference
-from app.services import supporters as svc
-from app.services.reference import CountyInfo, FieldInfo
-from app.services.supporters import SupporterFilter, SupporterRow
+from app.services.core import reference
+from app.services.core.reference import CountyInfo, FieldInfo
+from app.services.supporters import service as svc
+from app.services.supporters.service import SupporterFilter, SupporterRow
 from app.views.context import RECORDS_LICENCES, RECORDS_SUPPORTERS, AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog, field_text
@@ -34,6 +33,7 @@ from app.views.supporter_models import SupportersModel, fa_number
 from app.views.supporter_page import SupporterPage
 from app.views.widgets.searchable_combo import SearchableComboBox
 from app.views.widgets.table_style import setup_record_table
+from common.vocabulary import SupporterStatus
 
 SEARCH_DEBOUNCE_MS = 150
 
@@ -69,7 +69,7 @@ class SupportersScreen(QWidget):
             self.coverage_combo.addItem(label, code)
         self.status_combo = QComboBox()
         self.status_combo.addItem(self.tr("همه"), None)
-        for status in SUPPORTER_STATUSES:
+        for status in tuple(SupporterStatus):
             self.status_combo.addItem(svc.STATUS_LABELS[status], status)
         self.count_label = QLabel()
 

@@ -5,7 +5,7 @@ server's value, when); below it, what happened to the selected one. For the sele
 conflicts the clerk keeps this office's value, accepts the server's, or (one editable
 field) types a new value: the service validates it and its Persian message appears under
 the field, with nothing saved. Every choice is one
-:meth:`app.services.sync_review.SyncReviewService.resolve` job; the list is read again
+:meth:`app.services.sync.review.SyncReviewService.resolve` job; the list is read again
 afterwards. The choice travels to the server with the next sync.
 """
 
@@ -30,9 +30,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.errors import ValidationErrors
-from app.services.sync_review import EDIT, KEEP_MINE, KEEP_THEIRS, ConflictView
-from app.services.text import to_persian_digits
+from app.services.sync.review import EDIT, KEEP_MINE, KEEP_THEIRS, ConflictView
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.errors import show_error
 from app.views.sync_common import (
@@ -44,6 +42,8 @@ from app.views.sync_common import (
     review_table,
 )
 from app.views.widgets.form import INVALID_STYLE, FieldErrors, add_field_row, make_form_layout
+from common.errors import ValidationErrors
+from common.text import to_persian_digits
 
 #: The FieldErrors name of the edited value.
 VALUE_FIELD = "value"
@@ -74,7 +74,7 @@ def select_table_row(table: QTableWidget, row: int) -> None:
 
 def load_conflicts(session: Session) -> list[ConflictView]:
     """The unresolved conflicts, oldest first."""
-    from app.services.sync_review import SyncReviewService
+    from app.services.sync.review import SyncReviewService
 
     return SyncReviewService(session).conflicts()
 
@@ -83,7 +83,7 @@ def resolve_conflicts(
     session: Session, conflict_ids: Sequence[str], choice: str, value: str | None = None
 ) -> int:
     """Resolve every conflict of ``conflict_ids`` the same way (one unit of work)."""
-    from app.services.sync_review import SyncReviewService
+    from app.services.sync.review import SyncReviewService
 
     service = SyncReviewService(session)
     for conflict_id in conflict_ids:

@@ -1,6 +1,6 @@
 """The main window's sync: «همگام‌سازی با سرور», the automatic attempts and the status line.
 
-:class:`SyncController` runs :func:`app.services.sync.run_sync` in a worker (the network
+:class:`SyncController` runs :func:`app.services.sync.client.run_sync` in a worker (the network
 pool: a slow server never holds up the register's database jobs; SQLite's WAL and busy
 wait keep the writes apart), never two at once:
 
@@ -28,9 +28,7 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QWidget
 
-from app.services.errors import DomainError
-from app.services.progress import Cancelled, Progress
-from app.services.text import isolate_ltr, to_persian_digits
+from app.services.core.progress import Cancelled, Progress
 from app.views.context import RECORDS_LICENCES
 from app.views.errors import show_error
 from app.views.sync_common import (
@@ -45,12 +43,14 @@ from app.views.sync_common import (
 )
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
+from common.errors import DomainError
+from common.text import isolate_ltr, to_persian_digits
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.services.db import Database
-    from app.services.sync import SyncReport, SyncStatus
+    from app.services.core.db import Database
+    from app.services.sync.client import SyncReport, SyncStatus
     from app.views.context import AppContext, TransportFactory
     from app.views.worker import TaskHandle
 
@@ -102,14 +102,14 @@ def sync_is_due(status: SyncStatus, now: dt.datetime) -> bool:
 
 
 def _read_status(session: Session) -> SyncStatus:
-    from app.services.sync import sync_status
+    from app.services.sync.client import sync_status
 
     return sync_status(session)
 
 
 def _sync(db: Database, factory: TransportFactory | None, progress: Progress) -> SyncReport:
     """Worker: one sync with the server of the database's settings."""
-    from app.services.sync import run_sync
+    from app.services.sync.client import run_sync
 
     if factory is None:
         return run_sync(db, progress=progress)
@@ -401,7 +401,7 @@ class SyncController(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         """Cancelled: a quiet stop. Offline: the changes are kept. Anything else: say it."""
-        from app.services.sync import SyncError
+        from app.services.sync.client import SyncError
 
         quiet = self._ended()
         if isinstance(exc, Cancelled):

@@ -4,7 +4,7 @@ A rejected change stays in this computer's outbox and never blocks the others. T
 clerk sends the selected ones again with the next sync («ارسال دوباره», after the cause
 is fixed) or, after a confirmation, drops them («کنار گذاشتن»): the local record keeps
 its values, but the change never reaches the server. Both are one
-:class:`app.services.sync_review.SyncReviewService` job each.
+:class:`app.services.sync.review.SyncReviewService` job each.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.sync_review import QuarantinedView
-from app.services.text import to_persian_digits
+from app.services.sync.review import QuarantinedView
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_common import (
@@ -37,6 +36,7 @@ from app.views.sync_common import (
 )
 from app.views.sync_conflicts_dialog import select_table_row
 from app.views.widgets import messages
+from common.text import to_persian_digits
 
 COLUMNS = ("عملیات", "رکورد", "فیلدها", "دلیل", "تاریخ")
 REASON_COLUMN = 3
@@ -58,7 +58,7 @@ def fields_text(op: QuarantinedView) -> str:
 
 def load_quarantined(session: Session) -> list[QuarantinedView]:
     """The rejected changes, oldest first."""
-    from app.services.sync_review import SyncReviewService
+    from app.services.sync.review import SyncReviewService
 
     return SyncReviewService(session).quarantined()
 
@@ -211,7 +211,7 @@ class QuarantineDialog(QDialog):
             return
 
         def op(session: Session) -> int:
-            from app.services.sync_review import SyncReviewService
+            from app.services.sync.review import SyncReviewService
 
             return SyncReviewService(session).retry(ids)
 
@@ -239,7 +239,7 @@ class QuarantineDialog(QDialog):
             return
 
         def op(session: Session) -> int:
-            from app.services.sync_review import SyncReviewService
+            from app.services.sync.review import SyncReviewService
 
             return SyncReviewService(session).discard(ids)
 

@@ -2,10 +2,10 @@
 
 The dialog loads and saves the tab with the rest of the office's settings (one job
 each): :func:`load_sync_settings` and :func:`save_sync_settings` around
-:func:`app.services.sync.load_settings` / :func:`~app.services.sync.save_settings`. An
+:func:`app.services.sync.client.load_settings` / :func:`~app.services.sync.client.save_settings`. An
 empty token field keeps the stored token; an empty address turns sync off. A bad address
 is reported under its field (as the ``sync_server_url`` field of a ValidationErrors),
-and so is a plain ``http://`` address of another computer (app.services.sync_security):
+and so is a plain ``http://`` address of another computer (app.services.sync.security):
 a hint under the field says why, and whether the operator allowed plain HTTP to this
 server (``daftar sync --insecure``) or a private CA (``--ca-file``) for this database.
 
@@ -32,9 +32,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.errors import DomainError, ValidationError, ValidationErrors
-from app.services.progress import Progress
-from app.services.text import isolate_ltr
+from app.services.core.progress import Progress
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_common import (
@@ -54,6 +52,8 @@ from app.views.widgets.form import (
     make_form_layout,
     top_aligned,
 )
+from common.errors import DomainError, ValidationError, ValidationErrors
+from common.text import isolate_ltr
 
 #: FieldErrors names of the tab's inputs.
 SYNC_URL_FIELD = "sync_server_url"
@@ -89,8 +89,8 @@ class SyncSettingsInput:
 
 def load_sync_settings(session: Session) -> SyncSettingsState:
     """The stored address, and whether this computer has the token."""
-    from app.services import sync_security
-    from app.services.sync import load_settings
+    from app.services.sync import security as sync_security
+    from app.services.sync.client import load_settings
 
     stored = load_settings(session)
     insecure = bool(stored.server_url) and (
@@ -108,7 +108,7 @@ def load_sync_settings(session: Session) -> SyncSettingsState:
 def save_sync_settings(session: Session, data: SyncSettingsInput) -> str:
     """Save the address and (when typed) the token; returns where the token went
     ("keyring", "database" or ""). A bad address raises ValidationErrors."""
-    from app.services.sync import SyncError, save_settings
+    from app.services.sync.client import SyncError, save_settings
 
     try:
         return save_settings(session, data.server_url, data.token)
@@ -307,7 +307,7 @@ class SyncSettingsTab(QWidget):
 
     def on_test_failed(self, exc: BaseException) -> None:
         """A bad address or a missing token under its field; other errors beside the button."""
-        from app.services.sync import SyncError
+        from app.services.sync.client import SyncError
 
         self._set_testing(False)
         self.test_result_label.hide()

@@ -3,7 +3,7 @@
 The clerk pastes the QR code's text, scans it (a USB QR scanner types like a keyboard
 and ends with Enter, which verifies at once and selects the text for the next scan),
 opens the certificate's PDF, or drops the PDF on the dialog. The check is
-:meth:`app.services.certificates.CertificateService.verify` in a worker; the answer is a
+:meth:`app.services.certificates.service.CertificateService.verify` in a worker; the answer is a
 large verdict — «معتبر» (green) or «نامعتبر» (red) — with what the local register knows
 beside it (باطل‌شده، معلق، منقضی، در این دفتر ثبت نشده), the Persian reason, the
 verification code to compare with the one printed beside the QR, and the signed data.
@@ -38,16 +38,20 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.certificates import REGISTER_ACTIVE, REGISTER_NOT_FOUND, CertificateService
-from app.services.errors import DomainError
-from app.services.licences import STATUS_EXPIRED
-from app.services.signing import PAYLOAD_PREFIX, VerificationResult
-from app.services.text import isolate_ltr, strip_bidi_controls, to_persian_digits
+from app.services.certificates.service import (
+    REGISTER_ACTIVE,
+    REGISTER_NOT_FOUND,
+    CertificateService,
+)
+from app.services.licences.service import STATUS_EXPIRED
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_dialog import isolate_codes
 from app.views.widgets.form import ERROR_COLOR
+from common.errors import DomainError
+from common.signing import PAYLOAD_PREFIX, VerificationResult
+from common.text import isolate_ltr, strip_bidi_controls, to_persian_digits
 
 VALID_COLOR = "#2e7d32"
 INVALID_COLOR = "#c62828"

@@ -4,7 +4,7 @@
 calls ``on_success(result)`` or ``on_failure(exc)`` back on the GUI thread. Database work
 goes to a private pool with one thread (one job at a time, SQLite has one writer);
 ``network=True`` work goes to Qt's global pool and runs in parallel. ``op`` must never
-touch widgets: it gets a thread-safe :class:`~app.services.progress.Progress` to report
+touch widgets: it gets a thread-safe :class:`~app.services.core.progress.Progress` to report
 through and to check for cancellation.
 
 Tests set ``synchronous=True`` (or the module switch :data:`SYNCHRONOUS`): ``op`` then runs
@@ -23,9 +23,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal, S
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import Shiboken
 
-from app.services.errors import DomainError
-from app.services.progress import Cancelled, Progress
+from app.services.core.progress import Cancelled, Progress
 from app.views.errors import show_error
+from common.errors import DomainError
 
 log = logging.getLogger("daftar.gui")
 

@@ -4,7 +4,7 @@ remove their data («داده‌های من را هم پاک کن», or ``uninst
 
 The data folder (%LOCALAPPDATA%\\Daftar) is removed by the uninstaller itself; the office's
 sync token and this desk's private signing keys are not in it but in Windows Credential
-Manager, where keyring keeps them under the services of app.services.credentials (target
+Manager, where keyring keeps them under the services of app.services.core.credentials (target
 ``SERVICE``, or ``ACCOUNT@SERVICE`` when several accounts stored one). Those entries go
 too. Prints how many.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from win32ctypes.pywin32 import pywintypes, win32cred
 
-from app.services.credentials import SERVICE, SIGNING_SERVICE
+from app.services.core.credentials import SERVICE, SIGNING_SERVICE
 
 ERROR_NOT_FOUND = 1168
 DAFTAR_SERVICES = (SERVICE, SIGNING_SERVICE)

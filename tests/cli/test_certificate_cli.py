@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.pdf import extract_payloads
+from app.services.certificates.pdf import extract_payloads
 
 
 def daftar(
@@ -272,8 +272,8 @@ def test_key_rotation_and_a_key_file_from_the_command_line(dbfile: Path, tmp_pat
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from app.services.key_set import PublishedKey, key_set_document
-    from app.services.signing import CertificateClaims, key_id_for, public_key_text, sign_claims
+    from common.key_set import PublishedKey, key_set_document
+    from common.signing import CertificateClaims, key_id_for, public_key_text, sign_claims
 
     out = tmp_path / "c.pdf"
     assert (

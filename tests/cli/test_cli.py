@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from app.services.spreadsheet import COLUMNS
+from app.services.licences.io import COLUMNS
 
 
 def daftar(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.db import open_database
-from app.services.events import EventService, ParticipantInput
-from app.services.pdf import extract_payloads
+from app.services.certificates.pdf import extract_payloads
+from app.services.core.db import open_database
+from app.services.events.service import EventService, ParticipantInput
 from tests.cli.test_certificate_cli import daftar
 from tests.services.conftest import setup_tehran_office
 from tests.services.test_events import NID_A, NID_B, NID_C, event_input

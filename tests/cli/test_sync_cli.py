@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.cli import main
-from app.services.text import strip_bidi_controls
+from common.text import strip_bidi_controls
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Office
@@ -47,7 +47,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
         client.event_hooks["request"].append(lambda request: running.hosts.append(request.url.host))
         return client
 
-    monkeypatch.setattr("app.services.sync_security.http_client", http_client)
+    monkeypatch.setattr("app.services.sync.security.http_client", http_client)
     yield running
     engine.dispose()
 
@@ -111,8 +111,8 @@ def test_sync_insecure_allows_and_keeps_an_address(
     assert status == 1 and "--insecure" in err
     status, _out, err = _run(capsys, "sync", "--db", office, "--server", LAN, "--insecure")
     assert status == 0, err
-    from app.services.db import open_database
-    from app.services.sync import load_settings
+    from app.services.core.db import open_database
+    from app.services.sync.client import load_settings
 
     db = open_database(office, create=False)
     try:

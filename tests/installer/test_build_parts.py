@@ -57,7 +57,7 @@ def test_the_lock_satisfies_the_client_requirements_of_pyproject() -> None:
 
 def test_server_only_packages_are_not_imported_by_the_app() -> None:
     imported = set()
-    for path in (ROOT / "app").rglob("*.py"):
+    for path in (p for package in stage.APP_PACKAGES for p in (ROOT / package).rglob("*.py")):
         imported |= set(
             re.findall(r"^\s*(?:from|import) (\w+)", path.read_text(encoding="utf-8"), re.M)
         )
@@ -67,7 +67,7 @@ def test_server_only_packages_are_not_imported_by_the_app() -> None:
 
 def test_the_app_uses_only_the_qt_modules_that_ship() -> None:
     used = set()
-    for path in (ROOT / "app").rglob("*.py"):
+    for path in (p for package in stage.APP_PACKAGES for p in (ROOT / package).rglob("*.py")):
         used |= set(re.findall(r"PySide6\.(Qt\w+)", path.read_text(encoding="utf-8")))
     assert used, "no Qt import found: the scan is broken"
     assert used <= set(stage.QT_MODULES), used - set(stage.QT_MODULES)
@@ -132,6 +132,7 @@ def test_install_app_writes_the_metadata_the_version_is_read_from(tmp_path: Path
     lib.mkdir()
     stage.install_app(ROOT, lib, "9.8.7", "Daftar")
     assert (lib / "app" / "cli.py").exists() and (lib / "resources" / "fonts").is_dir()
+    assert (lib / "common" / "vocabulary.py").exists()
     assert not list((lib / "app").rglob("__pycache__"))
     dist = metadata.PathDistribution(lib / "daftar-9.8.7.dist-info")
     assert (dist.metadata["Name"], dist.version) == ("daftar", "9.8.7")

@@ -73,10 +73,10 @@ def export_rows(wine: Wine, name: str) -> list[dict[str, str]]:
 
 def store_secrets(wine: Wine) -> None:
     """Two offices' sync tokens and a signing key in Credential Manager, the way Daftar
-    keeps them (keyring, the services of app.services.credentials)."""
+    keeps them (keyring, the services of app.services.core.credentials)."""
     script = (
         "import keyring\n"
-        "from app.services.credentials import SERVICE, SIGNING_SERVICE\n"
+        "from app.services.core.credentials import SERVICE, SIGNING_SERVICE\n"
         "assert type(keyring.get_keyring()).__name__ == 'WinVaultKeyring'\n"
         "keyring.set_password(SERVICE, 'office-1', 'token-1')\n"
         "keyring.set_password(SERVICE, 'office-2', 'token-2')\n"

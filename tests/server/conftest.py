@@ -28,8 +28,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from app.services.db import Database
-from app.services.sync import Transport, setup_from_server
+from app.services.core.db import Database
+from app.services.sync.client import Transport, setup_from_server
 from server.app import create_app
 from server.db import open_database
 from server.offices import Reference, enrol_office, load_reference

@@ -1,6 +1,6 @@
 """Valid rows, operations and protocol calls for tests that speak to the server directly.
 
-The server checks every pushed row with the forms' rules (app.services.record_rules), so
+The server checks every pushed row with the forms' rules (common.rules), so
 tests that craft operations by hand start from rows a real office would push and change
 only what they are about.
 """
@@ -15,9 +15,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.models.base import reference_id
-from app.services.reference import reference_rows
-from app.services.validators import national_id_check_digit
+from common.reference import reference_id, reference_rows
+from common.validators import national_id_check_digit
 from server import PROTOCOL_VERSION
 
 #: An enrolled office (tests/server/conftest.Enrolled: office_id, token, headers).

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.models import Licence, OutboxOperation, Person
-from app.services import reference, register
-from app.services.db import Database
-from app.services.licences import LicenceInput, LicenceService, PersonInput
-from app.services.register import RegisterFilter
-from app.services.scope import office_scope
-from app.services.sync import Transport, run_sync
-from app.services.validators import national_id_check_digit
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.scope import office_scope
+from app.services.licences import register
+from app.services.licences.register import RegisterFilter
+from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.sync.client import Transport, run_sync
+from common.validators import national_id_check_digit
 
 #: The base URL of the in-process server (starlette's TestClient).
 BASE = "http://localhost"

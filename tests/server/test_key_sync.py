@@ -24,13 +24,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.models import Setting, SigningKey
-from app.services import signing, signing_keys
-from app.services.certificates import CertificateService
-from app.services.db import Database, open_database
-from app.services.key_set import read_key_file
-from app.services.signing import KEY_REVOKED, VerificationResult
-from app.services.sync import Transport, run_sync, setup_from_server
-from app.services.verification import verify_source
+from app.services.certificates.service import CertificateService
+from app.services.certificates.verification import verify_source
+from app.services.core import signing_keys
+from app.services.core.db import Database, open_database
+from app.services.sync.client import Transport, run_sync, setup_from_server
+from common import signing
+from common.key_set import read_key_file
+from common.signing import KEY_REVOKED, VerificationResult
 from server.keys import key_set, revoke_key
 from server.models import Office as ServerOffice
 from server.offices import issue_token
@@ -168,7 +169,7 @@ def test_a_revoked_key_refuses_what_it_signed_afterwards(
     other.sync()
     # Signed after the revocation (the thief's laptop keeps signing): refused.
     with desk.db.session() as session:
-        from app.services.signing import CertificateClaims
+        from common.signing import CertificateClaims
 
         late = signing_keys.sign_certificate(
             session,

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.services.key_set import parse_key_set, read_key_file, registration_message
-from app.services.signing import key_id_for, public_key_text
+from common.key_set import parse_key_set, read_key_file, registration_message
+from common.signing import key_id_for, public_key_text
 from server.cli import main as server_main
 from server.keys import current_keys_version
 from server.models import SigningKey

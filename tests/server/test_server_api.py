@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.models.base import reference_id
+from common.reference import reference_id
 from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 from server.app import MAX_BODY_BYTES
 from server.db import HEAD_REVISION, script_head

@@ -133,7 +133,7 @@ def test_foreign_files_and_newer_databases_are_refused(tmp_path: Path) -> None:
         open_database(text_file)
 
     # A client (office) database is not a server database.
-    from app.services.db import open_database as open_client_database
+    from app.services.core.db import open_database as open_client_database
 
     client = open_client_database(tmp_path / "office.sqlite3")
     client.close()

@@ -1,4 +1,4 @@
-"""The sync client (app.services.sync) against the real server app, in process.
+"""The sync client (app.services.sync.client) against the real server app, in process.
 
 Each office is a real SQLite database set up from the server (``setup_from_server``);
 the transport talks to the FastAPI app through starlette's TestClient, so every request
@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.models import Licence, OutboxOperation, Person, SyncConflict
-from app.services import reference
-from app.services.licences import LicenceService
-from app.services.office import get_setting
-from app.services.sync import (
+from app.services.core import reference
+from app.services.core.office import get_setting
+from app.services.licences.service import LicenceService
+from app.services.sync.client import (
     KEY_CURSOR,
     POOL_SIZE,
     PULL_PAGE,
@@ -43,7 +43,7 @@ from tests.server.sync_support import (
 def test_setup_from_server_creates_the_office(office_factory: Callable[..., Office]) -> None:
     office = office_factory("a")
     with office.db.session() as session:
-        from app.services.office import require_office
+        from app.services.core.office import require_office
 
         info = require_office(session)
         assert info.name == "اداره a"
@@ -263,7 +263,7 @@ def _conflicted(office_factory: Callable[..., Office]) -> tuple[Office, Office, 
 
 
 def _resolve(office: Office, choice: str, value: str | None = None) -> None:
-    from app.services.sync_review import SyncReviewService
+    from app.services.sync.review import SyncReviewService
 
     with office.db.session() as session:
         review = SyncReviewService(session)
@@ -309,7 +309,7 @@ def test_resolving_a_conflict_converges(
 
 
 def test_an_edited_resolution_is_validated(office_factory: Callable[..., Office]) -> None:
-    from app.services.errors import ValidationErrors
+    from common.errors import ValidationErrors
 
     _a, b, _licence_id = _conflicted(office_factory)
     with pytest.raises(ValidationErrors) as caught:
@@ -322,7 +322,7 @@ def test_an_edited_resolution_is_validated(office_factory: Callable[..., Office]
 def test_quarantined_change_can_be_retried_or_dropped(
     office_factory: Callable[..., Office],
 ) -> None:
-    from app.services.sync_review import SyncReviewService
+    from app.services.sync.review import SyncReviewService
 
     a = office_factory("a")
     outside = issue_licence_outside_scope(a.db, "0067749828", county="تهران")
@@ -343,7 +343,7 @@ def test_quarantined_change_can_be_retried_or_dropped(
 def test_the_same_holder_registered_offline_in_two_offices(
     office_factory: Callable[..., Office],
 ) -> None:
-    from app.services.sync_review import SyncReviewService
+    from app.services.sync.review import SyncReviewService
 
     a, b = office_factory("a"), office_factory("b")
     from_a = a.issue("0067749828", last_name="کریمی")
@@ -376,7 +376,7 @@ def test_the_same_holder_registered_offline_in_two_offices(
 def test_a_clock_hours_off_is_reported_and_changes_nothing(
     office_factory: Callable[..., Office], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.services.sync as sync_module
+    import app.services.sync.client as sync_module
 
     a, b = office_factory("a"), office_factory("b")
     real_now = sync_module.utcnow
@@ -483,7 +483,7 @@ def test_a_licence_moved_to_another_county_follows(office_factory: Callable[...,
 def test_changes_of_a_record_that_left_the_scope_are_never_pushed(
     office_factory: Callable[..., Office],
 ) -> None:
-    from app.services.sync import LEFT_SCOPE_REASON
+    from app.services.sync.client import LEFT_SCOPE_REASON
 
     shemiranat = office_factory("shemiranat")
     province = office_factory("province", county=None)
@@ -540,7 +540,7 @@ def test_a_conflict_shows_the_servers_value_even_when_no_pull_brings_it(
     assert report.conflicts == 1
     assert b.person(licence_id).mobile == "09351112233"
     with b.db.session() as session:
-        from app.services.sync_review import SyncReviewService
+        from app.services.sync.review import SyncReviewService
 
         (conflict,) = SyncReviewService(session).conflicts()
         assert conflict.mine == "۰۹۱۲۷۷۷۸۸۹۹" and conflict.theirs == "۰۹۳۵۱۱۱۲۲۳۳"
@@ -554,7 +554,7 @@ def test_the_review_shows_the_value_keep_mine_would_replace(
     a.sync()
     b.sync()
     with b.db.session() as session:
-        from app.services.sync_review import SyncReviewService
+        from app.services.sync.review import SyncReviewService
 
         (conflict,) = SyncReviewService(session).conflicts()
         assert conflict.theirs == "۰۹۱۹۰۰۰۰۰۰۰"  # not the value at conflict time

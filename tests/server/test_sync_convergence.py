@@ -40,10 +40,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.models import Licence, OutboxOperation, Person, SyncConflict
-from app.services.db import Database, open_database
-from app.services.licences import LicenceService
-from app.services.sync import Transport, run_sync
-from app.services.sync_review import SyncReviewService
+from app.services.core.db import Database, open_database
+from app.services.licences.service import LicenceService
+from app.services.sync.client import Transport, run_sync
+from app.services.sync.review import SyncReviewService
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Record
@@ -72,7 +72,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
             _office, tokens[name] = enrol_office(
                 session, name=f"اداره {name}", province="تهران", county=county
             )
-    from app.services.sync import setup_from_server
+    from app.services.sync.client import setup_from_server
 
     with TestClient(create_app(engine)) as client:
         for name in OFFICES:

@@ -1,7 +1,7 @@
 """Supporter networks, events and closure days syncing between offices (issue 5 tables).
 
 Offices are real SQLite databases set up from the in-process server, as in
-test_sync_client.py. Rows are written with the ORM and queued with app.services.outbox
+test_sync_client.py. Rows are written with the ORM and queued with app.services.core.outbox
 the way the services do, so these tests depend only on the models and the sync code.
 
 Scope rules under test (docs/sync-protocol.md, Scope): a supporter is seen in its county
@@ -41,12 +41,12 @@ from app.models import (
     new_id,
 )
 from app.models.sync import OP_DELETE
-from app.services import reference
-from app.services.db import Database
-from app.services.outbox import json_value, operation_row, record_insert, record_update
-from app.services.sync import SyncReport, Transport, run_sync, setup_from_server
-from app.services.sync_review import SyncReviewService
-from app.services.text import search_key
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.outbox import json_value, operation_row, record_insert, record_update
+from app.services.sync.client import SyncReport, Transport, run_sync, setup_from_server
+from app.services.sync.review import SyncReviewService
+from common.text import search_key
 from tests.server import rows
 from tests.server.conftest import ServerDatabase
 from tests.server.sync_support import issue_licence, national_id

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.models import Person
-from app.services.record_rules import iran_today
+from common.rules import iran_today
 from server.models import Record, RecordScope
 from tests.server import rows
 from tests.server.rows import county_of, pull_all, push

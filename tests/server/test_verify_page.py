@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.services.certificates import CertificateService
-from app.services.db import Database
-from app.services.licences import LicenceService
-from app.services.signing import verification_url
-from app.services.sync import Transport, run_sync, setup_from_server
+from app.services.certificates.service import CertificateService
+from app.services.core.db import Database
+from app.services.licences.service import LicenceService
+from app.services.sync.client import Transport, run_sync, setup_from_server
+from common.signing import verification_url
 from server import verify_page
 from server.keys import revoke_key
 from tests.server.conftest import Enrolled
@@ -119,7 +119,7 @@ def test_forged_garbage_and_a_revoked_key(
     _status, html = _verdict(client, "<script>alert(1)</script>")
     assert _attr(html, "data-status") == "garbage" and "<script>alert" not in html
     with db.session() as session:
-        from app.services.signing_keys import current_key_id
+        from app.services.core.signing_keys import current_key_id
 
         kid = current_key_id(session)
     with Session(engine) as session, session.begin():

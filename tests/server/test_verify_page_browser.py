@@ -108,7 +108,7 @@ def test_the_page_opened_from_a_scanned_qr_shows_the_verdict(
     token = enrolled.stdout.strip().splitlines()[-1]
     desk = tmp_path / "desk.sqlite3"
     run(daftar("setup", "--server", server.url, "--token", token, "--db", str(desk)))
-    from app.services.db import open_database
+    from app.services.core.db import open_database
 
     db = open_database(desk)
     try:

@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from app.models import Setting
-from app.services import reference
-from app.services.db import Database, open_database
-from app.services.licences import LicenceDetail, LicenceInput, LicenceService, PersonInput
-from app.services.office import OfficeInfo, OfficeInput, setup_office
-from app.services.validators import national_id_check_digit
+from app.services.core import reference
+from app.services.core.db import Database, open_database
+from app.services.core.office import OfficeInfo, OfficeInput, setup_office
+from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
+from common.validators import national_id_check_digit
 
 
 def make_national_id(rng: random.Random) -> str:
@@ -55,7 +55,7 @@ def setup_tehran_office(
         data = OfficeInput(province.id, county.id, "اداره تعاون شهرستان تهران", prefix, 5)
         if not legacy_key:
             return setup_office(session, data)
-        with mock.patch("app.services.office.ensure_signing_key", write_legacy_key):
+        with mock.patch("app.services.core.office.ensure_signing_key", write_legacy_key):
             return setup_office(session, data)
 
 
@@ -133,7 +133,7 @@ def issue_test_licence(
 def template_row(**values: str) -> list[str]:
     """A valid row of the import template; ``values`` (by Persian header) replace the
     defaults (no licence number, no expiry: the office allocates and computes them)."""
-    from app.services.spreadsheet import COLUMNS
+    from app.services.licences.io import COLUMNS
 
     base = {
         "کد ملی": "0067749828",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.services import reference
-from app.services.db import Database
-from app.services.licences import LicenceDetail, LicenceInput, LicenceService, PersonInput
-from app.services.supporters import SupporterDetail, SupporterInput, SupporterService
-from app.services.validators import national_id_check_digit
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
+from app.services.supporters.service import SupporterDetail, SupporterInput, SupporterService
+from common.validators import national_id_check_digit
 
 VALID_SHEBA = "IR050170000000123456789012"
 BAD_SHEBA = "IR060170000000123456789012"

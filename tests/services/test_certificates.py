@@ -13,18 +13,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.models import CertificateIssue, Counter, LicenceHistory, OutboxOperation
-from app.services import demo, jalali, signing, signing_keys
-from app.services.certificates import (
+from app.services import demo
+from app.services.certificates.pdf import extract_payloads
+from app.services.certificates.service import (
     STYLE_FILE_NAME,
     CertificateService,
     office_style,
     style_path_for,
 )
-from app.services.db import Database
-from app.services.errors import DomainError
-from app.services.licences import ACTION_LABELS, LicenceService
-from app.services.pdf import extract_payloads
-from app.services.progress import Cancelled, Progress
+from app.services.core import signing_keys
+from app.services.core.db import Database
+from app.services.core.progress import Cancelled, Progress
+from app.services.licences.service import ACTION_LABELS, LicenceService
+from common import jalali, signing
+from common.errors import DomainError
 from tests.services.conftest import issue_test_licence, make_national_id
 
 

@@ -11,8 +11,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.models import Setting
-from app.services.credentials import forget_token, load_token, secrets_dir, store_token
-from app.services.db import Database
+from app.services.core.credentials import forget_token, load_token, secrets_dir, store_token
+from app.services.core.db import Database
 
 TOKEN = "s3cr3t-token-value_ABC"
 

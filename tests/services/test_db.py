@@ -13,8 +13,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from app.models import Base
-from app.services import db as dbmod
-from app.services.db import (
+from app.services.core import db as dbmod
+from app.services.core.db import (
     HEAD_REVISION,
     CorruptDatabase,
     LockedDatabase,
@@ -178,7 +178,7 @@ def _database_at_0001(path: Path, revision: str = "0001") -> dbmod.Database:
 
 
 def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path: Path) -> None:
-    from app.services.licences import LicenceService
+    from app.services.licences.service import LicenceService
     from tests.services.conftest import issue_test_licence, setup_tehran_office
 
     old = _database_at_0001(tmp_db_path)

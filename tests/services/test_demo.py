@@ -18,10 +18,11 @@ from app.models import (
     Supporter,
 )
 from app.models.event import PARTICIPANT_REGISTERED
-from app.services import demo, jalali
-from app.services.db import Database
-from app.services.supporters import SupporterService
-from app.services.validators import validate_legal_id, validate_sheba
+from app.services import demo
+from app.services.core.db import Database
+from app.services.supporters.service import SupporterService
+from common import jalali
+from common.validators import validate_legal_id, validate_sheba
 
 
 def test_demo_networks_and_events_follow_the_rules(db: Database) -> None:
@@ -77,9 +78,9 @@ def test_demo_networks_and_events_follow_the_rules(db: Database) -> None:
 
 
 def test_demo_in_a_province_office(tmp_path: Path) -> None:
-    from app.services import reference
-    from app.services.db import open_database
-    from app.services.office import OfficeInput, setup_office
+    from app.services.core import reference
+    from app.services.core.db import open_database
+    from app.services.core.office import OfficeInput, setup_office
 
     database = open_database(tmp_path / "province.sqlite3")
     try:
@@ -108,7 +109,7 @@ def test_demo_in_a_province_office(tmp_path: Path) -> None:
 def test_demo_of_a_county_office_stays_in_its_county(db: Database) -> None:
     """The fixture's office is the county office of Tehran: every demo record lies in
     its county, none in the province's other counties."""
-    from app.services.office import require_office
+    from app.services.core.office import require_office
 
     with db.session() as s:
         demo.generate(s, 500, seed=3)
@@ -122,8 +123,8 @@ def test_demo_of_a_county_office_stays_in_its_county(db: Database) -> None:
 
 
 def test_demo_in_a_database_without_office_sets_up_tehran(tmp_path: Path) -> None:
-    from app.services.db import open_database
-    from app.services.office import require_office
+    from app.services.core.db import open_database
+    from app.services.core.office import require_office
 
     database = open_database(tmp_path / "new.sqlite3")
     try:

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Event, EventAttendance, EventParticipant
-from app.services import event_io
-from app.services.db import Database, open_database
-from app.services.events import EventService, ParticipantInput
-from app.services.progress import Progress
-from app.services.spreadsheet import ImportFileError
+from app.services.core.db import Database, open_database
+from app.services.core.progress import Progress
+from app.services.events import io as event_io
+from app.services.events.service import EventService, ParticipantInput
+from app.services.licences.io import ImportFileError
 from tests.services.conftest import setup_tehran_office
 from tests.services.test_events import NID_A, NID_B, NID_C, create
 

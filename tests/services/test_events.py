@@ -10,20 +10,21 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import CertificateIssue, ClosureDay, Event, EventAttendance, OutboxOperation
-from app.services import jalali, reference
-from app.services.certificates import CertificateService
-from app.services.db import Database
-from app.services.errors import DomainError, ValidationErrors
-from app.services.events import (
+from app.services.certificates.pdf import extract_payloads
+from app.services.certificates.service import CertificateService
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.search_keys import refresh_event_search_keys
+from app.services.events.service import (
     EventFilter,
     EventInput,
     EventService,
     ParticipantInput,
     allocate_event_codes,
     official_holidays,
-    refresh_event_search_keys,
 )
-from app.services.pdf import extract_payloads
+from common import jalali
+from common.errors import DomainError, ValidationErrors
 from tests.services.conftest import issue_test_licence
 
 NID_A = "0067749828"
@@ -207,7 +208,7 @@ def test_attendance_figures_and_certificates(db: Database) -> None:
         pdf, issued = CertificateService(s, actor="clerk").event_attendance_certificates(event.id)
     assert [c.participant_id for c in issued] == [a.id, b.id]
     assert extract_payloads(pdf) == [c.payload for c in issued]
-    with db.session() as s:  # each page shows its attendee (app.services.pdf.check)
+    with db.session() as s:  # each page shows its attendee (app.services.certificates.pdf.check)
         assert [r.status for r in CertificateService(s).verify(pdf)] == ["valid", "valid"]
     with db.session() as s:
         logged = s.scalars(select(CertificateIssue).order_by(CertificateIssue.serial)).all()

@@ -17,9 +17,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.models import Event, Licence, Person, Supporter
-from app.services import event_io, sheetfile, spreadsheet, supporter_io
-from app.services.db import Database, open_database
-from app.services.sheetfile import CSV_FORMULA_STARTS, csv_guard, csv_unguard
+from app.services.core.db import Database, open_database
+from app.services.events import io as event_io
+from app.services.licences import io as spreadsheet
+from app.services.spreadsheet import sheetfile
+from app.services.spreadsheet.sheetfile import CSV_FORMULA_STARTS, csv_guard, csv_unguard
+from app.services.supporters import io as supporter_io
 from tests.services import test_event_io, test_supporter_io
 from tests.services.conftest import setup_tehran_office, template_row
 from tests.services.supporter_fixtures import issue

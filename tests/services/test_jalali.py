@@ -1,4 +1,4 @@
-"""Tests for app.services.jalali."""
+"""Tests for common.jalali."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.errors import ValidationError
-from app.services.jalali import (
+from common.errors import ValidationError
+from common.jalali import (
     JALALI_MONTH_NAMES,
     add_jalali_months,
     add_jalali_years,

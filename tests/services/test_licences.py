@@ -10,16 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Licence, LicenceHistory, OutboxOperation, Person
-from app.services import jalali, reference
-from app.services.db import Database
-from app.services.errors import DomainError, ValidationErrors
-from app.services.licences import (
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.licences.service import (
     MAX_LICENCES_PER_PERSON,
     LicenceInput,
     LicenceService,
     PersonInput,
     unique_id_for,
 )
+from common import jalali
+from common.errors import DomainError, ValidationErrors
 
 
 def _field_and_county(db: Database) -> tuple[str, str]:

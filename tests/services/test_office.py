@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from app.models import Setting
-from app.services import office as office_service
-from app.services.db import Database, open_database
-from app.services.errors import DomainError, ValidationError, ValidationErrors
-from app.services.office import (
+from app.services.core import office as office_service
+from app.services.core.db import Database, open_database
+from app.services.core.office import (
     NoOffice,
     OfficeInput,
     get_office,
@@ -20,6 +19,7 @@ from app.services.office import (
     update_office,
     validity_years_for_group,
 )
+from common.errors import DomainError, ValidationError, ValidationErrors
 
 
 def office_input(db: Database, **changes: object) -> OfficeInput:
@@ -69,7 +69,7 @@ def test_update_office_reports_every_invalid_field_and_changes_nothing(db: Datab
 
 
 def test_update_office_refuses_a_county_of_another_province(db: Database) -> None:
-    from app.services import reference
+    from app.services.core import reference
 
     with db.session() as session:
         tabriz = next(c for c in reference.list_counties(session) if c.name == "تبریز")
@@ -144,8 +144,8 @@ def test_certificate_settings_validate_and_feed_the_style(tmp_path: Path) -> Non
     import struct
     import zlib
 
-    from app.services.certificates import office_style
-    from app.services.office import (
+    from app.services.certificates.service import office_style
+    from app.services.core.office import (
         CertificateSettings,
         certificate_settings,
         set_certificate_settings,

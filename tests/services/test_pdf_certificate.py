@@ -1,4 +1,4 @@
-"""Tests for app.services.pdf: the Persian line engine, the style file, the certificates.
+"""Tests for app.services.certificates.pdf: the Persian line engine, the style file, the certificates.
 
 Text checks use ``pdftotext -layout`` (poppler-utils): it yields presentation-form letters
 in logical order with its own embedding marks, so both sides are compared after NFKC,
@@ -32,10 +32,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from app.services.errors import DomainError
-from app.services.pdf import certificate as cert_module
-from app.services.pdf import text as pdf_text
-from app.services.pdf.certificate import (
+from app.services.certificates.pdf import certificate as cert_module
+from app.services.certificates.pdf import text as pdf_text
+from app.services.certificates.pdf.certificate import (
     PAYLOAD_PREFIX,
     AttendanceCertificateData,
     LicenceCertificateData,
@@ -48,13 +47,13 @@ from app.services.pdf.certificate import (
     render_attendance_certificates,
     render_licence_certificates,
 )
-from app.services.pdf.layout import (
+from app.services.certificates.pdf.layout import (
     CertificateStyle,
     StyleError,
     default_style_path,
     load_style,
 )
-from app.services.pdf.text import (
+from app.services.certificates.pdf.text import (
     ELLIPSIS,
     FONT_BOLD,
     FONT_REGULAR,
@@ -67,8 +66,9 @@ from app.services.pdf.text import (
     visual_line,
     wrap,
 )
-from app.services.progress import Cancelled, Progress
-from app.services.text import ZWNJ, strip_bidi_controls, to_persian_digits
+from app.services.core.progress import Cancelled, Progress
+from common.errors import DomainError
+from common.text import ZWNJ, strip_bidi_controls, to_persian_digits
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = DATA / "certificate_reference.png"

@@ -8,13 +8,13 @@ import io
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from app.services import signing
-from app.services.certificates import CertificateService
-from app.services.db import Database
-from app.services.pdf import extract_payloads
-from app.services.pdf.certificate import encode_payloads
-from app.services.pdf.check import missing_on_page, page_texts
-from app.services.signing import PAGE_MISMATCH
+from app.services.certificates.pdf import extract_payloads
+from app.services.certificates.pdf.certificate import encode_payloads
+from app.services.certificates.pdf.check import missing_on_page, page_texts
+from app.services.certificates.service import CertificateService
+from app.services.core.db import Database
+from common import signing
+from common.signing import PAGE_MISMATCH
 from tests.services.conftest import issue_test_licence
 
 

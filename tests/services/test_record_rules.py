@@ -1,4 +1,4 @@
-"""The rules every synced row obeys on both sides of sync (app.services.record_rules)."""
+"""The rules every synced row obeys on both sides of sync (common.rules)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.record_rules import (
+from common.rules import (
     RULES,
     Context,
     Known,
@@ -15,7 +15,7 @@ from app.services.record_rules import (
     iran_today,
     latest_day,
 )
-from app.services.text import BIDI_CONTROLS
+from common.text import BIDI_CONTROLS
 from tests.server import rows
 
 COUNTY = rows.county_id("2301")

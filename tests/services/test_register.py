@@ -8,12 +8,15 @@ import random
 import pytest
 from sqlalchemy import text
 
-from app.services import demo, jalali, reference, register
-from app.services.db import Database
-from app.services.licences import LicenceInput, LicenceService, PersonInput
-from app.services.register import RegisterFilter
-from app.services.text import persian_sort_key
-from app.services.validators import national_id_check_digit
+from app.services import demo
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.licences import register
+from app.services.licences.register import RegisterFilter
+from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from common import jalali
+from common.text import persian_sort_key
+from common.validators import national_id_check_digit
 
 
 @pytest.fixture

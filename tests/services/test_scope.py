@@ -23,14 +23,18 @@ from app.models import (
     new_id,
     utcnow,
 )
-from app.services import event_io, jalali, reference, spreadsheet, supporter_io
-from app.services.db import Database
-from app.services.errors import ValidationError, ValidationErrors
-from app.services.events import EventService
-from app.services.licences import LicenceInput, LicenceService, PersonInput
-from app.services.scope import office_scope, require_county_in_scope, scope_counties
-from app.services.supporters import MemberInput, SupporterService
-from app.services.sync_review import KEEP_MINE, SyncReviewService
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.scope import office_scope, require_county_in_scope, scope_counties
+from app.services.events import io as event_io
+from app.services.events.service import EventService
+from app.services.licences import io as spreadsheet
+from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.supporters import io as supporter_io
+from app.services.supporters.service import MemberInput, SupporterService
+from app.services.sync.review import KEEP_MINE, SyncReviewService
+from common import jalali
+from common.errors import ValidationError, ValidationErrors
 from tests.services import test_event_io, test_supporter_io
 from tests.services.conftest import issue_test_licence, template_row
 from tests.services.supporter_fixtures import issue, make_supporter, nid, supporter_input
@@ -359,7 +363,7 @@ def test_keeping_this_offices_county_is_refused_when_it_left_the_scope(db: Datab
 def test_another_countys_licence_is_read_only_here(db: Database) -> None:
     """A supporter's licence reaches every county with a member of its network; only its
     own county office suspends, revokes or prints it (the server refuses it too)."""
-    from app.services.certificates import CertificateService
+    from app.services.certificates.service import CertificateService
 
     detail = issue_test_licence(db)
     _move_outside(db, detail.id)

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import signing
-from app.services.signing import (
+from common import signing
+from common.signing import (
     BAD_SIGNATURE,
     GARBAGE,
     MALFORMED,
@@ -267,7 +267,7 @@ def test_stricter_merges_two_sources_news_about_one_key() -> None:
 
 
 def test_attendance_claims_read_as_an_event_not_a_licence() -> None:
-    from app.services.signing import describe_claims
+    from common.signing import describe_claims
 
     fields = dict(
         describe_claims(

@@ -17,9 +17,10 @@ from keyring.backends import fail
 from sqlalchemy import select
 
 from app.models import Setting, SigningKey
-from app.services import signing, signing_keys
-from app.services.db import Database, open_database
-from app.services.signing import CertificateClaims, verify_payload
+from app.services.core import signing_keys
+from app.services.core.db import Database, open_database
+from common import signing
+from common.signing import CertificateClaims, verify_payload
 from tests.services.conftest import setup_tehran_office, write_legacy_key
 from tests.services.test_credentials import MemoryKeyring
 

@@ -8,11 +8,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from app.services import demo, register, sheetfile, spreadsheet
-from app.services.db import Database, open_database
-from app.services.progress import Progress
-from app.services.register import RegisterFilter
-from app.services.spreadsheet import COLUMNS, ImportFileError
+from app.services import demo
+from app.services.core.db import Database, open_database
+from app.services.core.progress import Progress
+from app.services.licences import io as spreadsheet
+from app.services.licences import register
+from app.services.licences.io import COLUMNS, ImportFileError
+from app.services.licences.register import RegisterFilter
+from app.services.spreadsheet import sheetfile
 from tests.services.conftest import setup_tehran_office, template_row
 
 HEADERS = [c.header for c in COLUMNS]

@@ -20,18 +20,18 @@ from supporter_fixtures import (
 )
 
 from app.models import Licence, NetworkMember, OutboxOperation, Person, Supporter
-from app.services import jalali
-from app.services.db import Database, open_database
-from app.services.licences import PersonInput
-from app.services.progress import Progress
-from app.services.spreadsheet import ImportFileError, write_report
-from app.services.supporter_io import COLUMNS, export_file, import_file, write_template
-from app.services.supporters import (
+from app.services.core.db import Database, open_database
+from app.services.core.progress import Progress
+from app.services.licences.io import ImportFileError, write_report
+from app.services.licences.service import PersonInput
+from app.services.supporters.io import COLUMNS, export_file, import_file, write_template
+from app.services.supporters.service import (
     MemberInput,
     SupporterService,
     count_members,
     list_supporters,
 )
+from common import jalali
 from tests.services.conftest import setup_tehran_office
 
 TODAY = dt.date.today()
@@ -328,7 +328,7 @@ def test_export_imports_into_an_empty_database(db: Database, tmp_path: Path, suf
 
 def test_export_needs_xlsx_or_csv(db: Database, tmp_path: Path) -> None:
     make_supporter(db)
-    from app.services.errors import DomainError
+    from common.errors import DomainError
 
     with db.session() as s, pytest.raises(DomainError):
         export_file(s, tmp_path / "out.pdf")

@@ -21,11 +21,10 @@ from supporter_fixtures import (
 )
 
 from app.models import NetworkMember, OutboxOperation, Person, Supporter
-from app.services import jalali
-from app.services.db import Database
-from app.services.errors import DomainError, ValidationErrors
-from app.services.licences import LicenceInput, LicenceService, PersonInput
-from app.services.supporters import (
+from app.services.core.db import Database
+from app.services.core.search_keys import refresh_supporter_search_keys
+from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.supporters.service import (
     COVERAGE_NEAR,
     COVERAGE_OVER,
     COVERAGE_UNDER_HALF,
@@ -41,8 +40,9 @@ from app.services.supporters import (
     list_supporters,
     member_page,
     network_summary,
-    refresh_supporter_search_keys,
 )
+from common import jalali
+from common.errors import DomainError, ValidationErrors
 
 TODAY = dt.date.today()
 

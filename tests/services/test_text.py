@@ -1,4 +1,4 @@
-"""Tests for app.services.text: the shared normalisation."""
+"""Tests for common.text: the shared normalisation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.text import (
+from common.text import (
     digits_only,
     isolate_ltr,
     normalize_multiline,
@@ -139,7 +139,7 @@ def test_isolate_ltr() -> None:
 
 
 def test_persian_sort_key_follows_the_alphabet() -> None:
-    from app.services.text import persian_sort_key
+    from common.text import persian_sort_key
 
     words = [
         "گلی",

@@ -1,4 +1,4 @@
-"""Tests for app.services.validators."""
+"""Tests for common.validators."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from app.services.errors import ValidationError, ValidationErrors
-from app.services.validators import (
+from common.errors import ValidationError, ValidationErrors
+from common.validators import (
     is_valid_national_id,
     national_id_check_digit,
     sheba_bank_code,

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from app.services import office as office_service
-from app.services import reference
-from app.services.db import Database, open_database
-from app.services.licences import LicenceDetail, LicenceInput, LicenceService, PersonInput
-from app.services.office import OfficeInfo, OfficeInput
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.db import Database, open_database
+from app.services.core.office import OfficeInfo, OfficeInput
+from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
 from app.views.context import AppContext, AppSignals
 from app.views.worker import TaskRunner
 
@@ -109,7 +109,7 @@ def issue_licence(db: Database, office: OfficeInfo, national_id: str = VALID_NID
 
 def licence_count(db: Database) -> int:
     """How many licences the register holds (through the register service)."""
-    from app.services import register
+    from app.services.licences import register
 
     with db.session() as session:
         return register.count(session, register.RegisterFilter())

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from app.services import office as office_service
-from app.services import reference
-from app.services.db import Database, open_database
-from app.services.licences import LicenceInput, LicenceService, PersonInput
-from app.services.office import OfficeInfo, OfficeInput
-from app.services.validators import national_id_check_digit
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.db import Database, open_database
+from app.services.core.office import OfficeInfo, OfficeInput
+from app.services.licences.service import LicenceInput, LicenceService, PersonInput
 from app.views.context import AppContext, AppSignals
 from app.views.worker import TaskRunner
+from common.validators import national_id_check_digit
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 LICENCE_COUNT = 30

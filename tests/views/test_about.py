@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.services.text import isolate_ltr
 from app.version import app_version
 from app.views.main_window import MainWindow
+from common.text import isolate_ltr
 
 
 def test_about_shows_the_version(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,10 +13,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 from register_support import seed_register
 
-from app.services import office as office_service
-from app.services import reference
-from app.services.db import open_database
-from app.services.office import OfficeInput
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.db import open_database
+from app.services.core.office import OfficeInput
 from app.views import app as gui_app
 from app.views import setup_dialog
 

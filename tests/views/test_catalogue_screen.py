@@ -9,7 +9,7 @@ from PySide6.QtCore import QCollator, Qt
 from pytestqt.qtbot import QtBot
 from register_support import register_ctx, register_db  # noqa: F401 - fixtures
 
-from app.services import reference
+from app.services.core import reference
 from app.views.bootstrap import persian_locale
 from app.views.catalogue_screen import (
     COL_CODE,

@@ -33,11 +33,11 @@ from register_support import (  # noqa: F401 - fixtures
 from sqlalchemy import func, select
 
 from app.models import CertificateIssue, Licence
-from app.services.certificates import CertificateService
-from app.services.db import Database
-from app.services.licences import LicenceDetail, LicenceService
-from app.services.office import OfficeInfo
-from app.services.progress import Progress
+from app.services.certificates.service import CertificateService
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.core.progress import Progress
+from app.services.licences.service import LicenceDetail, LicenceService
 from app.views import certificate_print
 from app.views.certificate_print import (
     CertificatePreviewDialog,

@@ -21,9 +21,9 @@ from sqlalchemy import select, text
 from test_licence_form import click_save, fill_valid, make_form
 
 from app.models import Licence
-from app.services import reference
-from app.services.db import Database
-from app.services.office import OfficeInfo
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
 from app.views.events_screen import EventDialog
 from app.views.supporter_dialog import SupporterFormDialog
@@ -202,7 +202,7 @@ def test_other_choosers_of_a_province_office(
 
 
 def test_the_chooser_keeps_tooltips_honest(qtbot: QtBot) -> None:
-    from app.services.reference import CountyInfo
+    from app.services.core.reference import CountyInfo
 
     combo = show(qtbot, CountyCombo())
     one = CountyInfo("a", "1", "ری", "p", "تهران")

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.logging_setup import setup_logging, shutdown_logging
-from app.services.errors import DomainError
 from app.views import errors as view_errors
 from app.views.errors import ErrorDialog, describe_environment_error, install_excepthook, show_error
+from common.errors import DomainError
 
 
 @pytest.fixture

@@ -19,14 +19,15 @@ from register_support import (  # noqa: F401 - fixtures
 from sqlalchemy import select
 
 from app.models import CertificateIssue, EventAttendance
-from app.services import jalali, reference
-from app.services.db import Database
-from app.services.events import EventInput, EventService
-from app.services.office import OfficeInfo
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.events.service import EventInput, EventService
 from app.views import certificate_print, events_screen
 from app.views.context import AppContext
 from app.views.events_screen import EventDialog, EventsScreen
 from app.views.widgets import messages
+from common import jalali
 
 UNLICENSED_NID = "0013542419"
 

@@ -30,12 +30,12 @@ from register_support import (  # noqa: F401 - fixtures
 )
 from sqlalchemy import text
 
-from app.services import spreadsheet
-from app.services.db import Database
-from app.services.office import OfficeInfo
-from app.services.progress import Cancelled, Progress
-from app.services.register import RegisterFilter
-from app.services.spreadsheet import COLUMNS, Problem
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.core.progress import Cancelled, Progress
+from app.services.licences import io as spreadsheet
+from app.services.licences.io import COLUMNS, Problem
+from app.services.licences.register import RegisterFilter
 from app.views import import_dialog
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.import_dialog import ImportDialog, ProblemsModel, export_register, is_filtered
@@ -482,7 +482,7 @@ def test_supporters_and_events_export_then_import_through_the_dialog(
     save_as: list[Any],
     no_boxes: list[str],
 ) -> None:
-    from app.services.events import EventService, ParticipantInput
+    from app.services.events.service import EventService, ParticipantInput
     from app.views.import_dialog import (
         event_import_spec,
         export_events,

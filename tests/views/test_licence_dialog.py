@@ -16,15 +16,16 @@ from licence_support import (  # noqa: F401 - fixtures
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.services import jalali
-from app.services.db import Database
-from app.services.licences import LicenceDetail, LicenceService, current_actor
-from app.services.office import OfficeInfo
+from app.services.core.actor import current_actor
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.licences.service import LicenceDetail, LicenceService
 from app.views.context import AppContext
 from app.views.licence_dialog import LicenceDialog
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
 from app.views.widgets.reason_dialog import ReasonDialog
+from common import jalali
 
 LRI, PDI = "\u2066", "\u2069"
 
@@ -256,7 +257,7 @@ def test_renew(
 
 
 def _person_of(detail: LicenceDetail) -> Any:
-    from app.services.licences import PersonInput
+    from app.services.licences.service import PersonInput
 
     h = detail.holder
     return PersonInput(
@@ -273,7 +274,7 @@ def _person_of(detail: LicenceDetail) -> Any:
 
 
 def _licence_of(detail: LicenceDetail, **changes: Any) -> Any:
-    from app.services.licences import LicenceInput
+    from app.services.licences.service import LicenceInput
 
     values = {
         "kind": detail.kind,

@@ -21,14 +21,14 @@ from licence_support import (  # noqa: F401 - fixtures
 from PySide6.QtCore import QCalendar, QDate, Qt
 from pytestqt.qtbot import QtBot
 
-from app.services import jalali
-from app.services.db import Database
-from app.services.licences import LicenceService
-from app.services.office import OfficeInfo
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.licences.service import LicenceService
 from app.views import licence_form
 from app.views.context import AppContext
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
+from common import jalali
 
 
 @pytest.fixture(autouse=True)

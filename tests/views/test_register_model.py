@@ -21,17 +21,16 @@ from register_support import (  # noqa: F401 - fixtures
 )
 from sqlalchemy import text
 
-from app.services import register
-from app.services.licences import (
+from app.services.core.progress import Progress
+from app.services.licences import register
+from app.services.licences.register import RegisterFilter
+from app.services.licences.service import (
     STATUS_EXPIRED,
     STATUS_LABELS,
     LicenceInput,
     LicenceService,
     PersonInput,
 )
-from app.services.progress import Progress
-from app.services.register import RegisterFilter
-from app.services.text import persian_sort_key
 from app.views import register_model
 from app.views.context import AppContext, AppSignals
 from app.views.register_model import (
@@ -46,6 +45,7 @@ from app.views.register_model import (
     RegisterModel,
 )
 from app.views.worker import TaskHandle, TaskRunner
+from common.text import persian_sort_key
 
 PERSIAN_DIGITS = set("۰۱۲۳۴۵۶۷۸۹")
 

@@ -14,8 +14,8 @@ from register_support import (  # noqa: F401 - fixtures
     register_db,
 )
 
-from app.services.licences import LicenceInput, LicenceService, PersonInput
-from app.services.register import RegisterFilter
+from app.services.licences.register import RegisterFilter
+from app.services.licences.service import LicenceInput, LicenceService, PersonInput
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.register_model import COL_HOLDER
 from app.views.register_screen import SEARCH_DEBOUNCE_MS, RegisterScreen

@@ -17,8 +17,8 @@ from register_support import (  # noqa: F401 - fixtures
     save_screenshot,
 )
 
-from app.services.db import Database
-from app.services.office import OfficeInfo
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
 

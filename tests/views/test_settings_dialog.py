@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMenu
 from pytestqt.qtbot import QtBot
 
-from app.services import office as office_service
-from app.services import reference
-from app.services.db import Database
-from app.services.office import OfficeInfo
+from app.services.core import office as office_service
+from app.services.core import reference
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
 from app.views import settings_dialog
 from app.views.context import AppContext, AppSignals
 from app.views.main_window import MainWindow
@@ -188,9 +188,9 @@ def test_save_settings_reports_every_error_and_rolls_back(
     db: Database,  # noqa: F811
     office: OfficeInfo,  # noqa: F811
 ) -> None:
-    from app.services.errors import ValidationErrors
-    from app.services.office import OfficeInput
+    from app.services.core.office import OfficeInput
     from app.views.settings_dialog import SettingsInput, save_settings
+    from common.errors import ValidationErrors
 
     data = SettingsInput(
         OfficeInput(office.province_id, office.county_id, "نام تازه", "0612", 5),

@@ -6,8 +6,8 @@ from licence_support import ctx, db, save_screenshot  # noqa: F401 - fixtures
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.services import office as office_service
-from app.services.db import Database
+from app.services.core import office as office_service
+from app.services.core.db import Database
 from app.views.context import AppContext
 from app.views.setup_dialog import PROVINCE_OFFICE, SetupDialog
 

@@ -13,16 +13,17 @@ from licence_support import ctx, db, issue_licence, office, save_screenshot  # n
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.services import signing, signing_keys
-from app.services.certificates import CertificateService
-from app.services.db import Database
-from app.services.key_set import PublishedKey, key_set_document
-from app.services.office import OfficeInfo
+from app.services.certificates.service import CertificateService
+from app.services.core import signing_keys
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.signing_keys_dialog import SigningKeysDialog
 from app.views.verify_dialog import VerifyDialog
 from app.views.widgets import messages
+from common import signing
+from common.key_set import PublishedKey, key_set_document
 
 
 def make(qtbot: QtBot, context: AppContext) -> SigningKeysDialog:

@@ -17,10 +17,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from app.models import NetworkMember, Supporter
-from app.services.db import Database
-from app.services.licences import PersonInput
-from app.services.office import OfficeInfo
-from app.services.supporters import MemberInput, SupporterService
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.licences.service import PersonInput
+from app.services.supporters.service import MemberInput, SupporterService
 from app.views import supporter_page
 from app.views.context import AppContext
 from app.views.supporter_dialog import SupporterFormDialog

@@ -24,9 +24,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.models import Licence, Person
-from app.services.db import Database, open_database
-from app.services.office import OfficeInfo, require_office
-from app.services.sync import (
+from app.services.core.db import Database, open_database
+from app.services.core.office import OfficeInfo, require_office
+from app.services.sync.client import (
     SyncStatus,
     Transport,
     load_settings,
@@ -36,7 +36,6 @@ from app.services.sync import (
     setup_from_server,
     sync_status,
 )
-from app.services.text import strip_bidi_controls, to_persian_digits
 from app.views import sync_conflicts_dialog, sync_controller
 from app.views.context import AppContext, AppSignals
 from app.views.main_window import MainWindow
@@ -57,6 +56,7 @@ from app.views.sync_settings import SYNC_TOKEN_FIELD, SYNC_URL_FIELD
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskRunner
+from common.text import strip_bidi_controls, to_persian_digits
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
@@ -248,7 +248,7 @@ def test_status_line_texts(qtbot: QtBot) -> None:
     moment = dt.datetime(2025, 4, 21, 6, 30, tzinfo=dt.UTC)  # ۱۴۰۴/۰۲/۰۱, local time
     line.show_status(status(last_sync_at=moment, pending=0, conflicts=2, quarantined=1))
     local = moment.astimezone()
-    from app.services import jalali
+    from common import jalali
 
     expected = f"{jalali.format_jalali(local.date())}  {to_persian_digits(local.strftime('%H:%M'))}"
     assert line.last_label.text() == f"آخرین همگام‌سازی: {expected}"
@@ -405,7 +405,7 @@ def test_unauthorized_sync_shows_the_servers_message(
 def test_cancelled_sync_is_a_quiet_stop(
     qtbot: QtBot, make_office: Callable[..., Office], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services.progress import Cancelled
+    from app.services.core.progress import Cancelled
 
     b = make_office("b")
     window = make_window(qtbot, b)
@@ -941,7 +941,7 @@ def test_first_run_from_the_server_creates_the_office(
     assert "توکن" in dialog.errors.message("token")
     assert dialog.result() != QDialog.DialogCode.Accepted
     with empty_ctx.db.session() as session:
-        from app.services.office import get_office
+        from app.services.core.office import get_office
 
         assert get_office(session) is None
     shot(dialog, "sync_setup_from_server")
@@ -981,7 +981,7 @@ def test_first_run_goes_on_when_only_the_first_sync_failed(
     no_boxes: dict[str, list[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.services.sync import SyncClient, offline_error
+    from app.services.sync.client import SyncClient, offline_error
 
     def cut(self: SyncClient) -> Any:
         raise offline_error()

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from register_support import register_ctx, register_db  # noqa: F401 - fixtures
 
-from app.services.certificates import CertificateService
-from app.services.db import Database
-from app.services.licences import LicenceDetail, LicenceService
-from app.services.office import OfficeInfo
+from app.services.certificates.service import CertificateService
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.licences.service import LicenceDetail, LicenceService
 from app.views import verify_dialog
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
@@ -173,7 +173,7 @@ def test_a_certificate_of_another_register(
     register_db: tuple[Database, OfficeInfo],  # noqa: F811
 ) -> None:
     """Signed by a key this office trusts, for a licence its register does not hold."""
-    from app.services import signing_keys
+    from app.services.core import signing_keys
 
     _pdf, [issued] = certificates(db, licence.id)
     with db.session() as session:

@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.services.errors import DomainError
-from app.services.progress import Cancelled, Progress
+from app.services.core.progress import Cancelled, Progress
 from app.views import errors as view_errors
 from app.views.worker import TaskRunner
+from common.errors import DomainError
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ Adds ``signing_key`` (public keys only). Keys another office's certificates were
 with (``signing.known_key.<id>`` settings) become rows of source ``file``. The desk's own
 key of earlier versions (``signing.public_key``) becomes an own key, retired now: it
 stays valid for what it signed. Its private half, kept until now in plain text in the
-``setting`` table, is left for app.services.db, which moves it into the secret store
+``setting`` table, is left for app.services.core.db, which moves it into the secret store
 (OS keyring, else encrypted with a key in the user's profile) right after migrating and
 then rewrites the file (VACUUM) so that no free page keeps the plain text.
 """

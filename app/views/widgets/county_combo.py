@@ -1,6 +1,6 @@
 """The county chooser of every form that creates or moves a record with a county.
 
-It offers only the counties of the office's scope (:func:`app.services.scope.scope_counties`:
+It offers only the counties of the office's scope (:func:`app.services.core.scope.scope_counties`:
 a county office's own county, a province office's counties), so a clerk is never offered
 a county the services would refuse. A county office has exactly one: it is chosen and
 the chooser disabled (there is nothing to choose). A record already lying outside the
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
-from app.services.reference import CountyInfo
+from app.services.core.reference import CountyInfo
 from app.views.widgets.search_combo import VALUE_ROLE, SearchCombo
 
 

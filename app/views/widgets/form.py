@@ -3,7 +3,7 @@
 :class:`FieldErrors` keeps, for every field code name (``"national_id"``, ``"mobile"`` …),
 the input widget and a red, word-wrapped label placed under it. ``show(errors)`` takes
 the ``{field: message}`` mapping of
-:meth:`app.services.errors.ValidationErrors.by_field`, shows each message under its
+:meth:`common.errors.ValidationErrors.by_field`, shows each message under its
 input and marks the input invalid (the dynamic property ``invalid`` that
 :data:`INVALID_STYLE` turns into a red border); ``clear()`` hides them all again.
 
@@ -278,8 +278,8 @@ def show_save_errors(
     """After a failed save: each message under its field (the first one focused), messages
     for fields the form doesn't have in ``general_error``; anything that is not a
     ValidationErrors goes to the error dialog."""
-    from app.services.errors import ValidationErrors
     from app.views.errors import show_error
+    from common.errors import ValidationErrors
 
     if not isinstance(exc, ValidationErrors):
         show_error(parent, exc)

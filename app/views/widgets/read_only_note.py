@@ -3,7 +3,7 @@
 A supporter's licence and the supporter itself reach the offices of every county with a
 member of its network, and a province office's records reach its counties' offices
 through the same networks: they are shown, but changing them is their own county
-office's. The services refuse such changes (app.services.scope.ScopedService.require_owned)
+office's. The services refuse such changes (app.services.core.scope.ScopedService.require_owned)
 and so does the server; this note says why the actions are disabled.
 """
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.text import normalize_multiline
 from app.views.widgets.form import INVALID_STYLE, FieldErrors
+from common.text import normalize_multiline
 
 #: The field name errors of the reason are reported under (as in LicenceService).
 REASON_FIELD = "reason"

@@ -1,7 +1,7 @@
 """An editable combo box whose completer matches anywhere in the item text.
 
 Typing «زنبور», «۰۱۰۰» or «0100» shows a popup of the items containing it. Matching is
-done on a normalised search key (:func:`app.services.text.search_key`: Persian letters,
+done on a normalised search key (:func:`common.text.search_key`: Persian letters,
 ASCII digits, lower case), so Arabic ي/ك and Persian or Latin digits all find the same
 items. Each item carries a value (``value()``), typically a record id.
 """
@@ -14,7 +14,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
-from app.services.text import search_key
+from common.text import search_key
 
 #: The item role holding the normalised text the completer matches.
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1

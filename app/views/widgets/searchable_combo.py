@@ -1,7 +1,7 @@
 """A combo box the clerk can type into to find an item, matched on normalised text.
 
 Typing ``كريم`` (Arabic letters), ``کریم`` or a code in any digits finds the items whose
-text contains it anywhere (:func:`app.services.text.search_key` on both sides), in a
+text contains it anywhere (:func:`common.text.search_key` on both sides), in a
 popup list. The combo always holds one of its items: choosing from the popup or pressing
 Enter on an exact match selects it, and leaving the box with other text puts the current
 item's text back.
@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QCompleter, QLineEdit, QWidget
 
-from app.services.text import search_key
+from common.text import search_key
 
 #: Item data role holding the item's search key.
 SEARCH_KEY_ROLE = Qt.ItemDataRole.UserRole + 20

@@ -1,0 +1,38 @@
+"""Certificate PDFs without Qt: the Persian line engine, the adjustable layout, the pages.
+
+``text`` shapes, wraps and reorders Persian lines for reportlab; ``layout`` holds the
+office-adjustable :class:`CertificateStyle`; ``certificate`` renders licence and
+attendance certificates to PDF bytes and reads back the QR payloads they carry.
+"""
+
+from app.services.certificates.pdf.certificate import (
+    AttendanceCertificateData,
+    LicenceCertificateData,
+    PayloadError,
+    extract_payloads,
+    render_attendance_certificates,
+    render_licence_certificates,
+)
+from app.services.certificates.pdf.layout import (
+    CertificateStyle,
+    StyleError,
+    default_style_path,
+    load_style,
+)
+from app.services.certificates.pdf.text import FontMissing, draw_paragraph, register_fonts
+
+__all__ = [
+    "AttendanceCertificateData",
+    "CertificateStyle",
+    "FontMissing",
+    "LicenceCertificateData",
+    "PayloadError",
+    "StyleError",
+    "default_style_path",
+    "draw_paragraph",
+    "extract_payloads",
+    "load_style",
+    "register_fonts",
+    "render_attendance_certificates",
+    "render_licence_certificates",
+]

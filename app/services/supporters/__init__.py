@@ -1,0 +1,2 @@
+"""Supporters and their supply-chain networks: the service (supporters, members, coverage)
+and import/export (io)."""

@@ -1,0 +1,590 @@
+"""The rules every synced row obeys, wherever it comes from (trust: validation on both sides).
+
+The forms and imports validate what a clerk types (app.services.licences.service, supporters,
+events). A row also travels: the central server checks every pushed row before it stores
+it, and the sync client checks every pulled row before it applies it. Both use
+:func:`check_row`, built from the same validators as the forms (national and legal ID
+checksums, Sheba, mobile, names, lengths, Persian text normalisation with bidi controls
+stripped) and the same cross-field rules (an expiry after the issue date, a leaving date
+after the joining date, ...).
+
+A row here is what the protocol carries: JSON values keyed by column, dates and times in
+ISO 8601. :func:`check_row` returns the normalised values and the problems, each a
+:class:`ValidationError` with a Persian message.
+
+Rules that depend on "today" (an issue date not in the future, a holder's age) take the
+last acceptable day from the caller (:class:`Context.latest_day`): the server allows for
+the clock skew the office's handshake measured, so a desk whose clock runs a day ahead is
+warned, not locked out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Collection, Container, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from common import jalali
+from common.errors import ValidationError
+from common.text import normalize_multiline, normalize_text, to_persian_digits
+from common.validators import (
+    validate_capacity,
+    validate_email,
+    validate_legal_id,
+    validate_mobile,
+    validate_name,
+    validate_national_id,
+    validate_phone,
+    validate_postal_code,
+    validate_sheba,
+    validate_text,
+)
+from common.vocabulary import (
+    COLUMN_LABELS,
+    STORED_LICENCE_STATUSES,
+    CertificateKind,
+    EventKind,
+    EventStatus,
+    Gender,
+    HistoryAction,
+    LicenceKind,
+    MemberRole,
+    ParticipantStatus,
+    SupporterKind,
+    SupporterStatus,
+)
+
+#: A holder must be at least this old (years) on the day they are registered.
+MIN_HOLDER_AGE_YEARS = 15
+#: Actions a licence's history records.
+HISTORY_ACTIONS = frozenset(HistoryAction)
+#: Columns every synced row may carry that no rule checks: ``origin_office`` (the server
+#: sets it to the pushing office).
+BOOKKEEPING = frozenset({"origin_office"})
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_MAX_TEXT = 20_000
+
+
+def column_label(column: str) -> str:
+    """A column's Persian name in messages."""
+    return COLUMN_LABELS.get(column, column)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Reference ids a row may name: counties and business fields."""
+
+    counties: Container[str]
+    fields: Container[str]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules need besides the row: the known reference ids and the last day a
+    date that must not lie in the future may be."""
+
+    known: Known
+    latest_day: dt.date
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """The normalised values of the checked columns, and what is wrong (Persian)."""
+
+    values: dict[str, Any]
+    problems: list[ValidationError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def reason(self) -> str:
+        """The problems as one Persian sentence."""
+        return "؛ ".join(problem.message for problem in self.problems)
+
+
+Rule = Callable[[Any, str, Context], Any]
+
+
+def _text_value(value: Any, column: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(column, f"{column_label(column)} باید متن باشد")
+    return value
+
+
+# --- column rules ---------------------------------------------------------------------
+
+
+def text(max_length: int, *, required: bool = False) -> Rule:
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        return validate_text(
+            _text_value(value, column), column, column_label(column), required, max_length
+        )
+
+    return rule
+
+
+def multiline(max_length: int = _MAX_TEXT) -> Rule:
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        s = normalize_multiline(_text_value(value, column))
+        if len(s) > max_length:
+            raise ValidationError(
+                column,
+                f"{column_label(column)} نباید بیشتر از {to_persian_digits(str(max_length))} "
+                "نویسه باشد",
+            )
+        return s
+
+    return rule
+
+
+def name(*, required: bool = True) -> Rule:
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        return validate_name(_text_value(value, column), column, column_label(column), required)
+
+    return rule
+
+
+def code(max_length: int) -> Rule:
+    """A human-facing code (licence number, unique ID, serial, event code): normalised,
+    no spaces, upper-case Latin, required."""
+
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        s = normalize_text(_text_value(value, column)).replace(" ", "").upper()
+        if not s:
+            raise ValidationError(column, f"{column_label(column)} خالی است")
+        if len(s) > max_length or not s.isprintable():
+            raise ValidationError(column, f"{column_label(column)} درست نیست")
+        return s
+
+    return rule
+
+
+def choice(values: Collection[str]) -> Rule:
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        if value not in values:
+            raise ValidationError(column, f"مقدار «{column_label(column)}» مجاز نیست")
+        return str(value)
+
+    return rule
+
+
+def ref(*, required: bool = True) -> Rule:
+    """The id of another synced row (a UUID), or None when not ``required``."""
+
+    def rule(value: Any, column: str, _ctx: Context) -> str | None:
+        if value is None or value == "":
+            if required:
+                raise ValidationError(column, f"{column_label(column)} مشخص نیست")
+            return None
+        if not isinstance(value, str) or not _UUID.match(value.lower()):
+            raise ValidationError(column, f"شناسه «{column_label(column)}» درست نیست")
+        return value.lower()
+
+    return rule
+
+
+def county(value: Any, column: str, ctx: Context) -> str:
+    if not isinstance(value, str) or value not in ctx.known.counties:
+        raise ValidationError(column, "شهرستان در داده‌های پایه نیست")
+    return value
+
+
+def business_field(value: Any, column: str, ctx: Context) -> str:
+    if not isinstance(value, str) or value not in ctx.known.fields:
+        raise ValidationError(column, "رشته در فهرست رشته‌ها نیست")
+    return value
+
+
+def field_list(value: Any, column: str, ctx: Context) -> str:
+    """A JSON list of business-field ids, stored as text."""
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        items = None
+    if items is None:
+        items = []
+    if not isinstance(items, list) or not all(
+        isinstance(item, str) and item in ctx.known.fields for item in items
+    ):
+        raise ValidationError(column, f"{column_label(column)} درست نیست")
+    return json.dumps(items, ensure_ascii=False)
+
+
+def _as_date(value: Any, column: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def date(*, required: bool = True, not_future: bool = False) -> Rule:
+    def rule(value: Any, column: str, ctx: Context) -> str | None:
+        day = _as_date(value, column)
+        if day is None:
+            if value not in (None, "") or required:
+                raise ValidationError(column, f"{column_label(column)} درست نیست")
+            return None
+        if day.year < 1900 or day.year > 2200:
+            raise ValidationError(column, f"{column_label(column)} درست نیست")
+        if not_future and day > ctx.latest_day:
+            raise ValidationError(column, f"{column_label(column)} نمی‌تواند در آینده باشد")
+        return day.isoformat()
+
+    return rule
+
+
+def moment(value: Any, column: str, _ctx: Context) -> str:
+    """A point in time (ISO 8601; without an offset it is UTC)."""
+    try:
+        parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError(column, f"{column_label(column)} درست نیست")
+    return str(value)
+
+
+def flag(value: Any, column: str, _ctx: Context) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(column, f"{column_label(column)} باید بله یا خیر باشد")
+    return value
+
+
+def optional_flag(default: bool) -> Rule:
+    def rule(value: Any, column: str, ctx: Context) -> bool:
+        return default if value is None else flag(value, column, ctx)
+
+    return rule
+
+
+def capacity(value: Any, column: str, _ctx: Context) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(column, "ظرفیت باید یک عدد صحیح باشد")
+    return validate_capacity(value, column)
+
+
+def clock(value: Any, column: str, _ctx: Context) -> str:
+    s = _text_value(value, column)
+    if s and not _CLOCK.match(s):
+        raise ValidationError(column, f"{column_label(column)} باید به شکل ۰۹:۳۰ باشد")
+    return s
+
+
+def changes_json(value: Any, column: str, _ctx: Context) -> str:
+    """A history entry's changes: a JSON object of ``[old, new]`` pairs, as text."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or len(str(value)) > _MAX_TEXT:
+        raise ValidationError(column, "تغییرهای ثبت‌شده در تاریخچه درست نیست")
+    return str(value)
+
+
+def payload(value: Any, column: str, _ctx: Context) -> str:
+    s = _text_value(value, column).strip()
+    if len(s) > 4000 or not s.isascii() or not s.isprintable():
+        raise ValidationError(column, "کد امضاشده گواهی‌نامه درست نیست")
+    return s
+
+
+def _identifier(validator: Callable[..., str], *, required: bool) -> Rule:
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        return validator(_text_value(value, column), column, required=required)
+
+    return rule
+
+
+def _postal(value: Any, column: str, _ctx: Context) -> str:
+    code_, _warning = validate_postal_code(_text_value(value, column), column)
+    return code_
+
+
+def _simple(validator: Callable[[str | None, str], str]) -> Rule:
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        return validator(_text_value(value, column), column)
+
+    return rule
+
+
+# --- the tables -----------------------------------------------------------------------
+
+RULES: dict[str, dict[str, Rule]] = {
+    "person": {
+        "national_id": _identifier(validate_national_id, required=True),
+        "first_name": name(),
+        "last_name": name(),
+        "father_name": name(required=False),
+        "birth_date": date(required=False),
+        "gender": choice(tuple(Gender)),
+        "mobile": _identifier(validate_mobile, required=False),
+        "postal_code": _postal,
+        "address": text(500),
+    },
+    "licence": {
+        "number": code(40),
+        "unique_id": code(20),
+        "person_id": ref(),
+        "kind": choice(tuple(LicenceKind)),
+        "field_id": business_field,
+        "county_id": county,
+        "activity_address": text(500),
+        "issue_date": date(not_future=True),
+        "expiry_date": date(),
+        "status": choice(STORED_LICENCE_STATUSES),
+        "status_reason": text(500),
+    },
+    "licence_history": {
+        "licence_id": ref(),
+        "at": moment,
+        "actor": text(60),
+        "action": choice(HISTORY_ACTIONS),
+        "changes": changes_json,
+        "reason": text(500),
+    },
+    "certificate_issue": {
+        "licence_id": ref(required=False),
+        "serial": code(40),
+        "issued_at": moment,
+        "actor": text(60),
+        "duplicate": optional_flag(False),
+        "payload": payload,
+        "kind": choice(tuple(CertificateKind)),
+        "participant_id": ref(required=False),
+    },
+    "supporter": {
+        "kind": choice(tuple(SupporterKind)),
+        "licence_id": ref(),
+        "legal_name": text(200),
+        "legal_id": _identifier(validate_legal_id, required=False),
+        "registration_no": text(20),
+        "field_id": business_field,
+        "related_field_ids": field_list,
+        "county_id": county,
+        "phone": _simple(validate_phone),
+        "mobile": _identifier(validate_mobile, required=False),
+        "email": _simple(validate_email),
+        "address": text(500),
+        "sheba": _identifier(validate_sheba, required=True),
+        "capacity": capacity,
+        "status": choice(tuple(SupporterStatus)),
+        "status_reason": text(500),
+    },
+    "network_member": {
+        "supporter_id": ref(),
+        "person_id": ref(),
+        "role": choice(tuple(MemberRole)),
+        "county_id": county,
+        "joined_on": date(not_future=True),
+        "left_on": date(required=False, not_future=True),
+        "leave_reason": text(500),
+        "override_reason": text(500),
+    },
+    "event": {
+        "code": code(40),
+        "kind": choice(tuple(EventKind)),
+        "title": text(200, required=True),
+        "field_ids": field_list,
+        "organiser_supporter_id": ref(required=False),
+        "venue": text(300),
+        "county_id": county,
+        "start_date": date(),
+        "end_date": date(),
+        "start_time": clock,
+        "end_time": clock,
+        "capacity": capacity,
+        "instructor": text(120),
+        "description": multiline(),
+        "status": choice(tuple(EventStatus)),
+    },
+    "event_participant": {
+        "event_id": ref(),
+        "person_id": ref(required=False),
+        "national_id": _identifier(validate_national_id, required=True),
+        "first_name": name(),
+        "last_name": name(),
+        "mobile": _identifier(validate_mobile, required=False),
+        "status": choice(tuple(ParticipantStatus)),
+        "registered_at": moment,
+    },
+    "event_attendance": {
+        "event_id": ref(),
+        "participant_id": ref(),
+        "day": date(),
+        "present": optional_flag(True),
+    },
+    "closure_day": {
+        "county_id": county,
+        "day": date(),
+        "reason": text(200),
+    },
+}
+
+
+# --- rules across columns -------------------------------------------------------------
+
+
+def birth_date_problem(birth: dt.date | None, latest_day: dt.date) -> ValidationError | None:
+    """A holder's birth date: in the past, at least MIN_HOLDER_AGE_YEARS years ago."""
+    if birth is None:
+        return None
+    if birth >= latest_day:
+        return ValidationError("birth_date", "تاریخ تولد باید در گذشته باشد")
+    if jalali.add_jalali_years(birth, MIN_HOLDER_AGE_YEARS) > latest_day:
+        return ValidationError(
+            "birth_date",
+            f"دارنده مجوز باید دست‌کم {to_persian_digits(str(MIN_HOLDER_AGE_YEARS))} سال داشته باشد",
+        )
+    if birth.year < 1900:
+        return ValidationError("birth_date", "تاریخ تولد درست نیست")
+    return None
+
+
+def date_order_problem(
+    first: dt.date | None, then: dt.date | None, column: str, message: str, *, strict: bool
+) -> ValidationError | None:
+    """``then`` must come after ``first`` (on or after, unless ``strict``)."""
+    if first is None or then is None:
+        return None
+    if then < first or (strict and then == first):
+        return ValidationError(column, message)
+    return None
+
+
+Cross = Callable[[Mapping[str, Any], Context], ValidationError | None]
+
+
+def _person_birth(row: Mapping[str, Any], ctx: Context) -> ValidationError | None:
+    return birth_date_problem(_as_date(row.get("birth_date"), "birth_date"), ctx.latest_day)
+
+
+def _licence_dates(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return date_order_problem(
+        _as_date(row.get("issue_date"), "issue_date"),
+        _as_date(row.get("expiry_date"), "expiry_date"),
+        "expiry_date",
+        "تاریخ انقضا باید بعد از تاریخ صدور باشد",
+        strict=True,
+    )
+
+
+def member_dates_problem(joined: dt.date | None, left: dt.date | None) -> ValidationError | None:
+    """A network member leaves on or after the day they joined."""
+    return date_order_problem(
+        joined, left, "left_on", "تاریخ خروج نمی‌تواند پیش از تاریخ عضویت باشد", strict=False
+    )
+
+
+def _member_dates(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return member_dates_problem(
+        _as_date(row.get("joined_on"), "joined_on"), _as_date(row.get("left_on"), "left_on")
+    )
+
+
+def event_dates_problem(start: dt.date | None, end: dt.date | None) -> ValidationError | None:
+    """An event ends on or after the day it starts."""
+    return date_order_problem(
+        start, end, "end_date", "تاریخ پایان نمی‌تواند پیش از تاریخ شروع باشد", strict=False
+    )
+
+
+def _event_dates(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return event_dates_problem(
+        _as_date(row.get("start_date"), "start_date"), _as_date(row.get("end_date"), "end_date")
+    )
+
+
+def _legal_supporter(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    if row.get("kind") != SupporterKind.LEGAL:
+        return None
+    if not row.get("legal_id"):
+        return ValidationError("legal_id", "شناسه ملی پشتیبان حقوقی الزامی است")
+    if not row.get("legal_name"):
+        return ValidationError("legal_name", "نام شخص حقوقی الزامی است")
+    if not row.get("registration_no"):
+        return ValidationError("registration_no", "وارد کردن شماره ثبت الزامی است")
+    return None
+
+
+def _certificate_subject(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    column = "licence_id" if row.get("kind") == "licence" else "participant_id"
+    if not row.get(column):
+        return ValidationError(column, "گواهی‌نامه به مجوز یا شرکت‌کننده‌ای اشاره نمی‌کند")
+    return None
+
+
+CROSS_RULES: dict[str, tuple[tuple[frozenset[str], Cross], ...]] = {
+    "person": ((frozenset({"birth_date"}), _person_birth),),
+    "licence": ((frozenset({"issue_date", "expiry_date"}), _licence_dates),),
+    "network_member": ((frozenset({"joined_on", "left_on"}), _member_dates),),
+    "event": ((frozenset({"start_date", "end_date"}), _event_dates),),
+    "supporter": (
+        (frozenset({"kind", "legal_id", "legal_name", "registration_no"}), _legal_supporter),
+    ),
+    "certificate_issue": (
+        (frozenset({"kind", "licence_id", "participant_id"}), _certificate_subject),
+    ),
+}
+
+
+def check_row(
+    table: str,
+    row: Mapping[str, Any],
+    ctx: Context,
+    *,
+    columns: Collection[str] | None = None,
+) -> RowCheck:
+    """Normalise and check a row of a synced ``table``.
+
+    ``row`` is the whole row as it will be stored. ``columns`` limits the checks to the
+    columns an update changes (and the cross-column rules that involve one of them);
+    None checks every column, as for an insert or a pulled row: a required column that is
+    missing is a problem, and so is a column no rule knows.
+    """
+    rules = RULES.get(table)
+    if rules is None:
+        return RowCheck({}, [ValidationError("table", "این نوع رکورد شناخته نیست")])
+    checked = list(rules) if columns is None else [c for c in columns if c not in BOOKKEEPING]
+    values: dict[str, Any] = {}
+    problems: list[ValidationError] = []
+    unknown = set(row if columns is None else checked) - set(rules) - BOOKKEEPING
+    for column in sorted(unknown):
+        problems.append(ValidationError(column, f"ستون «{column}» شناخته نیست"))
+    for column in checked:
+        rule = rules.get(column)
+        if rule is None:
+            continue
+        try:
+            values[column] = rule(row.get(column), column, ctx)
+        except ValidationError as exc:
+            problems.append(exc)
+    merged = {**row, **values}
+    failed = {problem.field for problem in problems}
+    for involved, cross in CROSS_RULES.get(table, ()):
+        if (columns is None or involved & set(checked)) and not involved & failed:
+            problem = cross(merged, ctx)
+            if problem is not None:
+                problems.append(problem)
+    return RowCheck(values, problems)
+
+
+def latest_day(today: dt.date, skew_seconds: float | None = None, grace_days: int = 1) -> dt.date:
+    """The last day a "not in the future" date may be: ``today`` plus the days a clock
+    running ahead by ``skew_seconds`` adds, plus ``grace_days``."""
+    ahead = max(0.0, skew_seconds or 0.0)
+    return today + dt.timedelta(days=int(-(-ahead // 86400)) + grace_days)
+
+
+def iran_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in Iran (UTC+03:30, no daylight saving since 1401)."""
+    moment_ = now or dt.datetime.now(dt.UTC)
+    return (moment_.astimezone(dt.UTC) + dt.timedelta(hours=3, minutes=30)).date()

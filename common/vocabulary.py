@@ -1,0 +1,227 @@
+"""The register's vocabulary: every coded value the database stores, with its Persian label.
+
+One place for each: the models store these values, the services and the views name them
+and show their labels (``LicenceStatus.ACTIVE.label`` is «فعال»), the server checks
+pushed rows against them (common.rules). Each is a ``StrEnum``, so a member *is* the
+text stored in the database and compares equal to it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Vocabulary(StrEnum):
+    """A coded value stored in the database; ``label`` is its Persian name."""
+
+    @property
+    def label(self) -> str:
+        # Keyed by class and value: members of two vocabularies may share a value
+        # ("cancelled" for an event and for a registration) and, being strings, a hash.
+        return _LABELS[(type(self), self.value)]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Value → Persian label, for every member, in declaration order."""
+        return {member.value: member.label for member in cls}
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored value (the value itself when it is unknown)."""
+        return cls.labels().get(value, value)
+
+
+class LicenceKind(Vocabulary):
+    INDEPENDENT = "independent"
+    SUPPORTER = "supporter"
+
+
+class LicenceStatus(Vocabulary):
+    """What a clerk set; ``EXPIRED`` is never stored: it is derived from the expiry date."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+#: The statuses a licence row stores.
+STORED_LICENCE_STATUSES = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED, LicenceStatus.REVOKED)
+
+
+class Gender(Vocabulary):
+    UNKNOWN = ""
+    MALE = "M"
+    FEMALE = "F"
+
+
+class HistoryAction(Vocabulary):
+    ISSUED = "issued"
+    IMPORTED = "imported"
+    EDITED = "edited"
+    RENEWED = "renewed"
+    SUSPENDED = "suspended"
+    REACTIVATED = "reactivated"
+    REVOKED = "revoked"
+    HOLDER_EDITED = "holder_edited"
+    #: A clerk resolved a sync conflict by keeping this office's value or typing a new one.
+    SYNC_RESOLVED = "sync_resolved"
+    #: A certificate printed; a reprint carries "certificate_copy" in its changes.
+    CERTIFICATE = "certificate"
+
+
+class SupporterKind(Vocabulary):
+    PERSON = "person"
+    LEGAL = "legal"
+
+
+class SupporterStatus(Vocabulary):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class MemberRole(Vocabulary):
+    PRODUCER = "producer"
+    TRAINER = "trainer"
+    DISTRIBUTOR = "distributor"
+    PACKER = "packer"
+    SELLER = "seller"
+    OTHER = "other"
+
+
+class EventKind(Vocabulary):
+    WORKSHOP = "workshop"
+    EXHIBITION = "exhibition"
+    BAZAAR = "bazaar"
+    PLATFORM = "platform"
+    OTHER = "other"
+
+
+class EventStatus(Vocabulary):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+class ParticipantStatus(Vocabulary):
+    REGISTERED = "registered"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class CertificateKind(Vocabulary):
+    LICENCE = "licence"
+    ATTENDANCE = "attendance"
+
+
+#: Each member with its label (pairs, not a dict: members of two vocabularies may be equal).
+_LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
+    (LicenceKind.INDEPENDENT, "مستقل"),
+    (LicenceKind.SUPPORTER, "پشتیبان"),
+    (LicenceStatus.ACTIVE, "فعال"),
+    (LicenceStatus.EXPIRED, "منقضی"),
+    (LicenceStatus.SUSPENDED, "معلق"),
+    (LicenceStatus.REVOKED, "باطل"),
+    (Gender.UNKNOWN, ""),
+    (Gender.MALE, "مرد"),
+    (Gender.FEMALE, "زن"),
+    (HistoryAction.ISSUED, "صدور"),
+    (HistoryAction.IMPORTED, "ورود از فایل"),
+    (HistoryAction.EDITED, "ویرایش"),
+    (HistoryAction.RENEWED, "تمدید"),
+    (HistoryAction.SUSPENDED, "تعلیق"),
+    (HistoryAction.REACTIVATED, "رفع تعلیق"),
+    (HistoryAction.REVOKED, "ابطال"),
+    (HistoryAction.HOLDER_EDITED, "ویرایش مشخصات دارنده"),
+    (HistoryAction.SYNC_RESOLVED, "حل تعارض همگام‌سازی"),
+    (HistoryAction.CERTIFICATE, "صدور گواهی‌نامه"),
+    (SupporterKind.PERSON, "حقیقی"),
+    (SupporterKind.LEGAL, "حقوقی"),
+    (SupporterStatus.ACTIVE, "فعال"),
+    (SupporterStatus.SUSPENDED, "معلق"),
+    (MemberRole.PRODUCER, "تولیدکننده"),
+    (MemberRole.TRAINER, "آموزش‌دهنده"),
+    (MemberRole.DISTRIBUTOR, "توزیع‌کننده"),
+    (MemberRole.PACKER, "بسته‌بند"),
+    (MemberRole.SELLER, "فروشنده"),
+    (MemberRole.OTHER, "سایر"),
+    (EventKind.WORKSHOP, "کارگاه آموزشی"),
+    (EventKind.EXHIBITION, "نمایشگاه"),
+    (EventKind.BAZAAR, "بازارچه فصلی"),
+    (EventKind.PLATFORM, "پیوستن به بسترهای فروش"),
+    (EventKind.OTHER, "سایر"),
+    (EventStatus.PLANNED, "برنامه‌ریزی‌شده"),
+    (EventStatus.CANCELLED, "لغوشده"),
+    (ParticipantStatus.REGISTERED, "ثبت‌نام‌شده"),
+    (ParticipantStatus.WAITING, "در فهرست انتظار"),
+    (ParticipantStatus.CANCELLED, "انصراف"),
+    (CertificateKind.LICENCE, "گواهی‌نامه مجوز"),
+    (CertificateKind.ATTENDANCE, "گواهی حضور"),
+)
+
+_LABELS: dict[tuple[type[Vocabulary], str], str] = {}
+for _member, _label in _LABEL_PAIRS:
+    _LABELS[(type(_member), _member.value)] = _label
+
+#: Persian names of the columns of synced rows, for messages and the conflict review.
+COLUMN_LABELS: dict[str, str] = {
+    "national_id": "کد ملی",
+    "first_name": "نام",
+    "last_name": "نام خانوادگی",
+    "father_name": "نام پدر",
+    "birth_date": "تاریخ تولد",
+    "gender": "جنسیت",
+    "mobile": "تلفن همراه",
+    "postal_code": "کد پستی",
+    "address": "نشانی",
+    "number": "شماره مجوز",
+    "unique_id": "شناسه یکتا",
+    "person_id": "دارنده مجوز",
+    "kind": "نوع",
+    "field_id": "رشته",
+    "county_id": "شهرستان",
+    "activity_address": "نشانی محل فعالیت",
+    "issue_date": "تاریخ صدور",
+    "expiry_date": "تاریخ انقضا",
+    "status": "وضعیت",
+    "status_reason": "دلیل وضعیت",
+    "licence_id": "مجوز",
+    "at": "زمان",
+    "actor": "کاربر",
+    "action": "اقدام",
+    "changes": "تغییرها",
+    "reason": "دلیل",
+    "serial": "شماره گواهی‌نامه",
+    "issued_at": "زمان صدور",
+    "duplicate": "المثنی",
+    "payload": "کد امضاشده",
+    "participant_id": "شرکت‌کننده",
+    "legal_name": "نام شخص حقوقی",
+    "legal_id": "شناسه ملی",
+    "registration_no": "شماره ثبت",
+    "related_field_ids": "رشته‌های مرتبط",
+    "phone": "تلفن ثابت",
+    "email": "ایمیل",
+    "sheba": "شماره شبا",
+    "capacity": "ظرفیت",
+    "supporter_id": "پشتیبان",
+    "role": "نقش",
+    "joined_on": "تاریخ عضویت",
+    "left_on": "تاریخ خروج",
+    "leave_reason": "دلیل خروج",
+    "override_reason": "دلیل استثنا",
+    "code": "کد رویداد",
+    "title": "عنوان",
+    "field_ids": "رشته‌ها",
+    "organiser_supporter_id": "برگزارکننده",
+    "venue": "محل برگزاری",
+    "start_date": "تاریخ شروع",
+    "end_date": "تاریخ پایان",
+    "start_time": "ساعت شروع",
+    "end_time": "ساعت پایان",
+    "instructor": "مدرس",
+    "description": "توضیحات",
+    "event_id": "رویداد",
+    "registered_at": "زمان ثبت‌نام",
+    "day": "روز",
+    "present": "حضور",
+}
