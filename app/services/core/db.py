@@ -229,6 +229,7 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
             conn.exec_driver_sql("ROLLBACK")
         database = Database(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
         _protect_plaintext_key(database)
+        _rebuild_stale_search_keys(database)
     except DatabaseProblem:
         engine.dispose()
         raise
@@ -239,6 +240,15 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
             raise
         raise problem from exc
     return database
+
+
+def _rebuild_stale_search_keys(database: Database) -> None:
+    """Search keys built by older rules are rebuilt once (app.services.core.search_keys)."""
+    from app.services.core.search_keys import rebuild_if_stale
+
+    with database.session() as session:
+        if rebuild_if_stale(session):
+            log.info("search keys rebuilt with the current rules")
 
 
 def _protect_plaintext_key(database: Database) -> None:
