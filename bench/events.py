@@ -27,7 +27,8 @@ def _build(path: Path) -> list[str]:
     from app.services.core import reference
     from app.services.core.db import open_database
     from app.services.core.office import OfficeInput, setup_office
-    from app.services.events.service import EventInput, EventService
+    from app.services.events.records import EventInput
+    from app.services.events.service import EventService
 
     db = open_database(path)
     titles = []

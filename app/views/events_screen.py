@@ -67,24 +67,21 @@ from app.services.core import reference
 from app.services.core.progress import Cancelled, Progress
 from app.services.core.reference import CountyInfo
 from app.services.core.scope import scope_counties
-from app.services.events.service import (
+from app.services.events.calendar import WEEKDAY_NAMES, CalendarDay, ClosureInfo, MonthCalendar
+from app.services.events.queries import list_organisers
+from app.services.events.records import (
     KIND_LABELS,
     STATUS_LABELS,
-    WEEKDAY_NAMES,
-    CalendarDay,
     Choice,
-    ClosureInfo,
     EventDetail,
     EventFilter,
     EventInput,
-    EventService,
     EventSummary,
     HolderMatch,
-    MonthCalendar,
     ParticipantInfo,
     ParticipantInput,
-    list_organisers,
 )
+from app.services.events.service import EventService
 from app.views import certificate_print
 from app.views.bootstrap import persian_locale
 from app.views.context import (
@@ -1029,7 +1026,7 @@ class EventDialog(QDialog):
 
     def _load_choices(self) -> None:
         def op(session: Session) -> _FormChoices:
-            from app.services.events.service import office_county_id
+            from app.services.events.calendar import office_county_id
 
             return _FormChoices(
                 counties=scope_counties(session),

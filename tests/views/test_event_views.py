@@ -22,7 +22,8 @@ from app.models import CertificateIssue, EventAttendance
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.events.service import EventInput, EventService
+from app.services.events.records import EventInput
+from app.services.events.service import EventService
 from app.views import certificate_print, events_screen
 from app.views.context import AppContext
 from app.views.events_screen import EventDialog, EventsScreen
