@@ -75,7 +75,7 @@ def bench_events(work: Path, line: Line, note: Callable[[str], None]) -> None:
     from app.services.core.db import open_database
     from app.views.bootstrap import create_application
     from app.views.context import AppContext, AppSignals
-    from app.views.events_screen import EventsScreen
+    from app.views.events.screen import EventsScreen
     from app.views.worker import TaskRunner
 
     app = QApplication.instance() or create_application(sys.argv)
