@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
                 "SupportersScreen",
                 "supporters_screen",
             ),
-            (_tr("رویدادها"), "app.views.events_screen", "EventsScreen", "events_screen"),
+            (_tr("رویدادها"), "app.views.events.screen", "EventsScreen", "events_screen"),
             (
                 _tr("فهرست رشته‌ها"),
                 "app.views.catalogue_screen",

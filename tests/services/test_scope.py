@@ -37,8 +37,8 @@ from common import jalali
 from common.errors import ValidationError, ValidationErrors
 from tests.services import test_event_io, test_supporter_io
 from tests.services.conftest import issue_test_licence, template_row
+from tests.services.events.event_support import create, event_input
 from tests.services.supporter_fixtures import issue, make_supporter, nid, supporter_input
-from tests.services.test_events import create, event_input
 
 #: The refusal a county office of Tehran gives for a county elsewhere.
 OUTSIDE_REY = "شهرستان «ری» بیرون از حوزهٔ این اداره است؛ این اداره فقط در شهرستان «تهران» کار می‌کند"

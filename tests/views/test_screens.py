@@ -182,7 +182,7 @@ def test_supporters_and_events_tabs(
     register_db: tuple[Database, OfficeInfo],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.views.events_screen import EventsScreen
+    from app.views.events.screen import EventsScreen
     from app.views.import_dialog import ImportDialog
     from app.views.supporters_screen import SupportersScreen
 

@@ -44,15 +44,15 @@ from app.models.event import (
     PARTICIPANT_WAITING,
 )
 from app.services.core.progress import Progress
-from app.services.events.service import (
+from app.services.events.codes import normalise_code
+from app.services.events.records import (
     KIND_LABELS,
     PARTICIPANT_STATUS_LABELS,
     STATUS_LABELS,
     EventInput,
-    EventService,
     ParticipantInput,
-    normalise_code,
 )
+from app.services.events.service import EventService
 from app.services.licences.io import ImportResult, Problem, write_report
 from app.services.licences.service import normalise_licence_number
 from app.services.spreadsheet.sheetfile import (
