@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from server import PROTOCOL_VERSION
+from common.protocol import PROTOCOL_VERSION
 from tests.server.conftest import ServerDatabase
 
 

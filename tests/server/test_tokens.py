@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from server import PROTOCOL_VERSION
+from common.protocol import PROTOCOL_VERSION
 from server.app import create_app
 from server.cli import TOKEN_COLUMNS, main
 from server.db import SERVER_APPLICATION_ID, _alembic_config, make_engine, migrate
