@@ -56,7 +56,7 @@ from common.errors import DomainError, ValidationErrors
 
 if TYPE_CHECKING:
     from app.services.core.db import Database
-    from app.services.sync.client import SyncReport
+    from app.services.sync.report import SyncReport
     from app.views.context import TransportFactory
 
 #: Item data of the county choice meaning "the province's head office" (no county).
@@ -91,7 +91,8 @@ def setup_from_server(
     progress: Progress,
 ) -> tuple[OfficeInfo, SyncReport]:
     """Worker: set the office of ``db`` up from the server; the office and the first sync."""
-    from app.services.sync.client import setup_office_from_server, validate_server_url
+    from app.services.sync.settings import validate_server_url
+    from app.services.sync.setup import setup_office_from_server
 
     transport = None
     if factory is not None:
@@ -489,7 +490,7 @@ class SetupDialog(QDialog):
         self.ctx.run_db(office_service.get_office, checked, failed, parent=self)
 
     def _show_server_error(self, exc: BaseException) -> None:
-        from app.services.sync.client import SyncError
+        from app.services.sync.errors import SyncError
         from app.views.sync_settings import TOKEN_ERRORS, URL_ERRORS
 
         if isinstance(exc, Cancelled):

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from common.protocol import PROTOCOL_VERSION
-from tests.server.conftest import ServerDatabase
+from tests.server_fixtures import ServerDatabase
 
 
 def _server_command() -> list[str]:
