@@ -6,7 +6,7 @@ them. OK runs :func:`app.services.core.office.setup_office` in a worker; the ser
 validation messages appear under their fields, and the dialog closes only on success.
 
 Or, «دریافت مشخصات اداره از سرور مرکزی»: with the server's address and the office's
-token, :func:`app.services.sync.client.setup_office_from_server` sets the office up in this
+token, :func:`app.services.sync.setup.setup_office_from_server` sets the office up in this
 (open, empty) database from the server — its identity, the reference data and, by a
 first sync, the records already in its scope — with a progress dialog. If the office was
 made but the first sync did not finish, the dialog still closes (the next sync goes on)

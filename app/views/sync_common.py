@@ -75,7 +75,7 @@ def open_transport(
     """The transport of this database's sync settings (``server_url``/``token`` override
     them; an empty token means the stored one). Raises SyncError («not_configured»,
     «no_token», «bad_url», «insecure_url», «bad_ca_file») like
-    :func:`app.services.sync.client.transport_for`. Worker only."""
+    :func:`app.services.sync.transport.transport_for`. Worker only."""
     from app.services.sync.transport import transport_for
 
     transport = transport_for(session, server_url=server_url, token=token)

@@ -2,12 +2,13 @@
 
 The dialog loads and saves the tab with the rest of the office's settings (one job
 each): :func:`load_sync_settings` and :func:`save_sync_settings` around
-:func:`app.services.sync.client.load_settings` / :func:`~app.services.sync.client.save_settings`. An
-empty token field keeps the stored token; an empty address turns sync off. A bad address
-is reported under its field (as the ``sync_server_url`` field of a ValidationErrors),
-and so is a plain ``http://`` address of another computer (app.services.sync.security):
-a hint under the field says why, and whether the operator allowed plain HTTP to this
-server (``daftar sync --insecure``) or a private CA (``--ca-file``) for this database.
+:func:`app.services.sync.settings.load_settings` /
+:func:`~app.services.sync.settings.save_settings`. An empty token field keeps the stored
+token; an empty address turns sync off. A bad address is reported under its field (as
+the ``sync_server_url`` field of a ValidationErrors), and so is a plain ``http://``
+address of another computer (app.services.sync.security): a hint under the field says
+why, and whether the operator allowed plain HTTP to this server (``daftar sync
+--insecure``) or a private CA (``--ca-file``) for this database.
 
 «آزمایش اتصال» makes a handshake with what is typed (the stored token when the token
 field is empty) in a network worker and shows the office the server knows the token by,
