@@ -44,12 +44,10 @@ from app.models import (
     utcnow,
 )
 from app.models.sync import OUTBOX_PENDING, OUTBOX_QUARANTINED
-from app.services.core.db import Database
 from app.services.core.office import get_office, get_setting, set_setting
-from app.services.core.progress import Progress
 from app.services.sync.checks import IncomingRows
 from app.services.sync.identity import IDENTITY_COLUMNS, MERGED, fold, held_duplicate
-from app.services.sync.report import SyncReport
+from app.services.sync.report import SyncStep
 from app.services.sync.settings import KEY_CURSOR, KEY_OFFICE
 from app.services.sync.tables import (
     MODELS,
@@ -61,7 +59,6 @@ from app.services.sync.tables import (
     pending_fields,
     rows_written,
 )
-from app.services.sync.transport import Transport
 from common.protocol import PullChange
 
 log = logging.getLogger("daftar.sync")
@@ -86,17 +83,11 @@ _FOLLOWERS: dict[str, tuple[tuple[type[Any], str], ...]] = {
 }
 
 
-class Puller:
+class Puller(SyncStep):
     """Pulls the server's change feed into one office database."""
 
-    def __init__(
-        self, db: Database, transport: Transport, progress: Progress, report: SyncReport
-    ) -> None:
-        self.db = db
-        self.transport = transport
-        self.progress = progress
-        self.report = report
-        self._incoming: IncomingRows | None = None
+    #: The rules pulled rows are checked with (made with the first page's session).
+    _incoming: IncomingRows | None = None
 
     def run(self) -> None:
         """Pull the change feed from the stored cursor until it is exhausted."""

@@ -25,14 +25,11 @@ from sqlalchemy.orm import Session
 
 from app.models import OutboxOperation, SyncConflict
 from app.models.sync import OUTBOX_PENDING, OUTBOX_QUARANTINED
-from app.services.core.db import Database
 from app.services.core.outbox import pending_count, row_snapshot
-from app.services.core.progress import Progress
 from app.services.sync.errors import SyncError
 from app.services.sync.identity import IDENTITY_COLUMNS, fold
-from app.services.sync.report import SyncReport
+from app.services.sync.report import SyncStep
 from app.services.sync.tables import MODELS, chunks, decode_row, dump, pending_fields, rows_written
-from app.services.sync.transport import Transport
 from common.protocol import ConflictOut, PushOperation, PushResult
 
 log = logging.getLogger("daftar.sync")
@@ -57,16 +54,8 @@ class Batch:
     malformed: dict[str, str] = field(default_factory=dict)
 
 
-class Pusher:
+class Pusher(SyncStep):
     """Pushes one office's outbox to the server (no handshake: the sync client's job)."""
-
-    def __init__(
-        self, db: Database, transport: Transport, progress: Progress, report: SyncReport
-    ) -> None:
-        self.db = db
-        self.transport = transport
-        self.progress = progress
-        self.report = report
 
     def run(self) -> None:
         """Push the outbox, oldest first, one batch per request."""

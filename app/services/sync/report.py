@@ -1,4 +1,5 @@
-"""What a sync did (:class:`SyncReport`) and where the office stands (:func:`sync_status`).
+"""What a sync did (:class:`SyncReport`) and where the office stands (:func:`sync_status`);
+what each part of a sync works with and reports to (:class:`SyncStep`).
 
 The report is what the CLI prints, the status line shows and the views refresh from:
 ``changed_kinds`` names the kinds of records the sync wrote in this database
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +27,11 @@ from app.services.sync.settings import (
     KEY_SKEW,
 )
 from common.text import to_persian_digits
+
+if TYPE_CHECKING:
+    from app.services.core.db import Database
+    from app.services.core.progress import Progress
+    from app.services.sync.transport import Transport
 
 
 @dataclass
@@ -77,6 +84,17 @@ class SyncReport:
                 f"{to_persian_digits(str(self.refused))} ردیف دریافتی نامعتبر (در گزارش ثبت شد)"
             )
         return "، ".join(parts)
+
+
+@dataclass
+class SyncStep:
+    """A part of one sync (the push, the pull): the database, the server, the progress it
+    shows and the report it adds to."""
+
+    db: Database
+    transport: Transport
+    progress: Progress
+    report: SyncReport
 
 
 @dataclass(frozen=True)
