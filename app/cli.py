@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.services.core.progress import Progress
-    from app.services.sync.client import SyncReport
+    from app.services.sync.report import SyncReport
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -557,7 +557,7 @@ def _sync_progress() -> Progress:
 
 def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar setup``: a new office database from the central server."""
-    from app.services.sync.client import setup_from_server
+    from app.services.sync.setup import setup_from_server
 
     if db_path.exists() and db_path.stat().st_size > 0:
         _err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
@@ -576,7 +576,9 @@ def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar sync``: one sync with the central server."""
-    from app.services.sync.client import SyncClient, remember_transport_options, transport_for
+    from app.services.sync.client import SyncClient
+    from app.services.sync.settings import remember_transport_options
+    from app.services.sync.transport import transport_for
 
     db = _open(db_path, create=False)
     try:

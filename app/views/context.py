@@ -21,7 +21,7 @@ from app.services.core.progress import Progress
 from app.views.worker import TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
-    from app.services.sync.client import Transport
+    from app.services.sync.transport import Transport
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ them. OK runs :func:`app.services.core.office.setup_office` in a worker; the ser
 validation messages appear under their fields, and the dialog closes only on success.
 
 Or, «دریافت مشخصات اداره از سرور مرکزی»: with the server's address and the office's
-token, :func:`app.services.sync.client.setup_office_from_server` sets the office up in this
+token, :func:`app.services.sync.setup.setup_office_from_server` sets the office up in this
 (open, empty) database from the server — its identity, the reference data and, by a
 first sync, the records already in its scope — with a progress dialog. If the office was
 made but the first sync did not finish, the dialog still closes (the next sync goes on)
@@ -56,7 +56,7 @@ from common.errors import DomainError, ValidationErrors
 
 if TYPE_CHECKING:
     from app.services.core.db import Database
-    from app.services.sync.client import SyncReport
+    from app.services.sync.report import SyncReport
     from app.views.context import TransportFactory
 
 #: Item data of the county choice meaning "the province's head office" (no county).
@@ -91,7 +91,8 @@ def setup_from_server(
     progress: Progress,
 ) -> tuple[OfficeInfo, SyncReport]:
     """Worker: set the office of ``db`` up from the server; the office and the first sync."""
-    from app.services.sync.client import setup_office_from_server, validate_server_url
+    from app.services.sync.settings import validate_server_url
+    from app.services.sync.setup import setup_office_from_server
 
     transport = None
     if factory is not None:
@@ -489,7 +490,7 @@ class SetupDialog(QDialog):
         self.ctx.run_db(office_service.get_office, checked, failed, parent=self)
 
     def _show_server_error(self, exc: BaseException) -> None:
-        from app.services.sync.client import SyncError
+        from app.services.sync.errors import SyncError
         from app.views.sync_settings import TOKEN_ERRORS, URL_ERRORS
 
         if isinstance(exc, Cancelled):

@@ -31,7 +31,7 @@ from common.text import isolate_ltr, to_persian_digits
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.services.sync.client import Transport
+    from app.services.sync.transport import Transport
     from app.views.context import TransportFactory
 
 #: A web address (or just its scheme, «http://») inside Persian text.
@@ -75,8 +75,8 @@ def open_transport(
     """The transport of this database's sync settings (``server_url``/``token`` override
     them; an empty token means the stored one). Raises SyncError («not_configured»,
     «no_token», «bad_url», «insecure_url», «bad_ca_file») like
-    :func:`app.services.sync.client.transport_for`. Worker only."""
-    from app.services.sync.client import transport_for
+    :func:`app.services.sync.transport.transport_for`. Worker only."""
+    from app.services.sync.transport import transport_for
 
     transport = transport_for(session, server_url=server_url, token=token)
     if factory is None:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from app.services.core.db import Database
-    from app.services.sync.client import SyncReport, SyncStatus
+    from app.services.sync.report import SyncReport, SyncStatus
     from app.views.context import AppContext, TransportFactory
     from app.views.worker import TaskHandle
 
@@ -102,7 +102,7 @@ def sync_is_due(status: SyncStatus, now: dt.datetime) -> bool:
 
 
 def _read_status(session: Session) -> SyncStatus:
-    from app.services.sync.client import sync_status
+    from app.services.sync.report import sync_status
 
     return sync_status(session)
 
@@ -401,7 +401,7 @@ class SyncController(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         """Cancelled: a quiet stop. Offline: the changes are kept. Anything else: say it."""
-        from app.services.sync.client import SyncError
+        from app.services.sync.errors import SyncError
 
         quiet = self._ended()
         if isinstance(exc, Cancelled):

@@ -135,7 +135,7 @@ def test_moving_a_licence_out_of_the_scope_is_refused(db: Database) -> None:
     with db.session() as s:
         licence = s.get(Licence, detail.id)
         assert licence is not None
-        from tests.server.sync_support import licence_input, person_input
+        from tests.services.sync.sync_support import licence_input, person_input
 
         data = licence_input(licence, county_id=county(db, "ری"))
         holder = person_input(licence.person)
@@ -167,7 +167,7 @@ def test_a_licence_outside_the_scope_is_neither_renewed_nor_edited(db: Database)
     with db.session() as s:
         licence = s.get(Licence, detail.id)
         assert licence is not None and licence.expiry_date == detail.expiry_date
-        from tests.server.sync_support import licence_input, person_input
+        from tests.services.sync.sync_support import licence_input, person_input
 
         # Editing it is refused too, unless the clerk moves it back into the scope.
         with pytest.raises(ValidationErrors):

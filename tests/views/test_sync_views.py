@@ -26,16 +26,11 @@ from sqlalchemy.orm import Session
 from app.models import Licence, Person
 from app.services.core.db import Database, open_database
 from app.services.core.office import OfficeInfo, require_office
-from app.services.sync.client import (
-    SyncStatus,
-    Transport,
-    load_settings,
-    remember_transport_options,
-    run_sync,
-    save_settings,
-    setup_from_server,
-    sync_status,
-)
+from app.services.sync.client import run_sync
+from app.services.sync.report import SyncStatus, sync_status
+from app.services.sync.settings import load_settings, remember_transport_options, save_settings
+from app.services.sync.setup import setup_from_server
+from app.services.sync.transport import Transport
 from app.views import sync_conflicts_dialog, sync_controller
 from app.views.context import AppContext, AppSignals
 from app.views.main_window import MainWindow
@@ -56,11 +51,12 @@ from app.views.sync_settings import SYNC_TOKEN_FIELD, SYNC_URL_FIELD
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskRunner
+from common.protocol import HandshakeResponse
 from common.text import strip_bidi_controls, to_persian_digits
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
-from tests.server.sync_support import (
+from tests.services.sync.sync_support import (
     issue_licence,
     issue_licence_outside_scope,
     update_licence,
@@ -459,9 +455,9 @@ def test_clock_skew_is_a_visible_warning(
     b = make_office("b")
     original = Transport.handshake
 
-    def skewed(self: Transport, cursor: int | None) -> dict[str, Any]:
+    def skewed(self: Transport, cursor: int | None) -> HandshakeResponse:
         answer = original(self, cursor)
-        return {**answer, "clock_skew_seconds": 725.0, "skew_warning": True}
+        return answer.model_copy(update={"clock_skew_seconds": 725.0, "skew_warning": True})
 
     monkeypatch.setattr(Transport, "handshake", skewed)
     window = make_window(qtbot, b)
@@ -981,7 +977,8 @@ def test_first_run_goes_on_when_only_the_first_sync_failed(
     no_boxes: dict[str, list[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.services.sync.client import SyncClient, offline_error
+    from app.services.sync.client import SyncClient
+    from app.services.sync.errors import offline_error
 
     def cut(self: SyncClient) -> Any:
         raise offline_error()

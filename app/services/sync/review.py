@@ -52,7 +52,7 @@ from app.services.licences.service import (
     PersonInput,
     validate_person,
 )
-from app.services.sync.client import MODELS, decode_row
+from app.services.sync.tables import MODELS, decode_row
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
