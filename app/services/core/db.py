@@ -24,6 +24,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.core import changes
 from common.errors import DomainError
 from common.sqlite import apply_sqlite_pragmas, backup_path_for, vacuum_into
 from common.text import persian_sort_key, to_persian_digits
@@ -91,9 +92,15 @@ class Database:
     session_factory: sessionmaker[Session] = field(repr=False)
     backup_path: Path | None = None
 
+    def __post_init__(self) -> None:
+        changes.track(self.session_factory)
+
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """One unit of work: commits when the block ends, rolls back on any error."""
+        """One unit of work: commits when the block ends, rolls back on any error.
+
+        Afterwards :func:`app.services.core.changes.committed_kinds` tells what it changed.
+        """
         session = self.session_factory()
         try:
             yield session
