@@ -246,7 +246,7 @@ class CatalogueScreen(QWidget):
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self._update_count()
-        ctx.run_db(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
+        ctx.run_op(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
 
     def _setup_table(self) -> None:
         table = self.table

@@ -2,7 +2,7 @@
 
 Actions (ویرایش، تمدید، تعلیق، رفع تعلیق، ابطال) call
 :class:`app.services.licences.service.LicenceService` in a worker; after each change the dialog
-reloads itself and emits ``sig_records_changed("licences")``. «چاپ گواهی‌نامه» prints
+reloads itself (the unit of work tells the other screens). «چاپ گواهی‌نامه» prints
 the licence's certificate (:func:`app.views.certificate_print.print_licence_certificates`,
 imported when first used) and reloads, so the history shows the issuance. Reasons are asked with a
 :class:`~app.views.widgets.reason_dialog.ReasonDialog`, which stays open and shows the
@@ -44,7 +44,7 @@ from app.services.licences.service import (
     LicenceDetail,
     LicenceService,
 )
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
@@ -294,7 +294,7 @@ class LicenceDialog(QDialog):
     def reload(self) -> None:
         """Load the licence and its history again (in a worker)."""
         licence_id = self.licence_id
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_licence(session, licence_id),
             self.on_licence_loaded,
             self.on_licence_failed,
@@ -433,7 +433,6 @@ class LicenceDialog(QDialog):
             self.print_button.setToolTip(_tr("صدور و چاپ گواهی‌نامهٔ این مجوز"))
 
     def _changed(self) -> None:
-        self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
         self.reload()
 
     def _number(self) -> str:
@@ -450,7 +449,8 @@ class LicenceDialog(QDialog):
         form.open()
 
     def on_edit_form_accepted(self) -> None:
-        """The form saved (and already emitted sig_records_changed): show the new state."""
+        """The form saved (the other screens heard it from the unit of work): show the new
+        state."""
         self.reload()
 
     # -- status changes ---------------------------------------------------------------------
@@ -513,7 +513,7 @@ class LicenceDialog(QDialog):
                 else:
                     show_error(dialog, exc)
 
-            self.ctx.run_db(work, on_done, on_failed, parent=dialog)
+            self.ctx.run_op(work, on_done, on_failed, parent=dialog)
 
         dialog.sig_reason_submitted.connect(on_submitted)
         dialog.finished.connect(dialog.deleteLater)

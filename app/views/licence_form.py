@@ -40,7 +40,7 @@ from app.services.licences.service import (
     PersonInfo,
     PersonInput,
 )
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
@@ -140,7 +140,7 @@ class LicenceFormDialog(QDialog):
         self.errors = FieldErrors(self)
         self._build()
         self.setEnabled(False)
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_choices(session, licence_id),
             self.on_choices_loaded,
             self.on_choices_failed,
@@ -361,7 +361,7 @@ class LicenceFormDialog(QDialog):
             return
         self._looked_up = nid
         self.errors.set_error("national_id", "")
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: LicenceService(session).find_person(nid),
             lambda person: self.on_person_found(nid, person),
             self.on_lookup_failed,
@@ -492,7 +492,7 @@ class LicenceFormDialog(QDialog):
             return service.update(licence_id, person, licence, expected_rev=rev)
 
         self._set_saving(True)
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
@@ -504,7 +504,6 @@ class LicenceFormDialog(QDialog):
         self.saved = detail
         self.saved_licence_id = detail.id
         self._baseline = self._snapshot()
-        self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
         if detail.warnings:
             messages.inform(
                 self,

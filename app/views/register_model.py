@@ -292,7 +292,7 @@ class RegisterModel(QAbstractTableModel):
             if generation == self._generation and not isinstance(exc, Cancelled):
                 self.sig_load_failed.emit(exc)
 
-        self._reset_handle = self._ctx.run_db(op, on_success, on_failure)
+        self._reset_handle = self._ctx.run_op(op, on_success, on_failure)
 
     def _reversible_keys(self, flt: RegisterFilter) -> array[int] | None:
         """The applied keys if ``flt`` is the applied filter in the other direction."""
@@ -407,7 +407,7 @@ class RegisterModel(QAbstractTableModel):
             if not isinstance(exc, Cancelled):
                 self.sig_load_failed.emit(exc)
 
-        handle = self._ctx.run_db(op, on_success, on_failure)
+        handle = self._ctx.run_op(op, on_success, on_failure)
         sent.append(handle)
         if not handle.finished:  # a synchronous runner has answered already
             self._pending[number] = handle

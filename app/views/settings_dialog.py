@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from app.services.core import office as office_service
 from app.services.core import reference
 from app.services.core.office import OfficeInfo, OfficeInput
-from app.views.context import RECORDS_OFFICE, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_settings import (
     SYNC_FIELDS,
@@ -365,7 +365,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.default_spin.valueChanged.connect(self.on_default_spin_value_changed)
-        self.ctx.run_db(
+        self.ctx.run_op(
             load_settings, self.on_settings_loaded, self.on_settings_failed, parent=self
         )
 
@@ -521,7 +521,7 @@ class SettingsDialog(QDialog):
         def op(session: Session) -> SavedSettings:
             return save_settings(session, data)
 
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
@@ -533,7 +533,6 @@ class SettingsDialog(QDialog):
         self.office = saved.office
         self.token_place = saved.token_place
         self._baseline = self._snapshot()
-        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
         self.accept()
 
     def on_save_failed(self, exc: BaseException) -> None:

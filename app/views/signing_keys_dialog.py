@@ -129,7 +129,7 @@ class SigningKeysDialog(QDialog):
 
     def reload(self) -> None:
         """Read the key list (in a worker)."""
-        self.ctx.run_db(signing_keys.key_list, self.show_keys, self._failed, parent=self)
+        self.ctx.run_op(signing_keys.key_list, self.show_keys, self._failed, parent=self)
 
     def show_keys(self, keys: Sequence[KeyInfo]) -> None:
         """Fill the table."""
@@ -180,7 +180,7 @@ class SigningKeysDialog(QDialog):
             )
             self.reload()
 
-        self.ctx.run_db(signing_keys.rotate_key, done, self._failed, parent=self)
+        self.ctx.run_op(signing_keys.rotate_key, done, self._failed, parent=self)
 
     def import_path(self, path: Path) -> None:
         """Trust the keys of a key file (in a worker)."""
@@ -196,7 +196,7 @@ class SigningKeysDialog(QDialog):
             )
             self.reload()
 
-        self.ctx.run_db(lambda session: import_file(session, path), done, self._failed, parent=self)
+        self.ctx.run_op(lambda session: import_file(session, path), done, self._failed, parent=self)
 
     def on_rotate_button_clicked(self) -> None:
         """«تعویض کلید این دستگاه…»: ask first."""

@@ -198,7 +198,7 @@ class MembersModel(QAbstractTableModel):
             self.endResetModel()
             self.sig_loaded.emit(self._total)
 
-        self._ctx.run_db(op, done, self._failed)
+        self._ctx.run_op(op, done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self._fetching = False
@@ -256,7 +256,7 @@ class MembersModel(QAbstractTableModel):
             self._cells.extend(self._display(r) for r in rows)
             self.endInsertRows()
 
-        self._ctx.run_db(
+        self._ctx.run_op(
             lambda session: supporters.member_page(session, supporter_id, offset, size),
             done,
             self._failed,

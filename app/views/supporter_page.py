@@ -3,8 +3,8 @@ the network, and the actions (edit, suspend/reactivate, add member, member leave
 
 Everything is loaded in workers; the members table is a
 :class:`~app.views.supporter_models.MembersModel` (paged in SQL), so a network of
-thousands paints at once. After each change the page reloads itself and emits
-``sig_records_changed("supporters")``.
+thousands paints at once. After each change the page reloads itself (the unit of work
+tells the other screens).
 
 Adding a member that breaks a rule the clerk may override (network above capacity, no
 active licence in the supporter's fields) asks for the reason with
@@ -54,7 +54,7 @@ from app.services.supporters.service import (
     SupporterDetail,
     SupporterService,
 )
-from app.views.context import RECORDS_SUPPORTERS, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_models import CoverageChart, MembersModel, fa_number
@@ -322,7 +322,7 @@ class SupporterPage(QDialog):
         """Load the supporter, its coverage and summary, and its members (in workers)."""
         self.members_model.load(self.supporter_id)
         supporter_id = self.supporter_id
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_page(session, supporter_id),
             self.on_page_loaded,
             self.on_load_failed,
@@ -443,7 +443,6 @@ class SupporterPage(QDialog):
         self.remove_member_button.setEnabled(member is not None and member.active)
 
     def _changed(self) -> None:
-        self.ctx.signals.sig_records_changed.emit(RECORDS_SUPPORTERS)
         self.reload()
 
     # -- actions ----------------------------------------------------------------------------
@@ -503,7 +502,7 @@ class SupporterPage(QDialog):
                 else:
                     show_error(dialog, exc)
 
-            self.ctx.run_db(lambda s: run(SupporterService(s)), done, failed, parent=dialog)
+            self.ctx.run_op(lambda s: run(SupporterService(s)), done, failed, parent=dialog)
 
         dialog.sig_reason_submitted.connect(on_submitted)
         dialog.finished.connect(dialog.deleteLater)
@@ -658,7 +657,7 @@ class AddMemberDialog(QDialog):
                 SupporterService(session).get(supporter_id).county_id,
             )
 
-        ctx.run_db(load, self.on_choices_loaded, self.on_choices_failed, parent=self)
+        ctx.run_op(load, self.on_choices_loaded, self.on_choices_failed, parent=self)
 
     def on_choices_loaded(self, choices: _MemberChoices) -> None:
         """Fill the county list: the office's counties, the supporter's chosen if it is one."""
@@ -694,7 +693,7 @@ class AddMemberDialog(QDialog):
             self.first_name_edit.setText(person.first_name)
             self.last_name_edit.setText(person.last_name)
 
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda s: LicenceService(s).find_person(nid), done, lambda _e: None, parent=self
         )
 
@@ -731,7 +730,7 @@ class AddMemberDialog(QDialog):
 
         self._saving = True
         self.save_button.setEnabled(False)
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def on_save_succeeded(self, member: MemberRow) -> None:
         """Added: close (the page reloads)."""

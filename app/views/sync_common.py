@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 from common import jalali
 from common.errors import DomainError
 from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import RecordKind
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.services.sync.client import Transport
+    from app.services.sync.client import SyncReport, Transport
     from app.views.context import TransportFactory
 
 #: A web address (or just its scheme, «http://») inside Persian text.
@@ -63,6 +64,20 @@ def token_place_text(place: str) -> str:
     if place == "database":
         return _tr("رمزگذاری‌شده در پایگاه داده")
     return ""
+
+
+def kinds_changed_by(report: SyncReport) -> frozenset[RecordKind]:
+    """The kinds of records a sync changed, for :meth:`AppContext.announce`.
+
+    A sync writes through sessions of its own, so its report is what says what changed.
+    The report does not say yet which kinds it pulled: the sync client's branch adds
+    ``SyncReport.changed_kinds``, and then this returns it. Until then: the sync queue
+    always (changes were sent, or their state read again), and licences when rows were
+    pulled or conflicts kept, as Daftar announced before.
+    """
+    if report.pulled or report.conflicts:
+        return frozenset({RecordKind.LICENCES, RecordKind.SYNC})
+    return frozenset({RecordKind.SYNC})
 
 
 def open_transport(

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.sync.review import EDIT, KEEP_MINE, KEEP_THEIRS, ConflictView
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_common import (
     close_buttons,
@@ -201,7 +201,7 @@ class ConflictReviewDialog(QDialog):
 
     def reload(self) -> None:
         """Read the unresolved conflicts again."""
-        self.ctx.run_db(load_conflicts, self.on_conflicts_loaded, self.on_failed, parent=self)
+        self.ctx.run_op(load_conflicts, self.on_conflicts_loaded, self.on_failed, parent=self)
 
     def on_conflicts_loaded(self, conflicts: list[ConflictView]) -> None:
         """Fill the table; keep the selection on the same row (the next conflict)."""
@@ -345,10 +345,10 @@ class ConflictReviewDialog(QDialog):
         def op(session: Session) -> int:
             return resolve_conflicts(session, ids, choice, value)
 
-        self.ctx.run_db(op, self.on_resolved, self.on_resolve_failed, parent=self)
+        self.ctx.run_op(op, self.on_resolved, self.on_resolve_failed, parent=self)
 
     def on_resolved(self, count: int) -> None:
-        """Saved: say so, tell the other screens, read the list again."""
+        """Saved (the unit of work told the other screens): say so, read the list again."""
         self._busy = False
         self.resolved_count += count
         self.close_editor()
@@ -356,7 +356,6 @@ class ConflictReviewDialog(QDialog):
             _tr("انتخاب شما ثبت شد و با همگام‌سازی بعدی به سرور فرستاده می‌شود.")
         )
         self.result_label.show()
-        self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
         self.reload()
 
     def on_resolve_failed(self, exc: BaseException) -> None:

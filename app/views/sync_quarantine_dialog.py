@@ -128,7 +128,7 @@ class QuarantineDialog(QDialog):
 
     def reload(self) -> None:
         """Read the rejected changes again."""
-        self.ctx.run_db(load_quarantined, self.on_loaded, self.on_failed, parent=self)
+        self.ctx.run_op(load_quarantined, self.on_loaded, self.on_failed, parent=self)
 
     def on_loaded(self, operations: list[QuarantinedView]) -> None:
         """Fill the table."""
@@ -256,4 +256,4 @@ class QuarantineDialog(QDialog):
             self.result_label.show()
             self.reload()
 
-        self.ctx.run_db(op, on_done, self.on_failed, parent=self)
+        self.ctx.run_op(op, on_done, self.on_failed, parent=self)

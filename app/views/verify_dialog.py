@@ -300,7 +300,7 @@ class VerifyDialog(QDialog):
             else:
                 show_error(self, exc)
 
-        self.ctx.run_db(op, done, failed, parent=self)
+        self.ctx.run_op(op, done, failed, parent=self)
 
     def _idle(self) -> None:
         self.verify_button.setEnabled(True)

@@ -16,10 +16,11 @@ from register_support import (  # noqa: F401 - fixtures
 
 from app.services.licences.register import RegisterFilter
 from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.register_model import COL_HOLDER
 from app.views.register_screen import SEARCH_DEBOUNCE_MS, RegisterScreen
 from app.views.widgets.searchable_combo import SearchableComboBox
+from common.vocabulary import RecordKind
 
 
 def make_screen(qtbot: QtBot, ctx: AppContext) -> RegisterScreen:
@@ -157,7 +158,7 @@ def test_records_changed_refreshes(qtbot: QtBot, register_ctx: AppContext) -> No
         )  # fmt: skip
     register_ctx.signals.sig_records_changed.emit("office")
     assert screen.model.rowCount() == LICENCE_COUNT
-    register_ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
+    register_ctx.signals.sig_records_changed.emit(RecordKind.LICENCES)
     assert screen.model.rowCount() == LICENCE_COUNT + 1
     assert screen.count_label.text() == "۳۱ مجوز"
 

@@ -57,6 +57,7 @@ from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskRunner
 from common.text import strip_bidi_controls, to_persian_digits
+from common.vocabulary import RecordKind
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
@@ -327,7 +328,7 @@ def test_sync_pulls_another_offices_licence_into_the_register(
     assert b.status().pending == 0
     # A licence issued here waits, then goes.
     issue(b, "1234567891")
-    window.ctx.signals.sig_records_changed.emit("licences")
+    window.ctx.announce({RecordKind.LICENCES, RecordKind.SYNC})  # what issuing it announces
     assert "در انتظار ارسال: " in line.text() and "در انتظار ارسال: ۰" not in line.text()
     window.sync_action.trigger()
     assert "در انتظار ارسال: ۰" in line.text()
@@ -947,9 +948,10 @@ def test_first_run_from_the_server_creates_the_office(
     shot(dialog, "sync_setup_from_server")
     # The right token: the office, its settings and the county's licences.
     dialog.token_edit.setText(token)
-    with qtbot.waitSignal(empty_ctx.signals.sig_records_changed) as blocker:
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert blocker.args == ["office"]
+    kinds: list[str] = []
+    empty_ctx.signals.sig_records_changed.connect(kinds.append)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert kinds == ["licences", "office", "sync"]
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.office is not None and dialog.office.name == "اداره شمیرانات"
     assert dialog.office.county_name == "شمیرانات"
