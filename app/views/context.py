@@ -84,9 +84,7 @@ class AppContext:
         all the same); ``on_success`` and ``on_failure`` are not called then. A read
         changes nothing and announces nothing.
         """
-        return self.run_op_progress(
-            lambda session, _progress: op(session), on_success, on_failure, parent=parent
-        )
+        return self._run_unit(_ignore_progress(op), on_success, on_failure, None, parent, True)
 
     def run_op_progress(
         self,
@@ -99,26 +97,7 @@ class AppContext:
     ) -> TaskHandle:
         """Like :meth:`run_op`, ``op`` reporting to a Progress; with ``title``, a progress
         dialog with «لغو» (cancelling rolls the unit of work back: nothing changed)."""
-
-        def work(progress: Progress) -> _Outcome[T]:
-            with self.db.session() as session:
-                result = op(session, progress)
-            return _Outcome(result, committed_kinds(session))
-
-        def succeeded(outcome: _Outcome[T]) -> None:
-            on_success(outcome.result)
-
-        def announce(outcome: _Outcome[T]) -> None:
-            self.announce(outcome.kinds)
-
-        return self.runner.run(
-            work,
-            succeeded,
-            on_failure,
-            progress_title=title,
-            parent=parent,
-            before_success=announce,
-        )
+        return self._run_unit(op, on_success, on_failure, title, parent, True)
 
     def announce(self, kinds: Iterable[str]) -> None:
         """Tell every screen that records of these kinds changed (in RecordKind's order)."""
@@ -127,9 +106,38 @@ class AppContext:
             if kind in wanted:
                 self.signals.sig_records_changed.emit(kind.value)
 
+    def _run_unit(
+        self,
+        op: Callable[[Session, Progress], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[BaseException], None] | None,
+        title: str | None,
+        parent: QWidget | None,
+        announce: bool,
+    ) -> TaskHandle:
+        def work(progress: Progress) -> _Outcome[T]:
+            with self.db.session() as session:
+                result = op(session, progress)
+            return _Outcome(result, committed_kinds(session) if announce else frozenset())
+
+        def succeeded(outcome: _Outcome[T]) -> None:
+            on_success(outcome.result)
+
+        def changed(outcome: _Outcome[T]) -> None:
+            self.announce(outcome.kinds)
+
+        return self.runner.run(
+            work,
+            succeeded,
+            on_failure,
+            progress_title=title,
+            parent=parent,
+            before_success=changed,
+        )
+
     # app/views/events_screen.py and app/views/import_dialog.py, rewritten on other
-    # branches, still run their units of work through these two, which announce nothing
-    # (those modules emit sig_records_changed themselves); once they use run_op, these go.
+    # branches, still call these two, which announce nothing (those modules emit
+    # sig_records_changed themselves); once they call run_op, these two go.
 
     def run_db(
         self,
@@ -139,13 +147,8 @@ class AppContext:
         *,
         parent: QWidget | None = None,
     ) -> TaskHandle:
-        """Run ``op(session)`` in one unit of work off the GUI thread (no announcement)."""
-
-        def work(_progress: Progress) -> T:
-            with self.db.session() as session:
-                return op(session)
-
-        return self.runner.run(work, on_success, on_failure, parent=parent)
+        """:meth:`run_op` without the announcement."""
+        return self._run_unit(_ignore_progress(op), on_success, on_failure, None, parent, False)
 
     def run_db_progress(
         self,
@@ -156,13 +159,12 @@ class AppContext:
         title: str,
         parent: QWidget | None = None,
     ) -> TaskHandle:
-        """Like run_db, with a progress dialog and cancel (no announcement)."""
+        """:meth:`run_op_progress` without the announcement."""
+        return self._run_unit(op, on_success, on_failure, title, parent, False)
 
-        def work(progress: Progress) -> T:
-            with self.db.session() as session:
-                return op(session, progress)
 
-        return self.runner.run(work, on_success, on_failure, progress_title=title, parent=parent)
+def _ignore_progress(op: Callable[[Session], T]) -> Callable[[Session, Progress], T]:
+    return lambda session, _progress: op(session)
 
 
 def noop(*_args: Any) -> None:
