@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStyle,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +51,7 @@ from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
+from app.views.widgets.table_model import Column, ColumnTableModel
 from common import jalali
 from common.errors import ValidationErrors
 from common.text import isolate_ltr, to_persian_digits
@@ -67,13 +67,6 @@ STATUS_COLORS: dict[str, tuple[str, str]] = {
     LicenceStatus.SUSPENDED: ("#ffb300", "#3e2723"),
     LicenceStatus.REVOKED: ("#c62828", "#ffffff"),
 }
-HISTORY_COLUMNS = (
-    QT_TRANSLATE_NOOP("LicenceDialog", "تاریخ و ساعت"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "کاربر"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "عملیات"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "جزئیات"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "دلیل"),
-)
 EMPTY = "—"
 #: The history action of a certificate printed (app.services.certificates.service).
 CERTIFICATE_ACTION = "certificate"
@@ -127,6 +120,23 @@ def isolate_codes(text: str) -> str:
     Without it, «شماره مجوز: ۰۶۱۲-۰۰۰۰۰۱» displays as «… ۰۰۰۰۰۱-۰۶۱۲» (persian.md).
     """
     return _HYPHENATED.sub(lambda m: isolate_ltr(m.group()), text)
+
+
+def history_columns() -> tuple[Column[HistoryEntry], ...]:
+    """The columns of a licence's history (text at the top of its row: lines wrap)."""
+    top = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
+    return (
+        Column(_tr("تاریخ و ساعت"), lambda e: format_moment(e.at), align=top),
+        Column(_tr("کاربر"), lambda e: e.actor, align=top),
+        Column(_tr("عملیات"), lambda e: e.action_label, align=top),
+        Column(
+            _tr("جزئیات"),
+            lambda e: "\n".join(isolate_codes(line) for line in e.lines),
+            align=top,
+            elided=True,
+        ),
+        Column(_tr("دلیل"), lambda e: isolate_codes(to_persian_digits(e.reason)), align=top),
+    )
 
 
 def _value_label() -> QLabel:
@@ -219,8 +229,9 @@ class LicenceDialog(QDialog):
         details.addWidget(holder_box, 1)
         details.addWidget(licence_box, 1)
 
-        self.history_table = QTableWidget(0, len(HISTORY_COLUMNS))
-        self.history_table.setHorizontalHeaderLabels([_tr(str(c)) for c in HISTORY_COLUMNS])
+        self.history_model = ColumnTableModel(history_columns(), self)
+        self.history_table = QTableView()
+        self.history_table.setModel(self.history_model)
         self.history_table.verticalHeader().hide()
         self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -369,23 +380,8 @@ class LicenceDialog(QDialog):
         self._enable_actions()
 
     def _fill_history(self, entries: list[HistoryEntry]) -> None:
-        table = self.history_table
-        table.setRowCount(len(entries))
-        for row, entry in enumerate(entries):
-            cells = (
-                format_moment(entry.at),
-                entry.actor,
-                entry.action_label,
-                "\n".join(isolate_codes(line) for line in entry.lines),
-                isolate_codes(to_persian_digits(entry.reason)),
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop)
-                if column == 3:
-                    item.setToolTip(text)
-                table.setItem(row, column, item)
-        table.resizeRowsToContents()
+        self.history_model.set_rows(entries)
+        self.history_table.resizeRowsToContents()
 
     def _enable_actions(self) -> None:
         status = self.detail.status if self.detail is not None else LicenceStatus.REVOKED

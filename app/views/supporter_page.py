@@ -33,8 +33,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -71,6 +69,7 @@ from app.views.widgets.form import (
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
+from app.views.widgets.table_model import Column, ColumnTableModel
 from app.views.widgets.table_style import setup_record_table
 from common import jalali
 from common.errors import ValidationErrors
@@ -254,8 +253,10 @@ class SupporterPage(QDialog):
         chart_layout = QVBoxLayout(chart_tab)
         chart_layout.addWidget(self.chart)
 
-        self.county_table = self._summary_table(_tr("شهرستان"))
-        self.field_table = self._summary_table(_tr("رشته"))
+        self.county_model = self._summary_model(_tr("شهرستان"))
+        self.field_model = self._summary_model(_tr("رشته"))
+        self.county_table = self._summary_table(self.county_model)
+        self.field_table = self._summary_table(self.field_model)
         summary_tab = QWidget()
         summary_layout = QHBoxLayout(summary_tab)
         for title, table in (
@@ -307,9 +308,18 @@ class SupporterPage(QDialog):
         self._first_paint = _FirstPaint(self.members_table, self.sig_members_painted.emit)
         self._enable_actions()
 
-    def _summary_table(self, title: str) -> QTableWidget:
-        table = QTableWidget(0, 3)
-        table.setHorizontalHeaderLabels([title, _tr("فعال"), _tr("خارج‌شده")])
+    def _summary_model(self, title: str) -> ColumnTableModel[svc.SummaryLine]:
+        columns: tuple[Column[svc.SummaryLine], ...] = (
+            Column(title, lambda line: line.name),
+            Column(_tr("فعال"), lambda line: line.active),
+            Column(_tr("خارج‌شده"), lambda line: line.left),
+        )
+        return ColumnTableModel(columns, self)
+
+    @staticmethod
+    def _summary_table(model: ColumnTableModel[svc.SummaryLine]) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
@@ -402,18 +412,9 @@ class SupporterPage(QDialog):
         for key, text in values.items():
             self.values[key].setText(text)
         self.chart.set_data(page.coverage, d.capacity)
-        self._fill_summary(self.county_table, page.summary.by_county)
-        self._fill_summary(self.field_table, page.summary.by_field)
+        self.county_model.set_rows(page.summary.by_county)
+        self.field_model.set_rows(page.summary.by_field)
         self._enable_actions()
-
-    @staticmethod
-    def _fill_summary(table: QTableWidget, lines: list[svc.SummaryLine]) -> None:
-        table.setRowCount(len(lines))
-        for row, line in enumerate(lines):
-            for column, text in enumerate(
-                (line.name, fa_number(line.active), fa_number(line.left))
-            ):
-                table.setItem(row, column, QTableWidgetItem(text))
 
     def _enable_actions(self) -> None:
         d = self.detail

@@ -12,7 +12,13 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QCoreApplication,
+    QItemSelection,
+    QItemSelectionModel,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,7 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableWidget,
+    QTableView,
     QWidget,
 )
 
@@ -162,13 +168,13 @@ def open_box(
 # --- what the review dialogs (conflicts, rejected changes) are built from ------------------
 
 
-def review_table(name: str, titles: list[str]) -> QTableWidget:
-    """A read-only record table with these column titles, rows selected whole."""
+def review_table(name: str, model: QAbstractItemModel) -> QTableView:
+    """A read-only record table over ``model`` (a column table), rows selected whole."""
     from app.views.widgets.table_style import setup_record_table
 
-    table = QTableWidget(0, len(titles))
+    table = QTableView()
     table.setObjectName(name)
-    table.setHorizontalHeaderLabels(titles)
+    table.setModel(model)
     setup_record_table(table)
     table.verticalHeader().hide()
     table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -176,8 +182,18 @@ def review_table(name: str, titles: list[str]) -> QTableWidget:
     return table
 
 
+def select_table_row(table: QTableView, row: int) -> None:
+    """Select one whole row (QTableView.selectRow needs a laid-out header: not yet
+    there while the dialog is being built)."""
+    model = table.model()
+    selection = QItemSelection(model.index(row, 0), model.index(row, model.columnCount() - 1))
+    flags = QItemSelectionModel.SelectionFlag
+    table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+    table.selectionModel().setCurrentIndex(model.index(row, 0), flags.NoUpdate)
+
+
 def list_pages(
-    table: QTableWidget, *, loading: str, empty: str, empty_name: str
+    table: QTableView, *, loading: str, empty: str, empty_name: str
 ) -> tuple[QStackedWidget, QLabel]:
     """Pages of a list that loads in a worker: 0 «loading», 1 the table, 2 «nothing to
     show» (a larger, centred text). Returns the pages and the empty label."""

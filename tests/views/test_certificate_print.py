@@ -106,8 +106,8 @@ def preview_of(qtbot: QtBot, job: CertificatePrintJob | None) -> CertificatePrev
 
 
 def history_actions(dialog: LicenceDialog) -> list[tuple[str, str]]:
-    table = dialog.history_table
-    return [(table.item(r, 2).text(), table.item(r, 4).text()) for r in range(table.rowCount())]
+    model = dialog.history_model
+    return [(model.text(r, 2), model.text(r, 4)) for r in range(model.rowCount())]
 
 
 # -- from the licence's screen -----------------------------------------------------------------
@@ -138,7 +138,7 @@ def test_printing_from_the_licence_dialog(
     assert issuance_count(db) == 1 and kinds == ["licences", "certificates", "sync"]
     # The dialog reloaded: the history shows the issuance with its serial.
     assert history_actions(dialog)[0] == ("صدور گواهی‌نامه", "")
-    assert f"{LRI}۰۶۱۲-C-۰۰۰۰۰۱{PDI}" in dialog.history_table.item(0, 3).text()
+    assert f"{LRI}۰۶۱۲-C-۰۰۰۰۰۱{PDI}" in dialog.history_model.text(0, 3)
     assert "المثنی" in button.toolTip()
     qtbot.wait(300)  # QPdfView renders the visible page in its own thread
     save_screenshot(preview, "certificate_preview")

@@ -180,8 +180,9 @@ def test_page_shows_members_coverage_and_summary(
     qtmodeltester.check(model)
     assert "۵ از ۴ نفر" in page.coverage_label.text()
     assert page.chart.points()[-1].active == 6
-    assert page.county_table.item(0, 0).text() == "تهران"
-    assert page.county_table.item(0, 1).text() == "۵"
+    assert page.county_model.text(0, 0) == "تهران"
+    assert page.county_model.text(0, 1) == "۵"
+    qtmodeltester.check(page.county_model)
     save_screenshot(page, "supporter_page_members")
     page.tabs.setCurrentIndex(1)
     save_screenshot(page, "supporter_page_coverage")

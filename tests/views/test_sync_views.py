@@ -550,7 +550,7 @@ def make_review(qtbot: QtBot, who: Office) -> ConflictReviewDialog:
 
 
 def cells(dialog: ConflictReviewDialog, row: int = 0) -> list[str]:
-    return [dialog.table.item(row, c).text() for c in range(dialog.table.columnCount())]
+    return [dialog.model.text(row, c) for c in range(dialog.model.columnCount())]
 
 
 @pytest.mark.parametrize(
@@ -563,6 +563,7 @@ def cells(dialog: ConflictReviewDialog, row: int = 0) -> list[str]:
 )
 def test_conflict_review_resolves_each_way(
     qtbot: QtBot,
+    qtmodeltester: Any,
     make_office: Callable[..., Office],
     button: str,
     value: str | None,
@@ -573,7 +574,8 @@ def test_conflict_review_resolves_each_way(
     assert dialog.windowTitle() == "بررسی تعارض‌ها"
     assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert dialog.pages.currentWidget() is dialog.table
-    assert [dialog.table.horizontalHeaderItem(c).text() for c in range(5)] == [
+    qtmodeltester.check(dialog.model)
+    assert [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] == [
         "رکورد",
         "فیلد",
         "مقدار این اداره",
@@ -655,7 +657,10 @@ def test_conflict_review_menu_opens_the_dialog(
 
 
 def test_quarantine_screen_retries_and_discards(
-    qtbot: QtBot, make_office: Callable[..., Office], no_boxes: dict[str, list[Any]]
+    qtbot: QtBot,
+    qtmodeltester: Any,
+    make_office: Callable[..., Office],
+    no_boxes: dict[str, list[Any]],
 ) -> None:
     a = make_office("a")
     # Not this office's county: past the app's own check, the server refuses it.
@@ -669,18 +674,19 @@ def test_quarantine_screen_retries_and_discards(
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.windowTitle() == "تغییرهای ردشده"
-    assert dialog.table.rowCount() == report.quarantined
-    assert [dialog.table.horizontalHeaderItem(c).text() for c in range(5)] == [
+    assert dialog.model.rowCount() == report.quarantined
+    qtmodeltester.check(dialog.model)
+    assert [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] == [
         "عملیات",
         "رکورد",
         "فیلدها",
         "دلیل",
         "تاریخ",
     ]
-    reasons = [dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())]
+    reasons = [dialog.model.text(r, 3) for r in range(dialog.model.rowCount())]
     assert any("حوزه" in reason for reason in reasons)
-    assert dialog.table.item(0, 0).text() == "ثبت"
-    assert dialog.table.item(0, 2).text() == "همه فیلدها"
+    assert dialog.model.text(0, 0) == "ثبت"
+    assert dialog.model.text(0, 2) == "همه فیلدها"
     # The reason is on screen, not scrolled away by the other columns.
     reason_left = dialog.table.columnViewportPosition(3)
     assert 0 <= reason_left < dialog.table.viewport().width() - 100
@@ -695,7 +701,7 @@ def test_quarantine_screen_retries_and_discards(
     assert a.sync().quarantined == report.quarantined
     # «کنار گذاشتن»: asks first; «انصراف» keeps them.
     dialog.reload()
-    assert dialog.table.rowCount() == report.quarantined
+    assert dialog.model.rowCount() == report.quarantined
     dialog.select_all()
     no_boxes["answer"][0] = False
     qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from common.jalali import format_jalali
 from common.text import to_persian_digits
@@ -86,7 +86,8 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
     in Persian digits.
 
     ``row_id`` gives the row's id (:data:`ROW_ID_ROLE`); ``row_foreground`` and
-    ``row_tooltip`` apply to every cell of a row whose column says nothing itself.
+    ``row_tooltip`` apply to every cell of a row whose column says nothing itself;
+    ``row_bold`` sets a row in bold.
     """
 
     #: What a cell of a row not loaded yet shows (paged models).
@@ -100,6 +101,7 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
         row_id: Callable[[R], str] | None = None,
         row_foreground: Callable[[R], QColor | None] | None = None,
         row_tooltip: Callable[[R], str | None] | None = None,
+        row_bold: Callable[[R], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.columns: tuple[Column[R], ...] = tuple(columns)
@@ -107,6 +109,7 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
         self._row_id = row_id
         self._row_foreground = row_foreground
         self._row_tooltip = row_tooltip
+        self._row_bold = row_bold
 
     # -- rows -----------------------------------------------------------------------------
 
@@ -171,6 +174,12 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
             return color
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(column, row)
+        if role == Qt.ItemDataRole.FontRole and self._row_bold is not None:
+            if not self._row_bold(row):
+                return None
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == SORT_ROLE:
             return (column.sort_key or column.value)(row)
         if role == ROW_ID_ROLE:

@@ -48,6 +48,7 @@ def make_model() -> ColumnTableModel[Item]:
         row_id=lambda r: r.id,
         row_foreground=lambda r: None if r.active else GREY,
         row_tooltip=lambda r: None if r.active else "غیرفعال",
+        row_bold=lambda r: r.count > 10,
     )
 
 
@@ -92,6 +93,8 @@ def test_roles_come_from_the_columns() -> None:
     assert model.data(index(0, 0), Qt.ItemDataRole.ToolTipRole) is None
     assert model.data(index(1, 0), Qt.ItemDataRole.ToolTipRole) == "غیرفعال"
     assert [model.data(index(r, 0), ROW_ID_ROLE) for r in range(2)] == ["a", "b"]
+    assert model.data(index(0, 1), Qt.ItemDataRole.FontRole).bold()
+    assert model.data(index(1, 1), Qt.ItemDataRole.FontRole) is None
     assert model.data(index(0, 0), SORT_ROLE) == 120
     assert model.data(index(0, 3), SORT_ROLE) == dt.date(2026, 3, 21)
     assert model.data(index(2, 0)) is None  # no such row
