@@ -49,6 +49,7 @@ from app.views.widgets.form import (
     DigitsLineEdit,
     FieldErrors,
     LatinLineEdit,
+    UnsavedGuard,
     add_field_row,
     make_error_label,
     make_form_layout,
@@ -133,8 +134,8 @@ class LicenceFormDialog(QDialog):
         self.choices: FormChoices | None = None
         self._rev: int | None = None
         self._looked_up = ""
-        self._baseline: tuple[object, ...] | None = None
         self._saving = False
+        self.guard = UnsavedGuard(self, self._snapshot, lambda: self._saving)
         self.setWindowTitle(_tr("صدور مجوز جدید") if licence_id is None else _tr("ویرایش مجوز"))
         self.setStyleSheet(INVALID_STYLE)
         self.errors = FieldErrors(self)
@@ -301,7 +302,7 @@ class LicenceFormDialog(QDialog):
             self._fill_licence(choices.licence)
         self._update_field_info()
         self.setEnabled(True)
-        self._baseline = self._snapshot()
+        self.guard.mark_clean()
         (self.first_name_edit if self.edit_mode else self.national_id_edit).setFocus()
 
     def on_choices_failed(self, exc: BaseException) -> None:
@@ -503,7 +504,7 @@ class LicenceFormDialog(QDialog):
         self._set_saving(False)
         self.saved = detail
         self.saved_licence_id = detail.id
-        self._baseline = self._snapshot()
+        self.guard.mark_clean()
         if detail.warnings:
             messages.inform(
                 self,
@@ -526,14 +527,7 @@ class LicenceFormDialog(QDialog):
     def _snapshot(self) -> tuple[object, ...]:
         return (self.person_input(), self.licence_input(), self.manual_number_check.isChecked())
 
-    def is_modified(self) -> bool:
-        """True if the clerk changed something since the form was loaded or saved."""
-        return self._baseline is not None and self._snapshot() != self._baseline
-
     def reject(self) -> None:
         """Escape, «انصراف» or the close button: ask first if there are unsaved edits."""
-        if self._saving:
-            return  # the save in progress decides
-        if self.is_modified() and not messages.confirm_discard(self):
-            return
-        super().reject()
+        if self.guard.may_close():
+            super().reject()

@@ -46,7 +46,7 @@ from app.views.register_model import (
     COL_NUMBER,
     RegisterModel,
 )
-from app.views.widgets.searchable_combo import SearchableComboBox
+from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
 from common.vocabulary import LicenceStatus, RecordKind
 
@@ -123,9 +123,9 @@ class RegisterScreen(QWidget):
         self.status_combo.addItem(self.tr("همه"), None)
         for status in STATUS_CHOICES:
             self.status_combo.addItem(STATUS_LABELS[status], status)
-        self.field_combo = SearchableComboBox()
+        self.field_combo = SearchCombo(keep_item=True)
         self.field_combo.setMinimumContentsLength(22)
-        self.county_combo = SearchableComboBox()
+        self.county_combo = SearchCombo(keep_item=True)
         self.county_combo.setMinimumContentsLength(12)
         self._fill_choices(None)
         self.expiring_check = QCheckBox(self.tr("در حال انقضا تا"))
@@ -242,7 +242,7 @@ class RegisterScreen(QWidget):
             for county in choices.counties:
                 self.county_combo.add_item(county.name, county.id)
         for combo, data in ((self.field_combo, field_id), (self.county_combo, county_id)):
-            if not combo.select_data(data):
+            if not combo.set_value(data):
                 combo.setCurrentIndex(0)
             combo.blockSignals(False)
 

@@ -31,7 +31,7 @@ from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog, field_text
 from app.views.supporter_models import SupportersModel, fa_number
 from app.views.supporter_page import SupporterPage
-from app.views.widgets.searchable_combo import SearchableComboBox
+from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
 from common.vocabulary import RecordKind, SupporterStatus
 
@@ -57,9 +57,9 @@ class SupportersScreen(QWidget):
         self.new_button = QPushButton(self.tr("ثبت پشتیبان جدید"))
         self.open_button = QPushButton(self.tr("نمایش"))
         self.open_button.setEnabled(False)
-        self.field_combo = SearchableComboBox()
+        self.field_combo = SearchCombo(keep_item=True)
         self.field_combo.setMinimumContentsLength(20)
-        self.county_combo = SearchableComboBox()
+        self.county_combo = SearchCombo(keep_item=True)
         self.county_combo.setMinimumContentsLength(12)
         self.field_combo.add_item(self.tr("همه رشته‌ها"), None)
         self.county_combo.add_item(self.tr("همه شهرستان‌ها"), None)
