@@ -557,7 +557,7 @@ class CertificatePreviewDialog(QDialog):
                 self,
                 DomainError(
                     _tr("چاپگر «{name}» آماده نیست. چاپگر دیگری انتخاب کنید.").format(
-                        name=printer.printerName() or printer.outputFileName()
+                        name=isolate_ltr(printer.printerName() or printer.outputFileName())
                     )
                 ),
             )

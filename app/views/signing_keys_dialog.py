@@ -80,7 +80,9 @@ def import_file(session: Session, path: Path) -> int:
     try:
         keys = load_key_set(path.read_bytes())
     except OSError as exc:
-        raise DomainError(_tr("فایل کلیدها خوانده نشد: {path}").format(path=path)) from exc
+        raise DomainError(
+            _tr("فایل کلیدها خوانده نشد: {path}").format(path=isolate_ltr(str(path)))
+        ) from exc
     except KeySetError as exc:
         raise DomainError(str(exc)) from exc
     return signing_keys.import_key_file(session, keys)

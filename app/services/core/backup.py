@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.services.core.db import Database, DatabaseProblem
 from common.jalali import format_jalali
+from common.text import isolate_ltr
 
 #: The suffix of every backup file (a backup is a Daftar database).
 BACKUP_SUFFIX = ".sqlite3"
@@ -43,7 +44,7 @@ def write_backup(db: Database, destination: Path, *, replace: bool = False) -> P
     if destination == live or destination.name.startswith(f"{live.name}-"):
         raise DatabaseProblem("نسخهٔ پشتیبان نمی‌تواند روی پایگاه دادهٔ در حال استفاده نوشته شود.")
     if destination.exists() and not replace:
-        raise DatabaseProblem(f"فایل پشتیبان از قبل وجود دارد: {destination}")
+        raise DatabaseProblem(f"فایل پشتیبان از قبل وجود دارد: {isolate_ltr(str(destination))}")
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=".daftar-backup-", dir=destination.parent)
     os.close(handle)
