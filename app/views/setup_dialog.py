@@ -40,9 +40,9 @@ from app.services.core import reference
 from app.services.core.office import OfficeInfo, OfficeInput
 from app.services.core.progress import Cancelled, Progress
 from app.services.core.reference import CountyInfo, ProvinceInfo
-from app.views.context import RECORDS_OFFICE, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
-from app.views.sync_common import hint_label, message_of
+from app.views.sync_common import hint_label, kinds_changed_by, message_of
 from app.views.widgets import messages
 from app.views.widgets.form import (
     INVALID_STYLE,
@@ -53,6 +53,7 @@ from app.views.widgets.form import (
     make_form_layout,
 )
 from common.errors import DomainError, ValidationErrors
+from common.vocabulary import RecordKind
 
 if TYPE_CHECKING:
     from app.services.core.db import Database
@@ -263,7 +264,7 @@ class SetupDialog(QDialog):
 
         self.province_combo.currentIndexChanged.connect(self.on_province_combo_changed)
         self.county_combo.currentIndexChanged.connect(self.on_county_combo_changed)
-        self.ctx.run_db(_load_places, self.on_places_loaded, self.on_places_failed, parent=self)
+        self.ctx.run_op(_load_places, self.on_places_loaded, self.on_places_failed, parent=self)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -410,13 +411,12 @@ class SetupDialog(QDialog):
         def op(session: Session) -> OfficeInfo:
             return office_service.setup_office(session, data)
 
-        self.ctx.run_db(op, self.on_setup_succeeded, self.on_setup_failed, parent=self)
+        self.ctx.run_op(op, self.on_setup_succeeded, self.on_setup_failed, parent=self)
 
     def on_setup_succeeded(self, office: OfficeInfo) -> None:
         """The office exists: close."""
         self._update_ok_button()
         self.office = office
-        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
         self.accept()
 
     # -- from the server -------------------------------------------------------------------
@@ -457,7 +457,7 @@ class SetupDialog(QDialog):
         """The office and its records are here: close."""
         self._set_busy(False)
         self.office, self.report = result
-        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+        self.ctx.announce(kinds_changed_by(self.report) | {RecordKind.OFFICE})
         self.accept()
 
     def on_server_setup_failed(self, exc: BaseException) -> None:
@@ -480,14 +480,14 @@ class SetupDialog(QDialog):
                         "با همگام‌سازی بعدی ادامه پیدا می‌کند."
                     ).format(reason=reason),
                 )
-            self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+            self.ctx.announce(RecordKind)  # a setup stopped half-way may have written any
             self.accept()
 
         def failed(problem: BaseException) -> None:
             self._set_busy(False)
             show_error(self, problem)
 
-        self.ctx.run_db(office_service.get_office, checked, failed, parent=self)
+        self.ctx.run_op(office_service.get_office, checked, failed, parent=self)
 
     def _show_server_error(self, exc: BaseException) -> None:
         from app.services.sync.errors import SyncError
