@@ -283,7 +283,8 @@ def generate_networks_and_events(
     from app.services.events.records import EventInput, ParticipantInput
     from app.services.events.service import EventService
     from app.services.licences.service import PersonInput
-    from app.services.supporters.service import MemberInput, SupporterInput, SupporterService
+    from app.services.supporters.records import MemberInput, SupporterInput
+    from app.services.supporters.service import SupporterService
 
     rng = random.Random(seed * 7919 + 1)
     today = jalali.today()

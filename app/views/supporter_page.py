@@ -42,16 +42,18 @@ from sqlalchemy.orm import Session
 from app.services.core.reference import CountyInfo
 from app.services.core.scope import scope_counties
 from app.services.licences.service import LicenceService, PersonInfo, PersonInput
-from app.services.supporters import service as svc
-from app.services.supporters.service import (
+from app.services.supporters.queries import coverage_by_month, network_summary
+from app.services.supporters.records import (
+    ROLE_LABELS,
     CoveragePoint,
     MemberInput,
     MemberRow,
     NetworkSummary,
     OverrideRequired,
+    SummaryLine,
     SupporterDetail,
-    SupporterService,
 )
+from app.services.supporters.service import SupporterService
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog
@@ -115,8 +117,8 @@ def load_page(session: Session, supporter_id: str) -> PageData:
     """What the page shows besides the members."""
     return PageData(
         SupporterService(session).get(supporter_id),
-        svc.coverage_by_month(session, supporter_id, COVERAGE_MONTHS),
-        svc.network_summary(session, supporter_id),
+        coverage_by_month(session, supporter_id, COVERAGE_MONTHS),
+        network_summary(session, supporter_id),
     )
 
 
@@ -308,8 +310,8 @@ class SupporterPage(QDialog):
         self._first_paint = _FirstPaint(self.members_table, self.sig_members_painted.emit)
         self._enable_actions()
 
-    def _summary_model(self, title: str) -> ColumnTableModel[svc.SummaryLine]:
-        columns: tuple[Column[svc.SummaryLine], ...] = (
+    def _summary_model(self, title: str) -> ColumnTableModel[SummaryLine]:
+        columns: tuple[Column[SummaryLine], ...] = (
             Column(title, lambda line: line.name),
             Column(_tr("فعال"), lambda line: line.active),
             Column(_tr("خارج‌شده"), lambda line: line.left),
@@ -317,7 +319,7 @@ class SupporterPage(QDialog):
         return ColumnTableModel(columns, self)
 
     @staticmethod
-    def _summary_table(model: ColumnTableModel[svc.SummaryLine]) -> QTableView:
+    def _summary_table(model: ColumnTableModel[SummaryLine]) -> QTableView:
         table = QTableView()
         table.setModel(model)
         table.verticalHeader().hide()
@@ -615,7 +617,7 @@ class AddMemberDialog(QDialog):
         self.mobile_edit = DigitsLineEdit(max_length=16, placeholder="۰۹۱۲۳۴۵۶۷۸۹")
         self.role_combo = QComboBox()
         for role in tuple(MemberRole):
-            self.role_combo.addItem(svc.ROLE_LABELS[role], role)
+            self.role_combo.addItem(ROLE_LABELS[role], role)
         self.county_combo = CountyCombo()
         self.joined_edit = JalaliDateEdit()
         self.joined_edit.setDate(jalali.today())

@@ -31,7 +31,8 @@ from app.services.events.service import EventService
 from app.services.licences import io as spreadsheet
 from app.services.licences.service import LicenceInput, LicenceService, PersonInput
 from app.services.supporters import io as supporter_io
-from app.services.supporters.service import MemberInput, SupporterService
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
 from app.services.sync.review import KEEP_MINE, SyncReviewService
 from common import jalali
 from common.errors import ValidationError, ValidationErrors

@@ -20,7 +20,8 @@ from app.models import NetworkMember, Supporter
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.licences.service import PersonInput
-from app.services.supporters.service import MemberInput, SupporterService
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
 from app.views import supporter_page
 from app.views.context import AppContext
 from app.views.supporter_dialog import SupporterFormDialog

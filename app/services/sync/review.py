@@ -251,7 +251,7 @@ class SyncReviewService:
         """Values of supporters', members' and events' own coded fields (None: as a
         licence field)."""
         from app.services.events import records as events
-        from app.services.supporters import service as supporters
+        from app.services.supporters import records as supporters
 
         if value is None or value == "":
             return ""
@@ -290,7 +290,7 @@ class SyncReviewService:
     def _field_label(table: str, field: str, default: str = "وجود رکورد") -> str:
         """A field's Persian name in the review screen."""
         from app.services.events import fields as events
-        from app.services.supporters import service as supporters
+        from app.services.supporters import records as supporters
 
         if field == "deleted":
             return "وجود رکورد"
