@@ -36,13 +36,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.licences.service import (
-    GENDER_LABELS,
-    STATUS_EXPIRED,
-    HistoryEntry,
-    LicenceDetail,
-    LicenceService,
-)
+from app.services.licences.records import GENDER_LABELS, STATUS_EXPIRED, HistoryEntry, LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_form import LicenceFormDialog

@@ -41,7 +41,8 @@ from sqlalchemy.orm import Session
 
 from app.services.core.reference import CountyInfo
 from app.services.core.scope import scope_counties
-from app.services.licences.service import LicenceService, PersonInfo, PersonInput
+from app.services.licences.records import PersonInfo, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.supporters.queries import coverage_by_month, network_summary
 from app.services.supporters.records import (
     ROLE_LABELS,
@@ -577,7 +578,7 @@ def _with(field: QWidget, error: QLabel) -> QWidget:
 
 def svc_licence_status(status: str) -> str:
     """Persian label of a licence's effective status."""
-    from app.services.licences.service import STATUS_LABELS
+    from app.services.licences.records import STATUS_LABELS
 
     return STATUS_LABELS.get(status, status)
 

@@ -42,7 +42,7 @@ from app.services.certificates.service import (
     REGISTER_NOT_FOUND,
     CertificateService,
 )
-from app.services.licences.service import STATUS_EXPIRED
+from app.services.licences.records import STATUS_EXPIRED
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error

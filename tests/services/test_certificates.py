@@ -24,7 +24,8 @@ from app.services.certificates.service import (
 from app.services.core import signing_keys
 from app.services.core.db import Database
 from app.services.core.progress import Cancelled, Progress
-from app.services.licences.service import ACTION_LABELS, LicenceService
+from app.services.licences.records import ACTION_LABELS
+from app.services.licences.service import LicenceService
 from common import jalali, signing
 from common.errors import DomainError
 from tests.services.conftest import issue_test_licence, make_national_id

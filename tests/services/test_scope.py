@@ -29,7 +29,8 @@ from app.services.core.scope import office_scope, require_county_in_scope, scope
 from app.services.events import io as event_io
 from app.services.events.service import EventService
 from app.services.licences import io as spreadsheet
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.supporters import io as supporter_io
 from app.services.supporters.records import MemberInput
 from app.services.supporters.service import SupporterService

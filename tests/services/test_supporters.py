@@ -23,7 +23,8 @@ from supporter_fixtures import (
 from app.models import NetworkMember, OutboxOperation, Person, Supporter
 from app.services.core.db import Database
 from app.services.core.search_keys import refresh_supporter_search_keys
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.supporters.queries import (
     count_members,
     coverage_by_month,

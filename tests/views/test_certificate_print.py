@@ -37,7 +37,8 @@ from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.core.progress import Progress
-from app.services.licences.service import LicenceDetail, LicenceService
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views import certificate_print
 from app.views.certificate_print import (
     CertificatePreviewDialog,

@@ -14,8 +14,9 @@ from register_support import (  # noqa: F401 - fixtures
     register_db,
 )
 
+from app.services.licences.records import LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.register_model import COL_HOLDER
 from app.views.register_screen import SEARCH_DEBOUNCE_MS, RegisterScreen

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.models import NetworkMember, Supporter
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import PersonInput
+from app.services.licences.records import PersonInput
 from app.services.supporters.records import MemberInput
 from app.services.supporters.service import SupporterService
 from app.views import supporter_page

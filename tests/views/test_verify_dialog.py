@@ -22,7 +22,8 @@ from register_support import register_ctx, register_db  # noqa: F401 - fixtures
 from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import LicenceDetail, LicenceService
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views import verify_dialog
 from app.views.context import AppContext
 from app.views.main_window import MainWindow

@@ -61,13 +61,9 @@ from app.services.core.progress import Progress
 from app.services.core.scope import OfficeScope, office_scope
 from app.services.core.signing_keys import ensure_signing_key, trusted_keys
 from app.services.licences import register
-from app.services.licences.service import (
-    STATUS_EXPIRED,
-    LicenceDetail,
-    LicenceService,
-    effective_status,
-    unique_id_for,
-)
+from app.services.licences.numbers import unique_id_for
+from app.services.licences.records import STATUS_EXPIRED, LicenceDetail, effective_status
+from app.services.licences.service import LicenceService
 from common import jalali
 from common.errors import DomainError
 from common.key_set import merge_trusted

@@ -22,7 +22,7 @@ from app.models.supporter import SUPPORTER_ACTIVE
 from app.services.core.office import require_office
 from app.services.core.outbox import apply_values, record_insert, touch
 from app.services.core.scope import ScopedService
-from app.services.licences.service import validate_person
+from app.services.licences.holders import validate_person
 from app.services.supporters.records import (
     FIELD_LABELS,
     OVERRIDE_CAPACITY,

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from app.models.supporter import MEMBER_ROLES, ROLE_PRODUCER, SUPPORTER_LEGAL, SUPPORTER_PERSON
-from app.services.licences.service import PersonInput
+from app.services.licences.records import PersonInput
 from common.errors import DomainError
 from common.text import normalize_text, search_key, to_persian_digits
 from common.vocabulary import MemberRole, SupporterKind, SupporterStatus

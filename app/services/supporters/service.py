@@ -37,7 +37,8 @@ from app.models.supporter import (
 )
 from app.services.core.outbox import apply_values, record_insert, touch
 from app.services.core.search_keys import refresh_supporter_search_keys, supporter_key_for
-from app.services.licences.service import effective_status, normalise_licence_number
+from app.services.licences.numbers import normalise_licence_number
+from app.services.licences.records import effective_status
 from app.services.supporters.members import SupporterMembers, clean_reason
 
 # Re-exported (``X as X``) for the supporters spreadsheet module (app.services.supporters.io,

@@ -45,13 +45,9 @@ from app.models.sync import OP_DELETE, OP_UPDATE, OUTBOX_PENDING, OUTBOX_QUARANT
 from app.services.core.outbox import json_value, operation_row
 from app.services.core.scope import scope_error
 from app.services.core.search_keys import refresh_network_search_keys, refresh_search_keys
-from app.services.licences.service import (
-    FIELD_LABELS,
-    PERSON_FIELDS,
-    LicenceService,
-    PersonInput,
-    validate_person,
-)
+from app.services.licences.holders import validate_person
+from app.services.licences.records import FIELD_LABELS, PERSON_FIELDS, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.sync.tables import MODELS, decode_row
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
