@@ -66,7 +66,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.certificates.service import CertificateService, IssuedCertificate, PrintCheck
+from app.services.certificates.records import IssuedCertificate, PrintCheck
+from app.services.certificates.service import CertificateService
 from app.services.core.progress import Cancelled, Progress
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext

@@ -37,11 +37,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.certificates.service import (
-    REGISTER_ACTIVE,
-    REGISTER_NOT_FOUND,
-    CertificateService,
-)
+from app.services.certificates.records import REGISTER_ACTIVE, REGISTER_NOT_FOUND
+from app.services.certificates.service import CertificateService
 from app.services.licences.records import STATUS_EXPIRED
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext

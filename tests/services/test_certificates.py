@@ -15,12 +15,8 @@ from sqlalchemy import func, select
 from app.models import CertificateIssue, Counter, LicenceHistory, OutboxOperation
 from app.services import demo
 from app.services.certificates.pdf import extract_payloads
-from app.services.certificates.service import (
-    STYLE_FILE_NAME,
-    CertificateService,
-    office_style,
-    style_path_for,
-)
+from app.services.certificates.serials import STYLE_FILE_NAME, office_style, style_path_for
+from app.services.certificates.service import CertificateService
 from app.services.core import signing_keys
 from app.services.core.db import Database
 from app.services.core.progress import Cancelled, Progress

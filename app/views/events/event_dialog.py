@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.certificates.service import CertificateService, IssuedCertificate
+from app.services.certificates.records import IssuedCertificate
+from app.services.certificates.service import CertificateService
 from app.services.core import reference
 from app.services.core.progress import Cancelled, Progress
 from app.services.core.reference import CountyInfo
