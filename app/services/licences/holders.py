@@ -25,6 +25,7 @@ from common.validators import (
 def as_date(
     value: str | dt.date | None, fname: str, required: bool, errors: list[ValidationError]
 ) -> dt.date | None:
+    """A typed Jalali date (or a date) of field ``fname``; a problem goes to ``errors``."""
     if isinstance(value, dt.date):
         return value
     try:
@@ -35,6 +36,7 @@ def as_date(
 
 
 def collect(errors: list[ValidationError], func_: Callable[[], Any]) -> Any:
+    """``func_()``, or None with its ValidationError appended to ``errors``."""
     try:
         return func_()
     except ValidationError as exc:

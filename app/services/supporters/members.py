@@ -53,6 +53,7 @@ def _as_date(
 
 
 def clean_reason(value: str, fname: str, errors: list[ValidationError]) -> str:
+    """A reason as stored (normalised text); over 500 characters is appended to ``errors``."""
     s = normalize_text(value)
     if len(s) > 500:
         errors.append(ValidationError(fname, "دلیل حداکثر ۵۰۰ نویسه است"))
