@@ -10,26 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    OTHER_VALID_NID,
-    ctx,
-    db,
-    issue_licence,
-    office,
-    save_screenshot,
-)
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QPageRanges
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    SUSPENDED_ROWS,
-    register_ctx,
-    register_db,
-)
 from sqlalchemy import func, select
 
 from app.models import CertificateIssue, Licence
@@ -53,6 +39,8 @@ from app.views.main_window import MainWindow
 from app.views.page_printer import PagePrinter, configure_printer, pages_to_print
 from app.views.register_screen import RegisterScreen
 from app.views.widgets import messages
+from tests.views.licence_support import OTHER_VALID_NID, issue_licence, save_screenshot
+from tests.views.register_support import LICENCE_COUNT
 
 LRI, PDI = "\u2066", "\u2069"
 
@@ -72,11 +60,11 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
 
 @pytest.fixture
-def licence(db: Database, office: OfficeInfo) -> LicenceDetail:  # noqa: F811
+def licence(db: Database, office: OfficeInfo) -> LicenceDetail:
     return issue_licence(db, office)
 
 
-def issuance_count(db: Database) -> int:  # noqa: F811
+def issuance_count(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count()).select_from(CertificateIssue)) or 0)
 
@@ -114,8 +102,8 @@ def history_actions(dialog: LicenceDialog) -> list[tuple[str, str]]:
 
 def test_printing_from_the_licence_dialog(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     kinds = records_changed(ctx)
@@ -159,8 +147,8 @@ def test_printing_from_the_licence_dialog(
 )
 def test_print_button_is_disabled_when_no_certificate_may_be_issued(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
     state: str,
     words: str,
@@ -183,8 +171,8 @@ def test_print_button_is_disabled_when_no_certificate_may_be_issued(
 
 def test_a_refused_licence_is_explained(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -242,8 +230,8 @@ def active_rows(screen: RegisterScreen, count: int) -> list[int]:
 
 def test_a_batch_from_the_register_selection(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
     assert screen.print_button.text() == "چاپ گواهی‌نامه"
@@ -266,7 +254,7 @@ def test_a_batch_from_the_register_selection(
 
 def test_selected_rows_not_in_memory_are_looked_up(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
@@ -281,8 +269,8 @@ def test_selected_rows_not_in_memory_are_looked_up(
 @pytest.mark.parametrize("answer", [True, False])
 def test_a_batch_with_refused_licences_asks_to_skip_them(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     no_boxes: dict[str, list[Any]],
     answer: bool,
 ) -> None:
@@ -308,8 +296,8 @@ def test_a_batch_with_refused_licences_asks_to_skip_them(
 
 def test_cancelling_a_batch_logs_nothing(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database = register_db[0]
@@ -344,8 +332,8 @@ def test_cancelling_a_batch_logs_nothing(
 
 def test_batch_since_a_date(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database = register_db[0]
@@ -387,7 +375,7 @@ def test_batch_since_a_date(
 
 
 @pytest.fixture
-def batch_pdf(db: Database, office: OfficeInfo) -> bytes:  # noqa: F811
+def batch_pdf(db: Database, office: OfficeInfo) -> bytes:
     ids = [issue_licence(db, office).id, issue_licence(db, office, OTHER_VALID_NID).id]
     with db.session() as session:
         pdf, _issued = CertificateService(session).licence_certificates(ids)
@@ -560,8 +548,8 @@ def test_ask_printer_uses_the_print_dialog(qtbot: QtBot, monkeypatch: pytest.Mon
 
 def test_main_window_certificate_menu(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     no_boxes: dict[str, list[Any]],
 ) -> None:
     bare = MainWindow()

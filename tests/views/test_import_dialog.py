@@ -8,26 +8,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    OTHER_VALID_NID,
-    VALID_NID,
-    ctx,
-    db,
-    licence_count,
-    office,
-    province_office,
-    save_screenshot,
-)
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    SUSPENDED_ROWS,
-    national_id,
-    register_ctx,
-    register_db,
-)
 from sqlalchemy import text
 
 from app.services.core.db import Database
@@ -43,6 +26,8 @@ from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskHandle
 from tests.services.conftest import template_row
+from tests.views.licence_support import OTHER_VALID_NID, VALID_NID, licence_count, save_screenshot
+from tests.views.register_support import LICENCE_COUNT, SUSPENDED_ROWS, national_id
 
 HEADERS = [c.header for c in COLUMNS]
 LRI, PDI = "\u2066", "\u2069"
@@ -113,7 +98,7 @@ def run_import(qtbot: QtBot, context: AppContext, path: Path) -> ImportDialog:
     return dialog
 
 
-def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:  # noqa: F811
+def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:
     dialog = make_dialog(qtbot, ctx)
     assert dialog.windowTitle() == "ورود اطلاعات از اکسل"
     assert dialog.pages.currentIndex() == ImportDialog.PAGE_CHOOSE
@@ -129,9 +114,9 @@ def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:  # noqa: F811
 
 def test_rejected_rows_are_listed_with_row_column_and_reason(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     kinds = records_changed(ctx)
@@ -203,9 +188,9 @@ def test_problems_model_passes_the_model_tester(qtmodeltester: Any) -> None:
 
 def test_empty_file_imports_nothing(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     kinds = records_changed(ctx)
@@ -222,9 +207,9 @@ def test_empty_file_imports_nothing(
 
 def test_same_file_twice_creates_no_duplicates(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     path = write_csv(tmp_path / "r.csv", [row(), row(**{"کد ملی": OTHER_VALID_NID})])
@@ -251,9 +236,9 @@ def test_same_file_twice_creates_no_duplicates(
 )
 def test_cancelling_an_import_rolls_everything_back(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     rows: int,
@@ -288,7 +273,7 @@ def test_cancelling_an_import_rolls_everything_back(
 
 def test_file_chooser_and_template(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -319,7 +304,7 @@ def test_file_chooser_and_template(
 
 def test_template_that_cannot_be_written(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
@@ -346,10 +331,10 @@ def save_as(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
 
 def test_export_then_import_into_another_database(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    province_office: OfficeInfo,  # noqa: F811 - the register spans Tehran's counties
+    register_ctx: AppContext,
+    ctx: AppContext,
+    db: Database,
+    province_office: OfficeInfo,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
@@ -372,7 +357,7 @@ def test_export_then_import_into_another_database(
 
 @pytest.mark.parametrize(("answer", "expected"), [(True, len(SUSPENDED_ROWS)), (False, 30)])
 def test_export_of_a_filtered_register(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
@@ -394,7 +379,7 @@ def test_export_of_a_filtered_register(
 
 
 def test_export_scope_question_cancelled(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     save_as: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -406,7 +391,7 @@ def test_export_scope_question_cancelled(
 
 
 def test_cancelled_export_leaves_no_file(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
@@ -432,7 +417,7 @@ def test_cancelled_export_leaves_no_file(
 
 
 def test_export_as_csv(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     no_boxes: list[str],
@@ -449,7 +434,7 @@ def test_export_as_csv(
 
 def test_closing_while_importing_cancels_instead(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -473,11 +458,11 @@ def test_closing_while_importing_cancels_instead(
 
 def test_supporters_and_events_export_then_import_through_the_dialog(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],

@@ -10,7 +10,6 @@ import pytest
 from app.views import certificate_preview
 from app.views.events import attendance, closure_days, event_dialog, participants, screen
 from app.views.widgets import messages
-from tests.views.register_support import register_ctx, register_db  # noqa: F401 - fixtures
 
 
 @pytest.fixture
