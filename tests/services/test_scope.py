@@ -29,9 +29,11 @@ from app.services.core.scope import office_scope, require_county_in_scope, scope
 from app.services.events import io as event_io
 from app.services.events.service import EventService
 from app.services.licences import io as spreadsheet
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.supporters import io as supporter_io
-from app.services.supporters.service import MemberInput, SupporterService
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
 from app.services.sync.review import KEEP_MINE, SyncReviewService
 from common import jalali
 from common.errors import ValidationError, ValidationErrors

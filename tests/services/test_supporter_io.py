@@ -23,14 +23,11 @@ from app.models import Licence, NetworkMember, OutboxOperation, Person, Supporte
 from app.services.core.db import Database, open_database
 from app.services.core.progress import Progress
 from app.services.licences.io import ImportFileError, write_report
-from app.services.licences.service import PersonInput
+from app.services.licences.records import PersonInput
 from app.services.supporters.io import COLUMNS, export_file, import_file, write_template
-from app.services.supporters.service import (
-    MemberInput,
-    SupporterService,
-    count_members,
-    list_supporters,
-)
+from app.services.supporters.queries import count_members, list_supporters
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
 from common import jalali
 from tests.services.conftest import setup_tehran_office
 

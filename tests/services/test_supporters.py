@@ -23,8 +23,16 @@ from supporter_fixtures import (
 from app.models import NetworkMember, OutboxOperation, Person, Supporter
 from app.services.core.db import Database
 from app.services.core.search_keys import refresh_supporter_search_keys
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-from app.services.supporters.service import (
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
+from app.services.supporters.queries import (
+    count_members,
+    coverage_by_month,
+    list_supporters,
+    member_page,
+    network_summary,
+)
+from app.services.supporters.records import (
     COVERAGE_NEAR,
     COVERAGE_OVER,
     COVERAGE_UNDER_HALF,
@@ -34,13 +42,8 @@ from app.services.supporters.service import (
     MemberLicenceWarning,
     OverCapacity,
     SupporterFilter,
-    SupporterService,
-    count_members,
-    coverage_by_month,
-    list_supporters,
-    member_page,
-    network_summary,
 )
+from app.services.supporters.service import SupporterService
 from common import jalali
 from common.errors import DomainError, ValidationErrors
 

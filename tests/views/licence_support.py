@@ -11,7 +11,8 @@ from pathlib import Path
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 VALID_NID = "0067749828"

@@ -15,7 +15,8 @@ from app.services.core import office as office_service
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo, OfficeInput
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from common.validators import national_id_check_digit
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"

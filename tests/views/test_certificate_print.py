@@ -23,21 +23,20 @@ from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.core.progress import Progress
-from app.services.licences.service import LicenceDetail, LicenceService
-from app.views import certificate_print
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
+from app.views import certificate_preview, certificate_print, page_printer
+from app.views.certificate_preview import CertificatePreviewDialog
 from app.views.certificate_print import (
-    CertificatePreviewDialog,
     CertificatePrintJob,
     IssuedSinceDialog,
-    PagePrinter,
-    configure_printer,
-    pages_to_print,
     print_issued_since,
     print_licence_certificates,
 )
 from app.views.context import AppContext
 from app.views.licence_dialog import LicenceDialog
 from app.views.main_window import MainWindow
+from app.views.page_printer import PagePrinter, configure_printer, pages_to_print
 from app.views.register_screen import RegisterScreen
 from app.views.widgets import messages
 from tests.views.licence_support import OTHER_VALID_NID, issue_licence, save_screenshot
@@ -430,7 +429,7 @@ def test_save_failure_is_explained(
         staticmethod(lambda *_a: (str(blocker / "x.pdf"), "")),
     )
     shown: list[BaseException] = []
-    monkeypatch.setattr(certificate_print, "show_error", lambda _p, exc: shown.append(exc))
+    monkeypatch.setattr(certificate_preview, "show_error", lambda _p, exc: shown.append(exc))
     qtbot.mouseClick(preview.save_button, Qt.MouseButton.LeftButton)
     [error] = shown
     assert "x.pdf" in str(error) and "نوشته نشد" in str(error)
@@ -452,7 +451,7 @@ def test_print_to_a_pdf_file(
 ) -> None:
     preview = make_preview(qtbot, batch_pdf)
     out = tmp_path / "printed.pdf"
-    monkeypatch.setattr(certificate_print, "ask_printer", lambda *_a: pdf_printer(out))
+    monkeypatch.setattr(certificate_preview, "ask_printer", lambda *_a: pdf_printer(out))
     with qtbot.waitSignal(preview.sig_print_finished) as blocker:
         qtbot.mouseClick(preview.print_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [True]
@@ -496,7 +495,7 @@ def test_cancelling_a_print_job_leaves_no_file(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(certificate_print, "PRINT_SLICE_S", 0.0)  # one page per slice
+    monkeypatch.setattr(page_printer, "PRINT_SLICE_S", 0.0)  # one page per slice
     preview = make_preview(qtbot, batch_pdf)
     out = tmp_path / "copies.pdf"
     printer = pdf_printer(out)
@@ -536,12 +535,12 @@ def test_ask_printer_uses_the_print_dialog(qtbot: QtBot, monkeypatch: pytest.Mon
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(QPrintDialog, "exec", exec_)
-    assert certificate_print.ask_printer(None, 5, "گواهی‌نامه") is None
+    assert page_printer.ask_printer(None, 5, "گواهی‌نامه") is None
     [printer] = seen
     assert printer.pageLayout().orientation().name == "Landscape"
     assert printer.fullPage() and printer.docName() == "گواهی‌نامه"
     monkeypatch.setattr(QPrintDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    assert isinstance(certificate_print.ask_printer(None, 5, "گواهی‌نامه"), QPrinter)
+    assert isinstance(page_printer.ask_printer(None, 5, "گواهی‌نامه"), QPrinter)
 
 
 # -- the main window -------------------------------------------------------------------------

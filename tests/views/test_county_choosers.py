@@ -16,10 +16,10 @@ from app.models import Licence
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
+from app.views.add_member_dialog import AddMemberDialog
 from app.views.context import AppContext
 from app.views.events.event_dialog import EventDialog
 from app.views.supporter_dialog import SupporterFormDialog
-from app.views.supporter_page import AddMemberDialog
 from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
 from tests.services.supporter_fixtures import make_supporter

@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from app.services.core.actor import current_actor
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import LicenceDetail, LicenceService
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.licence_dialog import LicenceDialog
 from app.views.licence_form import LicenceFormDialog
@@ -253,7 +254,7 @@ def test_renew(
 
 
 def _person_of(detail: LicenceDetail) -> Any:
-    from app.services.licences.service import PersonInput
+    from app.services.licences.records import PersonInput
 
     h = detail.holder
     return PersonInput(
@@ -270,7 +271,7 @@ def _person_of(detail: LicenceDetail) -> Any:
 
 
 def _licence_of(detail: LicenceDetail, **changes: Any) -> Any:
-    from app.services.licences.service import LicenceInput
+    from app.services.licences.records import LicenceInput
 
     values = {
         "kind": detail.kind,

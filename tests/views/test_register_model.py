@@ -14,14 +14,9 @@ from sqlalchemy import text
 
 from app.services.core.progress import Progress
 from app.services.licences import register
+from app.services.licences.records import STATUS_EXPIRED, STATUS_LABELS, LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import (
-    STATUS_EXPIRED,
-    STATUS_LABELS,
-    LicenceInput,
-    LicenceService,
-    PersonInput,
-)
+from app.services.licences.service import LicenceService
 from app.views import register_model
 from app.views.context import AppContext, AppSignals
 from app.views.register_model import (

@@ -7,8 +7,9 @@ import datetime as dt
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
+from app.services.licences.records import LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.register_model import COL_HOLDER
 from app.views.register_screen import SEARCH_DEBOUNCE_MS, RegisterScreen

@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 from app.models import NetworkMember, Supporter
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import PersonInput
-from app.services.supporters.service import MemberInput, SupporterService
-from app.views import supporter_page
+from app.services.licences.records import PersonInput
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
+from app.views import add_member_dialog
+from app.views.add_member_dialog import AddMemberDialog
 from app.views.context import AppContext
 from app.views.supporter_dialog import SupporterFormDialog
-from app.views.supporter_page import AddMemberDialog, SupporterPage
+from app.views.supporter_page import SupporterPage
 from app.views.supporters_screen import SupportersScreen
 from app.views.widgets import messages
 from app.views.widgets.reason_dialog import ReasonDialog
@@ -47,7 +49,7 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         seen["override"].append(problems)
         return seen["answer"][0]
 
-    monkeypatch.setattr(supporter_page, "ask_override_reason", ask)
+    monkeypatch.setattr(add_member_dialog, "ask_override_reason", ask)
     return seen
 
 

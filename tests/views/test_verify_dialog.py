@@ -13,7 +13,8 @@ from pytestqt.qtbot import QtBot
 from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import LicenceDetail, LicenceService
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views import verify_dialog
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
