@@ -36,7 +36,7 @@ from app.services.core.progress import Cancelled, Progress
 from app.services.licences import io as spreadsheet
 from app.services.licences.io import COLUMNS, Problem
 from app.services.licences.register import RegisterFilter
-from app.views import import_dialog
+from app.views import sheet_export
 from app.views.context import RECORDS_LICENCES, AppContext
 from app.views.import_dialog import ImportDialog, ProblemsModel, export_register, is_filtered
 from app.views.widgets import messages
@@ -262,7 +262,7 @@ def test_cancelling_an_import_rolls_everything_back(
 ) -> None:
     path = write_csv(tmp_path / "big.csv", [row(**{"کد ملی": national_id(n)}) for n in range(rows)])
     monkeypatch.setattr(spreadsheet, "BATCH", 100)  # rows are written before the cancel
-    original = spreadsheet.import_file
+    original = spreadsheet.KIND.import_file
     seen: list[tuple[int, int | None, str, int]] = []
 
     def import_and_cancel(session: Any, file: Path, progress: Progress) -> Any:
@@ -275,7 +275,7 @@ def test_cancelling_an_import_rolls_everything_back(
         progress.report = report  # type: ignore[method-assign]
         return original(session, file, progress)
 
-    monkeypatch.setattr(spreadsheet, "import_file", import_and_cancel)
+    monkeypatch.setattr(spreadsheet.KIND, "import_file", import_and_cancel)
     kinds = records_changed(ctx)
     dialog = run_import(qtbot, ctx, path)
     assert seen == reports  # with a total, and rows already written when cancelled
@@ -386,7 +386,7 @@ def test_export_of_a_filtered_register(
         asked.append((shown, total))
         return answer
 
-    monkeypatch.setattr(import_dialog, "ask_export_scope", ask)
+    monkeypatch.setattr(sheet_export, "ask_export_scope", ask)
     export_register(register_ctx, None, RegisterFilter(status="suspended"))
     assert asked == [(len(SUSPENDED_ROWS), LICENCE_COUNT)]
     sheet = openpyxl.load_workbook(tmp_path / "خروجی.xlsx").worksheets[0]
@@ -398,7 +398,7 @@ def test_export_scope_question_cancelled(
     save_as: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(import_dialog, "ask_export_scope", lambda *_a: None)
+    monkeypatch.setattr(sheet_export, "ask_export_scope", lambda *_a: None)
     export_register(register_ctx, None, RegisterFilter(text="مریم"))
     assert save_as == []
     assert is_filtered(RegisterFilter(text="x"))
