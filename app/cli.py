@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.services.core.db import Database
     from app.services.core.progress import Progress
-    from app.services.sync.client import SyncReport
+    from app.services.sync.report import SyncReport
+    from common.signing import TrustedKey, VerificationResult
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -173,7 +175,7 @@ def _transport_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open(db_path: Path, *, create: bool = True):  # type: ignore[no-untyped-def]
+def _open(db_path: Path, *, create: bool = True) -> Database:
     from app.services.core.db import open_database
 
     return open_database(db_path, create=create)
@@ -306,10 +308,12 @@ def cmd_export(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
-    """``daftar backup``: VACUUM INTO a new file."""
+    """``daftar backup``: a consistent copy in a new file (never over an existing one)."""
+    from app.services.core.backup import write_backup
+
     db = _open(db_path)
     try:
-        db.backup(args.file.resolve())
+        write_backup(db, args.file)
         _err(f"backup written: {args.file}")
         return EXIT_OK
     finally:
@@ -402,11 +406,12 @@ def _event_certificates(code: str, out: Path, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _verification_lines(result) -> tuple[list[str], int]:  # type: ignore[no-untyped-def]
+def _verification_lines(result: VerificationResult) -> tuple[list[str], int]:
     """A verification result as printed lines, and its exit status."""
     if result.valid:
-        in_force = result.register_status not in ("revoked", "suspended", "expired")
-        keyword = "VALID" if in_force else f"VALID {result.register_status.upper()}"
+        register_status = result.register_status or ""
+        in_force = register_status not in ("revoked", "suspended", "expired")
+        keyword = "VALID" if in_force else f"VALID {register_status.upper()}"
         status = EXIT_OK if in_force else EXIT_NOT_IN_FORCE
         lines = [f"{keyword}: {result.reason}"]
         if result.issuer:
@@ -426,12 +431,12 @@ def _verification_lines(result) -> tuple[list[str], int]:  # type: ignore[no-unt
     return lines, status
 
 
-def _trusted_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _trusted_from_args(args: argparse.Namespace) -> dict[str, TrustedKey] | None:
     """The keys given with --keys FILE and --key BASE64 (None after printing a problem)."""
     from common import signing
     from common.key_set import KeySetError, read_key_file
 
-    extra = {}
+    extra: dict[str, TrustedKey] = {}
     if args.keys is not None:
         try:
             extra.update(read_key_file(args.keys.expanduser().read_bytes()))
@@ -575,7 +580,7 @@ def _sync_progress() -> Progress:
 
 def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar setup``: a new office database from the central server."""
-    from app.services.sync.client import setup_from_server
+    from app.services.sync.setup import setup_from_server
 
     if db_path.exists() and db_path.stat().st_size > 0:
         _err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
@@ -594,7 +599,9 @@ def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar sync``: one sync with the central server."""
-    from app.services.sync.client import SyncClient, remember_transport_options, transport_for
+    from app.services.sync.client import SyncClient
+    from app.services.sync.settings import remember_transport_options
+    from app.services.sync.transport import transport_for
 
     db = _open(db_path, create=False)
     try:

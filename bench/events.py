@@ -27,7 +27,8 @@ def _build(path: Path) -> list[str]:
     from app.services.core import reference
     from app.services.core.db import open_database
     from app.services.core.office import OfficeInput, setup_office
-    from app.services.events.service import EventInput, EventService
+    from app.services.events.records import EventInput
+    from app.services.events.service import EventService
 
     db = open_database(path)
     titles = []
@@ -74,7 +75,7 @@ def bench_events(work: Path, line: Line, note: Callable[[str], None]) -> None:
     from app.services.core.db import open_database
     from app.views.bootstrap import create_application
     from app.views.context import AppContext, AppSignals
-    from app.views.events_screen import EventsScreen
+    from app.views.events.screen import EventsScreen
     from app.views.worker import TaskRunner
 
     app = QApplication.instance() or create_application(sys.argv)

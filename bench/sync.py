@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +89,13 @@ class Server:
 def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]) -> None:
     from app.services.core.db import open_database
     from app.services.demo import generate
-    from app.services.sync.client import (
-        PULL_PAGE,
-        SyncClient,
-        SyncError,
-        Transport,
-        setup_office_from_server,
-    )
+    from app.services.sync.client import SyncClient
+    from app.services.sync.errors import SyncError
+    from app.services.sync.pull import PULL_PAGE, Puller
+    from app.services.sync.push import Pusher
+    from app.services.sync.setup import setup_office_from_server
+    from app.services.sync.transport import Transport
+    from common.protocol import PullResponse, PushOperation, PushRequest, PushResult
 
     folder = work / "sync"
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,17 +160,18 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
         client_push.reserve_numbers(3334)
         with source.session() as session:
             generate(session, 3334, seed=8)  # person + licence + history: 10,002 changes
+        pusher = Pusher(source, transport, client_push.progress, client_push.report)
         with source.session() as session:
             batches = []
             last = 0
             while True:
-                ops, payload = client_push._next_batch(session, last)
-                if not ops:
+                batch = pusher.next_batch(session, last)
+                if not batch.ops:
                     break
                 batches.append(
-                    json.dumps({"operations": payload}, ensure_ascii=False, default=str).encode()
+                    PushRequest(operations=batch.operations).model_dump_json().encode("utf-8")
                 )
-                last = ops[-1].seq
+                last = batch.ops[-1].seq
         changes = sum(len(json.loads(b)["operations"]) for b in batches)
         floor_started = time.perf_counter()
         with httpx.Client(timeout=60) as client:
@@ -218,29 +219,29 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
         fetched = {"rows": 0, "pages": 0}
 
         class Counting(Transport):
-            def pull(self, since: int, limit: int) -> dict[str, Any]:
+            def pull(self, since: int, limit: int) -> PullResponse:
                 page = super().pull(since, limit)
                 fetched["pages"] += 1
-                fetched["rows"] += len(page.get("changes") or [])
+                fetched["rows"] += len(page.changes)
                 return page
 
         counting = Counting(server.url, cut_token)
-        original = SyncClient._apply_page
+        original = Puller.apply_page
         applied = {"pages": 0}
 
-        def dies_on_fifth_page(self: SyncClient, session: Any, changes: Any) -> None:
+        def dies_on_fifth_page(self: Puller, session: Any, changes: Any) -> None:
             applied["pages"] += 1
             if applied["pages"] == 5:
                 raise SyncError("the process died here", "cut")
             original(self, session, changes)
 
-        SyncClient._apply_page = dies_on_fifth_page  # type: ignore[method-assign]
+        Puller.apply_page = dies_on_fifth_page  # type: ignore[method-assign]
         try:
             setup_office_from_server(cut_db, server.url, cut_token, transport=counting)
         except SyncError:
             pass
         finally:
-            SyncClient._apply_page = original  # type: ignore[method-assign]
+            Puller.apply_page = original  # type: ignore[method-assign]
         SyncClient(cut_db, counting).run()
         import sqlite3
 
@@ -262,7 +263,7 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
         class LosesThirdAnswer(Transport):
             batches = 0
 
-            def push(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            def push(self, operations: Sequence[PushOperation]) -> list[PushResult]:
                 answer = super().push(operations)
                 LosesThirdAnswer.batches += 1
                 if LosesThirdAnswer.batches == 3:

@@ -16,7 +16,12 @@ PDI = "\u2069"
 
 #: Bidi control characters (embeddings, overrides, isolates, marks): stripped from input.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\ufeff"
+#: Invisible characters with no place in a register (zero-width space and joiner, word
+#: joiner, invisible operators, soft hyphen, Mongolian vowel separator): stripped from
+#: stored text, so two names that look the same are the same. ZWNJ (نیم‌فاصله) is kept.
+INVISIBLES = "\u200b\u200d\u2060\u2061\u2062\u2063\u2064\u00ad\u180e"
 _STRIP_BIDI = str.maketrans("", "", BIDI_CONTROLS)
+_STRIP_INVISIBLE = str.maketrans("", "", BIDI_CONTROLS + INVISIBLES)
 _TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 # Arabic letters folded to their Persian forms; tatweel and harakat removed.
@@ -28,8 +33,8 @@ _FOLD = str.maketrans(
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 # Hamza typed as a separate mark on Persian letters (NFC does not compose these).
 _HAMZA_ABOVE = {"\u0647\u0654": "\u06c0", "\u06cc\u0654": "\u0626"}
-# Search only: letters people write interchangeably.
-_SEARCH_FOLD = str.maketrans({"ۀ": "ه", "ة": "ه", "أ": "ا", "إ": "ا", "ؤ": "و"})
+# Search only: letters people write interchangeably (آرش / ارش, پائیز / پاییز).
+_SEARCH_FOLD = str.maketrans({"ۀ": "ه", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ؤ": "و", "ئ": "ی"})
 _WHITESPACE = re.compile(r"\s+")
 _ZWNJ_RUN = re.compile("[ \u200c]*\u200c[ \u200c]*")
 _SEPARATORS = re.compile(r"[\s\u200c\u200d\-‐‑‒–—―−_.,،٫٬/\\()]+")
@@ -67,13 +72,14 @@ def normalize_text(s: str | None) -> str:
 def _normalize_text(s: str) -> str:
     """Normalise one line of user text for storage.
 
-    Strips bidi controls, folds Arabic ي ى ك to Persian, removes tatweel and harakat,
+    Strips bidi controls and invisible characters (INVISIBLES: zero-width space and
+    joiner, word joiner, …), folds Arabic ي ى ك to Persian, removes tatweel and harakat,
     converts digits to ASCII, turns every whitespace run into one space, keeps single
     ZWNJs inside words (drops them next to spaces and at the ends) and trims.
     """
     if not s:
         return ""
-    s = strip_bidi_controls(s)
+    s = s.translate(_STRIP_INVISIBLE)
     s = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), s)
     s = unicodedata.normalize("NFC", s)
     for seq, letter in _HAMZA_ABOVE.items():
@@ -115,7 +121,7 @@ def search_key(s: str | None) -> str:
 def _search_key(s: str) -> str:
     """Return the key stored in search columns and built from search queries.
 
-    :func:`normalize_text`, then ZWNJ as a space, lower case, ۀ ة → ه and أ إ → ا, ؤ → و,
+    :func:`normalize_text`, then ZWNJ as a space, lower case, ۀ ة → ه, أ إ آ → ا, ؤ → و, ئ → ی,
     every character other than a letter, combining mark or digit as a space, single
     spaces, trimmed. Idempotent.
     """

@@ -113,6 +113,27 @@ class CertificateKind(Vocabulary):
     ATTENDANCE = "attendance"
 
 
+class RecordKind(Vocabulary):
+    """What a unit of work changed, as the screens refresh it (never stored): every table
+    belongs to one kind (app.services.core.changes), and an operation reports the kinds of
+    the tables it wrote."""
+
+    #: Licences, their history, and the people the register knows.
+    LICENCES = "licences"
+    #: Supporters and their networks.
+    SUPPORTERS = "supporters"
+    #: Events, participants, attendance and the office's closure days.
+    EVENTS = "events"
+    #: The certificate issuance log and the keys that sign and verify certificates.
+    CERTIFICATES = "certificates"
+    #: The office and its settings.
+    OFFICE = "office"
+    #: Provinces, counties and the business-field catalogue.
+    REFERENCE = "reference"
+    #: What waits for the server: the outbox, conflicts, number pools.
+    SYNC = "sync"
+
+
 #: Each member with its label (pairs, not a dict: members of two vocabularies may be equal).
 _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (LicenceKind.INDEPENDENT, "مستقل"),
@@ -156,6 +177,13 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (ParticipantStatus.CANCELLED, "انصراف"),
     (CertificateKind.LICENCE, "گواهی‌نامه مجوز"),
     (CertificateKind.ATTENDANCE, "گواهی حضور"),
+    (RecordKind.LICENCES, "مجوزها"),
+    (RecordKind.SUPPORTERS, "پشتیبان‌ها"),
+    (RecordKind.EVENTS, "رویدادها"),
+    (RecordKind.CERTIFICATES, "گواهی‌نامه‌ها"),
+    (RecordKind.OFFICE, "اداره"),
+    (RecordKind.REFERENCE, "اطلاعات پایه"),
+    (RecordKind.SYNC, "همگام‌سازی"),
 )
 
 _LABELS: dict[tuple[type[Vocabulary], str], str] = {}

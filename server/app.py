@@ -2,44 +2,51 @@
 
 Endpoints: ``GET /health``, ``POST /v1/handshake``, ``POST /v1/push``, ``GET /v1/pull``,
 ``POST /v1/numbers`` and ``GET /v1/reference`` (server.push, server.pull, server.pools);
-FastAPI serves the OpenAPI document at ``/openapi.json`` (the interactive ``/docs`` and
-``/redoc`` only when asked for: ``daftar-server serve --docs``). Errors sent to clients
-carry a Persian and an English message: ``{"error": code, "message": fa, "message_en":
-en}`` (server.errors). A bad request gets a 4xx answer, never a 500. Authentication:
+the signing keys' endpoints are server.keys_api, the verification page server.verify_page.
+Request and answer bodies are the protocol's models (common.protocol), from which FastAPI
+makes the OpenAPI document at ``/openapi.json`` (the interactive ``/docs`` and ``/redoc``
+only when asked for: ``daftar-server serve --docs``). Errors sent to clients carry a
+Persian and an English message: ``{"error": code, "message": fa, "message_en": en}``
+(server.errors). A bad request gets a 4xx answer, never a 500. Authentication:
 server.auth; failed ones are limited per client address by server.ratelimit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
-import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-)
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.protocol import (
+    MAX_PULL,
+    PROTOCOL_VERSION,
+    ErrorResponse,
+    HandshakeRequest,
+    HandshakeResponse,
+    Health,
+    NumbersRequest,
+    NumbersResponse,
+    OfficeOut,
+    PlaceOut,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ReferenceResponse,
+)
 from common.reference import reference_id, reference_rows, reference_version
-from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+from server import MIN_PROTOCOL_VERSION
 from server.auth import current_office, get_session
 from server.db import HEAD_REVISION
-from server.errors import ApiError, ErrorJSONResponse, ErrorResponse, error_body
+from server.errors import ApiError, ErrorJSONResponse, error_body
 from server.keys import current_keys_version
 from server.middleware import BodySizeLimit
 from server.models import Office, utcnow
@@ -47,240 +54,16 @@ from server.pools import licence_prefix, reserve_numbers
 from server.pull import changes_after, pull
 from server.push import push
 from server.ratelimit import FailureLimit, FailureLimiter
-from server.records import MAX_BATCH, MAX_NUMBERS, MAX_PULL, Operation
+from server.records import Operation
 
 log = logging.getLogger("daftar.server.api")
 
 #: The largest request body accepted (bytes); larger requests get 413.
 MAX_BODY_BYTES = 1024 * 1024
-#: How deeply a pushed value may nest lists and objects (columns hold plain values; the
-#: answers that carry values back must be able to serialise them).
-MAX_VALUE_DEPTH = 16
 #: Clock skew above this many seconds is reported to the client (sync.md: 5 minutes).
 SKEW_WARNING_SECONDS = 300.0
 #: A measured skew is stored when it moved by more than this (seconds).
 SKEW_RECORD_SECONDS = 60.0
-
-# --- schemas --------------------------------------------------------------------------
-
-
-def _json_integer(value: Any) -> Any:
-    """A JSON number (2 or 2.0), not true/false or "2" (pydantic's lax mode takes those)."""
-    if isinstance(value, bool | str | bytes):
-        raise ValueError("expected a JSON number")
-    return value
-
-
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
-
-
-def check_storable(value: Any) -> None:
-    """Refuse what Python's JSON parser accepts but the database and the answers can't
-    hold: NaN and infinities, lone surrogates (``"\\ud800"``), deep nesting."""
-    pending: list[tuple[Any, int]] = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError("numbers must be finite (no NaN or Infinity)")
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("text must be valid Unicode (no lone surrogates)") from None
-        elif isinstance(item, dict | list | tuple):
-            if depth >= MAX_VALUE_DEPTH:
-                raise ValueError(f"values may nest at most {MAX_VALUE_DEPTH} levels")
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
-
-
-class Health(BaseModel):
-    """``GET /health``."""
-
-    status: str = Field(examples=["ok"])
-    protocol: int = Field(description="The protocol version the server speaks.")
-    schema_: str = Field(alias="schema", description="The server database's Alembic revision.")
-
-    model_config = ConfigDict(populate_by_name=True)
-
-
-class HandshakeRequest(BaseModel):
-    """``POST /v1/handshake``: who the client is and what it speaks."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    protocol: JsonInt = Field(ge=0, le=1_000_000, description="The client's protocol version.")
-    client_schema: str = Field(max_length=64, description="The client database's revision.")
-    client_version: str = Field(max_length=64, description="The client application's version.")
-    client_time: AwareDatetime = Field(description="The client's clock, with its UTC offset.")
-    # The bounds go inside the optional type, so the OpenAPI document states them
-    # ("minimum"/"maximum") and a schema-driven client never sends a negative cursor.
-    cursor: Annotated[int, Field(ge=0, le=2**62), BeforeValidator(_json_integer)] | None = Field(
-        default=None, description="The client's pull cursor, if it has one."
-    )
-
-
-class PlaceOut(BaseModel):
-    """A province or county: its amar code, Persian name and reference id."""
-
-    code: str
-    name: str
-    id: str = Field(description="The reference id clients use (UUIDv5 of kind + code).")
-
-
-class OfficeOut(BaseModel):
-    """The authenticated office."""
-
-    id: str
-    name: str
-    province: PlaceOut
-    county: PlaceOut | None = Field(description="None for a province office.")
-
-
-class HandshakeResponse(BaseModel):
-    """The server's side of the handshake."""
-
-    office: OfficeOut
-    protocol: int = Field(description="The protocol version to use (the server's).")
-    min_protocol: int = Field(description="The oldest client protocol the server accepts.")
-    server_schema: str
-    server_time: dt.datetime
-    clock_skew_seconds: float = Field(description="Client clock minus server clock.")
-    skew_warning: bool = Field(description="True when the skew is over 5 minutes.")
-    licence_prefix: str = Field(description="The prefix of the office's licence numbers.")
-    reference_version: str = Field(description="Digest of GET /v1/reference's data.")
-    keys_version: str = Field(description="Digest of GET /v1/keys (the signing key set).")
-    changes_waiting: bool | None = Field(
-        default=None, description="Whether the feed has records after the given cursor."
-    )
-
-
-Uuid = Annotated[
-    str, StringConstraints(pattern=r"^[0-9A-Fa-f]{8}-?([0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
-]
-ColumnName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
-
-
-class PushOperation(BaseModel):
-    """One outbox operation: ``changes`` is ``{"column": [old, new]}`` (old null on insert)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    op_id: Uuid
-    table: Annotated[str, StringConstraints(max_length=40)]
-    row_id: Uuid
-    op: Literal["insert", "update", "delete", "resolve"] = Field(
-        description='"resolve" (table "conflict", row_id = the conflict id) marks a conflict '
-        "resolved; the chosen values travel as ordinary updates."
-    )
-    base_rev: JsonInt = Field(ge=0, le=2**31 - 1)
-    changes: dict[ColumnName, tuple[Any, Any]] = Field(
-        default_factory=dict,
-        max_length=200,
-        # Keys that are not column names are refused: say so in the OpenAPI document.
-        json_schema_extra={"additionalProperties": False},
-    )
-
-    @field_validator("changes")
-    @classmethod
-    def _storable(cls, changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
-        for pair in changes.values():
-            check_storable(pair)
-        return changes
-
-
-class PushRequest(BaseModel):
-    """``POST /v1/push``: a batch of outbox operations, oldest first."""
-
-    operations: list[PushOperation] = Field(max_length=MAX_BATCH)
-
-
-class ConflictOut(BaseModel):
-    """A conflict kept for review: the server's value stays, the client's is kept here."""
-
-    id: str
-    field: str
-    kind: str = Field(description='"field" (same field edited) or "deleted".')
-    base: Any
-    server: Any
-    client: Any
-
-
-class PushResult(BaseModel):
-    """The answer for one operation."""
-
-    op_id: str
-    status: Literal["applied", "merged", "conflict", "rejected", "replayed"]
-    rev: int | None
-    server_seq: int | None
-    conflicts: list[ConflictOut]
-    reason: str | None = Field(description="Persian reason of a rejection or conflict.")
-    reason_en: str | None
-    original_status: str | None = Field(description="For a replay: the first answer's status.")
-    canonical_id: str | None = Field(
-        default=None,
-        description="The record the operation was applied to when it is not the row it "
-        "named: the server already had this holder (supporter) under that id, registered "
-        "by another office with the same national (legal) ID. The office merges its copy.",
-    )
-
-
-class PushResponse(BaseModel):
-    """``POST /v1/push``: one result per operation, in order."""
-
-    results: list[PushResult]
-
-
-class PullChange(BaseModel):
-    """One record of the change feed."""
-
-    table: str
-    id: str
-    rev: int
-    deleted: bool
-    left_scope: bool = Field(
-        default=False,
-        description="The record left the office's scope (its licence moved away): the "
-        "office drops its copy; it is not deleted.",
-    )
-    server_seq: int
-    data: dict[str, Any]
-    merged_into: str | None = Field(
-        default=None,
-        description="For a tombstone of a record folded into another (the same holder or "
-        "supporter registered at two offices): the record it became.",
-    )
-
-
-class PullResponse(BaseModel):
-    """``GET /v1/pull``: a page of the change feed in the office's scope."""
-
-    changes: list[PullChange]
-    cursor: int = Field(description="The last server_seq in the page (or since when empty).")
-    has_more: bool
-
-
-class NumbersRequest(BaseModel):
-    """``POST /v1/numbers``: how many licence numbers to reserve."""
-
-    count: JsonInt = Field(ge=1, le=MAX_NUMBERS)
-
-
-class NumbersResponse(BaseModel):
-    """A reserved range: ``PREFIX-first`` .. ``PREFIX-last`` (inclusive), this office's."""
-
-    prefix: str
-    first: int
-    last: int
-
-
-class ReferenceResponse(BaseModel):
-    """``GET /v1/reference``: provinces, counties and the business-field catalogue."""
-
-    version: str
-    tables: dict[str, list[dict[str, Any]]] = Field(
-        description="Rows per table, parents first: province, county, field_group, business_field."
-    )
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """Error answers of the API: ``{"error": code, "message": fa, "message_en": en}``.
 
 The Persian ``message`` is for the clerk (the client shows it as is), ``message_en`` for
-logs and operators.
+logs and operators. The body's model is common.protocol.ErrorResponse.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 
 class ApiError(Exception):
@@ -44,11 +43,3 @@ class ErrorJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         return text.encode("utf-8", "backslashreplace")
-
-
-class ErrorResponse(BaseModel):
-    """An error answer (Persian ``message`` for the clerk, ``message_en`` for logs)."""
-
-    error: str
-    message: str
-    message_en: str

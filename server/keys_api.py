@@ -12,67 +12,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
+from common.protocol import (
+    ErrorResponse,
+    KeyRegistration,
+    KeyRetirement,
+    KeySetOut,
+    PublishedKeyOut,
+)
 from server.auth import current_office, get_session
-from server.errors import ApiError, ErrorResponse
+from server.errors import ApiError
 from server.keys import KeyRefused, key_set, published_keys, register_key, retire_key
 from server.models import Office
 
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
-
-
-class PublishedKeyOut(BaseModel):
-    """One key of the published set."""
-
-    key_id: str
-    public_key: str = Field(description="The raw 32-byte Ed25519 public key, base64.")
-    office_id: str
-    office_name: str
-    province_code: str
-    province_name: str
-    county_code: str = Field(description='"" for a province office.')
-    county_name: str
-    valid_from: dt.datetime | None
-    retired_at: dt.datetime | None = Field(description="The desk stopped signing with it.")
-    revoked_at: dt.datetime | None = Field(
-        description="Revoked: what it signed from then on (or undated) is not genuine."
-    )
-    revoked_reason: str
-
-
-class KeySetOut(BaseModel):
-    """The published key set (docs/certificates.md)."""
-
-    format: str = Field(examples=["daftar-keys"])
-    version: int
-    keys_version: str = Field(description="Digest of the keys; the handshake carries it.")
-    generated_at: dt.datetime
-    keys: list[PublishedKeyOut]
-
-
-class KeyRegistration(BaseModel):
-    """``PUT /v1/keys/{key_id}``: a desk's public key with its proof of possession."""
-
-    public_key: str = Field(max_length=64)
-    proof: str = Field(
-        max_length=100,
-        description="base64 Ed25519 signature by the key of "
-        '"daftar-key-registration-v1\\n<office id>\\n<key id>".',
-    )
-    valid_from: AwareDatetime | None = None
-    retired_at: AwareDatetime | None = None
-
-
-class KeyRetirement(BaseModel):
-    """``POST /v1/keys/{key_id}/retire``."""
-
-    retired_at: AwareDatetime | None = None
 
 
 _ERRORS: dict[int | str, dict[str, object]] = {

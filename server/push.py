@@ -31,6 +31,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from common.protocol import PushStatus
 from common.reference import reference_rows
 from common.rules import Context, Known, check_row, iran_today, latest_day
 from server.feed import Feed
@@ -52,7 +53,6 @@ from server.records import (
     Rejected,
     Result,
     ScopeKey,
-    Status,
     changes_of,
     county_scope,
     county_scopes,
@@ -416,7 +416,7 @@ class Pusher:
             record.rev += 1
             rekey = bool(set(NATURAL_KEYS.get(op.table, ())) & set(changes))
             self.feed.write(record, self.office.id, moved=moved, flipped=revived, rekey=rekey)
-        status: Status
+        status: PushStatus
         if conflicts:
             status = "conflict"
         elif op.base_rev == record.rev - (1 if applied else 0):

@@ -12,8 +12,9 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from common.protocol import OperationKind, PushStatus
 from common.reference import reference_id
 from server.models import Office, Record
 from server.offices import load_reference
@@ -102,11 +103,6 @@ IMMUTABLE_COLUMNS: dict[str, frozenset[str]] = {
     "event_participant": frozenset({"event_id"}),
     "event_attendance": frozenset({"event_id", "participant_id", "day"}),
 }
-MAX_BATCH = 500
-MAX_PULL = 1000
-MAX_NUMBERS = 10000
-
-Status = Literal["applied", "merged", "conflict", "rejected", "replayed"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +112,7 @@ class Operation:
     op_id: str
     table: str
     row_id: str
-    op: Literal["insert", "update", "delete", "resolve"]
+    op: OperationKind
     base_rev: int
     changes: Mapping[str, Sequence[Any]]
 
@@ -126,7 +122,7 @@ class Result:
     """The answer for one operation."""
 
     op_id: str
-    status: Status
+    status: PushStatus
     rev: int | None = None
     server_seq: int | None = None
     conflicts: list[dict[str, Any]] = field(default_factory=list)

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+#: The central server in process (tests/server and tests/services/sync share it).
+pytest_plugins = ["tests.server_fixtures"]
+
 # Before anything creates a QApplication (pytest-qt only imports Qt modules at start-up).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tokens never reach the developer's real keyring or profile during tests (subprocesses

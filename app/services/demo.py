@@ -280,7 +280,8 @@ def generate_networks_and_events(
     skipped, so a second run adds new supporters on other supporter-kind licences.
     """
     from app.models import Supporter
-    from app.services.events.service import EventInput, EventService, ParticipantInput
+    from app.services.events.records import EventInput, ParticipantInput
+    from app.services.events.service import EventService
     from app.services.licences.service import PersonInput
     from app.services.supporters.service import MemberInput, SupporterInput, SupporterService
 

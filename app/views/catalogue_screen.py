@@ -8,17 +8,8 @@ and a :class:`QSortFilterProxyModel` filters it on normalised text
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QCoreApplication, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,18 +28,12 @@ from app.services.core.reference import FieldInfo
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error
+from app.views.widgets.table_model import SORT_ROLE, Column, ColumnTableModel, ModelIndex
 from app.views.widgets.table_style import setup_record_table
-from common.text import search_key, to_persian_digits
-
-ModelIndex = QModelIndex | QPersistentModelIndex
+from common.text import search_key
 
 COL_CODE, COL_NAME, COL_GROUP, COL_BODY, COL_STARRED, COL_ISIC = range(6)
-COLUMN_COUNT = 6
 STAR = "★"
-#: Item data role with the value a column sorts by (codes as ASCII digits).
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: Item data role with the row's field id.
-FIELD_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 INACTIVE_COLOR = QColor("#6b7280")
 STAR_COLOR = QColor("#b45309")
 
@@ -67,96 +52,64 @@ def _load_catalogue(session: Session) -> _Catalogue:
     return _Catalogue(reference.list_fields(session), reference.list_field_groups(session))
 
 
-class CatalogueModel(QAbstractTableModel):
+def _starred_tip() -> str:
+    return _tr(
+        "رشتهٔ ستاره‌دار: افزون بر دستگاه تأییدکننده، تأیید دستگاه مربوط "
+        "(بهداشت، دامپزشکی یا ارشاد) هم لازم است."
+    )
+
+
+def _inactive_tip() -> str:
+    return _tr("این رشته دیگر فعال نیست و مجوز تازه برای آن صادر نمی‌شود.")
+
+
+def catalogue_columns() -> tuple[Column[FieldInfo], ...]:
+    """The catalogue's columns (sorted by raw values: codes as ASCII digits)."""
+    return (
+        Column(_tr("کد"), lambda bf: bf.code, digits=True),
+        Column(_tr("نام رشته"), lambda bf: bf.name),
+        Column(_tr("گروه"), lambda bf: bf.group_name, sort_key=lambda bf: bf.group_code),
+        Column(_tr("دستگاه تأییدکننده"), lambda bf: bf.approving_body),
+        Column(
+            STAR,
+            lambda bf: STAR if bf.starred else "",
+            align=Qt.AlignmentFlag.AlignCenter,
+            foreground=lambda bf: STAR_COLOR if bf.active else None,
+            tooltip=lambda bf: _starred_tip() if bf.starred and bf.active else None,
+            sort_key=lambda bf: int(bf.starred),
+            header_tooltip=_tr("ستاره‌دار: نیازمند تأیید دستگاه دیگر"),
+        ),
+        Column(_tr("کد آیسیک"), lambda bf: bf.isic, digits=True),
+    )
+
+
+class CatalogueModel(ColumnTableModel[FieldInfo]):
     """The catalogue's fields as a table (all rows in memory)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._fields: list[FieldInfo] = []
-        self._keys: list[str] = []
-        self._titles = (
-            _tr("کد"),
-            _tr("نام رشته"),
-            _tr("گروه"),
-            _tr("دستگاه تأییدکننده"),
-            STAR,
-            _tr("کد آیسیک"),
+        super().__init__(
+            catalogue_columns(),
+            parent,
+            row_id=lambda bf: bf.id,
+            row_foreground=lambda bf: None if bf.active else INACTIVE_COLOR,
+            row_tooltip=lambda bf: None if bf.active else _inactive_tip(),
         )
+        self._keys: list[str] = []
 
     def set_fields(self, fields: list[FieldInfo]) -> None:
         """Replace the rows."""
-        self.beginResetModel()
-        self._fields = list(fields)
-        self._keys = [search_key(f"{bf.name} {bf.code}") for bf in self._fields]
-        self.endResetModel()
+        self._keys = [search_key(f"{bf.name} {bf.code}") for bf in fields]
+        self.set_rows(fields)
 
     def field(self, row: int) -> FieldInfo:
         """The field in ``row``."""
-        return self._fields[row]
+        found = self.row_data(row)
+        assert found is not None
+        return found
 
     def search_key(self, row: int) -> str:
         """The normalised text typing is matched against (name and code)."""
         return self._keys[row]
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._fields)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._fields):
-            return None
-        bf = self._fields[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                to_persian_digits(bf.code),
-                bf.name,
-                bf.group_name,
-                bf.approving_body,
-                STAR if bf.starred else "",
-                to_persian_digits(bf.isic),
-            )[column]
-        if role == SORT_ROLE:
-            return (bf.code, bf.name, bf.group_code, bf.approving_body, int(bf.starred), bf.isic)[
-                column
-            ]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if not bf.active:
-                return INACTIVE_COLOR
-            return STAR_COLOR if column == COL_STARRED else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_STARRED:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if not bf.active:
-                return _tr("این رشته دیگر فعال نیست و مجوز تازه برای آن صادر نمی‌شود.")
-            if column == COL_STARRED and bf.starred:
-                return _tr(
-                    "رشتهٔ ستاره‌دار: افزون بر دستگاه تأییدکننده، تأیید دستگاه مربوط "
-                    "(بهداشت، دامپزشکی یا ارشاد) هم لازم است."
-                )
-            return None
-        if role == FIELD_ID_ROLE:
-            return bf.id
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < COLUMN_COUNT:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self._titles[section]
-            if role == Qt.ItemDataRole.ToolTipRole and section == COL_STARRED:
-                return _tr("ستاره‌دار: نیازمند تأیید دستگاه دیگر")
-            return None
-        if (
-            orientation == Qt.Orientation.Vertical
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._fields)
-        ):
-            return to_persian_digits(str(section + 1))
-        return None
 
 
 class CatalogueFilterModel(QSortFilterProxyModel):
@@ -246,7 +199,7 @@ class CatalogueScreen(QWidget):
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self._update_count()
-        ctx.run_db(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
+        ctx.run_op(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
 
     def _setup_table(self) -> None:
         table = self.table

@@ -4,8 +4,9 @@
 :meth:`CertificateService.printable` which licences may get one (a batch with suspended,
 revoked or expired licences asks whether to skip them), issues the certificates with
 :meth:`CertificateService.licence_certificates` in a worker with progress and cancel (a
-cancelled batch logs nothing: the log is written in the same transaction), emits
-``sig_records_changed("licences")`` and opens :class:`CertificatePreviewDialog`.
+cancelled batch logs nothing: the log is written in the same transaction; the screens
+hear of the new history lines from the unit of work) and opens
+:class:`CertificatePreviewDialog`.
 
 The preview shows the PDF's pages with QtPdf (no external viewer): :class:`QPdfView`
 renders only the pages in sight, so a batch of 1,000 pages opens at once. «چاپ…» asks
@@ -68,7 +69,7 @@ from sqlalchemy.orm import Session
 from app.services.certificates.service import CertificateService, IssuedCertificate, PrintCheck
 from app.services.core.progress import Cancelled, Progress
 from app.views.bootstrap import persian_locale
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import describe_environment_error, show_error
 from app.views.widgets import messages
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
@@ -556,7 +557,7 @@ class CertificatePreviewDialog(QDialog):
                 self,
                 DomainError(
                     _tr("چاپگر «{name}» آماده نیست. چاپگر دیگری انتخاب کنید.").format(
-                        name=printer.printerName() or printer.outputFileName()
+                        name=isolate_ltr(printer.printerName() or printer.outputFileName())
                     )
                 ),
             )
@@ -684,8 +685,8 @@ def print_licence_certificates(
     First checks which licences may get one: a single refused licence (suspended,
     revoked, expired) is explained; a batch with some refused asks whether to skip them.
     Then issues the certificates in a worker with a progress dialog; «لغو» rolls the
-    whole batch back (no serial used, nothing logged). On success emits
-    ``sig_records_changed("licences")``, calls ``on_printed(issued)`` and opens the
+    whole batch back (no serial used, nothing logged). On success (the unit of work has
+    announced the licences' new history lines) calls ``on_printed(issued)`` and opens the
     preview. Returns at once; the returned job is filled in as the steps finish.
     """
     job = CertificatePrintJob(list(dict.fromkeys(licence_ids)))
@@ -711,7 +712,6 @@ def print_licence_certificates(
     def issued(result: _Issued) -> None:
         pdf, certificates = result
         job.issued = list(certificates)
-        ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
         if on_printed is not None:
             on_printed(job.issued)
         job.preview = open_preview(parent, pdf, title, job.issued)
@@ -731,7 +731,7 @@ def print_licence_certificates(
             return
         if check.refused_ids and not ask_skip_refused(parent, title, check):
             return
-        job.handle = ctx.run_db_progress(
+        job.handle = ctx.run_op_progress(
             issue_op(list(check.printable_ids)),
             issued,
             failed,
@@ -739,7 +739,7 @@ def print_licence_certificates(
             parent=parent,
         )
 
-    handle = ctx.run_db(check_op, checked, failed, parent=parent)
+    handle = ctx.run_op(check_op, checked, failed, parent=parent)
     if job.handle is None:  # not replaced by the issuing task (a synchronous runner)
         job.handle = handle
     return job
@@ -817,7 +817,7 @@ class IssuedSinceDialog(QDialog):
                 self.count_label.setText("")
                 show_error(self, exc)
 
-        self.ctx.run_db(op, counted, failed, parent=self)
+        self.ctx.run_op(op, counted, failed, parent=self)
 
     def set_ids(self, ids: list[str]) -> None:
         """Show the batch's size; «چاپ» only when it holds something."""

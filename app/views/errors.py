@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.logging_setup import current_log_file
 from common.errors import DomainError
-from common.text import LRI, PDI
+from common.text import isolate_ltr
 
 log = logging.getLogger("daftar.gui")
 
@@ -126,7 +126,7 @@ class ErrorDialog(QDialog):
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         log_file = current_log_file()
         self.log_label = QLabel(
-            _tr("پروندهٔ گزارش‌ها: {path}").format(path=f"{LRI}{log_file}{PDI}")
+            _tr("پروندهٔ گزارش‌ها: {path}").format(path=isolate_ltr(str(log_file)))
             if log_file is not None
             else _tr("گزارش‌ها در پرونده ذخیره نمی‌شوند.")
         )

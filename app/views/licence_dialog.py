@@ -2,7 +2,7 @@
 
 Actions (ویرایش، تمدید، تعلیق، رفع تعلیق، ابطال) call
 :class:`app.services.licences.service.LicenceService` in a worker; after each change the dialog
-reloads itself and emits ``sig_records_changed("licences")``. «چاپ گواهی‌نامه» prints
+reloads itself (the unit of work tells the other screens). «چاپ گواهی‌نامه» prints
 the licence's certificate (:func:`app.views.certificate_print.print_licence_certificates`,
 imported when first used) and reloads, so the history shows the issuance. Reasons are asked with a
 :class:`~app.views.widgets.reason_dialog.ReasonDialog`, which stays open and shows the
@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStyle,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +43,7 @@ from app.services.licences.service import (
     LicenceDetail,
     LicenceService,
 )
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
@@ -52,6 +51,7 @@ from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
+from app.views.widgets.table_model import Column, ColumnTableModel
 from common import jalali
 from common.errors import ValidationErrors
 from common.text import isolate_ltr, to_persian_digits
@@ -67,13 +67,6 @@ STATUS_COLORS: dict[str, tuple[str, str]] = {
     LicenceStatus.SUSPENDED: ("#ffb300", "#3e2723"),
     LicenceStatus.REVOKED: ("#c62828", "#ffffff"),
 }
-HISTORY_COLUMNS = (
-    QT_TRANSLATE_NOOP("LicenceDialog", "تاریخ و ساعت"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "کاربر"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "عملیات"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "جزئیات"),
-    QT_TRANSLATE_NOOP("LicenceDialog", "دلیل"),
-)
 EMPTY = "—"
 #: The history action of a certificate printed (app.services.certificates.service).
 CERTIFICATE_ACTION = "certificate"
@@ -127,6 +120,23 @@ def isolate_codes(text: str) -> str:
     Without it, «شماره مجوز: ۰۶۱۲-۰۰۰۰۰۱» displays as «… ۰۰۰۰۰۱-۰۶۱۲» (persian.md).
     """
     return _HYPHENATED.sub(lambda m: isolate_ltr(m.group()), text)
+
+
+def history_columns() -> tuple[Column[HistoryEntry], ...]:
+    """The columns of a licence's history (text at the top of its row: lines wrap)."""
+    top = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
+    return (
+        Column(_tr("تاریخ و ساعت"), lambda e: format_moment(e.at), align=top),
+        Column(_tr("کاربر"), lambda e: e.actor, align=top),
+        Column(_tr("عملیات"), lambda e: e.action_label, align=top),
+        Column(
+            _tr("جزئیات"),
+            lambda e: "\n".join(isolate_codes(line) for line in e.lines),
+            align=top,
+            elided=True,
+        ),
+        Column(_tr("دلیل"), lambda e: isolate_codes(to_persian_digits(e.reason)), align=top),
+    )
 
 
 def _value_label() -> QLabel:
@@ -219,8 +229,9 @@ class LicenceDialog(QDialog):
         details.addWidget(holder_box, 1)
         details.addWidget(licence_box, 1)
 
-        self.history_table = QTableWidget(0, len(HISTORY_COLUMNS))
-        self.history_table.setHorizontalHeaderLabels([_tr(str(c)) for c in HISTORY_COLUMNS])
+        self.history_model = ColumnTableModel(history_columns(), self)
+        self.history_table = QTableView()
+        self.history_table.setModel(self.history_model)
         self.history_table.verticalHeader().hide()
         self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -294,7 +305,7 @@ class LicenceDialog(QDialog):
     def reload(self) -> None:
         """Load the licence and its history again (in a worker)."""
         licence_id = self.licence_id
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_licence(session, licence_id),
             self.on_licence_loaded,
             self.on_licence_failed,
@@ -369,23 +380,8 @@ class LicenceDialog(QDialog):
         self._enable_actions()
 
     def _fill_history(self, entries: list[HistoryEntry]) -> None:
-        table = self.history_table
-        table.setRowCount(len(entries))
-        for row, entry in enumerate(entries):
-            cells = (
-                format_moment(entry.at),
-                entry.actor,
-                entry.action_label,
-                "\n".join(isolate_codes(line) for line in entry.lines),
-                isolate_codes(to_persian_digits(entry.reason)),
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop)
-                if column == 3:
-                    item.setToolTip(text)
-                table.setItem(row, column, item)
-        table.resizeRowsToContents()
+        self.history_model.set_rows(entries)
+        self.history_table.resizeRowsToContents()
 
     def _enable_actions(self) -> None:
         status = self.detail.status if self.detail is not None else LicenceStatus.REVOKED
@@ -433,7 +429,6 @@ class LicenceDialog(QDialog):
             self.print_button.setToolTip(_tr("صدور و چاپ گواهی‌نامهٔ این مجوز"))
 
     def _changed(self) -> None:
-        self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
         self.reload()
 
     def _number(self) -> str:
@@ -450,7 +445,8 @@ class LicenceDialog(QDialog):
         form.open()
 
     def on_edit_form_accepted(self) -> None:
-        """The form saved (and already emitted sig_records_changed): show the new state."""
+        """The form saved (the other screens heard it from the unit of work): show the new
+        state."""
         self.reload()
 
     # -- status changes ---------------------------------------------------------------------
@@ -513,7 +509,7 @@ class LicenceDialog(QDialog):
                 else:
                     show_error(dialog, exc)
 
-            self.ctx.run_db(work, on_done, on_failed, parent=dialog)
+            self.ctx.run_op(work, on_done, on_failed, parent=dialog)
 
         dialog.sig_reason_submitted.connect(on_submitted)
         dialog.finished.connect(dialog.deleteLater)

@@ -40,7 +40,7 @@ from app.services.licences.service import (
     PersonInfo,
     PersonInput,
 )
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
@@ -49,6 +49,7 @@ from app.views.widgets.form import (
     DigitsLineEdit,
     FieldErrors,
     LatinLineEdit,
+    UnsavedGuard,
     add_field_row,
     make_error_label,
     make_form_layout,
@@ -133,14 +134,14 @@ class LicenceFormDialog(QDialog):
         self.choices: FormChoices | None = None
         self._rev: int | None = None
         self._looked_up = ""
-        self._baseline: tuple[object, ...] | None = None
         self._saving = False
+        self.guard = UnsavedGuard(self, self._snapshot, lambda: self._saving)
         self.setWindowTitle(_tr("صدور مجوز جدید") if licence_id is None else _tr("ویرایش مجوز"))
         self.setStyleSheet(INVALID_STYLE)
         self.errors = FieldErrors(self)
         self._build()
         self.setEnabled(False)
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_choices(session, licence_id),
             self.on_choices_loaded,
             self.on_choices_failed,
@@ -301,7 +302,7 @@ class LicenceFormDialog(QDialog):
             self._fill_licence(choices.licence)
         self._update_field_info()
         self.setEnabled(True)
-        self._baseline = self._snapshot()
+        self.guard.mark_clean()
         (self.first_name_edit if self.edit_mode else self.national_id_edit).setFocus()
 
     def on_choices_failed(self, exc: BaseException) -> None:
@@ -361,7 +362,7 @@ class LicenceFormDialog(QDialog):
             return
         self._looked_up = nid
         self.errors.set_error("national_id", "")
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: LicenceService(session).find_person(nid),
             lambda person: self.on_person_found(nid, person),
             self.on_lookup_failed,
@@ -492,7 +493,7 @@ class LicenceFormDialog(QDialog):
             return service.update(licence_id, person, licence, expected_rev=rev)
 
         self._set_saving(True)
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
@@ -503,8 +504,7 @@ class LicenceFormDialog(QDialog):
         self._set_saving(False)
         self.saved = detail
         self.saved_licence_id = detail.id
-        self._baseline = self._snapshot()
-        self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
+        self.guard.mark_clean()
         if detail.warnings:
             messages.inform(
                 self,
@@ -527,14 +527,7 @@ class LicenceFormDialog(QDialog):
     def _snapshot(self) -> tuple[object, ...]:
         return (self.person_input(), self.licence_input(), self.manual_number_check.isChecked())
 
-    def is_modified(self) -> bool:
-        """True if the clerk changed something since the form was loaded or saved."""
-        return self._baseline is not None and self._snapshot() != self._baseline
-
     def reject(self) -> None:
         """Escape, «انصراف» or the close button: ask first if there are unsaved edits."""
-        if self._saving:
-            return  # the save in progress decides
-        if self.is_modified() and not messages.confirm_discard(self):
-            return
-        super().reject()
+        if self.guard.may_close():
+            super().reject()

@@ -1,9 +1,11 @@
 """The main window: assembles the screens, the menus and the status bar; nothing more.
 
 Screens are built here and talk to the window only through their signals; the window
-opens the dialogs they ask for. Dialog modules are imported when first used, which keeps
-start-up light (and start-up safe while a dialog is being worked on). The catalogue
-screen is built the first time its tab is shown.
+opens the dialogs they ask for. Dialog and screen modules are imported where they are
+first used (plain local imports, which mypy and import-linter see), which keeps start-up
+light; the supporters, events and catalogue screens are built the first time their tab
+is shown. The window does no work of its own: a backup is
+:func:`app.services.core.backup.write_backup`, run in a worker.
 
 The «همگام‌سازی» menu and the sync part of the status bar belong to
 :class:`app.views.sync_controller.SyncController`, made by :meth:`MainWindow.attach`.
@@ -16,13 +18,11 @@ SQLAlchemy and the services only inside functions.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -40,21 +40,25 @@ from PySide6.QtWidgets import (
 
 from app.services.core.progress import Progress
 from app.views.bootstrap import persian_locale
-from common.errors import DomainError
 from common.text import isolate_ltr
+from common.vocabulary import RecordKind
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from app.services.core.office import OfficeInfo
     from app.services.licences.register import RegisterFilter
+    from app.views.catalogue_screen import CatalogueScreen
+    from app.views.certificate_print import CertificatePrintJob
     from app.views.context import AppContext
+    from app.views.events.screen import EventsScreen
     from app.views.register_screen import RegisterScreen
+    from app.views.supporters_screen import SupportersScreen
     from app.views.sync_controller import SyncController
 
 log = logging.getLogger("daftar.gui")
 
-BACKUP_SUFFIX = ".sqlite3"
+S = TypeVar("S", bound=QWidget)
 
 
 def _tr(text: str) -> str:
@@ -65,6 +69,34 @@ def _count_all(session: Session) -> int:
     from app.services.licences import register
 
     return register.count(session, register.RegisterFilter())
+
+
+def _supporters_screen(ctx: AppContext) -> SupportersScreen:
+    from app.views.supporters_screen import SupportersScreen
+
+    return SupportersScreen(ctx)
+
+
+def _events_screen(ctx: AppContext) -> EventsScreen:
+    from app.views.events.screen import EventsScreen
+
+    return EventsScreen(ctx)
+
+
+def _catalogue_screen(ctx: AppContext) -> CatalogueScreen:
+    from app.views.catalogue_screen import CatalogueScreen
+
+    return CatalogueScreen(ctx)
+
+
+@dataclass
+class LazyTab(Generic[S]):
+    """A tab whose screen is built (and its module imported) the first time it is shown."""
+
+    index: int
+    page: QWidget
+    build: Callable[[AppContext], S]
+    screen: S | None = None
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +115,7 @@ class MainWindow(QMainWindow):
         self._register_filter: RegisterFilter | None = None
         self.register_screen: RegisterScreen | None = None
         #: The last certificate printing started (app.views.certificate_print).
-        self.certificate_job: Any = None
+        self.certificate_job: CertificatePrintJob | None = None
         #: Sync with the central server (after attach()).
         self.sync_controller: SyncController | None = None
         self.setWindowTitle(_tr("دفتر"))
@@ -98,29 +130,11 @@ class MainWindow(QMainWindow):
         self._register_stack.addWidget(self.loading_label)
         self.tabs.addTab(self._register_stack, _tr("دفتر مجوزها"))
         # The other screens are built on first show of their tab (start-up builds what it
-        # shows): tab index → (module, class, attribute that holds the screen).
-        self.supporters_screen: QWidget | None = None
-        self.events_screen: QWidget | None = None
-        self.catalogue_screen: QWidget | None = None
-        self._lazy_tabs: dict[int, tuple[str, str, str]] = {}
-        for label, module, class_name, attribute in (
-            (
-                _tr("پشتیبان‌ها"),
-                "app.views.supporters_screen",
-                "SupportersScreen",
-                "supporters_screen",
-            ),
-            (_tr("رویدادها"), "app.views.events_screen", "EventsScreen", "events_screen"),
-            (
-                _tr("فهرست رشته‌ها"),
-                "app.views.catalogue_screen",
-                "CatalogueScreen",
-                "catalogue_screen",
-            ),
-        ):
-            page = QWidget()
-            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
-            self._lazy_tabs[self.tabs.addTab(page, label)] = (module, class_name, attribute)
+        # shows).
+        self._lazy_tabs: dict[int, LazyTab[Any]] = {}
+        self.supporters_tab = self._add_lazy_tab(_tr("پشتیبان‌ها"), _supporters_screen)
+        self.events_tab = self._add_lazy_tab(_tr("رویدادها"), _events_screen)
+        self.catalogue_tab = self._add_lazy_tab(_tr("فهرست رشته‌ها"), _catalogue_screen)
         self.setCentralWidget(self.tabs)
 
         self._build_menus()
@@ -134,10 +148,8 @@ class MainWindow(QMainWindow):
     def attach(self, ctx: AppContext, office: OfficeInfo) -> None:
         """Build the screens over the open database (the second phase of start-up)."""
         from app.services.licences.register import RegisterFilter
-        from app.views.context import RECORDS_LICENCES, RECORDS_OFFICE
         from app.views.register_screen import RegisterScreen
 
-        self._records_kinds = (RECORDS_LICENCES, RECORDS_OFFICE)
         self._ctx = ctx
         self._office = office
         self._register_filter = RegisterFilter()
@@ -160,17 +172,33 @@ class MainWindow(QMainWindow):
 
     def _start_sync(self, ctx: AppContext) -> None:
         """The sync controller and its part of the status bar (after the register's jobs)."""
-        try:
-            from app.views.sync_controller import SyncController
+        from app.views.sync_controller import SyncController
 
-            self.sync_controller = SyncController(ctx, self)
-        except Exception:  # a broken sync costs the sync, not the register
-            log.exception("could not start the sync")
-            for action in self._sync_actions():
-                action.setEnabled(False)
-            return
+        self.sync_controller = SyncController(ctx, self)
         self.statusBar().addPermanentWidget(self.sync_controller.status_line)
         self.sync_controller.sig_review_requested.connect(self.on_conflicts_action_triggered)
+
+    def _add_lazy_tab(self, label: str, build: Callable[[AppContext], S]) -> LazyTab[S]:
+        page = QWidget()
+        QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+        tab = LazyTab(self.tabs.addTab(page, label), page, build)
+        self._lazy_tabs[tab.index] = tab
+        return tab
+
+    @property
+    def supporters_screen(self) -> SupportersScreen | None:
+        """The supporters screen, once its tab has been shown."""
+        return self.supporters_tab.screen
+
+    @property
+    def events_screen(self) -> EventsScreen | None:
+        """The events screen, once its tab has been shown."""
+        return self.events_tab.screen
+
+    @property
+    def catalogue_screen(self) -> CatalogueScreen | None:
+        """The catalogue screen, once its tab has been shown."""
+        return self.catalogue_tab.screen
 
     @property
     def ctx(self) -> AppContext:
@@ -313,7 +341,7 @@ class MainWindow(QMainWindow):
         self.path_label.setText(isolate_ltr(elided))
 
     def _load_total(self) -> None:
-        self.ctx.run_db(_count_all, self.on_total_loaded, self.on_total_failed, parent=self)
+        self.ctx.run_op(_count_all, self.on_total_loaded, self.on_total_failed, parent=self)
 
     # -- slots ---------------------------------------------------------------------------
 
@@ -330,7 +358,7 @@ class MainWindow(QMainWindow):
 
     def on_records_changed(self, kind: str) -> None:
         """Licences changed: count them again."""
-        if kind in self._records_kinds:
+        if kind in (RecordKind.LICENCES, RecordKind.OFFICE):
             self._load_total()
 
     def on_register_filter_changed(self, flt: RegisterFilter) -> None:
@@ -339,51 +367,41 @@ class MainWindow(QMainWindow):
 
     def on_tabs_current_changed(self, index: int) -> None:
         """Build a screen (supporters, events, catalogue) the first time its tab is shown."""
-        target = self._lazy_tabs.get(index)
-        if target is None or self._ctx is None:
+        tab = self._lazy_tabs.get(index)
+        if tab is None or tab.screen is not None or self._ctx is None:
             return
-        module, class_name, attribute = target
-        if getattr(self, attribute) is not None:
-            return
-        screen_class = self._lazy(module, class_name)
-        if screen_class is None:
-            return
-        screen = screen_class(self.ctx)
-        setattr(self, attribute, screen)
-        page = self.tabs.widget(index)
-        layout = page.layout() if page is not None else None
+        screen = tab.build(self.ctx)
+        tab.screen = screen
+        layout = tab.page.layout()
         assert layout is not None
         layout.addWidget(screen)
         screen.show()
         screen.setFocus()
 
-    def show_tab(self, attribute: str) -> QWidget | None:
-        """Show the tab of a screen (``supporters_screen``, ``events_screen`` or
-        ``catalogue_screen``), building it if needed; returns the screen."""
-        for index, (_module, _class, name) in self._lazy_tabs.items():
-            if name == attribute:
-                self.tabs.setCurrentIndex(index)
-                break
-        screen: QWidget | None = getattr(self, attribute)
-        return screen
+    def show_tab(self, tab: LazyTab[S]) -> S:
+        """Show a tab (``supporters_tab``, ``events_tab``, ``catalogue_tab``), building its
+        screen if needed (after attach()); returns the screen."""
+        self.tabs.setCurrentIndex(tab.index)
+        assert tab.screen is not None, "MainWindow.attach() has not run"
+        return tab.screen
+
+    def _exec(self, dialog: QDialog) -> bool:
+        """Show ``dialog`` modally, then delete it; True if it was accepted."""
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        return accepted
 
     def on_register_issue_requested(self) -> None:
         """Open the form that issues a new licence."""
-        dialog_class = self._lazy("app.views.licence_form", "LicenceFormDialog")
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, self)
-        dialog.exec()
-        dialog.deleteLater()
+        from app.views.licence_form import LicenceFormDialog
+
+        self._exec(LicenceFormDialog(self.ctx, self))
 
     def on_register_licence_open_requested(self, licence_id: str) -> None:
         """Open a licence: its details, history and actions."""
-        dialog_class = self._lazy("app.views.licence_dialog", "LicenceDialog")
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, licence_id, self)
-        dialog.exec()
-        dialog.deleteLater()
+        from app.views.licence_dialog import LicenceDialog
+
+        self._exec(LicenceDialog(self.ctx, licence_id, self))
 
     def on_print_selected_action_triggered(self) -> None:
         """«چاپ گواهی‌نامه‌های انتخاب‌شده…»: the register says which licences."""
@@ -393,9 +411,8 @@ class MainWindow(QMainWindow):
 
     def on_register_print_requested(self, licence_ids: list[str]) -> None:
         """Print the certificates of the licences selected in the register."""
-        print_certificates = self._lazy("app.views.certificate_print", "print_licence_certificates")
-        if print_certificates is None:
-            return
+        from app.views.certificate_print import print_licence_certificates
+
         title = (
             _tr("گواهی‌نامه‌های انتخاب‌شده ({count})").format(
                 count=self._locale.toString(len(licence_ids))
@@ -403,94 +420,74 @@ class MainWindow(QMainWindow):
             if len(licence_ids) != 1
             else _tr("گواهی‌نامه مجوز")
         )
-        self.certificate_job = print_certificates(self.ctx, self, licence_ids, title=title)
+        self.certificate_job = print_licence_certificates(self.ctx, self, licence_ids, title=title)
 
     def on_print_since_action_triggered(self) -> None:
         """«چاپ گروهی از تاریخ…»: the certificates of the licences issued since a date."""
-        print_issued_since = self._lazy("app.views.certificate_print", "print_issued_since")
-        if print_issued_since is None:
-            return
+        from app.views.certificate_print import print_issued_since
+
         self.certificate_job = print_issued_since(self.ctx, self)
 
     def on_verify_action_triggered(self) -> None:
         """«بررسی اصالت گواهی‌نامه…»."""
-        dialog_class = self._lazy("app.views.verify_dialog", "VerifyDialog")
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, self)
-        dialog.exec()
-        dialog.deleteLater()
+        from app.views.verify_dialog import VerifyDialog
+
+        self._exec(VerifyDialog(self.ctx, self))
 
     def on_signing_keys_action_triggered(self) -> None:
         """«کلیدهای امضا…»: the known keys; rotate this desk's key, add a key file."""
-        dialog_class = self._lazy("app.views.signing_keys_dialog", "SigningKeysDialog")
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, self)
-        dialog.exec()
-        dialog.deleteLater()
+        from app.views.signing_keys_dialog import SigningKeysDialog
+
+        self._exec(SigningKeysDialog(self.ctx, self))
 
     def on_import_action_triggered(self) -> None:
         """Import licences from an Excel file."""
-        dialog_class = self._lazy("app.views.import_dialog", "ImportDialog")
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, self)
-        dialog.exec()
-        dialog.deleteLater()
+        from app.views.import_dialog import ImportDialog
+
+        self._exec(ImportDialog(self.ctx, self))
 
     def on_import_supporters_action_triggered(self) -> None:
         """Import supporters and their network members from an Excel file."""
-        self._open_import("supporter_import_spec")
+        from app.views.import_dialog import ImportDialog, supporter_import_spec
+
+        self._exec(ImportDialog(self.ctx, self, supporter_import_spec()))
 
     def on_import_events_action_triggered(self) -> None:
         """Import events and their participants from an Excel file."""
-        self._open_import("event_import_spec")
+        from app.views.import_dialog import ImportDialog, event_import_spec
+
+        self._exec(ImportDialog(self.ctx, self, event_import_spec()))
 
     def on_export_supporters_action_triggered(self) -> None:
         """Export every supporter with its members to an Excel file."""
-        self._run_export("export_supporters")
+        from app.views.import_dialog import export_supporters
+
+        export_supporters(self.ctx, self)
 
     def on_export_events_action_triggered(self) -> None:
         """Export every event with its participants to an Excel file."""
-        self._run_export("export_events")
+        from app.views.import_dialog import export_events
 
-    def _open_import(self, spec_name: str) -> None:
-        """The import dialog for supporters or events (``spec_name`` in import_dialog)."""
-        dialog_class = self._lazy("app.views.import_dialog", "ImportDialog")
-        make_spec = self._lazy("app.views.import_dialog", spec_name)
-        if dialog_class is None or make_spec is None:
-            return
-        dialog = dialog_class(self.ctx, self, make_spec())
-        dialog.exec()
-        dialog.deleteLater()
-
-    def _run_export(self, function_name: str) -> None:
-        """Export supporters or events (``function_name`` in import_dialog)."""
-        export = self._lazy("app.views.import_dialog", function_name)
-        if export is not None:
-            export(self.ctx, self)
+        export_events(self.ctx, self)
 
     def on_export_action_triggered(self) -> None:
         """Export the licences the register shows to an Excel file."""
-        export_register = self._lazy("app.views.import_dialog", "export_register")
-        if export_register is None:
-            return
+        from app.views.import_dialog import export_register
+
         export_register(self.ctx, self, self._register_filter)
 
     def on_settings_action_triggered(self) -> None:
         """Open «تنظیمات اداره»; once saved, show the office's new name."""
-        dialog_class = self._lazy("app.views.settings_dialog", "SettingsDialog")
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, self)
+        from app.views.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx, self)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        token_place = getattr(dialog, "token_place", "")
+        token_place = dialog.token_place
         dialog.deleteLater()
         if accepted:
             from app.services.core.office import require_office
 
-            self.ctx.run_db(require_office, self.on_office_reloaded, parent=self)
+            self.ctx.run_op(require_office, self.on_office_reloaded, parent=self)
             if token_place:
                 from app.views.sync_common import token_place_text
 
@@ -507,11 +504,11 @@ class MainWindow(QMainWindow):
 
     def on_backup_action_triggered(self) -> None:
         """Write a copy of the database to a file the clerk chooses (in a worker)."""
-        from common.jalali import format_jalali, today
+        from app.services.core.backup import backup_file_name, with_backup_suffix, write_backup
+        from common.jalali import today
 
-        stamp = format_jalali(today(), persian_digits=False).replace("/", "-")
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = Path(folder or Path.home()) / f"daftar-backup-{stamp}{BACKUP_SUFFIX}"
+        suggested = Path(folder or Path.home()) / backup_file_name(today())
         chosen, _ = QFileDialog.getSaveFileName(
             self,
             _tr("پشتیبان‌گیری از پایگاه داده"),
@@ -520,13 +517,12 @@ class MainWindow(QMainWindow):
         )
         if not chosen:
             return
-        destination = Path(chosen)
-        if destination.suffix != BACKUP_SUFFIX:
-            destination = destination.with_name(destination.name + BACKUP_SUFFIX)
+        destination = with_backup_suffix(Path(chosen))
         db = self.ctx.db
 
         def op(_progress: Progress) -> Path:
-            return _backup_to(db.path, db.backup, destination)
+            # The save dialog has asked whether to replace an existing file.
+            return write_backup(db, destination, replace=True)
 
         self.ctx.runner.run(
             op,
@@ -552,26 +548,22 @@ class MainWindow(QMainWindow):
 
     def on_sync_action_triggered(self) -> None:
         """«همگام‌سازی با سرور»."""
-        if self.sync_controller is None:
-            self._not_available()
-            return
-        self.sync_controller.sync_now()
+        if self.sync_controller is not None:
+            self.sync_controller.sync_now()
 
     def on_conflicts_action_triggered(self) -> None:
         """«بررسی تعارض‌ها…»; the status line is read again afterwards."""
-        self._open_sync_dialog("app.views.sync_conflicts_dialog", "ConflictReviewDialog")
+        from app.views.sync_conflicts_dialog import ConflictReviewDialog
+
+        self._exec(ConflictReviewDialog(self.ctx, self))
+        if self.sync_controller is not None:
+            self.sync_controller.refresh_status()
 
     def on_quarantine_action_triggered(self) -> None:
         """«تغییرهای ردشده…»; the status line is read again afterwards."""
-        self._open_sync_dialog("app.views.sync_quarantine_dialog", "QuarantineDialog")
+        from app.views.sync_quarantine_dialog import QuarantineDialog
 
-    def _open_sync_dialog(self, module: str, name: str) -> None:
-        dialog_class = self._lazy(module, name)
-        if dialog_class is None:
-            return
-        dialog = dialog_class(self.ctx, self)
-        dialog.exec()
-        dialog.deleteLater()
+        self._exec(QuarantineDialog(self.ctx, self))
         if self.sync_controller is not None:
             self.sync_controller.refresh_status()
 
@@ -594,51 +586,3 @@ class MainWindow(QMainWindow):
                 "ادارات تعاون، کار و رفاه اجتماعی\n\nنسخهٔ {version}"
             ).format(version=isolate_ltr(version)),
         )
-
-    def _lazy(self, module: str, name: str) -> Any:
-        """``module.name``, imported now; None (and a message) if it can't be imported.
-
-        Dialogs are imported when first opened: start-up stays light, and a missing or
-        broken dialog module costs that one feature, not the application.
-        """
-        try:
-            return getattr(importlib.import_module(module), name)
-        except Exception:
-            log.exception("could not import %s.%s", module, name)
-        self._not_available()
-        return None
-
-    def _not_available(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            _tr("دفتر"),
-            _tr("این بخش از برنامه در دسترس نیست. لطفاً با پشتیبانی تماس بگیرید."),
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setObjectName("notAvailable")
-        box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-
-
-def _backup_to(live: Path, backup: Callable[[Path], Path], destination: Path) -> Path:
-    """Back up through a temporary file in the destination folder, then move it in place.
-
-    ``Database.backup`` refuses an existing file; the save dialog has already asked the
-    clerk whether to replace it. The database in use is never replaced.
-    """
-    destination = destination.expanduser().resolve()
-    if destination == live.resolve() or destination.name.startswith(f"{live.name}-"):
-        raise DomainError(_tr("نسخهٔ پشتیبان نمی‌تواند روی پایگاه دادهٔ در حال استفاده نوشته شود."))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".daftar-backup-", dir=destination.parent)
-    os.close(handle)
-    temporary = Path(name)
-    temporary.unlink()
-    try:
-        backup(temporary)
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return destination

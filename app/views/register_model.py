@@ -30,18 +30,9 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from sqlalchemy.orm import Session
 
@@ -50,14 +41,11 @@ from app.services.licences import register
 from app.services.licences.register import RegisterFilter, RegisterRow
 from app.services.licences.service import STATUS_EXPIRED, STATUS_LABELS
 from app.views.context import AppContext
+from app.views.widgets.table_model import Column, ColumnTableModel, ModelIndex
 from app.views.worker import TaskHandle
-from common.jalali import format_jalali
-from common.text import to_persian_digits
 from common.vocabulary import LicenceStatus
 
 log = logging.getLogger("daftar.gui")
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 PAGE_SIZE = 200
 MAX_PAGES = 20
@@ -75,22 +63,9 @@ SORT_RECENT = register.SORT_RECENT
 #: the whole order cost ~55 ms once; the first pages stay on OFFSET (< 20 ms, no keys).
 KEYS_FROM_ROW = 10_000
 
-#: Column keys, in logical order (column 0 is the rightmost in a right-to-left layout).
-COLUMNS: tuple[str, ...] = (
-    "number",
-    "holder",
-    "national_id",
-    "field",
-    "county",
-    "issue_date",
-    "expiry_date",
-    "status",
-)
+#: Columns in logical order (column 0 is the rightmost in a right-to-left layout).
 COL_NUMBER, COL_HOLDER, COL_NATIONAL_ID, COL_FIELD, COL_COUNTY = range(5)
 COL_ISSUE_DATE, COL_EXPIRY_DATE, COL_STATUS = range(5, 8)
-
-#: Item data role carrying a row's licence id (None while its page is not loaded).
-LICENCE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: Status colours (ForegroundRole of the status cell): readable on white (WCAG AA).
 STATUS_COLORS: dict[str, QColor] = {
@@ -104,17 +79,23 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("RegisterModel", text)
 
 
-def column_titles() -> tuple[str, ...]:
-    """The Persian column headers, in column order."""
+def register_columns() -> tuple[Column[RegisterRow], ...]:
+    """The register's columns; each one's key is the SQL sort of
+    :data:`app.services.licences.register.SORT_COLUMNS`."""
     return (
-        _tr("شماره مجوز"),
-        _tr("دارنده"),
-        _tr("کد ملی"),
-        _tr("رشته"),
-        _tr("شهرستان"),
-        _tr("تاریخ صدور"),
-        _tr("تاریخ انقضا"),
-        _tr("وضعیت"),
+        Column(_tr("شماره مجوز"), lambda r: r.number, key="number", digits=True),
+        Column(_tr("دارنده"), lambda r: r.holder, key="holder", elided=True),
+        Column(_tr("کد ملی"), lambda r: r.national_id, key="national_id", digits=True),
+        Column(_tr("رشته"), lambda r: r.field, key="field", elided=True),
+        Column(_tr("شهرستان"), lambda r: r.county, key="county"),
+        Column(_tr("تاریخ صدور"), lambda r: r.issue_date, key="issue_date"),
+        Column(_tr("تاریخ انقضا"), lambda r: r.expiry_date, key="expiry_date"),
+        Column(
+            _tr("وضعیت"),
+            lambda r: STATUS_LABELS.get(r.status, r.status),
+            key="status",
+            foreground=lambda r: STATUS_COLORS.get(r.status),
+        ),
     )
 
 
@@ -128,28 +109,21 @@ class _Row(NamedTuple):
     cells: tuple[str, ...]
 
 
-#: A row whose licence was gone when its page was fetched by keys (until a refresh).
-_GONE = _Row(None, ("",) * len(COLUMNS))
+class _Display:
+    """Turns register rows into :class:`_Row` (in the worker: the columns are immutable)."""
 
+    def __init__(self, columns: Sequence[Column[RegisterRow]]) -> None:
+        self._columns = tuple(columns)
+        #: A row whose licence was gone when its page was fetched by keys.
+        self.gone = _Row(None, ("",) * len(self._columns))
 
-def _display(row: RegisterRow) -> _Row:
-    cells = (
-        to_persian_digits(row.number),
-        row.holder,
-        to_persian_digits(row.national_id),
-        row.field,
-        row.county,
-        format_jalali(row.issue_date),
-        format_jalali(row.expiry_date),
-        STATUS_LABELS.get(row.status, row.status),
-    )
-    return _Row(row, cells)
+    def __call__(self, row: RegisterRow) -> _Row:
+        return _Row(row, tuple(column.text(row) for column in self._columns))
 
-
-def _rows_for_keys(session: Session, keys: Sequence[int]) -> list[_Row]:
-    """The displayed rows of ``keys``, one per key (:data:`_GONE` where it is missing)."""
-    found = register.rows_by_key(session, keys)
-    return [_display(found[key]) if key in found else _GONE for key in keys]
+    def for_keys(self, session: Session, keys: Sequence[int]) -> list[_Row]:
+        """The displayed rows of ``keys``, one per key (:attr:`gone` where it is missing)."""
+        found = register.rows_by_key(session, keys)
+        return [self(found[key]) if key in found else self.gone for key in keys]
 
 
 class _KeyCache:
@@ -171,8 +145,10 @@ class _Reset(NamedTuple):
     keys: array[int] | None
 
 
-class RegisterModel(QAbstractTableModel):
+class RegisterModel(ColumnTableModel[RegisterRow]):
     """The register's rows for a :class:`RegisterFilter`, paged from the database."""
+
+    placeholder = PLACEHOLDER
 
     #: Emitted after each reset with the number of matching licences.
     sig_loaded = Signal(int)
@@ -187,11 +163,11 @@ class RegisterModel(QAbstractTableModel):
         page_size: int = PAGE_SIZE,
         max_pages: int = MAX_PAGES,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(register_columns(), parent, row_id=lambda r: r.id)
+        self._display = _Display(self.columns)
         self._ctx = ctx
         self._page_size = max(1, page_size)
         self._max_pages = max(2, max_pages)
-        self._titles = column_titles()
         #: The filter asked for last (may still be loading).
         self._requested = RegisterFilter()
         #: The filter whose rows the model shows.
@@ -272,6 +248,7 @@ class RegisterModel(QAbstractTableModel):
         generation = self._generation
         flt = self._requested
         size = self._page_size
+        display = self._display
         applied_keys = None if refresh else self._reversible_keys(flt)
 
         def op(session: Session) -> _Reset:
@@ -280,10 +257,10 @@ class RegisterModel(QAbstractTableModel):
                     keys = applied_keys[::-1]  # the same sort reversed (a total order)
                 else:
                     keys = register.ordered_keys(session, flt)
-                return _Reset(len(keys), _rows_for_keys(session, keys[:size]), keys)
+                return _Reset(len(keys), display.for_keys(session, keys[:size]), keys)
             total = register.count(session, flt)
             rows = register.page(session, flt, 0, size) if total else []
-            return _Reset(total, [_display(row) for row in rows], None)
+            return _Reset(total, [display(row) for row in rows], None)
 
         def on_success(result: _Reset) -> None:
             self._apply(generation, flt, result, refresh=refresh)
@@ -292,7 +269,7 @@ class RegisterModel(QAbstractTableModel):
             if generation == self._generation and not isinstance(exc, Cancelled):
                 self.sig_load_failed.emit(exc)
 
-        self._reset_handle = self._ctx.run_db(op, on_success, on_failure)
+        self._reset_handle = self._ctx.run_op(op, on_success, on_failure)
 
     def _reversible_keys(self, flt: RegisterFilter) -> array[int] | None:
         """The applied keys if ``flt`` is the applied filter in the other direction."""
@@ -323,7 +300,9 @@ class RegisterModel(QAbstractTableModel):
             # show the previous rows until their pages are fetched again.
             self._stale = {n: rows for n, rows in self._pages.items() if n != 0}
             self._pages = OrderedDict({0: result.rows})
-            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self._count - 1, len(self.columns) - 1)
+            )
         else:
             self.beginResetModel()
             self._count = result.total
@@ -376,15 +355,16 @@ class RegisterModel(QAbstractTableModel):
         start, end = number * size, (number + 1) * size
         keys = self._keys[start:end] if self._keys is not None else None
         cache = self._key_cache if keys is None and start >= KEYS_FROM_ROW else None
+        display = self._display
 
         def op(session: Session) -> tuple[list[_Row], array[int] | None]:
             if keys is not None:
-                return _rows_for_keys(session, keys), None
+                return display.for_keys(session, keys), None
             if cache is not None:
                 if cache.keys is None:
                     cache.keys = register.ordered_keys(session, flt)
-                return _rows_for_keys(session, cache.keys[start:end]), cache.keys
-            return [_display(row) for row in register.page(session, flt, start, size)], None
+                return display.for_keys(session, cache.keys[start:end]), cache.keys
+            return [display(row) for row in register.page(session, flt, start, size)], None
 
         def on_success(result: tuple[list[_Row], array[int] | None]) -> None:
             rows, computed = result
@@ -407,7 +387,7 @@ class RegisterModel(QAbstractTableModel):
             if not isinstance(exc, Cancelled):
                 self.sig_load_failed.emit(exc)
 
-        handle = self._ctx.run_db(op, on_success, on_failure)
+        handle = self._ctx.run_op(op, on_success, on_failure)
         sent.append(handle)
         if not handle.finished:  # a synchronous runner has answered already
             self._pending[number] = handle
@@ -424,51 +404,23 @@ class RegisterModel(QAbstractTableModel):
         first = number * self._page_size
         last = min(first + self._page_size, self._count) - 1
         if last >= first:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
 
-    # -- QAbstractTableModel ----------------------------------------------------------
+    # -- ColumnTableModel ----------------------------------------------------------------
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
-            return None
-        column = index.column()
-        if not 0 <= column < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            loaded = self._row(index.row(), request=True)
-            return loaded.cells[column] if loaded is not None else PLACEHOLDER
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column != COL_STATUS:
-                return None
-            data = self.row_data(index.row())
-            return STATUS_COLORS.get(data.status) if data is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_HOLDER, COL_FIELD):
-            loaded = self._row(index.row(), request=False)
-            return loaded.cells[column] if loaded is not None and loaded.data else None
-        if role == LICENCE_ID_ROLE:
-            return self.licence_id(index.row())
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self._titles[section] if 0 <= section < len(COLUMNS) else None
-        return to_persian_digits(str(section + 1)) if 0 <= section < self._count else None
+    def cell_text(self, row: int, column: int) -> str | None:
+        """The cells were made in the worker; a row not loaded yet is asked for."""
+        loaded = self._row(row, request=True)
+        return loaded.cells[column] if loaded is not None else None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column in SQL; column -1 (no sort indicator) is the order of entry,
         newest first (the register's default)."""
-        if 0 <= column < len(COLUMNS):
-            key, descending = COLUMNS[column], order == Qt.SortOrder.DescendingOrder
+        if 0 <= column < len(self.columns):
+            key, descending = self.columns[column].key, order == Qt.SortOrder.DescendingOrder
         else:
             key, descending = SORT_RECENT, True
         flt = replace(self._requested, sort=key, descending=descending)

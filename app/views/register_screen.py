@@ -34,7 +34,7 @@ from app.services.licences import register
 from app.services.licences.register import RegisterFilter
 from app.services.licences.service import STATUS_EXPIRED, STATUS_LABELS
 from app.views.bootstrap import persian_locale
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.register_model import (
     COL_COUNTY,
@@ -46,9 +46,9 @@ from app.views.register_model import (
     COL_NUMBER,
     RegisterModel,
 )
-from app.views.widgets.searchable_combo import SearchableComboBox
+from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
-from common.vocabulary import LicenceStatus
+from common.vocabulary import LicenceStatus, RecordKind
 
 SEARCH_DEBOUNCE_MS = 150
 DEFAULT_EXPIRING_DAYS = 30
@@ -123,9 +123,9 @@ class RegisterScreen(QWidget):
         self.status_combo.addItem(self.tr("همه"), None)
         for status in STATUS_CHOICES:
             self.status_combo.addItem(STATUS_LABELS[status], status)
-        self.field_combo = SearchableComboBox()
+        self.field_combo = SearchCombo(keep_item=True)
         self.field_combo.setMinimumContentsLength(22)
-        self.county_combo = SearchableComboBox()
+        self.county_combo = SearchCombo(keep_item=True)
         self.county_combo.setMinimumContentsLength(12)
         self._fill_choices(None)
         self.expiring_check = QCheckBox(self.tr("در حال انقضا تا"))
@@ -194,7 +194,7 @@ class RegisterScreen(QWidget):
         find.activated.connect(self.on_find_shortcut_activated)
 
         self._apply_filter()
-        ctx.run_db(_load_choices, self.on_choices_loaded, parent=self)
+        ctx.run_op(_load_choices, self.on_choices_loaded, parent=self)
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -242,7 +242,7 @@ class RegisterScreen(QWidget):
             for county in choices.counties:
                 self.county_combo.add_item(county.name, county.id)
         for combo, data in ((self.field_combo, field_id), (self.county_combo, county_id)):
-            if not combo.select_data(data):
+            if not combo.set_value(data):
                 combo.setCurrentIndex(0)
             combo.blockSignals(False)
 
@@ -357,7 +357,7 @@ class RegisterScreen(QWidget):
         def found(all_ids: list[str]) -> None:
             self.sig_print_requested.emit([all_ids[row] for row in rows if row < len(all_ids)])
 
-        self._ctx.run_db(op, found, parent=self)
+        self._ctx.run_op(op, found, parent=self)
 
     def on_print_button_clicked(self) -> None:
         """«چاپ گواهی‌نامه»: print the selected licences' certificates."""
@@ -365,7 +365,7 @@ class RegisterScreen(QWidget):
 
     def on_records_changed(self, kind: str) -> None:
         """Licences changed somewhere: load the rows again."""
-        if kind == RECORDS_LICENCES:
+        if kind == RecordKind.LICENCES:
             self.model.refresh()
 
     def on_find_shortcut_activated(self) -> None:

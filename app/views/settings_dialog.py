@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from app.services.core import office as office_service
 from app.services.core import reference
 from app.services.core.office import OfficeInfo, OfficeInput
-from app.views.context import RECORDS_OFFICE, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_settings import (
     SYNC_FIELDS,
@@ -55,11 +55,11 @@ from app.views.sync_settings import (
     load_sync_settings,
     save_sync_settings,
 )
-from app.views.widgets import messages
 from app.views.widgets.form import (
     INVALID_STYLE,
     FieldErrors,
     LatinLineEdit,
+    UnsavedGuard,
     add_field_row,
     make_error_label,
     make_form_layout,
@@ -210,8 +210,8 @@ class SettingsDialog(QDialog):
         self.office: OfficeInfo | None = None
         self.token_place = ""
         self._loaded: OfficeSettings | None = None
-        self._baseline: tuple[object, ...] | None = None
         self._saving = False
+        self.guard = UnsavedGuard(self, self._snapshot, lambda: self._saving)
         self.group_rows: dict[str, _GroupRow] = {}
         self.setWindowTitle(_tr("تنظیمات اداره"))
         self.setStyleSheet(INVALID_STYLE)
@@ -365,7 +365,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.default_spin.valueChanged.connect(self.on_default_spin_value_changed)
-        self.ctx.run_db(
+        self.ctx.run_op(
             load_settings, self.on_settings_loaded, self.on_settings_failed, parent=self
         )
 
@@ -390,7 +390,7 @@ class SettingsDialog(QDialog):
         self.loading_label.hide()
         self._fit_to_contents()
         self.save_button.setEnabled(True)
-        self._baseline = self._snapshot()
+        self.guard.mark_clean()
         self.name_edit.setFocus()
 
     def _add_group_row(self, grid_row: int, code: str, name: str, years: int | None) -> None:
@@ -521,7 +521,7 @@ class SettingsDialog(QDialog):
         def op(session: Session) -> SavedSettings:
             return save_settings(session, data)
 
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
@@ -532,8 +532,7 @@ class SettingsDialog(QDialog):
         self._set_saving(False)
         self.office = saved.office
         self.token_place = saved.token_place
-        self._baseline = self._snapshot()
-        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+        self.guard.mark_clean()
         self.accept()
 
     def on_save_failed(self, exc: BaseException) -> None:
@@ -562,14 +561,7 @@ class SettingsDialog(QDialog):
             self.sync_tab.snapshot(),
         )
 
-    def is_modified(self) -> bool:
-        """True if the clerk changed something since the settings were loaded."""
-        return self._baseline is not None and self._snapshot() != self._baseline
-
     def reject(self) -> None:
         """Escape, «انصراف» or the close button: ask first if there are unsaved edits."""
-        if self._saving:
-            return  # the save in progress decides
-        if self.is_modified() and not messages.confirm_discard(self):
-            return
-        super().reject()
+        if self.guard.may_close():
+            super().reject()

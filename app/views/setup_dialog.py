@@ -6,7 +6,7 @@ them. OK runs :func:`app.services.core.office.setup_office` in a worker; the ser
 validation messages appear under their fields, and the dialog closes only on success.
 
 Or, «دریافت مشخصات اداره از سرور مرکزی»: with the server's address and the office's
-token, :func:`app.services.sync.client.setup_office_from_server` sets the office up in this
+token, :func:`app.services.sync.setup.setup_office_from_server` sets the office up in this
 (open, empty) database from the server — its identity, the reference data and, by a
 first sync, the records already in its scope — with a progress dialog. If the office was
 made but the first sync did not finish, the dialog still closes (the next sync goes on)
@@ -40,9 +40,9 @@ from app.services.core import reference
 from app.services.core.office import OfficeInfo, OfficeInput
 from app.services.core.progress import Cancelled, Progress
 from app.services.core.reference import CountyInfo, ProvinceInfo
-from app.views.context import RECORDS_OFFICE, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
-from app.views.sync_common import hint_label, message_of
+from app.views.sync_common import hint_label, kinds_changed_by, message_of
 from app.views.widgets import messages
 from app.views.widgets.form import (
     INVALID_STYLE,
@@ -53,10 +53,11 @@ from app.views.widgets.form import (
     make_form_layout,
 )
 from common.errors import DomainError, ValidationErrors
+from common.vocabulary import RecordKind
 
 if TYPE_CHECKING:
     from app.services.core.db import Database
-    from app.services.sync.client import SyncReport
+    from app.services.sync.report import SyncReport
     from app.views.context import TransportFactory
 
 #: Item data of the county choice meaning "the province's head office" (no county).
@@ -91,7 +92,8 @@ def setup_from_server(
     progress: Progress,
 ) -> tuple[OfficeInfo, SyncReport]:
     """Worker: set the office of ``db`` up from the server; the office and the first sync."""
-    from app.services.sync.client import setup_office_from_server, validate_server_url
+    from app.services.sync.settings import validate_server_url
+    from app.services.sync.setup import setup_office_from_server
 
     transport = None
     if factory is not None:
@@ -262,7 +264,7 @@ class SetupDialog(QDialog):
 
         self.province_combo.currentIndexChanged.connect(self.on_province_combo_changed)
         self.county_combo.currentIndexChanged.connect(self.on_county_combo_changed)
-        self.ctx.run_db(_load_places, self.on_places_loaded, self.on_places_failed, parent=self)
+        self.ctx.run_op(_load_places, self.on_places_loaded, self.on_places_failed, parent=self)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -409,13 +411,12 @@ class SetupDialog(QDialog):
         def op(session: Session) -> OfficeInfo:
             return office_service.setup_office(session, data)
 
-        self.ctx.run_db(op, self.on_setup_succeeded, self.on_setup_failed, parent=self)
+        self.ctx.run_op(op, self.on_setup_succeeded, self.on_setup_failed, parent=self)
 
     def on_setup_succeeded(self, office: OfficeInfo) -> None:
         """The office exists: close."""
         self._update_ok_button()
         self.office = office
-        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
         self.accept()
 
     # -- from the server -------------------------------------------------------------------
@@ -456,7 +457,7 @@ class SetupDialog(QDialog):
         """The office and its records are here: close."""
         self._set_busy(False)
         self.office, self.report = result
-        self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+        self.ctx.announce(kinds_changed_by(self.report) | {RecordKind.OFFICE})
         self.accept()
 
     def on_server_setup_failed(self, exc: BaseException) -> None:
@@ -479,17 +480,17 @@ class SetupDialog(QDialog):
                         "با همگام‌سازی بعدی ادامه پیدا می‌کند."
                     ).format(reason=reason),
                 )
-            self.ctx.signals.sig_records_changed.emit(RECORDS_OFFICE)
+            self.ctx.announce(RecordKind)  # a setup stopped half-way may have written any
             self.accept()
 
         def failed(problem: BaseException) -> None:
             self._set_busy(False)
             show_error(self, problem)
 
-        self.ctx.run_db(office_service.get_office, checked, failed, parent=self)
+        self.ctx.run_op(office_service.get_office, checked, failed, parent=self)
 
     def _show_server_error(self, exc: BaseException) -> None:
-        from app.services.sync.client import SyncError
+        from app.services.sync.errors import SyncError
         from app.views.sync_settings import TOKEN_ERRORS, URL_ERRORS
 
         if isinstance(exc, Cancelled):

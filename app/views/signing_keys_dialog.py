@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,12 +33,11 @@ from app.services.core.signing_keys import KeyInfo
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
+from app.views.widgets.table_model import Column, ColumnTableModel
 from common.errors import DomainError
 from common.key_set import KeySetError, load_key_set
 from common.signing import format_moment
 from common.text import isolate_ltr, to_persian_digits
-
-COLUMNS = ("اداره", "شناسه کلید", "وضعیت", "انتشار")
 
 
 def _tr(text: str) -> str:
@@ -64,12 +62,27 @@ def published_text(info: KeyInfo) -> str:
     return _tr("در همگام‌سازی بعدی منتشر می‌شود") if info.own else _tr("از فایل")
 
 
+def key_columns() -> tuple[Column[KeyInfo], ...]:
+    """The columns of the key list."""
+    return (
+        Column(
+            _tr("اداره"),
+            lambda k: k.office or (_tr("این دستگاه") if k.own else _tr("ناشناخته")),
+        ),
+        Column(_tr("شناسه کلید"), lambda k: isolate_ltr(k.key_id)),
+        Column(_tr("وضعیت"), state_text),
+        Column(_tr("انتشار"), published_text),
+    )
+
+
 def import_file(session: Session, path: Path) -> int:
     """Trust the keys of a published key file; returns how many were new."""
     try:
         keys = load_key_set(path.read_bytes())
     except OSError as exc:
-        raise DomainError(_tr("فایل کلیدها خوانده نشد: {path}").format(path=path)) from exc
+        raise DomainError(
+            _tr("فایل کلیدها خوانده نشد: {path}").format(path=isolate_ltr(str(path)))
+        ) from exc
     except KeySetError as exc:
         raise DomainError(str(exc)) from exc
     return signing_keys.import_key_file(session, keys)
@@ -94,15 +107,16 @@ class SigningKeysDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([_tr(c) for c in COLUMNS])
+        self.model = ColumnTableModel(key_columns(), self, row_bold=lambda k: k.current)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
+        for column in range(1, self.model.columnCount()):
             head.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -129,24 +143,13 @@ class SigningKeysDialog(QDialog):
 
     def reload(self) -> None:
         """Read the key list (in a worker)."""
-        self.ctx.run_db(signing_keys.key_list, self.show_keys, self._failed, parent=self)
+        self.ctx.run_op(signing_keys.key_list, self.show_keys, self._failed, parent=self)
 
     def show_keys(self, keys: Sequence[KeyInfo]) -> None:
         """Fill the table."""
         self.loaded = True
         self.keys = list(keys)
-        self.table.setRowCount(len(self.keys))
-        for row, info in enumerate(self.keys):
-            office = info.office or (_tr("این دستگاه") if info.own else _tr("ناشناخته"))
-            values = (office, isolate_ltr(info.key_id), state_text(info), published_text(info))
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
-                if info.current:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(row, column, item)
+        self.model.set_rows(self.keys)
         self.table.resizeRowsToContents()
 
     def _failed(self, exc: BaseException) -> None:
@@ -180,7 +183,7 @@ class SigningKeysDialog(QDialog):
             )
             self.reload()
 
-        self.ctx.run_db(signing_keys.rotate_key, done, self._failed, parent=self)
+        self.ctx.run_op(signing_keys.rotate_key, done, self._failed, parent=self)
 
     def import_path(self, path: Path) -> None:
         """Trust the keys of a key file (in a worker)."""
@@ -196,7 +199,7 @@ class SigningKeysDialog(QDialog):
             )
             self.reload()
 
-        self.ctx.run_db(lambda session: import_file(session, path), done, self._failed, parent=self)
+        self.ctx.run_op(lambda session: import_file(session, path), done, self._failed, parent=self)
 
     def on_rotate_button_clicked(self) -> None:
         """«تعویض کلید این دستگاه…»: ask first."""

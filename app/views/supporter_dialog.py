@@ -32,7 +32,7 @@ from app.services.core.reference import CountyInfo, FieldInfo
 from app.services.core.scope import scope_counties
 from app.services.supporters import service as supporter_service
 from app.services.supporters.service import SupporterDetail, SupporterInput, SupporterService
-from app.views.context import RECORDS_SUPPORTERS, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
@@ -109,7 +109,7 @@ class SupporterFormDialog(QDialog):
         self.errors = FieldErrors(self)
         self._build()
         self.setEnabled(False)
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_choices(session, supporter_id),
             self.on_choices_loaded,
             self.on_choices_failed,
@@ -363,14 +363,13 @@ class SupporterFormDialog(QDialog):
 
         self._saving = True
         self.save_button.setEnabled(False)
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def on_save_succeeded(self, detail: SupporterDetail) -> None:
         """Saved: tell every screen, show warnings, close."""
         self._saving = False
         self.save_button.setEnabled(True)
         self.saved = detail
-        self.ctx.signals.sig_records_changed.emit(RECORDS_SUPPORTERS)
         if detail.warnings:
             messages.inform(
                 self,

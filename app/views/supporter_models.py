@@ -10,19 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRectF,
-    QSize,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 from sqlalchemy.orm import Session
@@ -30,12 +18,10 @@ from sqlalchemy.orm import Session
 from app.services.supporters import service as supporters
 from app.services.supporters.service import CoveragePoint, MemberRow, SupporterRow
 from app.views.context import AppContext
-from common.jalali import format_jalali
+from app.views.widgets.table_model import Column, ColumnTableModel, ModelIndex
 from common.text import to_persian_digits
 from common.vocabulary import SupporterStatus
 
-ModelIndex = QModelIndex | QPersistentModelIndex
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MEMBER_PAGE_SIZE = 200
 OVER_COLOR = QColor("#b91c1c")
 NEAR_COLOR = QColor("#b45309")
@@ -51,98 +37,74 @@ def fa_number(value: int) -> str:
     return to_persian_digits(str(value))
 
 
-class SupportersModel(QAbstractTableModel):
+def _coverage(r: SupporterRow) -> str:
+    return _tr("{active} از {capacity} ({percent}٪)").format(
+        active=fa_number(r.active_members),
+        capacity=fa_number(r.capacity),
+        percent=fa_number(r.coverage_percent),
+    )
+
+
+def _coverage_color(r: SupporterRow) -> QColor | None:
+    if r.active_members > r.capacity:
+        return OVER_COLOR
+    if r.active_members * 10 >= r.capacity * 9:
+        return NEAR_COLOR
+    return None
+
+
+def supporter_columns() -> tuple[Column[SupporterRow], ...]:
+    """The columns of the supporter list."""
+    return (
+        Column(_tr("نام پشتیبان"), lambda r: r.name),
+        Column(_tr("نوع"), lambda r: supporters.KIND_LABELS.get(r.kind, r.kind)),
+        Column(_tr("شناسه/کد ملی"), lambda r: r.legal_id or r.national_id, digits=True),
+        Column(_tr("شماره مجوز"), lambda r: r.licence_number, digits=True),
+        Column(_tr("رشته"), lambda r: r.field),
+        Column(_tr("شهرستان"), lambda r: r.county),
+        Column(
+            _tr("پوشش (فعال از ظرفیت)"),
+            _coverage,
+            foreground=_coverage_color,
+        ),
+        Column(
+            _tr("وضعیت"),
+            lambda r: supporters.STATUS_LABELS.get(r.status, r.status),
+            foreground=lambda r: OVER_COLOR if r.status == SupporterStatus.SUSPENDED else None,
+        ),
+    )
+
+
+class SupportersModel(ColumnTableModel[SupporterRow]):
     """The rows of the supporter list."""
 
-    COLUMNS = ("name", "kind", "id_code", "licence", "field", "county", "coverage", "status")
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[SupporterRow] = []
-        self._titles = (
-            _tr("نام پشتیبان"),
-            _tr("نوع"),
-            _tr("شناسه/کد ملی"),
-            _tr("شماره مجوز"),
-            _tr("رشته"),
-            _tr("شهرستان"),
-            _tr("پوشش (فعال از ظرفیت)"),
-            _tr("وضعیت"),
-        )
-
-    def set_rows(self, rows: list[SupporterRow]) -> None:
-        """Show ``rows``."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_data(self, row: int) -> SupporterRow | None:
-        """The supporter in ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def _cell(self, r: SupporterRow, column: int) -> str:
-        key = self.COLUMNS[column]
-        if key == "name":
-            return r.name
-        if key == "kind":
-            return supporters.KIND_LABELS.get(r.kind, r.kind)
-        if key == "id_code":
-            return to_persian_digits(r.legal_id or r.national_id)
-        if key == "licence":
-            return to_persian_digits(r.licence_number)
-        if key == "field":
-            return r.field
-        if key == "county":
-            return r.county
-        if key == "coverage":
-            return _tr("{active} از {capacity} ({percent}٪)").format(
-                active=fa_number(r.active_members),
-                capacity=fa_number(r.capacity),
-                percent=fa_number(r.coverage_percent),
-            )
-        return supporters.STATUS_LABELS.get(r.status, r.status)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
-            return None
-        r = self.row_data(index.row())
-        if r is None or not 0 <= index.column() < len(self.COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cell(r, index.column())
-        if role == Qt.ItemDataRole.ForegroundRole:
-            key = self.COLUMNS[index.column()]
-            if key == "coverage" and r.active_members > r.capacity:
-                return OVER_COLOR
-            if key == "coverage" and r.active_members * 10 >= r.capacity * 9:
-                return NEAR_COLOR
-            if key == "status" and r.status == SupporterStatus.SUSPENDED:
-                return OVER_COLOR
-            return None
-        if role == ID_ROLE:
-            return r.id
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self._titles[section] if 0 <= section < len(self._titles) else None
-        return fa_number(section + 1) if 0 <= section < len(self._rows) else None
+        super().__init__(supporter_columns(), parent, row_id=lambda r: r.id)
 
 
-class MembersModel(QAbstractTableModel):
+def _member_note(r: MemberRow) -> str:
+    if r.left_on is not None:
+        return _tr("خروج: {reason}").format(reason=to_persian_digits(r.leave_reason))
+    if r.override_reason:
+        return _tr("استثنا: {reason}").format(reason=to_persian_digits(r.override_reason))
+    return ""
+
+
+def member_columns() -> tuple[Column[MemberRow], ...]:
+    """The columns of a network's members."""
+    return (
+        Column(_tr("نام و نام خانوادگی"), lambda r: r.name),
+        Column(_tr("کد ملی"), lambda r: r.national_id, digits=True),
+        Column(_tr("نقش"), lambda r: r.role_label),
+        Column(_tr("شهرستان"), lambda r: r.county),
+        Column(_tr("تاریخ عضویت"), lambda r: r.joined_on),
+        Column(_tr("تاریخ خروج"), lambda r: r.left_on, empty="—"),
+        Column(_tr("توضیح"), _member_note, elided=True),
+    )
+
+
+class MembersModel(ColumnTableModel[MemberRow]):
     """A network's memberships (current first), paged from the database in a worker."""
-
-    COLUMNS = ("name", "national_id", "role", "county", "joined_on", "left_on", "note")
 
     #: Emitted after each (re)load with the number of memberships.
     sig_loaded = Signal(int)
@@ -152,24 +114,18 @@ class MembersModel(QAbstractTableModel):
     def __init__(
         self, ctx: AppContext, parent: QObject | None = None, *, page_size: int = MEMBER_PAGE_SIZE
     ) -> None:
-        super().__init__(parent)
+        super().__init__(
+            member_columns(),
+            parent,
+            row_id=lambda r: r.id,
+            row_foreground=lambda r: MUTED_COLOR if r.left_on is not None else None,
+        )
         self._ctx = ctx
         self._page_size = max(1, page_size)
         self._supporter_id: str | None = None
         self._total = 0
-        self._rows: list[MemberRow] = []
-        self._cells: list[tuple[str, ...]] = []
         self._generation = 0
         self._fetching = False
-        self._titles = (
-            _tr("نام و نام خانوادگی"),
-            _tr("کد ملی"),
-            _tr("نقش"),
-            _tr("شهرستان"),
-            _tr("تاریخ عضویت"),
-            _tr("تاریخ خروج"),
-            _tr("توضیح"),
-        )
 
     @property
     def total(self) -> int:
@@ -190,15 +146,12 @@ class MembersModel(QAbstractTableModel):
         def done(result: tuple[int, list[MemberRow]]) -> None:
             if generation != self._generation:
                 return
-            self.beginResetModel()
             self._total = result[0]
-            self._rows = list(result[1])
-            self._cells = [self._display(r) for r in self._rows]
             self._fetching = False
-            self.endResetModel()
+            self.set_rows(result[1])
             self.sig_loaded.emit(self._total)
 
-        self._ctx.run_db(op, done, self._failed)
+        self._ctx.run_op(op, done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self._fetching = False
@@ -211,89 +164,31 @@ class MembersModel(QAbstractTableModel):
 
     def member(self, row: int) -> MemberRow | None:
         """The membership in ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    @staticmethod
-    def _display(r: MemberRow) -> tuple[str, ...]:
-        if r.left_on is not None:
-            note = _tr("خروج: {reason}").format(reason=to_persian_digits(r.leave_reason))
-        elif r.override_reason:
-            note = _tr("استثنا: {reason}").format(reason=to_persian_digits(r.override_reason))
-        else:
-            note = ""
-        return (
-            r.name,
-            to_persian_digits(r.national_id),
-            r.role_label,
-            r.county,
-            format_jalali(r.joined_on),
-            format_jalali(r.left_on) if r.left_on else "—",
-            note,
-        )
+        return self.row_data(row)
 
     # -- paging ------------------------------------------------------------------------
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and self.rowCount() < self._total
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._fetching or self._supporter_id is None:
             return
         self._fetching = True
         generation = self._generation
-        supporter_id, offset, size = self._supporter_id, len(self._rows), self._page_size
+        supporter_id, offset, size = self._supporter_id, self.rowCount(), self._page_size
 
         def done(rows: list[MemberRow]) -> None:
             if generation != self._generation:
                 return
             self._fetching = False
-            rows = rows[: self._total - len(self._rows)]
-            if not rows:
-                return
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self._cells.extend(self._display(r) for r in rows)
-            self.endInsertRows()
+            self.append_rows(rows[: self._total - self.rowCount()])
 
-        self._ctx.run_db(
+        self._ctx.run_op(
             lambda session: supporters.member_page(session, supporter_id, offset, size),
             done,
             self._failed,
         )
-
-    # -- QAbstractTableModel -------------------------------------------------------------
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
-            return None
-        row, column = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= column < len(self.COLUMNS)):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cells[row][column]
-        if role == Qt.ItemDataRole.ToolTipRole and column == len(self.COLUMNS) - 1:
-            return self._cells[row][column] or None
-        if role == Qt.ItemDataRole.ForegroundRole and self._rows[row].left_on is not None:
-            return MUTED_COLOR
-        if role == ID_ROLE:
-            return self._rows[row].id
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self._titles[section] if 0 <= section < len(self._titles) else None
-        return fa_number(section + 1) if 0 <= section < len(self._rows) else None
 
 
 class CoverageChart(QWidget):

@@ -3,8 +3,8 @@ the network, and the actions (edit, suspend/reactivate, add member, member leave
 
 Everything is loaded in workers; the members table is a
 :class:`~app.views.supporter_models.MembersModel` (paged in SQL), so a network of
-thousands paints at once. After each change the page reloads itself and emits
-``sig_records_changed("supporters")``.
+thousands paints at once. After each change the page reloads itself (the unit of work
+tells the other screens).
 
 Adding a member that breaks a rule the clerk may override (network above capacity, no
 active licence in the supporter's fields) asks for the reason with
@@ -33,8 +33,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -54,7 +52,7 @@ from app.services.supporters.service import (
     SupporterDetail,
     SupporterService,
 )
-from app.views.context import RECORDS_SUPPORTERS, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_models import CoverageChart, MembersModel, fa_number
@@ -71,6 +69,7 @@ from app.views.widgets.form import (
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
+from app.views.widgets.table_model import Column, ColumnTableModel
 from app.views.widgets.table_style import setup_record_table
 from common import jalali
 from common.errors import ValidationErrors
@@ -254,8 +253,10 @@ class SupporterPage(QDialog):
         chart_layout = QVBoxLayout(chart_tab)
         chart_layout.addWidget(self.chart)
 
-        self.county_table = self._summary_table(_tr("شهرستان"))
-        self.field_table = self._summary_table(_tr("رشته"))
+        self.county_model = self._summary_model(_tr("شهرستان"))
+        self.field_model = self._summary_model(_tr("رشته"))
+        self.county_table = self._summary_table(self.county_model)
+        self.field_table = self._summary_table(self.field_model)
         summary_tab = QWidget()
         summary_layout = QHBoxLayout(summary_tab)
         for title, table in (
@@ -307,9 +308,18 @@ class SupporterPage(QDialog):
         self._first_paint = _FirstPaint(self.members_table, self.sig_members_painted.emit)
         self._enable_actions()
 
-    def _summary_table(self, title: str) -> QTableWidget:
-        table = QTableWidget(0, 3)
-        table.setHorizontalHeaderLabels([title, _tr("فعال"), _tr("خارج‌شده")])
+    def _summary_model(self, title: str) -> ColumnTableModel[svc.SummaryLine]:
+        columns: tuple[Column[svc.SummaryLine], ...] = (
+            Column(title, lambda line: line.name),
+            Column(_tr("فعال"), lambda line: line.active),
+            Column(_tr("خارج‌شده"), lambda line: line.left),
+        )
+        return ColumnTableModel(columns, self)
+
+    @staticmethod
+    def _summary_table(model: ColumnTableModel[svc.SummaryLine]) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
@@ -322,7 +332,7 @@ class SupporterPage(QDialog):
         """Load the supporter, its coverage and summary, and its members (in workers)."""
         self.members_model.load(self.supporter_id)
         supporter_id = self.supporter_id
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: load_page(session, supporter_id),
             self.on_page_loaded,
             self.on_load_failed,
@@ -402,18 +412,9 @@ class SupporterPage(QDialog):
         for key, text in values.items():
             self.values[key].setText(text)
         self.chart.set_data(page.coverage, d.capacity)
-        self._fill_summary(self.county_table, page.summary.by_county)
-        self._fill_summary(self.field_table, page.summary.by_field)
+        self.county_model.set_rows(page.summary.by_county)
+        self.field_model.set_rows(page.summary.by_field)
         self._enable_actions()
-
-    @staticmethod
-    def _fill_summary(table: QTableWidget, lines: list[svc.SummaryLine]) -> None:
-        table.setRowCount(len(lines))
-        for row, line in enumerate(lines):
-            for column, text in enumerate(
-                (line.name, fa_number(line.active), fa_number(line.left))
-            ):
-                table.setItem(row, column, QTableWidgetItem(text))
 
     def _enable_actions(self) -> None:
         d = self.detail
@@ -443,7 +444,6 @@ class SupporterPage(QDialog):
         self.remove_member_button.setEnabled(member is not None and member.active)
 
     def _changed(self) -> None:
-        self.ctx.signals.sig_records_changed.emit(RECORDS_SUPPORTERS)
         self.reload()
 
     # -- actions ----------------------------------------------------------------------------
@@ -503,7 +503,7 @@ class SupporterPage(QDialog):
                 else:
                     show_error(dialog, exc)
 
-            self.ctx.run_db(lambda s: run(SupporterService(s)), done, failed, parent=dialog)
+            self.ctx.run_op(lambda s: run(SupporterService(s)), done, failed, parent=dialog)
 
         dialog.sig_reason_submitted.connect(on_submitted)
         dialog.finished.connect(dialog.deleteLater)
@@ -658,7 +658,7 @@ class AddMemberDialog(QDialog):
                 SupporterService(session).get(supporter_id).county_id,
             )
 
-        ctx.run_db(load, self.on_choices_loaded, self.on_choices_failed, parent=self)
+        ctx.run_op(load, self.on_choices_loaded, self.on_choices_failed, parent=self)
 
     def on_choices_loaded(self, choices: _MemberChoices) -> None:
         """Fill the county list: the office's counties, the supporter's chosen if it is one."""
@@ -694,7 +694,7 @@ class AddMemberDialog(QDialog):
             self.first_name_edit.setText(person.first_name)
             self.last_name_edit.setText(person.last_name)
 
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda s: LicenceService(s).find_person(nid), done, lambda _e: None, parent=self
         )
 
@@ -731,7 +731,7 @@ class AddMemberDialog(QDialog):
 
         self._saving = True
         self.save_button.setEnabled(False)
-        self.ctx.run_db(op, self.on_save_succeeded, self.on_save_failed, parent=self)
+        self.ctx.run_op(op, self.on_save_succeeded, self.on_save_failed, parent=self)
 
     def on_save_succeeded(self, member: MemberRow) -> None:
         """Added: close (the page reloads)."""

@@ -26,14 +26,14 @@ from app.services.core import reference
 from app.services.core.reference import CountyInfo, FieldInfo
 from app.services.supporters import service as svc
 from app.services.supporters.service import SupporterFilter, SupporterRow
-from app.views.context import RECORDS_LICENCES, RECORDS_SUPPORTERS, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog, field_text
 from app.views.supporter_models import SupportersModel, fa_number
 from app.views.supporter_page import SupporterPage
-from app.views.widgets.searchable_combo import SearchableComboBox
+from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
-from common.vocabulary import SupporterStatus
+from common.vocabulary import RecordKind, SupporterStatus
 
 SEARCH_DEBOUNCE_MS = 150
 
@@ -57,9 +57,9 @@ class SupportersScreen(QWidget):
         self.new_button = QPushButton(self.tr("ثبت پشتیبان جدید"))
         self.open_button = QPushButton(self.tr("نمایش"))
         self.open_button.setEnabled(False)
-        self.field_combo = SearchableComboBox()
+        self.field_combo = SearchCombo(keep_item=True)
         self.field_combo.setMinimumContentsLength(20)
-        self.county_combo = SearchableComboBox()
+        self.county_combo = SearchCombo(keep_item=True)
         self.county_combo.setMinimumContentsLength(12)
         self.field_combo.add_item(self.tr("همه رشته‌ها"), None)
         self.county_combo.add_item(self.tr("همه شهرستان‌ها"), None)
@@ -125,7 +125,7 @@ class SupportersScreen(QWidget):
         def op(session: Session) -> tuple[list[FieldInfo], list[CountyInfo]]:
             return reference.list_fields(session), reference.list_counties(session)
 
-        self.ctx.run_db(op, self.on_choices_loaded, lambda _exc: None, parent=self)
+        self.ctx.run_op(op, self.on_choices_loaded, lambda _exc: None, parent=self)
 
     def on_choices_loaded(self, choices: tuple[list[FieldInfo], list[CountyInfo]]) -> None:
         """Fill the field and county filters."""
@@ -158,7 +158,7 @@ class SupportersScreen(QWidget):
         """Load the list again for the current search and filters."""
         self._timer.stop()
         flt = self.current_filter()
-        self.ctx.run_db(
+        self.ctx.run_op(
             lambda session: svc.list_supporters(session, flt),
             self.on_rows_loaded,
             self.on_rows_failed,
@@ -185,7 +185,7 @@ class SupportersScreen(QWidget):
 
     def on_records_changed(self, kind: str) -> None:
         """Supporters or licences changed somewhere: reload."""
-        if kind in (RECORDS_SUPPORTERS, RECORDS_LICENCES):
+        if kind in (RecordKind.SUPPORTERS, RecordKind.LICENCES):
             self.refresh()
 
     # -- opening ----------------------------------------------------------------------------

@@ -12,7 +12,13 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QCoreApplication,
+    QItemSelection,
+    QItemSelectionModel,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,18 +26,20 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableWidget,
+    QTableView,
     QWidget,
 )
 
 from common import jalali
 from common.errors import DomainError
 from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import RecordKind
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.services.sync.client import Transport
+    from app.services.sync.report import SyncReport
+    from app.services.sync.transport import Transport
     from app.views.context import TransportFactory
 
 #: A web address (or just its scheme, «http://») inside Persian text.
@@ -65,6 +73,23 @@ def token_place_text(place: str) -> str:
     return ""
 
 
+def kinds_changed_by(report: SyncReport) -> frozenset[RecordKind]:
+    """The kinds of records a sync changed, for :meth:`AppContext.announce`.
+
+    A sync writes through sessions of its own, so its report is what says what changed:
+    the sync queue always (changes were sent, or their state read again), the kinds of
+    records it wrote (``SyncReport.changed_kinds``), and reference data and signing keys
+    when they were refreshed.
+    """
+    kinds = {RecordKind.SYNC}
+    kinds.update(RecordKind(kind) for kind in report.changed_kinds)
+    if report.reference_changed:
+        kinds.add(RecordKind.REFERENCE)
+    if report.keys_changed:
+        kinds.add(RecordKind.CERTIFICATES)
+    return frozenset(kinds)
+
+
 def open_transport(
     session: Session,
     factory: TransportFactory | None,
@@ -75,8 +100,8 @@ def open_transport(
     """The transport of this database's sync settings (``server_url``/``token`` override
     them; an empty token means the stored one). Raises SyncError («not_configured»,
     «no_token», «bad_url», «insecure_url», «bad_ca_file») like
-    :func:`app.services.sync.client.transport_for`. Worker only."""
-    from app.services.sync.client import transport_for
+    :func:`app.services.sync.transport.transport_for`. Worker only."""
+    from app.services.sync.transport import transport_for
 
     transport = transport_for(session, server_url=server_url, token=token)
     if factory is None:
@@ -147,13 +172,13 @@ def open_box(
 # --- what the review dialogs (conflicts, rejected changes) are built from ------------------
 
 
-def review_table(name: str, titles: list[str]) -> QTableWidget:
-    """A read-only record table with these column titles, rows selected whole."""
+def review_table(name: str, model: QAbstractItemModel) -> QTableView:
+    """A read-only record table over ``model`` (a column table), rows selected whole."""
     from app.views.widgets.table_style import setup_record_table
 
-    table = QTableWidget(0, len(titles))
+    table = QTableView()
     table.setObjectName(name)
-    table.setHorizontalHeaderLabels(titles)
+    table.setModel(model)
     setup_record_table(table)
     table.verticalHeader().hide()
     table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -161,8 +186,18 @@ def review_table(name: str, titles: list[str]) -> QTableWidget:
     return table
 
 
+def select_table_row(table: QTableView, row: int) -> None:
+    """Select one whole row (QTableView.selectRow needs a laid-out header: not yet
+    there while the dialog is being built)."""
+    model = table.model()
+    selection = QItemSelection(model.index(row, 0), model.index(row, model.columnCount() - 1))
+    flags = QItemSelectionModel.SelectionFlag
+    table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+    table.selectionModel().setCurrentIndex(model.index(row, 0), flags.NoUpdate)
+
+
 def list_pages(
-    table: QTableWidget, *, loading: str, empty: str, empty_name: str
+    table: QTableView, *, loading: str, empty: str, empty_name: str
 ) -> tuple[QStackedWidget, QLabel]:
     """Pages of a list that loads in a worker: 0 «loading», 1 the table, 2 «nothing to
     show» (a larger, centred text). Returns the pages and the empty label."""

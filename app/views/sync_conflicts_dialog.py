@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,15 +23,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
 from app.services.sync.review import EDIT, KEEP_MINE, KEEP_THEIRS, ConflictView
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_common import (
     close_buttons,
@@ -40,8 +38,10 @@ from app.views.sync_common import (
     list_pages,
     result_label,
     review_table,
+    select_table_row,
 )
 from app.views.widgets.form import INVALID_STYLE, FieldErrors, add_field_row, make_form_layout
+from app.views.widgets.table_model import Column, ColumnTableModel
 from common.errors import ValidationErrors
 from common.text import to_persian_digits
 
@@ -49,7 +49,6 @@ from common.text import to_persian_digits
 VALUE_FIELD = "value"
 #: Fields typed left to right (digit strings and dates).
 _LTR_FIELDS = frozenset({"national_id", "mobile", "postal_code"})
-COLUMNS = ("رکورد", "فیلد", "مقدار این اداره", "مقدار سرور", "زمان")
 #: The record column takes the width left; the others at most this (elided, tooltip).
 MAX_COLUMN_WIDTH = 240
 
@@ -58,17 +57,14 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("ConflictReviewDialog", text)
 
 
-def select_table_row(table: QTableWidget, row: int) -> None:
-    """Select one whole row (QTableView.selectRow needs a laid-out header: not yet
-    there while the dialog is being built)."""
-    model = table.model()
-    selection = QItemSelection(model.index(row, 0), model.index(row, model.columnCount() - 1))
-    table.selectionModel().select(
-        selection,
-        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-    )
-    table.selectionModel().setCurrentIndex(
-        model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+def conflict_columns() -> tuple[Column[ConflictView], ...]:
+    """The columns of the conflict list (every cell's whole text in its tooltip)."""
+    return (
+        Column(_tr("رکورد"), lambda c: c.record_label, elided=True),
+        Column(_tr("فیلد"), lambda c: c.field_label, elided=True),
+        Column(_tr("مقدار این اداره"), lambda c: c.mine, elided=True),
+        Column(_tr("مقدار سرور"), lambda c: c.theirs, elided=True),
+        Column(_tr("زمان"), lambda c: format_moment(c.created_at), elided=True),
     )
 
 
@@ -119,11 +115,12 @@ class ConflictReviewDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.table = review_table("conflictsTable", [_tr(title) for title in COLUMNS])
+        self.model = ColumnTableModel(conflict_columns(), self)
+        self.table = review_table("conflictsTable", self.model)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
+        self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.pages, self.empty_label = list_pages(
             self.table,
             loading=_tr("در حال خواندن تعارض‌ها…"),
@@ -201,33 +198,22 @@ class ConflictReviewDialog(QDialog):
 
     def reload(self) -> None:
         """Read the unresolved conflicts again."""
-        self.ctx.run_db(load_conflicts, self.on_conflicts_loaded, self.on_failed, parent=self)
+        self.ctx.run_op(load_conflicts, self.on_conflicts_loaded, self.on_failed, parent=self)
 
     def on_conflicts_loaded(self, conflicts: list[ConflictView]) -> None:
         """Fill the table; keep the selection on the same row (the next conflict)."""
         previous = self.selected_rows()
         self.conflicts = conflicts
-        self.table.setRowCount(len(conflicts))
-        for row, conflict in enumerate(conflicts):
-            cells = (
-                conflict.record_label,
-                conflict.field_label,
-                conflict.mine,
-                conflict.theirs,
-                format_moment(conflict.created_at),
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.table.setItem(row, column, item)
+        self.model.set_rows(conflicts)
         header = self.table.horizontalHeader()
-        for column in range(1, self.table.columnCount()):
+        for column in range(1, self.model.columnCount()):
             self.table.resizeColumnToContents(column)
             header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_WIDTH))
         self.pages.setCurrentWidget(self.table if conflicts else self.empty_label)
         if conflicts:
             self.select_row(min(previous[0], len(conflicts) - 1) if previous else 0)
-        self._update_buttons()
+        else:
+            self.on_table_selection_changed()
 
     def on_failed(self, exc: BaseException) -> None:
         """A job failed: refused choices are shown, anything else in a box."""
@@ -252,7 +238,7 @@ class ConflictReviewDialog(QDialog):
             self.table.model().index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible
         )
 
-    def on_table_selection_changed(self) -> None:
+    def on_table_selection_changed(self, *_args: object) -> None:
         """Describe the selected conflict; the editor belongs to the previous one."""
         if self._editing is not None and self.selected() != [self._editing]:
             self.close_editor()
@@ -345,10 +331,10 @@ class ConflictReviewDialog(QDialog):
         def op(session: Session) -> int:
             return resolve_conflicts(session, ids, choice, value)
 
-        self.ctx.run_db(op, self.on_resolved, self.on_resolve_failed, parent=self)
+        self.ctx.run_op(op, self.on_resolved, self.on_resolve_failed, parent=self)
 
     def on_resolved(self, count: int) -> None:
-        """Saved: say so, tell the other screens, read the list again."""
+        """Saved (the unit of work told the other screens): say so, read the list again."""
         self._busy = False
         self.resolved_count += count
         self.close_editor()
@@ -356,7 +342,6 @@ class ConflictReviewDialog(QDialog):
             _tr("انتخاب شما ثبت شد و با همگام‌سازی بعدی به سرور فرستاده می‌شود.")
         )
         self.result_label.show()
-        self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
         self.reload()
 
     def on_resolve_failed(self, exc: BaseException) -> None:

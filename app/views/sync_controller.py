@@ -29,13 +29,13 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QWidget
 
 from app.services.core.progress import Cancelled, Progress
-from app.views.context import RECORDS_LICENCES
 from app.views.errors import show_error
 from app.views.sync_common import (
     WARNING_COLOR,
     format_clock,
     format_moment,
     isolate_urls,
+    kinds_changed_by,
     open_box,
     open_transport,
     skew_minutes,
@@ -45,12 +45,13 @@ from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from common.errors import DomainError
 from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import RecordKind
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from app.services.core.db import Database
-    from app.services.sync.client import SyncReport, SyncStatus
+    from app.services.sync.report import SyncReport, SyncStatus
     from app.views.context import AppContext, TransportFactory
     from app.views.worker import TaskHandle
 
@@ -102,7 +103,7 @@ def sync_is_due(status: SyncStatus, now: dt.datetime) -> bool:
 
 
 def _read_status(session: Session) -> SyncStatus:
-    from app.services.sync.client import sync_status
+    from app.services.sync.report import sync_status
 
     return sync_status(session)
 
@@ -289,7 +290,7 @@ class SyncController(QObject):
 
     def refresh_status(self) -> None:
         """Read the sync status again (a worker) and show it."""
-        self.ctx.run_db(
+        self.ctx.run_op(
             _read_status, self.on_status_loaded, self.on_status_failed, parent=self.window
         )
 
@@ -303,9 +304,11 @@ class SyncController(QObject):
         """The status could not be read: the line keeps what it showed."""
         log.warning("could not read the sync status: %s", exc)
 
-    def on_records_changed(self, _kind: str) -> None:
-        """Records or settings changed: changes may wait now, or sync was set up."""
-        self.refresh_status()
+    def on_records_changed(self, kind: str) -> None:
+        """Changes wait to be sent (or were resolved), or sync was set up: read the
+        status again."""
+        if kind in (RecordKind.SYNC, RecordKind.OFFICE):
+            self.refresh_status()
 
     def _show(self) -> None:
         self.status_line.show_status(
@@ -365,11 +368,8 @@ class SyncController(QObject):
         self.problem = self.problem_detail = ""
         self.problem_is_error = False
         self.skew_seconds = report.skew_seconds if report.skew_warning else None
-        if report.pulled or report.conflicts:
-            # The register, the total and this status line read their records again.
-            self.ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
-        else:
-            self.refresh_status()
+        # The screens, the total and this status line read their records again.
+        self.ctx.announce(kinds_changed_by(report))
         if not quiet or report.pushed or report.pulled or report.conflicts:
             self.window.statusBar().showMessage(report.message(), MESSAGE_MS)
         self.sig_sync_finished.emit(report)
@@ -401,7 +401,7 @@ class SyncController(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         """Cancelled: a quiet stop. Offline: the changes are kept. Anything else: say it."""
-        from app.services.sync.client import SyncError
+        from app.services.sync.errors import SyncError
 
         quiet = self._ended()
         if isinstance(exc, Cancelled):
@@ -457,7 +457,7 @@ class SyncController(QObject):
     def on_auto_timer_timeout(self) -> None:
         """Every few minutes: read the status, then sync quietly if something is due."""
         if self.may_sync_quietly():
-            self.ctx.run_db(
+            self.ctx.run_op(
                 _read_status,
                 self.on_auto_status_loaded,
                 self.on_status_failed,

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,12 +32,12 @@ from app.views.sync_common import (
     list_pages,
     result_label,
     review_table,
+    select_table_row,
 )
-from app.views.sync_conflicts_dialog import select_table_row
 from app.views.widgets import messages
+from app.views.widgets.table_model import Column, ColumnTableModel
 from common.text import to_persian_digits
 
-COLUMNS = ("عملیات", "رکورد", "فیلدها", "دلیل", "تاریخ")
 REASON_COLUMN = 3
 #: No column but the reason grows wider than this (their text is elided, with a tooltip).
 MAX_COLUMN_WIDTH = 240
@@ -54,6 +53,17 @@ def fields_text(op: QuarantinedView) -> str:
     if op.op in ("insert", "delete"):
         return _tr("همه فیلدها")
     return op.fields
+
+
+def quarantine_columns() -> tuple[Column[QuarantinedView], ...]:
+    """The columns of the rejected changes (every cell's whole text in its tooltip)."""
+    return (
+        Column(_tr("عملیات"), lambda op: op.op_label, elided=True),
+        Column(_tr("رکورد"), lambda op: op.record_label, elided=True),
+        Column(_tr("فیلدها"), fields_text, elided=True),
+        Column(_tr("دلیل"), lambda op: op.reason, elided=True),
+        Column(_tr("تاریخ"), lambda op: format_moment(op.created_at), elided=True),
+    )
 
 
 def load_quarantined(session: Session) -> list[QuarantinedView]:
@@ -85,8 +95,9 @@ class QuarantineDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
-        self.table = review_table("quarantineTable", [_tr(title) for title in COLUMNS])
-        self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
+        self.model = ColumnTableModel(quarantine_columns(), self)
+        self.table = review_table("quarantineTable", self.model)
+        self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
         self.pages, self.empty_label = list_pages(
             self.table,
             loading=_tr("در حال خواندن…"),
@@ -128,36 +139,23 @@ class QuarantineDialog(QDialog):
 
     def reload(self) -> None:
         """Read the rejected changes again."""
-        self.ctx.run_db(load_quarantined, self.on_loaded, self.on_failed, parent=self)
+        self.ctx.run_op(load_quarantined, self.on_loaded, self.on_failed, parent=self)
 
     def on_loaded(self, operations: list[QuarantinedView]) -> None:
         """Fill the table."""
         self.operations = operations
-        self.table.setRowCount(len(operations))
-        for row, op in enumerate(operations):
-            cells = (
-                op.op_label,
-                op.record_label,
-                fields_text(op),
-                op.reason,
-                format_moment(op.created_at),
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.table.setItem(row, column, item)
+        self.model.set_rows(operations)
         self._fit_columns()
         self.pages.setCurrentWidget(self.table if operations else self.empty_label)
         if operations:
             select_table_row(self.table, 0)
         else:
-            self.reason_label.clear()
-        self._update_buttons()
+            self.on_table_selection_changed()
 
     def _fit_columns(self) -> None:
         """Columns as wide as their text up to a limit; the reason takes the rest."""
         header = self.table.horizontalHeader()
-        for column in range(self.table.columnCount()):
+        for column in range(self.model.columnCount()):
             if column == REASON_COLUMN:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
                 continue
@@ -182,7 +180,7 @@ class QuarantineDialog(QDialog):
         """Select every row."""
         self.table.selectAll()
 
-    def on_table_selection_changed(self) -> None:
+    def on_table_selection_changed(self, *_args: object) -> None:
         """Show the whole reason of the selected change."""
         chosen = self.selected()
         if len(chosen) == 1:
@@ -256,4 +254,4 @@ class QuarantineDialog(QDialog):
             self.result_label.show()
             self.reload()
 
-        self.ctx.run_db(op, on_done, self.on_failed, parent=self)
+        self.ctx.run_op(op, on_done, self.on_failed, parent=self)

@@ -2,12 +2,13 @@
 
 The dialog loads and saves the tab with the rest of the office's settings (one job
 each): :func:`load_sync_settings` and :func:`save_sync_settings` around
-:func:`app.services.sync.client.load_settings` / :func:`~app.services.sync.client.save_settings`. An
-empty token field keeps the stored token; an empty address turns sync off. A bad address
-is reported under its field (as the ``sync_server_url`` field of a ValidationErrors),
-and so is a plain ``http://`` address of another computer (app.services.sync.security):
-a hint under the field says why, and whether the operator allowed plain HTTP to this
-server (``daftar sync --insecure``) or a private CA (``--ca-file``) for this database.
+:func:`app.services.sync.settings.load_settings` /
+:func:`~app.services.sync.settings.save_settings`. An empty token field keeps the stored
+token; an empty address turns sync off. A bad address is reported under its field (as
+the ``sync_server_url`` field of a ValidationErrors), and so is a plain ``http://``
+address of another computer (app.services.sync.security): a hint under the field says
+why, and whether the operator allowed plain HTTP to this server (``daftar sync
+--insecure``) or a private CA (``--ca-file``) for this database.
 
 «آزمایش اتصال» makes a handshake with what is typed (the stored token when the token
 field is empty) in a network worker and shows the office the server knows the token by,
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -55,6 +56,9 @@ from app.views.widgets.form import (
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import isolate_ltr
 
+if TYPE_CHECKING:
+    from common.protocol import HandshakeResponse
+
 #: FieldErrors names of the tab's inputs.
 SYNC_URL_FIELD = "sync_server_url"
 SYNC_TOKEN_FIELD = "sync_token"
@@ -90,7 +94,7 @@ class SyncSettingsInput:
 def load_sync_settings(session: Session) -> SyncSettingsState:
     """The stored address, and whether this computer has the token."""
     from app.services.sync import security as sync_security
-    from app.services.sync.client import load_settings
+    from app.services.sync.settings import load_settings
 
     stored = load_settings(session)
     insecure = bool(stored.server_url) and (
@@ -108,7 +112,8 @@ def load_sync_settings(session: Session) -> SyncSettingsState:
 def save_sync_settings(session: Session, data: SyncSettingsInput) -> str:
     """Save the address and (when typed) the token; returns where the token went
     ("keyring", "database" or ""). A bad address raises ValidationErrors."""
-    from app.services.sync.client import SyncError, save_settings
+    from app.services.sync.errors import SyncError
+    from app.services.sync.settings import save_settings
 
     try:
         return save_settings(session, data.server_url, data.token)
@@ -272,7 +277,7 @@ class SyncSettingsTab(QWidget):
         self._set_testing(True)
         db, factory = self.ctx.db, self.ctx.transport_factory
 
-        def op(_progress: Progress) -> dict[str, Any]:
+        def op(_progress: Progress) -> HandshakeResponse:
             with db.session() as session:
                 transport = open_transport(session, factory, server_url=url, token=token)
             try:
@@ -295,19 +300,17 @@ class SyncSettingsTab(QWidget):
         self.test_result_label.setStyleSheet(f"color: {color};" if color else "")
         self.test_result_label.show()
 
-    def on_test_succeeded(self, answer: dict[str, Any]) -> None:
+    def on_test_succeeded(self, answer: HandshakeResponse) -> None:
         """Name the office the server knows this token by."""
         self._set_testing(False)
-        office = answer.get("office") or {}
-        name = str(office.get("name") or "")
-        text = _tr("اتصال برقرار شد: «{office}»").format(office=name)
-        if answer.get("skew_warning"):
-            text += "\n" + skew_text(float(answer.get("clock_skew_seconds") or 0.0))
+        text = _tr("اتصال برقرار شد: «{office}»").format(office=answer.office.name)
+        if answer.skew_warning:
+            text += "\n" + skew_text(answer.clock_skew_seconds)
         self._show_result(text, OK_COLOR)
 
     def on_test_failed(self, exc: BaseException) -> None:
         """A bad address or a missing token under its field; other errors beside the button."""
-        from app.services.sync.client import SyncError
+        from app.services.sync.errors import SyncError
 
         self._set_testing(False)
         self.test_result_label.hide()

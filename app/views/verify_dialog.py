@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +48,7 @@ from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_dialog import isolate_codes
 from app.views.widgets.form import ERROR_COLOR
+from app.views.widgets.table_model import Column, ColumnTableModel
 from common.errors import DomainError
 from common.signing import PAYLOAD_PREFIX, VerificationResult
 from common.text import isolate_ltr, strip_bidi_controls, to_persian_digits
@@ -87,6 +87,18 @@ def display_value(value: str) -> str:
     if _ARABIC_SCRIPT.search(value):
         return isolate_codes(value)
     return isolate_ltr(value)
+
+
+#: The colour of a claim's name in the list of signed data.
+LABEL_COLOR = QColor("#5f6368")
+
+
+def field_columns() -> tuple[Column[tuple[str, str]], ...]:
+    """The signed data, a (name, value) pair a row (no header)."""
+    return (
+        Column("", lambda field: field[0], foreground=lambda _field: LABEL_COLOR),
+        Column("", lambda field: display_value(field[1]), tooltip=lambda field: field[1]),
+    )
 
 
 def in_force(result: VerificationResult) -> bool:
@@ -208,7 +220,9 @@ class VerifyDialog(QDialog):
         self.code_label = self._text_label()
         self.fields_title = QLabel()
         self.fields_title.setStyleSheet("font-weight: bold;")
-        self.fields_table = QTableWidget(0, 2)
+        self.fields_model = ColumnTableModel(field_columns(), self)
+        self.fields_table = QTableView()
+        self.fields_table.setModel(self.fields_model)
         self.fields_table.horizontalHeader().hide()
         self.fields_table.verticalHeader().hide()
         self.fields_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -300,7 +314,7 @@ class VerifyDialog(QDialog):
             else:
                 show_error(self, exc)
 
-        self.ctx.run_db(op, done, failed, parent=self)
+        self.ctx.run_op(op, done, failed, parent=self)
 
     def _idle(self) -> None:
         self.verify_button.setEnabled(True)
@@ -428,17 +442,8 @@ class VerifyDialog(QDialog):
         self.fields_table.setVisible(bool(result.fields))
 
     def _fill_fields(self, fields: Sequence[tuple[str, str]]) -> None:
-        table = self.fields_table
-        table.setRowCount(len(fields))
-        for row, (label, value) in enumerate(fields):
-            label_item = QTableWidgetItem(label)
-            label_item.setForeground(QColor("#5f6368"))
-            value_item = QTableWidgetItem(display_value(value))
-            value_item.setToolTip(value)
-            for column, item in enumerate((label_item, value_item)):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(row, column, item)
-        table.resizeRowsToContents()
+        self.fields_model.set_rows(fields)
+        self.fields_table.resizeRowsToContents()
 
     # -- slots ------------------------------------------------------------------------------
 

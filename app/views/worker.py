@@ -66,9 +66,11 @@ class _Delivery(QObject, Generic[T]):
         on_failure: Callable[[BaseException], None] | None,
         widget: QWidget | None,
         on_done: Callable[[_Delivery[Any]], None],
+        before_success: Callable[[T], None] | None = None,
     ) -> None:
         super().__init__()
         self.handle = handle
+        self._before_success = before_success
         self._on_success = on_success
         self._on_failure = on_failure
         self._widget = widget
@@ -103,8 +105,11 @@ class _Delivery(QObject, Generic[T]):
 
     @Slot(object)
     def on_succeeded(self, result: T) -> None:
-        """Deliver the result to ``on_success`` (GUI thread)."""
-        if self._finish():
+        """Deliver the result to ``before_success``, then ``on_success`` (GUI thread)."""
+        alive = self._finish()
+        if self._before_success is not None:
+            self._before_success(result)
+        if alive:
             self._on_success(result)
 
     @Slot(object)
@@ -161,6 +166,7 @@ class TaskRunner(QObject):
         progress_title: str | None = None,
         parent: QWidget | None = None,
         network: bool = False,
+        before_success: Callable[[T], None] | None = None,
     ) -> TaskHandle:
         """Run ``op(progress)`` off the GUI thread; deliver its result or error back.
 
@@ -169,15 +175,16 @@ class TaskRunner(QObject):
         :func:`~app.views.errors.show_error` and cancellation is silent. ``progress_title``
         shows a cancellable progress dialog, window-modal to ``parent``'s window, for work
         lasting over 400 ms. If ``parent`` is deleted before the task ends, the outcome is
-        dropped.
+        dropped, except for ``before_success``: it gets the result first, whoever asked for
+        it (what must follow a success in any case, such as announcing what changed).
         """
         progress = Progress()
         handle = TaskHandle(progress)
         if self.synchronous:
-            self._run_now(op, handle, on_success, on_failure, parent)
+            self._run_now(op, handle, on_success, on_failure, parent, before_success)
             return handle
         delivery: _Delivery[T] = _Delivery(
-            handle, on_success, on_failure, parent, self._active.discard
+            handle, on_success, on_failure, parent, self._active.discard, before_success
         )
         self._active.add(delivery)
         if progress_title is not None:
@@ -206,6 +213,7 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None],
         on_failure: Callable[[BaseException], None] | None,
         parent: QWidget | None,
+        before_success: Callable[[T], None] | None,
     ) -> None:
         try:
             handle.progress.check()
@@ -219,6 +227,8 @@ class TaskRunner(QObject):
                 show_error(parent.window() if parent is not None else None, exc)
         else:
             handle.finished = True
+            if before_success is not None:
+                before_success(result)
             on_success(result)
 
     @staticmethod

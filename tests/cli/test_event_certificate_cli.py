@@ -11,10 +11,11 @@ import pytest
 
 from app.services.certificates.pdf import extract_payloads
 from app.services.core.db import open_database
-from app.services.events.service import EventService, ParticipantInput
+from app.services.events.records import ParticipantInput
+from app.services.events.service import EventService
 from tests.cli.test_certificate_cli import daftar
 from tests.services.conftest import setup_tehran_office
-from tests.services.test_events import NID_A, NID_B, NID_C, event_input
+from tests.services.events.event_support import NID_A, NID_B, NID_C, event_input
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

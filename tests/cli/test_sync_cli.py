@@ -112,7 +112,7 @@ def test_sync_insecure_allows_and_keeps_an_address(
     status, _out, err = _run(capsys, "sync", "--db", office, "--server", LAN, "--insecure")
     assert status == 0, err
     from app.services.core.db import open_database
-    from app.services.sync.client import load_settings
+    from app.services.sync.settings import load_settings
 
     db = open_database(office, create=False)
     try:

@@ -15,11 +15,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from common.protocol import PROTOCOL_VERSION
 from common.reference import reference_id, reference_rows
 from common.validators import national_id_check_digit
-from server import PROTOCOL_VERSION
 
-#: An enrolled office (tests/server/conftest.Enrolled: office_id, token, headers).
+#: An enrolled office (tests/server_fixtures.Enrolled: office_id, token, headers).
 Enrolled = Any
 
 _serial = itertools.count(1)

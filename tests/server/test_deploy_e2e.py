@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server import PROTOCOL_VERSION
+from common.protocol import PROTOCOL_VERSION
 from server.ratelimit import MAX_FAILURES
 from tests.tls_support import CertificateFiles, make_certificates
 

@@ -6,7 +6,7 @@ a province office's copy). For every synced table and every reference column it 
 to create, change, delete and re-point through the HTTP API; each test proves the
 victim's records unchanged on the server and the attacker's pull free of them. A
 property test then lets hypothesis make up operation sequences of its own. Every test
-runs on SQLite and on PostgreSQL (tests/server/conftest.py).
+runs on SQLite and on PostgreSQL (tests/server_fixtures.py).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from common.signing import key_id_for, public_key_text
 from server.cli import main as server_main
 from server.keys import current_keys_version
 from server.models import SigningKey
-from tests.server.conftest import Enrolled, ServerDatabase
+from tests.server_fixtures import Enrolled, ServerDatabase
 
 
 def registration(private: Ed25519PrivateKey, office_id: str, **extra: Any) -> dict[str, Any]:

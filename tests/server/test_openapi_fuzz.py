@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
-from server import PROTOCOL_VERSION
+from common.protocol import PROTOCOL_VERSION
 from server.app import create_app
 from server.models import OfficeToken
 from server.offices import enrol_office, hash_token

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from server import PROTOCOL_VERSION
+from common.protocol import PROTOCOL_VERSION
 from server.app import create_app
 from server.ratelimit import MAX_FAILURES, WINDOW_SECONDS, FailureLimiter, client_key
 

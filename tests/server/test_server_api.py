@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from common.protocol import PROTOCOL_VERSION
 from common.reference import reference_id
-from server import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+from server import MIN_PROTOCOL_VERSION
 from server.app import MAX_BODY_BYTES
 from server.db import HEAD_REVISION, script_head
 from server.models import Office

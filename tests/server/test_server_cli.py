@@ -21,7 +21,7 @@ from server.db import (
 )
 from server.models import Office, OfficeToken
 from server.offices import authenticate, hash_token
-from tests.server.conftest import ServerDatabase
+from tests.server_fixtures import ServerDatabase
 
 
 def _add(

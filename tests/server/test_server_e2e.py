@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from server import PROTOCOL_VERSION
-from tests.server.conftest import ServerDatabase
+from common.protocol import PROTOCOL_VERSION
+from tests.server_fixtures import ServerDatabase
 
 
 def _server_command() -> list[str]:

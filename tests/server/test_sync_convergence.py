@@ -42,13 +42,15 @@ from sqlalchemy.orm import Session
 from app.models import Licence, OutboxOperation, Person, SyncConflict
 from app.services.core.db import Database, open_database
 from app.services.licences.service import LicenceService
-from app.services.sync.client import Transport, run_sync
+from app.services.sync.client import run_sync
 from app.services.sync.review import SyncReviewService
+from app.services.sync.transport import Transport
+from common.protocol import PullResponse
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Record
 from server.offices import enrol_office
-from tests.server.sync_support import issue_licence, national_id, update_licence
+from tests.services.sync.sync_support import issue_licence, national_id, update_licence
 
 BASE = "http://localhost"
 OFFICES = ("a", "b", "p")
@@ -72,7 +74,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
             _office, tokens[name] = enrol_office(
                 session, name=f"اداره {name}", province="تهران", county=county
             )
-    from app.services.sync.client import setup_from_server
+    from app.services.sync.setup import setup_from_server
 
     with TestClient(create_app(engine)) as client:
         for name in OFFICES:
@@ -235,7 +237,7 @@ class Convergence(RuleBasedStateMachine):
         edited = [False]
 
         class EditBeforePull(Transport):
-            def pull(self, since: int, limit: int) -> dict[str, Any]:
+            def pull(self, since: int, limit: int) -> PullResponse:
                 if not edited[0]:
                     edited[0] = True
                     machine.edit_holder(office, pick, field, choice)

@@ -102,7 +102,7 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 def rows(db: Path) -> dict[str, int]:
     """Rows per synced table (those with any), as the server's ``records()`` counts."""
-    from app.services.sync.client import MODELS
+    from app.services.sync.tables import MODELS
 
     with sqlite3.connect(db) as conn:
         counts = {

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from server import PROTOCOL_VERSION
+from common.protocol import PROTOCOL_VERSION
 from server.app import create_app
 from server.cli import TOKEN_COLUMNS, main
 from server.db import SERVER_APPLICATION_ID, _alembic_config, make_engine, migrate
 from server.models import TOKEN_ID_LENGTH, Office, OfficeToken, utcnow
 from server.offices import as_utc, enrol_office, hash_token, issue_token
-from tests.server.conftest import ServerDatabase
+from tests.server_fixtures import ServerDatabase
 
 
 def _handshake() -> dict[str, object]:

@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.licences.service import LicenceService
-from app.services.sync.client import Transport, run_sync, setup_from_server
+from app.services.sync.client import run_sync
+from app.services.sync.setup import setup_from_server
+from app.services.sync.transport import Transport
 from common.signing import verification_url
 from server import verify_page
 from server.keys import revoke_key
-from tests.server.conftest import Enrolled
-from tests.server.sync_support import issue_licence, national_id
+from tests.server_fixtures import Enrolled
+from tests.services.sync.sync_support import issue_licence, national_id
 
 BASE = "http://localhost"
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.sync_support import issue_licence, national_id
 from tests.server.test_sync_e2e import ServerProcess, daftar, run, server_cmd
+from tests.services.sync.sync_support import issue_licence, national_id
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -13,10 +13,11 @@ from app.models import Event, EventAttendance, EventParticipant
 from app.services.core.db import Database, open_database
 from app.services.core.progress import Progress
 from app.services.events import io as event_io
-from app.services.events.service import EventService, ParticipantInput
+from app.services.events.records import ParticipantInput
+from app.services.events.service import EventService
 from app.services.licences.io import ImportFileError
 from tests.services.conftest import setup_tehran_office
-from tests.services.test_events import NID_A, NID_B, NID_C, create
+from tests.services.events.event_support import NID_A, NID_B, NID_C, create
 
 HEADERS = [c.header for c in event_io.COLUMNS]
 

@@ -111,7 +111,7 @@ def test_an_invalid_payload_keeps_its_own_reason(
 ) -> None:
     pdf, payloads = two
     body, signature = payloads[0].rsplit(".", 1)
-    broken = f"{body}.{'A' if signature[5] != 'A' else 'B'}{signature[1:]}"
+    broken = f"{body}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
     forged = _rewrite(pdf, [0], [broken])
     [result] = _verify(db, forged)
     assert result.status in (signing.BAD_SIGNATURE, signing.MALFORMED)

@@ -257,3 +257,40 @@ def test_holder_sort_is_persian_dictionary_order(db: Database) -> None:
     with db.session() as s:
         by_keys = register.rows_for_keys(s, register.ordered_keys(s, flt))
     assert [r.holder for r in by_keys] == [r.holder for r in _all(db, flt)]
+
+
+def test_a_name_is_found_however_its_alef_and_yeh_are_typed(db: Database) -> None:
+    from tests.services.conftest import issue_test_licence
+
+    issue_test_licence(db, first_name="آرش", last_name="پائیزی")
+    with db.session() as session:
+        for query in ("ارش", "آرش", "پاییزی", "پائیزی"):
+            assert register.count(session, RegisterFilter(text=query)) == 1, query
+
+
+def test_search_keys_built_by_older_rules_are_rebuilt_when_the_database_opens(
+    db: Database,
+) -> None:
+    from app.services.core.db import open_database
+    from app.services.core.search_keys import SEARCH_KEYS_SETTING, SEARCH_KEYS_VERSION
+    from tests.services.conftest import issue_test_licence
+
+    issue_test_licence(db, first_name="آرش")
+    with db.session() as session:
+        # As the previous version left it: آ kept in the key, an older version number.
+        session.execute(text("UPDATE licence SET search_key = 'آرش کریمی'"))
+        session.execute(
+            text("UPDATE setting SET value = '1' WHERE key = :k"), {"k": SEARCH_KEYS_SETTING}
+        )
+    path = db.path
+    db.close()
+    again = open_database(path)
+    try:
+        with again.session() as session:
+            assert register.count(session, RegisterFilter(text="ارش")) == 1
+            stored = session.execute(
+                text("SELECT value FROM setting WHERE key = :k"), {"k": SEARCH_KEYS_SETTING}
+            ).scalar()
+            assert stored == SEARCH_KEYS_VERSION
+    finally:
+        again.close()

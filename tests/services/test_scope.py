@@ -37,8 +37,8 @@ from common import jalali
 from common.errors import ValidationError, ValidationErrors
 from tests.services import test_event_io, test_supporter_io
 from tests.services.conftest import issue_test_licence, template_row
+from tests.services.events.event_support import create, event_input
 from tests.services.supporter_fixtures import issue, make_supporter, nid, supporter_input
-from tests.services.test_events import create, event_input
 
 #: The refusal a county office of Tehran gives for a county elsewhere.
 OUTSIDE_REY = "شهرستان «ری» بیرون از حوزهٔ این اداره است؛ این اداره فقط در شهرستان «تهران» کار می‌کند"
@@ -135,7 +135,7 @@ def test_moving_a_licence_out_of_the_scope_is_refused(db: Database) -> None:
     with db.session() as s:
         licence = s.get(Licence, detail.id)
         assert licence is not None
-        from tests.server.sync_support import licence_input, person_input
+        from tests.services.sync.sync_support import licence_input, person_input
 
         data = licence_input(licence, county_id=county(db, "ری"))
         holder = person_input(licence.person)
@@ -167,7 +167,7 @@ def test_a_licence_outside_the_scope_is_neither_renewed_nor_edited(db: Database)
     with db.session() as s:
         licence = s.get(Licence, detail.id)
         assert licence is not None and licence.expiry_date == detail.expiry_date
-        from tests.server.sync_support import licence_input, person_input
+        from tests.services.sync.sync_support import licence_input, person_input
 
         # Editing it is refused too, unless the clerk moves it back into the scope.
         with pytest.raises(ValidationErrors):

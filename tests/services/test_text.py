@@ -178,3 +178,15 @@ def test_persian_sort_key_follows_the_alphabet() -> None:
     assert sorted(words, key=persian_sort_key) == expected
     assert persian_sort_key("احمدی\u200cنژاد") == persian_sort_key("احمدینژاد")
     assert persian_sort_key(None) == persian_sort_key("") == ""
+
+
+def test_invisible_characters_are_stripped_but_zwnj_kept() -> None:
+    # zero-width space, zero-width joiner, word joiner, soft hyphen: nothing a clerk sees
+    typed = "علی\u200b\u200dرضا\u2060 مح\u00adمدی\u200cپور"
+    assert normalize_text(typed) == "علیرضا محمدی\u200cپور"
+
+
+def test_search_folds_the_letters_people_type_interchangeably() -> None:
+    assert search_key("آرش") == search_key("ارش") == "ارش"
+    assert search_key("پائیز") == search_key("پاییز")
+    assert search_key("مسئول") == search_key("مسیول")

@@ -19,6 +19,7 @@ from app.services.core.db import open_database
 from app.services.core.office import OfficeInput
 from app.views import app as gui_app
 from app.views import setup_dialog
+from common.text import isolate_ltr
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,6 +52,8 @@ def test_a_file_that_is_not_a_database_is_refused(
     bad.write_text("not a database", encoding="utf-8")
     assert gui_app.run_gui(bad) == 1
     assert shown and "پایگاه داده دفتر نیست" in shown[0]
+    # The path keeps its order in the right-to-left message (its «/» stays in front).
+    assert shown[0].endswith(isolate_ltr(str(bad.resolve())))
 
 
 def test_first_run_cancelled_exits_cleanly(

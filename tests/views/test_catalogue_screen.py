@@ -15,11 +15,11 @@ from app.views.catalogue_screen import (
     COL_CODE,
     COL_NAME,
     COL_STARRED,
-    FIELD_ID_ROLE,
     STAR,
     CatalogueScreen,
 )
 from app.views.context import AppContext
+from app.views.widgets.table_model import ROW_ID_ROLE
 
 
 def make_screen(qtbot: QtBot, ctx: AppContext) -> CatalogueScreen:
@@ -62,7 +62,7 @@ def test_lists_the_catalogue(qtbot: QtBot, register_ctx: AppContext) -> None:  #
     assert first_code == "۰۱۰۰۰۱"  # sorted by code, Persian digits
     stars = {screen.proxy.index(r, COL_STARRED).data() for r in range(total)}
     assert stars == {STAR, ""}
-    assert screen.proxy.index(0, 0).data(FIELD_ID_ROLE)
+    assert screen.proxy.index(0, 0).data(ROW_ID_ROLE)
     assert screen.group_combo.itemText(0) == "همه گروه‌ها"
     assert screen.group_combo.count() > 5
     note = screen.findChild(object, "catalogueNote")

@@ -49,7 +49,7 @@ from app.views.certificate_print import (
     print_issued_since,
     print_licence_certificates,
 )
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.licence_dialog import LicenceDialog
 from app.views.main_window import MainWindow
 from app.views.register_screen import RegisterScreen
@@ -106,8 +106,8 @@ def preview_of(qtbot: QtBot, job: CertificatePrintJob | None) -> CertificatePrev
 
 
 def history_actions(dialog: LicenceDialog) -> list[tuple[str, str]]:
-    table = dialog.history_table
-    return [(table.item(r, 2).text(), table.item(r, 4).text()) for r in range(table.rowCount())]
+    model = dialog.history_model
+    return [(model.text(r, 2), model.text(r, 4)) for r in range(model.rowCount())]
 
 
 # -- from the licence's screen -----------------------------------------------------------------
@@ -134,10 +134,11 @@ def test_printing_from_the_licence_dialog(
     assert preview.page_count_label.text() == "از ۱"
     assert preview.print_button.isEnabled()
     assert preview.pdf_bytes.startswith(b"%PDF")
-    assert issuance_count(db) == 1 and kinds == [RECORDS_LICENCES]
+    # The licence's history and the issuance log (and what waits for the server).
+    assert issuance_count(db) == 1 and kinds == ["licences", "certificates", "sync"]
     # The dialog reloaded: the history shows the issuance with its serial.
     assert history_actions(dialog)[0] == ("صدور گواهی‌نامه", "")
-    assert f"{LRI}۰۶۱۲-C-۰۰۰۰۰۱{PDI}" in dialog.history_table.item(0, 3).text()
+    assert f"{LRI}۰۶۱۲-C-۰۰۰۰۰۱{PDI}" in dialog.history_model.text(0, 3)
     assert "المثنی" in button.toolTip()
     qtbot.wait(300)  # QPdfView renders the visible page in its own thread
     save_screenshot(preview, "certificate_preview")
@@ -299,7 +300,7 @@ def test_a_batch_with_refused_licences_asks_to_skip_them(
     if answer:
         assert preview_of(qtbot, job).document.pageCount() == 2
         assert [c.licence_id for c in job.issued] == ids[:2]
-        assert kinds == [RECORDS_LICENCES]
+        assert kinds == ["licences", "certificates", "sync"]
         job.preview.close()  # type: ignore[union-attr]
     else:
         assert job.preview is None and kinds == []

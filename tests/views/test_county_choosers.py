@@ -25,7 +25,7 @@ from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
-from app.views.events_screen import EventDialog
+from app.views.events.event_dialog import EventDialog
 from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_page import AddMemberDialog
 from app.views.widgets import messages

@@ -482,15 +482,16 @@ def test_supporters_and_events_export_then_import_through_the_dialog(
     save_as: list[Any],
     no_boxes: list[str],
 ) -> None:
-    from app.services.events.service import EventService, ParticipantInput
+    from app.services.events.records import ParticipantInput
+    from app.services.events.service import EventService
     from app.views.import_dialog import (
         event_import_spec,
         export_events,
         export_supporters,
         supporter_import_spec,
     )
+    from tests.services.events.event_support import NID_A, create
     from tests.services.supporter_fixtures import make_supporter
-    from tests.services.test_events import NID_A, create
 
     source = register_db[0]
     make_supporter(source)

@@ -69,12 +69,13 @@ def submit(qtbot: QtBot, action: ReasonDialog, reason: str) -> None:
 
 
 def history_actions(dialog: LicenceDialog) -> list[str]:
-    table = dialog.history_table
-    return [table.item(row, 2).text() for row in range(table.rowCount())]
+    model = dialog.history_model
+    return [model.text(row, 2) for row in range(model.rowCount())]
 
 
 def test_shows_the_licence(
     qtbot: QtBot,
+    qtmodeltester: Any,
     ctx: AppContext,  # noqa: F811
     licence: LicenceDetail,
 ) -> None:
@@ -89,8 +90,9 @@ def test_shows_the_licence(
     assert dialog.values["gender"].text() == "زن"
     assert dialog.values["county"].text() == "تهران، استان تهران"
     assert dialog.values["issue_date"].text() == jalali.format_jalali(licence.issue_date)
-    assert dialog.history_table.rowCount() == 1
+    assert dialog.history_model.rowCount() == 1
     assert history_actions(dialog) == ["صدور"]
+    qtmodeltester.check(dialog.history_model)
     enabled = {
         name: getattr(dialog, f"{name}_button").isEnabled()
         for name in ("edit", "renew", "suspend", "reactivate", "revoke")
@@ -139,12 +141,12 @@ def test_edit_changes_the_address_and_adds_history(
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     assert dialog.values["address"].text() == "تهران، خیابان ولیعصر، پلاک ۴۲"
     assert history_actions(dialog) == ["ویرایش", "صدور"]
-    details = dialog.history_table.item(0, 3).text()
+    details = dialog.history_model.text(0, 3)
     assert "نشانی: تهران، خیابان آزادی، پلاک ۱۲ ← تهران، خیابان ولیعصر، پلاک ۴۲" in details
     assert "نشانی محل فعالیت: " in details
-    issued = dialog.history_table.item(1, 3).text()
+    issued = dialog.history_model.text(1, 3)
     assert f"شماره مجوز: {LRI}۰۶۱۲-۰۰۰۰۰۱{PDI}" in issued
-    assert dialog.history_table.item(0, 1).text() == current_actor()
+    assert dialog.history_model.text(0, 1) == current_actor()
     save_screenshot(dialog, "licence_dialog_history")
 
 
@@ -172,7 +174,7 @@ def test_suspend_then_reactivate(
     assert dialog.status_badge.property("status") == "suspended"
     assert dialog.status_reason_label.text() == "دلیل تعلیق: عدم فعالیت به مدت ۶ ماه"
     assert history_actions(dialog)[0] == "تعلیق"
-    assert dialog.history_table.item(0, 4).text() == "عدم فعالیت به مدت ۶ ماه"
+    assert dialog.history_model.text(0, 4) == "عدم فعالیت به مدت ۶ ماه"
     assert not dialog.suspend_button.isEnabled() and dialog.reactivate_button.isEnabled()
 
     qtbot.mouseClick(dialog.reactivate_button, Qt.MouseButton.LeftButton)

@@ -283,7 +283,7 @@ def test_edit_mode(
     assert form.first_name_edit.text() == "مریم"
     assert form.number_edit.text() == "۰۶۱۲-۰۰۰۰۰۱"
     assert form.expiry_date_edit.date() == detail.expiry_date
-    assert not form.is_modified()
+    assert not form.guard.is_modified()
     form.address_edit.setPlainText("تهران، میدان ونک، پلاک ۳")
     with qtbot.waitSignal(ctx.signals.sig_records_changed):
         click_save(qtbot, form)

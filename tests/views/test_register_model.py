@@ -39,11 +39,11 @@ from app.views.register_model import (
     COL_NATIONAL_ID,
     COL_NUMBER,
     COL_STATUS,
-    LICENCE_ID_ROLE,
     PLACEHOLDER,
     STATUS_COLORS,
     RegisterModel,
 )
+from app.views.widgets.table_model import ROW_ID_ROLE
 from app.views.worker import TaskHandle, TaskRunner
 from common.text import persian_sort_key
 
@@ -132,7 +132,7 @@ def test_columns_show_persian_digits_and_jalali_dates(
     issue = display(model, 0, COL_ISSUE_DATE)
     assert len(issue) == 10 and issue[4] == "/" and issue[7] == "/"
     assert issue.startswith("۱۴")
-    assert model.data(model.index(0, 0), LICENCE_ID_ROLE) == model.licence_id(0)
+    assert model.data(model.index(0, 0), ROW_ID_ROLE) == model.licence_id(0)
 
 
 def test_status_labels_and_colours(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811

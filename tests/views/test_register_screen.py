@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 from register_support import (  # noqa: F401 - fixtures
     LICENCE_COUNT,
@@ -16,10 +16,11 @@ from register_support import (  # noqa: F401 - fixtures
 
 from app.services.licences.register import RegisterFilter
 from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-from app.views.context import RECORDS_LICENCES, AppContext
+from app.views.context import AppContext
 from app.views.register_model import COL_HOLDER
 from app.views.register_screen import SEARCH_DEBOUNCE_MS, RegisterScreen
-from app.views.widgets.searchable_combo import SearchableComboBox
+from app.views.widgets.search_combo import SearchCombo
+from common.vocabulary import RecordKind
 
 
 def make_screen(qtbot: QtBot, ctx: AppContext) -> RegisterScreen:
@@ -157,13 +158,13 @@ def test_records_changed_refreshes(qtbot: QtBot, register_ctx: AppContext) -> No
         )  # fmt: skip
     register_ctx.signals.sig_records_changed.emit("office")
     assert screen.model.rowCount() == LICENCE_COUNT
-    register_ctx.signals.sig_records_changed.emit(RECORDS_LICENCES)
+    register_ctx.signals.sig_records_changed.emit(RecordKind.LICENCES)
     assert screen.model.rowCount() == LICENCE_COUNT + 1
     assert screen.count_label.text() == "۳۱ مجوز"
 
 
-def test_searchable_combo_matches_normalised_text(qtbot: QtBot) -> None:
-    combo = SearchableComboBox()
+def test_filter_combo_matches_normalised_text_and_keeps_an_item(qtbot: QtBot) -> None:
+    combo = SearchCombo(keep_item=True)
     qtbot.addWidget(combo)
     combo.add_item("همه", None)
     combo.add_item("قالی‌بافی", "a", search_text="قالی‌بافی 020101")
@@ -171,18 +172,22 @@ def test_searchable_combo_matches_normalised_text(qtbot: QtBot) -> None:
     combo.add_item("نان محلی", "c")
     combo.show()
     qtbot.waitExposed(combo)
-    completer = combo._completer
-    combo.on_line_edit_text_edited("كيف")  # Arabic kaf and yeh
+    assert combo.currentIndex() == 0 and combo.currentData() is None
+    line_edit = combo.lineEdit()
+    assert line_edit is not None and not line_edit.isClearButtonEnabled()
+    completer = combo.completer()
+    completer.setCompletionPrefix("كيف")  # Arabic kaf and yeh
     assert completer.completionCount() == 1
-    combo.on_line_edit_text_edited("۰۲۰۱")  # the code, in Persian digits
+    completer.setCompletionPrefix("۰۲۰۱")  # the code, in Persian digits
     assert completer.completionCount() == 1
-    combo.on_line_edit_text_edited("ی")
+    completer.setCompletionPrefix("ی")
     assert completer.completionCount() == 3
-    combo.on_completer_activated(completer.completionModel().index(2, 0))
-    assert combo.currentData() == "c" and combo.lineEdit().text() == "نان محلی"
-    combo.lineEdit().setText("چیزی که نیست")
-    combo.on_line_edit_editing_finished()
-    assert combo.lineEdit().text() == "نان محلی"
-    assert combo.select_data("a") and combo.currentText() == "قالی‌بافی"
-    assert not combo.select_data("zzz")
-    combo._popup.hide()
+    completer.activated[QModelIndex].emit(completer.completionModel().index(2, 0))
+    assert combo.currentData() == "c" and line_edit.text() == "نان محلی"
+    # Text that names no item is put back when the clerk leaves the box.
+    line_edit.setText("چیزی که نیست")
+    line_edit.editingFinished.emit()
+    assert line_edit.text() == "نان محلی" and combo.currentData() == "c"
+    assert combo.set_value("a") and combo.currentText() == "قالی‌بافی"
+    assert not combo.set_value("zzz") and combo.currentData() == "a"
+    assert combo.set_value(None) and combo.currentIndex() == 0

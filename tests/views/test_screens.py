@@ -73,11 +73,11 @@ def test_catalogue_tab_is_built_lazily(
 ) -> None:
     window = make_window(qtbot, register_ctx, register_db)
     assert window.supporters_screen is None and window.events_screen is None
-    catalogue = window.show_tab("catalogue_screen")
-    assert catalogue is not None and catalogue.isVisible()
+    catalogue = window.show_tab(window.catalogue_tab)
+    assert catalogue is window.catalogue_screen and catalogue.isVisible()
     assert window.supporters_screen is None  # only the tab shown is built
     window.tabs.setCurrentIndex(0)
-    assert window.show_tab("catalogue_screen") is catalogue
+    assert window.show_tab(window.catalogue_tab) is catalogue
     save_screenshot(window, "catalogue")
 
 
@@ -87,24 +87,14 @@ def test_export_filter_follows_the_register(
     register_db: tuple[Database, OfficeInfo],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from app.views import import_dialog
+
     window = make_window(qtbot, register_ctx, register_db)
     exported: list[object] = []
-    monkeypatch.setattr(window, "_lazy", lambda module, name: lambda *a: exported.append(a[2]))
+    monkeypatch.setattr(import_dialog, "export_register", lambda *a: exported.append(a[2]))
     window.register_screen.status_combo.setCurrentIndex(2)  # منقضی
     window.export_action.trigger()
     assert getattr(exported[0], "status", None) == "expired"
-
-
-def test_missing_dialog_module_shows_a_message(
-    qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
-) -> None:
-    window = make_window(qtbot, register_ctx, register_db)
-    assert window._lazy("app.views.no_such_module", "Dialog") is None
-    box = window.findChild(QMessageBox, "notAvailable")
-    assert box is not None and "در دسترس نیست" in box.text()
-    box.accept()
 
 
 def test_backup_writes_a_copy(
@@ -182,15 +172,15 @@ def test_supporters_and_events_tabs(
     register_db: tuple[Database, OfficeInfo],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.views.events_screen import EventsScreen
+    from app.views.events.screen import EventsScreen
     from app.views.import_dialog import ImportDialog
     from app.views.supporters_screen import SupportersScreen
 
     window = make_window(qtbot, register_ctx, register_db)
-    supporters = window.show_tab("supporters_screen")
+    supporters = window.show_tab(window.supporters_tab)
     assert isinstance(supporters, SupportersScreen) and supporters.isVisible()
     save_screenshot(window, "main_window_supporters")
-    events = window.show_tab("events_screen")
+    events = window.show_tab(window.events_tab)
     assert isinstance(events, EventsScreen) and events.isVisible()
     save_screenshot(window, "main_window_events")
     # The File menu's supporter and event imports open the import dialog on their spec.

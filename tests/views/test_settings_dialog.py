@@ -89,7 +89,7 @@ def test_loads_the_current_values(
     assert livestock.default_check.text() == "پیش‌فرض اداره"
     assert livestock.spin.value() == 5
     assert dialog.save_button.isEnabled()
-    assert not dialog.is_modified()
+    assert not dialog.guard.is_modified()
     save_screenshot(dialog, "settings_dialog")
 
 
@@ -131,7 +131,7 @@ def test_group_override_saves_and_unchecking_clears_it(
     row.default_check.setChecked(False)
     assert row.spin.isEnabled()
     row.spin.setValue(2)
-    assert dialog.is_modified()
+    assert dialog.guard.is_modified()
     save(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert group_settings(db) == {PROCESSING: 2}

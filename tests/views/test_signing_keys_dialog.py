@@ -36,11 +36,8 @@ def make(qtbot: QtBot, context: AppContext) -> SigningKeysDialog:
 
 
 def cells(dialog: SigningKeysDialog) -> list[list[str]]:
-    table = dialog.table
-    return [
-        [table.item(r, c).text() for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    ]
+    model = dialog.model
+    return [[model.text(r, c) for c in range(model.columnCount())] for r in range(model.rowCount())]
 
 
 def test_rotating_the_desk_key_keeps_old_certificates_valid(
@@ -67,8 +64,11 @@ def test_rotating_the_desk_key_keeps_old_certificates_valid(
 
     monkeypatch.setattr(messages, "confirm", confirm)
     qtbot.mouseClick(dialog.rotate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2)
     assert asked == ["تعویض کلید امضا"]
+    current = dialog.model.index(0, 0)
+    assert current.data(Qt.ItemDataRole.FontRole).bold()  # the desk's current key
+    assert dialog.model.index(1, 0).data(Qt.ItemDataRole.FontRole) is None
     rows = cells(dialog)
     assert rows[0][2] == "فعال — کلید فعلی این دستگاه" and old not in rows[0][1]
     assert old in rows[1][1] and rows[1][2].startswith("کنار گذاشته از ۱۴")
@@ -106,9 +106,9 @@ def test_a_key_file_is_added_and_a_bad_one_refused(
     document = key_set_document([key], dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     dialog = make(qtbot, ctx)
-    before = dialog.table.rowCount()
+    before = dialog.model.rowCount()
     dialog.import_path(path)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == before + 1)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == before + 1)
     assert "۱ کلید تازه" in dialog.status_label.text()
     [row] = [row for row in cells(dialog) if row[0].startswith("اداره تعاون ری")]
     assert row[0] == "اداره تعاون ری (شهرستان ری، استان تهران)" and row[3] == "از فایل"

@@ -151,6 +151,7 @@ def _page(qtbot: QtBot, ctx: AppContext, supporter_id: str) -> SupporterPage:  #
 
 def test_page_shows_members_coverage_and_summary(
     qtbot: QtBot,
+    qtmodeltester: Any,
     ctx: AppContext,  # noqa: F811
     db: Database,  # noqa: F811
     office: OfficeInfo,  # noqa: F811
@@ -166,6 +167,7 @@ def test_page_shows_members_coverage_and_summary(
     screen = _screen(qtbot, ctx)
     screen.refresh()
     assert "۵ از ۴" in screen.model.data(screen.model.index(0, 6))
+    qtmodeltester.check(screen.model)
     page = SupporterPage(ctx, detail.id, screen)
     page.sig_members_painted.connect(lambda: painted.append(True))
     page.show()
@@ -175,10 +177,12 @@ def test_page_shows_members_coverage_and_summary(
     assert model.rowCount() == model.total == 6
     assert model.data(model.index(5, 5)) == page.members_table.model().data(model.index(5, 5))
     assert model.member(5) is not None and not model.member(5).active  # type: ignore[union-attr]
+    qtmodeltester.check(model)
     assert "۵ از ۴ نفر" in page.coverage_label.text()
     assert page.chart.points()[-1].active == 6
-    assert page.county_table.item(0, 0).text() == "تهران"
-    assert page.county_table.item(0, 1).text() == "۵"
+    assert page.county_model.text(0, 0) == "تهران"
+    assert page.county_model.text(0, 1) == "۵"
+    qtmodeltester.check(page.county_model)
     save_screenshot(page, "supporter_page_members")
     page.tabs.setCurrentIndex(1)
     save_screenshot(page, "supporter_page_coverage")
@@ -189,6 +193,7 @@ def test_page_shows_members_coverage_and_summary(
 
 def test_members_are_paged(
     qtbot: QtBot,
+    qtmodeltester: Any,
     ctx: AppContext,  # noqa: F811
     db: Database,  # noqa: F811
     office: OfficeInfo,  # noqa: F811
@@ -206,6 +211,7 @@ def test_members_are_paged(
     model.fetchMore()
     model.fetchMore()
     assert model.rowCount() == 25 and not model.canFetchMore()
+    qtmodeltester.check(model)
 
 
 def test_add_member_within_the_rules(

@@ -26,16 +26,11 @@ from sqlalchemy.orm import Session
 from app.models import Licence, Person
 from app.services.core.db import Database, open_database
 from app.services.core.office import OfficeInfo, require_office
-from app.services.sync.client import (
-    SyncStatus,
-    Transport,
-    load_settings,
-    remember_transport_options,
-    run_sync,
-    save_settings,
-    setup_from_server,
-    sync_status,
-)
+from app.services.sync.client import run_sync
+from app.services.sync.report import SyncStatus, sync_status
+from app.services.sync.settings import load_settings, remember_transport_options, save_settings
+from app.services.sync.setup import setup_from_server
+from app.services.sync.transport import Transport
 from app.views import sync_conflicts_dialog, sync_controller
 from app.views.context import AppContext, AppSignals
 from app.views.main_window import MainWindow
@@ -56,11 +51,13 @@ from app.views.sync_settings import SYNC_TOKEN_FIELD, SYNC_URL_FIELD
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskRunner
+from common.protocol import HandshakeResponse
 from common.text import strip_bidi_controls, to_persian_digits
+from common.vocabulary import RecordKind
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
-from tests.server.sync_support import (
+from tests.services.sync.sync_support import (
     issue_licence,
     issue_licence_outside_scope,
     update_licence,
@@ -327,7 +324,7 @@ def test_sync_pulls_another_offices_licence_into_the_register(
     assert b.status().pending == 0
     # A licence issued here waits, then goes.
     issue(b, "1234567891")
-    window.ctx.signals.sig_records_changed.emit("licences")
+    window.ctx.announce({RecordKind.LICENCES, RecordKind.SYNC})  # what issuing it announces
     assert "در انتظار ارسال: " in line.text() and "در انتظار ارسال: ۰" not in line.text()
     window.sync_action.trigger()
     assert "در انتظار ارسال: ۰" in line.text()
@@ -459,9 +456,9 @@ def test_clock_skew_is_a_visible_warning(
     b = make_office("b")
     original = Transport.handshake
 
-    def skewed(self: Transport, cursor: int | None) -> dict[str, Any]:
+    def skewed(self: Transport, cursor: int | None) -> HandshakeResponse:
         answer = original(self, cursor)
-        return {**answer, "clock_skew_seconds": 725.0, "skew_warning": True}
+        return answer.model_copy(update={"clock_skew_seconds": 725.0, "skew_warning": True})
 
     monkeypatch.setattr(Transport, "handshake", skewed)
     window = make_window(qtbot, b)
@@ -549,7 +546,7 @@ def make_review(qtbot: QtBot, who: Office) -> ConflictReviewDialog:
 
 
 def cells(dialog: ConflictReviewDialog, row: int = 0) -> list[str]:
-    return [dialog.table.item(row, c).text() for c in range(dialog.table.columnCount())]
+    return [dialog.model.text(row, c) for c in range(dialog.model.columnCount())]
 
 
 @pytest.mark.parametrize(
@@ -562,6 +559,7 @@ def cells(dialog: ConflictReviewDialog, row: int = 0) -> list[str]:
 )
 def test_conflict_review_resolves_each_way(
     qtbot: QtBot,
+    qtmodeltester: Any,
     make_office: Callable[..., Office],
     button: str,
     value: str | None,
@@ -572,7 +570,8 @@ def test_conflict_review_resolves_each_way(
     assert dialog.windowTitle() == "بررسی تعارض‌ها"
     assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert dialog.pages.currentWidget() is dialog.table
-    assert [dialog.table.horizontalHeaderItem(c).text() for c in range(5)] == [
+    qtmodeltester.check(dialog.model)
+    assert [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] == [
         "رکورد",
         "فیلد",
         "مقدار این اداره",
@@ -654,7 +653,10 @@ def test_conflict_review_menu_opens_the_dialog(
 
 
 def test_quarantine_screen_retries_and_discards(
-    qtbot: QtBot, make_office: Callable[..., Office], no_boxes: dict[str, list[Any]]
+    qtbot: QtBot,
+    qtmodeltester: Any,
+    make_office: Callable[..., Office],
+    no_boxes: dict[str, list[Any]],
 ) -> None:
     a = make_office("a")
     # Not this office's county: past the app's own check, the server refuses it.
@@ -668,18 +670,19 @@ def test_quarantine_screen_retries_and_discards(
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.windowTitle() == "تغییرهای ردشده"
-    assert dialog.table.rowCount() == report.quarantined
-    assert [dialog.table.horizontalHeaderItem(c).text() for c in range(5)] == [
+    assert dialog.model.rowCount() == report.quarantined
+    qtmodeltester.check(dialog.model)
+    assert [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] == [
         "عملیات",
         "رکورد",
         "فیلدها",
         "دلیل",
         "تاریخ",
     ]
-    reasons = [dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())]
+    reasons = [dialog.model.text(r, 3) for r in range(dialog.model.rowCount())]
     assert any("حوزه" in reason for reason in reasons)
-    assert dialog.table.item(0, 0).text() == "ثبت"
-    assert dialog.table.item(0, 2).text() == "همه فیلدها"
+    assert dialog.model.text(0, 0) == "ثبت"
+    assert dialog.model.text(0, 2) == "همه فیلدها"
     # The reason is on screen, not scrolled away by the other columns.
     reason_left = dialog.table.columnViewportPosition(3)
     assert 0 <= reason_left < dialog.table.viewport().width() - 100
@@ -694,7 +697,7 @@ def test_quarantine_screen_retries_and_discards(
     assert a.sync().quarantined == report.quarantined
     # «کنار گذاشتن»: asks first; «انصراف» keeps them.
     dialog.reload()
-    assert dialog.table.rowCount() == report.quarantined
+    assert dialog.model.rowCount() == report.quarantined
     dialog.select_all()
     no_boxes["answer"][0] = False
     qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
@@ -945,11 +948,13 @@ def test_first_run_from_the_server_creates_the_office(
 
         assert get_office(session) is None
     shot(dialog, "sync_setup_from_server")
-    # The right token: the office, its settings and the county's licences.
+    # The right token: the office, its settings, the published keys and the county's
+    # licences; the screens of those kinds reload.
     dialog.token_edit.setText(token)
-    with qtbot.waitSignal(empty_ctx.signals.sig_records_changed) as blocker:
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert blocker.args == ["office"]
+    kinds: list[str] = []
+    empty_ctx.signals.sig_records_changed.connect(kinds.append)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert sorted(kinds) == ["certificates", "licences", "office", "sync"]
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.office is not None and dialog.office.name == "اداره شمیرانات"
     assert dialog.office.county_name == "شمیرانات"
@@ -981,7 +986,8 @@ def test_first_run_goes_on_when_only_the_first_sync_failed(
     no_boxes: dict[str, list[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.services.sync.client import SyncClient, offline_error
+    from app.services.sync.client import SyncClient
+    from app.services.sync.errors import offline_error
 
     def cut(self: SyncClient) -> Any:
         raise offline_error()
@@ -996,3 +1002,26 @@ def test_first_run_goes_on_when_only_the_first_sync_failed(
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.office is not None and dialog.office.name == "اداره شمیرانات"
     assert len(no_boxes["inform"]) == 1 and "همگام‌سازی بعدی" in no_boxes["inform"][0]
+
+
+def test_a_sync_announces_the_kinds_its_report_names() -> None:
+    """The screens that reload after a sync are those of the kinds it wrote, plus the
+    sync queue; refreshed reference data and keys reload their screens too."""
+    from app.services.sync.report import SyncReport
+    from app.views.sync_common import kinds_changed_by
+    from common.vocabulary import RecordKind
+
+    assert kinds_changed_by(SyncReport()) == {RecordKind.SYNC}
+    report = SyncReport(changed_kinds={"supporters"}, keys_changed=1)
+    assert kinds_changed_by(report) == {
+        RecordKind.SYNC,
+        RecordKind.SUPPORTERS,
+        RecordKind.CERTIFICATES,
+    }
+    report = SyncReport(changed_kinds={"licences", "events"}, reference_changed=3)
+    assert kinds_changed_by(report) == {
+        RecordKind.SYNC,
+        RecordKind.LICENCES,
+        RecordKind.EVENTS,
+        RecordKind.REFERENCE,
+    }

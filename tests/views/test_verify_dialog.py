@@ -55,8 +55,8 @@ def check(qtbot: QtBot, dialog: VerifyDialog, text: str) -> None:
 
 
 def fields(dialog: VerifyDialog) -> dict[str, str]:
-    table = dialog.fields_table
-    return {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    model = dialog.fields_model
+    return {model.text(r, 0): model.text(r, 1) for r in range(model.rowCount())}
 
 
 def test_a_valid_certificate(

@@ -9,7 +9,7 @@ caller commits, so a failure leaves nothing behind. A reprint of a licence that 
 has a certificate is marked as a duplicate (المثنی) on the page and in the log.
 
 Attendance certificates (:meth:`CertificateService.attendance_certificates`) go to the
-attendees of an event (app.services.events.service: registered and present on at least one
+attendees of an event (app.services.events.records: registered and present on at least one
 day); each is logged in ``certificate_issue`` with kind ``attendance`` and its
 ``participant_id``, and signed with claims of kind ``A``: ``n`` is the event's code,
 ``u`` the participant's unique ID, ``d``/``e`` the event's first and last day.
@@ -499,10 +499,11 @@ class CertificateService:
         """Issue one attendance certificate per participant and render them as one PDF.
 
         Refuses (DomainError naming them, nothing written) participants who are not
-        attendees (see app.services.events.service.ATTENDEE_MIN_DAYS). A participant who already
+        attendees (see app.services.events.records.ATTENDEE_MIN_DAYS). A participant who already
         had one gets a duplicate (المثنی). Repeated ids are printed once.
         """
-        from app.services.events.service import EventService, hours_of
+        from app.services.events.fields import hours_of
+        from app.services.events.service import EventService
 
         ids = list(dict.fromkeys(participant_ids))
         if not ids:

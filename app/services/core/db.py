@@ -24,9 +24,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.core import changes
 from common.errors import DomainError
 from common.sqlite import apply_sqlite_pragmas, backup_path_for, vacuum_into
-from common.text import persian_sort_key, to_persian_digits
+from common.text import isolate_ltr, persian_sort_key, to_persian_digits
 
 log = logging.getLogger("daftar.db")
 
@@ -91,9 +92,15 @@ class Database:
     session_factory: sessionmaker[Session] = field(repr=False)
     backup_path: Path | None = None
 
+    def __post_init__(self) -> None:
+        changes.track(self.session_factory)
+
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """One unit of work: commits when the block ends, rolls back on any error."""
+        """One unit of work: commits when the block ends, rolls back on any error.
+
+        Afterwards :func:`app.services.core.changes.committed_kinds` tells what it changed.
+        """
         session = self.session_factory()
         try:
             yield session
@@ -107,7 +114,7 @@ class Database:
     def backup(self, destination: Path) -> Path:
         """Write a consistent copy of the database to ``destination`` (VACUUM INTO)."""
         if destination.exists():
-            raise DatabaseProblem(f"فایل پشتیبان از قبل وجود دارد: {destination}")
+            raise DatabaseProblem(f"فایل پشتیبان از قبل وجود دارد: {isolate_ltr(str(destination))}")
         return vacuum_into(self.engine, destination)
 
     def close(self) -> None:
@@ -125,12 +132,12 @@ def _translate(exc: BaseException, path: Path) -> DatabaseProblem | None:
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return CorruptDatabase(
-            f"فایل پایگاه داده آسیب دیده است و باز نمی‌شود: {path}\n"
+            f"فایل پایگاه داده آسیب دیده است و باز نمی‌شود: {isolate_ltr(str(path))}\n"
             "از آخرین نسخه پشتیبان استفاده کنید یا با پشتیبانی تماس بگیرید."
         )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return ReadOnlyDatabase(
-            f"امکان نوشتن در پایگاه داده نیست (فقط‌خواندنی یا بدون دسترسی): {path}"
+            f"امکان نوشتن در پایگاه داده نیست (فقط‌خواندنی یا بدون دسترسی): {isolate_ltr(str(path))}"
         )
     if "disk i/o" in text or "full" in text:
         return DatabaseProblem("خطای دیسک: فضای دیسک پر است یا دیسک در دسترس نیست.")
@@ -143,12 +150,14 @@ def _check_file(path: Path) -> None:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
     except PermissionError as exc:
-        raise ReadOnlyDatabase(f"اجازه خواندن فایل پایگاه داده نیست: {path}") from exc
+        raise ReadOnlyDatabase(
+            f"اجازه خواندن فایل پایگاه داده نیست: {isolate_ltr(str(path))}"
+        ) from exc
     if header and header != SQLITE_HEADER:
-        raise NotADaftarDatabase(f"این فایل پایگاه داده دفتر نیست: {path}")
+        raise NotADaftarDatabase(f"این فایل پایگاه داده دفتر نیست: {isolate_ltr(str(path))}")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise ReadOnlyDatabase(
-            f"پایگاه داده فقط‌خواندنی است و دفتر نمی‌تواند در آن بنویسد: {path}\n"
+            f"پایگاه داده فقط‌خواندنی است و دفتر نمی‌تواند در آن بنویسد: {isolate_ltr(str(path))}\n"
             "فایل را به پوشه‌ای قابل نوشتن منتقل کنید یا ویژگی فقط‌خواندنی آن را بردارید."
         )
 
@@ -164,7 +173,9 @@ def _current_revision(engine: Engine, path: Path) -> str | None:
         if not tables and app_id == 0:
             return None
         if app_id != APPLICATION_ID or "alembic_version" not in tables:
-            raise NotADaftarDatabase(f"این فایل پایگاه داده دفتر نیست و باز نمی‌شود: {path}")
+            raise NotADaftarDatabase(
+                f"این فایل پایگاه داده دفتر نیست و باز نمی‌شود: {isolate_ltr(str(path))}"
+            )
         revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         return str(revision) if revision is not None else None
 
@@ -198,14 +209,16 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
     path = Path(path).expanduser().resolve()
     exists = path.exists() and path.stat().st_size > 0
     if not exists and not create:
-        raise DatabaseProblem(f"پایگاه داده پیدا نشد: {path}")
+        raise DatabaseProblem(f"پایگاه داده پیدا نشد: {isolate_ltr(str(path))}")
     if exists:
         _check_file(path)
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ReadOnlyDatabase(f"پوشه پایگاه داده ساخته نمی‌شود: {path.parent}") from exc
+            raise ReadOnlyDatabase(
+                f"پوشه پایگاه داده ساخته نمی‌شود: {isolate_ltr(str(path.parent))}"
+            ) from exc
     engine = make_engine(path)
     backup: Path | None = None
     try:
@@ -229,6 +242,7 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
             conn.exec_driver_sql("ROLLBACK")
         database = Database(path, engine, sessionmaker(engine, expire_on_commit=False), backup)
         _protect_plaintext_key(database)
+        _rebuild_stale_search_keys(database)
     except DatabaseProblem:
         engine.dispose()
         raise
@@ -239,6 +253,15 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
             raise
         raise problem from exc
     return database
+
+
+def _rebuild_stale_search_keys(database: Database) -> None:
+    """Search keys built by older rules are rebuilt once (app.services.core.search_keys)."""
+    from app.services.core.search_keys import rebuild_if_stale
+
+    with database.session() as session:
+        if rebuild_if_stale(session):
+            log.info("search keys rebuilt with the current rules")
 
 
 def _protect_plaintext_key(database: Database) -> None:

@@ -19,9 +19,15 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from app.models import Event, Licence, Person, Supporter
+from app.services.core.office import get_setting, set_setting
 from common.text import search_key
 
 _CHUNK = 500
+#: The version of the rules above (and of common.text.search_key). A database whose keys
+#: were built by other rules gets every key rebuilt once, when it is opened
+#: (:func:`rebuild_if_stale`): keys are local, derived data, never synced.
+SEARCH_KEYS_VERSION = "2"
+SEARCH_KEYS_SETTING = "search.keys_version"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -217,3 +223,18 @@ def refresh_for_holders(session: Session, person_ids: Collection[str]) -> None:
     ids = list(person_ids)
     refresh_search_keys(session, person_ids=ids)
     refresh_network_search_keys(session, person_ids=ids)
+
+
+def rebuild_if_stale(session: Session) -> bool:
+    """Rebuild every licence's, supporter's and event's search key if they were built by
+    other rules than these (SEARCH_KEYS_VERSION); True when it did."""
+    if get_setting(session, SEARCH_KEYS_SETTING) == SEARCH_KEYS_VERSION:
+        return False
+    licence_ids = list(session.scalars(select(Licence.id)))
+    refresh_search_keys(session, licence_ids=licence_ids)
+    if session.scalar(select(Supporter.id).limit(1)) is not None:
+        refresh_supporter_search_keys(session)
+    if session.scalar(select(Event.id).limit(1)) is not None:
+        refresh_event_search_keys(session)
+    set_setting(session, SEARCH_KEYS_SETTING, SEARCH_KEYS_VERSION)
+    return bool(licence_ids)

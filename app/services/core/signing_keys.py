@@ -50,6 +50,7 @@ from common.signing import (
 if TYPE_CHECKING:
     from app.services.core.db import Database
     from app.services.core.office import OfficeInfo
+    from common.protocol import KeyRegistration, KeySetOut, PublishedKeyOut
 
 log = logging.getLogger("daftar.signing")
 
@@ -402,26 +403,26 @@ def _snapshot(row: SigningKey) -> tuple[Any, ...] | None:
 
 
 class KeyTransport(Protocol):
-    """What :func:`sync_keys` needs of the sync client's transport."""
+    """What :func:`sync_keys` needs of the sync client's transport
+    (app.services.sync.transport.Transport)."""
 
-    def call(self, method: str, path: str, *, body: Any = None) -> dict[str, Any]: ...
+    def keys(self) -> KeySetOut: ...
+
+    def register_key(self, key_id: str, registration: KeyRegistration) -> PublishedKeyOut: ...
 
 
-def registration(private: Ed25519PrivateKey, office_id: str, row: SigningKey) -> dict[str, Any]:
+def registration(private: Ed25519PrivateKey, office_id: str, row: SigningKey) -> KeyRegistration:
     """The ``PUT /v1/keys/{key_id}`` body registering ``row`` (the desk's key) for
     ``office_id``."""
+    from common.protocol import KeyRegistration  # pydantic: not needed to start the app
+
     proof = private.sign(registration_message(office_id, row.key_id))
-    return {
-        "public_key": row.public_key,
-        "valid_from": _iso(row.valid_from),
-        "retired_at": _iso(row.retired_at),
-        "proof": base64.b64encode(proof).decode("ascii"),
-    }
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    aware = _aware(value)
-    return aware.isoformat() if aware is not None else None
+    return KeyRegistration(
+        public_key=row.public_key,
+        valid_from=_aware(row.valid_from),
+        retired_at=_aware(row.retired_at),
+        proof=base64.b64encode(proof).decode("ascii"),
+    )
 
 
 def sync_keys(db: Database, transport: KeyTransport, keys_version: str | None) -> int:
@@ -446,10 +447,12 @@ def sync_keys(db: Database, transport: KeyTransport, keys_version: str | None) -
 
 
 def _fetch(db: Database, transport: KeyTransport) -> int:
-    answer = transport.call("GET", "/v1/keys")
-    keys = parse_key_set(answer)
+    answer = transport.keys()
+    # The protocol's shape is checked by the transport; the document's own rules (its
+    # format and version, each key id matching its key) by the key set's reader.
+    keys = parse_key_set(answer.model_dump(mode="json"))
     with db.session() as session:
-        return store_key_set(session, keys, str(answer.get("keys_version", "")))
+        return store_key_set(session, keys, answer.keys_version)
 
 
 def _publish(db: Database, transport: KeyTransport) -> bool:
@@ -468,7 +471,7 @@ def _publish(db: Database, transport: KeyTransport) -> bool:
     sent = False
     for key_id, body in bodies:
         try:
-            transport.call("PUT", f"/v1/keys/{key_id}", body=body)
+            transport.register_key(key_id, body)
         except DomainError as exc:
             if getattr(exc, "code", "") != "refused":
                 raise

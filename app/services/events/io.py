@@ -27,12 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import County, Event, EventAttendance, EventParticipant, Licence, Supporter
-from app.services.events.service import (
+from app.services.events.codes import normalise_code
+from app.services.events.records import (
     EventInput,
-    EventService,
     ParticipantInput,
-    normalise_code,
 )
+from app.services.events.service import EventService
 from app.services.licences.service import normalise_licence_number
 from app.services.spreadsheet.columns import (
     CellContext,

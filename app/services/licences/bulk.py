@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import new_id
 from app.models.sync import OP_INSERT, OUTBOX_PENDING
+from app.services.core.changes import note_written
 from app.services.core.search_keys import licence_search_key
 from app.services.licences.service import LICENCE_FIELDS, next_local_seq, unique_id_for
 
@@ -187,3 +188,7 @@ def insert_people_and_licences(
         )
     finally:
         cursor.close()
+    if person_rows:
+        note_written(session, "person", "outbox")
+    if licence_rows:
+        note_written(session, "licence", "licence_history", "outbox")

@@ -55,7 +55,7 @@ from common.validators import (
     validate_postal_code,
     validate_text,
 )
-from common.vocabulary import Gender, HistoryAction, LicenceKind, LicenceStatus
+from common.vocabulary import COLUMN_LABELS, Gender, HistoryAction, LicenceKind, LicenceStatus
 
 MAX_LICENCES_PER_PERSON = 10
 
@@ -65,24 +65,31 @@ GENDER_LABELS = Gender.labels()
 STATUS_EXPIRED = LicenceStatus.EXPIRED
 STATUS_LABELS = LicenceStatus.labels()
 ACTION_LABELS = HistoryAction.labels()
+#: The licence screen's and history's names of the holder's and the licence's fields
+#: (common.vocabulary.COLUMN_LABELS, with the licence's own words where they differ).
 FIELD_LABELS = {
-    "national_id": "کد ملی",
-    "first_name": "نام",
-    "last_name": "نام خانوادگی",
-    "father_name": "نام پدر",
-    "birth_date": "تاریخ تولد",
-    "gender": "جنسیت",
-    "mobile": "تلفن همراه",
-    "postal_code": "کد پستی",
-    "address": "نشانی",
-    "number": "شماره مجوز",
+    **{
+        name: COLUMN_LABELS[name]
+        for name in (
+            "national_id",
+            "first_name",
+            "last_name",
+            "father_name",
+            "birth_date",
+            "gender",
+            "mobile",
+            "postal_code",
+            "address",
+            "number",
+            "field_id",
+            "county_id",
+            "activity_address",
+            "issue_date",
+            "expiry_date",
+            "status",
+        )
+    },
     "kind": "نوع مجوز",
-    "field_id": "رشته",
-    "county_id": "شهرستان",
-    "activity_address": "نشانی محل فعالیت",
-    "issue_date": "تاریخ صدور",
-    "expiry_date": "تاریخ انقضا",
-    "status": "وضعیت",
     "status_reason": "دلیل",
     "certificate_serial": "شماره گواهی‌نامه",
     "certificate_copy": "نوبت چاپ",

@@ -1,4 +1,4 @@
-"""The sync client's errors (app.services.sync.client re-exports them)."""
+"""The sync client's errors: a sync that could not complete, with a Persian message."""
 
 from __future__ import annotations
 

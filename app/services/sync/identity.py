@@ -40,6 +40,7 @@ from app.models import (
     SyncMixin,
     new_id,
 )
+from app.services.sync.tables import pending_fields
 
 log = logging.getLogger("daftar.sync")
 
@@ -169,7 +170,6 @@ def _take_theirs(
     """The kept record shows the server's values; where this office's copy said
     otherwise (and it made that copy), the difference waits for a clerk."""
     from app.services.core.outbox import json_value
-    from app.services.sync.client import pending_fields
 
     waiting = pending_fields(session, table, [row.id]).get(row.id, frozenset())
     for column, value in theirs.items():

@@ -52,7 +52,7 @@ from app.services.licences.service import (
     PersonInput,
     validate_person,
 )
-from app.services.sync.client import MODELS, decode_row
+from app.services.sync.tables import MODELS, decode_row
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
@@ -250,7 +250,7 @@ class SyncReviewService:
     def _network_display(self, table: str, field: str, value: Any) -> str | None:
         """Values of supporters', members' and events' own coded fields (None: as a
         licence field)."""
-        from app.services.events import service as events
+        from app.services.events import records as events
         from app.services.supporters import service as supporters
 
         if value is None or value == "":
@@ -289,7 +289,7 @@ class SyncReviewService:
     @staticmethod
     def _field_label(table: str, field: str, default: str = "وجود رکورد") -> str:
         """A field's Persian name in the review screen."""
-        from app.services.events import service as events
+        from app.services.events import fields as events
         from app.services.supporters import service as supporters
 
         if field == "deleted":

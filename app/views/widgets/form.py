@@ -1,4 +1,5 @@
-"""Helpers for forms: a red error label under each input, and inputs for digit strings.
+"""Helpers for forms: a red error label under each input, inputs for digit strings, and
+the guard that asks before a form with unsaved edits closes.
 
 :class:`FieldErrors` keeps, for every field code name (``"national_id"``, ``"mobile"`` …),
 the input widget and a red, word-wrapped label placed under it. ``show(errors)`` takes
@@ -8,11 +9,14 @@ input and marks the input invalid (the dynamic property ``invalid`` that
 :data:`INVALID_STYLE` turns into a red border); ``clear()`` hides them all again.
 
 The validation itself lives in the services; these widgets only display its outcome.
+
+:class:`UnsavedGuard` is the one unsaved-changes guard: a form's ``reject`` (Escape,
+«انصراف», the close button) asks it :meth:`~UnsavedGuard.may_close` first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QCoreApplication, QObject, QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
@@ -304,3 +308,38 @@ def save_cancel_buttons() -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
     )
     save.setDefault(True)
     return box, save, cancel
+
+
+class UnsavedGuard:
+    """Asks before a form with unsaved edits closes.
+
+    ``snapshot`` returns what the form holds (any comparable value); :meth:`mark_clean`
+    records it after the form is filled and after each save. ``busy`` says a save is
+    running: the form then stays open (the save decides).
+    """
+
+    def __init__(
+        self, form: QWidget, snapshot: Callable[[], object], busy: Callable[[], bool]
+    ) -> None:
+        self._form = form
+        self._snapshot = snapshot
+        self._busy = busy
+        self._clean: object | None = None
+        self._filled = False
+
+    def mark_clean(self) -> None:
+        """What the form holds now is saved (or was just loaded)."""
+        self._clean = self._snapshot()
+        self._filled = True
+
+    def is_modified(self) -> bool:
+        """True if the clerk changed something since the form was filled or saved."""
+        return self._filled and self._snapshot() != self._clean
+
+    def may_close(self) -> bool:
+        """False while saving; with unsaved edits, True only if the clerk confirms."""
+        from app.views.widgets import messages
+
+        if self._busy():
+            return False
+        return not self.is_modified() or messages.confirm_discard(self._form)

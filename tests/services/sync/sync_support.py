@@ -15,7 +15,8 @@ from app.services.core.scope import office_scope
 from app.services.licences import register
 from app.services.licences.register import RegisterFilter
 from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-from app.services.sync.client import Transport, run_sync
+from app.services.sync.client import run_sync
+from app.services.sync.transport import Transport
 from common.validators import national_id_check_digit
 
 #: The base URL of the in-process server (starlette's TestClient).

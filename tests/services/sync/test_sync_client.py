@@ -1,15 +1,17 @@
-"""The sync client (app.services.sync.client) against the real server app, in process.
+"""The sync client (app.services.sync: client, push, pull, setup) against the real server
+app, in process.
 
 Each office is a real SQLite database set up from the server (``setup_from_server``);
 the transport talks to the FastAPI app through starlette's TestClient, so every request
-goes through the same routing, validation and database code as over the network.
+goes through the same routing, validation and database code as over the network
+(tests/services/sync/conftest.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -20,18 +22,14 @@ from app.models import Licence, OutboxOperation, Person, SyncConflict
 from app.services.core import reference
 from app.services.core.office import get_setting
 from app.services.licences.service import LicenceService
-from app.services.sync.client import (
-    KEY_CURSOR,
-    POOL_SIZE,
-    PULL_PAGE,
-    SyncClient,
-    SyncError,
-    Transport,
-    pool_remaining,
-    run_sync,
-    sync_status,
-)
-from tests.server.sync_support import (
+from app.services.sync.client import POOL_SIZE, SyncClient, pool_remaining, run_sync
+from app.services.sync.errors import SyncError
+from app.services.sync.pull import PULL_PAGE
+from app.services.sync.report import sync_status
+from app.services.sync.settings import KEY_CURSOR
+from app.services.sync.transport import Transport
+from common.protocol import PullResponse, PushOperation, PushResult
+from tests.services.sync.sync_support import (
     BASE,
     Office,
     issue_licence_outside_scope,
@@ -147,7 +145,7 @@ def test_a_batch_whose_answer_was_lost_is_replayed_not_duplicated(
     ids = [a.issue(nid) for nid in ("0067749828", "1234567891")]
 
     class LoseAnswers(Transport):
-        def push(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        def push(self, operations: Sequence[PushOperation]) -> list[PushResult]:
             super().push(operations)  # the server commits...
             raise SyncError("cut", "offline")  # ...but the answer never arrives
 
@@ -197,7 +195,7 @@ def test_an_interrupted_pull_repeats_at_most_one_page(
     pages = {"n": 0}
 
     class CutAfterOnePage(Transport):
-        def pull(self, since: int, limit: int) -> dict[str, Any]:
+        def pull(self, since: int, limit: int) -> PullResponse:
             pages["n"] += 1
             if pages["n"] > 1:
                 raise SyncError("cut", "offline")
@@ -376,17 +374,24 @@ def test_the_same_holder_registered_offline_in_two_offices(
 def test_a_clock_hours_off_is_reported_and_changes_nothing(
     office_factory: Callable[..., Office], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.services.sync.client as sync_module
+    import app.services.sync.client as client_module
+    import app.services.sync.pull as pull_module
+    import app.services.sync.transport as transport_module
+
+    def set_clock(offset: dt.timedelta) -> None:
+        """The desk's clock (what the handshake reports, and what it stamps)."""
+        for module in (transport_module, client_module, pull_module):
+            monkeypatch.setattr(module, "utcnow", lambda: real_now() + offset)
 
     a, b = office_factory("a"), office_factory("b")
-    real_now = sync_module.utcnow
-    monkeypatch.setattr(sync_module, "utcnow", lambda: real_now() - dt.timedelta(hours=5))
+    real_now = transport_module.utcnow
+    set_clock(-dt.timedelta(hours=5))
     licence_id = a.issue("0067749828")
     report = a.sync()
     assert report.skew_warning and report.skew_seconds < -4 * 3600
     with a.db.session() as session:
         assert sync_status(session).skew_seconds < -4 * 3600
-    monkeypatch.setattr(sync_module, "utcnow", lambda: real_now() + dt.timedelta(hours=3))
+    set_clock(dt.timedelta(hours=3))
     a.edit_person(licence_id, mobile="09351112233")
     a.sync()
     b.sync()
@@ -483,7 +488,7 @@ def test_a_licence_moved_to_another_county_follows(office_factory: Callable[...,
 def test_changes_of_a_record_that_left_the_scope_are_never_pushed(
     office_factory: Callable[..., Office],
 ) -> None:
-    from app.services.sync.client import LEFT_SCOPE_REASON
+    from app.services.sync.pull import LEFT_SCOPE_REASON
 
     shemiranat = office_factory("shemiranat")
     province = office_factory("province", county=None)
@@ -528,7 +533,7 @@ def test_a_conflict_shows_the_servers_value_even_when_no_pull_brings_it(
     class EditDuringPull(Transport):
         done = False
 
-        def pull(self, since: int, limit: int) -> dict[str, Any]:
+        def pull(self, since: int, limit: int) -> PullResponse:
             if not EditDuringPull.done:  # the clerk saves while the pull is on its way
                 EditDuringPull.done = True
                 b.edit_person(licence_id, mobile="09127778899")

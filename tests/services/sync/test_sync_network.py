@@ -21,8 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from app.models import (
     CertificateIssue,
@@ -44,12 +43,15 @@ from app.models.sync import OP_DELETE
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.outbox import json_value, operation_row, record_insert, record_update
-from app.services.sync.client import SyncReport, Transport, run_sync, setup_from_server
+from app.services.sync.client import run_sync
+from app.services.sync.report import SyncReport
 from app.services.sync.review import SyncReviewService
+from app.services.sync.setup import setup_from_server
+from app.services.sync.transport import Transport
+from common.protocol import PushOperation
 from common.text import search_key
 from tests.server import rows
-from tests.server.conftest import ServerDatabase
-from tests.server.sync_support import issue_licence, national_id
+from tests.services.sync.sync_support import issue_licence, national_id
 
 BASE = "http://localhost"
 SHEMIRANAT, REY, TEHRAN = "شمیرانات", "ری", "تهران"
@@ -387,6 +389,64 @@ def test_an_event_travels_within_its_county_only(office_factory: Callable[..., O
     assert a.get(EventAttendance, _attendance_of(a, walk_in)).present is False
 
 
+def test_a_sync_reports_the_kinds_of_records_it_wrote(
+    office_factory: Callable[..., Office],
+) -> None:
+    """SyncReport.changed_kinds: the screens to refresh after a sync, and only those."""
+    a, b = office_factory("a"), office_factory("b")
+    # Licences only: holders, licences and their history entries.
+    member_licence = a.issue(national_id(21), last_name="نقاش")
+    supporter_licence = a.issue(national_id(22), last_name="پشتیبان‌زاده")
+    loner_licence = a.issue(national_id(23), last_name="تنها")
+    a.sync()
+    assert b.sync().changed_kinds == {"licences"}
+    assert b.sync().changed_kinds == set()  # nothing new
+    # An event with a participant (a holder b has already): events only.
+    member = a.holder_of(member_licence)
+    event = a.add(
+        Event(
+            id=new_id(),
+            code="0101-E-0009",
+            kind="workshop",
+            title="کارگاه",
+            county_id=a.county_id(SHEMIRANAT),
+            start_date=dt.date(2025, 6, 1),
+            end_date=dt.date(2025, 6, 1),
+            capacity=10,
+        )
+    )
+    holder = a.get(Person, member)
+    a.add(
+        EventParticipant(
+            id=new_id(),
+            event_id=event,
+            person_id=member,
+            national_id=holder.national_id,
+            first_name=holder.first_name,
+            last_name=holder.last_name,
+        )
+    )
+    a.sync()
+    assert b.sync().changed_kinds == {"events"}
+    # A supporter with that holder in its network: supporters only.
+    supporter = a.add(_supporter(a, supporter_licence))
+    a.add(_member(a, supporter, member, SHEMIRANAT))
+    a.sync()
+    assert b.sync().changed_kinds == {"supporters"}
+    # The holder edited: the register, the network and the event all show them.
+    a.edit(Person, member, mobile="09351112233")
+    a.sync()
+    assert b.sync().changed_kinds == {"licences", "supporters", "events"}
+    # The supporter's licence edited: the register and the supporter's page.
+    a.edit(Licence, supporter_licence, activity_address="تجریش، بازارچه")
+    a.sync()
+    assert b.sync().changed_kinds == {"licences", "supporters"}
+    # A holder in no network and no event: the register only.
+    a.edit(Person, a.holder_of(loner_licence), mobile="09127778899")
+    a.sync()
+    assert b.sync().changed_kinds == {"licences"}
+
+
 def _attendance_of(office: Office, participant_id: str) -> str:
     with office.db.session() as session:
         return str(
@@ -543,71 +603,42 @@ def test_an_office_that_sees_a_network_may_extend_it_but_others_may_not(
         row = _member(tehran, network["supporter"], holder, county)
         (result,) = tehran.transport.push(
             [
-                {
-                    "op_id": new_id(),
-                    "table": "network_member",
-                    "row_id": row.id,
-                    "op": "insert",
-                    "base_rev": 0,
-                    "changes": {
-                        "supporter_id": [None, row.supporter_id],
-                        "person_id": [None, row.person_id],
-                        "county_id": [None, row.county_id],
-                        "role": [None, "producer"],
-                        "joined_on": [None, "2025-05-01"],
-                    },
-                }
+                PushOperation.model_validate(
+                    {
+                        "op_id": new_id(),
+                        "table": "network_member",
+                        "row_id": row.id,
+                        "op": "insert",
+                        "base_rev": 0,
+                        "changes": {
+                            "supporter_id": [None, row.supporter_id],
+                            "person_id": [None, row.person_id],
+                            "county_id": [None, row.county_id],
+                            "role": [None, "producer"],
+                            "joined_on": [None, "2025-05-01"],
+                        },
+                    }
+                )
             ]
         )
-        assert result["status"] == "rejected", county
+        assert result.status == "rejected", county
     # Nor may it edit the supporter.
     (result,) = tehran.transport.push(
         [
-            {
-                "op_id": new_id(),
-                "table": "supporter",
-                "row_id": network["supporter"],
-                "op": "update",
-                "base_rev": 1,
-                "changes": {"capacity": [50, 60]},
-            }
+            PushOperation.model_validate(
+                {
+                    "op_id": new_id(),
+                    "table": "supporter",
+                    "row_id": network["supporter"],
+                    "op": "update",
+                    "base_rev": 1,
+                    "changes": {"capacity": [50, 60]},
+                }
+            )
         ]
     )
-    assert result["status"] == "rejected"
+    assert result.status == "rejected"
     assert tehran.count(Supporter) == 0
-
-
-def test_person_links_are_filled_when_the_server_database_is_migrated(
-    server_database: ServerDatabase,
-) -> None:
-    from alembic import command
-
-    from server.db import SERVER_APPLICATION_ID, _alembic_config, make_engine, migrate
-
-    engine: Engine = make_engine(server_database.url)
-    try:
-        config = _alembic_config()
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0003")
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql(f"PRAGMA application_id = {SERVER_APPLICATION_ID}")
-            conn.execute(
-                text(
-                    "INSERT INTO record (table_name, id, rev, data, deleted, server_seq, "
-                    "province_code, county_code, link_id, updated_by_office, updated_at) "
-                    "VALUES ('licence', 'l1', 1, '{}', false, 1, '23', '0101', 'p1', 'o', "
-                    "CURRENT_TIMESTAMP)"
-                )
-            )
-        migrate(engine)
-        with Session(engine) as session:
-            from server.models import Record
-
-            record = session.get(Record, ("licence", "l1"))
-            assert record is not None and record.person_link == "p1"
-    finally:
-        engine.dispose()
 
 
 def test_a_supporter_conflict_is_shown_with_persian_labels(network: dict[str, Any]) -> None:

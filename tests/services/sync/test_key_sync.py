@@ -28,15 +28,17 @@ from app.services.certificates.service import CertificateService
 from app.services.certificates.verification import verify_source
 from app.services.core import signing_keys
 from app.services.core.db import Database, open_database
-from app.services.sync.client import Transport, run_sync, setup_from_server
+from app.services.sync.client import run_sync
+from app.services.sync.setup import setup_from_server
+from app.services.sync.transport import Transport
 from common import signing
 from common.key_set import read_key_file
 from common.signing import KEY_REVOKED, VerificationResult
 from server.keys import key_set, revoke_key
 from server.models import Office as ServerOffice
 from server.offices import issue_token
-from tests.server.conftest import Enrolled
-from tests.server.sync_support import issue_licence, national_id
+from tests.server_fixtures import Enrolled
+from tests.services.sync.sync_support import issue_licence, national_id
 
 BASE = "http://localhost"
 

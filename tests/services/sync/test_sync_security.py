@@ -13,13 +13,13 @@ import pytest
 
 from app.services.core.db import Database
 from app.services.sync import security as sync_security
-from app.services.sync.client import (
-    SyncError,
+from app.services.sync.errors import SyncError
+from app.services.sync.settings import (
     remember_transport_options,
     save_settings,
-    transport_for,
     validate_server_url,
 )
+from app.services.sync.transport import transport_for
 from common.text import strip_bidi_controls
 from tests.tls_support import make_certificates
 
@@ -97,7 +97,7 @@ def test_the_insecure_choice_is_per_database_and_per_server(db: Database) -> Non
 def test_a_stored_address_that_became_refused_says_why(db: Database) -> None:
     # A database from before this rule, holding a plain-HTTP address of another computer.
     from app.services.core.office import set_setting
-    from app.services.sync.client import KEY_SERVER
+    from app.services.sync.settings import KEY_SERVER
 
     with db.session() as session:
         save_settings(session, "https://sync.example.ir", "dft_token")

@@ -19,10 +19,9 @@ from app.models import Licence, Person, Supporter
 from app.services.supporters.service import SupporterInput, SupporterService
 from app.services.sync.review import SyncReviewService
 from server.db import fold_identities
-from server.models import Record, RecordAlias, RecordKey
+from server.models import RecordAlias
 from tests.server import rows
-from tests.server.conftest import ServerDatabase
-from tests.server.sync_support import Office, issue_licence, national_id
+from tests.services.sync.sync_support import Office, issue_licence, national_id
 
 
 def _people(office: Office) -> dict[str, int]:
@@ -167,62 +166,3 @@ def test_holders_registered_twice_before_the_upgrade_are_folded(
     b.sync()
     a.sync()
     assert a.person(from_a).last_name == "کریمی‌زاده"
-
-
-def test_migration_0005_indexes_keys_and_finds_holders_registered_twice(
-    server_database: ServerDatabase,
-) -> None:
-    from alembic import command
-
-    from server.db import SERVER_APPLICATION_ID, _alembic_config, make_engine, migrate
-
-    engine = make_engine(server_database.url)
-    try:
-        config = _alembic_config()
-        person = '{"national_id": "0067749828", "last_name": "x"}'
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0004")
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql(f"PRAGMA application_id = {SERVER_APPLICATION_ID}")
-            for seq, (table, row_id, data, link) in enumerate(
-                [
-                    ("person", "p1", person, None),
-                    ("person", "p2", person, None),
-                    (
-                        "licence",
-                        "l2",
-                        '{"number": "N-1", "unique_id": "U-1", "person_id": "p2"}',
-                        "p2",
-                    ),
-                ],
-                start=1,
-            ):
-                conn.execute(
-                    text(
-                        "INSERT INTO record (table_name, id, rev, data, deleted, server_seq, "
-                        "province_code, county_code, link_id, person_link, updated_by_office, "
-                        "updated_at) VALUES (:t, :i, 1, :d, false, :s, '23', '0101', :l, :l, "
-                        "'office-b', CURRENT_TIMESTAMP)"
-                    ),
-                    {"t": table, "i": row_id, "d": data, "s": seq, "l": link},
-                )
-            conn.execute(text("UPDATE sync_counter SET value = 3 WHERE name = 'server_seq'"))
-        migrate(engine)
-        with Session(engine) as session:
-            keys = {
-                (k.table_name, k.key_name, k.key_value): k.record_id
-                for k in session.scalars(select(RecordKey))
-            }
-            assert keys[("person", "national_id", "0067749828")] == "p1"
-            assert keys[("licence", "number", "N-1")] == "l2"
-            (alias,) = session.scalars(select(RecordAlias)).all()
-            assert (alias.alias_id, alias.canonical_id, alias.merged_at) == ("p2", "p1", None)
-        assert fold_identities(engine) == 1
-        with Session(engine) as session:
-            folded = session.get(Record, ("person", "p2"))
-            licence = session.get(Record, ("licence", "l2"))
-            assert folded is not None and folded.deleted and folded.merged_into == "p1"
-            assert licence is not None and licence.person_link == "p1" and licence.rev == 2
-    finally:
-        engine.dispose()

@@ -1,4 +1,10 @@
-"""Fixtures of the central server's tests: a fresh migrated database, an app, offices.
+"""The central server in process, for the server's tests (tests/server) and the sync
+client's (tests/services/sync): a fresh migrated database, the app, enrolled offices.
+
+A pytest plugin, registered by tests/conftest.py (``pytest_plugins``), so both test
+folders get the same fixtures without importing each other. The server's modules are
+imported inside the fixtures: test runs that use none of them (the views') don't pay for
+loading FastAPI.
 
 Every test that uses ``server_database`` (and so ``engine``, ``client``, ``enrol``...)
 runs on SQLite, and also on PostgreSQL when ``DAFTAR_TEST_POSTGRES_URL`` names a
@@ -19,21 +25,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import URL, Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from app.services.core.db import Database
-from app.services.sync.client import Transport, setup_from_server
-from server.app import create_app
-from server.db import open_database
-from server.offices import Reference, enrol_office, load_reference
-from tests.server.sync_support import BASE, Office
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from server.offices import Reference
 
 #: The environment variable naming the PostgreSQL database the server tests may use.
 POSTGRES_URL_VARIABLE = "DAFTAR_TEST_POSTGRES_URL"
@@ -69,6 +72,8 @@ class ServerDatabase:
 
     def open(self) -> Engine:
         """Open (create, check and migrate) it as the server does."""
+        from server.db import open_database
+
         if self.path is not None:
             return open_database(self.path)
         return open_database(None, self.url)
@@ -136,6 +141,8 @@ def _drop_database(admin: Engine, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def reference() -> Reference:
+    from server.offices import load_reference
+
     return load_reference()
 
 
@@ -148,6 +155,10 @@ def engine(server_database: ServerDatabase) -> Iterator[Engine]:
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+
     with TestClient(create_app(engine)) as test_client:
         yield test_client
 
@@ -155,6 +166,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
 @pytest.fixture
 def enrol(engine: Engine, reference: Reference) -> Callable[..., Enrolled]:
     """Enrol an office: ``enrol(province, county=None, name=...)``."""
+    from server.offices import enrol_office
 
     def _enrol(province: str, county: str | None = None, name: str = "اداره") -> Enrolled:
         with Session(engine) as session, session.begin():
@@ -169,23 +181,3 @@ def enrol(engine: Engine, reference: Reference) -> Callable[..., Enrolled]:
 @pytest.fixture
 def county_office(enrol: Callable[..., Enrolled]) -> Enrolled:
     return enrol("تهران", "شمیرانات", "اداره کار شمیرانات")
-
-
-@pytest.fixture
-def office_factory(
-    client: TestClient, enrol: Callable[..., Any], tmp_path: Path
-) -> Iterator[Callable[..., Office]]:
-    opened: list[Database] = []
-
-    def make(name: str, county: str | None = "شمیرانات", province: str = "تهران") -> Office:
-        enrolled = enrol(province, county, f"اداره {name}")
-        transport = Transport(BASE, enrolled.token, client=client)
-        db, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport
-        )
-        opened.append(db)
-        return Office(db, transport)
-
-    yield make
-    for db in opened:
-        db.close()
