@@ -1,22 +1,20 @@
-"""«ورود اطلاعات از اکسل»: importing a spreadsheet of any kind, in the GUI.
+"""The import dialog: importing a spreadsheet of any kind, in the GUI.
 
-:class:`ImportDialog` walks the clerk through an import: (1) an explanation, a file
-chooser and the empty template; (2) the kind's import
-(:meth:`app.services.spreadsheet.kind.SheetKind.import_file`) in a worker, with a progress
-dialog whose cancel rolls the whole import back; (3) the outcome: a summary line, the
-rejected rows (row, column, reason), the warnings, and a report of the rejected rows to
-save. What it imports comes from the kind (:func:`import_spec`): licences by default,
-supporters and events from their menu entries.
+:class:`ImportDialog` walks the clerk through an import of one kind
+(:class:`app.services.spreadsheet.kind.SheetKind`: licences by default, supporters and
+events from their menu entries): (1) the kind's explanation, a file chooser and its empty
+template; (2) the kind's import in a worker (``ctx.run_op_progress``), with a progress
+dialog whose cancel rolls the whole import back; once it has committed, the screens of
+the kinds of records it changed refresh; (3) the outcome: a summary line, the rejected
+rows (row, column, reason), the warnings, and a report of the rejected rows to save.
 
-Exports live in :mod:`app.views.sheet_export` (re-exported here for the main window).
-Reading, validating and writing spreadsheets is the services' work; this module only asks
-for files, runs the service off the GUI thread and shows its outcome.
+Exports are :mod:`app.views.sheet_export`. Reading, validating and writing spreadsheets is
+the services' work; this module only asks for files, runs the service off the GUI thread
+and shows its outcome.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -37,7 +35,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.core.progress import Cancelled, Progress
-from app.services.sheet_kinds import EVENTS, LICENCES, SUPPORTERS
+from app.services.sheet_kinds import LICENCES
 from app.services.spreadsheet.exporter import write_report
 from app.services.spreadsheet.importer import ImportResult
 from app.services.spreadsheet.kind import SheetKind
@@ -45,36 +43,13 @@ from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import describe_environment_error, show_error
 from app.views.import_problems import ProblemsModel, fit_rows, problems_view
-from app.views.sheet_export import (
-    XLSX_SUFFIX,
-    documents_folder,
-    export_events,
-    export_kind,
-    export_register,
-    export_supporters,
-    is_filtered,
-    with_suffix,
-    write_failed_message,
-)
+from app.views.sheet_export import XLSX_SUFFIX, documents_folder, with_suffix, write_failed_message
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskHandle
 from common.errors import DomainError
 from common.text import PDI, isolate_ltr
 
-__all__ = [
-    "ImportDialog",
-    "ImportSpec",
-    "ProblemsModel",
-    "event_import_spec",
-    "export_events",
-    "export_kind",
-    "export_register",
-    "export_supporters",
-    "import_spec",
-    "is_filtered",
-    "licence_import_spec",
-    "supporter_import_spec",
-]
+__all__ = ["ImportDialog", "ProblemsModel"]
 
 #: The warnings table is at most this many rows tall (it scrolls beyond).
 WARNING_ROWS_SHOWN = 4
@@ -85,59 +60,9 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("ImportDialog", text)
 
 
-@dataclass(frozen=True)
-class ImportSpec:
-    """What an import dialog imports: its texts and the service functions it runs.
-
-    ``import_file(session, path, progress)`` imports in one transaction (ImportResult);
-    ``write_template(path)`` writes the empty template; ``records_kind`` is emitted on
-    ``sig_records_changed`` after rows were imported; ``summary`` takes {imported},
-    {rejected} and {already}.
-    """
-
-    title: str
-    intro: str
-    template_name: str
-    summary: str
-    records_kind: str
-    import_file: Callable[[Session, Path, Progress], ImportResult]
-    write_template: Callable[[Path], Path]
-
-
-def import_spec(kind: SheetKind) -> ImportSpec:
-    """The import dialog of ``kind``: its texts, and its import and template."""
-    summary = _tr(
-        "{imported} {unit} وارد شد، {rejected} ردیف رد شد، {already} ردیف از قبل در دفتر بود."
-    )
-    return ImportSpec(
-        title=_tr(kind.import_title),
-        intro=_tr(kind.intro),
-        template_name=_tr("الگوی-ورود-{records}.xlsx").format(records=_tr(kind.plural)),
-        summary=summary.replace("{unit}", _tr(kind.unit)),
-        records_kind=kind.name,
-        import_file=lambda session, path, progress: kind.import_file(session, path, progress),
-        write_template=kind.write_template,
-    )
-
-
-def licence_import_spec() -> ImportSpec:
-    """The licence register's import (the default)."""
-    return import_spec(LICENCES)
-
-
-def supporter_import_spec() -> ImportSpec:
-    """Supporters and their network members."""
-    return import_spec(SUPPORTERS)
-
-
-def event_import_spec() -> ImportSpec:
-    """Events and their participants."""
-    return import_spec(EVENTS)
-
-
 class ImportDialog(QDialog):
-    """Imports rows from an .xlsx or .csv file and shows what happened: licences by
-    default, or whatever ``spec`` names (supporters, events).
+    """Imports rows of ``kind`` (licences by default; supporters, events, …) from an
+    .xlsx or .csv file and shows what happened.
 
     Tests (and callers that already know the file) use :meth:`set_path` and
     :meth:`start` instead of the file chooser; :attr:`import_result` holds the outcome.
@@ -146,17 +71,18 @@ class ImportDialog(QDialog):
     PAGE_CHOOSE, PAGE_RESULTS = range(2)
 
     def __init__(
-        self, ctx: AppContext, parent: QWidget | None = None, spec: ImportSpec | None = None
+        self, ctx: AppContext, parent: QWidget | None = None, kind: SheetKind = LICENCES
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.spec = spec if spec is not None else licence_import_spec()
+        self.kind = kind
+        self.title = _tr(kind.import_title)
         self.path: Path | None = None
         self.import_result: ImportResult | None = None
         self._busy = False
         self._task: TaskHandle | None = None
         self._locale = persian_locale()
-        self.setWindowTitle(self.spec.title)
+        self.setWindowTitle(self.title)
         self.setMinimumSize(640, 360)
 
         self.pages = QStackedWidget()
@@ -187,7 +113,7 @@ class ImportDialog(QDialog):
 
     def _build_choose_page(self) -> QWidget:
         page = QWidget()
-        self.intro_label = QLabel(self.spec.intro)
+        self.intro_label = QLabel(_tr(self.kind.intro))
         self.intro_label.setWordWrap(True)
 
         self.path_edit = QLineEdit()
@@ -298,18 +224,18 @@ class ImportDialog(QDialog):
         self._set_busy(True)
         self._show_message(self.message_label, "")
 
-        import_file = self.spec.import_file
+        kind = self.kind
 
         def op(session: Session, progress: Progress) -> ImportResult:
-            result = import_file(session, path, progress)
+            result = kind.import_file(session, path, progress)
             progress.check()  # cancelled after the service's last check: still roll back
             return result
 
-        self._task = self.ctx.run_db_progress(
+        self._task = self.ctx.run_op_progress(
             op,
             self.on_import_succeeded,
             self.on_import_failed,
-            title=self.spec.title,
+            title=self.title,
             parent=self,
         )
 
@@ -317,7 +243,7 @@ class ImportDialog(QDialog):
         """Write the empty import template to ``path`` (in a worker)."""
         destination = Path(path)
 
-        write_template = self.spec.write_template
+        write_template = self.kind.write_template
 
         def op(_progress: Progress) -> Path:
             return write_template(destination)
@@ -342,6 +268,10 @@ class ImportDialog(QDialog):
 
         self.ctx.runner.run(op, self.on_report_saved, failed, parent=self)
 
+    def template_name(self) -> str:
+        """The template's suggested file name: «الگوی-ورود-مجوزها.xlsx»."""
+        return _tr("الگوی-ورود-{records}.xlsx").format(records=_tr(self.kind.plural))
+
     # -- slots -------------------------------------------------------------------------
 
     def on_choose_button_clicked(self) -> None:
@@ -359,7 +289,7 @@ class ImportDialog(QDialog):
         chosen, selected = QFileDialog.getSaveFileName(
             self,
             _tr("ذخیرهٔ الگوی خالی"),
-            str(folder / self.spec.template_name),
+            str(folder / self.template_name()),
             _tr("کتاب اکسل (*.xlsx)"),
         )
         if chosen:
@@ -384,11 +314,9 @@ class ImportDialog(QDialog):
             self.save_report(with_suffix(chosen, selected, (XLSX_SUFFIX,)))
 
     def on_import_succeeded(self, result: ImportResult) -> None:
-        """Show the outcome; tell the screens when licences were added."""
+        """Show the outcome (run_op_progress has told the screens what changed)."""
         self._set_busy(False)
         self.import_result = result
-        if result.imported > 0:
-            self.ctx.signals.sig_records_changed.emit(self.spec.records_kind)
         self._show_results(result)
 
     def on_import_failed(self, exc: BaseException) -> None:
@@ -454,7 +382,11 @@ class ImportDialog(QDialog):
             name = f"{FSI}{self.path.name}{PDI}"
             self.file_label.setText(_tr("فایل: {name}").format(name=name))
         self.summary_label.setText(
-            self.spec.summary.format(
+            _tr(
+                "{imported} {unit} وارد شد، {rejected} ردیف رد شد، "
+                "{already} ردیف از قبل در دفتر بود."
+            ).format(
+                unit=_tr(self.kind.unit),
                 imported=self._count(result.imported),
                 rejected=self._count(result.rejected),
                 already=self._count(result.already_present),

@@ -1,27 +1,21 @@
-"""The problems of an import, as a sortable table: row number, column and Persian reason
-(or a warning's, in amber). Used by the import dialog for rejected rows and warnings."""
+"""The problems of an import, as a sortable column table: row number, column and Persian
+reason (or a warning's, in amber). Used by the import dialog for rejected rows and
+warnings."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCollator,
-    QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QCollator, QCoreApplication, QObject, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableView
 
 from app.services.spreadsheet.importer import Problem
 from app.views.bootstrap import persian_locale
+from app.views.widgets.table_model import SORT_ROLE, Column, ColumnTableModel
 from app.views.widgets.table_style import apply_roomy_style
-from common.text import to_persian_digits
 
 #: Text colour of the warnings' reasons (amber 900: readable on white).
 WARNING_COLOR = "#e65100"
@@ -31,114 +25,89 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("ImportDialog", text)
 
 
-class ProblemsModel(QAbstractTableModel):
+def problem_columns(*, warnings: bool = False) -> list[Column[Problem]]:
+    """Row number (Persian digits, centred), column header, reason (a warning's prefixed
+    «هشدار:» and amber); each sorts by its own value."""
+    amber = QColor(WARNING_COLOR)
+
+    def reason(problem: Problem) -> str:
+        if warnings:
+            return _tr("هشدار: {reason}").format(reason=problem.message)
+        return problem.message
+
+    return [
+        Column(_tr("ردیف"), lambda p: p.row, align=Qt.AlignmentFlag.AlignCenter),
+        Column(_tr("ستون"), lambda p: p.column),
+        Column(
+            _tr("دلیل"),
+            reason,
+            elided=True,
+            foreground=(lambda _p: amber) if warnings else None,
+            sort_key=lambda p: p.message,
+        ),
+    ]
+
+
+class ProblemsModel(ColumnTableModel[Problem]):
     """Problems (or warnings) of an import: row number, column and reason; sortable."""
 
     ROW, COLUMN, REASON = range(3)
-    #: The raw value of a cell (row number as int), used for sorting.
-    SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+    #: The raw value of a cell (the row number as int), what a column sorts by.
+    SORT_ROLE = SORT_ROLE
 
     def __init__(
         self,
         problems: Sequence[Problem] = (),
         *,
         warnings: bool = False,
-        parent: QWidget | None = None,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._problems: list[Problem] = list(problems)
-        #: Each shown problem's position in the order given (ties keep that order).
-        self._given: list[int] = list(range(len(self._problems)))
-        self._warnings = warnings
-        self._headers = (_tr("ردیف"), _tr("ستون"), _tr("دلیل"))
+        super().__init__(problem_columns(warnings=warnings), parent)
         self._collator = QCollator(persian_locale())
+        #: Each shown problem's position in the order given (ties keep that order).
+        self._given: list[int] = []
+        self.set_problems(problems)
 
     def set_problems(self, problems: Sequence[Problem]) -> None:
         """Show ``problems`` instead (in the order given)."""
-        self.beginResetModel()
-        self._problems = list(problems)
-        self._given = list(range(len(self._problems)))
-        self.endResetModel()
+        self._given = list(range(len(problems)))
+        self.set_rows(problems)
 
     def problem(self, row: int) -> Problem:
         """The problem shown in ``row``."""
-        return self._problems[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._problems)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def _reason(self, problem: Problem) -> str:
-        if self._warnings:
-            return _tr("هشدار: {reason}").format(reason=problem.message)
-        return problem.message
-
-    def data(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._problems):
-            return None
-        problem = self._problems[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.ROW:
-                return to_persian_digits(str(problem.row))
-            return problem.column if column == self.COLUMN else self._reason(problem)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.REASON:
-            return self._reason(problem)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ROW:
-            return Qt.AlignmentFlag.AlignCenter
-        if role == Qt.ItemDataRole.ForegroundRole and self._warnings and column == self.REASON:
-            return QColor(WARNING_COLOR)
-        if role == self.SORT_ROLE:
-            return (problem.row, problem.column, problem.message)[column]
-        return None
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._headers)
-        ):
-            return self._headers[section]
-        return None
+        found = self.row_data(row)
+        if found is None:
+            raise IndexError(row)
+        return found
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by a column (then by row number, then as given); keeps the selection.
+        """Sort by a column (then by row number, then as they were); keeps the selection.
 
         Text is compared in Persian alphabetical order (پ، چ، ژ، گ in their places).
         """
-        collate = functools.cmp_to_key(self._collator.compare)
-        keys: dict[int, Callable[[Problem], tuple[Any, ...]]] = {
-            self.ROW: lambda p: (p.row,),
-            self.COLUMN: lambda p: (collate(p.column), p.row),
-            self.REASON: lambda p: (collate(p.message), p.row),
-        }
-        key = keys.get(column)
-        if key is None:
+        if not 0 <= column < len(self.columns):
             return
+        collate = functools.cmp_to_key(self._collator.compare)
+        sort_key = self.columns[column].sort_key or self.columns[column].value
+
+        problems = self.rows()
+
+        def key(index: int) -> tuple[Any, ...]:
+            problem = problems[index]
+            value = sort_key(problem)
+            first = collate(value) if isinstance(value, str) else value
+            return (first, problem.row, self._given[index])
+
         self.layoutAboutToBeChanged.emit()
-        order_of = sorted(
-            range(len(self._problems)),
-            key=lambda i: (*key(self._problems[i]), self._given[i]),
-            reverse=order == Qt.SortOrder.DescendingOrder,
+        ordered = sorted(
+            range(len(problems)), key=key, reverse=order == Qt.SortOrder.DescendingOrder
         )
-        new_row = {old: new for new, old in enumerate(order_of)}
-        self._problems = [self._problems[i] for i in order_of]
-        self._given = [self._given[i] for i in order_of]
+        new_row = {old: new for new, old in enumerate(ordered)}
+        self._rows = [problems[i] for i in ordered]
+        self._given = [self._given[i] for i in ordered]
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
-            persistent,
-            [self.index(new_row[i.row()], i.column()) for i in persistent],
+            persistent, [self.index(new_row[i.row()], i.column()) for i in persistent]
         )
         self.layoutChanged.emit()
 

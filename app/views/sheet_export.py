@@ -24,7 +24,7 @@ from app.services.core.progress import Cancelled, Progress
 from app.services.licences import io as licences_io
 from app.services.licences import register
 from app.services.licences.register import RegisterFilter
-from app.services.sheet_kinds import EVENTS, LICENCES, SUPPORTERS
+from app.services.sheet_kinds import LICENCES
 from app.services.spreadsheet.kind import SheetKind
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
@@ -100,16 +100,6 @@ def export_kind(ctx: AppContext, parent: QWidget | None, kind: SheetKind) -> Non
     )
 
 
-def export_supporters(ctx: AppContext, parent: QWidget | None) -> None:
-    """«خروجی اکسل پشتیبان‌ها…»: every supporter with its members."""
-    export_kind(ctx, parent, SUPPORTERS)
-
-
-def export_events(ctx: AppContext, parent: QWidget | None) -> None:
-    """«خروجی اکسل رویدادها…»: every event with its participants."""
-    export_kind(ctx, parent, EVENTS)
-
-
 def ask_export_scope(parent: QWidget | None, shown: int, total: int) -> bool | None:
     """Ask whether to export only the licences the filter shows (True), all (False).
 
@@ -149,18 +139,6 @@ def ask_export_scope(parent: QWidget | None, shown: int, total: int) -> bool | N
 
 #: A service export: writes rows to the path (xlsx or csv), returns how many.
 Exporter = Callable[[Session, Path, Progress], int]
-
-
-def write_export(
-    session: Session, destination: Path, flt: RegisterFilter | None, progress: Progress
-) -> int:
-    """Export the register (or what ``flt`` shows) to ``destination`` safely
-    (see :func:`write_export_with`). Returns the licences written."""
-
-    def export(session: Session, path: Path, progress: Progress) -> int:
-        return licences_io.export_file(session, path, flt, progress)
-
-    return write_export_with(session, destination, export, progress)
 
 
 def write_export_with(
@@ -212,7 +190,7 @@ def export_register(
         if only_shown is not None:
             _export_to_chosen_file(ctx, parent, narrowed if only_shown else None)
 
-    ctx.run_db(op, counted, parent=parent)
+    ctx.run_op(op, counted, parent=parent)
 
 
 def _export_to_chosen_file(
@@ -274,4 +252,4 @@ def export_to_chosen_file(
         window = parent.window() if parent is not None else None
         show_error(window, DomainError(message) if message is not None else exc)
 
-    ctx.run_db_progress(op, succeeded, failed, title=title, parent=parent)
+    ctx.run_op_progress(op, succeeded, failed, title=title, parent=parent)
