@@ -482,7 +482,6 @@ KIND = SheetKind(
     rows=_LicenceRows,
     records=_records,
     sheet_title="مجوزها",
-    template_hint="الگوی فایل را با «daftar import --template» بسازید.",
     import_title="ورود اطلاعات از اکسل",
     intro=(
         "هر ردیف فایل یک مجوز است و سطر اول عنوان ستون‌ها به فارسی (مثل الگوی خالی). "

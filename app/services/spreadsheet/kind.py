@@ -33,8 +33,7 @@ class SheetKind:
     """One kind of spreadsheet.
 
     ``name`` is what ``--kind`` takes and the records kind the screens refresh on
-    (``"licences"``); ``sheet_title`` names the sheet of its files; ``template_hint``
-    ends the message about missing columns (how to get the template).
+    (``"licences"``); ``sheet_title`` names the sheet of its files.
 
     The texts the import dialog shows: ``import_title`` (its title), ``intro`` (what a
     row is and the rules), ``plural`` (in file names: «الگوی-ورود-{plural}.xlsx»,
@@ -51,7 +50,6 @@ class SheetKind:
     rows: Callable[[ImportRun], RowHandler]
     records: Records
     sheet_title: str
-    template_hint: str
     import_title: str
     intro: str
     plural: str
@@ -69,6 +67,14 @@ class SheetKind:
         for column in (self.fallback_column, *self.field_columns.values()):
             if column not in self.columns:
                 raise ValueError(f"{self.name}: no column named {column!r}")
+
+    @property
+    def template_hint(self) -> str:
+        """How to get the empty template (ends the message about missing columns)."""
+        return (
+            "الگوی خالی را با «دریافت الگوی خالی…» در پنجرهٔ ورود یا با "
+            f"«daftar import --template FILE.xlsx --kind {self.name}» بسازید."
+        )
 
     def import_file(
         self,
