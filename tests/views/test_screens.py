@@ -83,11 +83,11 @@ def test_export_filter_follows_the_register(
     register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.views import import_dialog
+    from app.views import sheet_export
 
     window = make_window(qtbot, register_ctx, register_db)
     exported: list[object] = []
-    monkeypatch.setattr(import_dialog, "export_register", lambda *a: exported.append(a[2]))
+    monkeypatch.setattr(sheet_export, "export_register", lambda *a: exported.append(a[2]))
     window.register_screen.status_combo.setCurrentIndex(2)  # منقضی
     window.export_action.trigger()
     assert getattr(exported[0], "status", None) == "expired"
@@ -179,7 +179,7 @@ def test_supporters_and_events_tabs(
     events = window.show_tab(window.events_tab)
     assert isinstance(events, EventsScreen) and events.isVisible()
     save_screenshot(window, "main_window_events")
-    # The File menu's supporter and event imports open the import dialog on their spec.
+    # The File menu's supporter and event imports open the import dialog on their kind.
     opened: list[str] = []
 
     def fake_exec(dialog: ImportDialog) -> int:
