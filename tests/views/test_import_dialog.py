@@ -511,9 +511,9 @@ def test_supporters_and_events_export_then_import_through_the_dialog(
 
 def test_a_supporters_file_with_a_bad_row(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     """The supporters' kind in the dialog: its own texts and template, its rows imported
