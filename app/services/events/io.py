@@ -33,7 +33,7 @@ from app.services.events.records import (
     ParticipantInput,
 )
 from app.services.events.service import EventService
-from app.services.licences.service import normalise_licence_number
+from app.services.licences.numbers import normalise_licence_number
 from app.services.spreadsheet.columns import (
     CellContext,
     CellProblem,

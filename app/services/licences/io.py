@@ -33,14 +33,9 @@ from app.services.core.progress import Progress
 from app.services.core.scope import office_scope
 from app.services.licences import register
 from app.services.licences.bulk import NewLicence, NewPerson, insert_people_and_licences
-from app.services.licences.service import (
-    FIELD_LABELS,
-    MAX_LICENCES_PER_PERSON,
-    PersonInput,
-    allocate_numbers,
-    normalise_licence_number,
-    validate_person,
-)
+from app.services.licences.holders import validate_person
+from app.services.licences.numbers import allocate_numbers, normalise_licence_number
+from app.services.licences.records import FIELD_LABELS, MAX_LICENCES_PER_PERSON, PersonInput
 from app.services.spreadsheet.columns import (
     Column,
     Columns,

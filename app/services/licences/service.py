@@ -43,35 +43,29 @@ from app.services.core.office import require_office, validity_years_for_group
 from app.services.core.outbox import apply_values, json_value, record_insert, touch
 from app.services.core.scope import ScopedService
 from app.services.core.search_keys import licence_search_key, refresh_for_holders
-from app.services.licences.holders import as_date, collect
-
-# The ``X as X`` imports re-export names the spreadsheet modules (app.services.{licences,
-# supporters,events}.io, rewritten on another branch) import from here; their homes are
-# records, holders and numbers.
-from app.services.licences.holders import validate_person as validate_person
+from app.services.licences.holders import as_date, collect, validate_person
 from app.services.licences.numbers import (
     allocate_number,
     next_local_seq,
+    normalise_licence_number,
     unique_id_for,
 )
-from app.services.licences.numbers import allocate_numbers as allocate_numbers
-from app.services.licences.numbers import normalise_licence_number as normalise_licence_number
 from app.services.licences.records import (
     ACTION_LABELS,
+    FIELD_LABELS,
     GENDER_LABELS,
+    KIND_LABELS,
     LICENCE_FIELDS,
+    MAX_LICENCES_PER_PERSON,
     PERSON_FIELDS,
+    STATUS_LABELS,
     HistoryEntry,
     LicenceDetail,
+    LicenceInput,
     PersonInfo,
+    PersonInput,
     effective_status,
 )
-from app.services.licences.records import FIELD_LABELS as FIELD_LABELS
-from app.services.licences.records import KIND_LABELS as KIND_LABELS
-from app.services.licences.records import MAX_LICENCES_PER_PERSON as MAX_LICENCES_PER_PERSON
-from app.services.licences.records import STATUS_LABELS as STATUS_LABELS
-from app.services.licences.records import LicenceInput as LicenceInput
-from app.services.licences.records import PersonInput as PersonInput
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.rules import date_order_problem

@@ -26,12 +26,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Licence, NetworkMember, Person, Supporter
 from app.models.licence import KIND_SUPPORTER
-from app.services.licences.service import (
-    LicenceInput,
-    LicenceService,
-    PersonInput,
-    normalise_licence_number,
-)
+from app.services.licences.numbers import normalise_licence_number
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.spreadsheet.columns import (
     Column,
     Columns,
@@ -62,12 +59,8 @@ from app.services.spreadsheet.lookups import (
     unknown_county,
 )
 from app.services.spreadsheet.sheetfile import ImportFileError
-from app.services.supporters.service import (
-    MemberInput,
-    OverrideRequired,
-    SupporterInput,
-    SupporterService,
-)
+from app.services.supporters.records import MemberInput, OverrideRequired, SupporterInput
+from app.services.supporters.service import SupporterService
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import normalize_text, to_ascii_digits, to_persian_digits

@@ -40,16 +40,11 @@ from app.services.core.search_keys import refresh_supporter_search_keys, support
 from app.services.licences.numbers import normalise_licence_number
 from app.services.licences.records import effective_status
 from app.services.supporters.members import SupporterMembers, clean_reason
-
-# Re-exported (``X as X``) for the supporters spreadsheet module (app.services.supporters.io,
-# rewritten on another branch), which imports them from here; their home is records.
-from app.services.supporters.records import KIND_LABELS as KIND_LABELS
-from app.services.supporters.records import ROLE_LABELS as ROLE_LABELS
-from app.services.supporters.records import STATUS_LABELS as STATUS_LABELS
-from app.services.supporters.records import MemberInput as MemberInput
-from app.services.supporters.records import OverrideRequired as OverrideRequired
-from app.services.supporters.records import SupporterDetail, kind_from_text
-from app.services.supporters.records import SupporterInput as SupporterInput
+from app.services.supporters.records import (
+    SupporterDetail,
+    SupporterInput,
+    kind_from_text,
+)
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import digits_only, to_persian_digits
