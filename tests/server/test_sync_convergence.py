@@ -50,6 +50,7 @@ from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Record
 from server.offices import enrol_office
+from tests.accounts_support import act_as
 from tests.services.sync.sync_support import issue_licence, national_id, update_licence
 
 BASE = "http://localhost"
@@ -109,7 +110,7 @@ class Convergence(RuleBasedStateMachine):
         self.client = TestClient(create_app(self.engine))
         self.client.__enter__()
         self.dbs: dict[str, Database] = {
-            name: open_database(folder / f"{name}.sqlite3") for name in OFFICES
+            name: act_as(open_database(folder / f"{name}.sqlite3")) for name in OFFICES
         }
         self.transports = {
             name: Transport(BASE, self.templates.tokens[name], client=self.client)

@@ -19,6 +19,7 @@ from app.services.core.office import OfficeInfo, OfficeInput, setup_office
 from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
 from app.services.licences.service import LicenceService
 from common.validators import national_id_check_digit
+from tests.accounts_support import act_as
 
 
 def make_national_id(rng: random.Random) -> str:
@@ -75,7 +76,7 @@ def setup_tehran_province_office(db: Database, prefix: str = "0600") -> OfficeIn
 @pytest.fixture
 def province_db(tmp_path: Path) -> Iterator[Database]:
     """An open database with the province office of Tehran and the reference data."""
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     setup_tehran_province_office(database)
     yield database
     database.close()
@@ -84,7 +85,7 @@ def province_db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     """An open database with an office (Tehran) and the reference data."""
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     setup_tehran_office(database)
     yield database
     database.close()

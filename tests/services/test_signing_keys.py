@@ -21,6 +21,7 @@ from app.services.core import signing_keys
 from app.services.core.db import Database, open_database
 from common import signing
 from common.signing import CertificateClaims, verify_payload
+from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office, write_legacy_key
 from tests.services.test_credentials import MemoryKeyring
 
@@ -83,7 +84,7 @@ def test_the_key_is_made_at_setup_and_its_private_half_is_not_in_the_database(
 def test_with_a_keyring_the_private_half_goes_there(
     tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     try:
         setup_tehran_office(database)
         with database.session() as session:
@@ -150,7 +151,7 @@ def test_an_older_database_loses_its_plain_text_key_on_upgrade(tmp_db_path: Path
     old.close()
     assert text.encode() in _file_bytes(tmp_db_path)
 
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     try:
         assert database.backup_path is not None
         with database.session() as session:

@@ -19,6 +19,7 @@ from app.services.core.office import OfficeInput
 from app.views import app as gui_app
 from app.views import setup_dialog
 from common.text import isolate_ltr
+from tests.accounts_support import act_as
 from tests.views.register_support import seed_register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,7 @@ def test_first_run_then_main_window_paints(
 
 def test_exit_after_paint_in_a_fresh_process(tmp_path: Path) -> None:
     path = tmp_path / "daftar.sqlite3"
-    database = open_database(path)
+    database = act_as(open_database(path))
     seed_register(database, count=5)
     database.close()
     env = {
@@ -139,7 +140,7 @@ def test_window_frame_paints_before_the_database_is_open(
 ) -> None:
     """The frame shows «loading» first; the screens arrive when the worker has opened it."""
     path = tmp_path / "daftar.sqlite3"
-    database = open_database(path)
+    database = act_as(open_database(path))
     seed_register(database, count=5)
     database.close()
     seen: dict[str, Any] = {}

@@ -56,6 +56,7 @@ from common.vocabulary import RecordKind
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
+from tests.accounts_support import act_as
 from tests.services.sync.sync_support import (
     issue_licence,
     issue_licence_outside_scope,
@@ -906,7 +907,7 @@ def test_test_connection_names_the_office_or_the_error(
 
 @pytest.fixture
 def empty_ctx(tmp_path: Path, server: Server, qapp: object) -> Iterator[AppContext]:
-    database = open_database(tmp_path / "new.sqlite3")
+    database = act_as(open_database(tmp_path / "new.sqlite3"))
     runner = TaskRunner(synchronous=True)
     yield AppContext(database, runner, AppSignals(), transport_factory=server.transport)
     runner.deleteLater()

@@ -36,6 +36,7 @@ from app.services.certificates.serials import (
     office_style,
     serial_prefix,
 )
+from app.services.core.access import requires
 from app.services.core.office import OfficeInfo, get_setting, require_office
 from app.services.core.outbox import record_insert
 from app.services.core.progress import Progress
@@ -46,6 +47,7 @@ from common import jalali
 from common.errors import DomainError
 from common.signing import CertificateClaims, sign_claims, verification_url
 from common.text import to_persian_digits
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.pdf")
 
@@ -71,6 +73,7 @@ class AttendanceCertificates:
         server = get_setting(self.session, "sync.server_url")
         return verification_url(server, payload) if server else payload
 
+    @requires(Permission.PRINT)
     def attendance_certificates(
         self,
         participant_ids: Sequence[str],
@@ -230,6 +233,7 @@ class AttendanceCertificates:
         log.info("issued %d attendance certificate(s), %d byte PDF", len(issued), len(pdf))
         return pdf, issued
 
+    @requires(Permission.PRINT)
     def event_attendance_certificates(
         self, event_id: str, progress: Progress | None = None, *, today: dt.date | None = None
     ) -> tuple[bytes, list[IssuedCertificate]]:

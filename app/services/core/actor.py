@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
+from sqlalchemy.orm import Session
+
+from app.services.core.access import signed_in
 
 
-def current_actor() -> str:
-    """Who is making a change: the operating-system user (staff accounts come later)."""
-    try:
-        return getpass.getuser()[:60]
-    except Exception:
-        return ""
+def current_actor(session: Session) -> str:
+    """The name of the account ``session`` acts for ("" for the system's own work)."""
+    account = signed_in(session)
+    return "" if account is None else account.name

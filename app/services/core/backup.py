@@ -13,9 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from app.services.core.access import requires
 from app.services.core.db import Database, DatabaseProblem
 from common.jalali import format_jalali
 from common.text import isolate_ltr
+from common.vocabulary import Permission
 
 #: The suffix of every backup file (a backup is a Daftar database).
 BACKUP_SUFFIX = ".sqlite3"
@@ -32,6 +34,7 @@ def with_backup_suffix(path: Path) -> Path:
     return path if path.suffix == BACKUP_SUFFIX else path.with_name(path.name + BACKUP_SUFFIX)
 
 
+@requires(Permission.BACKUP)
 def write_backup(db: Database, destination: Path, *, replace: bool = False) -> Path:
     """Write a consistent copy of ``db`` to ``destination``; returns its resolved path.
 

@@ -92,7 +92,7 @@ class EventQueries(ScopedService):
 
     def __init__(self, session: Session, actor: str | None = None) -> None:
         self.session = session
-        self.actor = current_actor() if actor is None else actor
+        self.actor = current_actor(session) if actor is None else actor
         self.office_id = require_office(session).id
 
     def _load(self, event_id: str) -> Event:

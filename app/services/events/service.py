@@ -30,6 +30,7 @@ from app.models import (
     utcnow,
 )
 from app.models.event import EVENT_CANCELLED, EVENT_KINDS, EVENT_PLANNED, PARTICIPANT_REGISTERED
+from app.services.core.access import requires
 from app.services.core.outbox import apply_values, record_insert, touch
 from app.services.core.scope import require_county_in_scope
 from app.services.core.search_keys import event_search_key
@@ -48,6 +49,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors
 from common.rules import event_dates_problem
 from common.text import normalize_multiline, normalize_text, search_key
 from common.validators import validate_capacity, validate_text
+from common.vocabulary import Permission
 
 EVENT_FIELDS = (
     "kind",
@@ -208,6 +210,7 @@ class EventService(EventRegistration):
 
     # -- writing events ------------------------------------------------------------------
 
+    @requires(Permission.EVENTS)
     def create(self, data: EventInput, *, code: str = "") -> EventDetail:
         """Create an event (a new code unless ``code`` is given, e.g. by an import).
 
@@ -244,6 +247,7 @@ class EventService(EventRegistration):
         record_insert(self.session, event)
         return self.get(event.id, self._warnings(event.start_date, event.end_date))
 
+    @requires(Permission.EVENTS)
     def update(
         self, event_id: str, data: EventInput, *, expected_rev: int | None = None
     ) -> EventDetail:
@@ -267,6 +271,7 @@ class EventService(EventRegistration):
             self._promote_waiting(event)
         return self.get(event_id, self._warnings(event.start_date, event.end_date))
 
+    @requires(Permission.EVENTS)
     def cancel(self, event_id: str) -> EventDetail:
         """Cancel an event (it stays in the register, marked cancelled)."""
         event = self._load(event_id)
@@ -279,6 +284,7 @@ class EventService(EventRegistration):
 
     # -- closure days ----------------------------------------------------------------------
 
+    @requires(Permission.EVENTS)
     def add_closure_day(self, day: str | dt.date, reason: str = "") -> ClosureInfo:
         """Close the office on ``day`` (its county's closure days)."""
         errors: list[ValidationError] = []
@@ -309,6 +315,7 @@ class EventService(EventRegistration):
         record_insert(self.session, row)
         return ClosureInfo(row.id, row.day, row.reason)
 
+    @requires(Permission.EVENTS)
     def remove_closure_day(self, closure_id: str) -> None:
         """Open the office again on a closure day (a tombstone, synced)."""
         row = self.session.get(ClosureDay, closure_id)
