@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from app.services.core.access import SignedIn
+from sqlalchemy.orm import Session
+
+from app.services.core.access import SignedIn, require
 from app.services.core.db import Database
-from common.vocabulary import Role
+from common.vocabulary import Permission, Role
 
 #: The head of office most tests act as (no account row: what signing in yields).
 TEST_HEAD = SignedIn("00000000-0000-0000-0000-0000000000a1", "head", "مدیر آزمون", Role.HEAD)
@@ -18,3 +20,10 @@ def act_as(db: Database, account: SignedIn | None = TEST_HEAD) -> Database:
     """Make ``account`` the one ``db`` acts for, as signing in would; returns ``db``."""
     db.account = account
     return db
+
+
+def granted(session: Session, permission: Permission = Permission.OFFICE_SETTINGS) -> Session:
+    """A test that writes through a helper (not a command) states the grant a command
+    would have checked: the session's account (the test head) may do ``permission``."""
+    require(session, permission)
+    return session

@@ -19,7 +19,7 @@ from app.services.core.office import OfficeInfo, OfficeInput, setup_office
 from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
 from app.services.licences.service import LicenceService
 from common.validators import national_id_check_digit
-from tests.accounts_support import act_as
+from tests.accounts_support import act_as, granted
 
 
 def make_national_id(rng: random.Random) -> str:
@@ -34,6 +34,7 @@ def write_legacy_key(session: Session, private: Ed25519PrivateKey | None = None)
     """Keep a signing key as Daftar did before issue 10: in plain text in the ``setting``
     table (``signing.private_key`` / ``signing.public_key``); returns the private key's
     base64 text."""
+    granted(session)
     private = private or Ed25519PrivateKey.generate()
     text = base64.b64encode(private.private_bytes_raw()).decode()
     public = base64.b64encode(private.public_key().public_bytes_raw()).decode()

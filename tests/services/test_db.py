@@ -200,7 +200,7 @@ def _database_at_0001(path: Path, revision: str = "0001") -> dbmod.Database:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         conn.exec_driver_sql(f"PRAGMA application_id = {dbmod.APPLICATION_ID}")
-    return dbmod.Database(path, engine, sessionmaker(engine, expire_on_commit=False))
+    return act_as(dbmod.Database(path, engine, sessionmaker(engine, expire_on_commit=False)))
 
 
 def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path: Path) -> None:

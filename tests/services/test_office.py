@@ -20,7 +20,7 @@ from app.services.core.office import (
     validity_years_for_group,
 )
 from common.errors import DomainError, ValidationError, ValidationErrors
-from tests.accounts_support import act_as
+from tests.accounts_support import act_as, granted
 
 
 def office_input(db: Database, **changes: object) -> OfficeInput:
@@ -135,8 +135,10 @@ def test_unknown_group_is_refused(db: Database) -> None:
 
 def test_a_damaged_group_setting_is_ignored(db: Database) -> None:
     with db.session() as session:
+        granted(session)
         session.add(Setting(key="validity_years.group.04", value="پنج"))
     with db.session() as session:
+        granted(session)
         assert group_validity_years(session) == {}
         assert validity_years_for_group(session, "04") == 5
 

@@ -140,8 +140,8 @@ def create_first_head(
         raise DomainError(
             "این دفتر حساب کاربری دارد؛ حساب تازه را مدیر اداره می‌سازد (daftar user add)."
         )
-    with system_work(session, "first head of office account"):
-        row = _new_account(session, username, display_name, Role.HEAD, password)
+    system_work(session, "first head of office account")
+    row = _new_account(session, username, display_name, Role.HEAD, password)
     log.info("first head of office account created: %s", row.username)
     return _info(row)
 
@@ -197,9 +197,11 @@ def sign_in(
     A failure is committed (its count) before SignInFailed is raised."""
     moment = now or utcnow()
     failure: SignInFailed | None = None
-    with db.session() as session, system_work(session, "sign-in"):
+    with db.session() as session:
         try:
-            account = _signed_in(_check(session, username, password, moment))
+            account = _signed_in(
+                _check(system_work(session, "sign-in"), username, password, moment)
+            )
         except SignInFailed as exc:
             failure = exc
     if failure is not None:

@@ -19,10 +19,9 @@ whose role grants nothing that writes, can never write.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -191,16 +190,11 @@ def permission_of(command: Any) -> Permission | None:
     return value if isinstance(value, Permission) else None
 
 
-@contextlib.contextmanager
-def system_work(session: Session, reason: str) -> Iterator[Session]:
-    """Let ``session`` write on the system's own behalf for the block (``reason`` says
-    why, for the log and the reader): never for a clerk's command."""
-    previous = session.info.get(_SYSTEM)
+def system_work(session: Session, reason: str) -> Session:
+    """Let ``session`` (one unit of work) write on the system's own behalf (``reason``
+    says why, for the reader): never for a clerk's command. Returns ``session``."""
     session.info[_SYSTEM] = reason
-    try:
-        yield session
-    finally:
-        session.info[_SYSTEM] = previous
+    return session
 
 
 def may_write(session: Session) -> bool:

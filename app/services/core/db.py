@@ -265,8 +265,8 @@ def _rebuild_stale_search_keys(database: Database) -> None:
     """Search keys built by older rules are rebuilt once (app.services.core.search_keys)."""
     from app.services.core.search_keys import rebuild_if_stale
 
-    with database.session() as session, access.system_work(session, "search keys"):
-        if rebuild_if_stale(session):
+    with database.session() as session:
+        if rebuild_if_stale(access.system_work(session, "search keys")):
             log.info("search keys rebuilt with the current rules")
 
 
@@ -277,8 +277,8 @@ def _protect_plaintext_key(database: Database) -> None:
     before this migration too (a copy of the database must not be able to sign)."""
     from app.services.core.signing_keys import LEGACY_PRIVATE_SETTING, adopt_legacy_key
 
-    with database.session() as session, access.system_work(session, "legacy key"):
-        adopted = adopt_legacy_key(session)
+    with database.session() as session:
+        adopted = adopt_legacy_key(access.system_work(session, "legacy key"))
     if adopted:
         scrub_freed_pages(database.engine)
     if database.backup_path is not None:

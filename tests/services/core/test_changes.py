@@ -20,6 +20,7 @@ from app.services.licences.service import LicenceService
 from app.services.supporters.records import MemberInput
 from app.services.supporters.service import SupporterService
 from common.vocabulary import RecordKind
+from tests.accounts_support import granted
 from tests.services.conftest import issue_test_licence
 from tests.services.events.event_support import event_input
 from tests.services.supporter_fixtures import make_supporter, nid
@@ -111,10 +112,12 @@ def test_a_rollback_forgets_what_was_not_committed(db: Database) -> None:
 
 def test_statements_and_writes_outside_the_session_are_counted(db: Database) -> None:
     with db.session() as session:
+        granted(session)
         session.execute(insert(Setting), [{"key": "probe", "value": "1"}])
     assert committed_kinds(session) == {RecordKind.OFFICE}
     # The bulk writer of imports bypasses SQLAlchemy and notes its tables itself.
     with db.session() as session:
+        granted(session)
         office = require_office(session)
         field = reference.list_fields(session)[0]
         county = next(c for c in reference.list_counties(session) if c.name == "تهران")
