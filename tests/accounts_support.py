@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.services.accounts.service import HeadAccount
 from app.services.core.access import SignedIn, require
 from app.services.core.db import Database
 from common.vocabulary import Permission, Role
@@ -27,3 +28,7 @@ def granted(session: Session, permission: Permission = Permission.OFFICE_SETTING
     would have checked: the session's account (the test head) may do ``permission``."""
     require(session, permission)
     return session
+
+
+#: The head of office's account a test desk set up from the server gets.
+HEAD_INPUT = HeadAccount("head", "مدیر آزمون", "head-password-1")

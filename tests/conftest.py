@@ -34,3 +34,15 @@ def qapp(qapp_args: list[str]) -> Iterator[Any]:
 def tmp_db_path(tmp_path: Path) -> Path:
     """A path for a database file that does not exist yet."""
     return tmp_path / "daftar.sqlite3"
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the production parameters costs about half a second a hash on a
+    busy CI machine; tests hash with small parameters (same algorithm, same code path).
+    tests/services/accounts checks the production parameters themselves."""
+    from argon2 import PasswordHasher
+
+    from app.services.accounts import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))

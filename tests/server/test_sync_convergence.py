@@ -50,7 +50,7 @@ from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Record
 from server.offices import enrol_office
-from tests.accounts_support import act_as
+from tests.accounts_support import HEAD_INPUT, act_as
 from tests.services.sync.sync_support import issue_licence, national_id, update_licence
 
 BASE = "http://localhost"
@@ -81,7 +81,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
         for name in OFFICES:
             transport = Transport(BASE, tokens[name], client=client)
             db, _ = setup_from_server(
-                folder / f"{name}.sqlite3", BASE, tokens[name], transport=transport
+                folder / f"{name}.sqlite3", BASE, tokens[name], transport=transport, head=HEAD_INPUT
             )
             db.close()
     engine.dispose()

@@ -24,6 +24,7 @@ from app.services.sync.transport import Transport
 from common.signing import verification_url
 from server import verify_page
 from server.keys import revoke_key
+from tests.accounts_support import HEAD_INPUT
 from tests.server_fixtures import Enrolled
 from tests.services.sync.sync_support import issue_licence, national_id
 
@@ -37,7 +38,7 @@ def desk(
     enrolled = enrol("تهران", "شمیرانات", "اداره تعاون شمیرانات")
     transport = Transport(BASE, enrolled.token, client=client)
     db, _report = setup_from_server(
-        tmp_path / "desk.sqlite3", BASE, enrolled.token, transport=transport
+        tmp_path / "desk.sqlite3", BASE, enrolled.token, transport=transport, head=HEAD_INPUT
     )
     yield db, transport
     db.close()

@@ -56,7 +56,7 @@ from common.vocabulary import RecordKind
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
-from tests.accounts_support import act_as
+from tests.accounts_support import HEAD_INPUT, act_as
 from tests.services.sync.sync_support import (
     issue_licence,
     issue_licence_outside_scope,
@@ -140,7 +140,11 @@ def make_office(server: Server, tmp_path: Path, qapp: object) -> Iterator[Callab
     def make(name: str, county: str | None = "شمیرانات") -> Office:
         token = server.enrol(f"اداره {name}", county)
         database, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, token, transport=server.transport(BASE, token)
+            tmp_path / f"{name}.sqlite3",
+            BASE,
+            token,
+            transport=server.transport(BASE, token),
+            head=HEAD_INPUT,
         )
         context = AppContext(
             database, TaskRunner(synchronous=True), AppSignals(), transport_factory=server.transport

@@ -146,6 +146,24 @@ def create_first_head(
     return _info(row)
 
 
+@dataclass(frozen=True)
+class HeadAccount:
+    """The head of office's account as the first start (or ``daftar setup``) asks for it."""
+
+    username: str
+    display_name: str
+    password: str
+
+
+def start_as_head(db: Database, head: HeadAccount) -> SignedIn:
+    """Set a new database up for its head of office: create the account if the database
+    has none yet, then sign in with it (SignInFailed if it exists with another password)."""
+    with db.session() as session:
+        if not has_accounts(session):
+            create_first_head(session, head.username, head.display_name, head.password)
+    return sign_in(db, head.username, head.password)
+
+
 def _wait_text(until: dt.datetime, now: dt.datetime) -> str:
     seconds = max(1, int((until - now).total_seconds()))
     return to_persian_digits(str(seconds))

@@ -19,6 +19,8 @@ from app.services.licences.service import LicenceService
 from app.services.sync.client import run_sync
 from app.services.sync.transport import Transport
 from common.validators import national_id_check_digit
+from common.vocabulary import Permission
+from tests.accounts_support import granted
 
 #: The base URL of the in-process server (starlette's TestClient).
 BASE = "http://localhost"
@@ -79,6 +81,7 @@ def issue_licence_outside_scope(db: Database, national_id: str, *, county: str) 
         own = office_scope(session).counties[0].name
     licence_id = issue_licence(db, national_id, county=own)
     with db.session() as session:
+        granted(session, Permission.EDIT)
         county_id = next(c.id for c in reference.list_counties(session) if c.name == county)
         licence = session.get(Licence, licence_id)
         assert licence is not None
