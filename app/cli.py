@@ -14,6 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli_accounts import (
+    add_user_option,
+    add_user_parser,
+    cmd_user,
+    head_from_args,
+    sign_in,
+    start_as_head,
+)
+
 if TYPE_CHECKING:
     from app.services.core.db import Database
     from app.services.core.progress import Progress
@@ -60,9 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
 
-    def add(name: str, help_: str) -> argparse.ArgumentParser:
+    def add(name: str, help_: str, *, signed_in: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+        if signed_in:
+            add_user_option(p)
         return p
 
     p = add("init", "set up the office of a new database (like the first-run dialog)")
@@ -71,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="office name")
     p.add_argument("--prefix", required=True, help="licence-number prefix, e.g. 0612")
     p.add_argument("--validity", default="5", help="default licence validity in years")
+    p.add_argument("--display-name", help="the head of office's name (--user: the username)")
 
     p = add("demo", "fill a database with realistic demo licences")
     p.add_argument("--licences", type=int, required=True, help="how many licences to add")
@@ -108,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     p = add(
         "verify",
         "check a certificate: its QR payload (DFT1.…), the verification page's address, "
-        "or its PDF file",
+        "or its PDF file (open to all: no --user)",
+        signed_in=False,
     )
     p.add_argument(
         "source",
@@ -138,12 +151,14 @@ def _parser() -> argparse.ArgumentParser:
     p = add("setup", "create an office database from the central server (identity, data)")
     p.add_argument("--server", required=True, help="the server's address, e.g. https://…")
     p.add_argument("--token", required=True, help="the office's token (from add-office)")
+    p.add_argument("--display-name", help="the head of office's name (--user: the username)")
     _transport_options(p)
 
     p = add("sync", "sync with the central server (push local changes, pull the rest)")
     p.add_argument("--server", help="the server's address (default: the office's setting)")
     p.add_argument("--token", help="the office's token (default: the stored one)")
     _transport_options(p)
+    add_user_parser(sub)
     return parser
 
 
@@ -175,10 +190,18 @@ def _transport_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open(db_path: Path, *, create: bool = True) -> Database:
+def _open(db_path: Path, args: argparse.Namespace | None, *, create: bool = True) -> Database:
+    """Open the database; with ``args``, signed in as ``--user`` (app.cli_accounts)."""
     from app.services.core.db import open_database
 
-    return open_database(db_path, create=create)
+    db = open_database(db_path, create=create)
+    if args is not None:
+        try:
+            sign_in(db, args)
+        except BaseException:
+            db.close()
+            raise
+    return db
 
 
 def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
@@ -186,8 +209,9 @@ def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.core import office, reference
     from common.text import search_key
 
-    db = _open(db_path)
+    db = _open(db_path, None)
     try:
+        start_as_head(db, args)
         with db.session() as session:
             reference.seed_reference_data(session)
             session.flush()
@@ -228,14 +252,15 @@ def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar demo``: add demo licences, then supporters with networks and events
-    with participants."""
+    with participants (head of office only; on a new database --user becomes its head)."""
     from app.services import demo
 
     if args.licences < 0 or args.licences > 5_000_000:
         _err("--licences must be between 0 and 5,000,000 (تعداد مجوزها نامعتبر است).")
         return EXIT_FAILED
-    db = _open(db_path)
+    db = _open(db_path, None)
     try:
+        start_as_head(db, args)  # a new demo database gets the head of office of --user
         started = time.perf_counter()
         with db.session() as session:
             made = demo.generate(session, args.licences, seed=args.seed)
@@ -268,7 +293,7 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
     if args.file is None:
         _err("a file to import is required (فایل ورودی را مشخص کنید).")
         return EXIT_FAILED
-    db = _open(db_path)
+    db = _open(db_path, args)
     try:
         try:
             with db.session() as session:
@@ -297,7 +322,7 @@ def cmd_export(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.sheet_kinds import sheet_kind
 
     kind = sheet_kind(args.kind)
-    db = _open(db_path)
+    db = _open(db_path, args)
     try:
         with db.session() as session:
             count = kind.export_file(session, args.file)
@@ -311,7 +336,7 @@ def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar backup``: a consistent copy in a new file (never over an existing one)."""
     from app.services.core.backup import write_backup
 
-    db = _open(db_path)
+    db = _open(db_path, args)
     try:
         write_backup(db, args.file)
         _err(f"backup written: {args.file}")
@@ -345,9 +370,9 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
         _err(f"--out must be a file, not a folder (مسیر خروجی پوشه است): {out}")
         return EXIT_FAILED
     if args.event is not None:
-        return _event_certificates(args.event, out, db_path)
+        return _event_certificates(args.event, out, db_path, args)
     partial = out.with_name(out.name + ".partial")
-    db = _open(db_path, create=False)
+    db = _open(db_path, args, create=False)
     try:
         with db.session() as session:
             service = CertificateService(session)
@@ -380,13 +405,13 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _event_certificates(code: str, out: Path, db_path: Path) -> int:
+def _event_certificates(code: str, out: Path, db_path: Path, args: argparse.Namespace) -> int:
     """``daftar certificate --event CODE``: one attendance certificate per attendee."""
     from app.services.certificates.service import CertificateService
     from app.services.events.service import EventService
 
     partial = out.with_name(out.name + ".partial")
-    db = _open(db_path, create=False)
+    db = _open(db_path, args, create=False)
     try:
         with db.session() as session:
             event = EventService(session).get_by_code(code)
@@ -486,7 +511,7 @@ def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
             )
         results = verify_source(source, extra, shipped_county_names())
     else:
-        db = _open(db_path, create=False)
+        db = _open(db_path, None, create=False)
         try:
             with db.session() as session:
                 results = CertificateService(session).verify(source, extra_keys=extra)
@@ -519,7 +544,7 @@ def cmd_key(args: argparse.Namespace, db_path: Path) -> int:
         except KeySetError as exc:
             _err(f"{exc} ({args.file})")
             return EXIT_FAILED
-    db = _open(db_path, create=False)
+    db = _open(db_path, args, create=False)
     try:
         with db.session() as session:
             if args.action == "import":
@@ -585,10 +610,12 @@ def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
     if db_path.exists() and db_path.stat().st_size > 0:
         _err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
         return EXIT_FAILED
+    head = head_from_args(args)
     db, report = setup_from_server(
         db_path,
         args.server,
         args.token,
+        head=head,
         insecure=args.insecure,
         ca_file=args.ca_file or "",
         progress=_sync_progress(),
@@ -603,7 +630,7 @@ def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.sync.settings import remember_transport_options
     from app.services.sync.transport import transport_for
 
-    db = _open(db_path, create=False)
+    db = _open(db_path, args, create=False)
     try:
         if args.insecure or args.ca_file is not None:
             with db.session() as session:
@@ -635,6 +662,7 @@ COMMANDS = {
     "key": cmd_key,
     "setup": cmd_setup,
     "sync": cmd_sync,
+    "user": cmd_user,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.services.accounts.service import HeadAccount
+from app.services.accounts.service import HeadAccount, start_as_head
 from app.services.core.access import SignedIn, require
 from app.services.core.db import Database
 from common.vocabulary import Permission, Role
@@ -32,3 +32,10 @@ def granted(session: Session, permission: Permission = Permission.OFFICE_SETTING
 
 #: The head of office's account a test desk set up from the server gets.
 HEAD_INPUT = HeadAccount("head", "مدیر آزمون", "head-password-1")
+
+
+def with_head_account(db: Database) -> Database:
+    """Give ``db`` the real account of HEAD_INPUT (created if it has none) and sign in
+    with it: what ``daftar --user head`` (DAFTAR_PASSWORD=HEAD_INPUT.password) opens."""
+    start_as_head(db, HEAD_INPUT)
+    return db

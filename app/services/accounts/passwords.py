@@ -11,9 +11,16 @@ from common.errors import ValidationError
 
 _HASHER = PasswordHasher()
 #: Verified when the username is unknown, so that an unknown name takes as long as a
-#: wrong password (nobody learns which names exist from the time an answer takes).
-_DUMMY_HASH = _HASHER.hash("daftar: no such account")
+#: wrong password (nobody learns which names exist from the time an answer takes);
+#: made at the first need, not at import (a hash costs as long as a sign-in).
+_DUMMY: list[str] = []
 MIN_LENGTH = 8
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(_HASHER.hash("daftar: no such account"))
+    return _DUMMY[0]
 
 
 def check_new_password(password: str, field: str = "password") -> str:
@@ -34,7 +41,7 @@ def verify(stored_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches ``stored_hash`` (None: an unknown account, checked
     against a dummy hash all the same). argon2 compares in constant time."""
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
