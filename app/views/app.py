@@ -101,15 +101,17 @@ class FirstPaintProbe(QObject):
         return False
 
 
-def _open(path: Path, _progress: Progress) -> tuple[Database, OfficeInfo | None]:
-    """Worker: open (create, migrate) the database and read its office."""
+def _open(path: Path, _progress: Progress) -> tuple[Database, OfficeInfo | None, bool]:
+    """Worker: open (create, migrate) the database; read its office and whether it has
+    accounts yet."""
+    from app.services.accounts.service import has_accounts
     from app.services.core.db import open_database
     from app.services.core.office import get_office
 
     db = open_database(path)
     try:
         with db.session() as session:
-            return db, get_office(session)
+            return db, get_office(session), has_accounts(session)
     except BaseException:
         db.close()
         raise
@@ -140,13 +142,23 @@ class _Startup(QObject):
         path = self._path
         self._runner.run(lambda progress: _open(path, progress), self.on_opened, self.on_failed)
 
-    def on_opened(self, result: tuple[Database, OfficeInfo | None]) -> None:
-        """Attach the window to the database; a new database first shows the set-up."""
+    def on_opened(self, result: tuple[Database, OfficeInfo | None, bool]) -> None:
+        """Sign in (a database without accounts first makes the head of office's), then
+        attach the window to the database; a new database first shows the set-up."""
         from app.views.context import AppContext, AppSignals
+        from app.views.sign_in import HeadAccountDialog, SignInDialog
 
-        db, office = result
+        db, office, accounts = result
         self.db = db
         ctx = AppContext(db, self._runner, AppSignals())
+        sign_in: QDialog = (
+            SignInDialog(ctx, self.window) if accounts else HeadAccountDialog(ctx, self.window)
+        )
+        signed_in = sign_in.exec() == QDialog.DialogCode.Accepted
+        sign_in.deleteLater()
+        if not signed_in or db.account is None:
+            self._app.exit(0)
+            return
         if office is None:
             from app.views.setup_dialog import SetupDialog
 

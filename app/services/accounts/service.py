@@ -26,6 +26,7 @@ from app.models import Account, utcnow
 from app.services.accounts.passwords import check_new_password, hash_password, needs_rehash, verify
 from app.services.core.access import SignedIn, requires, signed_in, system_work
 from app.services.core.db import Database
+from app.services.core.office import get_setting, set_setting
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
 from common.vocabulary import Permission, Role
@@ -240,6 +241,30 @@ def confirm_password(db: Database, password: str, *, now: dt.datetime | None = N
 def sign_out(db: Database) -> None:
     """Nobody acts for ``db`` any more."""
     db.account = None
+
+
+#: The office setting: minutes without input before the window locks (0: never).
+IDLE_MINUTES_SETTING = "accounts.idle_minutes"
+DEFAULT_IDLE_MINUTES = 10
+MAX_IDLE_MINUTES = 240
+
+
+def idle_minutes(session: Session) -> int:
+    """Minutes without keyboard or mouse before the window locks (default 10)."""
+    text = get_setting(session, IDLE_MINUTES_SETTING, str(DEFAULT_IDLE_MINUTES))
+    try:
+        return max(0, min(MAX_IDLE_MINUTES, int(text)))
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+
+
+@requires(Permission.OFFICE_SETTINGS)
+def set_idle_minutes(session: Session, minutes: int) -> int:
+    """Set the idle time before the window locks (0: never)."""
+    if not 0 <= minutes <= MAX_IDLE_MINUTES:
+        raise ValidationError("idle_minutes", "زمان قفل باید بین ۰ تا ۲۴۰ دقیقه باشد")
+    set_setting(session, IDLE_MINUTES_SETTING, str(minutes))
+    return minutes
 
 
 class AccountService:
