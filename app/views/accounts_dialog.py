@@ -230,8 +230,8 @@ class AccountsDialog(QDialog):
 
     def selected(self) -> AccountInfo | None:
         """The account chosen in the table."""
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_data(rows[0].row()) if rows else None
+        index = self.table.currentIndex()
+        return self.model.row_data(index.row()) if index.isValid() else None
 
     def _change(self, op: Callable[[Session], object]) -> None:
         self.ctx.run_op(
