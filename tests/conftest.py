@@ -46,3 +46,17 @@ def _quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.services.accounts import passwords
 
     monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _command_line_signed_in_as_head() -> Iterator[None]:
+    """Every ``daftar`` command a test runs (a process inherits this environment) signs in
+    as the head of office of tests.accounts_support: ``daftar init``, ``setup`` and ``demo``
+    create that account on a new database."""
+    from tests.accounts_support import HEAD_INPUT
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAFTAR_USER", HEAD_INPUT.username)
+        patch.setenv("DAFTAR_PASSWORD", HEAD_INPUT.password)
+        patch.delenv("DAFTAR_NEW_PASSWORD", raising=False)
+        yield

@@ -129,14 +129,9 @@ class _Watch:
         QCoreApplication.exit(0)
 
 
-def _credentials_from_environment() -> tuple[str, str] | None:
-    user, password = os.environ.get("DAFTAR_USER"), os.environ.get("DAFTAR_PASSWORD")
-    return (user, password) if user and password is not None else None
-
-
 def run_smoke(db_path: Path | None) -> int:
     """Start the GUI on a demo database (or ``db_path``), paint, exit: 0 when it works."""
-    from app.views.app import run_gui
+    from app.views.app import credentials_from_environment, run_gui
 
     problems = _Problems()
     logging.getLogger().addHandler(problems)
@@ -145,7 +140,7 @@ def run_smoke(db_path: Path | None) -> int:
         with tempfile.TemporaryDirectory(prefix="daftar-smoke-") as folder:
             path = db_path
             # A database of one's own: signed in as $DAFTAR_USER with $DAFTAR_PASSWORD.
-            credentials = _credentials_from_environment()
+            credentials = credentials_from_environment()
             if path is None:
                 path = Path(folder) / "smoke.sqlite3"
                 credentials = _make_demo(path)

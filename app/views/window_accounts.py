@@ -14,7 +14,7 @@ from app.services.accounts.service import idle_minutes
 from app.views.accounts_dialog import AccountsDialog
 from app.views.context import AppContext
 from app.views.sign_in import IdleLock, forbid, who
-from common.vocabulary import Permission, RecordKind
+from common.vocabulary import Permission
 
 if TYPE_CHECKING:
     from app.views.main_window import MainWindow
@@ -44,7 +44,6 @@ class WindowAccounts(QObject):
         window.file_menu.insertAction(window.quit_action, self.lock_action)
         self.lock = IdleLock(ctx, window, 0)
         self.lock_action.triggered.connect(self.lock.lock)
-        ctx.signals.sig_records_changed.connect(self.on_records_changed)
         self.apply_permissions()
         self._load_idle_minutes()
 
@@ -72,12 +71,8 @@ class WindowAccounts(QObject):
     def _load_idle_minutes(self) -> None:
         self.ctx.run_op(idle_minutes, self.lock.set_minutes, parent=self.window)
 
-    def on_records_changed(self, kind: str) -> None:
-        """The idle time may have changed (accounts dialog)."""
-        if kind in (RecordKind.OFFICE, RecordKind.ACCOUNTS):
-            self._load_idle_minutes()
-
     def on_accounts_action_triggered(self) -> None:
         """The accounts dialog (anyone may look; only a head changes anything)."""
         dialog = AccountsDialog(self.ctx, self.window)
+        dialog.finished.connect(self._load_idle_minutes)  # its idle time may have changed
         dialog.open()
