@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -291,6 +291,8 @@ class IdleLock(QObject):
         if self.dialog is not None:
             return
         self.dialog = SignInDialog(self.ctx, self.window, locked=True)
+        # Over every window (an open form dialog too), not only the main one.
+        self.dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.dialog.accepted.connect(self._unlocked)
         self.sig_locked.emit()
         self.dialog.open()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -102,6 +103,7 @@ def test_the_idle_lock_keeps_an_open_form(
     lock.lock()
     dialog = lock.dialog
     assert dialog is not None and dialog.isVisible() and dialog.username_edit.isReadOnly()
+    assert dialog.windowModality() == Qt.WindowModality.ApplicationModal
     dialog.reject()  # Escape does not unlock
     assert dialog.isVisible()
     _shot(window, "locked-window")
