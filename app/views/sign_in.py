@@ -295,7 +295,7 @@ class IdleLock(QObject):
         self.dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.dialog.accepted.connect(self._unlocked)
         self.sig_locked.emit()
-        self.dialog.open()
+        self.dialog.show()  # open() would make it modal to the main window only
 
     def _unlocked(self) -> None:
         if self.dialog is not None:
