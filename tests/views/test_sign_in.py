@@ -14,10 +14,12 @@ from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.views.accounts_dialog import AccountForm, AccountsDialog
 from app.views.context import AppContext
+from app.views.licence_dialog import LicenceDialog
 from app.views.main_window import MainWindow
 from app.views.sign_in import HeadAccountDialog, IdleLock, SignInDialog
 from common.vocabulary import Role
-from tests.accounts_support import act_as
+from tests.accounts_support import TEST_CLERK, TEST_VIEWER, act_as
+from tests.views.licence_support import issue_licence
 
 PASSWORD = "sahar-1405-secret"
 
@@ -175,3 +177,22 @@ def test_the_window_shows_a_viewer_nothing_to_change(
     assert window.verify_action.isEnabled()
     _shot(window, "viewer-window")
     window.close()
+
+
+def test_a_clerk_may_suspend_but_not_revoke_on_the_licence_screen(
+    ctx: AppContext, office: OfficeInfo, qtbot: QtBot
+) -> None:
+    licence = issue_licence(ctx.db, office)
+    act_as(ctx.db, TEST_CLERK)
+    dialog = LicenceDialog(ctx, licence.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.detail is not None)
+    assert dialog.suspend_button.isEnabled() and dialog.edit_button.isEnabled()
+    assert not dialog.revoke_button.isEnabled()
+    assert "ابطال مجوز" in dialog.revoke_button.toolTip()
+    act_as(ctx.db, TEST_VIEWER)
+    dialog.reload()
+    qtbot.waitUntil(lambda: not dialog.edit_button.isEnabled())
+    assert not dialog.suspend_button.isEnabled() and not dialog.print_button.isEnabled()
+    _shot(dialog, "licence-viewer")
