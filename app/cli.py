@@ -87,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
     p = add("backup", "write a consistent copy of the database")
     p.add_argument("file", type=Path, help="the backup file to create")
 
+    p = add(
+        "restore",
+        "replace the database with a backup (checked first; a safety copy of the current "
+        "database is kept)",
+    )
+    p.add_argument("file", type=Path, help="the backup file to restore")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="restore although local changes have not reached the server yet, or the "
+        "backup is another office's",
+    )
+
     p = add("certificate", "print licence or attendance certificates as one PDF (logged)")
     p.add_argument(
         "number", nargs="?", help="the licence number (omit with --issued-since or --event)"
@@ -300,6 +313,52 @@ def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
         return EXIT_OK
     finally:
         db.close()
+
+
+def cmd_restore(args: argparse.Namespace, db_path: Path) -> int:
+    """``daftar restore``: 0 restored, 1 refused (with the reason)."""
+    from app.services.core.restore import plan_restore, restore_database
+    from app.views.instance import gui_running
+    from common.jalali import format_jalali
+
+    if gui_running(db_path):
+        _err(
+            "دفتر روی این پایگاه داده باز است؛ ابتدا پنجرهٔ دفتر را ببندید "
+            "(the app has this database open: close it first)."
+        )
+        return EXIT_FAILED
+    plan = plan_restore(db_path, args.file)
+    backup = plan.backup
+    taken = backup.taken_at.astimezone()
+    _err(
+        f"پشتیبان {format_jalali(taken.date(), persian_digits=False)} "
+        f"{taken.strftime('%H:%M')}، اداره «{backup.office_name}»، {backup.licences} مجوز "
+        f"(schema {backup.revision})"
+    )
+    refused = False
+    if plan.live_pending:
+        _err(
+            f"{plan.live_pending} تغییر این رایانه هنوز به سرور نرسیده است و با بازیابی کنار "
+            "می‌رود (فقط در نسخهٔ ایمنی می‌ماند). ابتدا «daftar sync» را اجرا کنید، یا با "
+            f"--force بازیابی کنید ({plan.live_pending} local change(s) not sent yet)."
+        )
+        refused = True
+    if plan.other_office:
+        _err(
+            f"این پشتیبان از ادارهٔ دیگری است («{backup.office_name}»، نه "
+            f"«{plan.live_office_name}»)؛ برای بازیابی --force بدهید "
+            "(the backup is another office's)."
+        )
+        refused = True
+    if refused and not args.force:
+        return EXIT_FAILED
+    result = restore_database(db_path, args.file)
+    if result.migrated_from:
+        _err(f"upgraded from schema {result.migrated_from} (پشتیبان به‌روز شد)")
+    if result.safety_copy is not None:
+        _err(f"نسخهٔ ایمنی پایگاه دادهٔ پیشین (safety copy): {result.safety_copy}")
+    _err(f"restored from {args.file}")
+    return EXIT_OK
 
 
 def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
@@ -612,6 +671,7 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "backup": cmd_backup,
+    "restore": cmd_restore,
     "certificate": cmd_certificate,
     "verify": cmd_verify,
     "key": cmd_key,
@@ -637,12 +697,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.views.app import run_gui
 
         return run_gui(db_path)
+    from sqlalchemy.exc import DBAPIError
+
     from common.errors import DomainError
 
     try:
         return COMMANDS[args.command](args, db_path)
     except DomainError as exc:
         _err(exc.message)
+        return EXIT_FAILED
+    except DBAPIError as exc:
+        # The GUI holds a write lock longer than SQLite's wait (5 s), the disk is full…
+        from app.services.core.db import describe_problem
+
+        problem = describe_problem(exc, db_path)
+        if problem is None:
+            raise
+        _err(problem.message)
         return EXIT_FAILED
     except OSError as exc:
         _err(f"خطای فایل: {exc}")

@@ -140,7 +140,7 @@ def save_backup_settings(session: Session, settings: BackupSettings, db_path: Pa
             errors.append(
                 ValidationError(
                     "backup_second_folder",
-                    f"این پوشه پیدا نشد (حافظهٔ جانبی وصل است؟): {isolate_ltr(second)}",
+                    "این پوشه پیدا نشد (حافظهٔ جانبی یا شبکه وصل است؟).",
                 )
             )
         elif folder.resolve() in (backups_folder(db_path).resolve(), db_path.parent.resolve()):
@@ -155,7 +155,7 @@ def save_backup_settings(session: Session, settings: BackupSettings, db_path: Pa
             errors.append(
                 ValidationError(
                     "backup_second_folder",
-                    f"در این پوشه نمی‌توان نوشت: {isolate_ltr(second)}",
+                    "در این پوشه نمی‌توان نوشت.",
                 )
             )
     if errors:

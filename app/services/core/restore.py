@@ -76,7 +76,8 @@ class RestorePlan:
     live_exists: bool
     live_office_id: str
     live_office_name: str
-    #: Local changes of the current database not yet sent to the server.
+    #: Local changes of the current database not yet sent to its server (0 when it
+    #: does not sync).
     live_pending: int
     #: The current database is set up to sync with a server.
     live_syncs: bool
@@ -117,12 +118,15 @@ def _live_facts(live: Path) -> tuple[bool, str, str, int, bool]:
         return False, "", "", 0, False
     finally:
         conn.close()
+    syncs = bool(server and server[0])
     return (
         True,
         str(office[0]) if office else "",
         str(office[1]) if office else "",
-        int(pending[0]) if pending else 0,
-        bool(server and server[0]),
+        # An office without a server keeps its outbox for the day it joins: nothing is
+        # "not sent yet" in the sense a restore loses.
+        int(pending[0]) if pending and syncs else 0,
+        syncs,
     )
 
 
