@@ -94,10 +94,15 @@ class SingleInstance(QObject):
         assert self.server is not None
         while self.server.hasPendingConnections():
             socket = self.server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.readyRead.connect(self.on_socket_ready_read)
             socket.disconnected.connect(socket.deleteLater)
-            if socket.bytesAvailable():
-                self._read(socket)
+            self._read(socket)
+
+    def on_socket_ready_read(self) -> None:
+        """A knocking start sent its line."""
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
 
     def _read(self, socket: QLocalSocket) -> None:
         if not socket.canReadLine():
@@ -108,6 +113,11 @@ class SingleInstance(QObject):
 
     def release(self) -> None:
         """Stop listening (the window closes)."""
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        server, self.server = self.server, None
+        if server is not None:
+            server.newConnection.disconnect(self.on_server_new_connection)
+            server.close()
+            for socket in server.findChildren(QLocalSocket):
+                socket.readyRead.disconnect(self.on_socket_ready_read)
+                socket.abort()
+            server.deleteLater()
