@@ -205,6 +205,14 @@ def check_backup_file(path: Path, *, expect_revision: str | None = None) -> Back
         raise DatabaseProblem(f"فایل پشتیبان خوانده نمی‌شود: {shown}") from exc
     if header != SQLITE_HEADER:
         raise NotADaftarDatabase(f"این فایل نسخهٔ پشتیبان دفتر نیست: {shown}")
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # The last changes of a database in use are in its -wal file, which a copy of the
+        # main file alone would lose.
+        raise DatabaseProblem(
+            f"این فایل پایگاه دادهٔ در حال استفاده است، نه یک نسخهٔ پشتیبان: {shown}\n"
+            "دفتر را در آنجا ببندید، یا با «پشتیبان‌گیری» از آن نسخهٔ پشتیبان بگیرید."
+        )
     try:
         conn = _read_only(path)
     except sqlite3.Error as exc:

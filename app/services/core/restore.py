@@ -208,7 +208,7 @@ def _exclusive(live: Path, staging: Path) -> sqlite3.Connection:
             raise sqlite3.OperationalError("database is locked")
         conn.execute("ATTACH DATABASE ? AS restored", (str(staging),))
         conn.execute("BEGIN EXCLUSIVE")
-    except sqlite3.OperationalError as exc:
+    except sqlite3.Error as exc:
         conn.close()
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
             raise LockedDatabase(

@@ -189,3 +189,29 @@ def test_the_desk_settings_are_their_owners_keys() -> None:
     }
     assert owners == DESK_SETTINGS
     assert credentials.signing_secret("k").setting.startswith("signing.secret.")
+
+
+def test_a_damaged_database_is_replaced_and_kept_as_it_was(db: Database, tmp_path: Path) -> None:
+    number = issue_test_licence(db).number
+    backup = write_backup(db, tmp_path / "b.sqlite3")
+    db.close()
+    damaged = b"this disk sector was lost" * 100
+    db.path.write_bytes(damaged)
+    plan = plan_restore(db.path, backup)
+    assert not plan.live_exists  # unreadable: nothing to count
+    result = restore_database(db.path, backup)
+    assert _numbers(db.path) == [number]
+    assert result.safety_copy is not None and result.safety_copy.read_bytes() == damaged
+    assert not result.carried
+
+
+def test_a_database_in_use_elsewhere_is_not_taken_for_a_backup(
+    db: Database, tmp_path: Path
+) -> None:
+    issue_test_licence(db)
+    with db.session() as session:  # the WAL holds this write until a checkpoint
+        session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
+    issue_test_licence(db, "4032152314")
+    assert Path(f"{db.path}-wal").stat().st_size > 0
+    with pytest.raises(DatabaseProblem, match="در حال استفاده است"):
+        plan_restore(tmp_path / "other" / "daftar.sqlite3", db.path)
