@@ -248,3 +248,39 @@ def test_the_application_restores_and_reopens(
         if startup.db is not None:
             startup.db.close()
         runner.deleteLater()
+
+
+def test_sync_first_then_asks_again(
+    qtbot: QtBot,
+    register_ctx: AppContext,  # noqa: F811
+    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from PySide6.QtCore import QObject, Signal
+
+    from app.views.backup_controller import BackupController
+
+    class FakeSync(QObject):
+        sig_sync_finished = Signal(object)
+        running = False
+        synced = 0
+
+        def sync_now(self) -> None:
+            self.synced += 1
+            self.sig_sync_finished.emit("report")
+
+    backup = write_backup(register_ctx.db, tmp_path / "b.sqlite3")
+    window = _window(qtbot, register_ctx, register_db[1])
+    sync = FakeSync()
+    controller = BackupController(register_ctx, window, sync, auto=False)  # type: ignore[arg-type]
+    answers = [RestoreChoice.SYNC_FIRST, RestoreChoice.RESTORE]
+
+    def exec_(dialog: RestoreDialog) -> int:
+        dialog.choice = answers.pop(0)
+        return 1
+
+    monkeypatch.setattr(RestoreDialog, "exec", exec_)
+    with qtbot.waitSignal(controller.sig_restore_confirmed) as signal:
+        controller.check_backup(backup)
+    assert sync.synced == 1 and answers == [] and signal.args == [backup.resolve()]
