@@ -75,7 +75,7 @@ def _keyring_usable() -> bool:
 
         backend = keyring.get_keyring()
         return not isinstance(backend, fail.Keyring) and float(backend.priority) > 0
-    except Exception:
+    except Exception:  # noqa: BLE001 - a keyring backend may fail in any way: not usable
         return False
 
 
@@ -117,7 +117,7 @@ def store_secret(session: Session, secret: Secret, value: str) -> str:
             keyring.set_password(secret.service, secret.account, value)
             _set(session, secret.setting, KEYRING)
             return KEYRING
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
             log.warning("keyring refused a secret (%s); keeping it in the database", exc)
     fernet = _fernet(session, create=True)
     assert fernet is not None
@@ -134,7 +134,7 @@ def load_secret(session: Session, secret: Secret) -> str:
             import keyring
 
             return keyring.get_password(secret.service, secret.account) or ""
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
             log.warning("keyring unavailable: %s", exc)
             return ""
     if stored.startswith("fernet:"):
@@ -157,7 +157,7 @@ def forget_secret(session: Session, secret: Secret) -> None:
             import keyring
 
             keyring.delete_password(secret.service, secret.account)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
             log.warning("could not remove a secret from the keyring: %s", exc)
     row = session.get(Setting, secret.setting)
     if row is not None:
