@@ -325,6 +325,7 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.certificates.service import CertificateService
     from common import jalali
     from common.errors import ValidationError
+    from common.files import atomic_path
 
     since = None
     if args.issued_since is not None:
@@ -346,10 +347,11 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
         return EXIT_FAILED
     if args.event is not None:
         return _event_certificates(args.event, out, db_path)
-    partial = out.with_name(out.name + ".partial")
     db = _open(db_path, create=False)
     try:
-        with db.session() as session:
+        # The file is written inside the transaction: if it can't be written, nothing is
+        # logged; it takes its name (atomically) once the log is committed.
+        with atomic_path(out) as partial, db.session() as session:
             service = CertificateService(session)
             if since is None:
                 ids = [service.licences.get_by_number(args.number).id]
@@ -362,13 +364,8 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
                     )
                     return EXIT_FAILED
             pdf, issued = service.licence_certificates(ids)
-            # Written inside the transaction: if the file can't be written, nothing is
-            # logged; it takes its name once the log is committed.
-            out.parent.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(pdf)
-        partial.replace(out)
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     for cert in issued:
         copy = " (المثنی)" if cert.duplicate else ""
@@ -384,18 +381,17 @@ def _event_certificates(code: str, out: Path, db_path: Path) -> int:
     """``daftar certificate --event CODE``: one attendance certificate per attendee."""
     from app.services.certificates.service import CertificateService
     from app.services.events.service import EventService
+    from common.files import atomic_path
 
-    partial = out.with_name(out.name + ".partial")
     db = _open(db_path, create=False)
     try:
-        with db.session() as session:
+        # The file is written inside the transaction: if it can't be written, nothing is
+        # logged; it takes its name (atomically) once the log is committed.
+        with atomic_path(out) as partial, db.session() as session:
             event = EventService(session).get_by_code(code)
             pdf, issued = CertificateService(session).event_attendance_certificates(event.id)
-            out.parent.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(pdf)
-        partial.replace(out)
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     for cert in issued:
         copy = " (المثنی)" if cert.duplicate else ""

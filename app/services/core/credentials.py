@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session
 
 from app.models import Setting, new_id
+from common.files import write_bytes_atomically
 
 log = logging.getLogger("daftar.credentials")
 
@@ -98,9 +99,7 @@ def _fernet(session: Session, *, create: bool) -> Fernet | None:
     if not path.exists():
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
+        write_bytes_atomically(path, Fernet.generate_key(), mode=0o600)
     return Fernet(path.read_bytes().strip())
 
 
