@@ -42,10 +42,10 @@ from app.services.events.calendar import (
     office_county_id,
 )
 from app.services.events.codes import allocate_event_codes, normalise_code
-from app.services.events.fields import as_date, collect, fa_number, parse_time
+from app.services.events.fields import as_date, fa_number, parse_time
 from app.services.events.records import KIND_LABELS, EventDetail, EventInput
 from app.services.events.registration import EventRegistration
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.rules import event_dates_problem
 from common.text import normalize_multiline, normalize_text, search_key
 from common.validators import validate_capacity, validate_text

@@ -43,7 +43,7 @@ from app.services.core.office import require_office, validity_years_for_group
 from app.services.core.outbox import apply_values, json_value, record_insert, touch
 from app.services.core.scope import ScopedService
 from app.services.core.search_keys import licence_search_key, refresh_for_holders
-from app.services.licences.holders import as_date, collect, validate_person
+from app.services.licences.holders import as_date, validate_person
 from app.services.licences.numbers import (
     allocate_number,
     next_local_seq,
@@ -67,7 +67,7 @@ from app.services.licences.records import (
     effective_status,
 )
 from common import jalali
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.rules import date_order_problem
 from common.text import normalize_text, to_persian_digits
 from common.validators import validate_national_id, validate_text

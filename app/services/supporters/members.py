@@ -43,13 +43,7 @@ from common.validators import validate_national_id
 def _as_date(
     value: str | dt.date | None, fname: str, required: bool, errors: list[ValidationError]
 ) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return jalali.parse_jalali(value, field=fname, label=FIELD_LABELS[fname], required=required)
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
+    return jalali.date_field(value, fname, FIELD_LABELS[fname], errors, required=required)
 
 
 def clean_reason(value: str, fname: str, errors: list[ValidationError]) -> str:
