@@ -76,13 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--licences", type=int, required=True, help="how many licences to add")
     p.add_argument("--seed", type=int, default=1, help="random seed (deterministic data)")
 
-    p = add("import", "import licences from an .xlsx or .csv register")
+    p = add("import", "import a spreadsheet (.xlsx or .csv): licences, or --kind …")
     p.add_argument("file", type=Path, nargs="?", help="the spreadsheet to import")
+    _kind_option(p)
     p.add_argument("--report", type=Path, help="write rejected rows and reasons here (.xlsx)")
     p.add_argument("--template", type=Path, help="write an empty import template and exit")
 
-    p = add("export", "export the register as .xlsx or .csv (the import template)")
+    p = add("export", "export as .xlsx or .csv in the import template: licences, or --kind …")
     p.add_argument("file", type=Path, help="output file (.xlsx or .csv)")
+    _kind_option(p)
 
     p = add("backup", "write a consistent copy of the database")
     p.add_argument("file", type=Path, help="the backup file to create")
@@ -156,6 +158,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--token", help="the office's token (default: the stored one)")
     _transport_options(p)
     return parser
+
+
+#: The kinds ``--kind`` takes (app.services.sheet_kinds has them all; not imported here, so
+#: that parsing stays fast: a test checks that the two agree).
+KIND_HELP = (
+    "licences (default), supporters (with their network members) or events (with participants)"
+)
+
+
+def _kind_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kind", default="licences", metavar="KIND", help=f"what the file holds: {KIND_HELP}"
+    )
 
 
 def _transport_options(parser: argparse.ArgumentParser) -> None:
@@ -253,12 +268,14 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
-    """``daftar import``: import a register spreadsheet (exit 0, 2 or 1)."""
-    from app.services.licences import io as spreadsheet
+    """``daftar import``: import a spreadsheet of any kind (exit 0, 2 or 1)."""
+    from app.services.sheet_kinds import sheet_kind
     from app.services.spreadsheet import sheetfile
+    from app.services.spreadsheet.exporter import write_report
 
+    kind = sheet_kind(args.kind)
     if args.template is not None:
-        spreadsheet.write_template(args.template)
+        kind.write_template(args.template)
         _err(f"template written: {args.template}")
         return EXIT_OK
     if args.file is None:
@@ -268,7 +285,7 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
     try:
         try:
             with db.session() as session:
-                result = spreadsheet.import_file(session, args.file)
+                result = kind.import_file(session, args.file)
         except sheetfile.ImportFileError as exc:
             _err(exc.message)
             _err("imported 0, rejected 0")
@@ -278,7 +295,7 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
         for warning in result.warnings:
             _err(f"هشدار ردیف {warning.row}، ستون «{warning.column}»: {warning.message}")
         if args.report is not None:
-            spreadsheet.write_report(result, args.report)
+            write_report(result, args.report)
             _err(f"report written: {args.report}")
         if result.already_present:
             _err(f"already in the register (skipped): {result.already_present}")
@@ -289,13 +306,14 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def cmd_export(args: argparse.Namespace, db_path: Path) -> int:
-    """``daftar export``: write the register in the import template."""
-    from app.services.licences import io as spreadsheet
+    """``daftar export``: write every record of a kind in its import template."""
+    from app.services.sheet_kinds import sheet_kind
 
+    kind = sheet_kind(args.kind)
     db = _open(db_path)
     try:
         with db.session() as session:
-            count = spreadsheet.export_file(session, args.file)
+            count = kind.export_file(session, args.file)
         _err(f"exported {count}")
         return EXIT_OK
     finally:
@@ -366,6 +384,7 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.certificates.service import CertificateService
     from common import jalali
     from common.errors import ValidationError
+    from common.files import atomic_path
 
     since = None
     if args.issued_since is not None:
@@ -387,10 +406,11 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
         return EXIT_FAILED
     if args.event is not None:
         return _event_certificates(args.event, out, db_path)
-    partial = out.with_name(out.name + ".partial")
     db = _open(db_path, create=False)
     try:
-        with db.session() as session:
+        # The file is written inside the transaction: if it can't be written, nothing is
+        # logged; it takes its name (atomically) once the log is committed.
+        with atomic_path(out) as partial, db.session() as session:
             service = CertificateService(session)
             if since is None:
                 ids = [service.licences.get_by_number(args.number).id]
@@ -403,13 +423,8 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
                     )
                     return EXIT_FAILED
             pdf, issued = service.licence_certificates(ids)
-            # Written inside the transaction: if the file can't be written, nothing is
-            # logged; it takes its name once the log is committed.
-            out.parent.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(pdf)
-        partial.replace(out)
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     for cert in issued:
         copy = " (المثنی)" if cert.duplicate else ""
@@ -425,18 +440,17 @@ def _event_certificates(code: str, out: Path, db_path: Path) -> int:
     """``daftar certificate --event CODE``: one attendance certificate per attendee."""
     from app.services.certificates.service import CertificateService
     from app.services.events.service import EventService
+    from common.files import atomic_path
 
-    partial = out.with_name(out.name + ".partial")
     db = _open(db_path, create=False)
     try:
-        with db.session() as session:
+        # The file is written inside the transaction: if it can't be written, nothing is
+        # logged; it takes its name (atomically) once the log is committed.
+        with atomic_path(out) as partial, db.session() as session:
             event = EventService(session).get_by_code(code)
             pdf, issued = CertificateService(session).event_attendance_certificates(event.id)
-            out.parent.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(pdf)
-        partial.replace(out)
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     for cert in issued:
         copy = " (المثنی)" if cert.duplicate else ""

@@ -429,7 +429,8 @@ CERTIFICATE_FLOOR = textwrap.dedent(
     """
     import dataclasses
     from reportlab.pdfgen.canvas import Canvas
-    from app.services.certificates.pdf.certificate import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE, draw_qr
+    from app.services.certificates.pdf.page import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE
+    from app.services.certificates.pdf.qr import draw_qr
     from app.services.certificates.pdf.text import (
         FONT_BOLD,
         FONT_MEDIUM,

@@ -34,8 +34,10 @@ def build_database(path: Path, members: int = MEMBERS) -> str:
     from app.services.core import reference
     from app.services.core.db import open_database
     from app.services.core.office import OfficeInput, setup_office
-    from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-    from app.services.supporters.service import MemberInput, SupporterInput, SupporterService
+    from app.services.licences.records import LicenceInput, PersonInput
+    from app.services.licences.service import LicenceService
+    from app.services.supporters.records import MemberInput, SupporterInput
+    from app.services.supporters.service import SupporterService
     from common.validators import national_id_check_digit
 
     for suffix in ("", "-wal", "-shm"):

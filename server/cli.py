@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from common.files import write_text_atomically
 from server.db import ServerDatabaseError, open_database
 from server.offices import (
     EnrolmentError,
@@ -292,9 +293,7 @@ def _keys(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     out = Path(args.out).expanduser()
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    partial.replace(out)
+    write_text_atomically(out, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
     print(f"written {out}: {len(document['keys'])} key(s), version {document['keys_version']}")
     return 0
 

@@ -40,7 +40,24 @@ if TYPE_CHECKING:
 
 #: The environment variable naming the PostgreSQL database the server tests may use.
 POSTGRES_URL_VARIABLE = "DAFTAR_TEST_POSTGRES_URL"
-BACKENDS = ["sqlite", "postgresql"] if os.environ.get(POSTGRES_URL_VARIABLE) else ["sqlite"]
+#: Every server test runs on both; without the URL the PostgreSQL runs are skipped, and
+#: say so (CI always sets it: .ci/run).
+BACKENDS = ["sqlite", "postgresql"]
+NO_POSTGRES = f"PostgreSQL server tests need {POSTGRES_URL_VARIABLE} (see .ci/run)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line at the end of a run without PostgreSQL, so its absence is never silent."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if NO_POSTGRES in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL server tests skipped: {POSTGRES_URL_VARIABLE} is not set",
+            yellow=True,
+        )
 
 
 @dataclass
@@ -108,6 +125,8 @@ def server_database(
     if request.param == "sqlite":
         yield ServerDatabase("sqlite", f"sqlite:///{server_db_path}", server_db_path)
         return
+    if not os.environ.get(POSTGRES_URL_VARIABLE):
+        pytest.skip(NO_POSTGRES)
     admin: Engine = request.getfixturevalue("postgres_admin")
     base = postgres_base_url()
     name = f"{(base.database or 'daftar_test')[:40]}_{uuid.uuid4().hex[:16]}"

@@ -29,7 +29,7 @@ from app.services.core.progress import Progress
 from app.services.core.reference import seed_reference_data
 from app.services.core.scope import office_scope
 from app.services.licences.bulk import NewLicence, NewPerson, insert_people_and_licences
-from app.services.licences.service import allocate_numbers
+from app.services.licences.numbers import allocate_numbers
 from common import jalali
 from common.errors import ValidationErrors
 from common.validators import national_id_check_digit
@@ -282,8 +282,9 @@ def generate_networks_and_events(
     from app.models import Supporter
     from app.services.events.records import EventInput, ParticipantInput
     from app.services.events.service import EventService
-    from app.services.licences.service import PersonInput
-    from app.services.supporters.service import MemberInput, SupporterInput, SupporterService
+    from app.services.licences.records import PersonInput
+    from app.services.supporters.records import MemberInput, SupporterInput
+    from app.services.supporters.service import SupporterService
 
     rng = random.Random(seed * 7919 + 1)
     today = jalali.today()

@@ -35,8 +35,8 @@ T = TypeVar("T")
 #: that talks to the server app in process); None: the services' own HTTP client.
 TransportFactory = Callable[[str, str], "Transport"]
 
-# The kinds under the names app/views/events_screen.py and app/views/import_dialog.py
-# still use (both are being rewritten on other branches); everything else names RecordKind.
+# The kinds under the names the events views (app/views/events/) still use (they are
+# being rewritten on another branch); everything else names RecordKind.
 RECORDS_LICENCES = RecordKind.LICENCES
 RECORDS_OFFICE = RecordKind.OFFICE
 RECORDS_SUPPORTERS = RecordKind.SUPPORTERS
@@ -135,9 +135,9 @@ class AppContext:
             before_success=changed,
         )
 
-    # app/views/events_screen.py and app/views/import_dialog.py, rewritten on other
-    # branches, still call these two, which announce nothing (those modules emit
-    # sig_records_changed themselves); once they call run_op, these two go.
+    # The events views (app/views/events/), rewritten on another branch, still call
+    # these two, which announce nothing (those modules emit sig_records_changed
+    # themselves); once they call run_op, these two go.
 
     def run_db(
         self,

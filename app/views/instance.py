@@ -32,7 +32,7 @@ def server_name(db_path: Path) -> str:
     """The local socket's name for the database at ``db_path`` (and this user)."""
     try:
         user = getpass.getuser()
-    except Exception:
+    except (OSError, KeyError, ImportError):  # no user name in the environment or passwd
         user = ""
     key = f"{user}\n{Path(db_path).expanduser().resolve()}".encode()
     return "daftar-" + hashlib.sha256(key).hexdigest()[:32]

@@ -11,8 +11,6 @@ service's message beside the field when the service refuses.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,22 +34,18 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.licences.service import (
-    GENDER_LABELS,
-    STATUS_EXPIRED,
-    HistoryEntry,
-    LicenceDetail,
-    LicenceService,
-)
+from app.services.licences.records import GENDER_LABELS, STATUS_EXPIRED, HistoryEntry, LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_form import LicenceFormDialog
+from app.views.licence_history import history_columns, isolate_codes
 from app.views.widgets import messages
 from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.read_only_note import ReadOnlyNote
 from app.views.widgets.reason_dialog import ReasonDialog
-from app.views.widgets.table_model import Column, ColumnTableModel
+from app.views.widgets.table_model import ColumnTableModel
 from common import jalali
 from common.errors import ValidationErrors
 from common.text import isolate_ltr, to_persian_digits
@@ -100,43 +94,6 @@ def load_licence(session: Session, licence_id: str) -> LicenceView:
     """The licence's details and history."""
     service = LicenceService(session)
     return LicenceView(service.get(licence_id), service.history(licence_id))
-
-
-def format_moment(at: dt.datetime) -> str:
-    """A stored UTC moment as local Jalali date and time: ``۱۴۰۴/۰۹/۰۶ ۱۴:۳۰``."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    local = at.astimezone()
-    return f"{jalali.format_jalali(local.date())}  {to_persian_digits(local.strftime('%H:%M'))}"
-
-
-#: A hyphenated code (licence number ``۰۶۱۲-۰۰۰۰۰۱``, ``V20A-53CS-62NC``) inside text.
-_HYPHENATED = re.compile("[0-9۰-۹A-Za-z]+(?:-[0-9۰-۹A-Za-z]+)+")
-
-
-def isolate_codes(text: str) -> str:
-    """Wrap hyphenated codes in LRI … PDI so that a Persian line does not reverse them.
-
-    Without it, «شماره مجوز: ۰۶۱۲-۰۰۰۰۰۱» displays as «… ۰۰۰۰۰۱-۰۶۱۲» (persian.md).
-    """
-    return _HYPHENATED.sub(lambda m: isolate_ltr(m.group()), text)
-
-
-def history_columns() -> tuple[Column[HistoryEntry], ...]:
-    """The columns of a licence's history (text at the top of its row: lines wrap)."""
-    top = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
-    return (
-        Column(_tr("تاریخ و ساعت"), lambda e: format_moment(e.at), align=top),
-        Column(_tr("کاربر"), lambda e: e.actor, align=top),
-        Column(_tr("عملیات"), lambda e: e.action_label, align=top),
-        Column(
-            _tr("جزئیات"),
-            lambda e: "\n".join(isolate_codes(line) for line in e.lines),
-            align=top,
-            elided=True,
-        ),
-        Column(_tr("دلیل"), lambda e: isolate_codes(to_persian_digits(e.reason)), align=top),
-    )
 
 
 def _value_label() -> QLabel:

@@ -33,13 +33,8 @@ from app.services.core import reference
 from app.services.core.office import OfficeInfo
 from app.services.core.reference import CountyInfo, FieldInfo
 from app.services.core.scope import scope_counties
-from app.services.licences.service import (
-    LicenceDetail,
-    LicenceInput,
-    LicenceService,
-    PersonInfo,
-    PersonInput,
-)
+from app.services.licences.records import LicenceDetail, LicenceInput, PersonInfo, PersonInput
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages

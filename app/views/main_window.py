@@ -465,31 +465,35 @@ class MainWindow(QMainWindow):
 
     def on_import_supporters_action_triggered(self) -> None:
         """Import supporters and their network members from an Excel file."""
-        from app.views.import_dialog import ImportDialog, supporter_import_spec
+        from app.services.sheet_kinds import SUPPORTERS
+        from app.views.import_dialog import ImportDialog
 
-        self._exec(ImportDialog(self.ctx, self, supporter_import_spec()))
+        self._exec(ImportDialog(self.ctx, self, SUPPORTERS))
 
     def on_import_events_action_triggered(self) -> None:
         """Import events and their participants from an Excel file."""
-        from app.views.import_dialog import ImportDialog, event_import_spec
+        from app.services.sheet_kinds import EVENTS
+        from app.views.import_dialog import ImportDialog
 
-        self._exec(ImportDialog(self.ctx, self, event_import_spec()))
+        self._exec(ImportDialog(self.ctx, self, EVENTS))
 
     def on_export_supporters_action_triggered(self) -> None:
         """Export every supporter with its members to an Excel file."""
-        from app.views.import_dialog import export_supporters
+        from app.services.sheet_kinds import SUPPORTERS
+        from app.views.sheet_export import export_kind
 
-        export_supporters(self.ctx, self)
+        export_kind(self.ctx, self, SUPPORTERS)
 
     def on_export_events_action_triggered(self) -> None:
         """Export every event with its participants to an Excel file."""
-        from app.views.import_dialog import export_events
+        from app.services.sheet_kinds import EVENTS
+        from app.views.sheet_export import export_kind
 
-        export_events(self.ctx, self)
+        export_kind(self.ctx, self, EVENTS)
 
     def on_export_action_triggered(self) -> None:
         """Export the licences the register shows to an Excel file."""
-        from app.views.import_dialog import export_register
+        from app.views.sheet_export import export_register
 
         export_register(self.ctx, self, self._register_filter)
 

@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 
 from app.services.core.progress import Cancelled
 from app.services.licences import register
+from app.services.licences.records import STATUS_EXPIRED, STATUS_LABELS
 from app.services.licences.register import RegisterFilter, RegisterRow
-from app.services.licences.service import STATUS_EXPIRED, STATUS_LABELS
 from app.views.context import AppContext
 from app.views.widgets.table_model import Column, ColumnTableModel, ModelIndex
 from app.views.worker import TaskHandle

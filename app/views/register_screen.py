@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from app.services.core import reference
 from app.services.core.reference import CountyInfo, FieldInfo
 from app.services.licences import register
+from app.services.licences.records import STATUS_EXPIRED, STATUS_LABELS
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import STATUS_EXPIRED, STATUS_LABELS
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error

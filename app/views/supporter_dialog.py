@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 from app.services.core import reference
 from app.services.core.reference import CountyInfo, FieldInfo
 from app.services.core.scope import scope_counties
-from app.services.supporters import service as supporter_service
-from app.services.supporters.service import SupporterDetail, SupporterInput, SupporterService
+from app.services.supporters.queries import supporter_licence_choices
+from app.services.supporters.records import SupporterDetail, SupporterInput
+from app.services.supporters.service import SupporterService
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets import messages
@@ -81,7 +82,7 @@ def load_choices(session: Session, supporter_id: str | None) -> SupporterChoices
     return SupporterChoices(
         fields=reference.list_fields(session, only_active=True),
         counties=scope_counties(session),
-        licences=supporter_service.supporter_licence_choices(session),
+        licences=supporter_licence_choices(session),
         supporter=detail,
     )
 

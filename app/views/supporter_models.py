@@ -2,7 +2,7 @@
 
 - :class:`SupportersModel`: the supporter list (hundreds of rows, loaded whole).
 - :class:`MembersModel`: a network's memberships, counted and paged in SQL
-  (:func:`app.services.supporters.service.member_page`): the first page arrives with the count,
+  (:func:`app.services.supporters.queries.member_page`): the first page arrives with the count,
   later pages when the view scrolls to them (``canFetchMore``/``fetchMore``), each in a
   worker, so a network of thousands paints at once.
 - :class:`CoverageChart`: active members per Jalali month as bars painted with QPainter.
@@ -15,8 +15,14 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 from sqlalchemy.orm import Session
 
-from app.services.supporters import service as supporters
-from app.services.supporters.service import CoveragePoint, MemberRow, SupporterRow
+from app.services.supporters.queries import count_members, member_page
+from app.services.supporters.records import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    CoveragePoint,
+    MemberRow,
+    SupporterRow,
+)
 from app.views.context import AppContext
 from app.views.widgets.table_model import Column, ColumnTableModel, ModelIndex
 from common.text import to_persian_digits
@@ -57,7 +63,7 @@ def supporter_columns() -> tuple[Column[SupporterRow], ...]:
     """The columns of the supporter list."""
     return (
         Column(_tr("نام پشتیبان"), lambda r: r.name),
-        Column(_tr("نوع"), lambda r: supporters.KIND_LABELS.get(r.kind, r.kind)),
+        Column(_tr("نوع"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
         Column(_tr("شناسه/کد ملی"), lambda r: r.legal_id or r.national_id, digits=True),
         Column(_tr("شماره مجوز"), lambda r: r.licence_number, digits=True),
         Column(_tr("رشته"), lambda r: r.field),
@@ -69,7 +75,7 @@ def supporter_columns() -> tuple[Column[SupporterRow], ...]:
         ),
         Column(
             _tr("وضعیت"),
-            lambda r: supporters.STATUS_LABELS.get(r.status, r.status),
+            lambda r: STATUS_LABELS.get(r.status, r.status),
             foreground=lambda r: OVER_COLOR if r.status == SupporterStatus.SUSPENDED else None,
         ),
     )
@@ -140,8 +146,8 @@ class MembersModel(ColumnTableModel[MemberRow]):
         size = self._page_size
 
         def op(session: Session) -> tuple[int, list[MemberRow]]:
-            total = supporters.count_members(session, supporter_id)
-            return total, supporters.member_page(session, supporter_id, 0, size)
+            total = count_members(session, supporter_id)
+            return total, member_page(session, supporter_id, 0, size)
 
         def done(result: tuple[int, list[MemberRow]]) -> None:
             if generation != self._generation:
@@ -185,7 +191,7 @@ class MembersModel(ColumnTableModel[MemberRow]):
             self.append_rows(rows[: self._total - self.rowCount()])
 
         self._ctx.run_op(
-            lambda session: supporters.member_page(session, supporter_id, offset, size),
+            lambda session: member_page(session, supporter_id, offset, size),
             done,
             self._failed,
         )

@@ -2,7 +2,7 @@
 supporter pages and forms it opens itself.
 
 Supporters are hundreds, so the whole filtered list is loaded in one worker job
-(:func:`app.services.supporters.service.list_supporters`) on every change of search or filter,
+(:func:`app.services.supporters.queries.list_supporters`) on every change of search or filter,
 and again whenever ``sig_records_changed`` reports supporters (or licences) changed.
 """
 
@@ -24,8 +24,13 @@ from sqlalchemy.orm import Session
 
 from app.services.core import reference
 from app.services.core.reference import CountyInfo, FieldInfo
-from app.services.supporters import service as svc
-from app.services.supporters.service import SupporterFilter, SupporterRow
+from app.services.supporters.queries import list_supporters
+from app.services.supporters.records import (
+    COVERAGE_LABELS,
+    STATUS_LABELS,
+    SupporterFilter,
+    SupporterRow,
+)
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.supporter_dialog import SupporterFormDialog, field_text
@@ -65,12 +70,12 @@ class SupportersScreen(QWidget):
         self.county_combo.add_item(self.tr("همه شهرستان‌ها"), None)
         self.coverage_combo = QComboBox()
         self.coverage_combo.addItem(self.tr("همه"), None)
-        for code, label in svc.COVERAGE_LABELS.items():
+        for code, label in COVERAGE_LABELS.items():
             self.coverage_combo.addItem(label, code)
         self.status_combo = QComboBox()
         self.status_combo.addItem(self.tr("همه"), None)
         for status in tuple(SupporterStatus):
-            self.status_combo.addItem(svc.STATUS_LABELS[status], status)
+            self.status_combo.addItem(STATUS_LABELS[status], status)
         self.count_label = QLabel()
 
         self.table = QTableView()
@@ -159,7 +164,7 @@ class SupportersScreen(QWidget):
         self._timer.stop()
         flt = self.current_filter()
         self.ctx.run_op(
-            lambda session: svc.list_supporters(session, flt),
+            lambda session: list_supporters(session, flt),
             self.on_rows_loaded,
             self.on_rows_failed,
             parent=self,

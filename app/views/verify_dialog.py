@@ -37,16 +37,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.certificates.service import (
-    REGISTER_ACTIVE,
-    REGISTER_NOT_FOUND,
-    CertificateService,
-)
-from app.services.licences.service import STATUS_EXPIRED
+from app.services.certificates.records import REGISTER_ACTIVE, REGISTER_NOT_FOUND
+from app.services.certificates.service import CertificateService
+from app.services.licences.records import STATUS_EXPIRED
 from app.views.bootstrap import persian_locale
 from app.views.context import AppContext
 from app.views.errors import show_error
-from app.views.licence_dialog import isolate_codes
+from app.views.licence_history import isolate_codes
 from app.views.widgets.form import ERROR_COLOR
 from app.views.widgets.table_model import Column, ColumnTableModel
 from common.errors import DomainError

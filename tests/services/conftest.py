@@ -16,7 +16,8 @@ from app.models import Setting
 from app.services.core import reference
 from app.services.core.db import Database, open_database
 from app.services.core.office import OfficeInfo, OfficeInput, setup_office
-from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from common.validators import national_id_check_digit
 
 

@@ -6,8 +6,10 @@ import datetime as dt
 
 from app.services.core import reference
 from app.services.core.db import Database
-from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
-from app.services.supporters.service import SupporterDetail, SupporterInput, SupporterService
+from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
+from app.services.supporters.records import SupporterDetail, SupporterInput
+from app.services.supporters.service import SupporterService
 from common.validators import national_id_check_digit
 
 VALID_SHEBA = "IR050170000000123456789012"

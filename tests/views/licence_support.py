@@ -1,78 +1,24 @@
-"""Fixtures shared by the setup, licence-form and licence-dialog tests.
-
-A database in ``tmp_path``, an office set up in Tehran, and an :class:`AppContext` whose
-TaskRunner is synchronous (worker jobs run inline). Import the fixtures into a test
-module with ``from licence_support import *`` … or by name.
+"""Helpers the view tests share: valid national IDs, a licence issued in a test office,
+counting licences, and saving a screenshot of a widget. The fixtures (``db``, ``ctx``,
+``office``, ``province_office``, ``register_db``, ``register_ctx``) are in conftest.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from app.services.core import office as office_service
 from app.services.core import reference
-from app.services.core.db import Database, open_database
-from app.services.core.office import OfficeInfo, OfficeInput
-from app.services.licences.service import LicenceDetail, LicenceInput, LicenceService, PersonInput
-from app.views.context import AppContext, AppSignals
-from app.views.worker import TaskRunner
+from app.services.core.db import Database
+from app.services.core.office import OfficeInfo
+from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 VALID_NID = "0067749828"
 OTHER_VALID_NID = "4032152314"
 #: A postal code the service does not warn about (no 0 or 2 in its first five digits).
 QUIET_POSTAL_CODE = "1345678901"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """An empty Daftar database (migrated, no reference data, no office)."""
-    database = open_database(tmp_path / "daftar.sqlite3")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def ctx(db: Database, qapp: object) -> Iterator[AppContext]:
-    """A context whose task runner runs jobs inline."""
-    runner = TaskRunner(synchronous=True)
-    yield AppContext(db=db, runner=runner, signals=AppSignals())
-    runner.deleteLater()
-
-
-@pytest.fixture
-def office(db: Database) -> OfficeInfo:
-    """The office of the database: the county office of Tehran, prefix 0612."""
-    with db.session() as session:
-        reference.seed_reference_data(session)
-        session.flush()
-        tehran = next(p for p in reference.list_provinces(session) if p.name == "تهران")
-        county = next(c for c in reference.list_counties(session, tehran.id) if c.name == "تهران")
-        return office_service.setup_office(
-            session,
-            OfficeInput(
-                tehran.id, county.id, "اداره تعاون، کار و رفاه اجتماعی شهرستان تهران", "0612", 5
-            ),
-        )
-
-
-@pytest.fixture
-def province_office(db: Database) -> OfficeInfo:
-    """The office of the database: the province office of Tehran (all its counties)."""
-    with db.session() as session:
-        reference.seed_reference_data(session)
-        session.flush()
-        tehran = next(p for p in reference.list_provinces(session) if p.name == "تهران")
-        return office_service.setup_office(
-            session,
-            OfficeInput(
-                tehran.id, None, "اداره کل تعاون، کار و رفاه اجتماعی استان تهران", "0600", 5
-            ),
-        )
 
 
 def first_field_id(db: Database) -> str:

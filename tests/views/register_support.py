@@ -1,26 +1,22 @@
-"""Fixtures for the register, catalogue and main-window tests.
+"""The register the register, catalogue and main-window tests work on.
 
-A database in ``tmp_path`` with the province office of Tehran and :data:`LICENCE_COUNT`
+:func:`seed_register` sets up the province office of Tehran and :data:`LICENCE_COUNT`
 licences issued through :class:`LicenceService` in the province's counties (valid national
-IDs; a few expired, suspended and revoked), and an :class:`AppContext` whose TaskRunner is synchronous. Import the
-fixtures by name: ``from register_support import register_ctx, register_db``.
+IDs; a few expired, suspended and revoked). The ``register_db`` and ``register_ctx``
+fixtures (conftest.py) are built on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from app.services.core import office as office_service
 from app.services.core import reference
-from app.services.core.db import Database, open_database
+from app.services.core.db import Database
 from app.services.core.office import OfficeInfo, OfficeInput
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-from app.views.context import AppContext, AppSignals
-from app.views.worker import TaskRunner
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from common.validators import national_id_check_digit
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -94,28 +90,3 @@ def seed_register(db: Database, count: int = LICENCE_COUNT) -> OfficeInfo:
             if n in REVOKED_ROWS:
                 service.revoke(detail.id, "درخواست دارنده")
     return office
-
-
-@pytest.fixture
-def register_db(tmp_path: Path) -> Iterator[tuple[Database, OfficeInfo]]:
-    """A database with an office and :data:`LICENCE_COUNT` licences."""
-    database = open_database(tmp_path / "register.sqlite3")
-    office = seed_register(database)
-    yield database, office
-    database.close()
-
-
-@pytest.fixture
-def register_ctx(register_db: tuple[Database, OfficeInfo], qapp: object) -> Iterator[AppContext]:
-    """A context over :func:`register_db` whose task runner runs jobs inline."""
-    runner = TaskRunner(synchronous=True)
-    yield AppContext(db=register_db[0], runner=runner, signals=AppSignals())
-    runner.deleteLater()
-
-
-def save_screenshot(widget: object, name: str) -> Path:
-    """Save ``widget.grab()`` as screenshots/<name>.png; returns the path."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    assert widget.grab().save(str(path))  # type: ignore[attr-defined]
-    return path

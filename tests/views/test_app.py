@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
-from register_support import seed_register
 
 from app.services.core import office as office_service
 from app.services.core import reference
@@ -20,6 +19,7 @@ from app.services.core.office import OfficeInput
 from app.views import app as gui_app
 from app.views import setup_dialog
 from common.text import isolate_ltr
+from tests.views.register_support import seed_register
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,12 +13,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    register_ctx,
-    register_db,
-    save_screenshot,
-)
 
 from app.services.core.autobackup import automatic_backups, backups_folder
 from app.services.core.backup import write_backup
@@ -29,6 +23,8 @@ from app.views import backup_controller as controller_module
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.restore_dialog import RestoreChoice, RestoreDialog
+from tests.views.licence_support import save_screenshot
+from tests.views.register_support import LICENCE_COUNT
 
 PERSIAN_DIGITS = set("۰۱۲۳۴۵۶۷۸۹")
 
@@ -53,8 +49,8 @@ def _close_boxes(parent: MainWindow) -> list[str]:
 
 def test_the_status_line_warns_until_a_backup_is_taken(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
 ) -> None:
     window = _window(qtbot, register_ctx, register_db[1])
     controller = window.backup_controller
@@ -70,8 +66,8 @@ def test_the_status_line_warns_until_a_backup_is_taken(
 
 def test_a_missing_second_folder_shows_on_the_status_line(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     tmp_path: Path,
 ) -> None:
     from app.services.core.autobackup import KEY_SECOND_FOLDER
@@ -90,8 +86,8 @@ def test_a_missing_second_folder_shows_on_the_status_line(
 
 def test_closing_the_window_takes_a_backup(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(controller_module.AUTO_BACKUP_ENV, "1")
@@ -107,8 +103,8 @@ def test_closing_the_window_takes_a_backup(
 
 def test_restore_flow_asks_then_hands_over(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
@@ -137,8 +133,8 @@ def test_restore_flow_asks_then_hands_over(
 
 def test_a_bad_backup_is_refused_in_persian(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
@@ -153,7 +149,7 @@ def test_a_bad_backup_is_refused_in_persian(
 
 def test_restore_dialog_screenshot(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
 ) -> None:
     backup = write_backup(register_ctx.db, tmp_path / "b.sqlite3")
@@ -184,7 +180,7 @@ def test_restore_dialog_screenshot(
 
 def test_the_settings_tab_saves_and_refuses(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
 ) -> None:
     from app.services.core.autobackup import BackupSettings, backup_settings
@@ -215,12 +211,11 @@ def test_the_settings_tab_saves_and_refuses(
 def test_the_application_restores_and_reopens(
     qtbot: QtBot, qapp: QApplication, tmp_path: Path
 ) -> None:
-    from register_support import seed_register
-
     from app.services.core.db import open_database
     from app.views import app as gui_app
     from app.views.worker import TaskRunner
     from tests.services.conftest import issue_test_licence
+    from tests.views.register_support import seed_register
 
     path = tmp_path / "desk" / "daftar.sqlite3"
     db = open_database(path)
@@ -252,8 +247,8 @@ def test_the_application_restores_and_reopens(
 
 def test_sync_first_then_asks_again(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import QCollator, Qt
 from pytestqt.qtbot import QtBot
-from register_support import register_ctx, register_db  # noqa: F401 - fixtures
 
 from app.services.core import reference
 from app.views.bootstrap import persian_locale
@@ -39,7 +38,7 @@ def field_count(ctx: AppContext) -> int:
 def test_models_pass_qt_model_tester(
     qtbot: QtBot,
     qtmodeltester: Any,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
     qtmodeltester.check(screen.model)
@@ -50,7 +49,7 @@ def test_models_pass_qt_model_tester(
     qtmodeltester.check(screen.proxy)
 
 
-def test_lists_the_catalogue(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_lists_the_catalogue(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     total = field_count(register_ctx)
     assert 200 <= total <= 400
@@ -69,7 +68,7 @@ def test_lists_the_catalogue(qtbot: QtBot, register_ctx: AppContext) -> None:  #
     assert note is not None and "فقط‌خواندنی" in note.text()
 
 
-def test_filter_by_text_and_group(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_filter_by_text_and_group(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     total = screen.proxy.rowCount()
     screen.filter_edit.setText("زنبور")
@@ -93,7 +92,7 @@ def test_filter_by_text_and_group(qtbot: QtBot, register_ctx: AppContext) -> Non
     assert all(screen.proxy.index(r, 2).data() == group_name for r in range(in_group))
 
 
-def test_sorting_by_name(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_sorting_by_name(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     screen.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
     names = [screen.proxy.index(r, COL_NAME).data() for r in range(screen.proxy.rowCount())]

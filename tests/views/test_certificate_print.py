@@ -10,26 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    OTHER_VALID_NID,
-    ctx,
-    db,
-    issue_licence,
-    office,
-    save_screenshot,
-)
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QPageRanges
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    SUSPENDED_ROWS,
-    register_ctx,
-    register_db,
-)
 from sqlalchemy import func, select
 
 from app.models import CertificateIssue, Licence
@@ -37,23 +23,24 @@ from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.core.progress import Progress
-from app.services.licences.service import LicenceDetail, LicenceService
-from app.views import certificate_print
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
+from app.views import certificate_preview, certificate_print, page_printer
+from app.views.certificate_preview import CertificatePreviewDialog
 from app.views.certificate_print import (
-    CertificatePreviewDialog,
     CertificatePrintJob,
     IssuedSinceDialog,
-    PagePrinter,
-    configure_printer,
-    pages_to_print,
     print_issued_since,
     print_licence_certificates,
 )
 from app.views.context import AppContext
 from app.views.licence_dialog import LicenceDialog
 from app.views.main_window import MainWindow
+from app.views.page_printer import PagePrinter, configure_printer, pages_to_print
 from app.views.register_screen import RegisterScreen
 from app.views.widgets import messages
+from tests.views.licence_support import OTHER_VALID_NID, issue_licence, save_screenshot
+from tests.views.register_support import LICENCE_COUNT
 
 LRI, PDI = "\u2066", "\u2069"
 
@@ -73,11 +60,11 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
 
 @pytest.fixture
-def licence(db: Database, office: OfficeInfo) -> LicenceDetail:  # noqa: F811
+def licence(db: Database, office: OfficeInfo) -> LicenceDetail:
     return issue_licence(db, office)
 
 
-def issuance_count(db: Database) -> int:  # noqa: F811
+def issuance_count(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count()).select_from(CertificateIssue)) or 0)
 
@@ -115,8 +102,8 @@ def history_actions(dialog: LicenceDialog) -> list[tuple[str, str]]:
 
 def test_printing_from_the_licence_dialog(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     kinds = records_changed(ctx)
@@ -160,8 +147,8 @@ def test_printing_from_the_licence_dialog(
 )
 def test_print_button_is_disabled_when_no_certificate_may_be_issued(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
     state: str,
     words: str,
@@ -184,8 +171,8 @@ def test_print_button_is_disabled_when_no_certificate_may_be_issued(
 
 def test_a_refused_licence_is_explained(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -243,8 +230,8 @@ def active_rows(screen: RegisterScreen, count: int) -> list[int]:
 
 def test_a_batch_from_the_register_selection(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
     assert screen.print_button.text() == "چاپ گواهی‌نامه"
@@ -267,7 +254,7 @@ def test_a_batch_from_the_register_selection(
 
 def test_selected_rows_not_in_memory_are_looked_up(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
@@ -282,8 +269,8 @@ def test_selected_rows_not_in_memory_are_looked_up(
 @pytest.mark.parametrize("answer", [True, False])
 def test_a_batch_with_refused_licences_asks_to_skip_them(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     no_boxes: dict[str, list[Any]],
     answer: bool,
 ) -> None:
@@ -309,8 +296,8 @@ def test_a_batch_with_refused_licences_asks_to_skip_them(
 
 def test_cancelling_a_batch_logs_nothing(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database = register_db[0]
@@ -345,8 +332,8 @@ def test_cancelling_a_batch_logs_nothing(
 
 def test_batch_since_a_date(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database = register_db[0]
@@ -388,7 +375,7 @@ def test_batch_since_a_date(
 
 
 @pytest.fixture
-def batch_pdf(db: Database, office: OfficeInfo) -> bytes:  # noqa: F811
+def batch_pdf(db: Database, office: OfficeInfo) -> bytes:
     ids = [issue_licence(db, office).id, issue_licence(db, office, OTHER_VALID_NID).id]
     with db.session() as session:
         pdf, _issued = CertificateService(session).licence_certificates(ids)
@@ -442,7 +429,7 @@ def test_save_failure_is_explained(
         staticmethod(lambda *_a: (str(blocker / "x.pdf"), "")),
     )
     shown: list[BaseException] = []
-    monkeypatch.setattr(certificate_print, "show_error", lambda _p, exc: shown.append(exc))
+    monkeypatch.setattr(certificate_preview, "show_error", lambda _p, exc: shown.append(exc))
     qtbot.mouseClick(preview.save_button, Qt.MouseButton.LeftButton)
     [error] = shown
     assert "x.pdf" in str(error) and "نوشته نشد" in str(error)
@@ -464,7 +451,7 @@ def test_print_to_a_pdf_file(
 ) -> None:
     preview = make_preview(qtbot, batch_pdf)
     out = tmp_path / "printed.pdf"
-    monkeypatch.setattr(certificate_print, "ask_printer", lambda *_a: pdf_printer(out))
+    monkeypatch.setattr(certificate_preview, "ask_printer", lambda *_a: pdf_printer(out))
     with qtbot.waitSignal(preview.sig_print_finished) as blocker:
         qtbot.mouseClick(preview.print_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [True]
@@ -508,7 +495,7 @@ def test_cancelling_a_print_job_leaves_no_file(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(certificate_print, "PRINT_SLICE_S", 0.0)  # one page per slice
+    monkeypatch.setattr(page_printer, "PRINT_SLICE_S", 0.0)  # one page per slice
     preview = make_preview(qtbot, batch_pdf)
     out = tmp_path / "copies.pdf"
     printer = pdf_printer(out)
@@ -548,12 +535,12 @@ def test_ask_printer_uses_the_print_dialog(qtbot: QtBot, monkeypatch: pytest.Mon
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(QPrintDialog, "exec", exec_)
-    assert certificate_print.ask_printer(None, 5, "گواهی‌نامه") is None
+    assert page_printer.ask_printer(None, 5, "گواهی‌نامه") is None
     [printer] = seen
     assert printer.pageLayout().orientation().name == "Landscape"
     assert printer.fullPage() and printer.docName() == "گواهی‌نامه"
     monkeypatch.setattr(QPrintDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    assert isinstance(certificate_print.ask_printer(None, 5, "گواهی‌نامه"), QPrinter)
+    assert isinstance(page_printer.ask_printer(None, 5, "گواهی‌نامه"), QPrinter)
 
 
 # -- the main window -------------------------------------------------------------------------
@@ -561,8 +548,8 @@ def test_ask_printer_uses_the_print_dialog(qtbot: QtBot, monkeypatch: pytest.Mon
 
 def test_main_window_certificate_menu(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     no_boxes: dict[str, list[Any]],
 ) -> None:
     bare = MainWindow()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from licence_support import ctx, db, office  # noqa: F401 - fixtures
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from shiboken6 import Shiboken
@@ -38,7 +37,7 @@ def counting(calls: list[str], name: str, method: Callable[[], None]) -> Callabl
 
 
 @pytest.fixture
-def window(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) -> MainWindow:  # noqa: F811
+def window(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) -> MainWindow:
     main = MainWindow(ctx, office)
     qtbot.addWidget(main)
     main.show()
@@ -49,8 +48,8 @@ def window(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) -> MainWindow:  # 
 def test_a_change_refreshes_the_screens_of_its_kind_and_no_other(
     qtbot: QtBot,
     window: MainWindow,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
 ) -> None:
     supporter = make_supporter(db)
     licence = issue(db, nid(5), kind="مستقل")
@@ -88,9 +87,9 @@ def test_a_change_refreshes_the_screens_of_its_kind_and_no_other(
 
 
 def test_a_failed_unit_of_work_announces_nothing(
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     licence = issue(db, nid(6), kind="مستقل")
     kinds = announced(ctx)
@@ -109,8 +108,8 @@ def test_a_failed_unit_of_work_announces_nothing(
 
 def test_the_announcement_outlives_the_widget_that_asked(
     qtbot: QtBot,
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     """A dialog closed while its work ran gets no result, but the screens still learn
     what changed."""

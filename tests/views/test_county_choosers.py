@@ -7,30 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    ctx,
-    db,
-    issue_licence,
-    office,
-    province_office,
-    save_screenshot,
-)
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
-from test_licence_form import click_save, fill_valid, make_form
 
 from app.models import Licence
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
+from app.views.add_member_dialog import AddMemberDialog
 from app.views.context import AppContext
 from app.views.events.event_dialog import EventDialog
 from app.views.supporter_dialog import SupporterFormDialog
-from app.views.supporter_page import AddMemberDialog
 from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
 from tests.services.supporter_fixtures import make_supporter
+from tests.views.licence_support import issue_licence, save_screenshot
+from tests.views.test_licence_form import click_save, fill_valid, make_form
 
 OUTSIDE_REY = "شهرستان «ری» بیرون از حوزهٔ این اداره است؛ این اداره فقط در شهرستان «تهران» کار می‌کند"
 
@@ -45,24 +38,24 @@ def texts(combo: CountyCombo) -> list[str]:
     return [combo.itemText(i) for i in range(combo.count())]
 
 
-def province_counties(db: Database, province: str = "تهران") -> list[str]:  # noqa: F811
+def province_counties(db: Database, province: str = "تهران") -> list[str]:
     with db.session() as s:
         return sorted(c.name for c in reference.list_counties(s) if c.province_name == province)
 
 
-def county_id(db: Database, name: str) -> str:  # noqa: F811
+def county_id(db: Database, name: str) -> str:
     with db.session() as s:
         return next(c.id for c in reference.list_counties(s) if c.name == name)
 
 
-def assert_county_office_chooser(combo: CountyCombo, office: OfficeInfo) -> None:  # noqa: F811
+def assert_county_office_chooser(combo: CountyCombo, office: OfficeInfo) -> None:
     assert texts(combo) == ["تهران"]
     assert combo.value() == office.county_id and combo.currentText() == "تهران"
     assert not combo.isEnabled()
     assert combo.toolTip() == "این اداره فقط در شهرستان تهران کار می‌کند."
 
 
-def assert_province_office_chooser(combo: CountyCombo, db: Database) -> None:  # noqa: F811
+def assert_province_office_chooser(combo: CountyCombo, db: Database) -> None:
     assert sorted(texts(combo)) == province_counties(db)
     assert len(texts(combo)) > 10 and "شیراز" not in texts(combo)
     assert combo.isEnabled()
@@ -80,8 +73,8 @@ def show(qtbot: QtBot, widget: Any) -> Any:
 
 def test_licence_form_of_a_county_office(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     form = make_form(qtbot, ctx)
     assert_county_office_chooser(form.county_combo, office)
@@ -90,9 +83,9 @@ def test_licence_form_of_a_county_office(
 
 def test_licence_form_of_a_province_office(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    province_office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    province_office: OfficeInfo,
 ) -> None:
     form = make_form(qtbot, ctx)
     assert_province_office_chooser(form.county_combo, db)
@@ -118,9 +111,9 @@ def test_licence_form_of_a_province_office(
 
 def test_a_licence_outside_the_scope_is_shown_and_refused_beside_the_chooser(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = issue_licence(db, office)
     rey = county_id(db, "ری")
@@ -150,15 +143,15 @@ def test_a_licence_outside_the_scope_is_shown_and_refused_beside_the_chooser(
 # -- supporters, members, events ---------------------------------------------------------------
 
 
-def _supporter_form(qtbot: QtBot, ctx: AppContext) -> SupporterFormDialog:  # noqa: F811
+def _supporter_form(qtbot: QtBot, ctx: AppContext) -> SupporterFormDialog:
     return show(qtbot, SupporterFormDialog(ctx))
 
 
-def _member_dialog(qtbot: QtBot, ctx: AppContext, db: Database) -> AddMemberDialog:  # noqa: F811
+def _member_dialog(qtbot: QtBot, ctx: AppContext, db: Database) -> AddMemberDialog:
     return show(qtbot, AddMemberDialog(ctx, make_supporter(db).id))
 
 
-def _event_dialog(qtbot: QtBot, ctx: AppContext) -> EventDialog:  # noqa: F811
+def _event_dialog(qtbot: QtBot, ctx: AppContext) -> EventDialog:
     dialog = show(qtbot, EventDialog(ctx, None))
     qtbot.waitUntil(lambda: dialog.county_combo.count() > 0)
     return dialog
@@ -166,9 +159,9 @@ def _event_dialog(qtbot: QtBot, ctx: AppContext) -> EventDialog:  # noqa: F811
 
 def test_other_choosers_of_a_county_office(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     supporter_form = _supporter_form(qtbot, ctx)
     assert_county_office_chooser(supporter_form.county_combo, office)
@@ -181,9 +174,9 @@ def test_other_choosers_of_a_county_office(
 
 def test_other_choosers_of_a_province_office(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    province_office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    province_office: OfficeInfo,
 ) -> None:
     supporter_form = _supporter_form(qtbot, ctx)
     assert_province_office_chooser(supporter_form.county_combo, db)

@@ -1,4 +1,5 @@
-"""ImportDialog and export_register: import with problems, errors, duplicates, cancel, export."""
+"""ImportDialog, export_register and export_kind: import with problems, errors, duplicates,
+cancel, export; the supporters' and events' kinds through the same dialog."""
 
 from __future__ import annotations
 
@@ -8,26 +9,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    OTHER_VALID_NID,
-    VALID_NID,
-    ctx,
-    db,
-    licence_count,
-    office,
-    province_office,
-    save_screenshot,
-)
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    SUSPENDED_ROWS,
-    national_id,
-    register_ctx,
-    register_db,
-)
 from sqlalchemy import text
 
 from app.services.core.db import Database
@@ -36,13 +20,17 @@ from app.services.core.progress import Cancelled, Progress
 from app.services.licences import io as spreadsheet
 from app.services.licences.io import COLUMNS, Problem
 from app.services.licences.register import RegisterFilter
-from app.views import import_dialog
-from app.views.context import RECORDS_LICENCES, AppContext
-from app.views.import_dialog import ImportDialog, ProblemsModel, export_register, is_filtered
+from app.services.sheet_kinds import EVENTS, SUPPORTERS
+from app.views import sheet_export
+from app.views.context import AppContext
+from app.views.import_dialog import ImportDialog, ProblemsModel
+from app.views.sheet_export import export_kind, export_register, is_filtered
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskHandle
 from tests.services.conftest import template_row
+from tests.views.licence_support import OTHER_VALID_NID, VALID_NID, licence_count, save_screenshot
+from tests.views.register_support import LICENCE_COUNT, SUSPENDED_ROWS, national_id
 
 HEADERS = [c.header for c in COLUMNS]
 LRI, PDI = "\u2066", "\u2069"
@@ -113,7 +101,7 @@ def run_import(qtbot: QtBot, context: AppContext, path: Path) -> ImportDialog:
     return dialog
 
 
-def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:  # noqa: F811
+def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:
     dialog = make_dialog(qtbot, ctx)
     assert dialog.windowTitle() == "ورود اطلاعات از اکسل"
     assert dialog.pages.currentIndex() == ImportDialog.PAGE_CHOOSE
@@ -129,9 +117,9 @@ def test_first_step(qtbot: QtBot, ctx: AppContext) -> None:  # noqa: F811
 
 def test_rejected_rows_are_listed_with_row_column_and_reason(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     kinds = records_changed(ctx)
@@ -141,7 +129,7 @@ def test_rejected_rows_are_listed_with_row_column_and_reason(
     assert dialog.summary_label.text() == (
         "۲ مجوز وارد شد، ۲ ردیف رد شد، ۰ ردیف از قبل در دفتر بود."
     )
-    assert kinds == [RECORDS_LICENCES]
+    assert kinds == ["licences", "sync"]  # the licences, and their changes for the server
     assert licence_count(db) == 2
 
     problems = model_rows(dialog.problems_model)
@@ -203,9 +191,9 @@ def test_problems_model_passes_the_model_tester(qtmodeltester: Any) -> None:
 
 def test_empty_file_imports_nothing(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     kinds = records_changed(ctx)
@@ -222,9 +210,9 @@ def test_empty_file_imports_nothing(
 
 def test_same_file_twice_creates_no_duplicates(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     path = write_csv(tmp_path / "r.csv", [row(), row(**{"کد ملی": OTHER_VALID_NID})])
@@ -251,9 +239,9 @@ def test_same_file_twice_creates_no_duplicates(
 )
 def test_cancelling_an_import_rolls_everything_back(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     rows: int,
@@ -262,7 +250,7 @@ def test_cancelling_an_import_rolls_everything_back(
 ) -> None:
     path = write_csv(tmp_path / "big.csv", [row(**{"کد ملی": national_id(n)}) for n in range(rows)])
     monkeypatch.setattr(spreadsheet, "BATCH", 100)  # rows are written before the cancel
-    original = spreadsheet.import_file
+    original = spreadsheet.KIND.import_file
     seen: list[tuple[int, int | None, str, int]] = []
 
     def import_and_cancel(session: Any, file: Path, progress: Progress) -> Any:
@@ -275,7 +263,7 @@ def test_cancelling_an_import_rolls_everything_back(
         progress.report = report  # type: ignore[method-assign]
         return original(session, file, progress)
 
-    monkeypatch.setattr(spreadsheet, "import_file", import_and_cancel)
+    monkeypatch.setattr(spreadsheet.KIND, "import_file", import_and_cancel)
     kinds = records_changed(ctx)
     dialog = run_import(qtbot, ctx, path)
     assert seen == reports  # with a total, and rows already written when cancelled
@@ -288,7 +276,7 @@ def test_cancelling_an_import_rolls_everything_back(
 
 def test_file_chooser_and_template(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -319,7 +307,7 @@ def test_file_chooser_and_template(
 
 def test_template_that_cannot_be_written(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
@@ -346,10 +334,10 @@ def save_as(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
 
 def test_export_then_import_into_another_database(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    province_office: OfficeInfo,  # noqa: F811 - the register spans Tehran's counties
+    register_ctx: AppContext,
+    ctx: AppContext,
+    db: Database,
+    province_office: OfficeInfo,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
@@ -372,7 +360,7 @@ def test_export_then_import_into_another_database(
 
 @pytest.mark.parametrize(("answer", "expected"), [(True, len(SUSPENDED_ROWS)), (False, 30)])
 def test_export_of_a_filtered_register(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
@@ -386,7 +374,7 @@ def test_export_of_a_filtered_register(
         asked.append((shown, total))
         return answer
 
-    monkeypatch.setattr(import_dialog, "ask_export_scope", ask)
+    monkeypatch.setattr(sheet_export, "ask_export_scope", ask)
     export_register(register_ctx, None, RegisterFilter(status="suspended"))
     assert asked == [(len(SUSPENDED_ROWS), LICENCE_COUNT)]
     sheet = openpyxl.load_workbook(tmp_path / "خروجی.xlsx").worksheets[0]
@@ -394,11 +382,11 @@ def test_export_of_a_filtered_register(
 
 
 def test_export_scope_question_cancelled(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     save_as: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(import_dialog, "ask_export_scope", lambda *_a: None)
+    monkeypatch.setattr(sheet_export, "ask_export_scope", lambda *_a: None)
     export_register(register_ctx, None, RegisterFilter(text="مریم"))
     assert save_as == []
     assert is_filtered(RegisterFilter(text="x"))
@@ -406,7 +394,7 @@ def test_export_scope_question_cancelled(
 
 
 def test_cancelled_export_leaves_no_file(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
@@ -432,7 +420,7 @@ def test_cancelled_export_leaves_no_file(
 
 
 def test_export_as_csv(
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     no_boxes: list[str],
@@ -449,7 +437,7 @@ def test_export_as_csv(
 
 def test_closing_while_importing_cancels_instead(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -459,7 +447,7 @@ def test_closing_while_importing_cancels_instead(
         started.append(TaskHandle(Progress()))
         return started[-1]
 
-    monkeypatch.setattr(ctx, "run_db_progress", run_later)
+    monkeypatch.setattr(ctx, "run_op_progress", run_later)
     dialog = run_import(qtbot, ctx, write_csv(tmp_path / "r.csv", [row()]))
     assert not dialog.start_button.isEnabled() and not dialog.choose_button.isEnabled()
     dialog.reject()
@@ -473,23 +461,17 @@ def test_closing_while_importing_cancels_instead(
 
 def test_supporters_and_events_export_then_import_through_the_dialog(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
     save_as: list[Any],
     no_boxes: list[str],
 ) -> None:
     from app.services.events.records import ParticipantInput
     from app.services.events.service import EventService
-    from app.views.import_dialog import (
-        event_import_spec,
-        export_events,
-        export_supporters,
-        supporter_import_spec,
-    )
     from tests.services.events.event_support import NID_A, create
     from tests.services.supporter_fixtures import make_supporter
 
@@ -499,21 +481,24 @@ def test_supporters_and_events_export_then_import_through_the_dialog(
     with source.session() as s:
         EventService(s).register(event.id, ParticipantInput(NID_A, "مریم", "کریمی"))
     counts = {}
-    for export, spec, table in (
-        (export_supporters, supporter_import_spec(), "supporter"),
-        (export_events, event_import_spec(), "event"),
+    for kind, table, announced in (
+        (SUPPORTERS, "supporter", ["licences", "supporters", "sync"]),
+        (EVENTS, "event", ["events", "sync"]),
     ):
         save_as.clear()
-        export(register_ctx, None)
+        export_kind(register_ctx, None, kind)
+        assert Path(save_as[0][2]).name.startswith(f"{kind.plural}-")
         exported = tmp_path / "خروجی.xlsx"
         assert exported.exists() and no_boxes[-1].startswith("۱ ردیف در فایل «خروجی.xlsx»")
-        dialog = ImportDialog(ctx, None, spec)
+        dialog = ImportDialog(ctx, None, kind)
         qtbot.addWidget(dialog)
-        assert dialog.windowTitle() == spec.title and dialog.intro_label.text() == spec.intro
+        assert dialog.windowTitle() == kind.import_title
+        assert dialog.intro_label.text() == kind.intro
         dialog.set_path(exported)
-        with qtbot.waitSignal(ctx.signals.sig_records_changed) as changed:
-            qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-        assert changed.args == [spec.records_kind]
+        kinds = records_changed(ctx)
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        # The supporter's licence is issued from its holder's columns: licences change too.
+        assert kinds == announced
         assert dialog.import_result is not None
         assert (dialog.import_result.imported, dialog.import_result.rejected) == (1, 0)
         with db.engine.connect() as conn:
@@ -522,3 +507,78 @@ def test_supporters_and_events_export_then_import_through_the_dialog(
     assert counts == {"supporter": 1, "event": 1}
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM event_participant").scalar() == 1
+
+
+def test_a_supporters_file_with_a_bad_row(
+    qtbot: QtBot,
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
+    tmp_path: Path,
+) -> None:
+    """The supporters' kind in the dialog: its own texts and template, its rows imported
+    (the supporter's licence issued from its holder's columns), a bad member row listed
+    with its row, column and reason, and the screens of every kind it changed told."""
+    from tests.services.supporter_fixtures import (
+        SUPPORTER_NID,
+        VALID_LEGAL_ID,
+        VALID_SHEBA,
+        nid,
+    )
+
+    supporter = {
+        "شماره مجوز پشتیبان": "0612-900001",
+        "نوع پشتیبان": "حقوقی",
+        "کد ملی دارنده مجوز": SUPPORTER_NID,
+        "نام دارنده مجوز": "مریم",
+        "نام خانوادگی دارنده مجوز": "کریمی",
+        "تاریخ صدور مجوز": "1403/01/10",
+        "نام شخص حقوقی": "تعاونی گلیم‌بافان",
+        "شناسه ملی": VALID_LEGAL_ID,
+        "شماره ثبت": "4455",
+        "کد رشته پشتیبان": "020001",
+        "شهرستان پشتیبان": "تهران",
+        "شماره شبا": VALID_SHEBA,
+        "ظرفیت": "3",
+    }
+    member = {
+        "کد ملی عضو": nid(1),
+        "نام عضو": "زهرا",
+        "نام خانوادگی عضو": "احمدی",
+        "نقش عضو": "بسته‌بند",
+        "تاریخ عضویت": "1403/02/01",
+        "دلیل استثنا": "عضو تازه",
+    }
+    headers = SUPPORTERS.columns.headers
+    path = tmp_path / "پشتیبان‌ها.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        for values in (supporter, supporter | member, supporter | member | {"کد ملی عضو": "123"}):
+            writer.writerow([values.get(h, "") for h in headers])
+
+    dialog = ImportDialog(ctx, None, SUPPORTERS)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.windowTitle() == "ورود پشتیبان‌ها و اعضای شبکه از اکسل"
+    assert "عضو شبکهٔ یک پشتیبان" in dialog.intro_label.text()
+    assert dialog.template_name() == "الگوی-ورود-پشتیبان‌ها.xlsx"
+    dialog.set_path(path)
+    dialog.resize(760, 480)
+    save_screenshot(dialog, "import_supporters_choose")
+    kinds = records_changed(ctx)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+
+    assert dialog.pages.currentIndex() == ImportDialog.PAGE_RESULTS
+    assert dialog.summary_label.text() == (
+        "۲ ردیف وارد شد، ۱ ردیف رد شد، ۰ ردیف از قبل در دفتر بود."
+    )
+    assert kinds == ["licences", "supporters", "sync"]
+    problems = model_rows(dialog.problems_model)
+    assert [p[:2] for p in problems] == [("۴", "کد ملی عضو")]
+    assert dialog.save_report_button.isEnabled()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM supporter").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM network_member").scalar() == 1
+    save_screenshot(dialog, "import_supporters_results")

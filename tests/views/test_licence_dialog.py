@@ -6,26 +6,21 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    ctx,
-    db,
-    issue_licence,
-    office,
-    save_screenshot,
-)
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.services.core.actor import current_actor
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import LicenceDetail, LicenceService
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.licence_dialog import LicenceDialog
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
 from app.views.widgets.reason_dialog import ReasonDialog
 from common import jalali
+from tests.views.licence_support import issue_licence, save_screenshot
 
 LRI, PDI = "\u2066", "\u2069"
 
@@ -45,11 +40,11 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
 
 @pytest.fixture
-def licence(db: Database, office: OfficeInfo) -> LicenceDetail:  # noqa: F811
+def licence(db: Database, office: OfficeInfo) -> LicenceDetail:
     return issue_licence(db, office)
 
 
-def make_dialog(qtbot: QtBot, ctx: AppContext, licence_id: str) -> LicenceDialog:  # noqa: F811
+def make_dialog(qtbot: QtBot, ctx: AppContext, licence_id: str) -> LicenceDialog:
     dialog = LicenceDialog(ctx, licence_id)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -76,7 +71,7 @@ def history_actions(dialog: LicenceDialog) -> list[str]:
 def test_shows_the_licence(
     qtbot: QtBot,
     qtmodeltester: Any,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     licence: LicenceDetail,
 ) -> None:
     dialog = make_dialog(qtbot, ctx, licence.id)
@@ -108,9 +103,9 @@ def test_shows_the_licence(
 
 def test_expired_licence_has_an_orange_badge(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = issue_licence(db, office)
     with db.session() as session:
@@ -127,8 +122,8 @@ def test_expired_licence_has_an_orange_badge(
 
 def test_edit_changes_the_address_and_adds_history(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     dialog = make_dialog(qtbot, ctx, licence.id)
@@ -152,7 +147,7 @@ def test_edit_changes_the_address_and_adds_history(
 
 def test_suspend_then_reactivate(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     licence: LicenceDetail,
     no_boxes: dict[str, list[Any]],
 ) -> None:
@@ -185,7 +180,7 @@ def test_suspend_then_reactivate(
 
 def test_revoke_needs_a_reason_and_a_strong_confirmation(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     licence: LicenceDetail,
     no_boxes: dict[str, list[Any]],
 ) -> None:
@@ -218,7 +213,7 @@ def test_revoke_needs_a_reason_and_a_strong_confirmation(
 
 def test_service_refusal_is_shown_beside_the_reason(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     licence: LicenceDetail,
 ) -> None:
     """The dialog's own check aside, the service's "reason" error lands under the field."""
@@ -234,7 +229,7 @@ def test_service_refusal_is_shown_beside_the_reason(
 
 def test_renew(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     licence: LicenceDetail,
 ) -> None:
     dialog = make_dialog(qtbot, ctx, licence.id)
@@ -259,7 +254,7 @@ def test_renew(
 
 
 def _person_of(detail: LicenceDetail) -> Any:
-    from app.services.licences.service import PersonInput
+    from app.services.licences.records import PersonInput
 
     h = detail.holder
     return PersonInput(
@@ -276,7 +271,7 @@ def _person_of(detail: LicenceDetail) -> Any:
 
 
 def _licence_of(detail: LicenceDetail, **changes: Any) -> Any:
-    from app.services.licences.service import LicenceInput
+    from app.services.licences.records import LicenceInput
 
     values = {
         "kind": detail.kind,
@@ -293,7 +288,7 @@ def _licence_of(detail: LicenceDetail, **changes: Any) -> Any:
 
 def test_renew_with_a_real_worker_thread(
     qtbot: QtBot,
-    db: Database,  # noqa: F811
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     """Widgets are read on the GUI thread; the service runs on the database thread."""
@@ -320,8 +315,8 @@ def test_renew_with_a_real_worker_thread(
 
 def test_another_countys_licence_is_shown_read_only(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     """A supporter's licence seen through a member of its network: every action is its

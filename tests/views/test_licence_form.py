@@ -6,18 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    OTHER_VALID_NID,
-    QUIET_POSTAL_CODE,
-    VALID_NID,
-    ctx,
-    db,
-    first_field_id,
-    issue_licence,
-    licence_count,
-    office,
-    save_screenshot,
-)
 from PySide6.QtCore import QCalendar, QDate, Qt
 from pytestqt.qtbot import QtBot
 
@@ -29,6 +17,15 @@ from app.views.context import AppContext
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
 from common import jalali
+from tests.views.licence_support import (
+    OTHER_VALID_NID,
+    QUIET_POSTAL_CODE,
+    VALID_NID,
+    first_field_id,
+    issue_licence,
+    licence_count,
+    save_screenshot,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +47,7 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
 def make_form(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     licence_id: str | None = None,
 ) -> LicenceFormDialog:
     form = LicenceFormDialog(ctx, licence_id=licence_id)
@@ -60,7 +57,7 @@ def make_form(
     return form
 
 
-def fill_valid(form: LicenceFormDialog, db: Database, national_id: str = VALID_NID) -> None:  # noqa: F811
+def fill_valid(form: LicenceFormDialog, db: Database, national_id: str = VALID_NID) -> None:
     form.national_id_edit.setText(national_id)
     form.first_name_edit.setText("علی")
     form.last_name_edit.setText("رضایی")
@@ -77,7 +74,7 @@ def click_save(qtbot: QtBot, form: LicenceFormDialog) -> None:
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
 
 
-def test_new_form_defaults(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) -> None:  # noqa: F811
+def test_new_form_defaults(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) -> None:
     form = make_form(qtbot, ctx)
     assert form.windowTitle() == "صدور مجوز جدید"
     assert form.county_combo.value() == office.county_id
@@ -93,9 +90,9 @@ def test_new_form_defaults(qtbot: QtBot, ctx: AppContext, office: OfficeInfo) ->
 
 def test_bad_national_id_shows_check_digit_error(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     form = make_form(qtbot, ctx)
     fill_valid(form, db, national_id="1234567890")
@@ -111,9 +108,9 @@ def test_bad_national_id_shows_check_digit_error(
 
 def test_service_errors_beside_fields_and_nothing_saved(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     # 1404 is not a leap year: the date widget can't even hold 1404/12/30.
     assert not QDate(1404, 12, 30, QCalendar(QCalendar.System.Jalali)).isValid()
@@ -149,9 +146,9 @@ def test_service_errors_beside_fields_and_nothing_saved(
 
 def test_valid_form_saves_and_emits(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     no_boxes: dict[str, list[Any]],
 ) -> None:
     form = make_form(qtbot, ctx)
@@ -176,9 +173,9 @@ def test_valid_form_saves_and_emits(
 
 def test_postal_code_warning_shown_after_saving(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     no_boxes: dict[str, list[Any]],
 ) -> None:
     form = make_form(qtbot, ctx)
@@ -192,9 +189,9 @@ def test_postal_code_warning_shown_after_saving(
 
 def test_manual_number(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     existing = issue_licence(db, office, OTHER_VALID_NID)
     form = make_form(qtbot, ctx)
@@ -212,9 +209,9 @@ def test_manual_number(
 
 def test_existing_holder_fills_the_form(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     issue_licence(db, office, VALID_NID)
     form = make_form(qtbot, ctx)
@@ -236,8 +233,8 @@ def test_existing_holder_fills_the_form(
 
 def test_national_id_checked_when_leaving_the_field(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     form = make_form(qtbot, ctx)
     form.national_id_edit.setText("0010000000")
@@ -250,8 +247,8 @@ def test_national_id_checked_when_leaving_the_field(
 
 def test_field_completer_matches_anywhere(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     form = make_form(qtbot, ctx)
     completer = form.field_combo.completer()
@@ -271,9 +268,9 @@ def test_field_completer_matches_anywhere(
 
 def test_edit_mode(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = issue_licence(db, office)
     form = make_form(qtbot, ctx, detail.id)
@@ -296,8 +293,8 @@ def test_edit_mode(
 
 def test_cancel_with_edits_asks(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
     no_boxes: dict[str, list[Any]],
 ) -> None:
     form = make_form(qtbot, ctx)
@@ -322,8 +319,8 @@ def test_module_exposes_dialog() -> None:
 
 def test_with_a_real_worker_thread(
     qtbot: QtBot,
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     """The same flow with jobs on the database thread: load, look up, save."""
     from app.views.context import AppSignals

@@ -10,27 +10,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    EXPIRED_ROWS,
-    LICENCE_COUNT,
-    REVOKED_ROWS,
-    SUSPENDED_ROWS,
-    national_id,
-    register_ctx,
-    register_db,
-)
 from sqlalchemy import text
 
 from app.services.core.progress import Progress
 from app.services.licences import register
+from app.services.licences.records import STATUS_EXPIRED, STATUS_LABELS, LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import (
-    STATUS_EXPIRED,
-    STATUS_LABELS,
-    LicenceInput,
-    LicenceService,
-    PersonInput,
-)
+from app.services.licences.service import LicenceService
 from app.views import register_model
 from app.views.context import AppContext, AppSignals
 from app.views.register_model import (
@@ -46,6 +32,13 @@ from app.views.register_model import (
 from app.views.widgets.table_model import ROW_ID_ROLE
 from app.views.worker import TaskHandle, TaskRunner
 from common.text import persian_sort_key
+from tests.views.register_support import (
+    EXPIRED_ROWS,
+    LICENCE_COUNT,
+    REVOKED_ROWS,
+    SUSPENDED_ROWS,
+    national_id,
+)
 
 PERSIAN_DIGITS = set("۰۱۲۳۴۵۶۷۸۹")
 
@@ -105,7 +98,7 @@ def display(model: RegisterModel, row: int, column: int) -> str:
 def test_model_passes_qt_model_tester(
     qtbot: QtBot,
     qtmodeltester: Any,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     qtmodeltester.check(model)
@@ -117,7 +110,7 @@ def test_model_passes_qt_model_tester(
 
 def test_columns_show_persian_digits_and_jalali_dates(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx)
     assert model.rowCount() == LICENCE_COUNT
@@ -135,7 +128,7 @@ def test_columns_show_persian_digits_and_jalali_dates(
     assert model.data(model.index(0, 0), ROW_ID_ROLE) == model.licence_id(0)
 
 
-def test_status_labels_and_colours(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_status_labels_and_colours(qtbot: QtBot, register_ctx: AppContext) -> None:
     model = make_model(qtbot, register_ctx)
     load_rows(qtbot, model)
     statuses = [display(model, r, COL_STATUS) for r in range(model.rowCount())]
@@ -159,7 +152,7 @@ def test_status_labels_and_colours(qtbot: QtBot, register_ctx: AppContext) -> No
 
 def test_search_with_arabic_letters_finds_persian_name(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx)
     with qtbot.waitSignal(model.sig_loaded) as blocker:
@@ -171,7 +164,7 @@ def test_search_with_arabic_letters_finds_persian_name(
         assert "کریمی" in display(model, row, COL_HOLDER)
 
 
-def test_sort_by_holder(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_sort_by_holder(qtbot: QtBot, register_ctx: AppContext) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     with qtbot.waitSignal(model.sig_loaded):
         model.sort(COL_HOLDER, Qt.SortOrder.AscendingOrder)
@@ -193,7 +186,7 @@ def test_sort_by_holder(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa
 
 def test_sorting_twice_the_same_way_does_not_reload(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx)
     generation = model.generation
@@ -210,7 +203,7 @@ def test_sorting_twice_the_same_way_does_not_reload(
 
 def test_paging_across_a_page_boundary(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     assert model.cached_pages() == [0]
@@ -228,7 +221,7 @@ def test_paging_across_a_page_boundary(
     assert display(model, 7, COL_HOLDER) != PLACEHOLDER
 
 
-def test_last_partial_page(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_last_partial_page(qtbot: QtBot, register_ctx: AppContext) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     ids = load_rows(qtbot, model)
     with register_ctx.db.session() as session:
@@ -239,7 +232,7 @@ def test_last_partial_page(qtbot: QtBot, register_ctx: AppContext) -> None:  # n
 
 def test_page_requests_are_deduplicated(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     runner = DeferredRunner()
     ctx = AppContext(register_ctx.db, runner, AppSignals())
@@ -261,7 +254,7 @@ def test_page_requests_are_deduplicated(
 
 def test_scrolling_past_pages_cancels_their_queued_requests(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     runner = DeferredRunner()
     ctx = AppContext(register_ctx.db, runner, AppSignals())
@@ -290,7 +283,7 @@ def test_scrolling_past_pages_cancels_their_queued_requests(
 
 def test_a_superseded_search_is_cancelled(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     runner = DeferredRunner()
     ctx = AppContext(register_ctx.db, runner, AppSignals())
@@ -305,7 +298,7 @@ def test_a_superseded_search_is_cancelled(
     assert failures == [] and model.filter.text == "کر" and model.rowCount() == 4
 
 
-def test_page_cache_is_bounded(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_page_cache_is_bounded(qtbot: QtBot, register_ctx: AppContext) -> None:
     model = make_model(qtbot, register_ctx, page_size=3, max_pages=3)
     for row in range(model.rowCount()):
         model.data(model.index(row, 0))
@@ -320,7 +313,7 @@ def test_page_cache_is_bounded(qtbot: QtBot, register_ctx: AppContext) -> None: 
 
 def test_stale_generation_results_are_dropped(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     runner = DeferredRunner()
     ctx = AppContext(register_ctx.db, runner, AppSignals())
@@ -351,7 +344,7 @@ def test_stale_generation_results_are_dropped(
 
 def test_pages_of_an_old_generation_are_dropped(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     runner = DeferredRunner()
     ctx = AppContext(register_ctx.db, runner, AppSignals())
@@ -370,7 +363,7 @@ def test_pages_of_an_old_generation_are_dropped(
 
 def test_refresh_keeps_rows_when_the_count_is_unchanged(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     ids = load_rows(qtbot, model)
@@ -383,7 +376,7 @@ def test_refresh_keeps_rows_when_the_count_is_unchanged(
     assert load_rows(qtbot, model) == ids
 
 
-def test_refresh_shows_changed_rows(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_refresh_shows_changed_rows(qtbot: QtBot, register_ctx: AppContext) -> None:
     model = make_model(qtbot, register_ctx)
     with register_ctx.db.session() as session:
         LicenceService(session, actor="test").revoke(model.licence_id(0) or "", "آزمون")
@@ -397,7 +390,7 @@ def test_refresh_shows_changed_rows(qtbot: QtBot, register_ctx: AppContext) -> N
 
 def test_refresh_after_a_new_licence_resets(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx)
     with register_ctx.db.session() as session:
@@ -416,7 +409,7 @@ def test_refresh_after_a_new_licence_resets(
 
 
 @pytest.mark.parametrize("column", range(8))
-def test_every_column_sorts(qtbot: QtBot, register_ctx: AppContext, column: int) -> None:  # noqa: F811
+def test_every_column_sorts(qtbot: QtBot, register_ctx: AppContext, column: int) -> None:
     model = make_model(qtbot, register_ctx)
     with qtbot.waitSignal(model.sig_loaded):
         model.sort(column, Qt.SortOrder.AscendingOrder)
@@ -442,7 +435,7 @@ def _sorted(qtbot: QtBot, model: RegisterModel, column: int, order: Qt.SortOrder
 @pytest.mark.parametrize("column", [*range(8), -1])
 def test_sorted_rows_match_the_register_query(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     column: int,
     order: Qt.SortOrder,
 ) -> None:
@@ -457,7 +450,7 @@ def test_sorted_rows_match_the_register_query(
 def test_sorted_model_passes_qt_model_tester(
     qtbot: QtBot,
     qtmodeltester: Any,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.AscendingOrder)
@@ -475,7 +468,7 @@ def test_sorted_model_passes_qt_model_tester(
 
 def test_paging_across_a_page_boundary_by_keys(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.AscendingOrder)
@@ -511,7 +504,7 @@ def _count_key_queries(monkeypatch: pytest.MonkeyPatch) -> list[RegisterFilter]:
 
 def test_reversing_a_sort_reverses_the_keys(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _count_key_queries(monkeypatch)
@@ -532,7 +525,7 @@ def test_reversing_a_sort_reverses_the_keys(
 
 def test_refresh_computes_the_keys_again(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _count_key_queries(monkeypatch)
@@ -558,7 +551,7 @@ def test_refresh_computes_the_keys_again(
 
 def test_a_licence_gone_before_its_page_is_fetched(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     model = make_model(qtbot, register_ctx, page_size=7)
     _sorted(qtbot, model, COL_HOLDER, Qt.SortOrder.AscendingOrder)
@@ -584,7 +577,7 @@ def test_a_licence_gone_before_its_page_is_fetched(
 @pytest.mark.parametrize("search", ["", "م"])
 def test_entry_order_is_paged_by_keys_once_scrolled_deep(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
     monkeypatch: pytest.MonkeyPatch,
     search: str,
 ) -> None:

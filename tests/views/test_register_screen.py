@@ -6,21 +6,16 @@ import datetime as dt
 
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    SUSPENDED_ROWS,
-    national_id,
-    register_ctx,
-    register_db,
-)
 
+from app.services.licences.records import LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.service import LicenceService
 from app.views.context import AppContext
 from app.views.register_model import COL_HOLDER
 from app.views.register_screen import SEARCH_DEBOUNCE_MS, RegisterScreen
 from app.views.widgets.search_combo import SearchCombo
 from common.vocabulary import RecordKind
+from tests.views.register_support import LICENCE_COUNT, SUSPENDED_ROWS, national_id
 
 
 def make_screen(qtbot: QtBot, ctx: AppContext) -> RegisterScreen:
@@ -32,7 +27,7 @@ def make_screen(qtbot: QtBot, ctx: AppContext) -> RegisterScreen:
     return screen
 
 
-def test_initial_state(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_initial_state(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     assert screen.model.rowCount() == LICENCE_COUNT
     assert screen.count_label.text() == "۳۰ مجوز"
@@ -53,7 +48,7 @@ def test_initial_state(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa:
 
 def test_search_as_you_type_is_debounced(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
     generation = screen.model.generation
@@ -73,7 +68,7 @@ def test_search_as_you_type_is_debounced(
 
 def test_search_by_national_id_in_persian_digits(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
+    register_ctx: AppContext,
 ) -> None:
     screen = make_screen(qtbot, register_ctx)
     persian = national_id(4).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
@@ -84,7 +79,7 @@ def test_search_by_national_id_in_persian_digits(
     assert screen.open_button.isEnabled()
 
 
-def test_status_and_expiring_filters(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_status_and_expiring_filters(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     filters: list[RegisterFilter] = []
     screen.sig_filter_changed.connect(filters.append)
@@ -102,7 +97,7 @@ def test_status_and_expiring_filters(qtbot: QtBot, register_ctx: AppContext) -> 
     assert screen.model.rowCount() == LICENCE_COUNT
 
 
-def test_field_and_county_filters(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_field_and_county_filters(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     row = screen.model.row_data(0)
     assert row is not None
@@ -114,7 +109,7 @@ def test_field_and_county_filters(qtbot: QtBot, register_ctx: AppContext) -> Non
     assert screen.model.row_data(0) == row
 
 
-def test_sorting_from_the_header(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_sorting_from_the_header(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     filters: list[RegisterFilter] = []
     screen.sig_filter_changed.connect(filters.append)
@@ -123,7 +118,7 @@ def test_sorting_from_the_header(qtbot: QtBot, register_ctx: AppContext) -> None
     assert filters[-1].sort == "holder" and not filters[-1].descending
 
 
-def test_open_requests(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_open_requests(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     model = screen.model
     screen.table.setFocus()
@@ -145,7 +140,7 @@ def test_open_requests(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa:
         screen.issue_button.click()
 
 
-def test_records_changed_refreshes(qtbot: QtBot, register_ctx: AppContext) -> None:  # noqa: F811
+def test_records_changed_refreshes(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     with register_ctx.db.session() as session:
         service = LicenceService(session, actor="test")

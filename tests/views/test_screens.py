@@ -10,17 +10,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
-from register_support import (  # noqa: F401 - fixtures
-    LICENCE_COUNT,
-    register_ctx,
-    register_db,
-    save_screenshot,
-)
 
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
+from tests.views.licence_support import save_screenshot
+from tests.views.register_support import LICENCE_COUNT
 
 PERSIAN_DIGITS = set("۰۱۲۳۴۵۶۷۸۹")
 
@@ -36,8 +32,8 @@ def make_window(qtbot: QtBot, ctx: AppContext, data: tuple[Database, OfficeInfo]
 
 def test_main_window_screenshot(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
 ) -> None:
     window = make_window(qtbot, register_ctx, register_db)
     screen = window.register_screen
@@ -68,8 +64,8 @@ def test_main_window_screenshot(
 
 def test_catalogue_tab_is_built_lazily(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
 ) -> None:
     window = make_window(qtbot, register_ctx, register_db)
     assert window.supporters_screen is None and window.events_screen is None
@@ -83,15 +79,15 @@ def test_catalogue_tab_is_built_lazily(
 
 def test_export_filter_follows_the_register(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.views import import_dialog
+    from app.views import sheet_export
 
     window = make_window(qtbot, register_ctx, register_db)
     exported: list[object] = []
-    monkeypatch.setattr(import_dialog, "export_register", lambda *a: exported.append(a[2]))
+    monkeypatch.setattr(sheet_export, "export_register", lambda *a: exported.append(a[2]))
     window.register_screen.status_combo.setCurrentIndex(2)  # منقضی
     window.export_action.trigger()
     assert getattr(exported[0], "status", None) == "expired"
@@ -99,8 +95,8 @@ def test_export_filter_follows_the_register(
 
 def test_backup_writes_a_copy(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
@@ -122,8 +118,8 @@ def test_backup_writes_a_copy(
 
 def test_backup_refuses_the_live_database(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = make_window(qtbot, register_ctx, register_db)
@@ -142,8 +138,8 @@ def test_backup_refuses_the_live_database(
 
 def test_screens_open_the_licence_dialogs(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from app.views import licence_dialog, licence_form
@@ -168,8 +164,8 @@ def test_screens_open_the_licence_dialogs(
 
 def test_supporters_and_events_tabs(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from app.views.events.screen import EventsScreen
@@ -183,7 +179,7 @@ def test_supporters_and_events_tabs(
     events = window.show_tab(window.events_tab)
     assert isinstance(events, EventsScreen) and events.isVisible()
     save_screenshot(window, "main_window_events")
-    # The File menu's supporter and event imports open the import dialog on their spec.
+    # The File menu's supporter and event imports open the import dialog on their kind.
     opened: list[str] = []
 
     def fake_exec(dialog: ImportDialog) -> int:

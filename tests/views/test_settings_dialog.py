@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from licence_support import ctx, db, office, save_screenshot  # noqa: F401 - fixtures
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMenu
 from pytestqt.qtbot import QtBot
@@ -21,13 +20,14 @@ from app.views.main_window import MainWindow
 from app.views.settings_dialog import SettingsDialog
 from app.views.widgets import messages
 from app.views.worker import TaskRunner
+from tests.views.licence_support import save_screenshot
 
 PERSIAN_DIGITS = set("۰۱۲۳۴۵۶۷۸۹")
 PROCESSING = "04"  # فرآوری محصولات کشاورزی
 LIVESTOCK = "01"  # دامپروری
 
 
-def make_dialog(qtbot: QtBot, ctx: AppContext) -> SettingsDialog:  # noqa: F811
+def make_dialog(qtbot: QtBot, ctx: AppContext) -> SettingsDialog:
     dialog = SettingsDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -35,19 +35,19 @@ def make_dialog(qtbot: QtBot, ctx: AppContext) -> SettingsDialog:  # noqa: F811
     return dialog
 
 
-def current_office(db: Database) -> OfficeInfo:  # noqa: F811
+def current_office(db: Database) -> OfficeInfo:
     with db.session() as session:
         found = office_service.get_office(session)
     assert found is not None
     return found
 
 
-def validity_for(db: Database, code: str) -> int:  # noqa: F811
+def validity_for(db: Database, code: str) -> int:
     with db.session() as session:
         return office_service.validity_years_for_group(session, code)
 
 
-def group_settings(db: Database) -> dict[str, int]:  # noqa: F811
+def group_settings(db: Database) -> dict[str, int]:
     with db.session() as session:
         return office_service.group_validity_years(session)
 
@@ -58,9 +58,9 @@ def save(qtbot: QtBot, dialog: SettingsDialog) -> None:
 
 def test_loads_the_current_values(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     with db.session() as session:
         office_service.set_group_validity_years(session, PROCESSING, 3)
@@ -95,9 +95,9 @@ def test_loads_the_current_values(
 
 def test_saves_name_prefix_and_default_validity(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
     dialog.name_edit.setText("دبیرخانه مشاغل خانگی شهرستان تهران")
@@ -122,9 +122,9 @@ def test_saves_name_prefix_and_default_validity(
 
 def test_group_override_saves_and_unchecking_clears_it(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
     row = dialog.group_rows[PROCESSING]
@@ -151,9 +151,9 @@ def test_group_override_saves_and_unchecking_clears_it(
 
 def test_invalid_prefix_is_shown_beside_the_field_and_nothing_is_saved(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
     dialog.name_edit.setText("نام تازه")
@@ -184,9 +184,9 @@ def test_invalid_prefix_is_shown_beside_the_field_and_nothing_is_saved(
 
 
 def test_save_settings_reports_every_error_and_rolls_back(
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     from app.services.core.office import OfficeInput
     from app.views.settings_dialog import SettingsInput, save_settings
@@ -205,9 +205,9 @@ def test_save_settings_reports_every_error_and_rolls_back(
 
 def test_cancel_with_edits_asks_first(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[str] = []
@@ -236,9 +236,9 @@ def test_cancel_with_edits_asks_first(
 
 def test_main_window_action_opens_the_dialog(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     opened: list[SettingsDialog] = []
@@ -267,8 +267,8 @@ def test_main_window_action_opens_the_dialog(
 
 def test_main_window_keeps_its_title_when_the_dialog_is_cancelled(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(
@@ -283,8 +283,8 @@ def test_main_window_keeps_its_title_when_the_dialog_is_cancelled(
 
 def test_groups_loaded_after_show_fit_without_scrolling(
     qtbot: QtBot,
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    db: Database,
+    office: OfficeInfo,
     qapp: object,
 ) -> None:
     # As in the app: the settings arrive from a worker after the dialog is on screen.
@@ -305,9 +305,9 @@ def test_groups_loaded_after_show_fit_without_scrolling(
 
 def test_signatory_and_logo_are_saved_and_checked(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from licence_support import ctx, db, save_screenshot  # noqa: F401 - fixtures
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -10,9 +9,10 @@ from app.services.core import office as office_service
 from app.services.core.db import Database
 from app.views.context import AppContext
 from app.views.setup_dialog import PROVINCE_OFFICE, SetupDialog
+from tests.views.licence_support import save_screenshot
 
 
-def make_dialog(qtbot: QtBot, ctx: AppContext) -> SetupDialog:  # noqa: F811
+def make_dialog(qtbot: QtBot, ctx: AppContext) -> SetupDialog:
     dialog = SetupDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -20,7 +20,7 @@ def make_dialog(qtbot: QtBot, ctx: AppContext) -> SetupDialog:  # noqa: F811
     return dialog
 
 
-def test_lists_31_provinces_after_seeding(qtbot: QtBot, ctx: AppContext) -> None:  # noqa: F811
+def test_lists_31_provinces_after_seeding(qtbot: QtBot, ctx: AppContext) -> None:
     dialog = make_dialog(qtbot, ctx)
     assert dialog.province_combo.count() == 31
     assert dialog.ok_button.isEnabled()
@@ -29,7 +29,7 @@ def test_lists_31_provinces_after_seeding(qtbot: QtBot, ctx: AppContext) -> None
 
 def test_county_list_follows_province_and_suggests_name(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
     dialog.select_province("تهران")
@@ -50,7 +50,7 @@ def test_county_list_follows_province_and_suggests_name(
     assert dialog.prefix_edit.text() == "23"
 
 
-def test_setup_creates_the_office(qtbot: QtBot, ctx: AppContext, db: Database) -> None:  # noqa: F811
+def test_setup_creates_the_office(qtbot: QtBot, ctx: AppContext, db: Database) -> None:
     dialog = make_dialog(qtbot, ctx)
     dialog.select_province("تهران")
     dialog.select_county("تهران")
@@ -72,7 +72,7 @@ def test_setup_creates_the_office(qtbot: QtBot, ctx: AppContext, db: Database) -
     assert dialog.office == office
 
 
-def test_province_office_has_no_county(qtbot: QtBot, ctx: AppContext, db: Database) -> None:  # noqa: F811
+def test_province_office_has_no_county(qtbot: QtBot, ctx: AppContext, db: Database) -> None:
     dialog = make_dialog(qtbot, ctx)
     dialog.select_province("فارس")
     dialog.select_county(None)
@@ -84,7 +84,7 @@ def test_province_office_has_no_county(qtbot: QtBot, ctx: AppContext, db: Databa
     assert office.name == "اداره کل تعاون، کار و رفاه اجتماعی استان فارس"
 
 
-def test_errors_show_under_their_fields(qtbot: QtBot, ctx: AppContext, db: Database) -> None:  # noqa: F811
+def test_errors_show_under_their_fields(qtbot: QtBot, ctx: AppContext, db: Database) -> None:
     dialog = make_dialog(qtbot, ctx)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.errors.message("province_id") == "استان را انتخاب کنید."

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from licence_support import ctx, db, issue_licence, office, save_screenshot  # noqa: F401
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -24,6 +23,7 @@ from app.views.verify_dialog import VerifyDialog
 from app.views.widgets import messages
 from common import signing
 from common.key_set import PublishedKey, key_set_document
+from tests.views.licence_support import issue_licence, save_screenshot
 
 
 def make(qtbot: QtBot, context: AppContext) -> SigningKeysDialog:
@@ -42,9 +42,9 @@ def cells(dialog: SigningKeysDialog) -> list[list[str]]:
 
 def test_rotating_the_desk_key_keeps_old_certificates_valid(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     licence = issue_licence(db, office)
@@ -89,7 +89,7 @@ def test_rotating_the_desk_key_keeps_old_certificates_valid(
 
 def test_a_key_file_is_added_and_a_bad_one_refused(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
+    ctx: AppContext,
     tmp_path: Path,
 ) -> None:
     import datetime as dt
@@ -122,8 +122,8 @@ def test_a_key_file_is_added_and_a_bad_one_refused(
 
 def test_the_certificate_menu_opens_the_key_list(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     opened: list[Any] = []

@@ -6,12 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    ctx,
-    db,
-    office,
-    save_screenshot,
-)
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -19,12 +13,14 @@ from sqlalchemy import func, select
 from app.models import NetworkMember, Supporter
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import PersonInput
-from app.services.supporters.service import MemberInput, SupporterService
-from app.views import supporter_page
+from app.services.licences.records import PersonInput
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
+from app.views import add_member_dialog
+from app.views.add_member_dialog import AddMemberDialog
 from app.views.context import AppContext
 from app.views.supporter_dialog import SupporterFormDialog
-from app.views.supporter_page import AddMemberDialog, SupporterPage
+from app.views.supporter_page import SupporterPage
 from app.views.supporters_screen import SupportersScreen
 from app.views.widgets import messages
 from app.views.widgets.reason_dialog import ReasonDialog
@@ -37,6 +33,7 @@ from tests.services.supporter_fixtures import (
     make_supporter,
     nid,
 )
+from tests.views.licence_support import save_screenshot
 
 TODAY = dt.date.today()
 
@@ -52,7 +49,7 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         seen["override"].append(problems)
         return seen["answer"][0]
 
-    monkeypatch.setattr(supporter_page, "ask_override_reason", ask)
+    monkeypatch.setattr(add_member_dialog, "ask_override_reason", ask)
     return seen
 
 
@@ -64,12 +61,12 @@ def _select_row(table: Any, row: int) -> None:
     )
 
 
-def _count(db: Database, model: type) -> int:  # noqa: F811
+def _count(db: Database, model: type) -> int:
     with db.session() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _screen(qtbot: QtBot, ctx: AppContext) -> SupportersScreen:  # noqa: F811
+def _screen(qtbot: QtBot, ctx: AppContext) -> SupportersScreen:
     screen = SupportersScreen(ctx)
     qtbot.addWidget(screen)
     screen.resize(1200, 600)
@@ -80,9 +77,9 @@ def _screen(qtbot: QtBot, ctx: AppContext) -> SupportersScreen:  # noqa: F811
 
 def test_create_supporter_bad_then_good(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     issue(db, "0067749828", first_name="رضا", last_name="موسوی")
     screen = _screen(qtbot, ctx)
@@ -140,7 +137,7 @@ def keep_screens() -> Any:
     _SCREENS.clear()
 
 
-def _page(qtbot: QtBot, ctx: AppContext, supporter_id: str) -> SupporterPage:  # noqa: F811
+def _page(qtbot: QtBot, ctx: AppContext, supporter_id: str) -> SupporterPage:
     screen = _screen(qtbot, ctx)
     _SCREENS.append(screen)
     page = screen.open_supporter(supporter_id)
@@ -152,9 +149,9 @@ def _page(qtbot: QtBot, ctx: AppContext, supporter_id: str) -> SupporterPage:  #
 def test_page_shows_members_coverage_and_summary(
     qtbot: QtBot,
     qtmodeltester: Any,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = make_supporter(db, capacity=4)
     with db.session() as s:
@@ -194,9 +191,9 @@ def test_page_shows_members_coverage_and_summary(
 def test_members_are_paged(
     qtbot: QtBot,
     qtmodeltester: Any,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     from app.views.supporter_models import MembersModel
 
@@ -216,9 +213,9 @@ def test_members_are_paged(
 
 def test_add_member_within_the_rules(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     no_boxes: dict[str, list[Any]],
 ) -> None:
     detail = make_supporter(db, capacity=3)
@@ -248,9 +245,9 @@ def test_add_member_within_the_rules(
 
 def test_member_warning_and_over_capacity_ask_for_a_reason(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     no_boxes: dict[str, list[Any]],
 ) -> None:
     detail = make_supporter(db, capacity=1)
@@ -285,9 +282,9 @@ def test_member_warning_and_over_capacity_ask_for_a_reason(
 
 def test_member_leaves_with_a_date_and_reason(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = make_supporter(db, capacity=3)
     with db.session() as s:
@@ -314,9 +311,9 @@ def test_member_leaves_with_a_date_and_reason(
 
 def test_suspend_and_reactivate_from_the_page(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = make_supporter(db)
     page = _page(qtbot, ctx, detail.id)
@@ -337,9 +334,9 @@ def test_suspend_and_reactivate_from_the_page(
 
 def test_edit_supporter_from_the_page(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     detail = make_supporter(db, capacity=5)
     page = _page(qtbot, ctx, detail.id)
@@ -355,9 +352,9 @@ def test_edit_supporter_from_the_page(
 
 def test_list_search_and_filters(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
 ) -> None:
     over = make_supporter(db, capacity=1)
     under = make_supporter(db, capacity=10, national_id=nid(70))

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from licence_support import ctx, db, licence_count, office, save_screenshot  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -63,6 +62,7 @@ from tests.services.sync.sync_support import (
     update_licence,
 )
 from tests.tls_support import make_certificates
+from tests.views.licence_support import licence_count, save_screenshot
 
 BASE = "http://localhost"
 SHOTS = Path("/tmp/shots")
@@ -265,8 +265,8 @@ def test_status_line_texts(qtbot: QtBot) -> None:
 
 def test_main_window_status_line_unconfigured_and_menu(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     bare = MainWindow()
     qtbot.addWidget(bare)
@@ -287,8 +287,8 @@ def test_main_window_status_line_unconfigured_and_menu(
 
 def test_not_configured_sync_says_where_to_set_it(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     window = MainWindow(ctx, office)
     qtbot.addWidget(window)
@@ -521,8 +521,8 @@ def test_auto_timer_syncs_quietly_when_due(
 
 def test_auto_sync_does_nothing_when_not_configured(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     window = MainWindow(ctx, office)
     qtbot.addWidget(window)
@@ -728,9 +728,9 @@ def make_settings(qtbot: QtBot, context: AppContext) -> SettingsDialog:
 
 def test_settings_save_the_server_address_and_token(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dialog = make_settings(qtbot, ctx)
@@ -783,9 +783,9 @@ def test_settings_save_the_server_address_and_token(
 
 def test_settings_explain_why_plain_http_is_refused(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     lan = "http://10.0.0.5:8000"
@@ -845,8 +845,8 @@ def test_settings_explain_why_plain_http_is_refused(
 
 def test_main_window_says_where_the_token_is_kept(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from app.views import settings_dialog

@@ -6,37 +6,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from licence_support import (  # noqa: F401 - fixtures
-    OTHER_VALID_NID,
-    ctx,
-    db,
-    issue_licence,
-    office,
-    save_screenshot,
-)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from register_support import register_ctx, register_db  # noqa: F401 - fixtures
 
 from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
-from app.services.licences.service import LicenceDetail, LicenceService
+from app.services.licences.records import LicenceDetail
+from app.services.licences.service import LicenceService
 from app.views import verify_dialog
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.verify_dialog import VerifyDialog
+from tests.views.licence_support import OTHER_VALID_NID, issue_licence, save_screenshot
 
 LRI, PDI = "\u2066", "\u2069"
 
 
 @pytest.fixture
-def licence(db: Database, office: OfficeInfo) -> LicenceDetail:  # noqa: F811
+def licence(db: Database, office: OfficeInfo) -> LicenceDetail:
     return issue_licence(db, office)
 
 
-def certificates(db: Database, *ids: str) -> tuple[bytes, list[Any]]:  # noqa: F811
+def certificates(db: Database, *ids: str) -> tuple[bytes, list[Any]]:
     with db.session() as session:
         return CertificateService(session).licence_certificates(list(ids))
 
@@ -61,8 +54,8 @@ def fields(dialog: VerifyDialog) -> dict[str, str]:
 
 def test_a_valid_certificate(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     _pdf, [issued] = certificates(db, licence.id)
@@ -93,8 +86,8 @@ def test_a_valid_certificate(
 
 def test_a_tampered_certificate(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     _pdf, [issued] = certificates(db, licence.id)
@@ -116,8 +109,8 @@ def test_a_tampered_certificate(
 
 def test_a_forged_signature_shows_what_it_claims(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     _pdf, [issued] = certificates(db, licence.id)
@@ -133,8 +126,8 @@ def test_a_forged_signature_shows_what_it_claims(
 
 def test_a_revoked_licence_certificate(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     _pdf, [issued] = certificates(db, licence.id)
@@ -152,8 +145,8 @@ def test_a_revoked_licence_certificate(
 
 def test_a_suspended_licence_certificate(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     _pdf, [issued] = certificates(db, licence.id)
@@ -166,11 +159,11 @@ def test_a_suspended_licence_certificate(
 
 def test_a_certificate_of_another_register(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
 ) -> None:
     """Signed by a key this office trusts, for a licence its register does not hold."""
     from app.services.core import signing_keys
@@ -188,9 +181,9 @@ def test_a_certificate_of_another_register(
 
 def test_a_pdf_with_several_certificates(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
     licence: LicenceDetail,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -220,8 +213,8 @@ def test_a_pdf_with_several_certificates(
 
 def test_a_file_without_certificates(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "other.pdf"
@@ -234,8 +227,8 @@ def test_a_file_without_certificates(
 
 def test_empty_and_garbage_input(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    office: OfficeInfo,  # noqa: F811
+    ctx: AppContext,
+    office: OfficeInfo,
 ) -> None:
     dialog = make_dialog(qtbot, ctx)
     check(qtbot, dialog, "   ")
@@ -252,8 +245,8 @@ def test_empty_and_garbage_input(
 
 def test_a_scanner_ends_with_enter(
     qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-    db: Database,  # noqa: F811
+    ctx: AppContext,
+    db: Database,
     licence: LicenceDetail,
 ) -> None:
     _pdf, [issued] = certificates(db, licence.id)
@@ -270,8 +263,8 @@ def test_a_scanner_ends_with_enter(
 
 def test_main_window_opens_the_dialog(
     qtbot: QtBot,
-    register_ctx: AppContext,  # noqa: F811
-    register_db: tuple[Database, OfficeInfo],  # noqa: F811
+    register_ctx: AppContext,
+    register_db: tuple[Database, OfficeInfo],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     opened: list[VerifyDialog] = []

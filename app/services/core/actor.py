@@ -9,5 +9,5 @@ def current_actor() -> str:
     """Who is making a change: the operating-system user (staff accounts come later)."""
     try:
         return getpass.getuser()[:60]
-    except Exception:
+    except (OSError, KeyError, ImportError):  # no login name (service account, no pwd entry)
         return ""

@@ -7,7 +7,7 @@ INSERT, UPDATE or DELETE statement run through the session (``session.execute(in
 When the session commits, those tables become its committed changes; a rollback forgets
 what was not committed. :func:`committed_kinds` turns them into
 :class:`~common.vocabulary.RecordKind` members, which is what the views announce
-(``AppContext.run_db``) so that every screen showing such records refreshes itself, and
+(``AppContext.run_op``) so that every screen showing such records refreshes itself, and
 only those.
 
 Writes that bypass SQLAlchemy (the DB-API ``executemany`` of

@@ -33,7 +33,7 @@ log = logging.getLogger("daftar.db")
 
 #: ``PRAGMA application_id`` of a Daftar database ("DFTR").
 APPLICATION_ID = 0x44465452
-#: The Alembic head this version of the app writes. tests/services/test_db.py checks
+#: The Alembic head this version of the app writes. tests/services/core/test_db.py checks
 #: that it matches app/migrations/versions.
 HEAD_REVISION = "0005"
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -29,11 +29,11 @@ from app.models.event import (
     PARTICIPANT_WAITING,
 )
 from app.services.core.outbox import apply_values, record_insert, touch
-from app.services.events.fields import as_date, collect
+from app.services.events.fields import as_date
 from app.services.events.queries import EventQueries
 from app.services.events.records import PARTICIPANT_STATUS_LABELS, ParticipantInfo, ParticipantInput
 from common import jalali
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.validators import validate_mobile, validate_name, validate_national_id
 
 
@@ -51,10 +51,10 @@ class EventRegistration(EventQueries):
     def register_holder(self, event_id: str, national_id: str) -> ParticipantInfo:
         """Register a licence holder found by national ID (name and mobile from the
         register)."""
-        errors: list[ValidationError] = []
-        nid = collect(errors, lambda: validate_national_id(national_id))
-        if errors:
-            raise ValidationErrors(errors)
+        try:
+            nid = validate_national_id(national_id)
+        except ValidationError as exc:
+            raise ValidationErrors([exc]) from exc
         person = self.session.scalar(
             select(Person).where(Person.national_id == nid, Person.deleted.is_(False))
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -41,10 +42,10 @@ from app.services.events.calendar import (
     office_county_id,
 )
 from app.services.events.codes import allocate_event_codes, normalise_code
-from app.services.events.fields import as_date, collect, fa_number, parse_time
+from app.services.events.fields import as_date, fa_number, parse_time
 from app.services.events.records import KIND_LABELS, EventDetail, EventInput
 from app.services.events.registration import EventRegistration
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.rules import event_dates_problem
 from common.text import normalize_multiline, normalize_text, search_key
 from common.validators import validate_capacity, validate_text
@@ -73,6 +74,34 @@ class EventService(EventRegistration):
 
     # -- validation -----------------------------------------------------------------------
 
+    def _field_ids(self, field_ids: Sequence[str], errors: list[ValidationError]) -> list[str]:
+        """The event's business fields, each once; an unknown or deleted one is an error."""
+        ids = list(dict.fromkeys(i for i in field_ids if i))
+        if ids:
+            found = set(
+                self.session.scalars(
+                    select(BusinessField.id).where(
+                        BusinessField.id.in_(ids), BusinessField.deleted.is_(False)
+                    )
+                )
+            )
+            if len(found) != len(ids):
+                errors.append(ValidationError("field_ids", "رشته‌ها را از فهرست رشته‌ها انتخاب کنید"))
+        return ids
+
+    def _organiser(self, organiser: str | None, errors: list[ValidationError]) -> str | None:
+        """The organising supporter's id (None for none); an unknown one is an error."""
+        if not organiser:
+            return None
+        supporter = self.session.get(Supporter, organiser)
+        if supporter is None or supporter.deleted:
+            errors.append(
+                ValidationError(
+                    "organiser_supporter_id", "برگزارکننده را از فهرست پشتیبان‌ها انتخاب کنید"
+                )
+            )
+        return organiser
+
     def validate_event(
         self, data: EventInput, errors: list[ValidationError], *, event: Event | None = None
     ) -> dict[str, Any]:
@@ -88,28 +117,8 @@ class EventService(EventRegistration):
             errors,
             lambda: validate_text(data.title, "title", "عنوان", required=True, max_length=200),
         )
-        ids = list(dict.fromkeys(i for i in data.field_ids if i))
-        if ids:
-            found = set(
-                self.session.scalars(
-                    select(BusinessField.id).where(
-                        BusinessField.id.in_(ids), BusinessField.deleted.is_(False)
-                    )
-                )
-            )
-            if len(found) != len(ids):
-                errors.append(ValidationError("field_ids", "رشته‌ها را از فهرست رشته‌ها انتخاب کنید"))
-        values["field_ids"] = json.dumps(ids)
-        organiser = data.organiser_supporter_id or None
-        if organiser is not None:
-            supporter = self.session.get(Supporter, organiser)
-            if supporter is None or supporter.deleted:
-                errors.append(
-                    ValidationError(
-                        "organiser_supporter_id", "برگزارکننده را از فهرست پشتیبان‌ها انتخاب کنید"
-                    )
-                )
-        values["organiser_supporter_id"] = organiser
+        values["field_ids"] = json.dumps(self._field_ids(data.field_ids, errors))
+        values["organiser_supporter_id"] = self._organiser(data.organiser_supporter_id, errors)
         values["venue"] = (
             collect(
                 errors, lambda: validate_text(data.venue, "venue", "محل برگزاری", max_length=300)

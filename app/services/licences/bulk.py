@@ -20,7 +20,8 @@ from app.models import new_id
 from app.models.sync import OP_INSERT, OUTBOX_PENDING
 from app.services.core.changes import note_written
 from app.services.core.search_keys import licence_search_key
-from app.services.licences.service import LICENCE_FIELDS, next_local_seq, unique_id_for
+from app.services.licences.numbers import next_local_seq, unique_id_for
+from app.services.licences.records import LICENCE_FIELDS
 
 
 @dataclass

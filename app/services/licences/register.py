@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models.licence import STATUS_ACTIVE, STATUS_REVOKED, STATUS_SUSPENDED
-from app.services.licences.service import STATUS_EXPIRED, effective_status
+from app.services.licences.records import STATUS_EXPIRED, effective_status
 from common import jalali
 from common.text import search_key
 

@@ -1,4 +1,8 @@
-"""Licences and their holders: issue, edit, renew, suspend, reactivate, revoke, history.
+"""Licences and their holders: :class:`LicenceService`, the one service callers use to
+issue, edit, renew, suspend, reactivate and revoke licences and to read them with their
+history. The inputs and records are in :mod:`app.services.licences.records`, a holder's
+validation in :mod:`app.services.licences.holders`, numbering in
+:mod:`app.services.licences.numbers`.
 
 Every change runs inside the caller's session (one unit of work), bumps the row's
 ``rev``, appends a history entry and writes an outbox operation for sync, all in the
@@ -8,12 +12,9 @@ validated here; all errors of a form are reported together (ValidationErrors).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,12 +22,10 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     BusinessField,
-    Counter,
     County,
     FieldGroup,
     Licence,
     LicenceHistory,
-    NumberPool,
     Person,
     new_id,
     utcnow,
@@ -40,360 +39,38 @@ from app.models.licence import (
     STATUS_SUSPENDED,
 )
 from app.services.core.actor import current_actor
-from app.services.core.office import get_setting, require_office, validity_years_for_group
+from app.services.core.office import require_office, validity_years_for_group
 from app.services.core.outbox import apply_values, json_value, record_insert, touch
 from app.services.core.scope import ScopedService
 from app.services.core.search_keys import licence_search_key, refresh_for_holders
+from app.services.licences.holders import as_date, validate_person
+from app.services.licences.numbers import (
+    allocate_number,
+    next_local_seq,
+    normalise_licence_number,
+    unique_id_for,
+)
+from app.services.licences.records import (
+    ACTION_LABELS,
+    FIELD_LABELS,
+    GENDER_LABELS,
+    KIND_LABELS,
+    LICENCE_FIELDS,
+    MAX_LICENCES_PER_PERSON,
+    PERSON_FIELDS,
+    STATUS_LABELS,
+    HistoryEntry,
+    LicenceDetail,
+    LicenceInput,
+    PersonInfo,
+    PersonInput,
+    effective_status,
+)
 from common import jalali
-from common.errors import DomainError, ValidationError, ValidationErrors
-from common.rules import birth_date_problem, date_order_problem
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
+from common.rules import date_order_problem
 from common.text import normalize_text, to_persian_digits
-from common.validators import (
-    validate_mobile,
-    validate_name,
-    validate_national_id,
-    validate_postal_code,
-    validate_text,
-)
-from common.vocabulary import COLUMN_LABELS, Gender, HistoryAction, LicenceKind, LicenceStatus
-
-MAX_LICENCES_PER_PERSON = 10
-
-KIND_LABELS = LicenceKind.labels()
-GENDER_LABELS = Gender.labels()
-#: Status shown to people. "expired" is derived from the expiry date.
-STATUS_EXPIRED = LicenceStatus.EXPIRED
-STATUS_LABELS = LicenceStatus.labels()
-ACTION_LABELS = HistoryAction.labels()
-#: The licence screen's and history's names of the holder's and the licence's fields
-#: (common.vocabulary.COLUMN_LABELS, with the licence's own words where they differ).
-FIELD_LABELS = {
-    **{
-        name: COLUMN_LABELS[name]
-        for name in (
-            "national_id",
-            "first_name",
-            "last_name",
-            "father_name",
-            "birth_date",
-            "gender",
-            "mobile",
-            "postal_code",
-            "address",
-            "number",
-            "field_id",
-            "county_id",
-            "activity_address",
-            "issue_date",
-            "expiry_date",
-            "status",
-        )
-    },
-    "kind": "نوع مجوز",
-    "status_reason": "دلیل",
-    "certificate_serial": "شماره گواهی‌نامه",
-    "certificate_copy": "نوبت چاپ",
-}
-PERSON_FIELDS = (
-    "national_id",
-    "first_name",
-    "last_name",
-    "father_name",
-    "birth_date",
-    "gender",
-    "mobile",
-    "postal_code",
-    "address",
-)
-LICENCE_FIELDS = (
-    "number",
-    "kind",
-    "field_id",
-    "county_id",
-    "activity_address",
-    "issue_date",
-    "expiry_date",
-)
-
-_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "ABCDEFGHJKMNPQRSTVWXYZ0123456789")
-
-
-def effective_status(status: str, expiry_date: dt.date, today: dt.date | None = None) -> str:
-    """The status a person sees: an active licence past its expiry date is "expired"."""
-    if status == STATUS_ACTIVE and expiry_date < (today or jalali.today()):
-        return STATUS_EXPIRED
-    return status
-
-
-def unique_id_for(licence_id: str) -> str:
-    """The licence's unique ID (شناسه یکتا): 12 characters from the random part of its id.
-
-    Crockford-style base32 without I, L, O, U; three groups of four, like ``7K3M-9XQ2-ABCD``.
-    """
-    raw = uuid.UUID(licence_id).bytes[8:]
-    text = base64.b32encode(raw).decode("ascii").translate(_CROCKFORD)[:12]
-    return f"{text[:4]}-{text[4:8]}-{text[8:12]}"
-
-
-@dataclass(frozen=True)
-class PersonInput:
-    """A holder's details as typed in a form or read from a spreadsheet row."""
-
-    national_id: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    father_name: str = ""
-    birth_date: str | dt.date | None = None
-    gender: str = ""
-    mobile: str = ""
-    postal_code: str = ""
-    address: str = ""
-
-
-@dataclass(frozen=True)
-class LicenceInput:
-    """A licence's details as typed in a form or read from a spreadsheet row.
-
-    ``number`` empty means "allocate the next number of the office's pool".
-    ``expiry_date`` empty means "issue date + the validity of the field's group".
-    """
-
-    kind: str = KIND_INDEPENDENT
-    field_id: str = ""
-    county_id: str = ""
-    activity_address: str = ""
-    issue_date: str | dt.date | None = None
-    expiry_date: str | dt.date | None = None
-    number: str = ""
-
-
-@dataclass(frozen=True)
-class PersonInfo:
-    """A holder, as views see it."""
-
-    id: str
-    national_id: str
-    first_name: str
-    last_name: str
-    father_name: str
-    birth_date: dt.date | None
-    gender: str
-    mobile: str
-    postal_code: str
-    address: str
-    licence_count: int = 0
-
-    @property
-    def full_name(self) -> str:
-        """First and last name."""
-        return f"{self.first_name} {self.last_name}".strip()
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of a licence's history."""
-
-    at: dt.datetime
-    actor: str
-    action: str
-    action_label: str
-    changes: dict[str, list[Any]]
-    reason: str
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class LicenceDetail:
-    """A licence with its holder, field and county, as the licence screen shows it."""
-
-    id: str
-    rev: int
-    number: str
-    unique_id: str
-    kind: str
-    field_id: str
-    field_code: str
-    field_name: str
-    field_group: str
-    approving_body: str
-    starred: bool
-    county_id: str
-    county_name: str
-    province_name: str
-    activity_address: str
-    issue_date: dt.date
-    expiry_date: dt.date
-    status: str
-    effective_status: str
-    status_reason: str
-    holder: PersonInfo
-    warnings: tuple[str, ...] = field(default=())
-    #: Why this office may only look at the licence ("" when it may change it): it lies
-    #: in a county outside the office's scope (a supporter's licence seen through a
-    #: member of its network, say).
-    outside_scope: str = ""
-
-    @property
-    def kind_label(self) -> str:
-        """Persian label of the kind."""
-        return KIND_LABELS.get(self.kind, self.kind)
-
-    @property
-    def status_label(self) -> str:
-        """Persian label of the effective status."""
-        return STATUS_LABELS.get(self.effective_status, self.effective_status)
-
-
-def _as_date(
-    value: str | dt.date | None, fname: str, required: bool, errors: list[ValidationError]
-) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return jalali.parse_jalali(value, field=fname, label=FIELD_LABELS[fname], required=required)
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
-
-
-def _collect(errors: list[ValidationError], func_: Callable[[], Any]) -> Any:
-    try:
-        return func_()
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
-
-
-def _normalise_gender(value: str) -> str | None:
-    key = normalize_text(value).lower()
-    if key in ("", "-"):
-        return ""
-    if key in ("m", "male", "مرد", "آقا", "اقا", "مذکر"):
-        return "M"
-    if key in ("f", "female", "زن", "خانم", "مونث", "مؤنث"):
-        return "F"
-    return None
-
-
-def validate_person(
-    data: PersonInput, today: dt.date | None = None
-) -> tuple[dict[str, Any], list[ValidationError], list[str]]:
-    """Validate a holder's details: (normalised values, errors, warnings)."""
-    errors: list[ValidationError] = []
-    warnings: list[str] = []
-    values: dict[str, Any] = {}
-    values["national_id"] = _collect(errors, lambda: validate_national_id(data.national_id))
-    values["first_name"] = _collect(
-        errors, lambda: validate_name(data.first_name, "first_name", "نام")
-    )
-    values["last_name"] = _collect(
-        errors, lambda: validate_name(data.last_name, "last_name", "نام خانوادگی")
-    )
-    values["father_name"] = _collect(
-        errors,
-        lambda: validate_name(data.father_name, "father_name", "نام پدر", required=False),
-    )
-    birth = _as_date(data.birth_date, "birth_date", False, errors)
-    birth_problem = birth_date_problem(birth, today or jalali.today())
-    if birth_problem is not None:
-        errors.append(birth_problem)
-    values["birth_date"] = birth
-    gender = _normalise_gender(data.gender)
-    if gender is None:
-        errors.append(ValidationError("gender", "جنسیت باید «مرد» یا «زن» باشد"))
-    values["gender"] = gender or ""
-    values["mobile"] = _collect(errors, lambda: validate_mobile(data.mobile)) or ""
-    postal = _collect(errors, lambda: validate_postal_code(data.postal_code))
-    if postal is not None:
-        values["postal_code"], warning = postal
-        if warning:
-            warnings.append(warning)
-    else:
-        values["postal_code"] = ""
-    values["address"] = (
-        _collect(errors, lambda: validate_text(data.address, "address", "نشانی")) or ""
-    )
-    return values, errors, warnings
-
-
-def allocate_number(session: Session) -> str:
-    """The next free licence number of the office: ``PREFIX-000042``."""
-    return allocate_numbers(session, 1)[0]
-
-
-def allocate_numbers(session: Session, count: int) -> list[str]:
-    """The office's next ``count`` free licence numbers (one counter update)."""
-    if count <= 0:
-        return []
-    if get_setting(session, "sync.office_id"):  # this office syncs (or once did)
-        return _numbers_from_pools(session, count)
-    prefix = require_office(session).licence_prefix
-    counter = session.get(Counter, "licence_serial")
-    if counter is None:
-        counter = Counter(name="licence_serial", next_value=1)
-        session.add(counter)
-    result: list[str] = []
-    value = counter.next_value
-    while len(result) < count:
-        wanted = [f"{prefix}-{value + i:06d}" for i in range(count - len(result))]
-        value += len(wanted)
-        taken: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            taken.update(
-                session.scalars(
-                    select(Licence.number).where(Licence.number.in_(wanted[start : start + 500]))
-                )
-            )
-        result.extend(number for number in wanted if number not in taken)
-    counter.next_value = value
-    session.flush()
-    return result
-
-
-def _numbers_from_pools(session: Session, count: int) -> list[str]:
-    """Numbers from the ranges the central server reserved for this office, so offices
-    working offline never issue the same number."""
-    result: list[str] = []
-    pools = session.scalars(
-        select(NumberPool).where(NumberPool.next_value <= NumberPool.last).order_by(NumberPool.seq)
-    ).all()
-    for pool in pools:
-        while len(result) < count and pool.next_value <= pool.last:
-            wanted = min(count - len(result), pool.last - pool.next_value + 1)
-            candidates = [f"{pool.prefix}-{pool.next_value + i:06d}" for i in range(wanted)]
-            pool.next_value += wanted
-            taken: set[str] = set()
-            for start in range(0, len(candidates), 500):
-                taken.update(
-                    session.scalars(
-                        select(Licence.number).where(
-                            Licence.number.in_(candidates[start : start + 500])
-                        )
-                    )
-                )
-            result.extend(number for number in candidates if number not in taken)
-        if len(result) >= count:
-            break
-    if len(result) < count:
-        raise DomainError(
-            "شماره‌های مجوزی که سرور مرکزی برای این اداره کنار گذاشته تمام شده است. "
-            "برای گرفتن شماره‌های تازه همگام‌سازی کنید (به شبکه وصل شوید و «همگام‌سازی» را "
-            "بزنید)."
-        )
-    session.flush()
-    return result
-
-
-def next_local_seq(session: Session) -> int:
-    """The next free local FTS key (licence.local_seq)."""
-    session.flush()
-    current = session.scalar(select(func.max(Licence.local_seq))) or 0
-    return int(current) + 1
-
-
-def normalise_licence_number(value: str) -> str:
-    """A licence number as stored: normalised text, ASCII digits, upper-case Latin."""
-    return normalize_text(value).replace(" ", "").upper()
+from common.validators import validate_national_id, validate_text
 
 
 class LicenceService(ScopedService):
@@ -566,7 +243,7 @@ class LicenceService(ScopedService):
             errors.append(problem)
         values["county_id"] = county.id if county is not None else None
         values["activity_address"] = (
-            _collect(
+            collect(
                 errors,
                 lambda: validate_text(
                     data.activity_address, "activity_address", "نشانی محل فعالیت"
@@ -575,12 +252,12 @@ class LicenceService(ScopedService):
             or ""
         )
         now = today or jalali.today()
-        issue = _as_date(data.issue_date, "issue_date", True, errors)
+        issue = as_date(data.issue_date, "issue_date", True, errors)
         if issue is not None and issue > now:
             errors.append(ValidationError("issue_date", "تاریخ صدور نمی‌تواند در آینده باشد"))
             issue = None
         values["issue_date"] = issue
-        expiry = _as_date(data.expiry_date, "expiry_date", False, errors)
+        expiry = as_date(data.expiry_date, "expiry_date", False, errors)
         if (
             expiry is None
             and issue is not None
@@ -824,7 +501,7 @@ class LicenceService(ScopedService):
             raise DomainError("مجوز باطل‌شده تمدید نمی‌شود.")
         self.require_owned(licence.county)
         errors: list[ValidationError] = []
-        expiry = _as_date(new_expiry, "expiry_date", False, errors)
+        expiry = as_date(new_expiry, "expiry_date", False, errors)
         if errors:
             raise ValidationErrors(errors)
         if expiry is None:

@@ -25,6 +25,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select
@@ -81,6 +82,40 @@ _FOLLOWERS: dict[str, tuple[tuple[type[Any], str], ...]] = {
     "event": ((EventParticipant, "event_id"), (EventAttendance, "event_id")),
     "event_participant": ((CertificateIssue, "participant_id"),),
 }
+
+
+@dataclass
+class _Plan:
+    """What one table's pulled rows do to the local database."""
+
+    #: Rows to insert and to update, grouped by their set of columns (one executemany each).
+    inserts: dict[frozenset[str], list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    updates: dict[frozenset[str], list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    #: Local rows that left this office's scope (hidden), and folds (alias → canonical).
+    left: list[str] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    #: The next local sequence number of a new licence.
+    next_seq: int = 0
+
+    def update(self, row_id: str, values: dict[str, Any]) -> None:
+        values["_id"] = row_id
+        self.updates[frozenset(values)].append(values)
+        self.written.append(row_id)
+
+    def insert(self, table: str, row_id: str, values: dict[str, Any]) -> None:
+        values["id"] = row_id
+        if table == "licence":
+            values["local_seq"] = self.next_seq
+            self.next_seq += 1
+        if table in SEARCH_KEY_TABLES:
+            values.setdefault("search_key", "")
+        self.inserts[frozenset(values)].append(values)
+        self.written.append(row_id)
 
 
 class Puller(SyncStep):
@@ -141,78 +176,23 @@ class Puller(SyncStep):
     def _apply_rows(
         self, session: Session, model: type[Any], table: str, items: Sequence[PullChange]
     ) -> list[str]:
-        ids = [item.id for item in items]
-        existing: set[str] = set()
-        for chunk in chunks(ids):
-            existing.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
-        waiting = pending_fields(session, table, ids)
-        now = utcnow()
-        inserts: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
-        updates: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
-        written: list[str] = []
-        next_seq = 0
-        if table == "licence":
-            next_seq = int(session.scalar(select(func.max(Licence.local_seq))) or 0) + 1
+        """Write one table's pulled rows; returns the ids written."""
         items = self._checked_items(session, table, items)
         duplicates = self._duplicates(session, model, table, items)
-        person_map = self._duplicate_people(session) if table in _PERSON_REFERRERS else {}
-        left: list[str] = []
-        merged: list[tuple[str, str]] = []
-        for item in items:
-            row_id = item.id
-            if row_id in duplicates:
-                continue
-            if item.merged_into and table in IDENTITY_COLUMNS:
-                merged.append((row_id, item.merged_into))
-                continue
-            if item.left_scope:
-                # No longer this office's (its licence moved to another county): hide the
-                # local copy without telling anyone; it comes back if it returns.
-                if row_id in existing and "*" not in waiting.get(row_id, frozenset()):
-                    left.append(row_id)
-                continue
-            values = decode_row(model, item.data)
-            values.pop("id", None)
-            if values.get("person_id") in person_map:
-                values["person_id"] = person_map[values["person_id"]]
-            values.update(
-                rev=item.rev or 1,
-                deleted=item.deleted,
-                server_seq=item.server_seq,
-                updated_at=now,
-            )
-            fields = waiting.get(row_id)
-            if fields is not None:
-                if "*" in fields:
-                    continue  # created or deleted here and not yet accepted: keep it all
-                values = {k: v for k, v in values.items() if k not in fields}
-            if row_id in existing:
-                values["_id"] = row_id
-                updates[frozenset(values)].append(values)
-            elif values["deleted"]:
-                continue  # a tombstone of a row this office never had
-            else:
-                values["id"] = row_id
-                if table == "licence":
-                    values["local_seq"] = next_seq
-                    next_seq += 1
-                if table in SEARCH_KEY_TABLES:
-                    values.setdefault("search_key", "")
-                inserts[frozenset(values)].append(values)
-            written.append(row_id)
-        for rows in inserts.values():
+        plan = self._plan(session, model, table, [i for i in items if i.id not in duplicates])
+        for rows in plan.inserts.values():
             session.execute(insert(model), rows)
         for row_id, (column, local_id, data) in duplicates.items():
             self._keep_duplicate(session, table, row_id, column, local_id, data)
         base: Table = model.__table__
-        if left:
+        if plan.left:
             session.execute(
                 sql_update(base).where(base.c.id == bindparam("_id")).values(deleted=True),
-                [{"_id": row_id} for row_id in left],
+                [{"_id": row_id} for row_id in plan.left],
             )
-            written.extend(left)
-            _hold_back(session, table, left)
-        for keys, rows in updates.items():
+            plan.written.extend(plan.left)
+            _hold_back(session, table, plan.left)
+        for keys, rows in plan.updates.items():
             columns = sorted(k for k in keys if k != "_id")
             session.execute(
                 sql_update(base)
@@ -220,7 +200,7 @@ class Puller(SyncStep):
                 .values({name: bindparam(name) for name in columns}),
                 rows,
             )
-        for alias_id, canonical_id in merged:
+        for alias_id, canonical_id in plan.merged:
             held = held_duplicate(session, table, canonical_id)
             incoming = decode_row(model, held) if held is not None else None
             if fold(
@@ -231,8 +211,51 @@ class Puller(SyncStep):
                 incoming=incoming,
                 raise_conflicts_for=self._office_ids(session),
             ):
-                written.append(canonical_id)
-        return written
+                plan.written.append(canonical_id)
+        return plan.written
+
+    def _plan(
+        self, session: Session, model: type[Any], table: str, items: Sequence[PullChange]
+    ) -> _Plan:
+        """Sort pulled rows into inserts, updates, rows that left the scope and folds,
+        keeping what this office changed and has not sent yet."""
+        ids = [item.id for item in items]
+        existing: set[str] = set()
+        for chunk in chunks(ids):
+            existing.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
+        waiting = pending_fields(session, table, ids)
+        plan = _Plan()
+        if table == "licence":
+            plan.next_seq = int(session.scalar(select(func.max(Licence.local_seq))) or 0) + 1
+        person_map = self._duplicate_people(session) if table in _PERSON_REFERRERS else {}
+        now = utcnow()
+        for item in items:
+            row_id = item.id
+            if item.merged_into and table in IDENTITY_COLUMNS:
+                plan.merged.append((row_id, item.merged_into))
+                continue
+            fields = waiting.get(row_id, frozenset())
+            if item.left_scope:
+                # No longer this office's (its licence moved to another county): hide the
+                # local copy without telling anyone; it comes back if it returns.
+                if row_id in existing and "*" not in fields:
+                    plan.left.append(row_id)
+                continue
+            if "*" in fields:
+                continue  # created or deleted here and not yet accepted: keep it all
+            values = decode_row(model, item.data)
+            values.pop("id", None)
+            if values.get("person_id") in person_map:
+                values["person_id"] = person_map[values["person_id"]]
+            values.update(
+                rev=item.rev or 1, deleted=item.deleted, server_seq=item.server_seq, updated_at=now
+            )
+            values = {k: v for k, v in values.items() if k not in fields}
+            if row_id in existing:
+                plan.update(row_id, values)
+            elif not values["deleted"]:  # (a tombstone of a row this office never had: skip)
+                plan.insert(table, row_id, values)
+        return plan
 
     def _checked_items(
         self, session: Session, table: str, items: Sequence[PullChange]

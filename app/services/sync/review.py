@@ -45,13 +45,9 @@ from app.models.sync import OP_DELETE, OP_UPDATE, OUTBOX_PENDING, OUTBOX_QUARANT
 from app.services.core.outbox import json_value, operation_row
 from app.services.core.scope import scope_error
 from app.services.core.search_keys import refresh_network_search_keys, refresh_search_keys
-from app.services.licences.service import (
-    FIELD_LABELS,
-    PERSON_FIELDS,
-    LicenceService,
-    PersonInput,
-    validate_person,
-)
+from app.services.licences.holders import validate_person
+from app.services.licences.records import FIELD_LABELS, PERSON_FIELDS, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.sync.tables import MODELS, decode_row
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
@@ -251,7 +247,7 @@ class SyncReviewService:
         """Values of supporters', members' and events' own coded fields (None: as a
         licence field)."""
         from app.services.events import records as events
-        from app.services.supporters import service as supporters
+        from app.services.supporters import records as supporters
 
         if value is None or value == "":
             return ""
@@ -290,7 +286,7 @@ class SyncReviewService:
     def _field_label(table: str, field: str, default: str = "وجود رکورد") -> str:
         """A field's Persian name in the review screen."""
         from app.services.events import fields as events
-        from app.services.supporters import service as supporters
+        from app.services.supporters import records as supporters
 
         if field == "deleted":
             return "وجود رکورد"

@@ -2,7 +2,7 @@
 off-day warnings after saving), the participants (app.views.events.participants), the
 attendance grid (app.views.events.attendance), the figures, and printing attendance
 certificates (one or all, in a worker with progress, then the preview of
-app.views.certificate_print)."""
+app.views.certificate_preview)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services.certificates.service import CertificateService, IssuedCertificate
+from app.services.certificates.records import IssuedCertificate
+from app.services.certificates.service import CertificateService
 from app.services.core import reference
 from app.services.core.progress import Cancelled, Progress
 from app.services.core.reference import CountyInfo
@@ -40,7 +41,7 @@ from app.services.events.records import (
     ParticipantInfo,
 )
 from app.services.events.service import EventService
-from app.views import certificate_print
+from app.views import certificate_preview
 from app.views.context import RECORDS_EVENTS, AppContext
 from app.views.errors import show_error
 from app.views.events.attendance import AttendanceTab
@@ -453,7 +454,7 @@ class EventDialog(QDialog):
             pdf, certificates = result
             job.issued = list(certificates)
             self.ctx.signals.sig_records_changed.emit(RECORDS_EVENTS)
-            job.preview = certificate_print.open_preview(self, pdf, title, job.issued)
+            job.preview = certificate_preview.open_preview(self, pdf, title, job.issued)
 
         def failed(exc: BaseException) -> None:
             job.error = exc
@@ -475,6 +476,6 @@ class _AttendancePrint:
         self.event_id = event_id
         self.participant_ids = participant_ids
         self.issued: list[IssuedCertificate] = []
-        self.preview: certificate_print.CertificatePreviewDialog | None = None
+        self.preview: certificate_preview.CertificatePreviewDialog | None = None
         self.cancelled = False
         self.error: BaseException | None = None

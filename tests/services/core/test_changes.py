@@ -15,8 +15,10 @@ from app.services.core.db import Database
 from app.services.core.office import CertificateSettings, require_office, set_certificate_settings
 from app.services.events.service import EventService
 from app.services.licences.bulk import NewLicence, NewPerson, insert_people_and_licences
-from app.services.licences.service import LicenceService, PersonInput
-from app.services.supporters.service import MemberInput, SupporterService
+from app.services.licences.records import PersonInput
+from app.services.licences.service import LicenceService
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
 from common.vocabulary import RecordKind
 from tests.services.conftest import issue_test_licence
 from tests.services.events.event_support import event_input

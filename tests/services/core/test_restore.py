@@ -124,7 +124,7 @@ def test_a_database_held_by_another_program_is_not_replaced(db: Database, tmp_pa
 
 def test_a_backup_of_the_previous_schema_is_restored_and_migrated(tmp_path: Path) -> None:
     from tests.services.conftest import setup_tehran_office
-    from tests.services.test_db import _database_at_0001
+    from tests.services.core.test_db import _database_at_0001
 
     previous = str(int(HEAD_REVISION) - 1).zfill(4)
     (tmp_path / "old").mkdir()

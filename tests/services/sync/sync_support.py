@@ -13,8 +13,9 @@ from app.services.core import reference
 from app.services.core.db import Database
 from app.services.core.scope import office_scope
 from app.services.licences import register
+from app.services.licences.records import LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.sync.client import run_sync
 from app.services.sync.transport import Transport
 from common.validators import national_id_check_digit

@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from app.models import Licence, Person, Supporter
-from app.services.supporters.service import SupporterInput, SupporterService
+from app.services.supporters.records import SupporterInput
+from app.services.supporters.service import SupporterService
 from app.services.sync.review import SyncReviewService
 from server.db import fold_identities
 from server.models import RecordAlias

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.views import certificate_print
+from app.views import certificate_preview
 from app.views.events import attendance, closure_days, event_dialog, participants, screen
 from app.views.widgets import messages
-from tests.views.register_support import register_ctx, register_db  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -30,5 +29,5 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     def open_preview(_parent: Any, pdf: bytes, title: str, issued: Any = ()) -> None:
         record["previews"].append((pdf, title, list(issued)))
 
-    monkeypatch.setattr(certificate_print, "open_preview", open_preview)
+    monkeypatch.setattr(certificate_preview, "open_preview", open_preview)
     return record

@@ -12,7 +12,7 @@ from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
 from app.views.events.screen import EventsScreen
 from common import jalali
-from tests.views.register_support import save_screenshot
+from tests.views.licence_support import save_screenshot
 
 UNLICENSED_NID = "0013542419"
 

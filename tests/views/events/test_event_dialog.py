@@ -20,7 +20,8 @@ from app.views.context import AppContext
 from app.views.events.event_dialog import EventDialog
 from app.views.events.screen import EventsScreen
 from common import jalali
-from tests.views.register_support import national_id, save_screenshot
+from tests.views.licence_support import save_screenshot
+from tests.views.register_support import national_id
 
 UNLICENSED_NID = "0013542419"
 

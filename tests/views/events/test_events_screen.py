@@ -16,7 +16,7 @@ from app.services.events.records import EventInput
 from app.services.events.service import EventService
 from app.views.context import AppContext
 from app.views.events.screen import EventsScreen
-from tests.views.register_support import save_screenshot
+from tests.views.licence_support import save_screenshot
 
 UNLICENSED_NID = "0013542419"
 

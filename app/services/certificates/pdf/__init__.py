@@ -2,14 +2,14 @@
 
 ``text`` shapes, wraps and reorders Persian lines for reportlab; ``layout`` holds the
 office-adjustable :class:`CertificateStyle`; ``certificate`` renders licence and
-attendance certificates to PDF bytes and reads back the QR payloads they carry.
+attendance certificates to PDF bytes, drawing each with ``page`` (frame, header, field
+grid, footer) and ``qr`` (the QR code); ``payloads`` stores the pages' QR payloads in the
+PDF and reads them back; ``check`` compares a PDF's pages with what their payloads sign.
 """
 
 from app.services.certificates.pdf.certificate import (
     AttendanceCertificateData,
     LicenceCertificateData,
-    PayloadError,
-    extract_payloads,
     render_attendance_certificates,
     render_licence_certificates,
 )
@@ -19,6 +19,7 @@ from app.services.certificates.pdf.layout import (
     default_style_path,
     load_style,
 )
+from app.services.certificates.pdf.payloads import PayloadError, extract_payloads
 from app.services.certificates.pdf.text import FontMissing, draw_paragraph, register_fonts
 
 __all__ = [

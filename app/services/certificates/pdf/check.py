@@ -30,14 +30,9 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from app.services.certificates.pdf.certificate import printed_date
+from app.services.certificates.pdf.page import printed_date
 from app.services.certificates.pdf.text import display_text, shape, visual_line
-from common.signing import (
-    CERT_KIND_CODES,
-    PAGE_MISMATCH,
-    VerificationResult,
-    licence_kind_label,
-)
+from common.signing import CERT_KIND_CODES, PAGE_MISMATCH, VerificationResult, licence_kind_label
 from common.text import to_ascii_digits, to_persian_digits
 
 log = logging.getLogger("daftar.pdf")

@@ -46,6 +46,7 @@ import dataclasses
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,52 @@ def _error(path: Path, key: str, what: str) -> StyleError:
     return StyleError(f"در پرونده ظاهر گواهی ({path}) مقدار «{key}» {what}.")
 
 
+def _read_file(path: Path) -> dict[str, Any]:
+    """The style file's JSON object; StyleError when it is unreadable or not an object."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StyleError(
+            f"پرونده ظاهر گواهی ({path}) خوانده نشد یا JSON معتبر نیست: {exc}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise StyleError(f"پرونده ظاهر گواهی ({path}) باید یک شیء JSON باشد.")
+    return data
+
+
+def _text(path: Path, key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _error(path, key, "باید متن باشد")
+    return value
+
+
+def _color(path: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _COLOR.fullmatch(value):
+        raise _error(path, key, "باید رنگی به شکل #1B3A5C باشد")
+    return value
+
+
+def _size(path: Path, key: str, value: Any) -> float:
+    limit = _SIZE_LIMITS[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _error(path, key, "باید عدد باشد")
+    if not 0 < value <= limit:
+        raise _error(path, key, f"باید بزرگ‌تر از صفر و حداکثر {limit:g} باشد")
+    return float(value)
+
+
+def _logo(path: Path, value: Any) -> Path | None:
+    """The logo's path (a relative one is the style file's neighbour); None for none."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise _error(path, "logo", "باید مسیر یک پرونده تصویر باشد")
+    logo_path = Path(value).expanduser()
+    return logo_path if logo_path.is_absolute() else path.parent / logo_path
+
+
 def load_style(path: Path | None) -> CertificateStyle:
     """Read a style file; a missing file (or None) or missing keys give the defaults.
 
@@ -152,41 +199,18 @@ def load_style(path: Path | None) -> CertificateStyle:
         if path is not None:
             log.info("certificate style %s not found: using the defaults", path)
         return CertificateStyle()
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise StyleError(
-            f"پرونده ظاهر گواهی ({path}) خوانده نشد یا JSON معتبر نیست: {exc}"
-        ) from exc
-    if not isinstance(data, dict):
-        raise StyleError(f"پرونده ظاهر گواهی ({path}) باید یک شیء JSON باشد.")
+    data = _read_file(path)
     known = {f.name for f in dataclasses.fields(CertificateStyle)}
     for key in sorted(set(data) - known):
         log.warning("certificate style %s: unknown key %r ignored", path, key)
-    values: dict[str, Any] = {}
-    for key in _TEXT_KEYS:
-        if key in data:
-            value = data[key]
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                raise _error(path, key, "باید متن باشد")
-            values[key] = value
-    for key in _COLOR_KEYS:
-        if key in data:
-            value = data[key]
-            if not isinstance(value, str) or not _COLOR.fullmatch(value):
-                raise _error(path, key, "باید رنگی به شکل #1B3A5C باشد")
-            values[key] = value
-    for key in _SIZE_KEYS:
-        if key in data:
-            value = data[key]
-            limit = _SIZE_LIMITS[key]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _error(path, key, "باید عدد باشد")
-            if not 0 < value <= limit:
-                raise _error(path, key, f"باید بزرگ‌تر از صفر و حداکثر {limit:g} باشد")
-            values[key] = float(value)
+    readers: list[tuple[tuple[str, ...], Callable[[Path, str, Any], object]]] = [
+        (_TEXT_KEYS, _text),
+        (_COLOR_KEYS, _color),
+        (_SIZE_KEYS, _size),
+    ]
+    values: dict[str, Any] = {
+        key: read(path, key, data[key]) for keys, read in readers for key in keys if key in data
+    }
     for key, placeholder in (
         ("province_office_line", "province"),
         ("county_office_line", "county"),
@@ -197,12 +221,5 @@ def load_style(path: Path | None) -> CertificateStyle:
             except (KeyError, IndexError, ValueError) as exc:
                 raise _error(path, key, f"فقط می‌تواند {{{placeholder}}} داشته باشد") from exc
     if "logo" in data:
-        logo = data["logo"]
-        if logo in (None, ""):
-            values["logo"] = None
-        elif isinstance(logo, str):
-            logo_path = Path(logo).expanduser()
-            values["logo"] = logo_path if logo_path.is_absolute() else path.parent / logo_path
-        else:
-            raise _error(path, "logo", "باید مسیر یک پرونده تصویر باشد")
+        values["logo"] = _logo(path, data["logo"])
     return CertificateStyle(**values)

@@ -12,8 +12,9 @@ from app.services import demo
 from app.services.core import reference
 from app.services.core.db import Database
 from app.services.licences import register
+from app.services.licences.records import LicenceInput, PersonInput
 from app.services.licences.register import RegisterFilter
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.service import LicenceService
 from common import jalali
 from common.text import persian_sort_key
 from common.validators import national_id_check_digit

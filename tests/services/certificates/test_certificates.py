@@ -15,16 +15,13 @@ from sqlalchemy import func, select
 from app.models import CertificateIssue, Counter, LicenceHistory, OutboxOperation
 from app.services import demo
 from app.services.certificates.pdf import extract_payloads
-from app.services.certificates.service import (
-    STYLE_FILE_NAME,
-    CertificateService,
-    office_style,
-    style_path_for,
-)
+from app.services.certificates.serials import STYLE_FILE_NAME, office_style, style_path_for
+from app.services.certificates.service import CertificateService
 from app.services.core import signing_keys
 from app.services.core.db import Database
 from app.services.core.progress import Cancelled, Progress
-from app.services.licences.service import ACTION_LABELS, LicenceService
+from app.services.licences.records import ACTION_LABELS
+from app.services.licences.service import LicenceService
 from common import jalali, signing
 from common.errors import DomainError
 from tests.services.conftest import issue_test_licence, make_national_id

@@ -4,7 +4,7 @@ Text checks use ``pdftotext -layout`` (poppler-utils): it yields presentation-fo
 in logical order with its own embedding marks, so both sides are compared after NFKC,
 with bidi controls, ZWNJ and punctuation removed (:func:`key`). Digits and dates are also
 checked verbatim (Persian digits, in order). The page image is compared with a reviewed
-reference (``tests/services/data/certificate_reference.png``); to regenerate it after an
+reference (``tests/services/certificates/data/certificate_reference.png``); to regenerate it after an
 intended change, run with ``DAFTAR_UPDATE_REFERENCE=1`` and look at the new image.
 """
 
@@ -32,18 +32,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from app.services.certificates.pdf import certificate as cert_module
+from app.services.certificates.pdf import page as page_module
 from app.services.certificates.pdf import text as pdf_text
 from app.services.certificates.pdf.certificate import (
-    PAYLOAD_PREFIX,
     AttendanceCertificateData,
     LicenceCertificateData,
-    PayloadError,
-    draw_qr,
-    encode_payloads,
-    extract_payloads,
-    qr_modules,
-    qr_penalty,
     render_attendance_certificates,
     render_licence_certificates,
 )
@@ -53,6 +46,13 @@ from app.services.certificates.pdf.layout import (
     default_style_path,
     load_style,
 )
+from app.services.certificates.pdf.payloads import (
+    PAYLOAD_PREFIX,
+    PayloadError,
+    encode_payloads,
+    extract_payloads,
+)
+from app.services.certificates.pdf.qr import draw_qr, qr_modules, qr_penalty
 from app.services.certificates.pdf.text import (
     ELLIPSIS,
     FONT_BOLD,
@@ -538,10 +538,10 @@ def test_long_name_and_address_fit(tmp_path: Path) -> None:
     assert_words(text, name)
     assert_words(text, "خیابان آزادی کوچه شهید رجایی ساختمان")
     # The cells they are drawn in hold them (the same frames the page uses).
-    full_width = cert_module.PAGE_WIDTH - 2 * (STYLE.margin_mm * mm + 24)  # the grid
-    value_width = full_width - cert_module.LABEL_WIDTH - 2 * cert_module.PAD
+    full_width = page_module.PAGE_WIDTH - 2 * (STYLE.margin_mm * mm + 24)  # the grid
+    value_width = full_width - page_module.LABEL_WIDTH - 2 * page_module.PAD
     for value in (name, address):
-        frame = cert_module.TALL_ROW_HEIGHT - 4
+        frame = page_module.TALL_ROW_HEIGHT - 4
         fitted = fit_paragraph(value, value_width, frame, FONT_BOLD, 11.5, STYLE.min_size)
         assert fitted.height <= frame and not fitted.truncated
 
@@ -574,9 +574,9 @@ def test_attendance_certificate(tmp_path: Path) -> None:
 
 
 def test_hours_format() -> None:
-    assert cert_module._hours(12) == "۱۲ ساعت"
-    assert cert_module._hours(2.5) == "۲٫۵ ساعت"
-    assert cert_module._hours(None) == ""
+    assert page_module.printed_hours(12) == "۱۲ ساعت"
+    assert page_module.printed_hours(2.5) == "۲٫۵ ساعت"
+    assert page_module.printed_hours(None) == ""
 
 
 # -- logo ------------------------------------------------------------------------------------
@@ -803,7 +803,7 @@ def test_digits_helper_matches_service() -> None:
     assert display_text("0612-000042") == to_persian_digits("0612-000042")
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 
 
 @needs_pdftoppm
@@ -856,14 +856,14 @@ def test_large_style_values_never_push_the_grid_into_the_footer(
         min_size=10,
     )
     seen: list[tuple[float, float]] = []
-    original = cert_module._Page.grid_rows
+    original = page_module.Page.grid_rows
 
     def grid_rows(page: Any, rows: Any, y_top: float) -> float:
         bottom: float = original(page, rows, y_top)
         seen.append((bottom, page.footer_top))
         return bottom
 
-    monkeypatch.setattr(cert_module._Page, "grid_rows", grid_rows)
+    monkeypatch.setattr(page_module.Page, "grid_rows", grid_rows)
     for style in (STYLE, big):
         if render == "licence":
             render_licence_certificates([licence(office_county="تهران")], style)

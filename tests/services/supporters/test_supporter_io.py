@@ -9,7 +9,19 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from supporter_fixtures import (
+
+from app.models import Licence, NetworkMember, OutboxOperation, Person, Supporter
+from app.services.core.db import Database, open_database
+from app.services.core.progress import Progress
+from app.services.licences.io import ImportFileError, write_report
+from app.services.licences.records import PersonInput
+from app.services.supporters.io import COLUMNS, export_file, import_file, write_template
+from app.services.supporters.queries import count_members, list_supporters
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
+from common import jalali
+from tests.services.conftest import setup_tehran_office
+from tests.services.supporter_fixtures import (
     BAD_LEGAL_ID,
     BAD_SHEBA,
     VALID_LEGAL_ID,
@@ -18,21 +30,6 @@ from supporter_fixtures import (
     make_supporter,
     nid,
 )
-
-from app.models import Licence, NetworkMember, OutboxOperation, Person, Supporter
-from app.services.core.db import Database, open_database
-from app.services.core.progress import Progress
-from app.services.licences.io import ImportFileError, write_report
-from app.services.licences.service import PersonInput
-from app.services.supporters.io import COLUMNS, export_file, import_file, write_template
-from app.services.supporters.service import (
-    MemberInput,
-    SupporterService,
-    count_members,
-    list_supporters,
-)
-from common import jalali
-from tests.services.conftest import setup_tehran_office
 
 TODAY = dt.date.today()
 JOINED = jalali.format_jalali(TODAY - dt.timedelta(days=40), persian_digits=False)
@@ -228,7 +225,7 @@ def _populate(db: Database) -> None:
 
 
 def s_field(db: Database, index: int) -> str:
-    from supporter_fixtures import field_ids
+    from tests.services.supporter_fixtures import field_ids
 
     return field_ids(db)[index]
 
@@ -238,7 +235,7 @@ class SupporterInputFactory:
 
     @staticmethod
     def legal(number: str, related: list[str]):  # type: ignore[no-untyped-def]
-        from supporter_fixtures import supporter_input
+        from tests.services.supporter_fixtures import supporter_input
 
         return supporter_input(
             number,
@@ -252,7 +249,7 @@ class SupporterInputFactory:
 
     @staticmethod
     def person(number: str):  # type: ignore[no-untyped-def]
-        from supporter_fixtures import supporter_input
+        from tests.services.supporter_fixtures import supporter_input
 
         return supporter_input(number, capacity="12", email="")
 

@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from app.services.certificates.pdf import extract_payloads
-from app.services.certificates.pdf.certificate import encode_payloads
 from app.services.certificates.pdf.check import missing_on_page, page_texts
+from app.services.certificates.pdf.payloads import encode_payloads
 from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
 from common import signing

@@ -7,7 +7,34 @@ import json
 
 import pytest
 from sqlalchemy import select
-from supporter_fixtures import (
+
+from app.models import NetworkMember, OutboxOperation, Person, Supporter
+from app.services.core.db import Database
+from app.services.core.search_keys import refresh_supporter_search_keys
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
+from app.services.supporters.queries import (
+    count_members,
+    coverage_by_month,
+    list_supporters,
+    member_page,
+    network_summary,
+)
+from app.services.supporters.records import (
+    COVERAGE_NEAR,
+    COVERAGE_OVER,
+    COVERAGE_UNDER_HALF,
+    OVERRIDE_CAPACITY,
+    OVERRIDE_LICENCE,
+    MemberInput,
+    MemberLicenceWarning,
+    OverCapacity,
+    SupporterFilter,
+)
+from app.services.supporters.service import SupporterService
+from common import jalali
+from common.errors import DomainError, ValidationErrors
+from tests.services.supporter_fixtures import (
     BAD_LEGAL_ID,
     BAD_SHEBA,
     SUPPORTER_NID,
@@ -19,30 +46,6 @@ from supporter_fixtures import (
     nid,
     supporter_input,
 )
-
-from app.models import NetworkMember, OutboxOperation, Person, Supporter
-from app.services.core.db import Database
-from app.services.core.search_keys import refresh_supporter_search_keys
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
-from app.services.supporters.service import (
-    COVERAGE_NEAR,
-    COVERAGE_OVER,
-    COVERAGE_UNDER_HALF,
-    OVERRIDE_CAPACITY,
-    OVERRIDE_LICENCE,
-    MemberInput,
-    MemberLicenceWarning,
-    OverCapacity,
-    SupporterFilter,
-    SupporterService,
-    count_members,
-    coverage_by_month,
-    list_supporters,
-    member_page,
-    network_summary,
-)
-from common import jalali
-from common.errors import DomainError, ValidationErrors
 
 TODAY = dt.date.today()
 

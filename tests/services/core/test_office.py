@@ -144,7 +144,7 @@ def test_certificate_settings_validate_and_feed_the_style(tmp_path: Path) -> Non
     import struct
     import zlib
 
-    from app.services.certificates.service import office_style
+    from app.services.certificates.serials import office_style
     from app.services.core.office import (
         CertificateSettings,
         certificate_settings,

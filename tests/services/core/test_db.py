@@ -153,12 +153,37 @@ def _fast_busy(original):  # type: ignore[no-untyped-def]
     return on_connect
 
 
+def _all_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows, in a stable order."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            t: sorted(map(tuple, conn.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables
+        }
+
+
 def test_backup_is_a_consistent_copy(tmp_db_path: Path, tmp_path: Path) -> None:
+    from tests.services.conftest import issue_test_licence, setup_tehran_office
+
     database = open_database(tmp_db_path)
+    setup_tehran_office(database)
+    issue_test_licence(database)
+    issue_test_licence(database, "4032152314", first_name="علی")
     target = database.backup(tmp_path / "copies" / "b.sqlite3")
+    live = _all_rows(tmp_db_path)
     database.close()
     copy = open_database(target)
     copy.close()
+    # The copy opens as a Daftar database and holds every row of every table.
+    assert _all_rows(target) == live
+    assert len(live["licence"]) == 2 and len(live["person"]) == 2 and live["outbox"]
 
 
 def _database_at_0001(path: Path, revision: str = "0001") -> dbmod.Database:

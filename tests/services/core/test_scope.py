@@ -29,16 +29,19 @@ from app.services.core.scope import office_scope, require_county_in_scope, scope
 from app.services.events import io as event_io
 from app.services.events.service import EventService
 from app.services.licences import io as spreadsheet
-from app.services.licences.service import LicenceInput, LicenceService, PersonInput
+from app.services.licences.records import LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from app.services.supporters import io as supporter_io
-from app.services.supporters.service import MemberInput, SupporterService
+from app.services.supporters.records import MemberInput
+from app.services.supporters.service import SupporterService
 from app.services.sync.review import KEEP_MINE, SyncReviewService
 from common import jalali
 from common.errors import ValidationError, ValidationErrors
-from tests.services import test_event_io, test_supporter_io
 from tests.services.conftest import issue_test_licence, template_row
+from tests.services.events import test_event_io
 from tests.services.events.event_support import create, event_input
 from tests.services.supporter_fixtures import issue, make_supporter, nid, supporter_input
+from tests.services.supporters import test_supporter_io
 
 #: The refusal a county office of Tehran gives for a county elsewhere.
 OUTSIDE_REY = "شهرستان «ری» بیرون از حوزهٔ این اداره است؛ این اداره فقط در شهرستان «تهران» کار می‌کند"

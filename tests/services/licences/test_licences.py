@@ -12,13 +12,9 @@ from sqlalchemy import func, select
 from app.models import Licence, LicenceHistory, OutboxOperation, Person
 from app.services.core import reference
 from app.services.core.db import Database
-from app.services.licences.service import (
-    MAX_LICENCES_PER_PERSON,
-    LicenceInput,
-    LicenceService,
-    PersonInput,
-    unique_id_for,
-)
+from app.services.licences.numbers import unique_id_for
+from app.services.licences.records import MAX_LICENCES_PER_PERSON, LicenceInput, PersonInput
+from app.services.licences.service import LicenceService
 from common import jalali
 from common.errors import DomainError, ValidationErrors
 

