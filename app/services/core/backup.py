@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.services.core.actor import current_actor
 from app.services.core.db import (
     APPLICATION_ID,
     HEAD_REVISION,
@@ -165,6 +166,7 @@ def write_backup(db: Database, destination: Path, *, replace: bool = False) -> P
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+    log.info("backup of %s written to %s by %s", live, destination, current_actor())
     return destination
 
 

@@ -35,6 +35,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.services.core.actor import current_actor
 from app.services.core.backup import (
     TAKEN_AT_SETTING,
     BackupFileInfo,
@@ -184,7 +185,9 @@ def restore_database(live: Path, backup: Path) -> RestoreResult:
             staging.unlink(missing_ok=True)
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{staging}{suffix}").unlink(missing_ok=True)
-    log.info("database %s restored from %s (safety copy %s)", live, backup, safety)
+    log.info(
+        "database %s restored from %s by %s (safety copy %s)", live, backup, current_actor(), safety
+    )
     return RestoreResult(plan.backup, safety, migrated_from, carried)
 
 
