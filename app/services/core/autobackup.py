@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from app.services.core.backup import BACKUP_SUFFIX, check_backup_file, write_bac
 from app.services.core.db import Database, DatabaseProblem
 from app.services.core.office import get_setting, set_setting
 from common.errors import ValidationError, ValidationErrors
+from common.files import atomic_path
 from common.jalali import from_jalali, to_jalali_tuple
 from common.text import isolate_ltr, to_persian_digits
 
@@ -244,18 +244,9 @@ def _copy_verified(source: Path, folder: Path) -> Path:
     """Copy a verified backup into ``folder`` (temporary file, fsync, rename), then check
     the copy itself."""
     destination = folder / source.name
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".daftar-backup-", dir=folder)
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out, source.open("rb") as data:
-            shutil.copyfileobj(data, out, 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_path(destination) as temporary:
+        shutil.copyfile(source, temporary)
         check_backup_file(temporary)
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
     return destination
 
 

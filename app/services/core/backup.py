@@ -20,9 +20,7 @@ import contextlib
 import datetime as dt
 import errno
 import logging
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +38,7 @@ from app.services.core.db import (
     ReadOnlyDatabase,
     known_revisions,
 )
+from common.files import atomic_path
 from common.jalali import format_jalali
 from common.text import isolate_ltr, to_persian_digits
 
@@ -148,24 +147,10 @@ def write_backup(db: Database, destination: Path, *, replace: bool = False) -> P
         raise DatabaseProblem("نسخهٔ پشتیبان نمی‌تواند روی پایگاه دادهٔ در حال استفاده نوشته شود.")
     if destination.exists() and not replace:
         raise DatabaseProblem(f"فایل پشتیبان از قبل وجود دارد: {isolate_ltr(str(destination))}")
-    folder = destination.parent
-    temporary: Path | None = None
-    try:
-        with writing_into(folder):
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=".daftar-backup-", dir=folder)
-            os.close(handle)
-            temporary = Path(name)
-            temporary.unlink()  # VACUUM INTO writes only a file that does not exist
-            db.backup(temporary)
-            _stamp(temporary)
-            check_backup_file(temporary, expect_revision=HEAD_REVISION)
-            with temporary.open("rb") as written:
-                os.fsync(written.fileno())
-            os.replace(temporary, destination)
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+    with writing_into(destination.parent), atomic_path(destination) as temporary:
+        db.backup(temporary)  # (VACUUM INTO: the temporary path does not exist yet)
+        _stamp(temporary)
+        check_backup_file(temporary, expect_revision=HEAD_REVISION)
     log.info("backup of %s written to %s by %s", live, destination, current_actor())
     return destination
 

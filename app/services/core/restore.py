@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +41,7 @@ from app.services.core.backup import (
     writing_into,
 )
 from app.services.core.db import DatabaseProblem, LockedDatabase, open_database
+from common.files import atomic_path
 
 log = logging.getLogger("daftar.db")
 
@@ -148,6 +147,10 @@ def safety_copy_path(live: Path, now: dt.datetime | None = None) -> Path:
     return live.parent / "backups" / f"{live.stem}-before-restore-{stamp}.sqlite3"
 
 
+#: The files SQLite keeps beside a database while it is open or mid-transaction.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def restore_database(live: Path, backup: Path) -> RestoreResult:
     """Replace the database at ``live`` with ``backup`` (see the module's docstring).
 
@@ -158,33 +161,25 @@ def restore_database(live: Path, backup: Path) -> RestoreResult:
     live, backup = live.expanduser().resolve(), backup.expanduser().resolve()
     plan = plan_restore(live, backup)
     folder = live.parent
-    staging: Path | None = None
-    try:
-        with writing_into(folder):
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(
-                prefix=".daftar-restore-", suffix=".sqlite3", dir=folder
-            )
-            staging = Path(name)
-            with os.fdopen(handle, "wb") as out, backup.open("rb") as data:
-                shutil.copyfileobj(data, out, 1024 * 1024)
-        check_backup_file(staging)
-        migrated_from = None
-        if plan.backup.needs_migration:
-            migrated_from = plan.backup.revision
-            _migrate(staging)
-        with writing_into(folder):
-            safety, carried = _take_over(live, staging, same_office=not plan.other_office)
-            _settle(staging)
-            os.replace(staging, live)
-        staging = None
-        for leftover in (Path(f"{live}-wal"), Path(f"{live}-shm"), Path(f"{live}-journal")):
-            leftover.unlink(missing_ok=True)
-    finally:
-        if staging is not None:
-            staging.unlink(missing_ok=True)
-            for suffix in ("-wal", "-shm", "-journal"):
+    migrated_from = None
+    # The backup is copied beside the live database, checked, migrated and given what
+    # carries over; only then does it take the live database's place, in one rename.
+    with atomic_path(live) as staging:
+        try:
+            with writing_into(folder):
+                shutil.copyfile(backup, staging)
+            check_backup_file(staging)
+            if plan.backup.needs_migration:
+                migrated_from = plan.backup.revision
+                _migrate(staging)
+            with writing_into(folder):
+                safety, carried = _take_over(live, staging, same_office=not plan.other_office)
+                _settle(staging)
+        finally:
+            for suffix in _SIDE_FILES:
                 Path(f"{staging}{suffix}").unlink(missing_ok=True)
+    for suffix in _SIDE_FILES:
+        Path(f"{live}{suffix}").unlink(missing_ok=True)
     log.info(
         "database %s restored from %s by %s (safety copy %s)", live, backup, current_actor(), safety
     )
@@ -267,10 +262,8 @@ def _raw_copy(live: Path) -> Path:
     ):
         if not source.exists() or (source != live and source.stat().st_size == 0):
             continue
-        with source.open("rb") as data, destination.open("wb") as out:
-            shutil.copyfileobj(data, out, 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
+        with atomic_path(destination) as copy:
+            shutil.copyfile(source, copy)
     return target
 
 
@@ -349,5 +342,3 @@ def _settle(staging: Path) -> None:
         conn.execute("PRAGMA journal_mode = DELETE")
     finally:
         conn.close()
-    with staging.open("rb") as written:
-        os.fsync(written.fileno())

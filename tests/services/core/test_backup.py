@@ -108,16 +108,16 @@ def test_a_read_only_file_system_is_reported_in_persian(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
-    import tempfile
 
     from app.services.core.db import ReadOnlyDatabase
 
-    def read_only(*_args: object, **_kwargs: object) -> tuple[int, str]:
+    def read_only(self: Database, destination: Path) -> Path:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(Database, "backup", read_only)
     with pytest.raises(ReadOnlyDatabase, match="فقط‌خواندنی"):
         write_backup(db, tmp_path / "cdrom" / "b.sqlite3")
+    assert list((tmp_path / "cdrom").iterdir()) == []
 
 
 def test_a_full_disk_is_reported_in_persian(
