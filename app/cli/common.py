@@ -1,0 +1,45 @@
+"""What every ``daftar`` sub-command shares: exit codes, the default database, messages
+to stderr, opening the database."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.services.core.db import Database
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_SOME_REJECTED = 2
+#: ``daftar verify``: the certificate is genuine but its licence is revoked, suspended or
+#: expired.
+EXIT_NOT_IN_FORCE = 2
+
+
+def default_db_path() -> Path:
+    """The embedded default database: ``<local app data>/Daftar/daftar/daftar.sqlite3``.
+
+    The same folder as Qt's ``QStandardPaths.AppLocalDataLocation`` for the app.
+    """
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "Daftar" / "daftar" / "daftar.sqlite3"
+
+
+def err(message: str) -> None:
+    """Print a message for the person at the terminal (stderr)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def open_db(db_path: Path, *, create: bool = True) -> Database:
+    """Open (create, migrate) the database a sub-command works on."""
+    from app.services.core.db import open_database
+
+    return open_database(db_path, create=create)
