@@ -11,20 +11,27 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.sync.transport import Transport
+from server.errors import ApiError
 from server.models import Office
 from server.pools import reserve_numbers
 from server.pull import pull
 from server.push import push
 from server.records import Operation
+from server.work import Admission
 from tests.server import rows
+from tests.server.serving import running_server
+from tests.server_fixtures import Enrolled, ServerDatabase
 
-#: An enrolled office (conftest.Enrolled).
-Enrolled = Any
 WORKERS = 6
 
 
@@ -133,3 +140,109 @@ def test_first_number_reservations_at_once_all_succeed(
         pools, errors = _together(one_request)
     assert errors == []
     assert sorted(pools) == [(n * 10 + 1, n * 10 + 10) for n in range(WORKERS)]
+
+
+# --- a real server: many desks at once ------------------------------------------------
+
+#: More desks at once than the server's connections (2, plus 2 overflow) and anyio's 40
+#: worker threads put together: the set-up that used to stall (issue 16).
+DESKS = 60
+
+
+def _enrol_many(server_database: ServerDatabase, count: int) -> list[Enrolled]:
+    """``count`` offices, one per county of Tehran then Fars, each with its own token."""
+    from server.offices import enrol_office, load_reference
+
+    reference = load_reference()
+    places = [
+        (province.name, county.name)
+        for province in reference.provinces.values()
+        for county in reference.counties.get(province.code, {}).values()
+    ]
+    engine = server_database.open()
+    try:
+        with Session(engine) as session, session.begin():
+            enrolled = []
+            for n in range(count):
+                province, county = places[n % len(places)]
+                office, token = enrol_office(
+                    session, name=f"اداره {n}", province=province, county=county,
+                    reference=reference,
+                )  # fmt: skip
+                enrolled.append(Enrolled(office.id, token))
+            return enrolled
+    finally:
+        engine.dispose()
+
+
+def test_more_desks_than_connections_and_threads_are_all_answered(
+    server_database: ServerDatabase, tmp_path: Path
+) -> None:
+    offices = _enrol_many(server_database, DESKS)
+    log = tmp_path / "server.log"
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with running_server(server_database.cli_args, log, "--db-connections", "2") as base:
+        tokens = [office.token for office in offices]
+
+        def desk() -> int:
+            # The sync client's own transport: it honours 503 + Retry-After.
+            transport = Transport(base, tokens.pop(), timeout=20.0, sleep=wait)
+            try:
+                for _ in range(3):
+                    assert transport.handshake(cursor=0).changes_waiting == 0
+                return len(transport.pull(0, 100).changes)
+            finally:
+                transport.close()
+
+        started = time.monotonic()
+        results, errors = _together(desk, DESKS)
+        took = time.monotonic() - started
+    assert errors == []
+    assert results == [0] * DESKS
+    text = log.read_text()
+    assert "QueuePool limit" not in text
+    # No 5xx but the documented 503 "busy", each retried successfully by the client.
+    assert '" 500' not in text and "database error" not in text
+    assert len(waits) == text.count('" 503')
+    assert took < 45, f"{DESKS} desks took {took:.1f} s"
+
+
+def test_a_request_that_waits_too_long_for_the_database_is_answered_503() -> None:
+    gate = Admission(slots=1, wait=0.2)
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+        session_factory=sessionmaker()
+    )))  # fmt: skip
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(_session: Session) -> str:
+        holding.set()
+        release.wait(10)
+        return "held"
+
+    outcome: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        async def first() -> None:
+            outcome["first"] = await gate.run(request, hold)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(first)
+            await anyio.to_thread.run_sync(holding.wait)
+            try:
+                await gate.run(request, lambda _session: "second")
+            except ApiError as refused:
+                outcome["refused"] = refused
+            release.set()
+        # The slot is free again: the next request is admitted.
+        outcome["third"] = await gate.run(request, lambda _session: "third")
+
+    anyio.run(scenario)
+    refused = outcome["refused"]
+    assert (refused.status, refused.code) == (503, "busy")
+    assert refused.headers == {"Retry-After": "1"}
+    assert (outcome["first"], outcome["third"]) == ("held", "third")

@@ -17,6 +17,7 @@ or missing delay, or one retry too many, is the SyncError of the last answer.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -150,6 +151,8 @@ class Transport:
             delay = retry_delay(response)
             if delay is None or waited + delay > MAX_RETRY_WAIT:
                 break
+            # Up to half as long again, so desks refused together don't return together.
+            delay = min(delay * (1 + random.random() / 2), MAX_RETRY_WAIT - waited)
             log.info(
                 "%s %s: HTTP %s, sent again in %.1f s", method, path, response.status_code, delay
             )
