@@ -7,6 +7,7 @@ session, the server's function, a commit.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,8 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+import httpx
+import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -246,3 +249,114 @@ def test_a_request_that_waits_too_long_for_the_database_is_answered_503() -> Non
     assert (refused.status, refused.code) == (503, "busy")
     assert refused.headers == {"Retry-After": "1"}
     assert (outcome["first"], outcome["third"]) == ("held", "third")
+
+
+# --- several server processes on one PostgreSQL database ------------------------------
+
+COUNTIES = ("شمیرانات", "ری", "اسلامشهر", "دماوند", "ورامین", "شهریار")
+DESKS_PER_COUNTY = 2
+PUSHES, BATCH = 5, 10
+
+
+@pytest.mark.slow
+def test_two_server_processes_share_one_feed_and_one_numbering(
+    server_database: ServerDatabase, tmp_path: Path
+) -> None:
+    """Server A (two uvicorn workers) and server B on one database; desks push and
+    reserve numbers through both at once while the province office pulls through both.
+    Nothing is skipped, repeated or reordered, every office converges, and no two
+    ranges of licence numbers overlap (docs/sync-protocol.md, "Several server
+    processes")."""
+    if server_database.backend == "sqlite":
+        pytest.skip("several server processes need PostgreSQL (SQLite refuses --workers)")
+    from server.offices import enrol_office, load_reference
+
+    reference = load_reference()
+    engine = server_database.open()
+
+    def enrol(session: Session, county: str | None, name: str) -> Enrolled:
+        office, token = enrol_office(
+            session, name=name, province="تهران", county=county, reference=reference
+        )
+        return Enrolled(office.id, token)
+
+    with Session(engine) as session, session.begin():
+        province = enrol(session, None, "اداره استان")
+        counties = {
+            county: [enrol(session, county, f"اداره {county} {n}") for n in range(DESKS_PER_COUNTY)]
+            for county in COUNTIES
+        }
+    engine.dispose()
+    db = server_database.cli_args
+    with (
+        running_server(db, tmp_path / "a.log", "--workers", "2") as a,
+        running_server(db, tmp_path / "b.log") as b,
+    ):
+        servers = [httpx.Client(base_url=url, timeout=30) for url in (a, b)]
+        desks = [(county, office) for county, offices in counties.items() for office in offices]
+        pushed: dict[str, set[str]] = {county: set() for county in COUNTIES}
+        ranges: list[tuple[str, int, int]] = []
+
+        def desk() -> None:
+            county, office = desks.pop()
+            for n in range(PUSHES):
+                ops = [
+                    rows.insert("person", rows.new_id(), rows.person_row()) for _ in range(BATCH)
+                ]
+                results = rows.push(servers[n % 2], office, *ops)
+                assert {r["status"] for r in results} == {"applied"}, results
+                pushed[county].update(op["row_id"] for op in ops)
+                answer = servers[n % 2].post(
+                    "/v1/numbers", json={"count": 5}, headers=office.headers
+                )
+                assert answer.status_code == 200, answer.text
+                ranges.append(
+                    (answer.json()["prefix"], answer.json()["first"], answer.json()["last"])
+                )
+
+        seen: list[tuple[int, str]] = []
+        done = threading.Event()
+
+        def province_puller() -> None:
+            cursor, turn = 0, 0
+            while True:
+                finished = done.is_set()
+                page = rows.pull(servers[turn % 2], province, cursor, 25)
+                turn += 1
+                seen.extend((change["server_seq"], change["id"]) for change in page["changes"])
+                cursor = page["cursor"]
+                if finished and not page["has_more"]:
+                    return
+
+        reader = threading.Thread(target=province_puller)
+        reader.start()
+        try:
+            _results, errors = _together(desk, len(desks))
+        finally:
+            done.set()
+            reader.join(timeout=60)
+        assert errors == []
+        everything = set().union(*pushed.values())
+        assert len(everything) == len(COUNTIES) * DESKS_PER_COUNTY * PUSHES * BATCH
+        # The pull that ran alongside: in order, nothing twice, nothing skipped.
+        sequence = [seq for seq, _id in seen]
+        assert sequence == sorted(set(sequence))
+        assert {row_id for _seq, row_id in seen} == everything
+        # Every office converges on its scope, whichever server it asks.
+        for n, (county, offices) in enumerate(counties.items()):
+            feed = rows.pull_all(servers[n % 2], offices[0])
+            assert {change["id"] for change in feed} == pushed[county]
+            assert len(feed) == len(pushed[county])
+        for client in servers:
+            client.close()
+    # Licence-number ranges of one prefix never overlap, across both servers.
+    by_prefix: dict[str, list[tuple[int, int]]] = {}
+    for prefix, first, last in ranges:
+        by_prefix.setdefault(prefix, []).append((first, last))
+    for spans in by_prefix.values():
+        spans.sort()
+        assert all(left[1] < right[0] for left, right in itertools.pairwise(spans))
+        assert spans[0][0] == 1 and spans[-1][1] == 5 * len(spans)  # no range lost either
+    for name in ("a.log", "b.log"):
+        log = (tmp_path / name).read_text()
+        assert '" 500' not in log and '" 503' not in log and "Traceback" not in log
