@@ -20,12 +20,12 @@ import anyio
 import anyio.to_thread
 import httpx
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.sync.transport import Transport
 from server.errors import ApiError
-from server.models import Office
+from server.models import Office, ScopeExit, SyncCounter
 from server.pools import reserve_numbers
 from server.pull import pull
 from server.push import push
@@ -360,3 +360,53 @@ def test_two_server_processes_share_one_feed_and_one_numbering(
     for name in ("a.log", "b.log"):
         log = (tmp_path / name).read_text()
         assert '" 500' not in log and '" 503' not in log and "Traceback" not in log
+
+
+def test_a_pull_between_two_commits_skips_nothing(engine: Engine, county_office: Enrolled) -> None:
+    """A pull reads the records in scope, then the scope exits, in two statements (two
+    snapshots on PostgreSQL's READ COMMITTED and SQLite's autocommit reads). A writer
+    committing a record and then an exit between them must not make the page's cursor
+    jump over the record: the pull is bounded by the counter it read first."""
+    with Session(engine) as session:
+        office = session.get(Office, county_office.office_id)
+        assert office is not None
+        push(session, office, [_insert()])
+        session.commit()
+        county = (office.province_code, office.county_code)
+    late = _insert()
+    written = threading.Event()
+
+    def write_between(*args: Any) -> None:
+        if "FROM record_scope" not in args[2] or written.is_set():
+            return
+        written.set()
+        with Session(engine) as other:
+            writer = other.get(Office, county_office.office_id)
+            assert writer is not None
+            push(other, writer, [late])  # its record_scope row: the next number
+            seq = other.execute(
+                select(SyncCounter.value).where(SyncCounter.name == "server_seq")
+            ).scalar_one()
+            other.add(ScopeExit(server_seq=seq + 1, table_name="person", id=rows.new_id(),
+                                province_code=county[0], county_code=county[1]))  # fmt: skip
+            other.execute(
+                update(SyncCounter).where(SyncCounter.name == "server_seq").values(value=seq + 1)
+            )
+            other.commit()
+
+    ids: list[str] = []
+    with Session(engine) as session:
+        office = session.get(Office, county_office.office_id)
+        assert office is not None
+        event.listen(engine, "after_cursor_execute", write_between)
+        try:
+            page = pull(session, office, 0, 100)
+        finally:
+            event.remove(engine, "after_cursor_execute", write_between)
+        assert written.is_set()
+        while True:
+            ids.extend(change["id"] for change in page.changes if not change["left_scope"])
+            if not page.changes and not page.has_more:
+                break
+            page = pull(session, office, page.cursor, 100)
+    assert late.row_id in ids
