@@ -82,6 +82,13 @@ def _refuse(request: Request, reason: str, fingerprint: str) -> NoReturn:
     raise token_expired() if reason == "expired" else unauthorized()
 
 
+def _no_credentials(request: Request) -> NoReturn:
+    header = request.headers.get("authorization")
+    if header is None:
+        _refuse(request, "missing", "-")
+    _refuse(request, "malformed", token_fingerprint(header))
+
+
 #: The request's Bearer credentials (read without the database; OpenAPI's security).
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -92,10 +99,7 @@ def authenticate(
     """The office of the request's Bearer token; 401 when it is missing, malformed,
     unknown, revoked or expired. Runs inside the request's database work."""
     if credentials is None:
-        header = request.headers.get("authorization")
-        if header is None:
-            _refuse(request, "missing", "-")
-        _refuse(request, "malformed", token_fingerprint(header))
+        _no_credentials(request)
     token = credentials.credentials.strip()
     try:
         office, stored = check_token(session, token)
@@ -117,6 +121,9 @@ async def office_work(
 ) -> T:
     """Run ``work`` for the token's office in one admitted unit of database work
     (server.work): the office is authenticated in the same session and thread."""
+
+    if credentials is None:
+        _no_credentials(request)  # refused without taking a database slot
 
     def authenticated(session: Session) -> T:
         return work(session, authenticate(request, credentials, session))
