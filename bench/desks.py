@@ -219,7 +219,13 @@ async def _desk(
 
 
 async def _run(base: str, tokens: list[str], seconds: float) -> Figures:
-    limits = httpx.Limits(max_connections=len(tokens) + 8, max_keepalive_connections=len(tokens))
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request is
+    # never sent on a connection the server is closing (a ReadError that is no answer).
+    limits = httpx.Limits(
+        max_connections=len(tokens) + 8,
+        max_keepalive_connections=len(tokens),
+        keepalive_expiry=2.0,
+    )
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
         start = asyncio.Event()
         began = time.monotonic()
