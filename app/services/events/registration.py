@@ -28,7 +28,7 @@ from app.models.event import (
     PARTICIPANT_REGISTERED,
     PARTICIPANT_WAITING,
 )
-from app.services.core.outbox import apply_values, record_insert, touch
+from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.events.fields import as_date
 from app.services.events.queries import EventQueries
 from app.services.events.records import PARTICIPANT_STATUS_LABELS, ParticipantInfo, ParticipantInput
@@ -160,9 +160,7 @@ class EventRegistration(EventQueries):
                 deleted=False,
                 **row_values,
             )
-            self.session.add(row)
-            self.session.flush()
-            record_insert(self.session, row)
+            insert_record(self.session, row)
         self.session.flush()
         return self.participant(row.id)
 
@@ -272,9 +270,7 @@ class EventRegistration(EventQueries):
                     origin_office=self.office_id,
                     deleted=False,
                 )
-                self.session.add(record)
-                self.session.flush()
-                record_insert(self.session, record)
+                insert_record(self.session, record)
         else:
             changes = apply_values(record, {"present": present}, ("present",))
             if changes:

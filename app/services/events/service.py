@@ -31,7 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.models.event import EVENT_CANCELLED, EVENT_KINDS, EVENT_PLANNED, PARTICIPANT_REGISTERED
-from app.services.core.outbox import apply_values, record_insert, touch
+from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.core.scope import require_county_in_scope
 from app.services.core.search_keys import event_search_key
 from app.services.events.calendar import (
@@ -248,9 +248,7 @@ class EventService(EventRegistration):
             deleted=False,
             **values,
         )
-        self.session.add(event)
-        self.session.flush()
-        record_insert(self.session, event)
+        insert_record(self.session, event)
         return self.get(event.id, self._warnings(event.start_date, event.end_date))
 
     def update(
@@ -313,9 +311,7 @@ class EventService(EventRegistration):
             origin_office=self.office_id,
             deleted=False,
         )
-        self.session.add(row)
-        self.session.flush()
-        record_insert(self.session, row)
+        insert_record(self.session, row)
         return ClosureInfo(row.id, row.day, row.reason)
 
     def remove_closure_day(self, closure_id: str) -> None:

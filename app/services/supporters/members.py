@@ -20,7 +20,7 @@ from app.models import County, Licence, NetworkMember, Person, Supporter, new_id
 from app.models.licence import STATUS_ACTIVE
 from app.models.supporter import SUPPORTER_ACTIVE
 from app.services.core.office import require_office
-from app.services.core.outbox import apply_values, record_insert, touch
+from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.core.scope import ScopedService
 from app.services.licences.holders import validate_person
 from app.services.supporters.records import (
@@ -175,9 +175,7 @@ class SupporterMembers(ScopedService):
             self._require_override(supporter, person, now, check_licence=check_licence)
         if person is None:
             person = Person(id=new_id(), origin_office=self.office_id, **pvalues)
-            self.session.add(person)
-            self.session.flush()
-            record_insert(self.session, person)
+            insert_record(self.session, person)
         assert role is not None and joined is not None and county is not None
         member = NetworkMember(
             id=new_id(),
@@ -191,9 +189,7 @@ class SupporterMembers(ScopedService):
             leave_reason=leave_reason if left is not None else "",
             override_reason=override,
         )
-        self.session.add(member)
-        self.session.flush()
-        record_insert(self.session, member)
+        insert_record(self.session, member)
         return self._member_row(member)
 
     def _require_override(
