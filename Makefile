@@ -3,7 +3,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: venv run check test bench installer clean distclean
+.PHONY: venv run check fmt test bench installer clean distclean
 
 venv: $(STAMP)
 
@@ -22,6 +22,11 @@ check: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# Fix what ruff can (imports, simple rewrites) and format the code.
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 test: $(STAMP) check
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -34,3 +37,13 @@ class ValidationErrors(DomainError):
         for error in self.errors:
             result.setdefault(error.field, error.message)
         return result
+
+
+def collect(errors: list[ValidationError], check: Callable[[], T]) -> T | None:
+    """``check()``, or None with its ValidationError appended to ``errors`` (so a form
+    reports every bad field at once)."""
+    try:
+        return check()
+    except ValidationError as exc:
+        errors.append(exc)
+        return None

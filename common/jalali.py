@@ -11,7 +11,7 @@ import re
 
 import jdatetime
 
-from common.errors import ValidationError
+from common.errors import ValidationError, collect
 from common.text import normalize_text, to_persian_digits
 
 JALALI_MONTH_NAMES: tuple[str, ...] = (
@@ -125,3 +125,18 @@ def today() -> datetime.date:
 def jalali_weekday(d: datetime.date) -> int:
     """Return the weekday of ``d`` with 0 = Saturday … 6 = Friday."""
     return (d.weekday() + 2) % 7
+
+
+def date_field(
+    value: str | datetime.date | None,
+    field: str,
+    label: str,
+    errors: list[ValidationError],
+    *,
+    required: bool = True,
+) -> datetime.date | None:
+    """A form's date: as given, or parsed from Jalali text; None with the problem
+    appended to ``errors``."""
+    if isinstance(value, datetime.date):
+        return value
+    return collect(errors, lambda: parse_jalali(value, field=field, label=label, required=required))

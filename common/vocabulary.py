@@ -162,6 +162,7 @@ class Permission(Vocabulary):
     SUPPORTERS = "supporters"
     EVENTS = "events"
     BACKUP = "backup"
+    RESTORE = "restore"
     SYNC = "sync"
     OFFICE_SETTINGS = "office_settings"
     RESOLVE_CONFLICTS = "resolve_conflicts"
@@ -234,6 +235,7 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (Permission.SUPPORTERS, "ثبت و ویرایش پشتیبان‌ها"),
     (Permission.EVENTS, "ثبت و ویرایش رویدادها"),
     (Permission.BACKUP, "پشتیبان‌گیری"),
+    (Permission.RESTORE, "بازیابی از پشتیبان"),
     (Permission.SYNC, "همگام‌سازی"),
     (Permission.OFFICE_SETTINGS, "تنظیمات اداره"),
     (Permission.RESOLVE_CONFLICTS, "حل تعارض‌ها و صف همگام‌سازی"),

@@ -32,7 +32,15 @@ from py_compile import PycInvalidationMode
 from installers import pe
 
 #: The Qt modules Daftar imports (a test checks app/ against this list).
-QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtPdf", "QtPdfWidgets", "QtPrintSupport")
+QT_MODULES = (
+    "QtCore",
+    "QtGui",
+    "QtWidgets",
+    "QtNetwork",  # QLocalServer/QLocalSocket: one window per database (app/views/instance.py)
+    "QtPdf",
+    "QtPdfWidgets",
+    "QtPrintSupport",
+)
 #: Qt plugins, under PySide6/plugins: the Windows platform and style, offscreen (for
 #: ``daftar --smoke`` and scripted runs), and the image formats of icons and logos.
 QT_PLUGINS = (

@@ -17,7 +17,7 @@ import functools
 import logging
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -44,7 +44,7 @@ from common.protocol import (
 )
 from common.reference import reference_id, reference_rows, reference_version
 from server import MIN_PROTOCOL_VERSION
-from server.auth import current_office, get_session
+from server.auth import Bearer, authenticate, office_work
 from server.db import HEAD_REVISION
 from server.errors import ApiError, ErrorJSONResponse, error_body
 from server.keys import current_keys_version
@@ -55,6 +55,13 @@ from server.pull import changes_after, pull
 from server.push import push
 from server.ratelimit import FailureLimit, FailureLimiter
 from server.records import Operation
+from server.work import (
+    DEFAULT_SLOTS,
+    DEFAULT_WAIT_SECONDS,
+    RETRY_AFTER_SECONDS,
+    Admission,
+    admission,
+)
 
 log = logging.getLogger("daftar.server.api")
 
@@ -91,6 +98,78 @@ def office_out(office: Office) -> OfficeOut:
         ),
         county=county,
     )
+
+
+def _handshake(body: HandshakeRequest, db_session: Session, office: Office) -> HandshakeResponse:
+    """The work of ``POST /v1/handshake`` (in the request's session: server.work)."""
+    if body.protocol < MIN_PROTOCOL_VERSION:
+        log.info(
+            "office %s: protocol %s refused (client %s)",
+            office.id,
+            body.protocol,
+            body.client_version,
+        )
+        raise ApiError(
+            426,
+            "client_too_old",
+            "نسخه دفتر روی این رایانه قدیمی است و با سرور همگام نمی‌شود. "
+            "لطفاً دفتر را به‌روز کنید؛ تغییرهای ثبت‌شده شما حفظ می‌شوند.",
+            f"This Daftar client speaks protocol {body.protocol}; the server needs at "
+            f"least {MIN_PROTOCOL_VERSION}. Please upgrade Daftar; pending changes are kept.",
+        )
+    now = utcnow()
+    skew = (body.client_time - now).total_seconds()
+    # Dates "not in the future" allow for a clock running ahead (server.push); written
+    # only when it moved, so a handshake stays a read.
+    known = office.clock_skew_seconds
+    if known is None or abs(known - skew) > SKEW_RECORD_SECONDS:
+        office.clock_skew_seconds = skew
+        db_session.commit()
+    log.info(
+        "handshake: office %s, client %s (schema %s, protocol %s), skew %.1f s",
+        office.id,
+        body.client_version,
+        body.client_schema,
+        body.protocol,
+        skew,
+    )
+    return HandshakeResponse(
+        office=office_out(office),
+        protocol=PROTOCOL_VERSION,
+        min_protocol=MIN_PROTOCOL_VERSION,
+        server_schema=HEAD_REVISION,
+        server_time=now,
+        clock_skew_seconds=skew,
+        skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
+        licence_prefix=licence_prefix(office),
+        reference_version=_reference()[0],
+        keys_version=current_keys_version(db_session),
+        changes_waiting=(
+            None if body.cursor is None else changes_after(db_session, office, body.cursor)
+        ),
+    )
+
+
+def _push(body: PushRequest, db_session: Session, office: Office) -> PushResponse:
+    """The work of ``POST /v1/push`` (in the request's session: server.work)."""
+    batch = [
+        Operation(
+            op_id=item.op_id.lower(),
+            table=item.table,
+            row_id=item.row_id.lower(),
+            op=item.op,
+            base_rev=item.base_rev,
+            changes=item.changes,
+        )
+        for item in body.operations
+    ]
+    results = push(db_session, office, batch)
+    db_session.commit()
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    log.info("push: office %s, %d operations: %s", office.id, len(batch), counts)
+    return PushResponse.model_validate({"results": [r.as_dict() for r in results]})
 
 
 # --- the application ------------------------------------------------------------------
@@ -130,11 +209,16 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     docs: bool = False,
     auth_limiter: FailureLimiter | None = None,
+    db_slots: int = DEFAULT_SLOTS,
+    db_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> FastAPI:
     """Build the server's FastAPI application on an opened, migrated database.
 
     ``docs`` serves the interactive documentation (``/docs``, ``/redoc``);
-    ``auth_limiter`` counts failed authentications (default: 10 a minute per address).
+    ``auth_limiter`` counts failed authentications (default: 10 a minute per address);
+    ``db_slots`` requests work on the database at once, the others wait up to
+    ``db_wait`` seconds and are then answered 503 (server.work; the engine's pool should
+    hold ``db_slots`` connections: server.db.make_engine).
     """
 
     app = FastAPI(
@@ -146,6 +230,7 @@ def create_app(
     )
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.state.auth_limiter = FailureLimiter() if auth_limiter is None else auth_limiter
+    app.state.admission = Admission(db_slots, db_wait)
     app.add_middleware(BodySizeLimit, limit=max_body_bytes)
     # Outermost: a blocked address is answered before its body is read.
     app.add_middleware(FailureLimit, limiter=app.state.auth_limiter)
@@ -189,13 +274,18 @@ def create_app(
                 "The server's database is unavailable; try again later.",
             ),
             status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     @app.get("/health", response_model=Health, response_model_by_alias=True)
-    def health(db_session: Annotated[Session, Depends(get_session)]) -> Health:
+    async def health(request: Request) -> Health:
         """The server is up and its database answers."""
-        revision = db_session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        return Health(status="ok", protocol=PROTOCOL_VERSION, schema=str(revision))
+
+        def work(db_session: Session) -> Health:
+            revision = db_session.execute(text("SELECT version_num FROM alembic_version"))
+            return Health(status="ok", protocol=PROTOCOL_VERSION, schema=str(revision.scalar()))
+
+        return await admission(request).run(request, work)
 
     @app.post(
         "/v1/handshake",
@@ -205,116 +295,57 @@ def create_app(
             426: {"model": ErrorResponse, "description": "The client's protocol is too old."},
         },
     )
-    def handshake(
-        body: HandshakeRequest,
-        office: Annotated[Office, Depends(current_office)],
-        db_session: Annotated[Session, Depends(get_session)],
+    async def handshake(
+        body: HandshakeRequest, request: Request, credentials: Bearer
     ) -> HandshakeResponse:
         """Identify the office, agree on the protocol and measure the clock skew."""
-        if body.protocol < MIN_PROTOCOL_VERSION:
-            log.info(
-                "office %s: protocol %s refused (client %s)",
-                office.id,
-                body.protocol,
-                body.client_version,
-            )
-            raise ApiError(
-                426,
-                "client_too_old",
-                "نسخه دفتر روی این رایانه قدیمی است و با سرور همگام نمی‌شود. "
-                "لطفاً دفتر را به‌روز کنید؛ تغییرهای ثبت‌شده شما حفظ می‌شوند.",
-                f"This Daftar client speaks protocol {body.protocol}; the server needs at "
-                f"least {MIN_PROTOCOL_VERSION}. Please upgrade Daftar; pending changes are kept.",
-            )
-        now = utcnow()
-        skew = (body.client_time - now).total_seconds()
-        # Dates "not in the future" allow for a clock running ahead (server.push); written
-        # only when it moved, so a handshake stays a read.
-        known = office.clock_skew_seconds
-        if known is None or abs(known - skew) > SKEW_RECORD_SECONDS:
-            office.clock_skew_seconds = skew
-            db_session.commit()
-        log.info(
-            "handshake: office %s, client %s (schema %s, protocol %s), skew %.1f s",
-            office.id,
-            body.client_version,
-            body.client_schema,
-            body.protocol,
-            skew,
-        )
-        return HandshakeResponse(
-            office=office_out(office),
-            protocol=PROTOCOL_VERSION,
-            min_protocol=MIN_PROTOCOL_VERSION,
-            server_schema=HEAD_REVISION,
-            server_time=now,
-            clock_skew_seconds=skew,
-            skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
-            licence_prefix=licence_prefix(office),
-            reference_version=_reference()[0],
-            keys_version=current_keys_version(db_session),
-            changes_waiting=(
-                None if body.cursor is None else changes_after(db_session, office, body.cursor)
-            ),
-        )
+        return await office_work(request, credentials, functools.partial(_handshake, body))
 
     @app.get("/v1/reference", response_model=ReferenceResponse, responses=_ERRORS)
-    def reference_endpoint(
-        _office: Annotated[Office, Depends(current_office)],
-    ) -> ReferenceResponse:
+    async def reference_endpoint(request: Request, credentials: Bearer) -> ReferenceResponse:
         """The reference data offices use (central wins)."""
+        await admission(request).run(
+            request, lambda db_session: authenticate(request, credentials, db_session)
+        )
         version, rows = _reference()
         return ReferenceResponse(version=version, tables=rows)
 
     @app.post("/v1/numbers", response_model=NumbersResponse, responses=_BATCH_ERRORS)
-    def numbers_endpoint(
-        body: NumbersRequest,
-        office: Annotated[Office, Depends(current_office)],
-        db_session: Annotated[Session, Depends(get_session)],
+    async def numbers_endpoint(
+        body: NumbersRequest, request: Request, credentials: Bearer
     ) -> NumbersResponse:
         """Reserve a range of licence numbers for the office."""
-        pool = reserve_numbers(db_session, office, body.count)
-        db_session.commit()
-        return NumbersResponse(prefix=pool.prefix, first=pool.first, last=pool.last)
+
+        def work(db_session: Session, office: Office) -> NumbersResponse:
+            pool = reserve_numbers(db_session, office, body.count)
+            db_session.commit()
+            return NumbersResponse(prefix=pool.prefix, first=pool.first, last=pool.last)
+
+        return await office_work(request, credentials, work)
 
     @app.post("/v1/push", response_model=PushResponse, responses=_BATCH_ERRORS)
-    def push_endpoint(
-        body: PushRequest,
-        office: Annotated[Office, Depends(current_office)],
-        db_session: Annotated[Session, Depends(get_session)],
+    async def push_endpoint(
+        body: PushRequest, request: Request, credentials: Bearer
     ) -> PushResponse:
         """Apply a batch of the office's outbox operations, idempotently by ``op_id``."""
-        batch = [
-            Operation(
-                op_id=item.op_id.lower(),
-                table=item.table,
-                row_id=item.row_id.lower(),
-                op=item.op,
-                base_rev=item.base_rev,
-                changes=item.changes,
-            )
-            for item in body.operations
-        ]
-        results = push(db_session, office, batch)
-        db_session.commit()
-        counts: dict[str, int] = {}
-        for result in results:
-            counts[result.status] = counts.get(result.status, 0) + 1
-        log.info("push: office %s, %d operations: %s", office.id, len(batch), counts)
-        return PushResponse.model_validate({"results": [r.as_dict() for r in results]})
+        return await office_work(request, credentials, functools.partial(_push, body))
 
     @app.get("/v1/pull", response_model=PullResponse, responses=_ERRORS)
-    def pull_endpoint(
-        office: Annotated[Office, Depends(current_office)],
-        db_session: Annotated[Session, Depends(get_session)],
+    async def pull_endpoint(
+        request: Request,
+        credentials: Bearer,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL)] = 500,
     ) -> PullResponse:
         """The office's records changed after ``since``, in ``server_seq`` order."""
-        page = pull(db_session, office, since, limit)
-        return PullResponse.model_validate(
-            {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}
-        )
+
+        def work(db_session: Session, office: Office) -> PullResponse:
+            page = pull(db_session, office, since, limit)
+            return PullResponse.model_validate(
+                {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}
+            )
+
+        return await office_work(request, credentials, work)
 
     from server import keys_api, verify_page  # they use this module's dependencies
 

@@ -1,4 +1,5 @@
-"""Request dependencies: the database session and the office of the Bearer token.
+"""Authentication: the office of the request's Bearer token, checked inside the
+request's unit of database work (server.work, :func:`office_work`).
 
 A request without a valid token gets **401** (``WWW-Authenticate: Bearer``): error
 ``unauthorized`` for a missing, malformed, unknown or revoked token (or a revoked office),
@@ -12,18 +13,21 @@ server.ratelimit. A token's ``last_used_at`` is written at most once a minute.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Annotated, NoReturn
+from collections.abc import Callable
+from typing import Annotated, NoReturn, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from server.errors import ApiError
 from server.models import Office
 from server.offices import TokenRefused, check_token, note_token_use, token_fingerprint
 from server.ratelimit import FailureLimiter, client_key
+from server.work import admission
+
+T = TypeVar("T")
 
 log = logging.getLogger("daftar.server.auth")
 
@@ -54,13 +58,6 @@ def token_expired() -> ApiError:
     )
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A database session for one request."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        yield session
-
-
 def _refuse(request: Request, reason: str, fingerprint: str) -> NoReturn:
     """Log and count a failed authentication, then raise its 401."""
     host = request.client.host if request.client else None
@@ -85,18 +82,24 @@ def _refuse(request: Request, reason: str, fingerprint: str) -> NoReturn:
     raise token_expired() if reason == "expired" else unauthorized()
 
 
-def current_office(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: Annotated[Session, Depends(get_session)],
+def _no_credentials(request: Request) -> NoReturn:
+    header = request.headers.get("authorization")
+    if header is None:
+        _refuse(request, "missing", "-")
+    _refuse(request, "malformed", token_fingerprint(header))
+
+
+#: The request's Bearer credentials (read without the database; OpenAPI's security).
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, session: Session
 ) -> Office:
     """The office of the request's Bearer token; 401 when it is missing, malformed,
-    unknown, revoked or expired."""
+    unknown, revoked or expired. Runs inside the request's database work."""
     if credentials is None:
-        header = request.headers.get("authorization")
-        if header is None:
-            _refuse(request, "missing", "-")
-        _refuse(request, "malformed", token_fingerprint(header))
+        _no_credentials(request)
     token = credentials.credentials.strip()
     try:
         office, stored = check_token(session, token)
@@ -109,3 +112,20 @@ def current_office(
         session.rollback()
         log.warning("could not record the use of token %s: %s", stored.public_id, exc)
     return office
+
+
+async def office_work(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    work: Callable[[Session, Office], T],
+) -> T:
+    """Run ``work`` for the token's office in one admitted unit of database work
+    (server.work): the office is authenticated in the same session and thread."""
+
+    if credentials is None:
+        _no_credentials(request)  # refused without taking a database slot
+
+    def authenticated(session: Session) -> T:
+        return work(session, authenticate(request, credentials, session))
+
+    return await admission(request).run(request, authenticated)

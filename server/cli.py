@@ -2,7 +2,8 @@
 
     daftar-server serve --db PATH [--database-url URL] --host 127.0.0.1 --port N
                         [--ssl-keyfile KEY --ssl-certfile CERT]
-                        [--forwarded-allow-ips IPS] [--docs]
+                        [--forwarded-allow-ips IPS] [--docs] [--workers N]
+                        [--db-connections N] [--db-wait SECONDS]
     daftar-server add-office --db PATH --province NAME [--county NAME] --name NAME
                              [--expires-in DAYS] [--label TEXT]
     daftar-server revoke-office --db PATH --office ID
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from common.files import write_text_atomically
 from server.db import ServerDatabaseError, open_database
 from server.offices import (
     EnrolmentError,
@@ -43,6 +45,8 @@ from server.offices import (
     token_fingerprint,
     token_state,
 )
+from server.serve import LOG_FORMAT
+from server.work import DEFAULT_SLOTS, DEFAULT_WAIT_SECONDS
 
 log = logging.getLogger("daftar.server")
 
@@ -76,6 +80,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--docs", action="store_true", help="serve the interactive API docs at /docs and /redoc"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (PostgreSQL only; default 1)",
+    )
+    serve.add_argument(
+        "--db-connections",
+        type=int,
+        default=DEFAULT_SLOTS,
+        metavar="N",
+        help="requests working on the database at once, per worker: the size of its "
+        f"connection pool (default {DEFAULT_SLOTS})",
+    )
+    serve.add_argument(
+        "--db-wait",
+        type=float,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="how long a request waits for one of them before it is answered 503 with "
+        f"Retry-After (default {DEFAULT_WAIT_SECONDS:g})",
     )
 
     add = commands.add_parser("add-office", help="enrol an office and print its token")
@@ -133,39 +160,24 @@ def _token_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from server.serve import Listen, Settings, serve
 
-    from server.app import create_app
-
-    if bool(args.ssl_keyfile) != bool(args.ssl_certfile):
-        raise ServerDatabaseError("give both --ssl-keyfile and --ssl-certfile, or neither")
-    engine = open_database(args.db, args.database_url)
-    scheme = "https" if args.ssl_certfile else "http"
-    log.info(
-        "serving on %s://%s:%s (%s)%s%s",
-        scheme,
-        args.host,
-        args.port,
-        engine.url.render_as_string(),
-        f", proxy headers from {args.forwarded_allow_ips}" if args.forwarded_allow_ips else "",
-        ", docs at /docs" if args.docs else "",
+    settings = Settings(
+        url="",
+        docs=args.docs,
+        db_connections=args.db_connections,
+        db_wait=args.db_wait,
+        log_level=str(args.log_level).upper(),
     )
-    try:
-        uvicorn.run(
-            create_app(engine, docs=args.docs),
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            # The client address (failed logins are limited per address) is the socket
-            # peer unless the operator names the proxies to trust.
-            proxy_headers=bool(args.forwarded_allow_ips),
-            forwarded_allow_ips=args.forwarded_allow_ips or None,
-            ssl_keyfile=args.ssl_keyfile,
-            ssl_certfile=args.ssl_certfile,
-        )
-    finally:
-        engine.dispose()
-    return 0
+    listen = Listen(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_keyfile=args.ssl_keyfile,
+        ssl_certfile=args.ssl_certfile,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+    return serve(args.db, args.database_url, settings, listen)
 
 
 def _in_session(args: argparse.Namespace, work: Callable[[Session], list[str]]) -> list[str]:
@@ -292,9 +304,7 @@ def _keys(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     out = Path(args.out).expanduser()
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    partial.replace(out)
+    write_text_atomically(out, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
     print(f"written {out}: {len(document['keys'])} key(s), version {document['keys_version']}")
     return 0
 
@@ -333,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=str(args.log_level).upper(),
         stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     handlers = {

@@ -61,13 +61,31 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for ``url`` (no checks, no migrations; see open_database)."""
+#: Connections kept by a server process: as many as requests admitted to the database
+#: at once (server.work.DEFAULT_SLOTS; ``daftar-server serve --db-connections``).
+DEFAULT_CONNECTIONS = 10
+#: A few more for work outside the admitted requests (start-up, the CLI's commands).
+POOL_OVERFLOW = 2
+#: An admitted request never waits for a connection; a wait this long means a leak, and
+#: is answered 503 (server.app) rather than left hanging.
+POOL_TIMEOUT_SECONDS = 5.0
+
+
+def make_engine(url: str, connections: int = DEFAULT_CONNECTIONS) -> Engine:
+    """Create the engine for ``url`` (no checks, no migrations; see open_database), its
+    pool sized for ``connections`` requests at once (server.work)."""
+    pool: dict[str, Any] = {
+        "pool_size": connections,
+        "max_overflow": POOL_OVERFLOW,
+        "pool_timeout": POOL_TIMEOUT_SECONDS,
+    }
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        if ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:"):
+            pool = {}  # one connection shared (SQLAlchemy's default for memory)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_path(engine: Engine) -> Path | None:
@@ -170,8 +188,14 @@ def fold_identities(engine: Engine) -> int:
     return folded
 
 
-def open_database(db: str | Path | None, database_url: str | None = None) -> Engine:
-    """Open (create, check and migrate) the server database named by the arguments."""
+def open_database(
+    db: str | Path | None,
+    database_url: str | None = None,
+    *,
+    connections: int = DEFAULT_CONNECTIONS,
+) -> Engine:
+    """Open (create, check and migrate) the server database named by the arguments;
+    its pool holds ``connections`` connections (make_engine)."""
     url = resolve_url(db, database_url)
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -180,7 +204,7 @@ def open_database(db: str | Path | None, database_url: str | None = None) -> Eng
                 if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                     raise ServerDatabaseError(f"not a SQLite database: {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, connections)
     try:
         migrate(engine)
         fold_identities(engine)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path, Request
 from sqlalchemy.orm import Session
 
 from common.protocol import (
@@ -24,10 +24,11 @@ from common.protocol import (
     KeySetOut,
     PublishedKeyOut,
 )
-from server.auth import current_office, get_session
+from server.auth import Bearer, office_work
 from server.errors import ApiError
 from server.keys import KeyRefused, key_set, published_keys, register_key, retire_key
 from server.models import Office
+from server.work import admission
 
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 
@@ -50,18 +51,21 @@ def _out(session: Session, key_id: str) -> PublishedKeyOut:
 
 
 @router.get("/v1/keys", response_model=KeySetOut, responses=_ERRORS)
-def keys_for_offices(
-    _office: Annotated[Office, Depends(current_office)],
-    db_session: Annotated[Session, Depends(get_session)],
-) -> KeySetOut:
+async def keys_for_offices(request: Request, credentials: Bearer) -> KeySetOut:
     """Every office's signing keys (offices verify each other's certificates offline)."""
-    return KeySetOut.model_validate(key_set(db_session))
+    return await office_work(
+        request,
+        credentials,
+        lambda db_session, _office: KeySetOut.model_validate(key_set(db_session)),
+    )
 
 
 @router.get("/keys.json", response_model=KeySetOut)
-def keys_for_everyone(db_session: Annotated[Session, Depends(get_session)]) -> KeySetOut:
+async def keys_for_everyone(request: Request) -> KeySetOut:
     """The published key set, without a token: public keys are public."""
-    return KeySetOut.model_validate(key_set(db_session))
+    return await admission(request).run(
+        request, lambda db_session: KeySetOut.model_validate(key_set(db_session))
+    )
 
 
 @router.put(
@@ -73,27 +77,28 @@ def keys_for_everyone(db_session: Annotated[Session, Depends(get_session)]) -> K
         409: {"model": ErrorResponse, "description": "Another office registered the key."},
     },
 )
-def register(
-    key_id: KeyId,
-    body: KeyRegistration,
-    office: Annotated[Office, Depends(current_office)],
-    db_session: Annotated[Session, Depends(get_session)],
+async def register(
+    key_id: KeyId, body: KeyRegistration, request: Request, credentials: Bearer
 ) -> PublishedKeyOut:
     """Register a desk's signing key (idempotent), or mark it retired."""
-    try:
-        register_key(
-            db_session,
-            office,
-            key_id=key_id,
-            public_key=body.public_key,
-            proof=body.proof,
-            valid_from=body.valid_from,
-            retired_at=body.retired_at,
-        )
-    except KeyRefused as exc:
-        raise _refused(exc) from None
-    db_session.commit()
-    return _out(db_session, key_id)
+
+    def work(db_session: Session, office: Office) -> PublishedKeyOut:
+        try:
+            register_key(
+                db_session,
+                office,
+                key_id=key_id,
+                public_key=body.public_key,
+                proof=body.proof,
+                valid_from=body.valid_from,
+                retired_at=body.retired_at,
+            )
+        except KeyRefused as exc:
+            raise _refused(exc) from None
+        db_session.commit()
+        return _out(db_session, key_id)
+
+    return await office_work(request, credentials, work)
 
 
 @router.post(
@@ -101,16 +106,17 @@ def register(
     response_model=PublishedKeyOut,
     responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "Not this office's key."}},
 )
-def retire(
-    key_id: KeyId,
-    body: KeyRetirement,
-    office: Annotated[Office, Depends(current_office)],
-    db_session: Annotated[Session, Depends(get_session)],
+async def retire(
+    key_id: KeyId, body: KeyRetirement, request: Request, credentials: Bearer
 ) -> PublishedKeyOut:
     """Retire one of the office's keys (a desk that lost its private half)."""
-    try:
-        retire_key(db_session, office, key_id, body.retired_at)
-    except KeyRefused as exc:
-        raise _refused(exc) from None
-    db_session.commit()
-    return _out(db_session, key_id)
+
+    def work(db_session: Session, office: Office) -> PublishedKeyOut:
+        try:
+            retire_key(db_session, office, key_id, body.retired_at)
+        except KeyRefused as exc:
+            raise _refused(exc) from None
+        db_session.commit()
+        return _out(db_session, key_id)
+
+    return await office_work(request, credentials, work)

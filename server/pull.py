@@ -4,6 +4,15 @@ Records in the office's scope with ``server_seq`` after the cursor, in feed orde
 once at its latest state (tombstones included), and the records that left its scope
 (``left_scope``). A record folded into another (the same holder registered twice)
 arrives as a tombstone naming what it became (``merged_into``).
+
+A page is read in several statements, and each may see a later snapshot (PostgreSQL's
+READ COMMITTED, SQLite's reads outside a transaction). So the pull first reads where the
+feed ends — the ``server_seq`` counter, which a writer stores in the transaction that
+commits its rows, while holding the counter's lock (server.feed) — and reads nothing
+numbered after it: every row numbered up to there is committed, and none can still
+come with a smaller number. Without that bound, a writer committing a record and then a
+scope exit between the two reads would move the cursor past the record unseen
+(docs/sync-protocol.md, "Several server processes").
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from server.models import Office, Record, RecordScope, ScopeExit
+from server.models import Office, Record, RecordScope, ScopeExit, SyncCounter
 from server.records import data_of
 
 
@@ -42,13 +51,23 @@ def changes_after(session: Session, office: Office, since: int) -> bool:
     return False
 
 
+def feed_end(session: Session) -> int:
+    """The last ``server_seq`` committed: every row numbered up to it is committed."""
+    end = session.execute(
+        select(SyncCounter.value).where(SyncCounter.name == "server_seq")
+    ).scalar_one_or_none()
+    return int(end or 0)
+
+
 def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     """The office's records changed after ``since``, in ``server_seq`` order, and the
-    records that left its scope (``left_scope``)."""
+    records that left its scope (``left_scope``); nothing after the feed's end as it was
+    when the pull began (module docstring)."""
+    end = feed_end(session)
     visible = session.execute(
         _scoped(
             select(RecordScope.server_seq, RecordScope.table_name, RecordScope.id).where(
-                RecordScope.server_seq > since
+                RecordScope.server_seq > since, RecordScope.server_seq <= end
             ),
             RecordScope,
             office,
@@ -59,7 +78,7 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     exits = session.execute(
         _scoped(
             select(ScopeExit.server_seq, ScopeExit.table_name, ScopeExit.id).where(
-                ScopeExit.server_seq > since
+                ScopeExit.server_seq > since, ScopeExit.server_seq <= end
             ),
             ScopeExit,
             office,

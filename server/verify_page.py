@@ -32,13 +32,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from common.jalali import format_jalali
 from common.reference import shipped_county_names
@@ -50,9 +49,9 @@ from common.signing import (
     describe_claims,
     verify_payload,
 )
-from server.auth import get_session
 from server.identity import find_record
 from server.keys import published_keys
+from server.work import admission
 
 #: Verifications one client address may ask for per window.
 RATE_LIMIT = 30
@@ -342,9 +341,7 @@ def page() -> HTMLResponse:
 
 
 @router.post(VERIFICATION_PATH)
-async def verify(
-    request: Request, db_session: Annotated[Session, Depends(get_session)]
-) -> HTMLResponse:
+async def verify(request: Request) -> HTMLResponse:
     """Verify a posted payload: a fragment for the script, a whole page for the form."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
     fragment = form.get("fragment", [""])[0] == "1"
@@ -358,7 +355,9 @@ async def verify(
     if len(payload) > MAX_PAYLOAD or not payload.strip():
         card = _message_card("کد گواهی‌نامه خالی یا بیش از اندازه بلند است.")
         return _html(card if fragment else _page(card, open_form=True), 400)
-    card = render_verdict(await run_in_threadpool(judge, db_session, payload))
+    card = render_verdict(
+        await admission(request).run(request, lambda db_session: judge(db_session, payload))
+    )
     return _html(card if fragment else _page(card, open_form=True))
 
 

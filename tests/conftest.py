@@ -17,6 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tokens never reach the developer's real keyring or profile during tests (subprocesses
 # inherit these too).
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+# No automatic backups in tests unless a test asks for them (app.views.backup_controller).
+os.environ.setdefault("DAFTAR_AUTO_BACKUP", "0")
 os.environ.setdefault(
     "DAFTAR_SECRETS_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"daftar-test-{os.getpid()}")
 )

@@ -1,6 +1,6 @@
 """The outbox: every local change to a synced row, written in the same transaction.
 
-The sync client (a later issue) pushes these operations, idempotently by ``op_id``.
+The sync client (app.services.sync.push) pushes these operations, idempotently by ``op_id``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """Starting the GUI: application, logging, main window, database, first-run setup.
 
 ``run_gui(db_path)`` is what ``daftar`` (and ``python -m app``) runs without a
-sub-command. The main window's frame is shown and painted first, with nothing but Qt
+sub-command. A second start on the same database brings the running window forward and
+exits (app.views.instance). A restore («بازیابی از پشتیبان…») closes the database,
+restores it in a worker and opens it again in a new window (:class:`_Startup`).
+
+The main window's frame is shown and painted first, with nothing but Qt
 imported; the database is then opened (and migrated, after a backup, if it must be) in a
 worker, the office is read, a new database shows the set-up dialog, and the window
 builds its screens (:meth:`MainWindow.attach`).
@@ -22,14 +26,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 import app as app_package
 from app.logging_setup import setup_logging
 from app.services.core.progress import Progress
 from app.views.bootstrap import create_application
-from app.views.errors import ErrorDialog, install_excepthook
+from app.views.errors import ErrorDialog, install_excepthook, show_error
+from app.views.instance import SingleInstance
 from app.views.main_window import MainWindow
 from app.views.worker import TaskRunner
 from common.errors import DomainError
@@ -37,6 +42,7 @@ from common.errors import DomainError
 if TYPE_CHECKING:
     from app.services.core.db import Database
     from app.services.core.office import OfficeInfo
+    from app.services.core.restore import RestoreResult
 
 log = logging.getLogger("daftar.gui")
 
@@ -143,6 +149,13 @@ class _Startup(QObject):
         self._credentials = credentials
         self.window = window
         self.db: Database | None = None
+        #: What the last restore did (app.services.core.restore.RestoreResult).
+        self.restored: RestoreResult | None = None
+        window.sig_restore_requested.connect(self.on_window_restore_requested)
+
+    def bring_forward(self) -> None:
+        """Another start of Daftar on this database: show the window instead."""
+        self.window.bring_forward()
 
     def start(self) -> None:
         """Open the database in a worker."""
@@ -185,6 +198,76 @@ class _Startup(QObject):
             model.sig_loaded.connect(
                 lambda _count: _report_and_exit(time.perf_counter() - app_package.STARTED)
             )
+
+    def on_window_restore_requested(self, backup: Path) -> None:
+        """Restore ``backup``: stop the window's background work, close the database,
+        restore in a worker, then open it again in a new window."""
+        old = self.window
+        old.stop_background_work(take_backup=False)
+        window = MainWindow()
+        window.loading_label.setText(_tr("در حال بازیابی از پشتیبان…"))
+        window.setGeometry(old.geometry())
+        window.show()
+        old.hide()
+        old.deleteLater()
+        self.window = window
+        window.sig_restore_requested.connect(self.on_window_restore_requested)
+        db, self.db = self.db, None
+        path = self._path
+
+        def op(_progress: Progress) -> RestoreResult:
+            from app.services.core.restore import restore_database, restore_over
+
+            if db is not None:
+                return restore_over(db, backup)
+            return restore_database(path, backup)
+
+        self._runner.run(
+            op,
+            self.on_restored,
+            self.on_restore_failed,
+            progress_title=_tr("بازیابی از پشتیبان"),
+            parent=window,
+        )
+
+    def on_restored(self, result: RestoreResult) -> None:
+        """Open the restored database; say what was done."""
+        from common.text import isolate_ltr
+
+        self.restored = result
+        self.start()
+        lines = [_tr("پایگاه داده از نسخهٔ پشتیبان بازیابی شد.")]
+        if result.migrated_from:
+            lines.append(_tr("پشتیبان از نسخهٔ قدیمی‌تر دفتر بود و به‌روز شد."))
+        if result.safety_copy is not None:
+            lines.append(
+                _tr("نسخهٔ ایمنی پایگاه دادهٔ پیشین:\n{path}").format(
+                    path=isolate_ltr(str(result.safety_copy))
+                )
+            )
+        lines.append(
+            _tr(
+                "اگر این اداره همگام‌سازی می‌کند، همگام‌سازی بعدی آنچه را سرور پس از این "
+                "پشتیبان دریافت کرده است برمی‌گرداند."
+            )
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            _tr("بازیابی از پشتیبان"),
+            "\n\n".join(lines),
+            QMessageBox.StandardButton.Ok,
+            self.window,
+        )
+        box.setObjectName("restoreDone")
+        box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def on_restore_failed(self, exc: BaseException) -> None:
+        """Nothing was replaced: say why and open the database as it was."""
+        log.error("restore failed: %s", exc.message if isinstance(exc, DomainError) else exc)
+        show_error(self.window, exc)
+        self.start()
 
     def on_failed(self, exc: BaseException) -> None:
         """The database could not be opened or read: say so and stop."""
@@ -233,6 +316,14 @@ def run_gui(db_path: Path | None, credentials: tuple[str, str] | None = None) ->
     qt_app = create_application(sys.argv)
     install_excepthook()
     path = db_path if db_path is not None else default_db_path()
+    instance = SingleInstance(path, qt_app)
+    if not instance.claim():
+        print(
+            "daftar: دفتر روی این پایگاه داده از قبل باز است؛ پنجرهٔ آن جلو آورده شد "
+            "(already open: its window was brought forward).",
+            file=sys.stderr,
+        )
+        return 0
     mode = os.environ.get(EXIT_AFTER_PAINT_ENV, "")
     if credentials is None and mode:
         # A measured start (bench, tests) signs in as $DAFTAR_USER, like the command line.
@@ -244,6 +335,7 @@ def run_gui(db_path: Path | None, credentials: tuple[str, str] | None = None) ->
     startup = _Startup(
         qt_app, runner, window, path, exit_after_rows=mode == "rows", credentials=credentials
     )
+    instance.sig_activation_requested.connect(startup.bring_forward)
 
     def after_first_paint() -> None:
         # The frame is on screen: now the log file, and the database in a worker.
@@ -255,7 +347,9 @@ def run_gui(db_path: Path | None, credentials: tuple[str, str] | None = None) ->
     try:
         return qt_app.exec()
     finally:
-        runner.wait_for_done(30_000)
-        window.deleteLater()
+        instance.release()
+        # The automatic backup taken as the window closed finishes first.
+        runner.wait_for_done(120_000)
+        startup.window.deleteLater()
         if startup.db is not None:
             startup.db.close()

@@ -8,8 +8,6 @@ writes the certificate PDF itself, text, fonts and the embedded QR payloads inta
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,6 +44,7 @@ from app.views.errors import describe_environment_error, show_error
 from app.views.page_printer import PagePrinter, ask_printer, pages_to_print, whole_document_to_pdf
 from common import jalali
 from common.errors import DomainError
+from common.files import write_bytes_atomically
 from common.text import isolate_ltr
 
 log = logging.getLogger("daftar.gui")
@@ -66,23 +65,6 @@ def _number(value: int) -> str:
 def _documents_folder() -> Path:
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return Path(folder) if folder else Path.home()
-
-
-def write_file_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".daftar-", suffix=PDF_SUFFIX, dir=path.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
 
 
 def _write_error(exc: BaseException, path: Path) -> BaseException:
@@ -356,7 +338,7 @@ class CertificatePreviewDialog(QDialog):
 
     def _write(self, path: Path) -> bool:
         try:
-            write_file_atomically(path, self.pdf_bytes)
+            write_bytes_atomically(path, self.pdf_bytes)
         except OSError as exc:
             log.warning("could not write %s: %s", path, exc)
             show_error(self, _write_error(exc, path))

@@ -35,13 +35,6 @@ T = TypeVar("T")
 #: that talks to the server app in process); None: the services' own HTTP client.
 TransportFactory = Callable[[str, str], "Transport"]
 
-# The kinds under the names the events views (app/views/events/) still use (they are
-# being rewritten on another branch); everything else names RecordKind.
-RECORDS_LICENCES = RecordKind.LICENCES
-RECORDS_OFFICE = RecordKind.OFFICE
-RECORDS_SUPPORTERS = RecordKind.SUPPORTERS
-RECORDS_EVENTS = RecordKind.EVENTS
-
 
 class AppSignals(QObject):
     """App-wide signals."""
@@ -84,7 +77,7 @@ class AppContext:
         all the same); ``on_success`` and ``on_failure`` are not called then. A read
         changes nothing and announces nothing.
         """
-        return self._run_unit(_ignore_progress(op), on_success, on_failure, None, parent, True)
+        return self._run_unit(_ignore_progress(op), on_success, on_failure, None, parent)
 
     def run_op_progress(
         self,
@@ -97,7 +90,7 @@ class AppContext:
     ) -> TaskHandle:
         """Like :meth:`run_op`, ``op`` reporting to a Progress; with ``title``, a progress
         dialog with «لغو» (cancelling rolls the unit of work back: nothing changed)."""
-        return self._run_unit(op, on_success, on_failure, title, parent, True)
+        return self._run_unit(op, on_success, on_failure, title, parent)
 
     def announce(self, kinds: Iterable[str]) -> None:
         """Tell every screen that records of these kinds changed (in RecordKind's order)."""
@@ -113,12 +106,11 @@ class AppContext:
         on_failure: Callable[[BaseException], None] | None,
         title: str | None,
         parent: QWidget | None,
-        announce: bool,
     ) -> TaskHandle:
         def work(progress: Progress) -> _Outcome[T]:
             with self.db.session() as session:
                 result = op(session, progress)
-            return _Outcome(result, committed_kinds(session) if announce else frozenset())
+            return _Outcome(result, committed_kinds(session))
 
         def succeeded(outcome: _Outcome[T]) -> None:
             on_success(outcome.result)
@@ -134,33 +126,6 @@ class AppContext:
             parent=parent,
             before_success=changed,
         )
-
-    # The events views (app/views/events/), rewritten on another branch, still call
-    # these two, which announce nothing (those modules emit sig_records_changed
-    # themselves); once they call run_op, these two go.
-
-    def run_db(
-        self,
-        op: Callable[[Session], T],
-        on_success: Callable[[T], None],
-        on_failure: Callable[[BaseException], None] | None = None,
-        *,
-        parent: QWidget | None = None,
-    ) -> TaskHandle:
-        """:meth:`run_op` without the announcement."""
-        return self._run_unit(_ignore_progress(op), on_success, on_failure, None, parent, False)
-
-    def run_db_progress(
-        self,
-        op: Callable[[Session, Progress], T],
-        on_success: Callable[[T], None],
-        on_failure: Callable[[BaseException], None] | None = None,
-        *,
-        title: str,
-        parent: QWidget | None = None,
-    ) -> TaskHandle:
-        """:meth:`run_op_progress` without the announcement."""
-        return self._run_unit(op, on_success, on_failure, title, parent, False)
 
 
 def _ignore_progress(op: Callable[[Session], T]) -> Callable[[Session, Progress], T]:

@@ -21,14 +21,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -38,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.core.progress import Progress
 from app.views.bootstrap import persian_locale
 from common.text import isolate_ltr
 from common.vocabulary import RecordKind
@@ -48,6 +45,7 @@ if TYPE_CHECKING:
 
     from app.services.core.office import OfficeInfo
     from app.services.licences.register import RegisterFilter
+    from app.views.backup_controller import BackupController
     from app.views.catalogue_screen import CatalogueScreen
     from app.views.certificate_print import CertificatePrintJob
     from app.views.context import AppContext
@@ -102,6 +100,10 @@ class LazyTab(Generic[S]):
 class MainWindow(QMainWindow):
     """Daftar's main window for one office's database."""
 
+    #: The clerk confirmed restoring this backup (a Path): the application closes the
+    #: database, restores it and opens it again in a new window (app.views.app).
+    sig_restore_requested = Signal(object)
+
     def __init__(
         self,
         ctx: AppContext | None = None,
@@ -118,6 +120,8 @@ class MainWindow(QMainWindow):
         self.certificate_job: CertificatePrintJob | None = None
         #: Sync with the central server (after attach()).
         self.sync_controller: SyncController | None = None
+        #: Backups and restore (after attach()).
+        self.backup_controller: BackupController | None = None
         self.setWindowTitle(_tr("دفتر"))
         self.resize(1200, 760)
 
@@ -169,6 +173,7 @@ class MainWindow(QMainWindow):
         self.register_screen.setFocus()
         self._load_total()
         self._start_sync(ctx)
+        self._start_backups(ctx)
         from app.views.window_accounts import WindowAccounts
 
         #: The signed-in account: title, status line, accounts menu, idle lock.
@@ -181,6 +186,14 @@ class MainWindow(QMainWindow):
         self.sync_controller = SyncController(ctx, self)
         self.statusBar().addPermanentWidget(self.sync_controller.status_line)
         self.sync_controller.sig_review_requested.connect(self.on_conflicts_action_triggered)
+
+    def _start_backups(self, ctx: AppContext) -> None:
+        """Automatic backups, their warning on the status line, and restore."""
+        from app.views.backup_controller import BackupController
+
+        self.backup_controller = BackupController(ctx, self, self.sync_controller)
+        self.statusBar().addPermanentWidget(self.backup_controller.status_label)
+        self.backup_controller.sig_restore_confirmed.connect(self.sig_restore_requested)
 
     def _add_lazy_tab(self, label: str, build: Callable[[AppContext], S]) -> LazyTab[S]:
         page = QWidget()
@@ -221,6 +234,7 @@ class MainWindow(QMainWindow):
             self.export_events_action,
             self.settings_action,
             self.backup_action,
+            self.restore_action,
             self.issue_action,
             self.print_selected_action,
             self.print_since_action,
@@ -253,6 +267,8 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.backup_action = QAction(_tr("پشتیبان‌گیری…"), self)
         self.backup_action.triggered.connect(self.on_backup_action_triggered)
+        self.restore_action = QAction(_tr("بازیابی از پشتیبان…"), self)
+        self.restore_action.triggered.connect(self.on_restore_action_triggered)
         self.quit_action = QAction(_tr("خروج"), self)
         self.quit_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -267,6 +283,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addAction(self.backup_action)
+        file_menu.addAction(self.restore_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -511,48 +528,14 @@ class MainWindow(QMainWindow):
         self._show_office(office)
 
     def on_backup_action_triggered(self) -> None:
-        """Write a copy of the database to a file the clerk chooses (in a worker)."""
-        from app.services.core.backup import backup_file_name, with_backup_suffix, write_backup
-        from common.jalali import today
+        """«پشتیبان‌گیری…»: a copy to a file the clerk chooses (app.views.backup_controller)."""
+        if self.backup_controller is not None:
+            self.backup_controller.back_up_now()
 
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = Path(folder or Path.home()) / backup_file_name(today())
-        chosen, _ = QFileDialog.getSaveFileName(
-            self,
-            _tr("پشتیبان‌گیری از پایگاه داده"),
-            str(suggested),
-            _tr("پایگاه داده دفتر (*.sqlite3)"),
-        )
-        if not chosen:
-            return
-        destination = with_backup_suffix(Path(chosen))
-        db = self.ctx.db
-
-        def op(_progress: Progress) -> Path:
-            # The save dialog has asked whether to replace an existing file.
-            return write_backup(db, destination, replace=True)
-
-        self.ctx.runner.run(
-            op,
-            self.on_backup_succeeded,
-            progress_title=_tr("پشتیبان‌گیری از پایگاه داده"),
-            parent=self,
-        )
-
-    def on_backup_succeeded(self, destination: Path) -> None:
-        """Tell the clerk where the backup is."""
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            _tr("پشتیبان‌گیری"),
-            _tr("نسخهٔ پشتیبان در این پرونده ذخیره شد:\n{path}").format(
-                path=isolate_ltr(str(destination))
-            ),
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.button(QMessageBox.StandardButton.Ok).setText(_tr("باشه"))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+    def on_restore_action_triggered(self) -> None:
+        """«بازیابی از پشتیبان…»: choose, check, confirm; then the application restores."""
+        if self.backup_controller is not None:
+            self.backup_controller.restore()
 
     def on_sync_action_triggered(self) -> None:
         """«همگام‌سازی با سرور»."""
@@ -576,10 +559,26 @@ class MainWindow(QMainWindow):
             self.sync_controller.refresh_status()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """No more automatic syncs; a running one stops at its next step."""
+        """No more automatic syncs (a running one stops at its next step); one last
+        automatic backup."""
+        self.stop_background_work(take_backup=True)
+        super().closeEvent(event)
+
+    def stop_background_work(self, *, take_backup: bool) -> None:
+        """Stop the automatic syncs and backups (the window closes, or the database is
+        about to be restored: then without a last backup)."""
         if self.sync_controller is not None:
             self.sync_controller.shutdown()
-        super().closeEvent(event)
+        if self.backup_controller is not None:
+            self.backup_controller.shutdown(take_backup=take_backup)
+
+    def bring_forward(self) -> None:
+        """Another start of Daftar on this database: show this window instead."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def on_about_action_triggered(self) -> None:
         """«درباره دفتر»: the version (app.version, the one of the installer)."""

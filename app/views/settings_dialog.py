@@ -10,10 +10,12 @@ they identify the office (the central server will own them).
 Per field group, «پیش‌فرض اداره» checked means the group has no setting of its own and
 follows the office's default validity; unchecked, its own spin box applies.
 
-The «همگام‌سازی» tab (app.views.sync_settings) holds the server's address and the
-office's token; they are loaded and saved in the same jobs, so a bad address saves
-nothing either. After ``accept()``, :attr:`SettingsDialog.token_place` says where a new
-token went ("keyring", "database" or "").
+The «پشتیبان‌گیری» tab (app.views.backup_settings) holds the automatic backups' rotation
+counts and second folder. The «همگام‌سازی» tab (app.views.sync_settings) holds the
+server's address and the office's token; they are loaded and saved in the same jobs,
+so a bad address saves nothing either. After ``accept()``,
+:attr:`SettingsDialog.token_place` says where a new token went ("keyring", "database"
+or "").
 """
 
 from __future__ import annotations
@@ -44,7 +46,14 @@ from sqlalchemy.orm import Session
 
 from app.services.core import office as office_service
 from app.services.core import reference
+from app.services.core.autobackup import BackupSettings, backup_settings
 from app.services.core.office import OfficeInfo, OfficeInput
+from app.views.backup_settings import (
+    BACKUP_FIELDS,
+    BackupSettingsInput,
+    BackupSettingsTab,
+    save_backup_settings_input,
+)
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sync_settings import (
@@ -98,6 +107,8 @@ class OfficeSettings:
     )
     #: The sync server's address and whether a token is stored.
     sync: SyncSettingsState = field(default_factory=SyncSettingsState)
+    #: How many automatic backups to keep, and the second folder.
+    backups: BackupSettings = field(default_factory=BackupSettings)
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,8 @@ class SettingsInput:
     )
     #: The sync address and token to save; None: unchanged.
     sync: SyncSettingsInput | None = None
+    #: The automatic backups' settings; None: unchanged.
+    backups: BackupSettingsInput | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ def load_settings(session: Session) -> OfficeSettings:
         group_years=office_service.group_validity_years(session),
         certificate=office_service.certificate_settings(session),
         sync=load_sync_settings(session),
+        backups=backup_settings(session),
     )
 
 
@@ -160,6 +174,11 @@ def save_settings(session: Session, data: SettingsInput) -> SavedSettings:
     if data.sync is not None:
         try:
             token_place = save_sync_settings(session, data.sync)
+        except ValidationErrors as exc:
+            errors.extend(exc.errors)
+    if data.backups is not None:
+        try:
+            save_backup_settings_input(session, data.backups)
         except ValidationErrors as exc:
             errors.extend(exc.errors)
     if errors or office is None:
@@ -346,8 +365,9 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
-        # -- sync ---------------------------------------------------------------------------
+        # -- sync and backups ----------------------------------------------------------------
         self.sync_tab = SyncSettingsTab(ctx, self.errors)
+        self.backup_tab = BackupSettingsTab(ctx, self.errors)
 
         office_page = QWidget()
         office_layout = QVBoxLayout(office_page)
@@ -357,6 +377,7 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.office_tab_index = self.tabs.addTab(office_page, _tr("اداره"))
         self.sync_tab_index = self.tabs.addTab(self.sync_tab, _tr("همگام‌سازی"))
+        self.backup_tab_index = self.tabs.addTab(self.backup_tab, _tr("پشتیبان‌گیری"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.loading_label)
@@ -384,6 +405,7 @@ class SettingsDialog(QDialog):
         self.signatory_title_edit.setText(settings.certificate.signatory_title)
         self.logo_edit.setText(settings.certificate.logo or "")
         self.sync_tab.set_state(settings.sync)
+        self.backup_tab.set_state(settings.backups)
         for index, (code, name) in enumerate(settings.groups):
             self._add_group_row(2 * index, code, name, settings.group_years.get(code))
         self._fit_groups_height()
@@ -499,6 +521,7 @@ class SettingsDialog(QDialog):
                 logo=self.logo_edit.text() or None,
             ),
             sync=self.sync_tab.sync_input(),
+            backups=self.backup_tab.backup_input(),
         )
 
     def on_logo_choose_button_clicked(self) -> None:
@@ -542,9 +565,12 @@ class SettingsDialog(QDialog):
         # Show the tab of the first field in error, then focus it.
         first = self.errors.first_invalid()
         if first is not None:
-            self.tabs.setCurrentIndex(
-                self.sync_tab_index if first in SYNC_FIELDS else self.office_tab_index
-            )
+            if first in SYNC_FIELDS:
+                self.tabs.setCurrentIndex(self.sync_tab_index)
+            elif first in BACKUP_FIELDS:
+                self.tabs.setCurrentIndex(self.backup_tab_index)
+            else:
+                self.tabs.setCurrentIndex(self.office_tab_index)
             self.errors.focus_first_invalid()
 
     # -- closing ---------------------------------------------------------------------------
@@ -559,6 +585,7 @@ class SettingsDialog(QDialog):
             self.signatory_title_edit.text(),
             self.logo_edit.text(),
             self.sync_tab.snapshot(),
+            self.backup_tab.snapshot(),
         )
 
     def reject(self) -> None:

@@ -10,8 +10,6 @@ written where. The file helpers here serve the import dialog too.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +30,7 @@ from app.views.errors import describe_environment_error, show_error
 from app.views.widgets import messages
 from common import jalali
 from common.errors import DomainError
+from common.files import atomic_path
 from common.text import isolate_ltr
 
 XLSX_SUFFIX = ".xlsx"
@@ -149,18 +148,9 @@ def write_export_with(
     A cancelled or failed export leaves ``destination`` as it was (an earlier file of
     that name included) and no temporary file behind. Returns the rows written.
     """
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(
-        prefix=".daftar-export-", suffix=destination.suffix, dir=destination.parent
-    )
-    os.close(handle)
-    temporary = Path(name)
-    try:
+    with atomic_path(destination) as temporary:
         written = export(session, temporary, progress)
         progress.check()  # cancelled during the last rows: still nothing written
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
     return written
 
 

@@ -59,6 +59,7 @@ class WindowAccounts(QObject):
             (w.export_events_action, Permission.EXPORT),
             (w.settings_action, Permission.OFFICE_SETTINGS),
             (w.backup_action, Permission.BACKUP),
+            (w.restore_action, Permission.RESTORE),
             (w.issue_action, Permission.REGISTER),
             (w.print_selected_action, Permission.PRINT),
             (w.print_since_action, Permission.PRINT),

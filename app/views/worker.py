@@ -196,7 +196,7 @@ class TaskRunner(QObject):
             try:
                 progress.check()
                 result = op(progress)
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - every failure reaches the GUI thread
                 _log_failure(op, exc)
                 delivery.sig_failed.emit(exc)
             else:
@@ -218,7 +218,7 @@ class TaskRunner(QObject):
         try:
             handle.progress.check()
             result = op(handle.progress)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure reaches on_failure
             _log_failure(op, exc)
             handle.finished = True
             if on_failure is not None:

@@ -131,14 +131,14 @@ def test_install_app_writes_the_metadata_the_version_is_read_from(tmp_path: Path
     lib = tmp_path / "lib"
     lib.mkdir()
     stage.install_app(ROOT, lib, "9.8.7", "Daftar")
-    assert (lib / "app" / "cli.py").exists() and (lib / "resources" / "fonts").is_dir()
+    assert (lib / "app" / "cli" / "__init__.py").exists() and (lib / "resources" / "fonts").is_dir()
     assert (lib / "common" / "vocabulary.py").exists()
     assert not list((lib / "app").rglob("__pycache__"))
     dist = metadata.PathDistribution(lib / "daftar-9.8.7.dist-info")
     assert (dist.metadata["Name"], dist.version) == ("daftar", "9.8.7")
     files = dist.files or []
     record = {str(f): f.hash for f in files}
-    assert record["app/cli.py"] is not None
+    assert record["app/cli/__init__.py"] is not None
     assert "daftar-9.8.7.dist-info/METADATA" in record
 
 

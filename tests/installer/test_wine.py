@@ -277,5 +277,5 @@ def test_installed_tree_holds_what_daftar_runs_and_nothing_of_qt_it_does_not(
     for component in ("PySide6_Essentials", "Python", "Vazirmatn", "SQLAlchemy"):
         assert component in licences
     # Hash-based .pyc beside every module (nothing is compiled on the clerk's machine).
-    pyc = lib / "app" / "__pycache__" / "cli.cpython-311.pyc"
+    pyc = lib / "app" / "cli" / "__pycache__" / "__init__.cpython-311.pyc"
     assert pyc.read_bytes()[4:8] == (0b01).to_bytes(4, "little")  # unchecked-hash flag

@@ -220,3 +220,52 @@ def test_serve_options_reach_uvicorn(
     # A key without its certificate is refused before serving.
     assert main(["serve", "--db", str(server_db_path), "--ssl-keyfile", str(key)]) == 2
     assert calls == []
+
+
+def test_serve_workers_need_postgresql(
+    server_db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import uvicorn
+
+    calls: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(app))
+    assert main(["serve", "--db", str(server_db_path), "--workers", "2"]) == 2
+    assert calls == [] and not server_db_path.exists()  # refused before opening it
+    assert "--workers > 1 needs PostgreSQL" in caplog.text
+
+
+def test_serve_sizes_the_pool_and_admission_together(
+    server_database: ServerDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--db-connections N: N requests work on the database at once, on a pool of N;
+    --workers N on PostgreSQL hands uvicorn the worker factory and the settings."""
+    import json
+    import os
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from server.serve import WORKER_SETTINGS, worker_app
+
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.delenv(WORKER_SETTINGS, raising=False)
+    db = server_database.cli_args
+    assert main(["serve", *db, "--db-connections", "7", "--db-wait", "3"]) == 0
+    app, _options = calls.pop()
+    assert isinstance(app, FastAPI)
+    assert (app.state.admission.slots, app.state.admission.wait) == (7, 3.0)
+    engine = app.state.session_factory.kw["bind"]
+    assert engine.pool.size() == 7
+    engine.dispose()
+    if server_database.backend == "sqlite":
+        return
+    assert main(["serve", *db, "--workers", "3", "--db-connections", "4"]) == 0
+    target, options = calls.pop()
+    assert target == "server.serve:worker_app"
+    assert options["workers"] == 3 and options["factory"] is True
+    settings = json.loads(os.environ[WORKER_SETTINGS])
+    assert settings["url"] == server_database.url and settings["db_connections"] == 4
+    worker = worker_app()  # what each worker process builds
+    assert worker.state.admission.slots == 4
+    worker.state.session_factory.kw["bind"].dispose()

@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
-from test_licence_form import click_save, fill_valid, make_form
 
 from app.models import Licence
 from app.services.core import reference
@@ -24,6 +23,7 @@ from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
 from tests.services.supporter_fixtures import make_supporter
 from tests.views.licence_support import issue_licence, save_screenshot
+from tests.views.test_licence_form import click_save, fill_valid, make_form
 
 OUTSIDE_REY = "شهرستان «ری» بیرون از حوزهٔ این اداره است؛ این اداره فقط در شهرستان «تهران» کار می‌کند"
 

@@ -28,6 +28,7 @@ from app.views.sheet_export import export_kind, export_register, is_filtered
 from app.views.widgets import messages
 from app.views.widgets.form import ERROR_COLOR
 from app.views.worker import TaskHandle
+from common.files import TEMPORARY_PREFIX
 from tests.services.conftest import template_row
 from tests.views.licence_support import OTHER_VALID_NID, VALID_NID, licence_count, save_screenshot
 from tests.views.register_support import LICENCE_COUNT, SUSPENDED_ROWS, national_id
@@ -349,7 +350,7 @@ def test_export_then_import_into_another_database(
     assert save_as[0][3] == "کتاب اکسل (*.xlsx);;CSV با کدگذاری UTF-8 (*.csv)"
     exported = tmp_path / "خروجی.xlsx"
     assert exported.exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".daftar-export-")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(TEMPORARY_PREFIX)] == []
     assert no_boxes == [f"۳۰ مجوز در فایل «خروجی.xlsx» ذخیره شد.\nپوشه: {LRI}{tmp_path}{PDI}"]
 
     dialog = run_import(qtbot, ctx, exported)

@@ -15,6 +15,7 @@ from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
+from common.files import TEMPORARY_PREFIX
 from tests.views.licence_support import save_screenshot
 from tests.views.register_support import LICENCE_COUNT
 
@@ -109,7 +110,7 @@ def test_backup_writes_a_copy(
         assert conn.execute("SELECT count(*) FROM licence").fetchone() == (LICENCE_COUNT,)
     window.backup_action.trigger()  # replacing an existing backup (the dialog asked)
     assert written.exists()
-    assert not [p for p in written.parent.iterdir() if p.name.startswith(".daftar-backup-")]
+    assert not [p for p in written.parent.iterdir() if p.name.startswith(TEMPORARY_PREFIX)]
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert boxes and "ذخیره شد" in boxes[0].text()
     for box in boxes:

@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session
 
 from app.models import Setting, new_id
+from common.files import write_bytes_atomically
 
 log = logging.getLogger("daftar.credentials")
 
@@ -75,7 +76,7 @@ def _keyring_usable() -> bool:
 
         backend = keyring.get_keyring()
         return not isinstance(backend, fail.Keyring) and float(backend.priority) > 0
-    except Exception:
+    except Exception:  # noqa: BLE001 - a keyring backend may fail in any way: not usable
         return False
 
 
@@ -98,9 +99,7 @@ def _fernet(session: Session, *, create: bool) -> Fernet | None:
     if not path.exists():
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
+        write_bytes_atomically(path, Fernet.generate_key(), mode=0o600)
     return Fernet(path.read_bytes().strip())
 
 
@@ -117,7 +116,7 @@ def store_secret(session: Session, secret: Secret, value: str) -> str:
             keyring.set_password(secret.service, secret.account, value)
             _set(session, secret.setting, KEYRING)
             return KEYRING
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
             log.warning("keyring refused a secret (%s); keeping it in the database", exc)
     fernet = _fernet(session, create=True)
     assert fernet is not None
@@ -134,7 +133,7 @@ def load_secret(session: Session, secret: Secret) -> str:
             import keyring
 
             return keyring.get_password(secret.service, secret.account) or ""
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
             log.warning("keyring unavailable: %s", exc)
             return ""
     if stored.startswith("fernet:"):
@@ -157,7 +156,7 @@ def forget_secret(session: Session, secret: Secret) -> None:
             import keyring
 
             keyring.delete_password(secret.service, secret.account)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
             log.warning("could not remove a secret from the keyring: %s", exc)
     row = session.get(Setting, secret.setting)
     if row is not None:

@@ -34,7 +34,7 @@ log = logging.getLogger("daftar.db")
 
 #: ``PRAGMA application_id`` of a Daftar database ("DFTR").
 APPLICATION_ID = 0x44465452
-#: The Alembic head this version of the app writes. tests/services/test_db.py checks
+#: The Alembic head this version of the app writes. tests/services/core/test_db.py checks
 #: that it matches app/migrations/versions.
 HEAD_REVISION = "0010"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -186,7 +186,8 @@ def _current_revision(engine: Engine, path: Path) -> str | None:
         return str(revision) if revision is not None else None
 
 
-def _known_revisions() -> set[str]:
+def known_revisions() -> set[str]:
+    """Every schema revision this version of Daftar knows (it can migrate from)."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -210,12 +211,16 @@ def _migrate(engine: Engine) -> None:
 def open_database(path: Path | str, *, create: bool = True) -> Database:
     """Open (and if needed create or migrate) the database at ``path``.
 
-    Raises a :class:`DatabaseProblem` with a Persian message when the file can't be used.
+    Raises a :class:`DatabaseProblem` with a Persian message when the file can't be used
+    (also when it lies on a network share or a removable drive: app.services.core.storage).
     """
+    from app.services.core.storage import refuse_unsafe_location
+
     path = Path(path).expanduser().resolve()
     exists = path.exists() and path.stat().st_size > 0
     if not exists and not create:
         raise DatabaseProblem(f"پایگاه داده پیدا نشد: {isolate_ltr(str(path))}")
+    refuse_unsafe_location(path)
     if exists:
         _check_file(path)
     else:
@@ -230,7 +235,7 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
     try:
         revision = _current_revision(engine, path)
         if revision != HEAD_REVISION:
-            if revision is not None and revision not in _known_revisions():
+            if revision is not None and revision not in known_revisions():
                 raise NewerDatabase(
                     "این پایگاه داده با نسخه جدیدتری از دفتر ساخته شده است "
                     f"(نسخه طرح {to_persian_digits(revision)}). "

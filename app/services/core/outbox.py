@@ -58,6 +58,14 @@ def record_insert(session: Session, row: SyncMixin) -> None:
     session.add(OutboxOperation(**operation_row(table, row.id, OP_INSERT, 0, changes)))
 
 
+def insert_record(session: Session, row: SyncMixin) -> None:
+    """Add a new synced row and queue its creation (flushed first, so its defaults are
+    in the snapshot the outbox records)."""
+    session.add(row)
+    session.flush()
+    record_insert(session, row)
+
+
 def record_update(
     session: Session, row: SyncMixin, base_rev: int, changes: Mapping[str, list[Any]]
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from common import jalali
 from common.errors import ValidationError
@@ -73,24 +72,9 @@ def hours_of(
     return daily * ((end_date - start_date).days + 1)
 
 
-def collect(errors: list[ValidationError], func_: Any) -> Any:
-    """``func_()``, or None with its ValidationError appended to ``errors``."""
-    try:
-        return func_()
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
-
-
 def as_date(
     value: str | dt.date | None, fname: str, errors: list[ValidationError]
 ) -> dt.date | None:
     """A date as given or parsed from Jalali text, or None with the error appended to
     ``errors``."""
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return jalali.parse_jalali(value, field=fname, label=FIELD_LABELS[fname], required=True)
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
+    return jalali.date_field(value, fname, FIELD_LABELS[fname], errors)

@@ -29,12 +29,12 @@ from app.models.event import (
     PARTICIPANT_WAITING,
 )
 from app.services.core.access import requires
-from app.services.core.outbox import apply_values, record_insert, touch
-from app.services.events.fields import as_date, collect
+from app.services.core.outbox import apply_values, insert_record, touch
+from app.services.events.fields import as_date
 from app.services.events.queries import EventQueries
 from app.services.events.records import PARTICIPANT_STATUS_LABELS, ParticipantInfo, ParticipantInput
 from common import jalali
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.validators import validate_mobile, validate_name, validate_national_id
 from common.vocabulary import Permission
 
@@ -54,10 +54,10 @@ class EventRegistration(EventQueries):
     def register_holder(self, event_id: str, national_id: str) -> ParticipantInfo:
         """Register a licence holder found by national ID (name and mobile from the
         register)."""
-        errors: list[ValidationError] = []
-        nid = collect(errors, lambda: validate_national_id(national_id))
-        if errors:
-            raise ValidationErrors(errors)
+        try:
+            nid = validate_national_id(national_id)
+        except ValidationError as exc:
+            raise ValidationErrors([exc]) from exc
         person = self.session.scalar(
             select(Person).where(Person.national_id == nid, Person.deleted.is_(False))
         )
@@ -164,9 +164,7 @@ class EventRegistration(EventQueries):
                 deleted=False,
                 **row_values,
             )
-            self.session.add(row)
-            self.session.flush()
-            record_insert(self.session, row)
+            insert_record(self.session, row)
         self.session.flush()
         return self.participant(row.id)
 
@@ -279,9 +277,7 @@ class EventRegistration(EventQueries):
                     origin_office=self.office_id,
                     deleted=False,
                 )
-                self.session.add(record)
-                self.session.flush()
-                record_insert(self.session, record)
+                insert_record(self.session, record)
         else:
             changes = apply_values(record, {"present": present}, ("present",))
             if changes:

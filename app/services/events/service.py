@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -31,7 +32,7 @@ from app.models import (
 )
 from app.models.event import EVENT_CANCELLED, EVENT_KINDS, EVENT_PLANNED, PARTICIPANT_REGISTERED
 from app.services.core.access import requires
-from app.services.core.outbox import apply_values, record_insert, touch
+from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.core.scope import require_county_in_scope
 from app.services.core.search_keys import event_search_key
 from app.services.events.calendar import (
@@ -42,10 +43,10 @@ from app.services.events.calendar import (
     office_county_id,
 )
 from app.services.events.codes import allocate_event_codes, normalise_code
-from app.services.events.fields import as_date, collect, fa_number, parse_time
+from app.services.events.fields import as_date, fa_number, parse_time
 from app.services.events.records import KIND_LABELS, EventDetail, EventInput
 from app.services.events.registration import EventRegistration
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.rules import event_dates_problem
 from common.text import normalize_multiline, normalize_text, search_key
 from common.validators import validate_capacity, validate_text
@@ -75,6 +76,34 @@ class EventService(EventRegistration):
 
     # -- validation -----------------------------------------------------------------------
 
+    def _field_ids(self, field_ids: Sequence[str], errors: list[ValidationError]) -> list[str]:
+        """The event's business fields, each once; an unknown or deleted one is an error."""
+        ids = list(dict.fromkeys(i for i in field_ids if i))
+        if ids:
+            found = set(
+                self.session.scalars(
+                    select(BusinessField.id).where(
+                        BusinessField.id.in_(ids), BusinessField.deleted.is_(False)
+                    )
+                )
+            )
+            if len(found) != len(ids):
+                errors.append(ValidationError("field_ids", "رشته‌ها را از فهرست رشته‌ها انتخاب کنید"))
+        return ids
+
+    def _organiser(self, organiser: str | None, errors: list[ValidationError]) -> str | None:
+        """The organising supporter's id (None for none); an unknown one is an error."""
+        if not organiser:
+            return None
+        supporter = self.session.get(Supporter, organiser)
+        if supporter is None or supporter.deleted:
+            errors.append(
+                ValidationError(
+                    "organiser_supporter_id", "برگزارکننده را از فهرست پشتیبان‌ها انتخاب کنید"
+                )
+            )
+        return organiser
+
     def validate_event(
         self, data: EventInput, errors: list[ValidationError], *, event: Event | None = None
     ) -> dict[str, Any]:
@@ -90,28 +119,8 @@ class EventService(EventRegistration):
             errors,
             lambda: validate_text(data.title, "title", "عنوان", required=True, max_length=200),
         )
-        ids = list(dict.fromkeys(i for i in data.field_ids if i))
-        if ids:
-            found = set(
-                self.session.scalars(
-                    select(BusinessField.id).where(
-                        BusinessField.id.in_(ids), BusinessField.deleted.is_(False)
-                    )
-                )
-            )
-            if len(found) != len(ids):
-                errors.append(ValidationError("field_ids", "رشته‌ها را از فهرست رشته‌ها انتخاب کنید"))
-        values["field_ids"] = json.dumps(ids)
-        organiser = data.organiser_supporter_id or None
-        if organiser is not None:
-            supporter = self.session.get(Supporter, organiser)
-            if supporter is None or supporter.deleted:
-                errors.append(
-                    ValidationError(
-                        "organiser_supporter_id", "برگزارکننده را از فهرست پشتیبان‌ها انتخاب کنید"
-                    )
-                )
-        values["organiser_supporter_id"] = organiser
+        values["field_ids"] = json.dumps(self._field_ids(data.field_ids, errors))
+        values["organiser_supporter_id"] = self._organiser(data.organiser_supporter_id, errors)
         values["venue"] = (
             collect(
                 errors, lambda: validate_text(data.venue, "venue", "محل برگزاری", max_length=300)
@@ -242,9 +251,7 @@ class EventService(EventRegistration):
             deleted=False,
             **values,
         )
-        self.session.add(event)
-        self.session.flush()
-        record_insert(self.session, event)
+        insert_record(self.session, event)
         return self.get(event.id, self._warnings(event.start_date, event.end_date))
 
     @requires(Permission.EVENTS)
@@ -310,9 +317,7 @@ class EventService(EventRegistration):
             origin_office=self.office_id,
             deleted=False,
         )
-        self.session.add(row)
-        self.session.flush()
-        record_insert(self.session, row)
+        insert_record(self.session, row)
         return ClosureInfo(row.id, row.day, row.reason)
 
     @requires(Permission.EVENTS)

@@ -5,12 +5,11 @@ the licence form's validation shares (Jalali dates, collecting errors)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from app.services.licences.records import FIELD_LABELS, PersonInput
 from common import jalali
-from common.errors import ValidationError
+from common.errors import ValidationError, collect
 from common.rules import birth_date_problem
 from common.text import normalize_text
 from common.validators import (
@@ -26,22 +25,7 @@ def as_date(
     value: str | dt.date | None, fname: str, required: bool, errors: list[ValidationError]
 ) -> dt.date | None:
     """A typed Jalali date (or a date) of field ``fname``; a problem goes to ``errors``."""
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return jalali.parse_jalali(value, field=fname, label=FIELD_LABELS[fname], required=required)
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
-
-
-def collect(errors: list[ValidationError], func_: Callable[[], Any]) -> Any:
-    """``func_()``, or None with its ValidationError appended to ``errors``."""
-    try:
-        return func_()
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
+    return jalali.date_field(value, fname, FIELD_LABELS[fname], errors, required=required)
 
 
 def _normalise_gender(value: str) -> str | None:

@@ -36,7 +36,12 @@ from app.services.licences import register
 from app.services.licences.bulk import NewLicence, NewPerson, insert_people_and_licences
 from app.services.licences.holders import validate_person
 from app.services.licences.numbers import allocate_numbers, normalise_licence_number
-from app.services.licences.records import FIELD_LABELS, MAX_LICENCES_PER_PERSON, PersonInput
+from app.services.licences.records import (
+    FIELD_LABELS,
+    MAX_LICENCES_PER_PERSON,
+    PERSON_FIELDS,
+    PersonInput,
+)
 from app.services.spreadsheet.columns import (
     Column,
     Columns,
@@ -206,17 +211,6 @@ COLUMNS = Columns(
         ),
     ),
 )
-_PERSON_FIELD_NAMES = (
-    "national_id",
-    "first_name",
-    "last_name",
-    "father_name",
-    "birth_date",
-    "gender",
-    "mobile",
-    "postal_code",
-    "address",
-)
 #: Valid rows are written this many at a time.
 BATCH = 2000
 
@@ -251,7 +245,7 @@ class _LicenceRows(RowHandler):
         self.held: dict[str, int] = {}
 
     def row(self, row: SheetRow) -> Outcome:
-        person_input = PersonInput(**{name: row.text(name) for name in _PERSON_FIELD_NAMES})
+        person_input = PersonInput(**{name: row.text(name) for name in PERSON_FIELDS})
         person, errors, warnings = validate_person(person_input, self.run.today)
         for error in errors:
             row.fail(error.field, error.message)

@@ -21,21 +21,25 @@ GENDER_LABELS = Gender.labels()
 STATUS_EXPIRED = LicenceStatus.EXPIRED
 STATUS_LABELS = LicenceStatus.labels()
 ACTION_LABELS = HistoryAction.labels()
+#: The holder's fields, in the order forms and files show them.
+PERSON_FIELDS = (
+    "national_id",
+    "first_name",
+    "last_name",
+    "father_name",
+    "birth_date",
+    "gender",
+    "mobile",
+    "postal_code",
+    "address",
+)
 #: The licence screen's and history's names of the holder's and the licence's fields
 #: (common.vocabulary.COLUMN_LABELS, with the licence's own words where they differ).
 FIELD_LABELS = {
     **{
         name: COLUMN_LABELS[name]
         for name in (
-            "national_id",
-            "first_name",
-            "last_name",
-            "father_name",
-            "birth_date",
-            "gender",
-            "mobile",
-            "postal_code",
-            "address",
+            *PERSON_FIELDS,
             "number",
             "field_id",
             "county_id",
@@ -50,17 +54,6 @@ FIELD_LABELS = {
     "certificate_serial": "شماره گواهی‌نامه",
     "certificate_copy": "نوبت چاپ",
 }
-PERSON_FIELDS = (
-    "national_id",
-    "first_name",
-    "last_name",
-    "father_name",
-    "birth_date",
-    "gender",
-    "mobile",
-    "postal_code",
-    "address",
-)
 LICENCE_FIELDS = (
     "number",
     "kind",

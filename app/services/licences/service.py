@@ -41,10 +41,10 @@ from app.models.licence import (
 from app.services.core.access import requires
 from app.services.core.actor import current_actor
 from app.services.core.office import require_office, validity_years_for_group
-from app.services.core.outbox import apply_values, json_value, record_insert, touch
+from app.services.core.outbox import apply_values, insert_record, json_value, record_insert, touch
 from app.services.core.scope import ScopedService
 from app.services.core.search_keys import licence_search_key, refresh_for_holders
-from app.services.licences.holders import as_date, collect, validate_person
+from app.services.licences.holders import as_date, validate_person
 from app.services.licences.numbers import (
     allocate_number,
     next_local_seq,
@@ -68,7 +68,7 @@ from app.services.licences.records import (
     effective_status,
 )
 from common import jalali
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.rules import date_order_problem
 from common.text import normalize_text, to_persian_digits
 from common.validators import validate_national_id, validate_text
@@ -322,9 +322,7 @@ class LicenceService(ScopedService):
         )
         if person is None:
             person = Person(id=new_id(), origin_office=self.office_id, **values)
-            self.session.add(person)
-            self.session.flush()
-            record_insert(self.session, person)
+            insert_record(self.session, person)
             return person
         # Reuse the holder; fill in or correct what the clerk typed (empty keeps old).
         updates = {k: v for k, v in values.items() if v not in ("", None)}
@@ -395,9 +393,7 @@ class LicenceService(ScopedService):
             ),
             local_seq=next_local_seq(self.session),
         )
-        self.session.add(licence)
-        self.session.flush()
-        record_insert(self.session, licence)
+        insert_record(self.session, licence)
         self._history(
             licence_id,
             action,

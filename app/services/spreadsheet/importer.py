@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,7 +261,7 @@ class SheetRow:
         self._run.result.warnings.append(Problem(self.line, self._run.column(name)[1], message))
 
 
-class RowHandler:
+class RowHandler(ABC):
     """What a kind does with the rows of its file (subclass it).
 
     :meth:`row` reads a row (``row.value(name)``, ``row.text(name)``), records what is
@@ -274,11 +275,11 @@ class RowHandler:
         self.run = run
         self.session = run.session
 
+    @abstractmethod
     def row(self, row: SheetRow) -> Outcome | None:
         """Import one row (raise RowRejected, or let a service's error out, to reject it)."""
-        raise NotImplementedError
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - optional hook: most kinds have nothing to finish
         """Called once after the last row."""
 
 

@@ -21,7 +21,7 @@ from app.models.licence import STATUS_ACTIVE
 from app.models.supporter import SUPPORTER_ACTIVE
 from app.services.core.access import requires
 from app.services.core.office import require_office
-from app.services.core.outbox import apply_values, record_insert, touch
+from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.core.scope import ScopedService
 from app.services.licences.holders import validate_person
 from app.services.supporters.records import (
@@ -45,13 +45,7 @@ from common.vocabulary import Permission
 def _as_date(
     value: str | dt.date | None, fname: str, required: bool, errors: list[ValidationError]
 ) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return jalali.parse_jalali(value, field=fname, label=FIELD_LABELS[fname], required=required)
-    except ValidationError as exc:
-        errors.append(exc)
-        return None
+    return jalali.date_field(value, fname, FIELD_LABELS[fname], errors, required=required)
 
 
 def clean_reason(value: str, fname: str, errors: list[ValidationError]) -> str:
@@ -173,16 +167,7 @@ class SupporterMembers(ScopedService):
         county = self.session.get(County, county_id)
         if (problem := self.county_problem(county)) is not None:
             errors.append(problem)
-        joined = _as_date(data.joined_on, "joined_on", True, errors)
-        if joined is not None and joined > now:
-            errors.append(ValidationError("joined_on", "تاریخ عضویت نمی‌تواند در آینده باشد"))
-        left = _as_date(data.left_on, "left_on", False, errors)
-        if left is not None:
-            order = member_dates_problem(joined, left)
-            if order is not None:
-                errors.append(order)
-            elif left > now:
-                errors.append(ValidationError("left_on", "تاریخ خروج نمی‌تواند در آینده باشد"))
+        joined, left = _member_dates(data, now, errors)
         leave_reason = clean_reason(data.leave_reason, "leave_reason", errors)
         override = clean_reason(override_reason, "override_reason", errors)
         if person is not None and left is None and self._active_membership(supporter.id, person.id):
@@ -190,24 +175,10 @@ class SupporterMembers(ScopedService):
         if errors:
             raise ValidationErrors(errors)
         if left is None and not override:
-            codes: list[str] = []
-            messages: list[str] = []
-            if self.active_count(supporter.id) + 1 > supporter.capacity:
-                codes.append(OVERRIDE_CAPACITY)
-                messages.append(_capacity_message(supporter.capacity))
-            if check_licence and (
-                person is None or not self.has_field_licence(person.id, supporter, now)
-            ):
-                codes.append(OVERRIDE_LICENCE)
-                messages.append(_LICENCE_MESSAGE)
-            if codes:
-                error_type = OverCapacity if OVERRIDE_CAPACITY in codes else MemberLicenceWarning
-                raise error_type(tuple(codes), tuple(messages))
+            self._require_override(supporter, person, now, check_licence=check_licence)
         if person is None:
             person = Person(id=new_id(), origin_office=self.office_id, **pvalues)
-            self.session.add(person)
-            self.session.flush()
-            record_insert(self.session, person)
+            insert_record(self.session, person)
         assert role is not None and joined is not None and county is not None
         member = NetworkMember(
             id=new_id(),
@@ -221,10 +192,27 @@ class SupporterMembers(ScopedService):
             leave_reason=leave_reason if left is not None else "",
             override_reason=override,
         )
-        self.session.add(member)
-        self.session.flush()
-        record_insert(self.session, member)
+        insert_record(self.session, member)
         return self._member_row(member)
+
+    def _require_override(
+        self, supporter: Supporter, person: Person | None, now: dt.date, *, check_licence: bool
+    ) -> None:
+        """Raise OverCapacity or MemberLicenceWarning when a new active member breaks the
+        network's capacity or the licence rule (the clerk may then give a reason)."""
+        codes: list[str] = []
+        messages: list[str] = []
+        if self.active_count(supporter.id) + 1 > supporter.capacity:
+            codes.append(OVERRIDE_CAPACITY)
+            messages.append(_capacity_message(supporter.capacity))
+        if check_licence and (
+            person is None or not self.has_field_licence(person.id, supporter, now)
+        ):
+            codes.append(OVERRIDE_LICENCE)
+            messages.append(_LICENCE_MESSAGE)
+        if codes:
+            error_type = OverCapacity if OVERRIDE_CAPACITY in codes else MemberLicenceWarning
+            raise error_type(tuple(codes), tuple(messages))
 
     def _active_membership(self, supporter_id: str, person_id: str) -> str | None:
         return self.session.scalar(
@@ -300,3 +288,20 @@ def _capacity_message(capacity: int) -> str:
         f"ظرفیت این پشتیبان {to_persian_digits(str(capacity))} نفر است و با این عضو "
         "از ظرفیت بیشتر می‌شود"
     )
+
+
+def _member_dates(
+    data: MemberInput, now: dt.date, errors: list[ValidationError]
+) -> tuple[dt.date | None, dt.date | None]:
+    """The member's joining and leaving dates: in order, and neither in the future."""
+    joined = _as_date(data.joined_on, "joined_on", True, errors)
+    if joined is not None and joined > now:
+        errors.append(ValidationError("joined_on", "تاریخ عضویت نمی‌تواند در آینده باشد"))
+    left = _as_date(data.left_on, "left_on", False, errors)
+    if left is not None:
+        order = member_dates_problem(joined, left)
+        if order is not None:
+            errors.append(order)
+        elif left > now:
+            errors.append(ValidationError("left_on", "تاریخ خروج نمی‌تواند در آینده باشد"))
+    return joined, left

@@ -149,7 +149,13 @@ def store_ca_file(session: Session, ca_file: str) -> str:
 def http_client(timeout: float, verify: ssl.SSLContext | bool) -> Any:
     """The HTTP client of a Transport (a separate function so tests can reach an
     in-process server instead of the network)."""
-    return httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0), verify=verify)
+    # An idle connection is dropped after 2 s, before the server's keep-alive (uvicorn: 5 s)
+    # can close it under a request sent on it (a ReadError between two pages of a pull).
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=5.0),
+        verify=verify,
+        limits=httpx.Limits(keepalive_expiry=2.0),
+    )
 
 
 def tls_error(exc: BaseException, url: str) -> SyncError | None:

@@ -7,12 +7,19 @@ SyncError of its status (``unauthorized``, ``token_expired``, ``rate_limited``,
 ``too_old``, ``server_error``, ``refused``) with the server's Persian message; a network
 failure is ``offline`` (or ``tls`` for a certificate that can't be verified). Which
 addresses are allowed and how certificates are verified: app.services.sync.security.
+
+A busy server answers **503** (or **429**) with ``Retry-After``: the request is sent
+again after that delay, at most :data:`MAX_RETRIES` times and :data:`MAX_RETRY_WAIT`
+seconds in all (every request is idempotent: a push by its operations' ids); a longer
+or missing delay, or one retry too many, is the SyncError of the last answer.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -47,6 +54,12 @@ log = logging.getLogger("daftar.sync")
 
 #: The version of this client the handshake reports.
 CLIENT_VERSION = "0.4"
+#: Statuses answered with ``Retry-After`` that are worth waiting for.
+RETRY_STATUSES = (429, 503)
+#: At most this many resends of one request after a 503/429 ...
+MAX_RETRIES = 5
+#: ... and this many seconds of waiting in all.
+MAX_RETRY_WAIT = 30.0
 
 Answer = TypeVar("Answer", bound=BaseModel)
 
@@ -70,6 +83,8 @@ class Transport:
     round_trips: int = 0
     #: How the server's certificate is verified (sync_security.tls_verify).
     verify: Any = True
+    #: How the transport waits before resending after a 503/429 (tests replace it).
+    sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -131,6 +146,19 @@ class Transport:
     ) -> Answer:
         """Send ``body`` and parse a 200 answer as ``answer``; raises SyncError."""
         response = self._send(method, path, body, params)
+        waited = 0.0
+        for _ in range(MAX_RETRIES):
+            delay = retry_delay(response)
+            if delay is None or waited + delay > MAX_RETRY_WAIT:
+                break
+            # Up to half as long again, so desks refused together don't return together.
+            delay = min(delay * (1 + random.random() / 2), MAX_RETRY_WAIT - waited)
+            log.info(
+                "%s %s: HTTP %s, sent again in %.1f s", method, path, response.status_code, delay
+            )
+            self.sleep(delay)
+            waited += delay
+            response = self._send(method, path, body, params)
         if response.status_code != 200:
             raise self._refusal(method, path, response)
         try:
@@ -196,6 +224,18 @@ class Transport:
                 "server_error",
             )
         return SyncError(message or f"سرور درخواست را نپذیرفت ({status}).", "refused")
+
+
+def retry_delay(response: Any) -> float | None:
+    """How long to wait before sending again after ``response`` (a 503/429 with a
+    ``Retry-After`` in seconds); None when it should not be sent again."""
+    if response.status_code not in RETRY_STATUSES:
+        return None
+    try:
+        delay = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None  # missing, or an HTTP date: not a short wait
+    return delay if 0 <= delay <= MAX_RETRY_WAIT else None
 
 
 def transport_for(session: Session, *, server_url: str = "", token: str = "") -> Transport:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.services.events.calendar import WEEKDAY_NAMES, ClosureInfo
 from app.services.events.service import EventService
-from app.views.context import RECORDS_EVENTS, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.events.shared import tr
 from app.views.widgets.form import (
@@ -98,7 +98,7 @@ class ClosureDaysDialog(QDialog):
         def op(session: Session) -> list[ClosureInfo]:
             return EventService(session).closure_days(start, end)
 
-        self.ctx.run_db(op, self._set_closures, self._failed, parent=self)
+        self.ctx.run_op(op, self._set_closures, self._failed, parent=self)
 
     def _set_closures(self, closures: list[ClosureInfo]) -> None:
         self.closures = closures
@@ -123,13 +123,12 @@ class ClosureDaysDialog(QDialog):
 
         def done(_closure: ClosureInfo) -> None:
             self.reason_edit.clear()
-            self.ctx.signals.sig_records_changed.emit(RECORDS_EVENTS)
             self.reload()
 
         def failed(exc: BaseException) -> None:
             show_save_errors(self, self.errors, self.general_error, exc)
 
-        self.ctx.run_db(op, done, failed, parent=self)
+        self.ctx.run_op(op, done, failed, parent=self)
 
     def remove(self, closure_id: str) -> None:
         """Open the office again on a closure day."""
@@ -138,10 +137,9 @@ class ClosureDaysDialog(QDialog):
             EventService(session).remove_closure_day(closure_id)
 
         def done(_result: None) -> None:
-            self.ctx.signals.sig_records_changed.emit(RECORDS_EVENTS)
             self.reload()
 
-        self.ctx.run_db(op, done, self._failed, parent=self)
+        self.ctx.run_op(op, done, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         show_error(self, exc)

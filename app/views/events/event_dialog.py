@@ -42,7 +42,7 @@ from app.services.events.records import (
 )
 from app.services.events.service import EventService
 from app.views import certificate_preview
-from app.views.context import RECORDS_EVENTS, AppContext
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.events.attendance import AttendanceTab
 from app.views.events.participants import ParticipantsTab
@@ -215,7 +215,7 @@ class EventDialog(QDialog):
                 office_county_id=office_county_id(session),
             )
 
-        self.ctx.run_db(op, self._set_choices, self._failed, parent=self)
+        self.ctx.run_op(op, self._set_choices, self._failed, parent=self)
 
     def _set_choices(self, choices: _FormChoices) -> None:
         self.county_combo.set_counties(choices.counties, choices.office_county_id)
@@ -242,7 +242,7 @@ class EventDialog(QDialog):
             service = EventService(session)
             return _Loaded(service.get(event_id), service.participants(event_id))
 
-        self.ctx.run_db(op, self._set_loaded, self._failed, parent=self)
+        self.ctx.run_op(op, self._set_loaded, self._failed, parent=self)
 
     def _set_loaded(self, loaded: _Loaded, *, fill_form: bool = True) -> None:
         self.detail = loaded.detail
@@ -371,12 +371,11 @@ class EventDialog(QDialog):
             self.event_id = loaded.detail.id
             self._set_loaded(loaded)
             self.sig_event_saved.emit(loaded.detail.id)
-            self.ctx.signals.sig_records_changed.emit(RECORDS_EVENTS)
 
         def failed(exc: BaseException) -> None:
             show_save_errors(self, self.errors, self.general_error, exc)
 
-        self.ctx.run_db(op, saved, failed, parent=self)
+        self.ctx.run_op(op, saved, failed, parent=self)
 
     def show_warnings(self, warnings: Sequence[str]) -> None:
         """Show the off-day warnings under the form (or hide them)."""
@@ -431,11 +430,10 @@ class EventDialog(QDialog):
             result, loaded = value
             self._set_loaded(loaded, fill_form=False)
             self.status_label.setText(loaded.detail.status_label)
-            self.ctx.signals.sig_records_changed.emit(RECORDS_EVENTS)
             if on_done is not None:
                 on_done(result)
 
-        self.ctx.run_db(op, done, on_failed or self._failed, parent=self)
+        self.ctx.run_op(op, done, on_failed or self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         show_error(self, exc)
@@ -464,7 +462,6 @@ class EventDialog(QDialog):
         def issued(result: tuple[bytes, list[IssuedCertificate]]) -> None:
             pdf, certificates = result
             job.issued = list(certificates)
-            self.ctx.signals.sig_records_changed.emit(RECORDS_EVENTS)
             job.preview = certificate_preview.open_preview(self, pdf, title, job.issued)
 
         def failed(exc: BaseException) -> None:
@@ -474,7 +471,7 @@ class EventDialog(QDialog):
                 return
             self._failed(exc)
 
-        self.ctx.run_db_progress(
+        self.ctx.run_op_progress(
             op, issued, failed, title=tr("آماده‌سازی گواهی‌های حضور"), parent=self
         )
         return job

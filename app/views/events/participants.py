@@ -201,7 +201,7 @@ class ParticipantsTab(QWidget):
             else:
                 self.holder_error.hide()
 
-        self.ctx.run_db(op, found, self._failed, parent=self)
+        self.ctx.run_op(op, found, self._failed, parent=self)
 
     def on_holder_pick_button_clicked(self) -> None:
         """Register the holder chosen from the search results."""

@@ -1,8 +1,8 @@
 """The events screen: the month calendar and the list (switched by two buttons), the
 office's closure days, and the event pages it opens.
 
-All database work goes through ``ctx.run_db``; after a change the screens emit
-``sig_records_changed("events")`` and this one refreshes itself from that signal.
+All database work goes through ``ctx.run_op``, which announces the kinds of records a
+change wrote; this screen refreshes itself when events (or what they show) changed.
 """
 
 from __future__ import annotations
@@ -16,13 +16,7 @@ from sqlalchemy.orm import Session
 from app.services.events.calendar import MonthCalendar
 from app.services.events.records import EventSummary
 from app.services.events.service import EventService
-from app.views.context import (
-    RECORDS_EVENTS,
-    RECORDS_LICENCES,
-    RECORDS_OFFICE,
-    RECORDS_SUPPORTERS,
-    AppContext,
-)
+from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.events.closure_days import ClosureDaysDialog
 from app.views.events.event_dialog import EventDialog
@@ -30,10 +24,12 @@ from app.views.events.event_list import EventListView
 from app.views.events.month_grid import CalendarView
 from app.views.events.shared import tr
 from app.views.sign_in import forbid
-from common.vocabulary import Permission
+from common.vocabulary import Permission, RecordKind
 
 #: Kinds of sig_records_changed this screen refreshes on.
-REFRESH_KINDS = frozenset({RECORDS_EVENTS, RECORDS_LICENCES, RECORDS_OFFICE, RECORDS_SUPPORTERS})
+REFRESH_KINDS = frozenset(
+    {RecordKind.EVENTS, RecordKind.LICENCES, RecordKind.OFFICE, RecordKind.SUPPORTERS}
+)
 
 
 class EventsScreen(QWidget):
@@ -102,7 +98,7 @@ class EventsScreen(QWidget):
                 self.calendar.set_month(month)
                 self.sig_month_shown.emit(month.year, month.month)
 
-        self.ctx.run_db(op, loaded, self._failed, parent=self)
+        self.ctx.run_op(op, loaded, self._failed, parent=self)
 
     def refresh_list(self) -> None:
         """Load the list with the filters as set."""
@@ -117,7 +113,7 @@ class EventsScreen(QWidget):
             if generation == self._list_generation:
                 self.list_view.set_events(events)
 
-        self.ctx.run_db(op, loaded, self._failed, parent=self)
+        self.ctx.run_op(op, loaded, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         show_error(self.window(), exc)

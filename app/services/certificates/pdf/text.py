@@ -1,6 +1,6 @@
 """Persian lines for reportlab: shaping, wrapping in logical order, bidi per line.
 
-The recipe measured to work (design/persian.md):
+The recipe measured to work (rendered and checked as PNG, tests/services/certificates):
 
 1. Vazirmatn TTFs registered with reportlab (embedded, subset) — :func:`register_fonts`;
 2. the logical text reshaped with ``arabic_reshaper`` — :func:`shape`;

@@ -4,7 +4,7 @@ Text checks use ``pdftotext -layout`` (poppler-utils): it yields presentation-fo
 in logical order with its own embedding marks, so both sides are compared after NFKC,
 with bidi controls, ZWNJ and punctuation removed (:func:`key`). Digits and dates are also
 checked verbatim (Persian digits, in order). The page image is compared with a reviewed
-reference (``tests/services/data/certificate_reference.png``); to regenerate it after an
+reference (``tests/services/certificates/data/certificate_reference.png``); to regenerate it after an
 intended change, run with ``DAFTAR_UPDATE_REFERENCE=1`` and look at the new image.
 """
 
@@ -803,7 +803,7 @@ def test_digits_helper_matches_service() -> None:
     assert display_text("0612-000042") == to_persian_digits("0612-000042")
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 
 
 @needs_pdftoppm

@@ -38,11 +38,11 @@ from app.services.sync.review import KEEP_MINE, SyncReviewService
 from common import jalali
 from common.errors import ValidationError, ValidationErrors
 from tests.accounts_support import granted
-from tests.services import test_supporter_io
 from tests.services.conftest import issue_test_licence, template_row
 from tests.services.events import test_event_io
 from tests.services.events.event_support import create, event_input
 from tests.services.supporter_fixtures import issue, make_supporter, nid, supporter_input
+from tests.services.supporters import test_supporter_io
 
 #: The refusal a county office of Tehran gives for a county elsewhere.
 OUTSIDE_REY = "شهرستان «ری» بیرون از حوزهٔ این اداره است؛ این اداره فقط در شهرستان «تهران» کار می‌کند"

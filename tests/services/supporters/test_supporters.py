@@ -7,18 +7,6 @@ import json
 
 import pytest
 from sqlalchemy import select
-from supporter_fixtures import (
-    BAD_LEGAL_ID,
-    BAD_SHEBA,
-    SUPPORTER_NID,
-    VALID_LEGAL_ID,
-    county_id,
-    field_ids,
-    issue,
-    make_supporter,
-    nid,
-    supporter_input,
-)
 
 from app.models import NetworkMember, OutboxOperation, Person, Supporter
 from app.services.core.db import Database
@@ -47,6 +35,18 @@ from app.services.supporters.service import SupporterService
 from common import jalali
 from common.errors import DomainError, ValidationErrors
 from tests.accounts_support import granted
+from tests.services.supporter_fixtures import (
+    BAD_LEGAL_ID,
+    BAD_SHEBA,
+    SUPPORTER_NID,
+    VALID_LEGAL_ID,
+    county_id,
+    field_ids,
+    issue,
+    make_supporter,
+    nid,
+    supporter_input,
+)
 
 TODAY = dt.date.today()
 

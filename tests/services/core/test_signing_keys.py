@@ -24,7 +24,7 @@ from common.signing import CertificateClaims, verify_payload
 from common.vocabulary import Permission
 from tests.accounts_support import act_as, granted
 from tests.services.conftest import setup_tehran_office, write_legacy_key
-from tests.services.test_credentials import MemoryKeyring
+from tests.services.core.test_credentials import MemoryKeyring
 
 CLAIMS = CertificateClaims(
     serial="0612-C-000001",
@@ -136,7 +136,7 @@ def test_an_older_database_loses_its_plain_text_key_on_upgrade(tmp_db_path: Path
     """Upgrading: the plain-text key is retired (still valid for what it signed), moved
     into the secret store, and gone from the file, its free pages, its WAL and the backup
     taken before the migration; certificates from then on get a new key."""
-    from tests.services.test_db import _database_at_0001
+    from tests.services.core.test_db import _database_at_0001
 
     old = _database_at_0001(tmp_db_path, "0004")
     setup_tehran_office(old, legacy_key=True)

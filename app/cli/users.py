@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli.common import EXIT_FAILED, EXIT_OK, err
 from common.errors import DomainError
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ NO_ACCOUNT = (
     "این پایگاه داده هنوز حساب کاربری ندارد. نخست حساب مدیر اداره را بسازید: "
     "daftar user add NAME --role مدیر"
 )
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def add_user_option(parser: argparse.ArgumentParser) -> None:
@@ -146,8 +143,8 @@ def cmd_user(args: argparse.Namespace, db_path: Path) -> int:
 
     needs_name = args.action != "list"
     if needs_name and not args.name:
-        _err("نام کاربری حساب را بدهید: daftar user " + args.action + " NAME")
-        return 1
+        err("نام کاربری حساب را بدهید: daftar user " + args.action + " NAME")
+        return EXIT_FAILED
     db = open_database(db_path, create=args.action == "add")
     try:
         with db.session() as session:
@@ -163,11 +160,11 @@ def cmd_user(args: argparse.Namespace, db_path: Path) -> int:
                     print(
                         f"{account.username}\t{account.role_label}\t{account.display_name}{state}"
                     )
-                return 0
+                return EXIT_OK
             if args.action == "add":
                 if not args.role:
-                    _err(f"نقش حساب را بدهید: --role {ROLE_HELP}")
-                    return 1
+                    err(f"نقش حساب را بدهید: --role {ROLE_HELP}")
+                    return EXIT_FAILED
                 password = _new_password(f"password of {args.name} / گذرواژه: ")
                 info = service.add(args.name, args.display_name or args.name, args.role, password)
             elif args.action == "disable":
@@ -180,12 +177,12 @@ def cmd_user(args: argparse.Namespace, db_path: Path) -> int:
                 )
             else:
                 if not args.role:
-                    _err(f"نقش تازه را بدهید: --role {ROLE_HELP}")
-                    return 1
+                    err(f"نقش تازه را بدهید: --role {ROLE_HELP}")
+                    return EXIT_FAILED
                 info = service.set_role(args.name, args.role)
         state = "disabled" if info.disabled else "active"
-        _err(f"account {info.username}: {info.role.value}, {state}")
-        return 0
+        err(f"account {info.username}: {info.role.value}, {state}")
+        return EXIT_OK
     finally:
         db.close()
 
@@ -196,10 +193,10 @@ def _add_first_head(db: Database, args: argparse.Namespace) -> int:
 
     role = (args.role or "").strip()
     if role not in {Role.HEAD.value, Role.HEAD.label}:
-        _err(f"نخستین حساب، حساب مدیر اداره است: --role {Role.HEAD.label}")
-        return 1
+        err(f"نخستین حساب، حساب مدیر اداره است: --role {Role.HEAD.label}")
+        return EXIT_FAILED
     password = _new_password(f"password of {args.name} / گذرواژه: ")
     with db.session() as session:
         info = create_first_head(session, args.name, args.display_name or args.name, password)
-    _err(f"account {info.username}: head of office (مدیر)")
-    return 0
+    err(f"account {info.username}: head of office (مدیر)")
+    return EXIT_OK

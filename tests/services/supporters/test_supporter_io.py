@@ -9,15 +9,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from supporter_fixtures import (
-    BAD_LEGAL_ID,
-    BAD_SHEBA,
-    VALID_LEGAL_ID,
-    VALID_SHEBA,
-    issue,
-    make_supporter,
-    nid,
-)
 
 from app.models import Licence, NetworkMember, OutboxOperation, Person, Supporter
 from app.services.core.db import Database, open_database
@@ -31,6 +22,15 @@ from app.services.supporters.service import SupporterService
 from common import jalali
 from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office
+from tests.services.supporter_fixtures import (
+    BAD_LEGAL_ID,
+    BAD_SHEBA,
+    VALID_LEGAL_ID,
+    VALID_SHEBA,
+    issue,
+    make_supporter,
+    nid,
+)
 
 TODAY = dt.date.today()
 JOINED = jalali.format_jalali(TODAY - dt.timedelta(days=40), persian_digits=False)
@@ -226,7 +226,7 @@ def _populate(db: Database) -> None:
 
 
 def s_field(db: Database, index: int) -> str:
-    from supporter_fixtures import field_ids
+    from tests.services.supporter_fixtures import field_ids
 
     return field_ids(db)[index]
 
@@ -236,7 +236,7 @@ class SupporterInputFactory:
 
     @staticmethod
     def legal(number: str, related: list[str]):  # type: ignore[no-untyped-def]
-        from supporter_fixtures import supporter_input
+        from tests.services.supporter_fixtures import supporter_input
 
         return supporter_input(
             number,
@@ -250,7 +250,7 @@ class SupporterInputFactory:
 
     @staticmethod
     def person(number: str):  # type: ignore[no-untyped-def]
-        from supporter_fixtures import supporter_input
+        from tests.services.supporter_fixtures import supporter_input
 
         return supporter_input(number, capacity="12", email="")
 
