@@ -13,6 +13,7 @@ from app.cli.users import start_as_head
 
 if TYPE_CHECKING:
     from app.services.core.db import Database
+    from app.services.core.restore import RestorePlan
 
 
 def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
@@ -166,19 +167,23 @@ def cmd_restore(args: argparse.Namespace, db_path: Path) -> int:
             "(the app has this database open: close it first)."
         )
         return EXIT_FAILED
+    from app.services.core.restore import plan_restore
+
+    plan = plan_restore(db_path, args.file)  # the backup is checked before anything else
     db = _open_to_restore(args, db_path)
     try:
-        return _restore(args, db_path, db)
+        return _restore(args, db_path, db, plan)
     finally:
         if db is not None:
             db.close()  # (restore_over has closed it; closing again does nothing)
 
 
-def _restore(args: argparse.Namespace, db_path: Path, db: Database | None) -> int:
-    from app.services.core.restore import plan_restore, restore_database, restore_over
+def _restore(
+    args: argparse.Namespace, db_path: Path, db: Database | None, plan: RestorePlan
+) -> int:
+    from app.services.core.restore import restore_database, restore_over
     from common.jalali import format_jalali
 
-    plan = plan_restore(db_path, args.file)
     backup = plan.backup
     taken = backup.taken_at.astimezone()
     err(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.services.core.access import requires
 from app.services.core.backup import BACKUP_SUFFIX, check_backup_file, copy_database
 from app.services.core.db import Database, DatabaseProblem
 from app.services.core.office import get_setting, set_setting
@@ -33,6 +34,7 @@ from common.errors import ValidationError, ValidationErrors
 from common.files import atomic_path
 from common.jalali import from_jalali, to_jalali_tuple
 from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -111,6 +113,7 @@ def backup_settings(session: Session) -> BackupSettings:
     )
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def save_backup_settings(session: Session, settings: BackupSettings, db_path: Path) -> None:
     """Store the settings; a refused value raises :class:`ValidationErrors` (fields
     ``backup_keep_daily``, ``backup_keep_monthly``, ``backup_second_folder``)."""

@@ -73,6 +73,7 @@ HELPERS = {
     "app.services.core.db.Database.backup",  # the file copy behind write_backup
     "app.services.core.office.set_setting",
     "app.services.core.outbox.record_insert",
+    "app.services.core.outbox.insert_record",
     "app.services.core.outbox.record_update",
     "app.services.core.outbox.apply_values",
     "app.services.core.outbox.touch",
@@ -128,6 +129,7 @@ HELPERS = {
 
 #: Writers that only change objects in memory or files, never the database.
 NOT_DATABASE = {
+    "app.services.core.autobackup.plan_rotation",  # a set's update, not a row's
     "app.services.core.progress.Progress.report",
     "app.services.sync.report.SyncReport.changed",
     "app.services.spreadsheet.importer.ImportRun.reject",
