@@ -21,6 +21,7 @@ blocks the rest:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -135,14 +136,19 @@ class Pusher:
                         AppliedOp(
                             op_id=op.op_id,
                             office_id=self.office.id,
+                            account_id=op.account_id,
+                            actor=op.actor,
+                            desk_id=op.desk_id,
                             result=json.dumps(result.as_dict(), ensure_ascii=False),
                         )
                     )
                 return result  # leaving the savepoint flushes (constraint errors: below)
         except Rejected as exc:
             log.info(
-                "office %s: op %s (%s %s) rejected: %s",
+                "office %s (desk %s, account %s): op %s (%s %s) rejected: %s",
                 self.office.id,
+                op.desk_id or "?",
+                op.account_id or "?",
                 op.op_id,
                 op.op,
                 op.table,
@@ -237,7 +243,7 @@ class Pusher:
                 ]
         if row_id == op.row_id and changes == op.changes:
             return op
-        return Operation(op.op_id, op.table, row_id, op.op, op.base_rev, changes)
+        return dataclasses.replace(op, row_id=row_id, changes=changes)
 
     def _resolve(self, op: Operation) -> Result:
         """A clerk resolved a conflict (the chosen values travel as ordinary updates)."""
@@ -337,7 +343,7 @@ class Pusher:
             alias.merged_at = utcnow()  # nothing on the server names the alias yet
         record = self.session.get(Record, (op.table, canonical))
         assert record is not None
-        folded = Operation(op.op_id, op.table, canonical, "insert", 0, op.changes)
+        folded = dataclasses.replace(op, row_id=canonical, op="insert", base_rev=0)
         log.info(
             "office %s: %s %s is %s (same %s)",
             self.office.id,

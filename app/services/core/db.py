@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.services.core import access, changes
+from app.services.core import access, changes, outbox
 from app.services.core.access import SignedIn
 from common.errors import DomainError
 from common.sqlite import apply_sqlite_pragmas, backup_path_for, vacuum_into
@@ -36,7 +36,7 @@ log = logging.getLogger("daftar.db")
 APPLICATION_ID = 0x44465452
 #: The Alembic head this version of the app writes. tests/services/core/test_db.py checks
 #: that it matches app/migrations/versions.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -99,6 +99,7 @@ class Database:
     def __post_init__(self) -> None:
         changes.track(self.session_factory)
         access.guard(self.session_factory)
+        outbox.stamp_actors(self.session_factory)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

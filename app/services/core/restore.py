@@ -53,6 +53,7 @@ log = logging.getLogger("daftar.db")
 #: (tests/services/core/test_restore.py checks they are the owners' keys).
 DESK_SETTINGS = frozenset(
     {
+        "desk.id",  # app.services.core.desk.DESK_ID_SETTING
         "sync.server_url",  # app.services.sync.settings.KEY_SERVER
         "sync.office_id",  # app.services.sync.settings.KEY_OFFICE
         "sync.insecure_origin",  # app.services.sync.security.KEY_INSECURE
