@@ -29,7 +29,7 @@ def event_db(tmp_path: Path) -> tuple[Path, str]:
     try:
         setup_tehran_office(db)
         with db.session() as s:
-            service = EventService(s, actor="clerk")
+            service = EventService(s)
             event = service.create(event_input(db, capacity="5"))
             a = service.register(event.id, ParticipantInput(NID_A, "مریم", "کریمی"))
             b = service.register(event.id, ParticipantInput(NID_B, "علی‌رضا", "رضایی"))

@@ -149,7 +149,6 @@ class Convergence(RuleBasedStateMachine):
         licence_id = issue_licence(
             self.dbs[office],
             national_id((OFFICES.index(office) + 1) * 10**8 + self.counter),
-            actor=office,
             mobile=MOBILES[0],
             address=ADDRESSES[0],
         )
@@ -183,7 +182,7 @@ class Convergence(RuleBasedStateMachine):
             if old == value:
                 return
             person_id = person.id
-        update_licence(self.dbs[office], licence_id, actor=office, person={field: value})
+        update_licence(self.dbs[office], licence_id, person={field: value})
         self.edits.append((person_id, field, old, value))
 
     @rule(
@@ -210,7 +209,7 @@ class Convergence(RuleBasedStateMachine):
             licence = session.get(Licence, licence_id)
             assert licence is not None
             old = licence.status
-            service = LicenceService(session, actor=office)
+            service = LicenceService(session)
             if old == "active":
                 service.suspend(licence_id, "بررسی مدارک")
                 new = "suspended"

@@ -55,9 +55,9 @@ log = logging.getLogger("daftar.pdf")
 class AttendanceCertificates:
     """Attendance certificates of the office's events, within one unit of work (a session)."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.licences = LicenceService(session, actor)
+        self.licences = LicenceService(session)
         self.actor = self.licences.actor
         self.office: OfficeInfo = require_office(session)
 
@@ -94,7 +94,7 @@ class AttendanceCertificates:
         if not ids:
             raise DomainError("هیچ شرکت‌کننده‌ای برای چاپ گواهی حضور انتخاب نشده است.")
         today = today or jalali.today()
-        events = EventService(self.session, self.actor)
+        events = EventService(self.session)
         infos = []
         refusals: list[str] = []
         for participant_id in ids:
@@ -240,7 +240,7 @@ class AttendanceCertificates:
         """Attendance certificates for every attendee of an event (in registration order)."""
         from app.services.events.service import EventService
 
-        events = EventService(self.session, self.actor)
+        events = EventService(self.session)
         event = events.get(event_id)
         ids = events.attendee_ids(event_id)
         if not ids:

@@ -78,9 +78,10 @@ from common.vocabulary import Permission
 class LicenceService(ScopedService):
     """Operations on licences and holders within one unit of work (a session)."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.actor = current_actor(session) if actor is None else actor
+        #: The signed-in account's name: history records who made each change.
+        self.actor = current_actor(session)
         self.office_id = require_office(session).id
 
     # -- reading -------------------------------------------------------------------------

@@ -153,9 +153,9 @@ def _load(value: str) -> Any:
 class SyncReviewService:
     """Conflicts and quarantined operations of this office."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self._licences = LicenceService(session, actor=actor)
+        self._licences = LicenceService(session)
 
     # --- labels ---
 

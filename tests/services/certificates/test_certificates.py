@@ -24,7 +24,7 @@ from app.services.licences.records import ACTION_LABELS
 from app.services.licences.service import LicenceService
 from common import jalali, signing
 from common.errors import DomainError
-from tests.accounts_support import granted
+from tests.accounts_support import TEST_HEAD, granted
 from tests.services.conftest import issue_test_licence, make_national_id
 
 
@@ -35,7 +35,7 @@ def _count(db: Database, model: type) -> int:
 
 def _print(db: Database, *ids: str, **kw: bool) -> tuple[bytes, list]:  # type: ignore[type-arg]
     with db.session() as s:
-        return CertificateService(s, actor="clerk").licence_certificates(list(ids), **kw)
+        return CertificateService(s).licence_certificates(list(ids), **kw)
 
 
 def test_issue_logs_signs_and_renders(db: Database) -> None:
@@ -53,7 +53,7 @@ def test_issue_logs_signs_and_renders(db: Database) -> None:
         assert (row.licence_id, row.serial, row.actor, row.kind) == (
             licence.id,
             cert.serial,
-            "clerk",
+            TEST_HEAD.name,
             "licence",
         )
         assert row.payload == cert.payload and row.duplicate is False

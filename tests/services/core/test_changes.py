@@ -47,7 +47,7 @@ def test_reading_changes_nothing(db: Database) -> None:
 def test_suspending_a_licence(db: Database) -> None:
     detail = issue_test_licence(db)
     with db.session() as session:
-        LicenceService(session, actor="clerk").suspend(detail.id, "عدم فعالیت")
+        LicenceService(session).suspend(detail.id, "عدم فعالیت")
     assert committed_tables(session) == {"licence", "licence_history", "outbox"}
     assert committed_kinds(session) == LICENCES
 
@@ -86,10 +86,10 @@ def test_supporters_and_their_members(db: Database) -> None:
 
 def test_events_and_closure_days(db: Database) -> None:
     with db.session() as session:
-        EventService(session, actor="clerk").create(event_input(db))
+        EventService(session).create(event_input(db))
     assert committed_kinds(session) == {RecordKind.EVENTS, RecordKind.SYNC}
     with db.session() as session:
-        EventService(session, actor="clerk").add_closure_day("1405/02/10", "تعطیلی اداره")
+        EventService(session).add_closure_day("1405/02/10", "تعطیلی اداره")
     assert committed_kinds(session) == {RecordKind.EVENTS, RecordKind.SYNC}
 
 
@@ -102,7 +102,7 @@ def test_office_settings(db: Database) -> None:
 def test_a_rollback_forgets_what_was_not_committed(db: Database) -> None:
     detail = issue_test_licence(db)
     with pytest.raises(RuntimeError), db.session() as session:
-        LicenceService(session, actor="clerk").suspend(detail.id, "عدم فعالیت")
+        LicenceService(session).suspend(detail.id, "عدم فعالیت")
         session.flush()
         assert changes.written_tables(session) == {"licence", "licence_history", "outbox"}
         raise RuntimeError("the clerk's action failed")

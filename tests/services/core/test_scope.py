@@ -105,7 +105,7 @@ def test_a_province_office_works_in_every_county_of_its_province(province_db: Da
 
 def _issue(db: Database, county_name: str, national_id: str = "0067749828") -> None:
     with db.session() as s:
-        LicenceService(s, actor="clerk").issue(
+        LicenceService(s).issue(
             PersonInput(national_id, "مریم", "کریمی"),
             LicenceInput(
                 "مستقل", reference.list_fields(s)[0].id, county(db, county_name), "", "1403/05/12"

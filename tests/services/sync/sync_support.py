@@ -40,7 +40,6 @@ def issue_licence(
     *,
     county: str = "شمیرانات",
     last_name: str = "کریمی",
-    actor: str = "clerk",
     kind: str = "مستقل",
     **person: str,
 ) -> str:
@@ -56,7 +55,7 @@ def issue_licence(
             "mobile": "09121234567",
             **person,
         }
-        detail = LicenceService(session, actor=actor).issue(
+        detail = LicenceService(session).issue(
             PersonInput(national_id=national_id, last_name=last_name, **values),
             LicenceInput(
                 kind=kind,
@@ -133,7 +132,6 @@ def update_licence(
     db: Database,
     licence_id: str,
     *,
-    actor: str = "clerk",
     person: dict[str, Any] | None = None,
     licence: dict[str, Any] | None = None,
 ) -> None:
@@ -143,7 +141,7 @@ def update_licence(
         assert row is not None
         holder = session.get(Person, row.person_id)
         assert holder is not None
-        LicenceService(session, actor=actor).update(
+        LicenceService(session).update(
             licence_id,
             person_input(holder, **(person or {})),
             licence_input(row, **(licence or {})),
