@@ -482,10 +482,17 @@ def enrol(url: str, desks: int) -> list[Desk]:
 
     reference = load_reference()
     provinces = {place.code: place for place in reference.provinces.values()}
-    places = [
-        (provinces[code], county)
+    # Round robin over the provinces, so a few desks already span the country.
+    by_province = [
+        [(provinces[code], county) for county in counties.values()]
         for code, counties in sorted(reference.counties.items())
-        for county in counties.values()
+    ]
+    places = [
+        place
+        for rank in range(max(len(counties) for counties in by_province))
+        for counties in by_province
+        if rank < len(counties)
+        for place in [counties[rank]]
     ]
     engine = open_database(None, url)
     made: list[Desk] = []

@@ -47,7 +47,19 @@ def test_killing_one_of_two_server_processes_mid_burst_loses_and_duplicates_noth
     tmp_path: Path,
 ) -> None:
     args = parser().parse_args(
-        _args("--desks", "30", "--seconds", "8", "--ops", "60", "--rate", "120", "--kill-one")
+        _args(
+            "--desks",
+            "30",
+            "--seconds",
+            "8",
+            "--ops",
+            "60",
+            "--rate",
+            "120",
+            "--poll-seconds",
+            "0",
+            "--kill-one",
+        )
     )
     _ok, harness, problems = run(args, tmp_path)
     figures = harness.figures
