@@ -1,7 +1,7 @@
 """``make load``: the central server under a national load, on PostgreSQL.
 
     python -m bench.load [--desks 1000] [--seconds 60] [--ops 200] [--rate 1200]
-                         [--poll-seconds 20] [--poll-interval 10] [--workers 2]
+                         [--poll-seconds 60] [--poll-interval 30] [--workers 2]
                          [--database-url URL] [--kill-one] [--keep DIR]
 
 Starts a real ``daftar-server serve --workers 2`` on loopback on a fresh PostgreSQL
@@ -19,7 +19,8 @@ them, each desk with a token of its own. Then:
    status, a refused or conflicting operation, no answer within 60 s — is an error.
 2. **Catch-up**: every desk pulls until its feed is empty.
 3. **Polling** for ``--poll-seconds``: every desk syncs every ``--poll-interval``
-   seconds (randomly phased) with nothing to do: a handshake with its cursor.
+   seconds (randomly phased) with nothing to do: a handshake with its cursor. The app
+   syncs every 120 s; the default 30 s is four times as often.
 4. **Convergence**: for every county, the count and a checksum of the rows the server
    holds for that scope (read from the server's database by this harness) must equal
    those of each desk's copy built from what it pulled; every operation pushed is in
@@ -566,8 +567,13 @@ def report(args: argparse.Namespace, harness: Harness, cycles: float, problems: 
     rate = f.pushed / cycles if cycles else 0.0
     print(
         f"load: {len(harness.desks)} desks in {len({d.county for d in harness.desks})} "
-        f"counties ({len({d.province for d in harness.desks})} provinces), "
-        f"{len(harness.bases)} server process(es), {os.cpu_count()} cores"
+        f"counties ({len({d.province for d in harness.desks})} provinces); "
+        + (
+            "two server processes, one killed halfway"
+            if args.kill_one
+            else f"serve --workers {args.workers}"
+        )
+        + f" on PostgreSQL; {os.cpu_count()} cores shared by server, database and desks"
     )
     print(
         f"pushed {f.pushed:,} operations in {cycles:.1f} s: {rate:,.0f} ops/s "
@@ -637,8 +643,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=60.0, help="how long the cycles last")
     p.add_argument("--ops", type=int, default=200, help="the most operations of one push")
     p.add_argument("--rate", type=float, default=1200.0, help="pushed operations/s offered")
-    p.add_argument("--poll-seconds", type=float, default=20.0)
-    p.add_argument("--poll-interval", type=float, default=10.0)
+    p.add_argument("--poll-seconds", type=float, default=60.0)
+    p.add_argument(
+        "--poll-interval",
+        type=float,
+        default=30.0,
+        help="seconds between a desk's no-op syncs (the app: 120)",
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--db-connections", type=int, default=10)
     p.add_argument("--kill-one", action="store_true")
