@@ -3,7 +3,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: venv run check fmt test bench installer clean distclean
+.PHONY: venv run check fmt test bench load installer clean distclean
 
 venv: $(STAMP)
 
@@ -33,6 +33,11 @@ test: $(STAMP) check
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The server under a national load on PostgreSQL (bench/load.py): needs a PostgreSQL URL
+# in DAFTAR_LOAD_DATABASE_URL (or DAFTAR_TEST_POSTGRES_URL); LOAD_ARGS="--desks 50 ...".
+load: $(STAMP)
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 # dist/Daftar-<version>-setup.exe for Windows (needs nsis, gcc-mingw-w64-x86-64-win32 and,
 # to sign, osslsigncode: see installers/README.md).

@@ -117,7 +117,7 @@ def _enrol(url: str, desks: int) -> list[str]:
 
 
 @contextmanager
-def _database(base_url: str | None, folder: Path) -> Iterator[str]:
+def fresh_database(base_url: str | None, folder: Path) -> Iterator[str]:
     """A fresh database: a SQLite file in ``folder``, or a new PostgreSQL database."""
     if base_url is None:
         yield f"sqlite:///{folder / 'server.sqlite3'}"
@@ -244,7 +244,7 @@ def measure(
     desks: int, seconds: float, base_url: str | None, extra: list[str], folder: Path
 ) -> Figures:
     """One run: a fresh database, ``desks`` enrolled offices, a server, the desks."""
-    with _database(base_url, folder) as url:
+    with fresh_database(base_url, folder) as url:
         tokens = _enrol(url, desks)
         with serving(url, extra, folder / f"server-{desks}.log") as base:
             return asyncio.run(_run(base, tokens, seconds))

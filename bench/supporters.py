@@ -2,9 +2,11 @@
 
 - supporter_page_first_paint_2000_members: from asking for the supporter's page
   (``SupportersScreen.open_supporter``) to the first paint of its members table with rows
-  shown, offscreen, in a fresh process. Floor: a bare QTableView over a QStandardItemModel
-  filled with the same 2,000 rows (read with one raw SQL query), from creating the model
-  to its first paint with rows. Target: <= 300 ms.
+  shown, offscreen, in a fresh process. The page shows the network's first 200 members
+  (the rest come as the table scrolls). Floor: a bare QTableView over a
+  QStandardItemModel filled with the same first 200 rows (the count and the page read by
+  raw SQL in the same order), from the request to its first paint with rows. Target:
+  <= 300 ms.
 """
 
 from __future__ import annotations
@@ -126,11 +128,15 @@ FLOOR = textwrap.dedent(
     def go():
         started = time.perf_counter()
         con = sqlite3.connect(sys.argv[1])
+        con.execute(
+            "SELECT count(*) FROM network_member WHERE supporter_id = ? AND deleted = 0",
+            (sys.argv[2],)).fetchone()
         rows = con.execute(
             "SELECT p.first_name || ' ' || p.last_name, p.national_id, m.role, c.name, "
             "m.joined_on, m.left_on, m.override_reason FROM network_member m "
             "JOIN person p ON p.id = m.person_id JOIN county c ON c.id = m.county_id "
-            "WHERE m.supporter_id = ?", (sys.argv[2],)).fetchall()
+            "WHERE m.supporter_id = ? AND m.deleted = 0 ORDER BY m.left_on, m.rowid "
+            "LIMIT 200", (sys.argv[2],)).fetchall()
         model = QStandardItemModel(len(rows), 7)
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
@@ -183,7 +189,7 @@ def bench_supporters(work: Path, line: Line, note: Note) -> None:
         ours,
         "s",
         floor,
-        "s",
+        "s (bare table, the same 200 rows)",
         "<= 0.3 s",
         ours <= 0.3,
     )

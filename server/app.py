@@ -48,6 +48,8 @@ from server.auth import Bearer, authenticate, office_work
 from server.db import HEAD_REVISION
 from server.errors import ApiError, ErrorJSONResponse, error_body
 from server.keys import current_keys_version
+from server.metrics import count_push, install_metrics, observe_pull_lag
+from server.metrics import router as metrics_router
 from server.middleware import BodySizeLimit
 from server.models import Office, utcnow
 from server.pools import licence_prefix, reserve_numbers
@@ -56,6 +58,7 @@ from server.push import push
 from server.ratelimit import FailureLimit, FailureLimiter
 from server.records import Operation
 from server.work import (
+    DEFAULT_PER_OFFICE,
     DEFAULT_SLOTS,
     DEFAULT_WAIT_SECONDS,
     RETRY_AFTER_SECONDS,
@@ -214,14 +217,19 @@ def create_app(
     auth_limiter: FailureLimiter | None = None,
     db_slots: int = DEFAULT_SLOTS,
     db_wait: float = DEFAULT_WAIT_SECONDS,
+    per_office: int = DEFAULT_PER_OFFICE,
+    metrics: bool = False,
+    metrics_token: str | None = None,
 ) -> FastAPI:
     """Build the server's FastAPI application on an opened, migrated database.
 
     ``docs`` serves the interactive documentation (``/docs``, ``/redoc``);
     ``auth_limiter`` counts failed authentications (default: 10 a minute per address);
     ``db_slots`` requests work on the database at once, the others wait up to
-    ``db_wait`` seconds and are then answered 503 (server.work; the engine's pool should
-    hold ``db_slots`` connections: server.db.make_engine).
+    ``db_wait`` seconds and are then answered 503, and one office token has at most
+    ``per_office`` requests in flight (429 beyond: server.work; the engine's pool should
+    hold ``db_slots`` connections: server.db.make_engine). ``metrics`` serves
+    ``/metrics`` to loopback clients and to ``metrics_token`` bearers (server.metrics).
     """
 
     app = FastAPI(
@@ -233,10 +241,12 @@ def create_app(
     )
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.state.auth_limiter = FailureLimiter() if auth_limiter is None else auth_limiter
-    app.state.admission = Admission(db_slots, db_wait)
+    app.state.admission = Admission(db_slots, db_wait, per_office)
     app.add_middleware(BodySizeLimit, limit=max_body_bytes)
     # Outermost: a blocked address is answered before its body is read.
     app.add_middleware(FailureLimit, limiter=app.state.auth_limiter)
+    # Outside even that (its 429s are counted too), when asked for.
+    install_metrics(app, metrics, metrics_token)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -331,7 +341,9 @@ def create_app(
         body: PushRequest, request: Request, credentials: Bearer
     ) -> PushResponse:
         """Apply a batch of the office's outbox operations, idempotently by ``op_id``."""
-        return await office_work(request, credentials, functools.partial(_push, body))
+        answer = await office_work(request, credentials, functools.partial(_push, body))
+        count_push(request, [result.status for result in answer.results])
+        return answer
 
     @app.get("/v1/pull", response_model=PullResponse, responses=_ERRORS)
     async def pull_endpoint(
@@ -344,6 +356,7 @@ def create_app(
 
         def work(db_session: Session, office: Office) -> PullResponse:
             page = pull(db_session, office, since, limit)
+            observe_pull_lag(request, db_session, page.cursor)
             return PullResponse.model_validate(
                 {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}
             )
@@ -354,4 +367,5 @@ def create_app(
 
     app.include_router(keys_api.router)
     app.include_router(verify_page.router)
+    app.include_router(metrics_router)
     return app

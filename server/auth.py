@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from server.errors import ApiError
 from server.models import Office
-from server.offices import TokenRefused, check_token, note_token_use, token_fingerprint
+from server.offices import (
+    TokenRefused,
+    check_token,
+    hash_token,
+    note_token_use,
+    token_fingerprint,
+)
 from server.ratelimit import FailureLimiter, client_key
 from server.work import admission
 
@@ -128,4 +134,7 @@ async def office_work(
     def authenticated(session: Session) -> T:
         return work(session, authenticate(request, credentials, session))
 
-    return await admission(request).run(request, authenticated)
+    # Counted against the token as presented (server.work: one office's share), before
+    # it is checked: an unknown token's flood is limited the same way.
+    key = hash_token(credentials.credentials.strip())
+    return await admission(request).run(request, authenticated, office_key=key)

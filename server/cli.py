@@ -4,6 +4,7 @@
                         [--ssl-keyfile KEY --ssl-certfile CERT]
                         [--forwarded-allow-ips IPS] [--docs] [--workers N]
                         [--db-connections N] [--db-wait SECONDS]
+                        [--office-requests N] [--metrics [--metrics-token TOKEN]]
     daftar-server add-office --db PATH --province NAME [--county NAME] --name NAME
                              [--expires-in DAYS] [--label TEXT]
     daftar-server revoke-office --db PATH --office ID
@@ -25,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,7 +48,7 @@ from server.offices import (
     token_state,
 )
 from server.serve import LOG_FORMAT
-from server.work import DEFAULT_SLOTS, DEFAULT_WAIT_SECONDS
+from server.work import DEFAULT_PER_OFFICE, DEFAULT_SLOTS, DEFAULT_WAIT_SECONDS
 
 log = logging.getLogger("daftar.server")
 
@@ -103,6 +105,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a request waits for one of them before it is answered 503 with "
         f"Retry-After (default {DEFAULT_WAIT_SECONDS:g})",
+    )
+    serve.add_argument(
+        "--office-requests",
+        type=int,
+        default=DEFAULT_PER_OFFICE,
+        metavar="N",
+        help="requests one office token (a desk) may have in flight at once, per worker; "
+        f"beyond them 429 with Retry-After (default {DEFAULT_PER_OFFICE})",
+    )
+    serve.add_argument(
+        "--metrics",
+        action="store_true",
+        help="serve Prometheus metrics at /metrics, to loopback clients only (and to "
+        "--metrics-token bearers)",
+    )
+    serve.add_argument(
+        "--metrics-token",
+        metavar="TOKEN",
+        default=os.environ.get("DAFTAR_METRICS_TOKEN"),
+        help="a Bearer token that may read /metrics from anywhere (default: "
+        "DAFTAR_METRICS_TOKEN; only with --metrics)",
     )
 
     add = commands.add_parser("add-office", help="enrol an office and print its token")
@@ -167,6 +190,9 @@ def _serve(args: argparse.Namespace) -> int:
         docs=args.docs,
         db_connections=args.db_connections,
         db_wait=args.db_wait,
+        per_office=args.office_requests,
+        metrics=args.metrics,
+        metrics_token=args.metrics_token or None,
         log_level=str(args.log_level).upper(),
     )
     listen = Listen(

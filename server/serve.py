@@ -29,7 +29,7 @@ from server.db import (
     open_database,
     resolve_url,
 )
-from server.work import DEFAULT_WAIT_SECONDS
+from server.work import DEFAULT_PER_OFFICE, DEFAULT_WAIT_SECONDS
 
 log = logging.getLogger("daftar.server")
 
@@ -47,6 +47,9 @@ class Settings:
     docs: bool = False
     db_connections: int = DEFAULT_CONNECTIONS
     db_wait: float = DEFAULT_WAIT_SECONDS
+    per_office: int = DEFAULT_PER_OFFICE
+    metrics: bool = False
+    metrics_token: str | None = None
     log_level: str = "INFO"
 
 
@@ -86,12 +89,19 @@ def worker_app() -> FastAPI:
     revision = current_revision(engine)
     if revision != HEAD_REVISION:
         raise ServerDatabaseError(f"the database is at {revision}, not {HEAD_REVISION}")
-    return create_app(
-        engine,
-        docs=settings.docs,
-        db_slots=settings.db_connections,
-        db_wait=settings.db_wait,
-    )
+    return create_app(engine, **app_options(settings))
+
+
+def app_options(settings: Settings) -> dict[str, Any]:
+    """The keyword arguments of server.app.create_app that ``settings`` give."""
+    return {
+        "docs": settings.docs,
+        "db_slots": settings.db_connections,
+        "db_wait": settings.db_wait,
+        "per_office": settings.per_office,
+        "metrics": settings.metrics,
+        "metrics_token": settings.metrics_token,
+    }
 
 
 def serve(db: str | None, database_url: str | None, settings: Settings, listen: Listen) -> int:
@@ -131,12 +141,7 @@ def serve(db: str | None, database_url: str | None, settings: Settings, listen: 
     }
     try:
         if listen.workers == 1:
-            app = create_app(
-                engine,
-                docs=settings.docs,
-                db_slots=settings.db_connections,
-                db_wait=settings.db_wait,
-            )
+            app = create_app(engine, **app_options(settings))
             uvicorn.run(app, **options)
             return 0
         engine.dispose()

@@ -17,6 +17,14 @@ answer) to :meth:`Admission.run`:
    (server.db.make_engine), so an admitted request never waits for a connection either;
    the pool's own timeout is short and only guards against a leak.
 
+4. **One office at a time, a few requests.** A request carrying an office token counts
+   against that token (one desk) while it waits and while it works: beyond
+   ``per_office`` of them at once it is answered **429** ``office_busy`` with
+   ``Retry-After`` at once, before it takes a slot. A desk syncs one request after the
+   other, so only a flood (a broken or hostile client sending many requests in
+   parallel) meets the limit, and it can no longer fill the admission's queue ahead of
+   every other office. Counted per process, by the token's digest (no database work).
+
 Why (issue 16): the endpoints used to take their session from a synchronous
 ``yield`` dependency and the office from a second synchronous dependency. FastAPI runs
 each of them, and then the endpoint, in separate trips to anyio's worker threads (40 by
@@ -29,7 +37,9 @@ for a thread: a stall, not a slowdown (100 desks: no handshake answered within 3
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import anyio
@@ -50,6 +60,9 @@ DEFAULT_SLOTS = DEFAULT_CONNECTIONS
 DEFAULT_WAIT_SECONDS = 10.0
 #: The ``Retry-After`` of a 503 (seconds).
 RETRY_AFTER_SECONDS = 1
+#: Requests of one office token in flight at once (waiting or working) per process:
+#: ``daftar-server serve --office-requests``.
+DEFAULT_PER_OFFICE = 4
 
 
 def busy() -> ApiError:
@@ -63,36 +76,86 @@ def busy() -> ApiError:
     )
 
 
-class Admission:
-    """Admits at most ``slots`` requests at once to the database (module docstring)."""
+def office_busy() -> ApiError:
+    """429 for a request beyond its office token's share (module docstring, 4)."""
+    return ApiError(
+        429,
+        "office_busy",
+        "از این دستگاه هم‌زمان درخواست‌های زیادی به سرور رسیده است؛ همگام‌سازی چند ثانیه "
+        "بعد خودبه‌خود دوباره تلاش می‌کند.",
+        "Too many requests of this office token at once; retry after the Retry-After delay.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
-    def __init__(self, slots: int = DEFAULT_SLOTS, wait: float = DEFAULT_WAIT_SECONDS) -> None:
+
+@dataclass
+class _Gate:
+    """One event loop's admission: the slots, their threads, requests per token."""
+
+    slots: anyio.Semaphore
+    threads: anyio.CapacityLimiter
+    in_flight: Counter[str] = field(default_factory=Counter)
+
+
+class Admission:
+    """Admits at most ``slots`` requests at once to the database, and at most
+    ``per_office`` of one office token (module docstring)."""
+
+    def __init__(
+        self,
+        slots: int = DEFAULT_SLOTS,
+        wait: float = DEFAULT_WAIT_SECONDS,
+        per_office: int = DEFAULT_PER_OFFICE,
+    ) -> None:
         if slots < 1:
             raise ValueError("at least one database slot is needed")
+        if per_office < 1:
+            raise ValueError("an office needs at least one request at a time")
         self.slots = slots
         self.wait = wait
+        self.per_office = per_office
+        #: Requests answered 503 (no slot in time) and 429 (beyond an office's share).
+        self.refused = {"busy": 0, "office_busy": 0}
         # anyio's primitives belong to one event loop; a TestClient may run several.
-        self._gates: RunVar[tuple[anyio.Semaphore, anyio.CapacityLimiter]] = RunVar(
-            f"daftar_admission_{id(self)}"
-        )
+        self._gates: RunVar[_Gate] = RunVar(f"daftar_admission_{id(self)}")
 
-    def _gate(self) -> tuple[anyio.Semaphore, anyio.CapacityLimiter]:
+    def _gate(self) -> _Gate:
         try:
             return self._gates.get()
         except LookupError:
-            gate = (anyio.Semaphore(self.slots), anyio.CapacityLimiter(self.slots))
+            gate = _Gate(anyio.Semaphore(self.slots), anyio.CapacityLimiter(self.slots))
             self._gates.set(gate)
             return gate
 
-    async def run(self, request: Request, work: Callable[[Session], T]) -> T:
+    async def run(
+        self, request: Request, work: Callable[[Session], T], office_key: str | None = None
+    ) -> T:
         """Run ``work`` in a new session of the app's database, in one worker thread,
-        once admitted; 503 ``busy`` when no slot frees within ``wait`` seconds."""
-        semaphore, threads = self._gate()
+        once admitted; 503 ``busy`` when no slot frees within ``wait`` seconds, 429
+        ``office_busy`` at once when ``office_key`` (a token's digest) already has
+        ``per_office`` requests in flight."""
+        gate = self._gate()
+        if office_key is None:
+            return await self._admitted(gate, request, work)
+        if gate.in_flight[office_key] >= self.per_office:
+            self.refused["office_busy"] += 1
+            raise office_busy()
+        gate.in_flight[office_key] += 1
+        try:
+            return await self._admitted(gate, request, work)
+        finally:
+            gate.in_flight[office_key] -= 1
+            if not gate.in_flight[office_key]:
+                del gate.in_flight[office_key]
+
+    async def _admitted(self, gate: _Gate, request: Request, work: Callable[[Session], T]) -> T:
+        semaphore, threads = gate.slots, gate.threads
         admitted = False
         with anyio.move_on_after(self.wait):
             await semaphore.acquire()
             admitted = True
         if not admitted:
+            self.refused["busy"] += 1
             raise busy()
         factory: sessionmaker[Session] = request.app.state.session_factory
 
