@@ -43,9 +43,14 @@ class OutboxOperation(Base):
     error: Mapped[str] = mapped_column(Text, nullable=False, default="")
     #: Who made the change: the signed-in account (its id and name) and the desk
     #: (app.services.core.desk); empty for the system's own work. The server records them.
-    account_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
-    actor: Mapped[str] = mapped_column(String(60), nullable=False, default="")
-    desk_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    #: (No Python default: an INSERT names them only when they are set, so a database
+    #: at a schema before 0011, opened unmigrated by the migration tests, still works.)
+    account_id: Mapped[str] = mapped_column(String(36), nullable=False, server_default="")
+    actor: Mapped[str] = mapped_column(String(60), nullable=False, server_default="")
+    desk_id: Mapped[str] = mapped_column(String(36), nullable=False, server_default="")
+
+    #: Server defaults are not read back after an INSERT (see the actor columns).
+    __mapper_args__ = {"eager_defaults": False}
 
     __table_args__ = (
         Index("ix_outbox_state_seq", "state", "seq"),

@@ -55,13 +55,27 @@ def operation_row(
 
 def actor_columns(session: Session) -> dict[str, str]:
     """Who makes the changes of ``session``: the signed-in account and this desk (the
-    outbox columns account_id, actor, desk_id)."""
+    outbox columns account_id, actor, desk_id); empty for a database at a schema before
+    0011 (opened unmigrated by the migration tests), which has no such columns."""
+    if not _has_actor_columns(session):
+        return {}
     account = signed_in(session)
     return {
         "account_id": "" if account is None else account.account_id,
         "actor": "" if account is None else account.name,
         "desk_id": desk_id(session),
     }
+
+
+def _has_actor_columns(session: Session) -> bool:
+    known = session.info.get(_ACTOR_COLUMNS)
+    if not isinstance(known, bool):
+        columns = session.connection().exec_driver_sql("PRAGMA table_info(outbox)").all()
+        known = session.info[_ACTOR_COLUMNS] = any(row[1] == "desk_id" for row in columns)
+    return known
+
+
+_ACTOR_COLUMNS = "daftar.outbox_has_actor"
 
 
 def stamp_actors(factory: sessionmaker[Session]) -> None:

@@ -64,7 +64,22 @@ def _stamp(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+#: The outbox columns every row has (then the actor columns: outbox.actor_columns).
+_OUTBOX_COLUMNS = (
+    "op_id",
+    "table_name",
+    "row_id",
+    "op",
+    "base_rev",
+    "changes",
+    "created_at",
+    "state",
+    "error",
+)
+
+
 def _outbox(table: str, row_id: str, stamp: str, who: tuple[str, ...]) -> tuple[Any, ...]:
+    """One outbox row; ``who``: the values of :data:`_OUTBOX_COLUMNS`' actor columns."""
     # Inserts carry no snapshot: the pusher sends the row as it is at push time.
     return (new_id(), table, row_id, OP_INSERT, 0, "{}", stamp, OUTBOX_PENDING, "", *who)
 
@@ -86,7 +101,9 @@ def insert_people_and_licences(
     """
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stamp = _stamp(now)
-    who = tuple(actor_columns(session).values())
+    actors = actor_columns(session)
+    who = tuple(actors.values())
+    columns = [*_OUTBOX_COLUMNS, *actors]
     names = dict(person_names or {})
     person_rows = []
     outbox_rows = []
@@ -185,9 +202,7 @@ def insert_people_and_licences(
             history_rows,
         )
         cursor.executemany(
-            "INSERT INTO outbox (op_id, table_name, row_id, op, base_rev, changes, "
-            "created_at, state, error, account_id, actor, desk_id) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO outbox ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
             outbox_rows,
         )
     finally:

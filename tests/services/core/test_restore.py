@@ -175,9 +175,11 @@ def test_restoring_into_a_new_desk(db: Database, tmp_path: Path) -> None:
 def test_the_desk_settings_are_their_owners_keys() -> None:
     from app.services.core import credentials, signing_keys
     from app.services.core.autobackup import KEY_KEEP_DAILY, KEY_KEEP_MONTHLY, KEY_SECOND_FOLDER
+    from app.services.core.desk import DESK_ID_SETTING
     from app.services.sync import security, settings
 
     owners = {
+        DESK_ID_SETTING,
         settings.KEY_SERVER,
         settings.KEY_OFFICE,
         security.KEY_INSECURE,
