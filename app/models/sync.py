@@ -6,7 +6,6 @@ The sync client (app.services.sync.push) pushes these operations, idempotently b
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -51,7 +50,7 @@ class OutboxOperation(Base):
     desk_id: Mapped[str] = mapped_column(String(36), nullable=False, server_default="")
 
     #: Server defaults are not read back after an INSERT (see the actor columns).
-    __mapper_args__: ClassVar[dict[str, Any]] = {"eager_defaults": False}
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 - SQLAlchemy reads it
 
     __table_args__ = (
         Index("ix_outbox_state_seq", "state", "seq"),
