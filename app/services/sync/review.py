@@ -72,6 +72,7 @@ TABLE_LABELS = {
     "event_participant": "شرکت‌کننده رویداد",
     "event_attendance": "حضور در رویداد",
     "closure_day": "روز تعطیل",
+    "account": "حساب کاربری",
     "conflict": "تعارض",
 }
 _SUPPORTER_TABLES = ("supporter", "network_member")
