@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, SyncMixin, utcnow
 
-
 #: Columns of an account that belong to one desk and never travel.
 LOCAL_ACCOUNT_COLUMNS = frozenset({"failed_attempts", "locked_until", "last_sign_in", "created_at"})
 
