@@ -162,6 +162,11 @@ class HandshakeResponse(BaseModel):
     changes_waiting: bool | None = Field(
         default=None, description="Whether the feed has records after the given cursor."
     )
+    recovery: bool = Field(
+        default=False,
+        description="The token is an unused recovery token: it may create one new head "
+        "account for an office that has accounts (a lost head password).",
+    )
 
 
 # --- push -----------------------------------------------------------------------------
