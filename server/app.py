@@ -51,6 +51,7 @@ from server.keys import current_keys_version
 from server.middleware import BodySizeLimit
 from server.models import Office, utcnow
 from server.pools import licence_prefix, reserve_numbers
+from server.policy import office_has_accounts
 from server.pull import changes_after, pull
 from server.push import push
 from server.ratelimit import FailureLimit, FailureLimiter
@@ -149,6 +150,7 @@ def _handshake(
         changes_waiting=(
             None if body.cursor is None else changes_after(db_session, office, body.cursor)
         ),
+        has_accounts=office_has_accounts(db_session, office),
         recovery=bool((token := presented_token(request, db_session)) and token.recovers),
     )
 

@@ -79,6 +79,16 @@ def append_only(table: str) -> Rejected:
     )
 
 
+def office_has_accounts(session: Session, office: Office) -> bool:
+    """Whether the server has any staff account of ``office``."""
+    found = session.scalar(
+        select(Record.id)
+        .where(Record.table_name == "account", Record.owner_office == office.id)
+        .limit(1)
+    )
+    return found is not None
+
+
 def only_head() -> Rejected:
     return Rejected(
         "not_head",
@@ -264,7 +274,7 @@ class Policy:
             and new_account.get("role") == Role.HEAD.value
             and new_account.get("disabled") is not True
         )
-        if creates_head and not self._office_has_accounts():
+        if creates_head and not office_has_accounts(self.session, self.office):
             log.info("office %s: its first head account", self.office.id)
             return
         if creates_head and self.token is not None and self.token.recovers:
@@ -276,14 +286,6 @@ class Policy:
             )
             return
         raise only_head()
-
-    def _office_has_accounts(self) -> bool:
-        found = self.session.scalar(
-            select(Record.id)
-            .where(Record.table_name == "account", Record.owner_office == self.office.id)
-            .limit(1)
-        )
-        return found is not None
 
     def _existing(self, table: str, value: Any) -> Record:
         """The live record a reference names; rejected when it is not on the server."""
