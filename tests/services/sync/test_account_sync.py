@@ -25,8 +25,10 @@ from app.services.accounts.service import (
     sign_in,
 )
 from app.services.core.access import SignedIn, system_work
-from app.services.core.db import Database
+from app.services.core.backup import write_backup
+from app.services.core.db import Database, open_database
 from app.services.core.outbox import insert_record
+from app.services.core.restore import restore_database
 from app.services.sync.client import run_sync
 from app.services.sync.errors import SyncError
 from app.services.sync.review import KEEP_MINE, SyncReviewService
@@ -268,3 +270,29 @@ def test_recovery_token_creates_a_new_head_that_reaches_the_other_desks(
     d.sync()
     a.sync()
     assert a.accounts()["head"] == ("head", True)
+
+
+def test_a_restore_keeps_the_current_accounts_and_their_unsent_changes(
+    desk_factory: Callable[..., Desk], tmp_path: Path
+) -> None:
+    a = desk_factory("a")
+    b = desk_factory("b", a.enrolled)  # type: ignore[attr-defined]
+    _add_clerk(a)
+    a.sync()
+    backup = write_backup(a.db, tmp_path / "yesterday.sqlite3")
+    with a.db.session() as session:
+        AccountService(session).set_disabled("sara")  # not sent before the restore
+    account = a.db.account
+    a.db.close()
+    restore_database(a.db.path, backup)
+    a.db = open_database(a.db.path)
+    a.db.account = account
+    assert a.accounts()["sara"] == ("clerk", True)
+    a.sync()
+    assert a.accounts()["sara"] == ("clerk", True)  # the pull did not undo it
+    b.sync()
+    assert b.accounts()["sara"] == ("clerk", True)
+    with a.db.session() as session:
+        assert not session.scalars(
+            select(OutboxOperation).where(OutboxOperation.state == OUTBOX_QUARANTINED)
+        ).all()
