@@ -179,6 +179,7 @@ def test_the_same_username_made_offline_on_two_desks_is_one_conflict_each(
             ]
             views = SyncReviewService(session).conflicts()
             assert len(views) == 1 and "حساب کاربری" in views[0].theirs
+            assert "نام کاربری دیگری" in views[0].description
             # The desk's own "sara" still signs in.
             assert session.scalar(select(Account.id).where(Account.username == "sara"))
     assert sign_in(b.db, "sara", CLERK_PASSWORD).role == Role.CLERK
