@@ -50,8 +50,8 @@ from server.errors import ApiError, ErrorJSONResponse, error_body
 from server.keys import current_keys_version
 from server.middleware import BodySizeLimit
 from server.models import Office, utcnow
-from server.pools import licence_prefix, reserve_numbers
 from server.policy import office_has_accounts
+from server.pools import licence_prefix, reserve_numbers
 from server.pull import changes_after, pull
 from server.push import push
 from server.ratelimit import FailureLimit, FailureLimiter
