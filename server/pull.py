@@ -2,8 +2,8 @@
 
 Records in the office's scope with ``server_seq`` after the cursor, in feed order, each
 once at its latest state (tombstones included), the office's own records (its staff
-accounts: ``record.owner_office``, seen by no other office), and the records that left its scope
-(``left_scope``). A record folded into another (the same holder registered twice)
+accounts: ``record.owner_office``, seen by no other office), and the records that left
+its scope (``left_scope``). A record folded into another (the same holder registered twice)
 arrives as a tombstone naming what it became (``merged_into``).
 
 A page is read in several statements, and each may see a later snapshot (PostgreSQL's
