@@ -162,6 +162,16 @@ class HandshakeResponse(BaseModel):
     changes_waiting: bool | None = Field(
         default=None, description="Whether the feed has records after the given cursor."
     )
+    has_accounts: bool = Field(
+        default=False,
+        description="The office has staff accounts at the server: a new desk signs in "
+        "with one of them instead of creating a head.",
+    )
+    recovery: bool = Field(
+        default=False,
+        description="The token is an unused recovery token: it may create one new head "
+        "account for an office that has accounts (a lost head password).",
+    )
 
 
 # --- push -----------------------------------------------------------------------------

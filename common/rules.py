@@ -37,10 +37,12 @@ from common.validators import (
     validate_mobile,
     validate_name,
     validate_national_id,
+    validate_password_hash,
     validate_phone,
     validate_postal_code,
     validate_sheba,
     validate_text,
+    validate_username,
 )
 from common.vocabulary import (
     COLUMN_LABELS,
@@ -53,6 +55,7 @@ from common.vocabulary import (
     LicenceKind,
     MemberRole,
     ParticipantStatus,
+    Role,
     SupporterKind,
     SupporterStatus,
 )
@@ -316,6 +319,14 @@ def _simple(validator: Callable[[str | None, str], str]) -> Rule:
     return rule
 
 
+def _display_name(value: Any, column: str, _ctx: Context) -> str:
+    """An account's shown name: 1 to 60 characters, spaces folded."""
+    shown = " ".join(normalize_text(_text_value(value, column)).split())
+    if not shown or len(shown) > 60:
+        raise ValidationError(column, "نام و نام خانوادگی را (تا ۶۰ نویسه) بنویسید")
+    return shown
+
+
 # --- the tables -----------------------------------------------------------------------
 
 RULES: dict[str, dict[str, Rule]] = {
@@ -426,6 +437,15 @@ RULES: dict[str, dict[str, Rule]] = {
         "county_id": county,
         "day": date(),
         "reason": text(200),
+    },
+    # A staff account (its office's only; server.policy). Never a password: its argon2id
+    # hash, which the server stores as opaque data and never verifies.
+    "account": {
+        "username": _simple(validate_username),
+        "display_name": _display_name,
+        "role": choice(tuple(Role)),
+        "password_hash": _simple(validate_password_hash),
+        "disabled": optional_flag(False),
     },
 }
 

@@ -277,3 +277,33 @@ def validate_capacity(value: str | int | None, field: str = "capacity") -> int:
     if number > MAX_CAPACITY:
         raise ValidationError(field, f"ظرفیت حداکثر {_fa(MAX_CAPACITY)} نفر است")
     return number
+
+
+#: A staff account's username as stored: 3 to 40 letters (any script), digits, ".", "-"
+#: or "_", case-folded.
+_USERNAME = re.compile(r"^[\w.\-]{3,40}$")
+#: An argon2id password hash (PHC string): version, memory, passes, lanes, salt, digest.
+_ARGON2ID = re.compile(
+    r"^\$argon2id\$v=19\$m=[0-9]{1,7},t=[0-9]{1,3},p=[0-9]{1,3}\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}$"
+)
+#: The longest password hash a synced account row may carry.
+MAX_PASSWORD_HASH = 200
+
+
+def validate_username(value: str | None, field: str = "username") -> str:
+    """A staff account's username: trimmed and case-folded (compared case-insensitively)."""
+    name = (value or "").strip().casefold()
+    if not _USERNAME.match(name):
+        raise ValidationError(
+            field,
+            "نام کاربری باید ۳ تا ۴۰ نویسه و فقط حرف، رقم، نقطه، خط تیره یا زیرخط باشد",
+        )
+    return name
+
+
+def validate_password_hash(value: str | None, field: str = "password_hash") -> str:
+    """A stored password: an argon2id PHC string of bounded length (never a password)."""
+    s = value or ""
+    if len(s) > MAX_PASSWORD_HASH or not _ARGON2ID.match(s):
+        raise ValidationError(field, "گذرواژهٔ حساب به شکل درهم‌سازی‌شدهٔ argon2id نیست")
+    return s

@@ -44,7 +44,7 @@ from common.protocol import (
 )
 from common.reference import reference_id, reference_rows, reference_version
 from server import MIN_PROTOCOL_VERSION
-from server.auth import Bearer, authenticate, office_work
+from server.auth import Bearer, authenticate, office_work, presented_token
 from server.db import HEAD_REVISION
 from server.errors import ApiError, ErrorJSONResponse, error_body
 from server.keys import current_keys_version
@@ -52,6 +52,7 @@ from server.metrics import count_push, install_metrics, observe_pull_lag
 from server.metrics import router as metrics_router
 from server.middleware import BodySizeLimit
 from server.models import Office, utcnow
+from server.policy import office_has_accounts
 from server.pools import licence_prefix, reserve_numbers
 from server.pull import changes_after, pull
 from server.push import push
@@ -103,7 +104,9 @@ def office_out(office: Office) -> OfficeOut:
     )
 
 
-def _handshake(body: HandshakeRequest, db_session: Session, office: Office) -> HandshakeResponse:
+def _handshake(
+    body: HandshakeRequest, request: Request, db_session: Session, office: Office
+) -> HandshakeResponse:
     """The work of ``POST /v1/handshake`` (in the request's session: server.work)."""
     if body.protocol < MIN_PROTOCOL_VERSION:
         log.info(
@@ -150,10 +153,12 @@ def _handshake(body: HandshakeRequest, db_session: Session, office: Office) -> H
         changes_waiting=(
             None if body.cursor is None else changes_after(db_session, office, body.cursor)
         ),
+        has_accounts=office_has_accounts(db_session, office),
+        recovery=bool((token := presented_token(request, db_session)) and token.recovers),
     )
 
 
-def _push(body: PushRequest, db_session: Session, office: Office) -> PushResponse:
+def _push(body: PushRequest, request: Request, db_session: Session, office: Office) -> PushResponse:
     """The work of ``POST /v1/push`` (in the request's session: server.work)."""
     batch = [
         Operation(
@@ -169,7 +174,7 @@ def _push(body: PushRequest, db_session: Session, office: Office) -> PushRespons
         )
         for item in body.operations
     ]
-    results = push(db_session, office, batch)
+    results = push(db_session, office, batch, presented_token(request, db_session))
     db_session.commit()
     counts: dict[str, int] = {}
     for result in results:
@@ -312,7 +317,7 @@ def create_app(
         body: HandshakeRequest, request: Request, credentials: Bearer
     ) -> HandshakeResponse:
         """Identify the office, agree on the protocol and measure the clock skew."""
-        return await office_work(request, credentials, functools.partial(_handshake, body))
+        return await office_work(request, credentials, functools.partial(_handshake, body, request))
 
     @app.get("/v1/reference", response_model=ReferenceResponse, responses=_ERRORS)
     async def reference_endpoint(request: Request, credentials: Bearer) -> ReferenceResponse:
@@ -341,7 +346,7 @@ def create_app(
         body: PushRequest, request: Request, credentials: Bearer
     ) -> PushResponse:
         """Apply a batch of the office's outbox operations, idempotently by ``op_id``."""
-        answer = await office_work(request, credentials, functools.partial(_push, body))
+        answer = await office_work(request, credentials, functools.partial(_push, body, request))
         count_push(request, [result.status for result in answer.results])
         return answer
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
-from server.models import Office
+from server.models import Office, OfficeToken
 from server.offices import (
     TokenRefused,
     check_token,
@@ -111,6 +111,7 @@ def authenticate(
         office, stored = check_token(session, token)
     except TokenRefused as refused:
         _refuse(request, refused.reason, refused.fingerprint)
+    request.state.token_hash = stored.token_hash
     try:
         note_token_use(session, stored)
     except SQLAlchemyError as exc:
@@ -118,6 +119,12 @@ def authenticate(
         session.rollback()
         log.warning("could not record the use of token %s: %s", stored.public_id, exc)
     return office
+
+
+def presented_token(request: Request, session: Session) -> OfficeToken | None:
+    """The stored token the request was authenticated with (after :func:`authenticate`)."""
+    token_hash = getattr(request.state, "token_hash", None)
+    return session.get(OfficeToken, token_hash) if isinstance(token_hash, str) else None
 
 
 async def office_work(

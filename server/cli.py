@@ -11,6 +11,7 @@
     daftar-server keys --db PATH --out FILE
     daftar-server revoke-key --db PATH --key ID [--from DATETIME] [--reason TEXT]
     daftar-server new-token --db PATH --office ID [--expires-in DAYS] [--label TEXT]
+                            [--recovery]
     daftar-server revoke-token --db PATH --token TOKEN_ID
     daftar-server list-tokens --db PATH --office ID
 
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     _database_options(new)
     new.add_argument("--office", required=True, metavar="ID", help="the office's id")
     _token_options(new)
+    new.add_argument(
+        "--recovery",
+        action="store_true",
+        help="a one-time recovery token: `daftar setup --token T --user NEWHEAD` with it "
+        "creates a new head account for an office whose head password is lost",
+    )
 
     revoke_one = commands.add_parser("revoke-token", help="revoke one token of an office")
     _database_options(revoke_one)
@@ -273,12 +280,15 @@ def _new_token(args: argparse.Namespace) -> int:
     def work(session: Session) -> list[str]:
         nonlocal token
         office = get_office(session, args.office)
-        token = issue_token(session, office, expires_at=expires_at, label=args.label)
+        token = issue_token(
+            session, office, expires_at=expires_at, label=args.label, recovery=args.recovery
+        )
         return [
             f"office: {office.id}",
             f"name: {office.name}",
             f"token id: {token_fingerprint(token)}",
             f"expires: {_moment(expires_at, 'never')}",
+            *(["recovery: one new head account (daftar setup --user NEWHEAD)"] * args.recovery),
         ]
 
     return _print_token(_in_session(args, work), token)

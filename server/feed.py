@@ -12,7 +12,9 @@ Where a record is seen (its "wanted" scopes):
 - followers (history entries, certificates, network members, event participants and
   attendance): wherever their parent is seen;
 - person: wherever a live licence of theirs is seen (their home when they have none), and
-  wherever a live network member or event participant naming them is.
+  wherever a live network member or event participant naming them is;
+- an office-owned record (a staff account): by its office alone (``record.owner_office``,
+  no scope rows: server.pull reads it by owner).
 
 ``server_seq`` values come from the ``sync_counter`` row: :meth:`Feed.open` takes that
 row's lock (so writers are serialised and the feed becomes visible in order) and
@@ -29,6 +31,7 @@ from server.models import Record, RecordScope, ScopeExit, SyncCounter, utcnow
 from server.records import (
     CHILDREN,
     COUNTY_COLUMN,
+    OFFICE_OWNED,
     PARENTS,
     PERSON_COLUMN,
     PULLS_LINK,
@@ -124,6 +127,8 @@ class Feed:
             self.session.add(record)
         record.updated_by_office = office_id
         record.updated_at = utcnow()
+        if record.table_name in OFFICE_OWNED:
+            return  # seen by its owner office alone (server.pull), never by scope
         old_links = (record.link_id, record.person_link)
         data = data_of(record)
         record.link_id, record.person_link = links(record.table_name, data)

@@ -117,8 +117,19 @@ class OfficeToken(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, default=None
     )
+    #: A one-time recovery token (a lost head password): it may create one new head
+    #: account of an office that has accounts (server.policy); then an ordinary token.
+    recovery: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    recovery_used_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
 
     office: Mapped[Office] = relationship(back_populates="tokens")
+
+    @property
+    def recovers(self) -> bool:
+        """Whether the token may still create a new head account."""
+        return self.recovery and self.recovery_used_at is None
 
     @property
     def public_id(self) -> str:
@@ -167,10 +178,15 @@ class Record(Base):
     #: For a record folded into another one (the same holder registered at two offices):
     #: the record it became. Such a record is a tombstone; offices merge their copy.
     merged_into: Mapped[str | None] = mapped_column(String(36), nullable=True, default=None)
+    #: The office that alone sees and changes an office-owned record (a staff account);
+    #: NULL for records seen by county scope (server.records.OFFICE_OWNED).
+    owner_office: Mapped[str | None] = mapped_column(String(36), nullable=True, default=None)
     updated_by_office: Mapped[str] = mapped_column(String(36), nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
     )
+
+    __table_args__ = (Index("ix_record_owner_seq", "owner_office", "server_seq"),)
 
 
 class AppliedOp(Base):

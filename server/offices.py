@@ -172,10 +172,13 @@ def issue_token(
     *,
     expires_at: dt.datetime | None = None,
     label: str | None = None,
+    recovery: bool = False,
 ) -> str:
     """Give ``office`` a new token (the caller commits); returns the token.
 
-    Its public id (the start of its digest) is unique among the stored tokens.
+    Its public id (the start of its digest) is unique among the stored tokens. A
+    ``recovery`` token may once create a new head account of an office that has accounts
+    (its head's password is lost: server.policy); then it is an ordinary token.
     """
     if office.revoked_at is not None:
         raise EnrolmentError(
@@ -199,11 +202,13 @@ def issue_token(
             office_id=office.id,
             label=label or None,
             expires_at=expires_at,
+            recovery=recovery,
         )
     )
     session.flush()
     log.info(
-        "issued token %s to office %s (expires %s)",
+        "issued %stoken %s to office %s (expires %s)",
+        "recovery " if recovery else "",
         digest[:TOKEN_ID_LENGTH],
         office.id,
         expires_at.isoformat() if expires_at else "never",

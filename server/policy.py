@@ -16,22 +16,32 @@ test in tests/server/test_hostile_office.py. In short:
   be a licence the office owns. References are checked whenever they are set, on insert
   and on update alike; the rows a mark, a participant or a membership belongs to never
   change (server.records.IMMUTABLE_COLUMNS).
+- An office-owned record (a staff account, server.records.OFFICE_OWNED) is seen and
+  changed by its office alone — not by another office of its county, nor by the province
+  office above it. Only a head of that office changes accounts: the pushed operation's
+  ``account_id`` must name a live, enabled head account of the office at the server. Two
+  exceptions create a head: the office's very first account (none of the office at the
+  server yet) from the office's token, and one new head from an unused recovery token
+  the operator issued (``daftar-server new-token --recovery``: a lost head password).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.vocabulary import Role
 from server.feed import Feed
-from server.models import Office, Record, RecordAlias
+from server.models import Office, OfficeToken, Record, RecordAlias, utcnow
 from server.records import (
     APPEND_ONLY,
     COUNTY_COLUMN,
     IMMUTABLE_COLUMNS,
+    OFFICE_OWNED,
     PERSON_COLUMN,
     REFERENCES,
     Rejected,
@@ -43,6 +53,8 @@ from server.records import (
     link_value,
     out_of_scope,
 )
+
+log = logging.getLogger("daftar.server.sync")
 
 #: Tables whose follower rows are owned by their parent's office.
 _OWNED_WITH_PARENT = {
@@ -67,18 +79,42 @@ def append_only(table: str) -> Rejected:
     )
 
 
-class Policy:
-    """The scope rules for one office within a push."""
+def office_has_accounts(session: Session, office: Office) -> bool:
+    """Whether the server has any staff account of ``office``."""
+    found = session.scalar(
+        select(Record.id)
+        .where(Record.table_name == "account", Record.owner_office == office.id)
+        .limit(1)
+    )
+    return found is not None
 
-    def __init__(self, session: Session, feed: Feed, office: Office) -> None:
+
+def only_head() -> Rejected:
+    return Rejected(
+        "not_head",
+        "حساب‌های کاربری اداره را فقط مدیر اداره تغییر می‌دهد.",
+        "Only a head of the office changes its accounts.",
+    )
+
+
+class Policy:
+    """The scope rules for one office within a push (``token``: the one it came with)."""
+
+    def __init__(
+        self, session: Session, feed: Feed, office: Office, token: OfficeToken | None = None
+    ) -> None:
         self.session = session
         self.feed = feed
         self.office = office
+        self.token = token
 
     # --- facts ---
 
     def sees(self, table: str, row_id: str) -> bool:
         """Whether the office sees a record (it is in its pull)."""
+        if table in OFFICE_OWNED:
+            record = self._get(table, row_id)
+            return record is not None and record.owner_office == self.office.id
         return any(in_scope(self.office, scope) for scope in self.feed.scope_keys(table, row_id))
 
     def claimed(self, table: str, row_id: str) -> bool:
@@ -115,6 +151,8 @@ class Policy:
         return scopes
 
     def owns(self, record: Record) -> bool:
+        if record.table_name in OFFICE_OWNED:
+            return record.owner_office == self.office.id
         return any(in_scope(self.office, scope) for scope in self.owner_scopes(record))
 
     def _referrer_homes(self, person_id: str) -> set[ScopeKey]:
@@ -139,6 +177,8 @@ class Policy:
 
     def check_insert(self, table: str, data: Mapping[str, Any], scope: ScopeKey) -> None:
         """A new row of ``table`` with home ``scope``."""
+        if table in OFFICE_OWNED:
+            return  # it becomes the pushing office's own (server.push sets its owner)
         self.check_references(table, data, data.keys())
         if table == "licence_history":
             self._require_owned("licence", data.get("licence_id"))
@@ -217,6 +257,35 @@ class Policy:
                     "این شرکت‌کننده در این رویداد ثبت‌نام نکرده است.",
                     "The participant does not belong to this event.",
                 )
+
+    def check_account_author(self, account_id: str, new_account: Mapping[str, Any] | None) -> None:
+        """An account change (insert, update or delete) comes from a head of this office:
+        ``account_id`` (who made it at the office) names a live, enabled head account of
+        the office. ``new_account``: the row an insert creates, which may be the office's
+        first head (the office has no account here yet) or a head a recovery token
+        creates (the token is then used up)."""
+        author = self._get("account", link_value(account_id))
+        if author is not None and author.owner_office == self.office.id and not author.deleted:
+            data = data_of(author)
+            if data.get("role") == Role.HEAD.value and data.get("disabled") is not True:
+                return
+        creates_head = (
+            new_account is not None
+            and new_account.get("role") == Role.HEAD.value
+            and new_account.get("disabled") is not True
+        )
+        if creates_head and not office_has_accounts(self.session, self.office):
+            log.info("office %s: its first head account", self.office.id)
+            return
+        if creates_head and self.token is not None and self.token.recovers:
+            self.token.recovery_used_at = utcnow()
+            log.warning(
+                "office %s: a new head account from recovery token %s",
+                self.office.id,
+                self.token.public_id,
+            )
+            return
+        raise only_head()
 
     def _existing(self, table: str, value: Any) -> Record:
         """The live record a reference names; rejected when it is not on the server."""

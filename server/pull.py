@@ -1,8 +1,9 @@
 """The change feed an office pulls (docs/sync-protocol.md, "Pull").
 
 Records in the office's scope with ``server_seq`` after the cursor, in feed order, each
-once at its latest state (tombstones included), and the records that left its scope
-(``left_scope``). A record folded into another (the same holder registered twice)
+once at its latest state (tombstones included), the office's own records (its staff
+accounts: ``record.owner_office``, seen by no other office), and the records that left
+its scope (``left_scope``). A record folded into another (the same holder registered twice)
 arrives as a tombstone naming what it became (``merged_into``).
 
 A page is read in several statements, and each may see a later snapshot (PostgreSQL's
@@ -42,13 +43,21 @@ def _scoped(query: Any, model: Any, office: Office) -> Any:
     return query.where(model.province_code == office.province_code)
 
 
+def _owned(office: Office) -> Any:
+    """The office's own records (staff accounts), by their owner: no scope sees them."""
+    return select(Record.server_seq, Record.table_name, Record.id).where(
+        Record.owner_office == office.id
+    )
+
+
 def changes_after(session: Session, office: Office, since: int) -> bool:
-    """Whether the office's feed holds anything after ``since`` (two indexed probes)."""
+    """Whether the office's feed holds anything after ``since`` (three indexed probes)."""
     for model in (RecordScope, ScopeExit):
         probe = _scoped(select(model.server_seq).where(model.server_seq > since), model, office)
         if session.execute(probe.limit(1)).first() is not None:
             return True
-    return False
+    owned = _owned(office).where(Record.server_seq > since)
+    return session.execute(owned.limit(1)).first() is not None
 
 
 def feed_end(session: Session) -> int:
@@ -86,15 +95,22 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
         .order_by(ScopeExit.server_seq)
         .limit(limit + 1)
     ).all()
+    owned = session.execute(
+        _owned(office)
+        .where(Record.server_seq > since, Record.server_seq <= end)
+        .order_by(Record.server_seq)
+        .limit(limit + 1)
+    ).all()
     entries: dict[tuple[int, str, str], bool] = {}  # (seq, table, id) → left scope
-    for seq, table, row_id in visible:
+    for seq, table, row_id in (*visible, *owned):
         entries[(seq, table, row_id)] = False  # a province sees a record once per county
     for seq, table, row_id in exits:
         entries[(seq, table, row_id)] = True
     ordered = sorted(entries.items())
-    has_more = len(visible) > limit or len(exits) > limit or len(ordered) > limit
-    # Stop before the first entry past either list's end: nothing beyond it is known.
-    horizon = min([rows[-1][0] for rows in (visible, exits) if len(rows) > limit], default=None)
+    lists = (visible, exits, owned)
+    has_more = any(len(rows) > limit for rows in lists) or len(ordered) > limit
+    # Stop before the first entry past any list's end: nothing beyond it is known.
+    horizon = min([rows[-1][0] for rows in lists if len(rows) > limit], default=None)
     page = [item for item in ordered if horizon is None or item[0][0] < horizon][:limit]
     keys = [(table, row_id) for (_seq, table, row_id), left in page if not left]
     gone = [(table, row_id) for (_seq, table, row_id), left in page if left]

@@ -44,10 +44,11 @@ from server.identity import (
     canonical_id,
     holder,
 )
-from server.models import AppliedOp, Conflict, Office, Record, RecordAlias, utcnow
+from server.models import AppliedOp, Conflict, Office, OfficeToken, Record, RecordAlias, utcnow
 from server.policy import Policy
 from server.records import (
     COUNTY_COLUMN,
+    OFFICE_OWNED,
     REFERENCE_TABLES,
     SYNCED_TABLES,
     Operation,
@@ -97,12 +98,18 @@ def invalid(reason: str) -> Rejected:
 class Pusher:
     """Applies one batch of an office's operations (the caller commits)."""
 
-    def __init__(self, session: Session, office: Office, batch: Sequence[Operation]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        office: Office,
+        batch: Sequence[Operation],
+        token: OfficeToken | None = None,
+    ) -> None:
         self.session = session
         self.office = office
         self.batch = batch
         self.feed = Feed(session)
-        self.policy = Policy(session, self.feed, office)
+        self.policy = Policy(session, self.feed, office, token)
         self.rules = rules_context(office)
 
     def push(self) -> list[Result]:
@@ -212,6 +219,10 @@ class Pusher:
         named = op.row_id
         op = self._canonical(op)
         record = self.session.get(Record, (op.table, op.row_id))
+        if op.table in OFFICE_OWNED:
+            creates = op.op == "insert" and record is None
+            new_row = {col: new for col, (_old, new) in changes_of(op).items()}
+            self.policy.check_account_author(op.account_id, new_row if creates else None)
         if op.op == "delete":
             result = self._delete(op, record)
         elif record is None:
@@ -327,6 +338,7 @@ class Pusher:
             deleted=False,
             province_code=scope[0],
             county_code=scope[1],
+            owner_office=self.office.id if op.table in OFFICE_OWNED else None,
         )
         self.feed.write(record, self.office.id)
         return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
@@ -462,6 +474,7 @@ class Pusher:
                 deleted=True,
                 province_code=self.office.province_code,
                 county_code=self.office.county_code,
+                owner_office=self.office.id if op.table in OFFICE_OWNED else None,
             )
             self.feed.write(record, self.office.id)
             return Result(op.op_id, "applied", rev=record.rev, server_seq=record.server_seq)
@@ -524,9 +537,15 @@ def _forced(op: Operation) -> bool:
     return list(op.changes.get("deleted") or []) == [False, True]
 
 
-def push(session: Session, office: Office, batch: Sequence[Operation]) -> list[Result]:
-    """Apply a batch of the office's operations, in order (the caller commits)."""
-    return Pusher(session, office, batch).push()
+def push(
+    session: Session,
+    office: Office,
+    batch: Sequence[Operation],
+    token: OfficeToken | None = None,
+) -> list[Result]:
+    """Apply a batch of the office's operations, in order (the caller commits);
+    ``token``: the token the batch came with (a recovery token may create a head)."""
+    return Pusher(session, office, batch, token).push()
 
 
 # --- identities registered twice before the server knew -------------------------------

@@ -32,8 +32,13 @@ SYNCED_TABLES = frozenset(
         "event_participant",
         "event_attendance",
         "closure_day",
+        "account",
     }
 )
+#: Tables whose rows belong to one office: seen and changed by that office alone
+#: (``record.owner_office``), never by county or province scope — not by another office
+#: of the same county, nor by the province office above it. A staff account.
+OFFICE_OWNED = frozenset({"account"})
 #: Reference tables: central wins, read-only for offices.
 REFERENCE_TABLES = frozenset({"province", "county", "field_group", "business_field"})
 #: Columns never stored in ``record.data`` (row identity, revision, local-only columns).

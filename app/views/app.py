@@ -193,6 +193,14 @@ class _Startup(QObject):
             if not accepted or office is None:
                 self._app.exit(0)
                 return
+            if db.account is None:
+                # Set up from a server that has the office's accounts: sign in with one.
+                again = SignInDialog(ctx, self.window)
+                signed_in = again.exec() == QDialog.DialogCode.Accepted
+                again.deleteLater()
+                if not signed_in or db.account is None:
+                    self._app.exit(0)
+                    return
         self.window.attach(ctx, office)
         if self._exit_after_rows and self.window.register_screen is not None:
             # Until the table paints with the first page in it, not just until the rows

@@ -86,7 +86,8 @@ def test_plain_http_to_another_computer_needs_insecure(
         capsys, "setup", "--db", office, "--server", LAN, "--token", token, "--insecure"
     )
     assert status == 0, err
-    assert out.strip().splitlines()[-1].startswith("pushed 0, pulled ")
+    # The office's first head account (DAFTAR_USER) goes to the server with the first sync.
+    assert out.strip().splitlines()[-1].startswith("pushed 1, pulled 1,")
     assert set(server.hosts) == {"203.0.113.7"}
 
     # The choice is the database's: later syncs (and the GUI's) need no flag.
@@ -161,3 +162,45 @@ def test_a_bad_ca_file_is_refused(
     )
     assert status == 1 and "گواهی ریشه" in err
     assert not office.exists()
+
+
+def test_a_second_desk_signs_in_and_a_recovery_token_makes_a_new_head(
+    server: Server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``daftar setup`` on an office with accounts: a normal token signs in with an
+    existing account (a new name is refused, nothing is left behind); a recovery token
+    (``daftar-server new-token --recovery``) creates a new head, which reaches the office's
+    first desk with its next sync."""
+    url = "http://127.0.0.1:8000"
+    first = tmp_path / "first.sqlite3"
+    status, _out, err = _run(
+        capsys, "setup", "--db", first, "--server", url, "--token", _token(server)
+    )
+    assert status == 0, err
+    second = tmp_path / "second.sqlite3"
+    status, _out, err = _run(
+        capsys, "setup", "--db", second, "--server", url, "--token", _token(server)
+    )
+    assert status == 0, err  # the office's head (DAFTAR_USER) signed in on the new desk
+    monkeypatch.setenv("DAFTAR_PASSWORD", "boss-password-1")
+    third = tmp_path / "third.sqlite3"
+    status, _out, err = _run(
+        capsys, "setup", "--db", third, "--server", url, "--token", _token(server), "--user", "boss"
+    )
+    assert status == 1 and "نام کاربری یا گذرواژه نادرست" in err
+    assert not third.exists()
+    with Session(server.engine) as session, session.begin():
+        office = session.query(Office).one()
+        recovery = issue_token(session, office, recovery=True)
+    status, _out, err = _run(
+        capsys, "setup", "--db", third, "--server", url, "--token", recovery, "--user", "boss"
+    )
+    assert status == 0, err
+    monkeypatch.setenv("DAFTAR_PASSWORD", "head-password-1")
+    assert _run(capsys, "sync", "--db", first)[0] == 0
+    status, out, err = _run(capsys, "user", "list", "--db", first)
+    assert status == 0, err
+    assert "boss" in out and "head" in out

@@ -35,6 +35,7 @@ def _row(table: str) -> dict[str, object]:
         "event_participant": lambda: rows.participant_row(event, person),
         "event_attendance": lambda: rows.attendance_row(event, participant),
         "closure_day": lambda: rows.closure_row(COUNTY),
+        "account": lambda: rows.account_row(),
     }[table]()
 
 
@@ -42,6 +43,33 @@ def test_a_row_a_form_makes_passes_in_every_table() -> None:
     for table in RULES:
         result = check_row(table, _row(table), CONTEXT)
         assert result.ok, (table, result.reason())
+
+
+def test_an_account_carries_an_argon2id_hash_never_a_password() -> None:
+    """The server checks a pushed account like the desk does: the username's shape, a
+    role of the vocabulary, and a password hash that is an argon2id PHC string of bounded
+    length (the server never verifies a password and never needs one)."""
+    good = rows.account_row(username="  Sara.Ahmadi ", display_name="  سارا   احمدی ")
+    result = check_row("account", good, CONTEXT)
+    assert result.ok, result.reason()
+    assert result.values["username"] == "sara.ahmadi"
+    assert result.values["display_name"] == "سارا احمدی"
+    bad = {
+        "password_hash": "head-password-1",  # a password, not a hash
+        "role": "admin",
+        "username": "a b",
+        "display_name": "",
+        "disabled": "no",
+    }
+    for column, value in bad.items():
+        problem = check_row("account", {**good, column: value}, CONTEXT)
+        assert [p.field for p in problem.problems] == [column], column
+    for wrong in (
+        rows.PASSWORD_HASH.replace("argon2id", "argon2i"),
+        rows.PASSWORD_HASH + "A" * 200,
+        "$2b$12$" + "a" * 53,  # bcrypt
+    ):
+        assert not check_row("account", {**good, "password_hash": wrong}, CONTEXT).ok
 
 
 def test_an_update_is_checked_on_the_columns_it_changes() -> None:

@@ -52,6 +52,7 @@ TABLES = {
     "event_participant": "event_participant",
     "event_attendance": "event_attendance",
     "closure_day": "closure_day",
+    "account": "account",
 }
 
 
@@ -105,6 +106,7 @@ def build_records(client: TestClient, office: Enrolled, county: str) -> Records:
         )
     )
     ops.append(r.add("closure_day", "closure_day", rows.closure_row(county)))
+    ops.append(r.add("account", "account", rows.account_row()))  # the office's first head
     results = push(client, office, *ops)
     assert [result["status"] for result in results] == ["applied"] * len(ops), results
     return r
@@ -140,6 +142,10 @@ class World:
 
     def victim_ids(self) -> set[str]:
         return set(self.theirs.ids.values())
+
+    def as_attackers_head(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``ops`` made by the attacker's head of office (the strongest of its accounts)."""
+        return [{"account_id": self.mine.ids["account"], **op} for op in ops]
 
     def attacker_sees(self) -> set[str]:
         return {change["id"] for change in pull_all(self.client, self.attacker)}

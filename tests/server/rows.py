@@ -199,6 +199,22 @@ def closure_row(county: str, **values: Any) -> dict[str, Any]:
     return {"county_id": county, "day": "2024-07-03", "reason": "تعطیلی محلی", **values}
 
 
+#: An argon2id hash (of "x") as a desk stores and pushes it; the server never verifies it.
+PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$5AA6wFrhTKFytqL2fx5Bow$IMx90EJHMTZca5Ir+BNB8CvgBjEu0uTDlQIqfHR6hwU"
+
+
+def account_row(**values: Any) -> dict[str, Any]:
+    """A head of office's account (the office's first, accepted from its token)."""
+    return {
+        "username": f"head{next(_serial)}",
+        "display_name": "مدیر اداره",
+        "role": "head",
+        "password_hash": PASSWORD_HASH,
+        "disabled": False,
+        **values,
+    }
+
+
 # --- operations -----------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ CHANGES: dict[str, tuple[str, Any, Any]] = {
     "event_participant": ("status", "registered", "cancelled"),
     "event_attendance": ("present", True, False),
     "closure_day": ("reason", "تعطیلی محلی", "باز است"),
+    "account": ("role", "head", "viewer"),
 }
 
 
@@ -203,7 +204,8 @@ ATTACKS: dict[str, Attack] = {
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_a_hostile_office_changes_nothing_of_another_county(world: World, attack: str) -> None:
     before = world.snapshot()
-    results = push(world.client, world.attacker, *ATTACKS[attack](world))
+    ops = world.as_attackers_head(ATTACKS[attack](world))
+    results = push(world.client, world.attacker, *ops)
     assert [r["status"] for r in results] == ["rejected"] * len(results), results
     # Refused by the scope rules, not because the values were malformed.
     assert all(r["reason"] and not r["reason"].startswith("داده نامعتبر") for r in results), results
@@ -388,3 +390,42 @@ def test_made_up_operations_change_nothing_of_another_county(world: World) -> No
         assert not world.attacker_sees() & victims
 
     run()
+
+
+def test_accounts_are_their_office_alone(
+    world: World, enrol: Callable[..., Enrolled], client: TestClient
+) -> None:
+    """Staff accounts are seen and changed by their own office only: not by the province
+    office above it (which owns every county record of the province), and within the
+    office only by a head of it."""
+    head = world.theirs.ids["account"]
+    province = enrol("تهران", None, "اداره کل تهران")
+    assert head not in {change["id"] for change in pull_all(client, province)}
+    [edit] = push(client, province, rows.update("account", head, 1, role=["head", "viewer"]))
+    assert edit["status"] == "rejected"
+    before = world.snapshot()
+    # A second "first head" from the office's token, or a change without a head's account.
+    results = push(
+        client,
+        world.victim,
+        rows.insert("account", rows.new_id(), rows.account_row()),
+        rows.update("account", head, 1, disabled=[False, True]),
+    )
+    assert [r["status"] for r in results] == ["rejected", "rejected"], results
+    assert all("مدیر اداره" in r["reason"] for r in results)
+    assert world.snapshot() == before
+    # The office's head adds a clerk and the clerk can change no account.
+    clerk = rows.new_id()
+    [added] = push(
+        client,
+        world.victim,
+        {"account_id": head, **rows.insert("account", clerk, rows.account_row(role="clerk"))},
+    )
+    assert added["status"] == "applied"
+    [refused] = push(
+        client,
+        world.victim,
+        {"account_id": clerk, **rows.update("account", clerk, 1, role=["clerk", "head"])},
+    )
+    assert refused["status"] == "rejected"
+    assert {head, clerk} <= {change["id"] for change in pull_all(client, world.victim)}

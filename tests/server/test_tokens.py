@@ -304,3 +304,28 @@ def test_tokens_of_an_older_database_keep_working(
             assert token.startswith("dft_") and office.id
     finally:
         engine.dispose()
+
+
+def test_new_token_recovery_is_announced_by_the_handshake(
+    db: ServerDatabase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``new-token --recovery`` makes a token whose handshake says it may create a head
+    (server.policy); an ordinary token's does not."""
+    office_id, first = _add_office(capsys, db)
+    status, lines = _run(capsys, "new-token", *db.cli_args, "--office", office_id, "--recovery")
+    assert status == 0
+    recovery = lines[-1]
+    assert any(line.startswith("recovery: ") for line in lines)
+    engine = db.open()
+    try:
+        with Session(engine) as session:
+            stored = session.get(OfficeToken, hash_token(recovery))
+            assert stored is not None and stored.recovers
+            assert not session.get(OfficeToken, hash_token(first)).recovers  # type: ignore[union-attr]
+        with TestClient(create_app(engine)) as client:
+            code, answer = _status(client, recovery)
+            assert code == 200 and answer["recovery"] is True
+            assert answer["has_accounts"] is False
+            assert _status(client, first)[1]["recovery"] is False
+    finally:
+        engine.dispose()

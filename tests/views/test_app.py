@@ -128,6 +128,50 @@ def test_first_run_then_main_window_paints(
     assert seconds > 0
 
 
+def test_a_set_up_that_brings_the_office_accounts_asks_for_a_sign_in(
+    quiet_start: QApplication,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Set up from a server that has the office's accounts, nobody is signed in (the
+    desk's own head was not the office's): the window waits for a sign-in."""
+    from app.services.accounts.service import sign_out
+
+    class SetupSignedOut:
+        def __init__(self, ctx: Any, parent: Any = None) -> None:
+            self.ctx = ctx
+            self.office = None
+
+        def exec(self) -> int:
+            with self.ctx.db.session() as session:
+                reference.seed_reference_data(session)
+                session.flush()
+                province = reference.list_provinces(session)[0]
+                self.office = office_service.setup_office(
+                    session, OfficeInput(province.id, None, "اداره آزمایشی", "99", 5)
+                )
+            sign_out(self.ctx.db)
+            return QDialog.DialogCode.Accepted
+
+        def deleteLater(self) -> None:
+            pass
+
+    asked: list[object] = []
+
+    class CountingSignIn(QuickSignIn):
+        def exec(self) -> int:
+            asked.append(self.ctx.db)
+            return super().exec()
+
+    monkeypatch.setattr(setup_dialog, "SetupDialog", SetupSignedOut)
+    monkeypatch.setattr(sign_in, "SignInDialog", CountingSignIn)
+    monkeypatch.setenv(gui_app.EXIT_AFTER_PAINT_ENV, "rows")
+    assert gui_app.run_gui(tmp_path / "new.sqlite3") == 0
+    assert len(asked) == 1  # after the set-up (the first start made the head first)
+    assert float(capsys.readouterr().out.strip()) > 0
+
+
 def test_exit_after_paint_in_a_fresh_process(tmp_path: Path) -> None:
     path = tmp_path / "daftar.sqlite3"
     database = act_as(open_database(path))

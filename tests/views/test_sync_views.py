@@ -55,7 +55,7 @@ from common.text import strip_bidi_controls, to_persian_digits
 from common.vocabulary import RecordKind
 from server.app import create_app
 from server.db import open_database as open_server_database
-from server.offices import enrol_office
+from server.offices import enrol_office, get_office, issue_token
 from tests.accounts_support import HEAD_INPUT, act_as
 from tests.services.sync.sync_support import (
     issue_licence,
@@ -969,6 +969,32 @@ def test_first_run_from_the_server_creates_the_office(
         status_now = sync_status(session)
         assert status_now.configured and status_now.last_sync_at is not None
         assert load_settings(session).token == token
+
+
+def test_first_run_from_the_server_of_an_office_with_accounts_signs_in_with_one(
+    qtbot: QtBot, empty_ctx: AppContext, server: Server, make_office: Callable[..., Office]
+) -> None:
+    """A second desk of an office: its accounts arrive with the set-up, and the person
+    signs in with one of them (app.views.app shows the sign-in next) — no second head."""
+    from app.services.accounts.service import AccountService, sign_in
+
+    a = make_office("a")
+    with Session(server.engine) as session, session.begin():
+        token = issue_token(session, get_office(session, a.info.id))
+    dialog = make_setup(qtbot, empty_ctx)
+    dialog.server_radio.setChecked(True)
+    dialog.server_edit.setText(BASE)
+    dialog.token_edit.setText(token)
+    kinds: list[str] = []
+    empty_ctx.signals.sig_records_changed.connect(kinds.append)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert "accounts" in kinds
+    assert empty_ctx.db.account is None  # nobody yet: the sign-in comes next
+    signed = sign_in(empty_ctx.db, HEAD_INPUT.username, HEAD_INPUT.password)
+    with empty_ctx.db.session() as session:
+        assert [x.username for x in AccountService(session).list_accounts()] == ["head"]
+    assert signed.account_id == a.db.account.account_id  # type: ignore[union-attr]
 
 
 def test_first_run_bad_address_is_shown_under_the_field(

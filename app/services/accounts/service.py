@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -27,8 +26,10 @@ from app.services.accounts.passwords import check_new_password, hash_password, n
 from app.services.core.access import SignedIn, requires, signed_in, system_work
 from app.services.core.db import Database
 from app.services.core.office import get_setting, set_setting
+from app.services.core.outbox import apply_values, insert_record, touch
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.text import to_persian_digits
+from common.text import normalize_text, to_persian_digits
+from common.validators import validate_username
 from common.vocabulary import Permission, Role
 
 log = logging.getLogger("daftar.accounts")
@@ -36,7 +37,6 @@ log = logging.getLogger("daftar.accounts")
 #: Failures in a row before an account has to wait; then 2**(n - FREE_FAILURES) seconds.
 FREE_FAILURES = 4
 MAX_WAIT = dt.timedelta(minutes=15)
-_USERNAME = re.compile(r"^[\w.\-]{3,40}$")
 
 
 class SignInFailed(DomainError):
@@ -60,14 +60,9 @@ class AccountInfo:
 
 
 def normalise_username(value: str) -> str:
-    """The stored form of a username (trimmed, case-folded); ValidationError if unusable."""
-    name = value.strip().casefold()
-    if not _USERNAME.match(name):
-        raise ValidationError(
-            "username",
-            "نام کاربری باید ۳ تا ۴۰ نویسه و فقط حرف، رقم، نقطه، خط تیره یا زیرخط باشد",
-        )
-    return name
+    """The stored form of a username (trimmed, case-folded); ValidationError if unusable
+    (the same rule the server applies to a pushed account: common.rules)."""
+    return validate_username(value)
 
 
 def _role(value: str | Role) -> Role:
@@ -93,7 +88,9 @@ def _signed_in(row: Account) -> SignedIn:
 
 def has_accounts(session: Session) -> bool:
     """Whether this database has any account yet."""
-    return bool(session.scalar(select(func.count()).select_from(Account)))
+    return bool(
+        session.scalar(select(func.count()).select_from(Account).where(Account.deleted.is_(False)))
+    )
 
 
 def _new_account(
@@ -103,11 +100,13 @@ def _new_account(
     name = ""
     try:
         name = normalise_username(username)
-        if session.scalar(select(Account.id).where(Account.username == name)):
+        if session.scalar(
+            select(Account.id).where(Account.username == name, Account.deleted.is_(False))
+        ):
             errors.append(ValidationError("username", f"نام کاربری «{name}» از قبل هست"))
     except ValidationError as exc:
         errors.append(exc)
-    shown = " ".join(display_name.split())
+    shown = " ".join(normalize_text(display_name).split())
     if not shown or len(shown) > 60:
         errors.append(
             ValidationError("display_name", "نام و نام خانوادگی را (تا ۶۰ نویسه) بنویسید")
@@ -128,8 +127,7 @@ def _new_account(
         disabled=False,
         failed_attempts=0,
     )
-    session.add(row)
-    session.flush()
+    insert_record(session, row)  # it reaches the office's other desks with the next sync
     return row
 
 
@@ -176,7 +174,11 @@ def _check(session: Session, username: str, password: str, now: dt.datetime) -> 
         name = normalise_username(username)
     except ValidationError:
         name = ""
-    row = session.scalar(select(Account).where(Account.username == name)) if name else None
+    row = (
+        session.scalar(select(Account).where(Account.username == name, Account.deleted.is_(False)))
+        if name
+        else None
+    )
     if row is not None and row.locked_until is not None:
         until = (
             row.locked_until.replace(tzinfo=dt.UTC)
@@ -204,6 +206,9 @@ def _check(session: Session, username: str, password: str, now: dt.datetime) -> 
     row.locked_until = None
     row.last_sign_in = now
     if needs_rehash(row.password_hash):
+        # The same password under today's parameters, on this desk only (not queued: the
+        # server takes account changes from a head alone; the other desks keep verifying
+        # the older hash, which a head's reset replaces everywhere).
         row.password_hash = hash_password(password)
     return row
 
@@ -276,12 +281,14 @@ class AccountService:
     def list_accounts(self) -> list[AccountInfo]:
         """Every account, heads first, then by username."""
         order = {Role.HEAD.value: 0, Role.CLERK.value: 1, Role.VIEWER.value: 2}
-        rows = self.session.scalars(select(Account)).all()
+        rows = self.session.scalars(select(Account).where(Account.deleted.is_(False))).all()
         return [_info(r) for r in sorted(rows, key=lambda r: (order.get(r.role, 3), r.username))]
 
     def _row(self, username: str) -> Account:
         name = username.strip().casefold()
-        row = self.session.scalar(select(Account).where(Account.username == name))
+        row = self.session.scalar(
+            select(Account).where(Account.username == name, Account.deleted.is_(False))
+        )
         if row is None:
             raise DomainError(f"حسابی با نام کاربری «{name}» نیست.")
         return row
@@ -290,10 +297,21 @@ class AccountService:
         heads = self.session.scalar(
             select(func.count())
             .select_from(Account)
-            .where(Account.role == Role.HEAD.value, Account.disabled.is_(False))
+            .where(
+                Account.role == Role.HEAD.value,
+                Account.disabled.is_(False),
+                Account.deleted.is_(False),
+            )
         )
         if row.role == Role.HEAD.value and not row.disabled and (heads or 0) <= 1:
             raise DomainError("این تنها مدیر فعال اداره است؛ نخست مدیر دیگری تعیین کنید.")
+
+    def _change(self, row: Account, values: dict[str, object]) -> None:
+        """Set synced columns of an account and queue the change for the other desks."""
+        changes = apply_values(row, values, values)
+        if changes:
+            touch(self.session, row, changes)
+        self.session.flush()
 
     @requires(Permission.ACCOUNTS)
     def add(self, username: str, display_name: str, role: str | Role, password: str) -> AccountInfo:
@@ -311,8 +329,7 @@ class AccountService:
             raise DomainError("حساب خودتان را نمی‌توانید غیرفعال کنید.")
         if disabled:
             self._keep_a_head(row)
-        row.disabled = disabled
-        self.session.flush()
+        self._change(row, {"disabled": disabled})
         log.info("account %s: %s", "disabled" if disabled else "enabled", row.username)
         return _info(row)
 
@@ -321,7 +338,7 @@ class AccountService:
         """Give an account a new password (and let it sign in again at once)."""
         row = self._row(username)
         check_new_password(password)
-        row.password_hash = hash_password(password)
+        self._change(row, {"password_hash": hash_password(password)})
         row.failed_attempts = 0
         row.locked_until = None
         self.session.flush()
@@ -335,7 +352,6 @@ class AccountService:
         chosen = _role(role)
         if chosen != Role.HEAD:
             self._keep_a_head(row)
-        row.role = chosen.value
-        self.session.flush()
+        self._change(row, {"role": chosen.value})
         log.info("role of %s: %s", row.username, row.role)
         return _info(row)

@@ -10,13 +10,21 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import OutboxOperation, SyncMixin, new_id, utcnow
+from app.models import LOCAL_ACCOUNT_COLUMNS, OutboxOperation, SyncMixin, new_id, utcnow
 from app.models.sync import OP_INSERT, OP_UPDATE, OUTBOX_PENDING
 from app.services.core.access import signed_in
 from app.services.core.desk import desk_id
 
 #: Local-only columns that are never pushed.
 LOCAL_COLUMNS = frozenset({"rev", "updated_at", "server_seq", "local_seq", "search_key"})
+#: Columns of one table that stay on their desk besides LOCAL_COLUMNS (an account's failed
+#: sign-ins, wait and last sign-in belong to the desk where they happened).
+TABLE_LOCAL_COLUMNS: dict[str, frozenset[str]] = {"account": LOCAL_ACCOUNT_COLUMNS}
+
+
+def local_columns(table: str) -> frozenset[str]:
+    """The columns of ``table`` that are never pushed."""
+    return LOCAL_COLUMNS | TABLE_LOCAL_COLUMNS.get(table, frozenset())
 
 
 def json_value(value: Any) -> Any:
@@ -29,10 +37,11 @@ def json_value(value: Any) -> Any:
 def row_snapshot(row: SyncMixin) -> dict[str, Any]:
     """The synced columns of a row, JSON-ready."""
     mapper = inspect(type(row))
+    local = local_columns(getattr(type(row), "__tablename__"))  # noqa: B009 - mixin
     return {
         column.key: json_value(getattr(row, column.key))
         for column in mapper.column_attrs
-        if column.key not in LOCAL_COLUMNS
+        if column.key not in local
     }
 
 
@@ -117,7 +126,8 @@ def record_update(
     if not changes:
         return
     table = getattr(type(row), "__tablename__")  # noqa: B009 - mixin has no attribute
-    synced = {k: v for k, v in changes.items() if k not in LOCAL_COLUMNS}
+    local = local_columns(table)
+    synced = {k: v for k, v in changes.items() if k not in local}
     if synced:
         session.add(OutboxOperation(**operation_row(table, row.id, OP_UPDATE, base_rev, synced)))
 

@@ -14,8 +14,9 @@ closed by everyone else:
    where the token and the signing keys' private halves are kept, backup settings; the
    signing keys; the counters and licence-number pools, never going back, so a number,
    serial or code handed out after the backup is never handed out again; the staff
-   accounts as they are now, so a restore never brings back a disabled account or an
-   old password);
+   accounts as they are now, with their outbox operations, so a restore never brings
+   back a disabled account or an old password, and an account change not sent yet still
+   reaches the office's other desks);
 3. keeps a safety copy of the current database in ``backups/`` (never deleted
    automatically), and
 4. puts the restored file in place in one rename.
@@ -321,6 +322,8 @@ def _carry(conn: sqlite3.Connection) -> None:
         _carry_pools(conn)
     if "account" in live_tables and conn.execute("SELECT 1 FROM main.account").fetchone():
         _carry_table(conn, "account")
+        if "outbox" in live_tables:
+            _carry_account_outbox(conn)
     if "signing_key" in live_tables:
         wanted = set(_columns(conn, "signing_key", "restored"))
         columns = [name for name in _columns(conn, "signing_key", "main") if name in wanted]
@@ -339,6 +342,21 @@ def _carry_table(conn: sqlite3.Connection, table: str) -> None:
     names = ", ".join(name for name in _columns(conn, table, "main") if name in wanted)
     conn.execute(f"DELETE FROM restored.{table}")
     conn.execute(f"INSERT INTO restored.{table} ({names}) SELECT {names} FROM main.{table}")
+
+
+def _carry_account_outbox(conn: sqlite3.Connection) -> None:
+    """The accounts' operations follow the accounts: the restored outbox gets the current
+    one's (a change not sent yet still reaches the office's other desks, and the next
+    pull does not undo it; one the server has is answered ``replayed``)."""
+    wanted = set(_columns(conn, "outbox", "restored"))
+    names = ", ".join(
+        name for name in _columns(conn, "outbox", "main") if name in wanted and name != "seq"
+    )
+    conn.execute("DELETE FROM restored.outbox WHERE table_name = 'account'")
+    conn.execute(
+        f"INSERT INTO restored.outbox ({names}) SELECT {names} FROM main.outbox "
+        "WHERE table_name = 'account' ORDER BY seq"
+    )
 
 
 def _carry_pools(conn: sqlite3.Connection) -> None:

@@ -72,6 +72,7 @@ TABLE_LABELS = {
     "event_participant": "شرکت‌کننده رویداد",
     "event_attendance": "حضور در رویداد",
     "closure_day": "روز تعطیل",
+    "account": "حساب کاربری",
     "conflict": "تعارض",
 }
 _SUPPORTER_TABLES = ("supporter", "network_member")
@@ -116,6 +117,12 @@ class ConflictView:
 
     @property
     def description(self) -> str:
+        if self.kind == "duplicate" and self.table == "account":
+            return (
+                "میز دیگری از این اداره حسابی با همین نام کاربری ساخته است. در این میز حساب "
+                "همین میز با این نام وارد می‌شود؛ یکی از دو حساب را غیرفعال کنید و برای آن "
+                "شخص نام کاربری دیگری بسازید."
+            )
         if self.kind == "duplicate":
             return (
                 "اداره دیگری همین مورد را جداگانه ثبت کرده است (" + self.field_label + " یکسان). "

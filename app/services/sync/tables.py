@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, Date, DateTime, Select, Table, select
 from sqlalchemy.orm import Session
 
 from app.models import (
+    Account,
     CertificateIssue,
     ClosureDay,
     Event,
@@ -33,6 +34,7 @@ from app.models import (
     Supporter,
     SyncMixin,
 )
+from app.services.core.outbox import TABLE_LOCAL_COLUMNS
 from app.services.core.search_keys import refresh_network_search_keys, refresh_search_keys
 
 #: Synced tables, parents first (each table's foreign keys point at tables above it),
@@ -48,9 +50,12 @@ MODELS: dict[str, type[SyncMixin]] = {
     "closure_day": ClosureDay,
     "licence_history": LicenceHistory,
     "certificate_issue": CertificateIssue,
+    "account": Account,
 }
-#: Unique columns besides the id: two offices offline may both use the same value.
+#: Unique columns besides the id: two offices (two desks of one office, for an account's
+#: username) offline may both use the same value.
 UNIQUE_COLUMNS = {
+    "account": ("username",),
     "person": ("national_id",),
     "licence": ("number", "unique_id"),
     "event": ("code",),
@@ -68,6 +73,7 @@ LOCAL_ONLY = frozenset({"local_seq", "search_key", "updated_at"})
 LICENCES = "licences"
 SUPPORTERS = "supporters"
 EVENTS = "events"
+ACCOUNTS = "accounts"
 #: The kind of record each synced table holds: a holder, a licence's history and its
 #: certificate log belong to the register; a network member to its supporter; a
 #: participant, an attendance mark and a closure day to the events.
@@ -82,6 +88,7 @@ KINDS: dict[str, str] = {
     "event_participant": EVENTS,
     "event_attendance": EVENTS,
     "closure_day": EVENTS,
+    "account": ACCOUNTS,
 }
 #: Records other kinds show, and how to find whether any of them shows given rows: a
 #: holder appears in the networks it is a member of, on the page of the supporter whose
@@ -151,8 +158,9 @@ def rows_written(session: Session, written: Mapping[str, Collection[str]]) -> se
 def _columns(table: Table) -> dict[str, Any]:
     """The columns a pulled row may set, each with its decoder (None: as is)."""
     decoders: dict[str, Any] = {}
+    local = LOCAL_ONLY | TABLE_LOCAL_COLUMNS.get(table.name, frozenset())
     for column in table.columns:
-        if column.key in LOCAL_ONLY:
+        if column.key in local:
             continue
         if isinstance(column.type, DateTime):
             decoders[column.key] = _as_datetime

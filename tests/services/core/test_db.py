@@ -279,3 +279,50 @@ def test_database_at_0003_keeps_its_certificates_through_0004(tmp_db_path: Path)
                 assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
     finally:
         database.close()
+
+
+def test_accounts_of_a_database_at_0011_are_queued_for_the_office_heads_first(
+    tmp_db_path: Path,
+) -> None:
+    """0014 makes ``account`` a synced table: the accounts a desk already had are queued
+    as inserts, heads first, as made by its head (the server takes the office's first head
+    from its token and the others from that head: server.policy)."""
+    import json
+
+    from app.services.accounts.passwords import hash_password
+
+    old = _database_at_0001(tmp_db_path, "0011")
+    digest = hash_password("head-password-1")
+    with old.engine.begin() as conn:
+        for row_id, name, role, created in (
+            ("a2", "sara", "clerk", "2026-12-01 08:00:00"),
+            ("a1", "boss", "head", "2026-12-02 08:00:00"),
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO account (id, username, display_name, role, password_hash, "
+                "disabled, failed_attempts, locked_until, last_sign_in, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 0, 3, NULL, NULL, ?, ?)",
+                (row_id, name, name.title(), role, digest, created, created),
+            )
+        desk = conn.exec_driver_sql("SELECT value FROM setting WHERE key = 'desk.id'").scalar()
+    old.close()
+    database = open_database(tmp_db_path)
+    try:
+        with database.engine.connect() as conn:
+            queued = conn.exec_driver_sql(
+                "SELECT row_id, op, changes, account_id, actor, desk_id, state FROM outbox "
+                "WHERE table_name = 'account' ORDER BY seq"
+            ).all()
+            columns = conn.exec_driver_sql(
+                "SELECT rev, deleted, server_seq, failed_attempts FROM account ORDER BY id"
+            ).all()
+    finally:
+        database.close()
+    assert [row[0] for row in queued] == ["a1", "a2"]  # the head first
+    assert {(row[1], row[3], row[4], row[5], row[6]) for row in queued} == {
+        ("insert", "a1", "Boss", desk, "pending")
+    }
+    changes = json.loads(queued[1][2])
+    assert changes["username"] == [None, "sara"] and changes["password_hash"] == [None, digest]
+    assert "failed_attempts" not in changes and "last_sign_in" not in changes
+    assert columns == [(1, 0, None, 3), (1, 0, None, 3)]
