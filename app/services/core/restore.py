@@ -35,7 +35,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services.core.access import requires
+from app.services.core import audit
+from app.services.core.access import SignedIn, requires
 from app.services.core.actor import database_actor
 from app.services.core.backup import (
     TAKEN_AT_SETTING,
@@ -45,7 +46,9 @@ from app.services.core.backup import (
 )
 from app.services.core.db import Database, DatabaseProblem, LockedDatabase, open_database
 from common.files import atomic_path
-from common.vocabulary import Permission
+from common.jalali import format_jalali
+from common.text import to_persian_digits
+from common.vocabulary import AuditAction, Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -156,19 +159,23 @@ def safety_copy_path(live: Path, now: dt.datetime | None = None) -> Path:
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-@requires(Permission.RESTORE)
+@requires(Permission.RESTORE, watched=False)
 def restore_over(db: Database, backup: Path) -> RestoreResult:
     """A person's restore (menu, ``daftar restore``): only a head of office may replace
     the register with an older copy (it would undo revocations). ``db`` is closed first;
-    then :func:`restore_database`."""
-    actor, live = database_actor(db), db.path
+    then :func:`restore_database` (which records the restore in the restored database's
+    audit trail, hence ``watched=False``)."""
+    actor, live, account = database_actor(db), db.path, db.account
     db.close()
-    return restore_database(live, backup, actor=actor)
+    return restore_database(live, backup, actor=actor, account=account)
 
 
-def restore_database(live: Path, backup: Path, *, actor: str = "") -> RestoreResult:
+def restore_database(
+    live: Path, backup: Path, *, actor: str = "", account: SignedIn | None = None
+) -> RestoreResult:
     """Replace the database at ``live`` with ``backup`` (see the module's docstring);
-    ``actor`` (the signed-in account's name) is logged.
+    ``actor`` (the signed-in account's name) is logged, and the restored database's
+    audit trail (the current one's, carried over) records who restored which file.
 
     Nobody else may have ``live`` open (the GUI closes it first; ``daftar restore``
     refuses while the GUI runs): a database another program holds is refused with
@@ -203,7 +210,26 @@ def restore_database(live: Path, backup: Path, *, actor: str = "") -> RestoreRes
         actor or "the system",
         safety,
     )
+    _record_restore(live, backup, plan, account)
     return RestoreResult(plan.backup, safety, migrated_from, carried)
+
+
+def _record_restore(live: Path, backup: Path, plan: RestorePlan, account: SignedIn | None) -> None:
+    """The restored database's trail says it was restored, by whom, from which file."""
+    restored = open_database(live, create=False)
+    try:
+        taken = plan.backup.taken_at.astimezone()
+        audit.record(
+            restored,
+            AuditAction.RESTORE,
+            f"بازیابی از پشتیبان {backup.name}",
+            detail=f"فایل: {backup}\nپشتیبان گرفته‌شده در {format_jalali(taken.date())} "
+            f"{to_persian_digits(taken.strftime('%H:%M'))}",
+            account=account,
+        )
+        audit.seal(restored)
+    finally:
+        restored.close()
 
 
 def _migrate(staging: Path) -> None:
@@ -321,6 +347,9 @@ def _carry(conn: sqlite3.Connection) -> None:
         _carry_pools(conn)
     if "account" in live_tables and conn.execute("SELECT 1 FROM main.account").fetchone():
         _carry_table(conn, "account")
+    for table in ("audit_entry", "audit_seal"):
+        if table in live_tables:
+            _carry_append_only(conn, table)
     if "signing_key" in live_tables:
         wanted = set(_columns(conn, "signing_key", "restored"))
         columns = [name for name in _columns(conn, "signing_key", "main") if name in wanted]
@@ -339,6 +368,21 @@ def _carry_table(conn: sqlite3.Connection, table: str) -> None:
     names = ", ".join(name for name in _columns(conn, table, "main") if name in wanted)
     conn.execute(f"DELETE FROM restored.{table}")
     conn.execute(f"INSERT INTO restored.{table} ({names}) SELECT {names} FROM main.{table}")
+
+
+def _carry_append_only(conn: sqlite3.Connection, table: str) -> None:
+    """The audit trail is the desk's history, which a restore does not undo: the restored
+    database gets the current one's trail (its triggers, which refuse the DELETE this
+    takes, are set aside meanwhile and put back as they were)."""
+    triggers = conn.execute(
+        "SELECT name, sql FROM restored.sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+        (table,),
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.execute(f"DROP TRIGGER restored.{name}")
+    _carry_table(conn, table)
+    for _name, sql in triggers:
+        conn.execute(sql.replace("CREATE TRIGGER ", "CREATE TRIGGER restored.", 1))
 
 
 def _carry_pools(conn: sqlite3.Connection) -> None:
