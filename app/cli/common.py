@@ -52,19 +52,14 @@ def open_db(db_path: Path, args: argparse.Namespace | None, *, create: bool = Tr
         except BaseException:
             db.close()
             raise
-        db.closing.append(lambda: seal_quietly(db))
+        db.closing.append(lambda: _seal(db))
     return db
 
 
-def seal_quietly(db: Database) -> None:
-    """Seal the audit trail's head at the end of a command (app.services.core.audit); a
-    seal that can't be made (no secret store…) is reported, never fatal."""
-    from sqlalchemy.exc import SQLAlchemyError
+def _seal(db: Database) -> None:
+    """Seal the audit trail's head as the command ends (app.services.core.audit)."""
+    from app.services.core.audit import seal_quietly
 
-    from app.services.core.audit import seal
-    from common.errors import DomainError
-
-    try:
-        seal(db)
-    except (DomainError, OSError, SQLAlchemyError) as exc:
-        err(f"مهر ردپای ممیزی زده نشد: {exc}")
+    problem = seal_quietly(db)
+    if problem:
+        err(problem)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import AuditEntry, AuditSeal, Base, Office, OutboxOperation, utcnow
@@ -47,6 +48,7 @@ from app.services.core.changes import written_tables
 from app.services.core.desk import desk_id
 from app.services.core.office import get_setting
 from common.audit_chain import GENESIS, ChainEntry, entry_hash, seal_message
+from common.errors import DomainError
 from common.text import to_persian_digits
 from common.vocabulary import AuditAction, Permission
 
@@ -411,3 +413,16 @@ def seal(db: Database) -> AuditSeal | None:
         session.add(row)
     log.info("audit chain sealed at %d", seq)
     return row
+
+
+def seal_quietly(db: Database) -> str:
+    """:func:`seal` at the end of a session of the app or of a command: a seal that
+    can't be made (the secret store refuses, the disk is full) is logged and its reason
+    returned (Persian), never raised; "" when all went well."""
+    try:
+        seal(db)
+    except (DomainError, OSError, SQLAlchemyError) as exc:
+        reason = exc.message if isinstance(exc, DomainError) else str(exc)
+        log.warning("the audit trail could not be sealed: %s", reason)
+        return f"مهر ردپای ممیزی زده نشد: {reason}"
+    return ""
