@@ -49,7 +49,7 @@ from app.services.core.desk import desk_id
 from app.services.core.office import get_setting
 from common.audit_chain import GENESIS, ChainEntry, entry_hash, seal_message
 from common.errors import DomainError
-from common.text import to_persian_digits
+from common.text import isolate_ltr, to_persian_digits
 from common.vocabulary import AuditAction, Permission
 
 if TYPE_CHECKING:
@@ -304,7 +304,7 @@ def describe_changes(
 
 
 def _files(arguments: tuple[Any, ...]) -> str:
-    paths = [str(value) for value in arguments if isinstance(value, Path)]
+    paths = [isolate_ltr(str(value)) for value in arguments if isinstance(value, Path)]
     return ("فایل: " + "، ".join(paths)) if paths else ""
 
 
@@ -316,7 +316,7 @@ def _summary(action: AuditAction, record_kind: str, name: str) -> str:
     if not record_kind:
         return action.label
     label = TABLE_LABELS.get(record_kind, record_kind)
-    return f"{action.label}: {label} {name}" if name else f"{action.label}: {label}"
+    return f"{action.label}: {label} {isolate_ltr(name)}" if name else f"{action.label}: {label}"
 
 
 def _detail(*parts: str) -> str:

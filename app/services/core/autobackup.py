@@ -301,7 +301,11 @@ def take_automatic_backup(
         f"{AuditAction.AUTO_BACKUP.label}: {path.name}",
         detail="\n".join(
             part
-            for part in (f"فایل: {path}", f"پوشهٔ دوم: {second}" if second else "", problem)
+            for part in (
+                f"فایل: {isolate_ltr(str(path))}",
+                f"پوشهٔ دوم: {isolate_ltr(str(second))}" if second else "",
+                problem,
+            )
             if part
         ),
     )

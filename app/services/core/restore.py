@@ -47,7 +47,7 @@ from app.services.core.backup import (
 from app.services.core.db import Database, DatabaseProblem, LockedDatabase, open_database
 from common.files import atomic_path
 from common.jalali import format_jalali
-from common.text import to_persian_digits
+from common.text import isolate_ltr, to_persian_digits
 from common.vocabulary import AuditAction, Permission
 
 log = logging.getLogger("daftar.db")
@@ -223,7 +223,8 @@ def _record_restore(live: Path, backup: Path, plan: RestorePlan, account: Signed
             restored,
             AuditAction.RESTORE,
             f"بازیابی از پشتیبان {backup.name}",
-            detail=f"فایل: {backup}\nپشتیبان گرفته‌شده در {format_jalali(taken.date())} "
+            detail=f"فایل: {isolate_ltr(str(backup))}\n"
+            f"پشتیبان گرفته‌شده در {format_jalali(taken.date())} "
             f"{to_persian_digits(taken.strftime('%H:%M'))}",
             account=account,
         )
