@@ -32,6 +32,7 @@ from app.services.core.outbox import pending_count
 from app.services.core.progress import Progress
 from app.services.core.reference import apply_reference_rows
 from app.services.core.signing_keys import sync_keys
+from app.services.sync.audit_sync import push_audit
 from app.services.sync.errors import SyncError
 from app.services.sync.pull import Puller
 from app.services.sync.push import Pusher
@@ -101,6 +102,7 @@ class SyncClient:
             self.push()
         if hello.changes_waiting is not False or pending:
             self.pull()
+        push_audit(self.db, self.transport)
         self._finish()
 
     def _check_handshake(self, hello: HandshakeResponse) -> None:
