@@ -356,8 +356,11 @@ def _watch(
     def finished_on_database(result: Any) -> None:
         if db is None:
             return
-        detail = _detail(_files(arguments), _result_text(result), f"({name})")
-        record(db, action, action.label, detail=detail)
+        # A whole sync records itself (app.services.sync.client: only when it sent or
+        # brought something, and before it sends the trail, so the entry goes with it).
+        if not callable(getattr(result, "changed_anything", None)):
+            detail = _detail(_files(arguments), _result_text(result), f"({name})")
+            record(db, action, action.label, detail=detail)
         if permission is Permission.SYNC:
             seal(db)
 
@@ -365,8 +368,8 @@ def _watch(
 
 
 def _result_text(result: Any) -> str:
-    """A command's result, when it tells people what it did (a sync's summary line)."""
-    line = getattr(result, "summary_line", None)
+    """A command's result, when it tells people what it did (its Persian ``message``)."""
+    line = getattr(result, "message", None)
     if callable(line):
         text = line()
         return text if isinstance(text, str) else ""
