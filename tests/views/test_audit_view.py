@@ -85,6 +85,9 @@ def test_the_trail_with_its_filters_and_pages(
     window.export_button.click()
     with out.open(encoding="utf-8-sig", newline="") as handle:
         assert len(list(csv.reader(handle))) == 1 + 4
+    with ctx.db.session() as session:  # the export is recorded, naming the file chosen
+        recorded = trail.entries_page(session)[0]
+    assert recorded.action == AuditAction.AUDIT and f"{out}" in recorded.detail
 
 
 def test_a_changed_entry_shows_in_red(ctx: AppContext, office: OfficeInfo, qtbot: QtBot) -> None:

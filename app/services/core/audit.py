@@ -49,6 +49,7 @@ from app.services.core.desk import desk_id
 from app.services.core.office import get_setting
 from common.audit_chain import GENESIS, ChainEntry, entry_hash, seal_message
 from common.errors import DomainError
+from common.files import intended_path
 from common.text import isolate_ltr, to_persian_digits
 from common.vocabulary import AuditAction, Permission
 
@@ -304,7 +305,9 @@ def describe_changes(
 
 
 def _files(arguments: tuple[Any, ...]) -> str:
-    paths = [isolate_ltr(str(value)) for value in arguments if isinstance(value, Path)]
+    paths = [
+        isolate_ltr(str(intended_path(value))) for value in arguments if isinstance(value, Path)
+    ]
     return ("فایل: " + "، ".join(paths)) if paths else ""
 
 
