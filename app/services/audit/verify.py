@@ -67,26 +67,17 @@ _CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ChainEntry.__dataclas
 
 
 def _entries(session: Session, desk: str) -> Iterator[ChainEntry]:
-    """The desk's entries by seq (then by row), a page at a time (keyset; plain rows,
-    so the session keeps none of them)."""
-    after: tuple[int, int] = (-1, -1)
-    while True:
-        rows = session.execute(
-            select(AuditEntry.id, *_CHAIN_COLUMNS)
-            .where(AuditEntry.desk_id == desk)
-            .where(
-                (AuditEntry.seq > after[0])
-                | ((AuditEntry.seq == after[0]) & (AuditEntry.id > after[1]))
-            )
-            .order_by(AuditEntry.seq, AuditEntry.id)
-            .limit(PAGE)
-        ).all()
-        if not rows:
-            return
-        for row in rows:
-            values = row._mapping
-            yield ChainEntry(**{name: values[name] for name in ChainEntry.__dataclass_fields__})
-        after = (rows[-1].seq, rows[-1].id)
+    """The desk's entries by seq (then by row), streamed :data:`PAGE` rows at a time in
+    one scan (plain rows: the session keeps none of them)."""
+    result = session.execute(
+        select(*_CHAIN_COLUMNS)
+        .where(AuditEntry.desk_id == desk)
+        .order_by(AuditEntry.seq, AuditEntry.id)
+        .execution_options(yield_per=PAGE)
+    )
+    for row in result:
+        values = row._mapping
+        yield ChainEntry(**{name: values[name] for name in ChainEntry.__dataclass_fields__})
 
 
 def _seals(session: Session, desk: str) -> tuple[list[SealedHead], ChainBreak | None]:
