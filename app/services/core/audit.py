@@ -35,7 +35,16 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import AuditEntry, AuditSeal, Base, Office, OutboxOperation, utcnow
+from app.models import (
+    Account,
+    AuditEntry,
+    AuditSeal,
+    Base,
+    Office,
+    OutboxOperation,
+    new_id,
+    utcnow,
+)
 from app.models.sync import OP_INSERT
 from app.services.core.access import (
     SignedIn,
@@ -88,6 +97,7 @@ _NAMING_COLUMN = {
     "certificate_issue": "serial",
     "person": "national_id",
     "supporter": "legal_name",
+    "account": "username",
 }
 #: Tables whose record is what a command is about, first choice first.
 _MAIN_TABLES = (
@@ -98,6 +108,7 @@ _MAIN_TABLES = (
     "person",
     "network_member",
     "event_participant",
+    "account",
 )
 
 
@@ -169,10 +180,39 @@ def track(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "after_rollback", _after_rollback)
 
 
+@dataclass(frozen=True)
+class Touched:
+    """A record a unit of work wrote, as the trail describes it: a synced row (from its
+    outbox operation) or a staff account (not synced, so read from the row)."""
+
+    table: str
+    row_id: str
+    inserted: bool
+    #: The operation's changes (JSON text), for the record's name.
+    changes: str = "{}"
+
+
+def _touched(session: Session) -> list[Touched]:
+    """What the pending flush will write that the trail names."""
+    found: list[Touched] = []
+    for row in session.new:
+        if isinstance(row, OutboxOperation):
+            found.append(
+                Touched(row.table_name, row.row_id, row.op == OP_INSERT, row.changes or "{}")
+            )
+    for row in (*session.new, *session.dirty):
+        if isinstance(row, Account) and (row in session.new or session.is_modified(row)):
+            if row.id is None:
+                row.id = new_id()  # what its column default would give it in this flush
+            name = json.dumps({"username": [None, row.username]}, ensure_ascii=False)
+            found.append(Touched("account", row.id or "", row in session.new, name))
+    return found
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    operations = [row for row in session.new if isinstance(row, OutboxOperation)]
-    if operations:
-        session.info.setdefault(_OPERATIONS, []).extend(operations)
+    touched = _touched(session)
+    if touched:
+        session.info.setdefault(_OPERATIONS, []).extend(touched)
 
 
 def _after_rollback(session: Session) -> None:
@@ -245,13 +285,12 @@ def _before_commit(session: Session) -> None:
 # -- what a command changed ---------------------------------------------------------------
 
 
-def _operations_since(session: Session, start: int) -> list[OutboxOperation]:
-    flushed = session.info.get(_OPERATIONS, [])[start:]
-    waiting = [row for row in session.new if isinstance(row, OutboxOperation)]
-    return [*flushed, *(row for row in waiting if row not in flushed)]
+def _operations_since(session: Session, start: int) -> list[Touched]:
+    flushed: list[Touched] = session.info.get(_OPERATIONS, [])[start:]
+    return [*flushed, *_touched(session)]
 
 
-def _named(session: Session, table: str, row_id: str, operation: OutboxOperation) -> str:
+def _named(session: Session, table: str, row_id: str, operation: Touched) -> str:
     """How people name the record (a licence's number…), "" when unknown."""
     column = _NAMING_COLUMN.get(table)
     if column is None:
@@ -276,29 +315,29 @@ def _count_text(count: int) -> str:
 
 
 def describe_changes(
-    session: Session, operations: list[OutboxOperation], tables: Iterable[str]
+    session: Session, operations: list[Touched], tables: Iterable[str]
 ) -> tuple[str, str, str, str]:
     """(record kind, record id, how the record is named, detail) of what a command wrote."""
     record_kind = record_id = name = ""
-    by_table: dict[str, OutboxOperation] = {}
+    by_table: dict[str, Touched] = {}
     for operation in operations:
-        by_table.setdefault(operation.table_name, operation)
+        by_table.setdefault(operation.table, operation)
     for table in _MAIN_TABLES:
         if table in by_table:
             first = by_table[table]
             record_kind, record_id = table, first.row_id
             name = _named(session, table, first.row_id, first)
             break
-    tally = Tally((op.table_name, op.op == OP_INSERT) for op in operations)
+    tally = Tally((op.table, op.inserted) for op in operations)
     parts: list[str] = []
-    for table in sorted({op.table_name for op in operations}):
+    for table in sorted({op.table for op in operations}):
         added, changed = tally[(table, True)], tally[(table, False)]
         counts = [
             *([f"{_count_text(added)} افزوده"] if added else []),
             *([f"{_count_text(changed)} تغییر"] if changed else []),
         ]
         parts.append(f"{TABLE_LABELS.get(table, table)}: {'، '.join(counts)}")
-    others = sorted(set(tables) - {op.table_name for op in operations} - {"outbox", "counter"})
+    others = sorted(set(tables) - {op.table for op in operations} - {"outbox", "counter"})
     if others:
         parts.append("نوشته در: " + "، ".join(TABLE_LABELS.get(t, t) for t in others))
     return record_kind, record_id, name, "؛ ".join(parts)

@@ -101,8 +101,17 @@ def test_sign_in_its_failures_and_the_lock_are_recorded(tmp_path: Path) -> None:
         assert failed == ["ورود ناموفق: «nobody-here»", f"ورود ناموفق: «{HEAD_INPUT.username}»"]
         assert [a for a, _s, _w in found][-2:] == [AuditAction.LOCK, AuditAction.UNLOCK]
         with db.session() as session:
-            AccountService(session).add("clerk2", "کارشناس دوم", "clerk", "clerk-password-2")
-        assert entries(db)[-1].action == AuditAction.ACCOUNTS
+            added = AccountService(session).add(
+                "clerk2", "کارشناس دوم", "clerk", "clerk-password-2"
+            )
+        with db.session() as session:
+            AccountService(session).reset_password("clerk2", "another-password-3")
+        made, reset = entries(db)[-2:]
+        assert made.action == reset.action == AuditAction.ACCOUNTS
+        assert (made.record_kind, made.record_id) == ("account", added.id)
+        assert "clerk2" in made.summary and "۱ افزوده" in made.detail
+        assert reset.record_id == added.id and "۱ تغییر" in reset.detail
+        assert "another-password-3" not in reset.detail + reset.summary  # never a password
     finally:
         db.close()
 
