@@ -120,6 +120,7 @@ HELPERS = {
     "app.services.sync.push.Pusher.run",
     "app.services.sync.push.Pusher.next_batch",
     "app.services.sync.pull.Puller.run",
+    "app.services.sync.audit_sync.push_audit",
     "app.services.sync.pull.Puller.apply_page",
     "app.services.sync.pull._Plan.update",
     "app.services.sync.pull._Plan.insert",
