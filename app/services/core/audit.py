@@ -374,7 +374,7 @@ def _watch(
     """Record a command (app.services.core.access.requires calls this before it runs;
     what it returns runs once the command has returned)."""
     action = AuditAction(permission.value)
-    name = _command_name(command)
+    log.debug("recording %s", _command_name(command))
     if session is not None:
         start = len(session.info.get(_OPERATIONS, []))
         tables_before = written_tables(session)
@@ -387,7 +387,7 @@ def _watch(
                 session,
                 action,
                 _summary(action, kind, named),
-                detail=_detail(changes, _files(arguments), _result_text(result), f"({name})"),
+                detail=_detail(changes, _files(arguments), _result_text(result)),
                 record_kind=kind,
                 record_id=record_id,
             )
@@ -401,7 +401,7 @@ def _watch(
         # A whole sync records itself (app.services.sync.client: only when it sent or
         # brought something, and before it sends the trail, so the entry goes with it).
         if not callable(getattr(result, "changed_anything", None)):
-            detail = _detail(_files(arguments), _result_text(result), f"({name})")
+            detail = _detail(_files(arguments), _result_text(result))
             record(db, action, action.label, detail=detail)
         if permission is Permission.SYNC:
             seal(db)
