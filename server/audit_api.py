@@ -1,7 +1,7 @@
 """The offices' audit trails (issue 13): each desk pushes its hash-chained entries, the
 server keeps them append-only and refuses a rewritten history.
 
-- ``GET /v1/audit/{desk_id}`` (Bearer): the last entry the server holds of that desk
+- ``GET /v1/audit/{desk_id}/head`` (Bearer): the last entry the server holds of that desk
   (seq 0 before the first), so the desk pushes from the next one and checks that its own
   entry at that seq still has the same hash.
 - ``POST /v1/audit/{desk_id}`` (Bearer): the desk's next entries, in seq order. Entries
@@ -115,7 +115,7 @@ def accept_entries(
     return (new[-1].seq, new[-1].hash) if new else (head_seq, head_hash)
 
 
-@router.get("/v1/audit/{desk_id}", response_model=AuditHead, responses=_ERRORS)
+@router.get("/v1/audit/{desk_id}/head", response_model=AuditHead, responses=_ERRORS)
 async def audit_head(desk_id: DeskId, request: Request, credentials: Bearer) -> AuditHead:
     """The last entry of the desk's trail the server holds."""
 

@@ -21,7 +21,7 @@ def test_a_desk_appends_and_a_rewrite_gap_or_break_is_refused(
 ) -> None:
     office = enrol("تهران", "تهران")
     desk = str(uuid.uuid4())
-    head = client.get(f"/v1/audit/{desk}", headers=office.headers)
+    head = client.get(f"/v1/audit/{desk}/head", headers=office.headers)
     assert head.status_code == 200 and head.json() == {"seq": 0, "hash": GENESIS}
     first = chain(desk, 5)
     answer = _post(client, office, desk, first)
@@ -39,7 +39,7 @@ def test_a_desk_appends_and_a_rewrite_gap_or_break_is_refused(
     assert broken.status_code == 409
     tampered = [{**more[0], "actor": "دیگری"}, *more[1:]]
     assert _post(client, office, desk, tampered).status_code == 409
-    assert client.get(f"/v1/audit/{desk}", headers=office.headers).json()["seq"] == 5
+    assert client.get(f"/v1/audit/{desk}/head", headers=office.headers).json()["seq"] == 5
     assert _post(client, office, desk, more).json()["seq"] == 8
 
 
@@ -50,9 +50,9 @@ def test_another_office_can_neither_read_nor_extend_a_desk_trail(
     desk = str(uuid.uuid4())
     entries = chain(desk, 3)
     assert _post(client, victim, desk, entries).status_code == 200
-    assert client.get(f"/v1/audit/{desk}", headers=attacker.headers).status_code == 403
+    assert client.get(f"/v1/audit/{desk}/head", headers=attacker.headers).status_code == 403
     more = chain(desk, 1, start=4, previous=entries[-1]["hash"])
     assert _post(client, attacker, desk, more).status_code == 403
-    assert client.get(f"/v1/audit/{desk}", headers=victim.headers).json()["seq"] == 3
-    assert client.get(f"/v1/audit/{desk}").status_code == 401
-    assert client.get("/v1/audit/not-a-desk", headers=victim.headers).status_code == 422
+    assert client.get(f"/v1/audit/{desk}/head", headers=victim.headers).json()["seq"] == 3
+    assert client.get(f"/v1/audit/{desk}/head").status_code == 401
+    assert client.get("/v1/audit/not-a-desk/head", headers=victim.headers).status_code == 422

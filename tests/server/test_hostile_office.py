@@ -396,13 +396,13 @@ def test_another_office_desk_audit_trail_is_neither_read_nor_extended(world: Wor
     desk = "0190b4f0-0000-7000-8000-00000000d35c"
     entries = rows.audit_chain(desk, 3)
     assert rows.push_audit(world.client, world.victim, desk, entries).status_code == 200
-    head = world.client.get(f"/v1/audit/{desk}", headers=world.attacker.headers)
+    head = world.client.get(f"/v1/audit/{desk}/head", headers=world.attacker.headers)
     assert head.status_code == 403
     forged = rows.audit_chain(desk, 1, start=4, previous=entries[-1]["hash"])
     assert rows.push_audit(world.client, world.attacker, desk, forged).status_code == 403
     rewritten = rows.audit_chain(desk, 3)
     rewritten[0] = {**rewritten[0], "actor": "مهاجم"}
     assert rows.push_audit(world.client, world.attacker, desk, rewritten).status_code == 403
-    victim_head = world.client.get(f"/v1/audit/{desk}", headers=world.victim.headers).json()
+    victim_head = world.client.get(f"/v1/audit/{desk}/head", headers=world.victim.headers).json()
     assert victim_head == {"seq": 3, "hash": entries[-1]["hash"]}
     assert not {entry["record_id"] for entry in entries} & world.attacker_sees()

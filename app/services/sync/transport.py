@@ -138,7 +138,7 @@ class Transport:
 
     def audit_head(self, desk_id: str) -> AuditHead:
         """The last audit entry of this desk the server holds (``GET /v1/audit/…``)."""
-        return self.call(AuditHead, "GET", f"/v1/audit/{desk_id}")
+        return self.call(AuditHead, "GET", f"/v1/audit/{desk_id}/head")
 
     def push_audit(self, desk_id: str, entries: Sequence[AuditEntryIn]) -> AuditHead:
         """Append this desk's next audit entries (``POST /v1/audit/…``)."""
