@@ -19,6 +19,18 @@ from pathlib import Path
 TEMPORARY_PREFIX = ".daftar-"
 
 
+def intended_path(path: Path) -> Path:
+    """The destination a temporary path of :func:`atomic_path` stands for (``path``
+    itself when it is not one): what a record of the work should name."""
+    name = path.name
+    if not name.startswith(TEMPORARY_PREFIX):
+        return path
+    rest = name[len(TEMPORARY_PREFIX) :]
+    if len(rest) > 13 and rest[12] == "-":
+        return path.with_name(rest[13:])
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(destination: Path) -> Iterator[Path]:
     """A path beside ``destination`` (not created yet) to write the new content to.

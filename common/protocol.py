@@ -364,3 +364,39 @@ class KeyRetirement(BaseModel):
     """``POST /v1/keys/{key_id}/retire``."""
 
     retired_at: AwareDatetime | None = None
+
+
+# --- the audit trail (docs/sync-protocol.md, "The audit trail") ---------------------------
+
+#: At most this many audit entries per ``POST /v1/audit/{desk_id}``.
+MAX_AUDIT_BATCH = 500
+
+
+class AuditEntryIn(BaseModel):
+    """One entry of a desk's hash-chained audit trail (common.audit_chain.ChainEntry)."""
+
+    seq: int = Field(ge=1)
+    office_id: str = Field(max_length=36)
+    at: str = Field(max_length=40)
+    account_id: str = Field(max_length=36)
+    actor: str = Field(max_length=60)
+    action: str = Field(max_length=32)
+    record_kind: str = Field(max_length=40)
+    record_id: str = Field(max_length=64)
+    summary: str = Field(max_length=200)
+    detail: str = Field(max_length=4000)
+    prev_hash: str = Field(min_length=64, max_length=64)
+    hash: str = Field(min_length=64, max_length=64)
+
+
+class AuditPush(BaseModel):
+    """``POST /v1/audit/{desk_id}``: the desk's next entries, in seq order."""
+
+    entries: list[AuditEntryIn] = Field(max_length=MAX_AUDIT_BATCH)
+
+
+class AuditHead(BaseModel):
+    """The last entry of a desk's trail the server holds (seq 0: none yet)."""
+
+    seq: int
+    hash: str

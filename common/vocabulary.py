@@ -168,6 +168,39 @@ class Permission(Vocabulary):
     RESOLVE_CONFLICTS = "resolve_conflicts"
     ACCOUNTS = "accounts"
     DEMO = "demo"
+    #: Read the audit trail on its screen and export it (``daftar audit verify`` is open
+    #: to every account: it only says whether the chain is intact).
+    AUDIT = "audit"
+
+
+class AuditAction(Vocabulary):
+    """What an audit entry records (app.services.core.audit). A service command is
+    recorded under its permission: every Permission value is also an AuditAction."""
+
+    REGISTER = "register"
+    EDIT = "edit"
+    RENEW = "renew"
+    SUSPEND = "suspend"
+    REVOKE = "revoke"
+    PRINT = "print"
+    IMPORT = "import"
+    EXPORT = "export"
+    SUPPORTERS = "supporters"
+    EVENTS = "events"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    SYNC = "sync"
+    OFFICE_SETTINGS = "office_settings"
+    RESOLVE_CONFLICTS = "resolve_conflicts"
+    ACCOUNTS = "accounts"
+    DEMO = "demo"
+    AUDIT = "audit"
+    #: Not commands: what the system records on its own.
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    AUTO_BACKUP = "auto_backup"
 
 
 #: Each member with its label (pairs, not a dict: members of two vocabularies may be equal).
@@ -241,6 +274,30 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (Permission.RESOLVE_CONFLICTS, "حل تعارض‌ها و صف همگام‌سازی"),
     (Permission.ACCOUNTS, "مدیریت حساب‌های کاربری"),
     (Permission.DEMO, "ساخت داده نمونه"),
+    (Permission.AUDIT, "دیدن ردپای ممیزی"),
+    (AuditAction.REGISTER, "ثبت"),
+    (AuditAction.EDIT, "ویرایش"),
+    (AuditAction.RENEW, "تمدید"),
+    (AuditAction.SUSPEND, "تعلیق یا رفع تعلیق"),
+    (AuditAction.REVOKE, "ابطال"),
+    (AuditAction.PRINT, "چاپ گواهی‌نامه"),
+    (AuditAction.IMPORT, "ورود از فایل"),
+    (AuditAction.EXPORT, "خروجی"),
+    (AuditAction.SUPPORTERS, "پشتیبان‌ها"),
+    (AuditAction.EVENTS, "رویدادها"),
+    (AuditAction.BACKUP, "پشتیبان‌گیری"),
+    (AuditAction.RESTORE, "بازیابی از پشتیبان"),
+    (AuditAction.SYNC, "همگام‌سازی"),
+    (AuditAction.OFFICE_SETTINGS, "تنظیمات اداره"),
+    (AuditAction.RESOLVE_CONFLICTS, "حل تعارض"),
+    (AuditAction.ACCOUNTS, "حساب‌های کاربری"),
+    (AuditAction.DEMO, "داده نمونه"),
+    (AuditAction.AUDIT, "خروجی ردپای ممیزی"),
+    (AuditAction.SIGN_IN, "ورود"),
+    (AuditAction.SIGN_IN_FAILED, "ورود ناموفق"),
+    (AuditAction.LOCK, "قفل شدن"),
+    (AuditAction.UNLOCK, "باز کردن قفل"),
+    (AuditAction.AUTO_BACKUP, "پشتیبان‌گیری خودکار"),
 )
 
 _LABELS: dict[tuple[type[Vocabulary], str], str] = {}

@@ -362,3 +362,32 @@ class SigningKey(Base):
         DateTime(timezone=True), nullable=True, default=None
     )
     revoked_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+
+
+class AuditEntry(Base):
+    """One entry of a desk's audit trail as the desk pushed it (issue 13): append-only,
+    checked for continuity per desk with common.audit_chain.check_chain. ``office_id``
+    is the office whose token pushed it (a desk belongs to one office); ``entry_office``
+    is the office id the desk recorded (hashed; empty or local before it joined)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("uq_audit_entry_desk_id_seq", "desk_id", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    office_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    desk_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    entry_office: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    at: Mapped[str] = mapped_column(String(40), nullable=False)
+    account_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    actor: Mapped[str] = mapped_column(String(60), nullable=False, default="")
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    record_kind: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    record_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    summary: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    received_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )

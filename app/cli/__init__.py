@@ -4,9 +4,9 @@ Every sub-command takes ``--db PATH`` (default: the app's own database in the us
 local data folder), prints its messages to stderr and exits non-zero on failure.
 
 The sub-commands live by subject: records.py (init, demo, import, export, backup,
-restore), certificates.py (certificate, verify, key), sync.py (setup, sync), users.py
-(user, and the sign-in of --user every other sub-command but verify makes); parser.py
-declares them, common.py holds what they share.
+restore), certificates.py (certificate, verify, key), sync.py (setup, sync), audit.py
+(audit verify|export), users.py (user, and the sign-in of --user every other sub-command
+but verify makes); parser.py declares them, common.py holds what they share.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.cli.audit import cmd_audit
 from app.cli.certificates import cmd_certificate, cmd_key, cmd_verify
 from app.cli.common import EXIT_FAILED, EXIT_OK, default_db_path, err
 from app.cli.parser import KIND_HELP, build_parser
@@ -37,6 +38,7 @@ COMMANDS = {
     "setup": cmd_setup,
     "sync": cmd_sync,
     "user": cmd_user,
+    "audit": cmd_audit,
 }
 
 

@@ -52,4 +52,14 @@ def open_db(db_path: Path, args: argparse.Namespace | None, *, create: bool = Tr
         except BaseException:
             db.close()
             raise
+        db.closing.append(lambda: _seal(db))
     return db
+
+
+def _seal(db: Database) -> None:
+    """Seal the audit trail's head as the command ends (app.services.core.audit)."""
+    from app.services.core.audit import seal_quietly
+
+    problem = seal_quietly(db)
+    if problem:
+        err(problem)

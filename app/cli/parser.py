@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.cli.audit import add_audit_parser
 from app.cli.users import add_user_option, add_user_parser
 
 
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token", help="the office's token (default: the stored one)")
     _transport_options(p)
     add_user_parser(sub)
+    add_audit_parser(sub)
     return parser
 
 

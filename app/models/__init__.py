@@ -1,6 +1,7 @@
 """SQLAlchemy models of the local database (no Qt here)."""
 
 from app.models.account import LOCAL_ACCOUNT_COLUMNS, Account
+from app.models.audit import AuditEntry, AuditSeal
 from app.models.base import Base, SyncMixin, new_id, reference_id, utcnow
 from app.models.certificate import CertificateIssue
 from app.models.event import ClosureDay, Event, EventAttendance, EventParticipant
@@ -15,6 +16,8 @@ from app.models.sync import NumberPool, OutboxOperation, SyncConflict
 __all__ = [
     "LOCAL_ACCOUNT_COLUMNS",
     "Account",
+    "AuditEntry",
+    "AuditSeal",
     "Base",
     "BusinessField",
     "CertificateIssue",

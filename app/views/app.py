@@ -367,4 +367,7 @@ def run_gui(db_path: Path | None, credentials: tuple[str, str] | None = None) ->
         runner.wait_for_done(120_000)
         startup.window.deleteLater()
         if startup.db is not None:
+            from app.services.core.audit import seal_quietly
+
+            seal_quietly(startup.db)  # the session's head, signed (the audit trail)
             startup.db.close()

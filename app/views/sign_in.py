@@ -14,6 +14,7 @@ Checking a password costs a memory-hard hash: it runs off the GUI thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -33,6 +34,7 @@ from app.services.accounts.service import (
     HeadAccount,
     SignInFailed,
     confirm_password,
+    note_locked,
     sign_in,
     start_as_head,
 )
@@ -49,6 +51,8 @@ from app.views.widgets.form import (
 )
 from common.errors import DomainError, ValidationErrors
 from common.vocabulary import Permission
+
+log = logging.getLogger("daftar.sign_in")
 
 #: Minutes without a key or a click before the window locks (office setting).
 DEFAULT_IDLE_MINUTES = 10
@@ -244,6 +248,14 @@ class SignInDialog(_Dialog):
             app.quit()
 
 
+def _recorded(_result: object) -> None:
+    """The lock is in the audit trail."""
+
+
+def _not_recorded(exc: BaseException) -> None:
+    log.warning("the lock could not be recorded in the audit trail: %s", exc)
+
+
 class IdleLock(QObject):
     """Locks the window after ``minutes`` without keyboard or mouse input: a modal
     :class:`SignInDialog` in lock mode covers it; the forms under it stay as they were."""
@@ -294,6 +306,10 @@ class IdleLock(QObject):
         # Over every window (an open form dialog too), not only the main one.
         self.dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.dialog.accepted.connect(self._unlocked)
+        db = self.ctx.db
+        self.ctx.runner.run(
+            lambda _progress: note_locked(db), _recorded, _not_recorded, parent=self.window
+        )
         self.sig_locked.emit()
         self.dialog.show()  # open() would make it modal to the main window only
 

@@ -1,6 +1,6 @@
 """The signed-in account in the main window: its name in the title and the status line,
-«پرونده ← حساب‌های کاربری…» and «قفل کردن»، the idle lock, and the window's actions the
-role may not use disabled with the reason as their tooltip."""
+«پرونده ← حساب‌های کاربری…», «ردپای ممیزی…» and «قفل کردن»، the idle lock, and the
+window's actions the role may not use disabled with the reason as their tooltip."""
 
 from __future__ import annotations
 
@@ -38,9 +38,13 @@ class WindowAccounts(QObject):
         window.setWindowTitle(f"{window.windowTitle()} — {who(self.account)}")
         self.accounts_action = QAction(_tr("حساب‌های کاربری…"), window)
         self.accounts_action.triggered.connect(self.on_accounts_action_triggered)
+        self.audit_action = QAction(_tr("ردپای ممیزی…"), window)
+        self.audit_action.setObjectName("auditAction")
+        self.audit_action.triggered.connect(self.on_audit_action_triggered)
         self.lock_action = QAction(_tr("قفل کردن"), window)
         self.lock_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_L))
         window.file_menu.insertAction(window.settings_action, self.accounts_action)
+        window.file_menu.insertAction(window.settings_action, self.audit_action)
         window.file_menu.insertAction(window.quit_action, self.lock_action)
         self.lock = IdleLock(ctx, window, 0)
         self.lock_action.triggered.connect(self.lock.lock)
@@ -66,11 +70,20 @@ class WindowAccounts(QObject):
             (w.sync_action, Permission.SYNC),
             (w.conflicts_action, Permission.RESOLVE_CONFLICTS),
             (w.quarantine_action, Permission.RESOLVE_CONFLICTS),
+            (self.audit_action, Permission.AUDIT),
         ):
             forbid(action, self.account, permission)
 
     def _load_idle_minutes(self) -> None:
         self.ctx.run_op(idle_minutes, self.lock.set_minutes, parent=self.window)
+
+    def on_audit_action_triggered(self) -> None:
+        """The audit trail (the head of office's)."""
+        from app.views.audit.window import AuditWindow
+
+        window = AuditWindow(self.ctx, self.window)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
 
     def on_accounts_action_triggered(self) -> None:
         """The accounts dialog (anyone may look; only a head changes anything)."""

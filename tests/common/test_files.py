@@ -59,3 +59,13 @@ def test_bytes_and_text(tmp_path: Path) -> None:
 def test_a_secret_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     path = write_bytes_atomically(tmp_path / "office.key", b"secret", mode=0o600)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_temporary_path_names_its_destination(tmp_path: Path) -> None:
+    from common.files import intended_path
+
+    destination = tmp_path / "ردپا.xlsx"
+    with atomic_path(destination) as temporary:
+        assert temporary != destination and intended_path(temporary) == destination
+    assert intended_path(destination) == destination
+    assert intended_path(tmp_path / ".daftar-short") == tmp_path / ".daftar-short"

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from common.audit_chain import GENESIS, ChainEntry, entry_hash
 from common.protocol import PROTOCOL_VERSION
 from common.reference import reference_id, reference_rows
 from common.validators import national_id_check_digit
@@ -305,3 +306,35 @@ def pull_all(client: TestClient, office: Enrolled) -> list[dict[str, Any]]:
         cursor = page["cursor"]
         if not page["has_more"]:
             return changes
+
+
+def audit_chain(
+    desk: str, count: int, *, start: int = 1, previous: str = GENESIS
+) -> list[dict[str, Any]]:
+    """``count`` well-chained audit entries of ``desk`` from seq ``start`` (the body of
+    ``POST /v1/audit/{desk}``: every field but the desk)."""
+    entries = []
+    for seq in range(start, start + count):
+        entry = ChainEntry(
+            desk_id=desk,
+            seq=seq,
+            office_id="",
+            at=f"2026-12-07T10:00:{seq % 60:02d}.000000+00:00",
+            account_id="a1",
+            actor="مدیر",
+            action="register",
+            record_kind="licence",
+            record_id=f"r{seq}",
+            summary=f"ثبت {seq}",
+            detail="",
+            prev_hash=previous,
+        )
+        previous = entry_hash(entry)
+        values = {k: v for k, v in vars(entry).items() if k != "desk_id"}
+        entries.append({**values, "hash": previous})
+    return entries
+
+
+def push_audit(client: TestClient, office: Enrolled, desk: str, entries: list[Any]) -> Any:
+    """``POST /v1/audit/{desk}`` (the response, whatever its status)."""
+    return client.post(f"/v1/audit/{desk}", json={"entries": entries}, headers=office.headers)

@@ -429,3 +429,21 @@ def test_accounts_are_their_office_alone(
     )
     assert refused["status"] == "rejected"
     assert {head, clerk} <= {change["id"] for change in pull_all(client, world.victim)}
+
+
+def test_another_office_desk_audit_trail_is_neither_read_nor_extended(world: World) -> None:
+    """The audit trail (``/v1/audit/{desk}``; scope table: own office only): the attacker
+    knows the victim's desk id, yet can't read its head, append to it, or pull it."""
+    desk = "0190b4f0-0000-7000-8000-00000000d35c"
+    entries = rows.audit_chain(desk, 3)
+    assert rows.push_audit(world.client, world.victim, desk, entries).status_code == 200
+    head = world.client.get(f"/v1/audit/{desk}/head", headers=world.attacker.headers)
+    assert head.status_code == 403
+    forged = rows.audit_chain(desk, 1, start=4, previous=entries[-1]["hash"])
+    assert rows.push_audit(world.client, world.attacker, desk, forged).status_code == 403
+    rewritten = rows.audit_chain(desk, 3)
+    rewritten[0] = {**rewritten[0], "actor": "مهاجم"}
+    assert rows.push_audit(world.client, world.attacker, desk, rewritten).status_code == 403
+    victim_head = world.client.get(f"/v1/audit/{desk}/head", headers=world.victim.headers).json()
+    assert victim_head == {"seq": 3, "hash": entries[-1]["hash"]}
+    assert not {entry["record_id"] for entry in entries} & world.attacker_sees()

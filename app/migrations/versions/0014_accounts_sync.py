@@ -1,7 +1,7 @@
 """staff accounts sync to every desk of the office
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-08 00:00:00.000000
 
 ``account`` becomes a synced table: it gets the sync columns (``rev``, ``deleted``,
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

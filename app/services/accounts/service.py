@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Account, utcnow
 from app.services.accounts.passwords import check_new_password, hash_password, needs_rehash, verify
+from app.services.core import audit
 from app.services.core.access import SignedIn, requires, signed_in, system_work
 from app.services.core.db import Database
 from app.services.core.office import get_setting, set_setting
@@ -30,7 +31,7 @@ from app.services.core.outbox import apply_values, insert_record, touch
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import normalize_text, to_persian_digits
 from common.validators import validate_username
-from common.vocabulary import Permission, Role
+from common.vocabulary import AuditAction, Permission, Role
 
 log = logging.getLogger("daftar.accounts")
 
@@ -214,11 +215,17 @@ def _check(session: Session, username: str, password: str, now: dt.datetime) -> 
 
 
 def sign_in(
-    db: Database, username: str, password: str, *, now: dt.datetime | None = None
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    now: dt.datetime | None = None,
+    action: AuditAction = AuditAction.SIGN_IN,
 ) -> SignedIn:
     """Check ``username`` and ``password``; the account then acts for ``db``.
 
-    A failure is committed (its count) before SignInFailed is raised."""
+    A failure is committed (its count, and an audit entry naming the username typed)
+    before SignInFailed is raised; a success is recorded as ``action``."""
     moment = now or utcnow()
     failure: SignInFailed | None = None
     with db.session() as session:
@@ -226,8 +233,16 @@ def sign_in(
             account = _signed_in(
                 _check(system_work(session, "sign-in"), username, password, moment)
             )
+            audit.note(session, action, action.label, account=account)
         except SignInFailed as exc:
             failure = exc
+            typed = username.strip()[:40]
+            audit.note(
+                session,
+                AuditAction.SIGN_IN_FAILED,
+                f"{AuditAction.SIGN_IN_FAILED.label}: «{typed}»",
+                detail=failure.message,
+            )
     if failure is not None:
         raise failure
     db.account = account
@@ -240,7 +255,13 @@ def confirm_password(db: Database, password: str, *, now: dt.datetime | None = N
     like any sign-in's. SignInFailed if it is wrong (or nobody is signed in)."""
     if db.account is None:
         raise SignInFailed("کسی وارد نشده است.")
-    return sign_in(db, db.account.username, password, now=now)
+    return sign_in(db, db.account.username, password, now=now, action=AuditAction.UNLOCK)
+
+
+def note_locked(db: Database) -> None:
+    """Record that the window locked itself for the signed-in account (idle)."""
+    if db.account is not None:
+        audit.record(db, AuditAction.LOCK, AuditAction.LOCK.label)
 
 
 def sign_out(db: Database) -> None:

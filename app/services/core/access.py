@@ -19,9 +19,10 @@ whose role grants nothing that writes, can never write.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -34,6 +35,22 @@ from common.vocabulary import Permission, Role
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+#: Told of every outermost command about to run (permission, the command, its session if
+#: it works in one, its arguments); returns what to call with the result once it has run
+#: without error, or None. app.services.core.audit records commands this way.
+CommandWatcher = Callable[
+    [Permission, Callable[..., Any], Session | None, tuple[Any, ...]],
+    Callable[[Any], None] | None,
+]
+_WATCHERS: list[CommandWatcher] = []
+
+
+def watch_commands(watcher: CommandWatcher) -> None:
+    """Have ``watcher`` told of every outermost command (once, however often asked)."""
+    if watcher not in _WATCHERS:
+        _WATCHERS.append(watcher)
+
 
 #: What each role may do. A viewer may only sync (bring the other desks' changes and
 #: send what is waiting; it changes nothing by its own hand), search and verify.
@@ -157,11 +174,17 @@ def _account_of(arguments: tuple[Any, ...]) -> SignedIn | None:
     return None
 
 
-def requires(permission: Permission) -> Callable[[Callable[P, T]], Callable[P, T]]:
+def requires(
+    permission: Permission, *, watched: bool = True
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Mark a service command: it runs only for an account whose role grants
     ``permission``. One of the command's arguments (``self`` for a method) is, or holds
     as ``session``, the Session it works in; or else is, or holds as ``db``, the Database
-    whose signed-in account acts (then the sessions it opens may write while it runs)."""
+    whose signed-in account acts (then the sessions it opens may write while it runs).
+
+    The watchers (:func:`watch_commands`: the audit trail) are told of the command when
+    it is not run by another command; ``watched=False`` for a command that records
+    itself (a restore, whose database is replaced under it)."""
 
     def decorate(command: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(command)
@@ -172,13 +195,23 @@ def requires(permission: Permission) -> Callable[[Callable[P, T]], Callable[P, T
                 require(session, permission)
             else:
                 check(_account_of(arguments), permission)
+            finishers = (
+                [watcher(permission, command, session, arguments) for watcher in _WATCHERS]
+                if watched and not _RUNNING.get()
+                else []
+            )
             token = _RUNNING.set((*_RUNNING.get(), permission))
             try:
-                return command(*args, **kwargs)
+                result = command(*args, **kwargs)
             finally:
                 _RUNNING.reset(token)
+            for finish in finishers:
+                if finish is not None:
+                    finish(result)
+            return result
 
         run.__permission__ = permission  # type: ignore[attr-defined]
+        run.__watched__ = watched  # type: ignore[attr-defined]
         return run
 
     return decorate
@@ -195,6 +228,21 @@ def system_work(session: Session, reason: str) -> Session:
     says why, for the reader): never for a clerk's command. Returns ``session``."""
     session.info[_SYSTEM] = reason
     return session
+
+
+@contextlib.contextmanager
+def system_writes(session: Session, reason: str) -> Iterator[Session]:
+    """Let ``session`` write on the system's own behalf for the block only (the audit
+    trail's entries: whatever the session was allowed before, it is again after)."""
+    previous = session.info.get(_SYSTEM)
+    session.info[_SYSTEM] = reason
+    try:
+        yield session
+    finally:
+        if previous is None:
+            session.info.pop(_SYSTEM, None)
+        else:
+            session.info[_SYSTEM] = previous
 
 
 def may_write(session: Session) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.services.core import audit
 from app.services.core.access import requires
 from app.services.core.backup import BACKUP_SUFFIX, check_backup_file, copy_database
 from app.services.core.db import Database, DatabaseProblem
@@ -34,7 +35,7 @@ from common.errors import ValidationError, ValidationErrors
 from common.files import atomic_path
 from common.jalali import from_jalali, to_jalali_tuple
 from common.text import isolate_ltr, to_persian_digits
-from common.vocabulary import Permission
+from common.vocabulary import AuditAction, Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -294,6 +295,20 @@ def take_automatic_backup(
             )
     if problem:
         log.warning("second backup folder: %s", problem)
+    audit.record(
+        db,
+        AuditAction.AUTO_BACKUP,
+        f"{AuditAction.AUTO_BACKUP.label}: {path.name}",
+        detail="\n".join(
+            part
+            for part in (
+                f"فایل: {isolate_ltr(str(path))}",
+                f"پوشهٔ دوم: {isolate_ltr(str(second))}" if second else "",
+                problem,
+            )
+            if part
+        ),
+    )
     log.info("automatic backup %s (%d old ones removed)", path, removed)
     return AutoBackup(path, second, problem, removed)
 

@@ -54,8 +54,9 @@ TABLE_KINDS: dict[str, RecordKind] = {
     "number_pool": RecordKind.SYNC,
     "account": RecordKind.ACCOUNTS,
 }
-#: Tables no screen shows: writing them changes no kind (the licence-number counter).
-INTERNAL_TABLES = frozenset({"counter"})
+#: Tables no screen shows: writing them changes no kind (the licence-number counter; the
+#: audit trail, written with every command: its screen refreshes on any change).
+INTERNAL_TABLES = frozenset({"counter", "audit_entry", "audit_seal"})
 
 #: Keys in ``Session.info``: tables written since the last commit, and committed since
 #: the session began.

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.services.core import access, changes, outbox
+from app.services.core import access, audit, changes, outbox
 from app.services.core.access import SignedIn
 from common.errors import DomainError
 from common.sqlite import apply_sqlite_pragmas, backup_path_for, vacuum_into
@@ -95,11 +95,14 @@ class Database:
     #: Who is signed in (app.services.accounts.signin sets it; tests state theirs):
     #: every session acts for this account (app.services.core.access).
     account: SignedIn | None = None
+    #: Called (once) when the database is closed: the CLI seals the audit trail.
+    closing: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         changes.track(self.session_factory)
         access.guard(self.session_factory)
         outbox.stamp_actors(self.session_factory)
+        audit.track(self.session_factory)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -125,7 +128,9 @@ class Database:
         return vacuum_into(self.engine, destination)
 
     def close(self) -> None:
-        """Release every connection."""
+        """Run the ``closing`` callbacks, then release every connection."""
+        while self.closing:
+            self.closing.pop(0)()
         self.engine.dispose()
 
 

@@ -36,7 +36,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services.core.access import requires
+from app.services.core import audit
+from app.services.core.access import SignedIn, requires
 from app.services.core.actor import database_actor
 from app.services.core.backup import (
     TAKEN_AT_SETTING,
@@ -46,7 +47,9 @@ from app.services.core.backup import (
 )
 from app.services.core.db import Database, DatabaseProblem, LockedDatabase, open_database
 from common.files import atomic_path
-from common.vocabulary import Permission
+from common.jalali import format_jalali
+from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import AuditAction, Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -157,19 +160,23 @@ def safety_copy_path(live: Path, now: dt.datetime | None = None) -> Path:
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-@requires(Permission.RESTORE)
+@requires(Permission.RESTORE, watched=False)
 def restore_over(db: Database, backup: Path) -> RestoreResult:
     """A person's restore (menu, ``daftar restore``): only a head of office may replace
     the register with an older copy (it would undo revocations). ``db`` is closed first;
-    then :func:`restore_database`."""
-    actor, live = database_actor(db), db.path
+    then :func:`restore_database` (which records the restore in the restored database's
+    audit trail, hence ``watched=False``)."""
+    actor, live, account = database_actor(db), db.path, db.account
     db.close()
-    return restore_database(live, backup, actor=actor)
+    return restore_database(live, backup, actor=actor, account=account)
 
 
-def restore_database(live: Path, backup: Path, *, actor: str = "") -> RestoreResult:
+def restore_database(
+    live: Path, backup: Path, *, actor: str = "", account: SignedIn | None = None
+) -> RestoreResult:
     """Replace the database at ``live`` with ``backup`` (see the module's docstring);
-    ``actor`` (the signed-in account's name) is logged.
+    ``actor`` (the signed-in account's name) is logged, and the restored database's
+    audit trail (the current one's, carried over) records who restored which file.
 
     Nobody else may have ``live`` open (the GUI closes it first; ``daftar restore``
     refuses while the GUI runs): a database another program holds is refused with
@@ -204,7 +211,27 @@ def restore_database(live: Path, backup: Path, *, actor: str = "") -> RestoreRes
         actor or "the system",
         safety,
     )
+    _record_restore(live, backup, plan, account)
     return RestoreResult(plan.backup, safety, migrated_from, carried)
+
+
+def _record_restore(live: Path, backup: Path, plan: RestorePlan, account: SignedIn | None) -> None:
+    """The restored database's trail says it was restored, by whom, from which file."""
+    restored = open_database(live, create=False)
+    try:
+        taken = plan.backup.taken_at.astimezone()
+        audit.record(
+            restored,
+            AuditAction.RESTORE,
+            f"بازیابی از پشتیبان {backup.name}",
+            detail=f"فایل: {isolate_ltr(str(backup))}\n"
+            f"پشتیبان گرفته‌شده در {format_jalali(taken.date())} "
+            f"{to_persian_digits(taken.strftime('%H:%M'))}",
+            account=account,
+        )
+        audit.seal(restored)
+    finally:
+        restored.close()
 
 
 def _migrate(staging: Path) -> None:
@@ -324,6 +351,9 @@ def _carry(conn: sqlite3.Connection) -> None:
         _carry_table(conn, "account")
         if "outbox" in live_tables:
             _carry_account_outbox(conn)
+    for table in ("audit_entry", "audit_seal"):
+        if table in live_tables:
+            _carry_append_only(conn, table)
     if "signing_key" in live_tables:
         wanted = set(_columns(conn, "signing_key", "restored"))
         columns = [name for name in _columns(conn, "signing_key", "main") if name in wanted]
@@ -357,6 +387,21 @@ def _carry_account_outbox(conn: sqlite3.Connection) -> None:
         f"INSERT INTO restored.outbox ({names}) SELECT {names} FROM main.outbox "
         "WHERE table_name = 'account' ORDER BY seq"
     )
+
+
+def _carry_append_only(conn: sqlite3.Connection, table: str) -> None:
+    """The audit trail is the desk's history, which a restore does not undo: the restored
+    database gets the current one's trail (its triggers, which refuse the DELETE this
+    takes, are set aside meanwhile and put back as they were)."""
+    triggers = conn.execute(
+        "SELECT name, sql FROM restored.sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+        (table,),
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.execute(f"DROP TRIGGER restored.{name}")
+    _carry_table(conn, table)
+    for _name, sql in triggers:
+        conn.execute(sql.replace("CREATE TRIGGER ", "CREATE TRIGGER restored.", 1))
 
 
 def _carry_pools(conn: sqlite3.Connection) -> None:

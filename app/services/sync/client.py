@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.models import NumberPool, OutboxOperation, utcnow
 from app.models.sync import OUTBOX_QUARANTINED
+from app.services.core import audit
 from app.services.core.access import requires
 from app.services.core.db import Database
 from app.services.core.office import get_office, get_setting, set_setting
@@ -32,6 +33,7 @@ from app.services.core.outbox import pending_count
 from app.services.core.progress import Progress
 from app.services.core.reference import apply_reference_rows
 from app.services.core.signing_keys import sync_keys
+from app.services.sync.audit_sync import push_audit
 from app.services.sync.errors import SyncError
 from app.services.sync.pull import Puller
 from app.services.sync.push import Pusher
@@ -46,7 +48,7 @@ from app.services.sync.settings import (
 )
 from app.services.sync.transport import Transport, transport_for
 from common.protocol import PROTOCOL_VERSION, HandshakeResponse, ReferenceResponse
-from common.vocabulary import Permission
+from common.vocabulary import AuditAction, Permission
 
 log = logging.getLogger("daftar.sync")
 
@@ -101,6 +103,13 @@ class SyncClient:
             self.push()
         if hello.changes_waiting is not False or pending:
             self.pull()
+        if self.report.changed_anything():
+            # Recorded here, not after the run (core.audit's watcher leaves a sync's
+            # report alone), so that the entry travels with this very sync.
+            audit.record(
+                self.db, AuditAction.SYNC, AuditAction.SYNC.label, detail=self.report.message()
+            )
+        push_audit(self.db, self.transport)
         self._finish()
 
     def _check_handshake(self, hello: HandshakeResponse) -> None:

@@ -65,6 +65,20 @@ class SyncReport:
         """Note kinds of records the sync wrote."""
         self.changed_kinds.update(kinds)
 
+    def changed_anything(self) -> bool:
+        """Whether the sync sent or brought anything (a sync that did not is not recorded
+        in the audit trail: app.services.sync.client)."""
+        return bool(
+            self.pushed
+            or self.pulled
+            or self.conflicts
+            or self.refused
+            or self.reference_changed
+            or self.keys_changed
+            or self.numbers_reserved
+            or self.changed_kinds
+        )
+
     def summary_line(self) -> str:
         """The CLI's last line."""
         return f"pushed {self.pushed}, pulled {self.pulled}, conflicts {self.conflicts}"

@@ -34,6 +34,9 @@ from app.services.sync.errors import SyncError, offline_error
 from app.services.sync.settings import load_settings, validate_server_url
 from common.protocol import (
     PROTOCOL_VERSION,
+    AuditEntryIn,
+    AuditHead,
+    AuditPush,
     ErrorResponse,
     HandshakeRequest,
     HandshakeResponse,
@@ -132,6 +135,15 @@ class Transport:
     def register_key(self, key_id: str, registration: KeyRegistration) -> PublishedKeyOut:
         """Publish (or retire) one of this desk's keys (``PUT /v1/keys/{key_id}``)."""
         return self.call(PublishedKeyOut, "PUT", f"/v1/keys/{key_id}", body=registration)
+
+    def audit_head(self, desk_id: str) -> AuditHead:
+        """The last audit entry of this desk the server holds (``GET /v1/audit/…``)."""
+        return self.call(AuditHead, "GET", f"/v1/audit/{desk_id}/head")
+
+    def push_audit(self, desk_id: str, entries: Sequence[AuditEntryIn]) -> AuditHead:
+        """Append this desk's next audit entries (``POST /v1/audit/…``)."""
+        body = AuditPush(entries=list(entries))
+        return self.call(AuditHead, "POST", f"/v1/audit/{desk_id}", body=body)
 
     # --- the exchange ---
 

@@ -8,7 +8,7 @@ its head's password (``daftar-server new-token OFFICE --recovery``): it may crea
 new head account; ``recovery_used_at`` says when it did (then it is an ordinary token).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-08
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -89,6 +89,8 @@ HELPERS = {
     "app.services.core.signing_keys.sign_certificate",  # within printing
     "app.services.core.signing_keys.adopt_legacy_key",  # system work when a database opens
     "app.services.core.signing_keys.store_key_set",  # within a sync
+    # the audit trail's seal: system work after a command, a sync, the app's session
+    "app.services.core.audit.seal",
     # accounts: sign-in is the system's own work; the first head is made once, on an
     # empty database only (create_first_head refuses otherwise)
     "app.services.accounts.service.sign_in",
@@ -118,6 +120,7 @@ HELPERS = {
     "app.services.sync.push.Pusher.run",
     "app.services.sync.push.Pusher.next_batch",
     "app.services.sync.pull.Puller.run",
+    "app.services.sync.audit_sync.push_audit",
     "app.services.sync.pull.Puller.apply_page",
     "app.services.sync.pull._Plan.update",
     "app.services.sync.pull._Plan.insert",

@@ -48,7 +48,7 @@ def test_suspending_a_licence(db: Database) -> None:
     detail = issue_test_licence(db)
     with db.session() as session:
         LicenceService(session).suspend(detail.id, "عدم فعالیت")
-    assert committed_tables(session) == {"licence", "licence_history", "outbox"}
+    assert committed_tables(session) == {"licence", "licence_history", "outbox", "audit_entry"}
     assert committed_kinds(session) == LICENCES
 
 
@@ -136,7 +136,12 @@ def test_statements_and_writes_outside_the_session_are_counted(db: Database) -> 
         insert_people_and_licences(
             session, [person], [licence], office_id=office.id, actor="clerk", action="imported"
         )
-    assert committed_tables(session) == {"person", "licence", "licence_history", "outbox"}
+    assert committed_tables(session) == {
+        "person",
+        "licence",
+        "licence_history",
+        "outbox",
+    }
     assert committed_kinds(session) == LICENCES
 
 

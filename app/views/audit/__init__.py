@@ -1,0 +1,1 @@
+"""The audit trail's screen (app.views.audit.window)."""
