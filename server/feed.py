@@ -24,6 +24,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from server import lookup
 from server.identity import index_keys
 from server.models import Record, RecordScope, ScopeExit, SyncCounter, utcnow
 from server.records import (
@@ -234,7 +235,7 @@ class Feed:
         return [
             other
             for key in dict.fromkeys(keys)
-            if (other := self.session.get(Record, key)) is not None
+            if (other := lookup.get(self.session, Record, key)) is not None
         ]
 
     def _dependents(self, record: Record) -> list[Record]:
@@ -242,11 +243,11 @@ class Feed:
         licence."""
         related: list[Record] = []
         if record.table_name in PERSON_COLUMN and record.person_link is not None:
-            person = self.session.get(Record, ("person", record.person_link))
+            person = lookup.get(self.session, Record, ("person", record.person_link))
             if person is not None:
                 related.append(person)
         if record.table_name == "supporter" and record.link_id is not None:
-            licence = self.session.get(Record, ("licence", record.link_id))
+            licence = lookup.get(self.session, Record, ("licence", record.link_id))
             if licence is not None:
                 related.append(licence)
         children = CHILDREN.get(record.table_name)
@@ -269,7 +270,7 @@ class Feed:
             if record.table_name in PARENTS and record.table_name not in COUNTY_COLUMN:
                 # A follower's home is its parent's (which may have moved).
                 key = parent_key(record.table_name, data_of(record))
-                parent = self.session.get(Record, key) if key is not None else None
+                parent = lookup.get(self.session, Record, key) if key is not None else None
                 if parent is not None:
                     record.province_code = parent.province_code
                     record.county_code = parent.county_code

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server import lookup
 from server.feed import Feed
 from server.models import Office, Record, RecordAlias
 from server.records import (
@@ -133,7 +134,7 @@ class Policy:
     def _get(self, table: str, row_id: str | None) -> Record | None:
         if row_id is None:
             return None
-        return self.session.get(Record, (table, row_id))
+        return lookup.get(self.session, Record, (table, row_id))
 
     # --- checks (each raises Rejected) ---
 
