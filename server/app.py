@@ -347,8 +347,9 @@ def create_app(
 
         return await office_work(request, credentials, work)
 
-    from server import keys_api, verify_page  # they use this module's dependencies
+    from server import keys_api, verify, verify_page  # they use this module's dependencies
 
     app.include_router(keys_api.router)
     app.include_router(verify_page.router)
+    app.include_router(verify.router)
     return app

@@ -36,16 +36,31 @@ class Page:
     has_more: bool
 
 
-def _scoped(query: Any, model: Any, office: Office) -> Any:
+def scoped(query: Any, model: Any, office: Office) -> Any:
+    """``query`` of ``model`` (RecordScope, ScopeExit) limited to what ``office`` sees."""
     if office.county_code is not None:
         return query.where(model.county_code == office.county_code)
     return query.where(model.province_code == office.province_code)
 
 
+def change_of(row: Record) -> dict[str, Any]:
+    """A record as the feed carries it (common.protocol.PullChange)."""
+    return {
+        "table": row.table_name,
+        "id": row.id,
+        "rev": row.rev,
+        "deleted": row.deleted,
+        "left_scope": False,
+        "server_seq": row.server_seq,
+        "data": data_of(row),
+        "merged_into": row.merged_into,
+    }
+
+
 def changes_after(session: Session, office: Office, since: int) -> bool:
     """Whether the office's feed holds anything after ``since`` (two indexed probes)."""
     for model in (RecordScope, ScopeExit):
-        probe = _scoped(select(model.server_seq).where(model.server_seq > since), model, office)
+        probe = scoped(select(model.server_seq).where(model.server_seq > since), model, office)
         if session.execute(probe.limit(1)).first() is not None:
             return True
     return False
@@ -65,7 +80,7 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     when the pull began (module docstring)."""
     end = feed_end(session)
     visible = session.execute(
-        _scoped(
+        scoped(
             select(RecordScope.server_seq, RecordScope.table_name, RecordScope.id).where(
                 RecordScope.server_seq > since, RecordScope.server_seq <= end
             ),
@@ -76,7 +91,7 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
         .limit(limit + 1)
     ).all()
     exits = session.execute(
-        _scoped(
+        scoped(
             select(ScopeExit.server_seq, ScopeExit.table_name, ScopeExit.id).where(
                 ScopeExit.server_seq > since, ScopeExit.server_seq <= end
             ),
@@ -102,7 +117,7 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
         (row.table_name, row.id)
         for chunk in range(0, len(gone), 500)
         for row in session.scalars(
-            _scoped(
+            scoped(
                 select(RecordScope).where(
                     tuple_(RecordScope.table_name, RecordScope.id).in_(gone[chunk : chunk + 500])
                 ),
@@ -141,17 +156,6 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
         row = records.get((table, row_id))
         if row is None or row.server_seq != seq:
             continue
-        changes.append(
-            {
-                "table": row.table_name,
-                "id": row.id,
-                "rev": row.rev,
-                "deleted": row.deleted,
-                "left_scope": False,
-                "server_seq": row.server_seq,
-                "data": data_of(row),
-                "merged_into": row.merged_into,
-            }
-        )
+        changes.append(change_of(row))
     cursor = page[-1][0][0] if page else since
     return Page(changes, cursor, has_more and bool(page))
