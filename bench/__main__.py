@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.bulk import bench_bulk
 from bench.events import bench_events
 from bench.installer import bench_installer
 from bench.supporters import bench_supporters
@@ -623,7 +624,7 @@ def main() -> None:
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument(
         "--only",
-        default="demo,startup,search,scroll,import,certificates,supporters,events,sync,installer",
+        default="demo,startup,search,scroll,import,certificates,supporters,events,sync,bulk,installer",
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -640,6 +641,7 @@ def main() -> None:
         ("supporters", lambda: bench_supporters(work, line, note)),
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
+        ("bulk", lambda: bench_bulk(work, args.sync_records, line, note)),
         ("installer", lambda: bench_installer(line, note)),
     ]
     needs_db = {"startup", "search", "scroll"}
