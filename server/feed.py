@@ -73,6 +73,10 @@ class Feed:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._seq = 0
+        #: Where records are seen, as read or written by this feed: record_scope is
+        #: written only here, and no other writer runs while the feed's lock is held
+        #: (open). Forgotten when an operation's savepoint rolls back (server.push).
+        self._seen: dict[tuple[str, str], frozenset[ScopeKey]] = {}
 
     def open(self) -> None:
         """Take the counter row's lock and read where the feed is.
@@ -147,12 +151,19 @@ class Feed:
 
     def scope_keys(self, table: str, row_id: str) -> set[ScopeKey]:
         """Where the row ``table``/``row_id`` is seen now."""
-        return {
-            (province, county or None)
-            for province, county in self.session.execute(
-                _SCOPES_OF, {"table": table, "row_id": row_id}
+        seen = self._seen.get((table, row_id))
+        if seen is None:
+            seen = self._seen[(table, row_id)] = frozenset(
+                (province, county or None)
+                for province, county in self.session.execute(
+                    _SCOPES_OF, {"table": table, "row_id": row_id}
+                )
             )
-        }
+        return set(seen)
+
+    def forget(self) -> None:
+        """Forget where records are seen (an operation's savepoint rolled back)."""
+        self._seen.clear()
 
     def wanted_scopes(self, record: Record) -> set[ScopeKey]:
         """Where a record should be visible (the rules in the module docstring)."""
@@ -207,8 +218,10 @@ class Feed:
         )
 
     def _add_scopes(self, record: Record) -> None:
-        for scope in self.wanted_scopes(record):
+        wanted = self.wanted_scopes(record)
+        for scope in wanted:
             self.session.add(self._scope_row(record, scope))
+        self._seen[(record.table_name, record.id)] = frozenset(wanted)
 
     def _scope_rows(self, record: Record) -> dict[ScopeKey, RecordScope]:
         """Where the record is seen now, with its record_scope rows."""
@@ -300,6 +313,7 @@ class Feed:
         for scope in wanted - set(rows):
             self.session.add(self._scope_row(record, scope))
         self.session.flush()
+        self._seen[(record.table_name, record.id)] = frozenset(wanted)
         if wanted != set(rows):
             for other in self._dependents(record):
                 self.follow(other)

@@ -19,7 +19,7 @@ other writer can insert those rows meanwhile.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import event, inspect, select
@@ -61,23 +61,29 @@ def prefetch(session: Session, model: type[Any], keys: Iterable[tuple[Any, ...]]
     if not wanted:
         return
     columns = list(inspect(model).primary_key)
-    # Group by every key column but the last: one "IN" on the last column per group.
-    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for key in wanted:
-        groups[key[:-1]].append(key[-1])
     found: set[tuple[Any, ...]] = set()
     held: list[object] = session.info.setdefault(_HELD, [])
-    for prefix, lasts in groups.items():
-        for start in range(0, len(lasts), _CHUNK):
-            query = select(model).where(
-                *(column == value for column, value in zip(columns, prefix, strict=False)),
-                columns[-1].in_(lasts[start : start + _CHUNK]),
-            )
-            for row in session.scalars(query):
-                held.append(row)
-                found.add(tuple(getattr(row, column.key) for column in columns))
+    for condition in key_conditions(columns, wanted):
+        for row in session.scalars(select(model).where(*condition)):
+            held.append(row)
+            found.add(tuple(getattr(row, column.key) for column in columns))
     absent = _absent(session)
     absent.update((model, key) for key in wanted if key not in found)
+
+
+def key_conditions(columns: Sequence[Any], keys: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """WHERE conditions selecting the rows with these keys (values of ``columns``): the
+    keys grouped by every column but the last, one ``IN`` on the last column per group
+    and chunk. (A row-value ``IN`` of literal pairs makes SQLite scan the whole table.)"""
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for key in dict.fromkeys(keys):
+        groups[key[:-1]].append(key[-1])
+    for prefix, lasts in groups.items():
+        for start in range(0, len(lasts), _CHUNK):
+            yield [
+                *(column == value for column, value in zip(columns, prefix, strict=False)),
+                columns[-1].in_(lasts[start : start + _CHUNK]),
+            ]
 
 
 def get(session: Session, model: type[T], key: tuple[Any, ...]) -> T | None:

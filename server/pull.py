@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.lookup import key_conditions
 from server.models import Office, Record, RecordScope, ScopeExit, SyncCounter
 from server.records import data_of
 
@@ -43,8 +44,21 @@ def scoped(query: Any, model: Any, office: Office) -> Any:
     return query.where(model.province_code == office.province_code)
 
 
-def change_of(row: Record) -> dict[str, Any]:
-    """A record as the feed carries it (common.protocol.PullChange)."""
+#: The columns of a record the feed carries (plain rows: no ORM objects to build).
+FEED_COLUMNS = (
+    Record.table_name,
+    Record.id,
+    Record.rev,
+    Record.deleted,
+    Record.server_seq,
+    Record.data,
+    Record.merged_into,
+)
+
+
+def change_of(row: Any) -> dict[str, Any]:
+    """A record (or a row of FEED_COLUMNS) as the feed carries it
+    (common.protocol.PullChange)."""
     return {
         "table": row.table_name,
         "id": row.id,
@@ -115,25 +129,15 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     gone = [(table, row_id) for (_seq, table, row_id), left in page if left]
     still_visible = {
         (row.table_name, row.id)
-        for chunk in range(0, len(gone), 500)
+        for condition in key_conditions((RecordScope.table_name, RecordScope.id), gone)
         for row in session.scalars(
-            scoped(
-                select(RecordScope).where(
-                    tuple_(RecordScope.table_name, RecordScope.id).in_(gone[chunk : chunk + 500])
-                ),
-                RecordScope,
-                office,
-            )
+            scoped(select(RecordScope).where(*condition), RecordScope, office)
         )
     }
     records = {
         (row.table_name, row.id): row
-        for chunk in range(0, len(keys), 500)
-        for row in session.scalars(
-            select(Record).where(
-                tuple_(Record.table_name, Record.id).in_(keys[chunk : chunk + 500])
-            )
-        )
+        for condition in key_conditions((Record.table_name, Record.id), keys)
+        for row in session.execute(select(*FEED_COLUMNS).where(*condition))
     }
     changes: list[dict[str, Any]] = []
     for (seq, table, row_id), left in page:

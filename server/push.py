@@ -176,6 +176,7 @@ class Pusher:
                 self._known_ops.add(op.op_id)
             return result
         except Rejected as exc:
+            self.feed.forget()  # the savepoint rolled back what it wrote
             log.info(
                 "office %s: op %s (%s %s) rejected: %s",
                 self.office.id,
@@ -186,6 +187,7 @@ class Pusher:
             )
             return Result(op.op_id, "rejected", reason=exc.reason, reason_en=exc.reason_en)
         except (IntegrityError, DataError) as exc:
+            self.feed.forget()
             log.warning("office %s: op %s failed: %s", self.office.id, op.op_id, exc)
             self._known_ops.add(op.op_id)
             again = self._stored_result(op)

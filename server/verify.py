@@ -36,7 +36,7 @@ from common.protocol import (
 from common.scope_digest import BUCKETS, Scope, bucket_of, digests
 from server.auth import Bearer, office_work
 from server.models import Office, Record, RecordScope
-from server.pull import change_of, changes_after, scoped
+from server.pull import FEED_COLUMNS, change_of, changes_after, scoped
 from server.records import SYNCED_TABLES
 
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -105,8 +105,8 @@ def scope_rows(
     records = {
         row.id: row
         for start in range(0, len(page), 500)
-        for row in session.scalars(
-            select(Record).where(
+        for row in session.execute(
+            select(*FEED_COLUMNS).where(
                 Record.table_name == table, Record.id.in_(page[start : start + 500])
             )
         )

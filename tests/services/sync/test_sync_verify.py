@@ -127,7 +127,7 @@ def test_a_tampered_row_is_set_back_to_the_servers(
     assert a.person(licence_id).last_name == name
 
 
-def test_a_row_revived_or_made_up_locally_is_hidden_again(
+def test_a_row_made_up_locally_is_hidden_again(
     office_factory: Callable[..., Office],
 ) -> None:
     a = _office_with_licences(office_factory, 2)
@@ -166,6 +166,31 @@ def test_a_pending_local_edit_is_left_out_and_never_overwritten(
     # Pushed and pulled back: the row is compared again, and matches.
     a.sync()
     assert _verify(a).scopes_fetched_again == 0
+
+
+def test_a_scope_fetched_again_keeps_pending_local_edits(
+    office_factory: Callable[..., Office],
+) -> None:
+    """Rows fetched again obey the pull's merge rules: a field changed here and not yet
+    pushed keeps the local value, and nothing becomes a conflict."""
+    from app.models import SyncConflict
+    from app.services.core.progress import Progress
+
+    a = _office_with_licences(office_factory, 2)
+    licence_id = _first_licence(a)
+    person = a.person(licence_id)
+    a.edit_person(licence_id, first_name="زهره")
+    with a.db.session() as session:  # the holder's other field tampered behind the app
+        session.execute(update(Person).where(Person.id == person.id).values(father_name="تقلب"))
+    Verifier(a.db, a.transport, Progress(), SyncReport())._fetch_again(
+        "person", bucket_of(person.id), exclude=set()
+    )
+    after = a.person(licence_id)
+    assert after.first_name == "زهره"  # waiting in the outbox: kept
+    assert after.father_name == person.father_name  # the server's value again
+    assert a.count(SyncConflict) == 0
+    a.sync()
+    assert a.person(licence_id).first_name == "زهره"
 
 
 def test_an_idle_sync_does_not_verify_again_the_same_day(
