@@ -48,9 +48,8 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 router = APIRouter()
 
 
-def _visible(office: Office, *columns: Any, table: str | None = None) -> Any:
-    """``SELECT columns`` of the records ``office`` sees (each once), optionally of one
-    table."""
+def _visible(office: Office, *columns: Any) -> Any:
+    """``SELECT columns`` of the records ``office`` sees (each once)."""
     query = (
         select(*columns)
         .join(
@@ -60,8 +59,6 @@ def _visible(office: Office, *columns: Any, table: str | None = None) -> Any:
         .where(Record.table_name.in_(sorted(SYNCED_TABLES)))
         .distinct()
     )
-    if table is not None:
-        query = query.where(Record.table_name == table)
     return scoped(query, RecordScope, office)
 
 
@@ -94,10 +91,19 @@ def scope_rows(
     """The records of ``table`` in ``bucket`` the office sees, by id after ``after``, at
     most ``limit`` of them (tombstones and folded records too: the office applies them
     like pulled ones)."""
+    # From record_scope alone, along its primary key (table, id): joined to record, the
+    # "id > after" bound would lead SQLite to range-scan the scopes for every record.
     ids = [
         row_id
         for row_id in session.scalars(
-            _visible(office, Record.id, table=table).where(Record.id > after).order_by(Record.id)
+            scoped(
+                select(RecordScope.id)
+                .where(RecordScope.table_name == table, RecordScope.id > after)
+                .distinct()
+                .order_by(RecordScope.id),
+                RecordScope,
+                office,
+            )
         )
         if bucket_of(row_id) == bucket
     ]
