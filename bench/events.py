@@ -29,8 +29,9 @@ def _build(path: Path) -> list[str]:
     from app.services.core.office import OfficeInput, setup_office
     from app.services.events.records import EventInput
     from app.services.events.service import EventService
+    from bench.signin import as_head
 
-    db = open_database(path)
+    db = as_head(open_database(path))
     titles = []
     try:
         with db.session() as session:
@@ -77,6 +78,7 @@ def bench_events(work: Path, line: Line, note: Callable[[str], None]) -> None:
     from app.views.context import AppContext, AppSignals
     from app.views.events.screen import EventsScreen
     from app.views.worker import TaskRunner
+    from bench.signin import as_head
 
     app = QApplication.instance() or create_application(sys.argv)
     work.mkdir(parents=True, exist_ok=True)
@@ -84,7 +86,7 @@ def bench_events(work: Path, line: Line, note: Callable[[str], None]) -> None:
     path.unlink(missing_ok=True)
     note(f"building {EVENTS} events in one month")
     titles = _build(path)
-    db = open_database(path)
+    db = as_head(open_database(path))
     runner = TaskRunner(synchronous=True)
     try:
         ctx = AppContext(db=db, runner=runner, signals=AppSignals())

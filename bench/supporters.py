@@ -38,11 +38,12 @@ def build_database(path: Path, members: int = MEMBERS) -> str:
     from app.services.licences.service import LicenceService
     from app.services.supporters.records import MemberInput, SupporterInput
     from app.services.supporters.service import SupporterService
+    from bench.signin import as_head
     from common.validators import national_id_check_digit
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = open_database(path)
+    db = as_head(open_database(path))
     try:
         with db.session() as s:
             reference.seed_reference_data(s)
@@ -94,11 +95,12 @@ OURS = textwrap.dedent(
     from PySide6.QtCore import QTimer
     from app.views.bootstrap import create_application
     from app.services.core.db import open_database
+    from bench.signin import as_head
     from app.views.context import AppContext, AppSignals
     from app.views.worker import TaskRunner
     from app.views.supporters_screen import SupportersScreen
     app = create_application([])
-    db = open_database(sys.argv[1])
+    db = as_head(open_database(sys.argv[1]))
     ctx = AppContext(db=db, runner=TaskRunner(), signals=AppSignals())
     screen = SupportersScreen(ctx)
     screen.show()

@@ -95,6 +95,7 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
     from app.services.sync.push import Pusher
     from app.services.sync.setup import setup_office_from_server
     from app.services.sync.transport import Transport
+    from bench.signin import as_head
     from common.protocol import PullResponse, PushOperation, PushRequest, PushResult
 
     folder = work / "sync"
@@ -110,7 +111,7 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
     server = Server(server_db, folder / "server.log")
     try:
         # An office with ~records rows (holder, licence, history entry per licence).
-        source = open_database(folder / "source.sqlite3")
+        source = as_head(open_database(folder / "source.sqlite3"))
         transport = Transport(server.url, source_token)
         setup_office_from_server(source, server.url, source_token, transport=transport)
         note(f"sync: demo office with {records:,} records…")
@@ -139,7 +140,7 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
                 if not page["has_more"]:
                     break
         floor = time.perf_counter() - floor_started
-        empty = open_database(folder / "empty.sqlite3")
+        empty = as_head(open_database(folder / "empty.sqlite3"))
         pull_transport = Transport(server.url, empty_token)
         started = time.perf_counter()
         report = setup_office_from_server(empty, server.url, empty_token, transport=pull_transport)
@@ -215,7 +216,7 @@ def bench_sync(work: Path, records: int, line: Line, note: Callable[[str], None]
         )
 
         # --- interruptions: what is sent again ---
-        cut_db = open_database(folder / "cut-office.sqlite3")
+        cut_db = as_head(open_database(folder / "cut-office.sqlite3"))
         fetched = {"rows": 0, "pages": 0}
 
         class Counting(Transport):

@@ -187,6 +187,16 @@ class PushOperation(BaseModel):
         json_schema_extra={"additionalProperties": False},
     )
 
+    account_id: Annotated[str, StringConstraints(max_length=36)] = Field(
+        default="", description="The account that made the change at the office."
+    )
+    actor: Annotated[str, StringConstraints(max_length=60)] = Field(
+        default="", description="That account's name (as the office's history shows it)."
+    )
+    desk_id: Annotated[str, StringConstraints(max_length=36)] = Field(
+        default="", description="The desk (one database of the office) it was made at."
+    )
+
     @field_validator("changes")
     @classmethod
     def _storable(cls, changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:

@@ -132,6 +132,42 @@ class RecordKind(Vocabulary):
     REFERENCE = "reference"
     #: What waits for the server: the outbox, conflicts, number pools.
     SYNC = "sync"
+    #: Staff accounts.
+    ACCOUNTS = "accounts"
+
+
+class Role(Vocabulary):
+    """What a staff account may do (app.services.core.access maps roles to permissions)."""
+
+    #: رئیس اداره: everything, including revoking, office settings, accounts, conflicts.
+    HEAD = "head"
+    #: Registers, edits, renews, suspends, prints, imports; events and supporters.
+    CLERK = "clerk"
+    #: Looks only: searches and verifies, changes nothing.
+    VIEWER = "viewer"
+
+
+class Permission(Vocabulary):
+    """One thing a service command does that a role may or may not do; every writing
+    command requires one (app.services.core.access.requires)."""
+
+    REGISTER = "register"
+    EDIT = "edit"
+    RENEW = "renew"
+    SUSPEND = "suspend"
+    REVOKE = "revoke"
+    PRINT = "print"
+    IMPORT = "import"
+    EXPORT = "export"
+    SUPPORTERS = "supporters"
+    EVENTS = "events"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    SYNC = "sync"
+    OFFICE_SETTINGS = "office_settings"
+    RESOLVE_CONFLICTS = "resolve_conflicts"
+    ACCOUNTS = "accounts"
+    DEMO = "demo"
 
 
 #: Each member with its label (pairs, not a dict: members of two vocabularies may be equal).
@@ -184,6 +220,27 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (RecordKind.OFFICE, "اداره"),
     (RecordKind.REFERENCE, "اطلاعات پایه"),
     (RecordKind.SYNC, "همگام‌سازی"),
+    (RecordKind.ACCOUNTS, "حساب‌های کاربری"),
+    (Role.HEAD, "مدیر"),
+    (Role.CLERK, "کارشناس"),
+    (Role.VIEWER, "مشاهده‌گر"),
+    (Permission.REGISTER, "صدور مجوز"),
+    (Permission.EDIT, "ویرایش مجوز و دارنده"),
+    (Permission.RENEW, "تمدید مجوز"),
+    (Permission.SUSPEND, "تعلیق و رفع تعلیق"),
+    (Permission.REVOKE, "ابطال مجوز"),
+    (Permission.PRINT, "چاپ گواهی‌نامه"),
+    (Permission.IMPORT, "ورود اطلاعات از فایل"),
+    (Permission.EXPORT, "خروجی گرفتن"),
+    (Permission.SUPPORTERS, "ثبت و ویرایش پشتیبان‌ها"),
+    (Permission.EVENTS, "ثبت و ویرایش رویدادها"),
+    (Permission.BACKUP, "پشتیبان‌گیری"),
+    (Permission.RESTORE, "بازیابی از پشتیبان"),
+    (Permission.SYNC, "همگام‌سازی"),
+    (Permission.OFFICE_SETTINGS, "تنظیمات اداره"),
+    (Permission.RESOLVE_CONFLICTS, "حل تعارض‌ها و صف همگام‌سازی"),
+    (Permission.ACCOUNTS, "مدیریت حساب‌های کاربری"),
+    (Permission.DEMO, "ساخت داده نمونه"),
 )
 
 _LABELS: dict[tuple[type[Vocabulary], str], str] = {}

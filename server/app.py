@@ -160,6 +160,9 @@ def _push(body: PushRequest, db_session: Session, office: Office) -> PushRespons
             op=item.op,
             base_rev=item.base_rev,
             changes=item.changes,
+            account_id=item.account_id,
+            actor=item.actor,
+            desk_id=item.desk_id,
         )
         for item in body.operations
     ]

@@ -180,6 +180,11 @@ class AppliedOp(Base):
 
     op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     office_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    #: Who made it at the office: the account (id and name as the desk sent them) and the
+    #: desk (empty for desks older than accounts, and for a desk's system work).
+    account_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    actor: Mapped[str] = mapped_column(String(60), nullable=False, default="")
+    desk_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
     result: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow

@@ -21,6 +21,7 @@ blocks the rest:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -171,6 +172,9 @@ class Pusher:
                 self._applied[op.op_id] = {
                     "op_id": op.op_id,
                     "office_id": self.office.id,
+                    "account_id": op.account_id,
+                    "actor": op.actor,
+                    "desk_id": op.desk_id,
                     "result": json.dumps(result.as_dict(), ensure_ascii=False),
                 }
                 self._known_ops.add(op.op_id)
@@ -178,8 +182,10 @@ class Pusher:
         except Rejected as exc:
             self.feed.forget()  # the savepoint rolled back what it wrote
             log.info(
-                "office %s: op %s (%s %s) rejected: %s",
+                "office %s (desk %s, account %s): op %s (%s %s) rejected: %s",
                 self.office.id,
+                op.desk_id or "?",
+                op.account_id or "?",
                 op.op_id,
                 op.op,
                 op.table,
@@ -277,7 +283,7 @@ class Pusher:
                 ]
         if row_id == op.row_id and changes == op.changes:
             return op
-        return Operation(op.op_id, op.table, row_id, op.op, op.base_rev, changes)
+        return dataclasses.replace(op, row_id=row_id, changes=changes)
 
     def _resolve(self, op: Operation) -> Result:
         """A clerk resolved a conflict (the chosen values travel as ordinary updates)."""
@@ -377,7 +383,7 @@ class Pusher:
             alias.merged_at = utcnow()  # nothing on the server names the alias yet
         record = lookup.get(self.session, Record, (op.table, canonical))
         assert record is not None
-        folded = Operation(op.op_id, op.table, canonical, "insert", 0, op.changes)
+        folded = dataclasses.replace(op, row_id=canonical, op="insert", base_rev=0)
         log.info(
             "office %s: %s %s is %s (same %s)",
             self.office.id,

@@ -115,6 +115,10 @@ class Operation:
     op: OperationKind
     base_rev: int
     changes: Mapping[str, Sequence[Any]]
+    #: Who made it at the office (recorded in applied_op): account id and name, desk.
+    account_id: str = ""
+    actor: str = ""
+    desk_id: str = ""
 
 
 @dataclass

@@ -4,7 +4,8 @@ Every sub-command takes ``--db PATH`` (default: the app's own database in the us
 local data folder), prints its messages to stderr and exits non-zero on failure.
 
 The sub-commands live by subject: records.py (init, demo, import, export, backup,
-restore), certificates.py (certificate, verify, key), sync.py (setup, sync); parser.py
+restore), certificates.py (certificate, verify, key), sync.py (setup, sync), users.py
+(user, and the sign-in of --user every other sub-command but verify makes); parser.py
 declares them, common.py holds what they share.
 """
 
@@ -18,6 +19,7 @@ from app.cli.common import EXIT_FAILED, EXIT_OK, default_db_path, err
 from app.cli.parser import KIND_HELP, build_parser
 from app.cli.records import cmd_backup, cmd_demo, cmd_export, cmd_import, cmd_init, cmd_restore
 from app.cli.sync import cmd_setup, cmd_sync
+from app.cli.users import cmd_user
 
 __all__ = ["COMMANDS", "KIND_HELP", "default_db_path", "main"]
 
@@ -34,6 +36,7 @@ COMMANDS = {
     "key": cmd_key,
     "setup": cmd_setup,
     "sync": cmd_sync,
+    "user": cmd_user,
 }
 
 

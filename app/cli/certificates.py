@@ -39,8 +39,8 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
         err(f"--out must be a file, not a folder (مسیر خروجی پوشه است): {out}")
         return EXIT_FAILED
     if args.event is not None:
-        return _event_certificates(args.event, out, db_path)
-    db = open_db(db_path, create=False)
+        return _event_certificates(args.event, out, db_path, args)
+    db = open_db(db_path, args, create=False)
     try:
         # The file is written inside the transaction: if it can't be written, nothing is
         # logged; it takes its name (atomically) once the log is committed.
@@ -70,13 +70,13 @@ def cmd_certificate(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _event_certificates(code: str, out: Path, db_path: Path) -> int:
+def _event_certificates(code: str, out: Path, db_path: Path, args: argparse.Namespace) -> int:
     """``daftar certificate --event CODE``: one attendance certificate per attendee."""
     from app.services.certificates.service import CertificateService
     from app.services.events.service import EventService
     from common.files import atomic_path
 
-    db = open_db(db_path, create=False)
+    db = open_db(db_path, args, create=False)
     try:
         # The file is written inside the transaction: if it can't be written, nothing is
         # logged; it takes its name (atomically) once the log is committed.
@@ -175,7 +175,7 @@ def cmd_verify(args: argparse.Namespace, db_path: Path) -> int:
             )
         results = verify_source(source, extra, shipped_county_names())
     else:
-        db = open_db(db_path, create=False)
+        db = open_db(db_path, None, create=False)  # open to all: no sign-in
         try:
             with db.session() as session:
                 results = CertificateService(session).verify(source, extra_keys=extra)
@@ -208,7 +208,7 @@ def cmd_key(args: argparse.Namespace, db_path: Path) -> int:
         except KeySetError as exc:
             err(f"{exc} ({args.file})")
             return EXIT_FAILED
-    db = open_db(db_path, create=False)
+    db = open_db(db_path, args, create=False)
     try:
         with db.session() as session:
             if args.action == "import":

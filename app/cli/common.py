@@ -3,6 +3,7 @@ to stderr, opening the database."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -38,8 +39,17 @@ def err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def open_db(db_path: Path, *, create: bool = True) -> Database:
-    """Open (create, migrate) the database a sub-command works on."""
+def open_db(db_path: Path, args: argparse.Namespace | None, *, create: bool = True) -> Database:
+    """Open (create, migrate) the database a sub-command works on; with ``args``, signed
+    in as its ``--user`` (app.cli.users), or refused with the reason."""
+    from app.cli.users import sign_in
     from app.services.core.db import open_database
 
-    return open_database(db_path, create=create)
+    db = open_database(db_path, create=create)
+    if args is not None:
+        try:
+            sign_in(db, args)
+        except BaseException:
+            db.close()
+            raise
+    return db

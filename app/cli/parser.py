@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.cli.users import add_user_option, add_user_parser
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``daftar`` and every sub-command."""
@@ -21,9 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
 
-    def add(name: str, help_: str) -> argparse.ArgumentParser:
+    def add(name: str, help_: str, *, signed_in: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+        if signed_in:
+            add_user_option(p)
         return p
 
     p = add("init", "set up the office of a new database (like the first-run dialog)")
@@ -32,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="office name")
     p.add_argument("--prefix", required=True, help="licence-number prefix, e.g. 0612")
     p.add_argument("--validity", default="5", help="default licence validity in years")
+    p.add_argument("--display-name", help="the head of office's name (--user: the username)")
 
     p = add("demo", "fill a database with realistic demo licences")
     p.add_argument("--licences", type=int, required=True, help="how many licences to add")
@@ -82,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "verify",
         "check a certificate: its QR payload (DFT1.…), the verification page's address, "
-        "or its PDF file",
+        "or its PDF file (open to all: no --user)",
+        signed_in=False,
     )
     p.add_argument(
         "source",
@@ -112,12 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("setup", "create an office database from the central server (identity, data)")
     p.add_argument("--server", required=True, help="the server's address, e.g. https://…")
     p.add_argument("--token", required=True, help="the office's token (from add-office)")
+    p.add_argument("--display-name", help="the head of office's name (--user: the username)")
     _transport_options(p)
 
     p = add("sync", "sync with the central server (push local changes, pull the rest)")
     p.add_argument("--server", help="the server's address (default: the office's setting)")
     p.add_argument("--token", help="the office's token (default: the stored one)")
     _transport_options(p)
+    add_user_parser(sub)
     return parser
 
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli.common import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, err, open_db
+from app.cli.users import start_as_head
+
+if TYPE_CHECKING:
+    from app.services.core.db import Database
+    from app.services.core.restore import RestorePlan
 
 
 def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
@@ -15,8 +21,9 @@ def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.core import office, reference
     from common.text import search_key
 
-    db = open_db(db_path)
+    db = open_db(db_path, None)
     try:
+        start_as_head(db, args)
         with db.session() as session:
             reference.seed_reference_data(session)
             session.flush()
@@ -57,14 +64,15 @@ def cmd_init(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar demo``: add demo licences, then supporters with networks and events
-    with participants."""
+    with participants (head of office only; on a new database --user becomes its head)."""
     from app.services import demo
 
     if args.licences < 0 or args.licences > 5_000_000:
         err("--licences must be between 0 and 5,000,000 (تعداد مجوزها نامعتبر است).")
         return EXIT_FAILED
-    db = open_db(db_path)
+    db = open_db(db_path, None)
     try:
+        start_as_head(db, args)  # a new demo database gets the head of office of --user
         started = time.perf_counter()
         with db.session() as session:
             made = demo.generate(session, args.licences, seed=args.seed)
@@ -97,7 +105,7 @@ def cmd_import(args: argparse.Namespace, db_path: Path) -> int:
     if args.file is None:
         err("a file to import is required (فایل ورودی را مشخص کنید).")
         return EXIT_FAILED
-    db = open_db(db_path)
+    db = open_db(db_path, args)
     try:
         try:
             with db.session() as session:
@@ -126,7 +134,7 @@ def cmd_export(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.sheet_kinds import sheet_kind
 
     kind = sheet_kind(args.kind)
-    db = open_db(db_path)
+    db = open_db(db_path, args)
     try:
         with db.session() as session:
             count = kind.export_file(session, args.file)
@@ -140,7 +148,7 @@ def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar backup``: a consistent copy in a new file (never over an existing one)."""
     from app.services.core.backup import write_backup
 
-    db = open_db(db_path)
+    db = open_db(db_path, args)
     try:
         write_backup(db, args.file)
         err(f"backup written: {args.file}")
@@ -151,9 +159,7 @@ def cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
 
 def cmd_restore(args: argparse.Namespace, db_path: Path) -> int:
     """``daftar restore``: 0 restored, 1 refused (with the reason)."""
-    from app.services.core.restore import plan_restore, restore_database
     from app.views.instance import gui_running
-    from common.jalali import format_jalali
 
     if gui_running(db_path):
         err(
@@ -161,7 +167,23 @@ def cmd_restore(args: argparse.Namespace, db_path: Path) -> int:
             "(the app has this database open: close it first)."
         )
         return EXIT_FAILED
-    plan = plan_restore(db_path, args.file)
+    from app.services.core.restore import plan_restore
+
+    plan = plan_restore(db_path, args.file)  # the backup is checked before anything else
+    db = _open_to_restore(args, db_path)
+    try:
+        return _restore(args, db_path, db, plan)
+    finally:
+        if db is not None:
+            db.close()  # (restore_over has closed it; closing again does nothing)
+
+
+def _restore(
+    args: argparse.Namespace, db_path: Path, db: Database | None, plan: RestorePlan
+) -> int:
+    from app.services.core.restore import restore_database, restore_over
+    from common.jalali import format_jalali
+
     backup = plan.backup
     taken = backup.taken_at.astimezone()
     err(
@@ -186,10 +208,24 @@ def cmd_restore(args: argparse.Namespace, db_path: Path) -> int:
         refused = True
     if refused and not args.force:
         return EXIT_FAILED
-    result = restore_database(db_path, args.file)
+    result = restore_database(db_path, args.file) if db is None else restore_over(db, args.file)
     if result.migrated_from:
         err(f"upgraded from schema {result.migrated_from} (پشتیبان به‌روز شد)")
     if result.safety_copy is not None:
         err(f"نسخهٔ ایمنی پایگاه دادهٔ پیشین (safety copy): {result.safety_copy}")
     err(f"restored from {args.file}")
     return EXIT_OK
+
+
+def _open_to_restore(args: argparse.Namespace, db_path: Path) -> Database | None:
+    """The database a restore replaces, signed in as ``--user`` (restore_over lets only a
+    head of office replace it); None when it does not exist or no longer opens (the
+    usual reason to restore: nothing to guard, whoever holds the file replaces it)."""
+    from app.services.core.db import DatabaseProblem
+
+    if not db_path.exists():
+        return None
+    try:
+        return open_db(db_path, args, create=False)
+    except DatabaseProblem:
+        return None

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli.common import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, err, open_db
+from app.cli.users import head_from_args
 
 if TYPE_CHECKING:
     from app.services.core.progress import Progress
@@ -51,10 +52,12 @@ def cmd_setup(args: argparse.Namespace, db_path: Path) -> int:
     if db_path.exists() and db_path.stat().st_size > 0:
         err(f"این فایل از قبل وجود دارد؛ نام فایل تازه‌ای بدهید: {db_path}")
         return EXIT_FAILED
+    head = head_from_args(args)
     db, report = setup_from_server(
         db_path,
         args.server,
         args.token,
+        head=head,
         insecure=args.insecure,
         ca_file=args.ca_file or "",
         progress=_sync_progress(),
@@ -69,7 +72,7 @@ def cmd_sync(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.sync.settings import remember_transport_options
     from app.services.sync.transport import transport_for
 
-    db = open_db(db_path, create=False)
+    db = open_db(db_path, args, create=False)
     try:
         if args.insecure or args.ca_file is not None:
             with db.session() as session:

@@ -1,5 +1,6 @@
 """SQLAlchemy models of the local database (no Qt here)."""
 
+from app.models.account import Account
 from app.models.base import Base, SyncMixin, new_id, reference_id, utcnow
 from app.models.certificate import CertificateIssue
 from app.models.event import ClosureDay, Event, EventAttendance, EventParticipant
@@ -12,6 +13,7 @@ from app.models.supporter import NetworkMember, Supporter
 from app.models.sync import NumberPool, OutboxOperation, SyncConflict
 
 __all__ = [
+    "Account",
     "Base",
     "BusinessField",
     "CertificateIssue",

@@ -41,6 +41,11 @@ class OutboxOperation(Base):
     )
     state: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
     error: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: Who made the change: the signed-in account (its id and name) and the desk
+    #: (app.services.core.desk); empty for the system's own work. The server records them.
+    account_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    actor: Mapped[str] = mapped_column(String(60), nullable=False, default="")
+    desk_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
 
     __table_args__ = (
         Index("ix_outbox_state_seq", "state", "seq"),

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import County, Province
+from app.services.core.access import requires
 from app.services.core.actor import current_actor
 from app.services.core.office import (
     OfficeInput,
@@ -33,6 +34,7 @@ from app.services.licences.numbers import allocate_numbers
 from common import jalali
 from common.errors import ValidationErrors
 from common.validators import national_id_check_digit
+from common.vocabulary import Permission
 
 
 def _words(text_: str, joiner: str = "") -> tuple[str, ...]:
@@ -109,6 +111,7 @@ def _ensure_office(session: Session) -> None:
     )
 
 
+@requires(Permission.DEMO)
 def generate(
     session: Session,
     licences: int,
@@ -138,7 +141,7 @@ def generate(
     today = jalali.today()
     base_millis = int(dt.datetime.combine(today, dt.time(), dt.UTC).timestamp() * 1000)
     made = 0
-    actor = current_actor()
+    actor = current_actor(session)
     while made < licences:
         size = min(chunk, licences - made)
         people: list[NewPerson] = []
@@ -266,6 +269,7 @@ def _sheba(rng: random.Random) -> str:
     return f"IR{check:02d}{bban}"
 
 
+@requires(Permission.DEMO)
 def generate_networks_and_events(
     session: Session,
     licences: int,

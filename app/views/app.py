@@ -107,15 +107,22 @@ class FirstPaintProbe(QObject):
         return False
 
 
-def _open(path: Path, _progress: Progress) -> tuple[Database, OfficeInfo | None]:
-    """Worker: open (create, migrate) the database and read its office."""
+def _open(
+    path: Path, _progress: Progress, credentials: tuple[str, str] | None = None
+) -> tuple[Database, OfficeInfo | None, bool]:
+    """Worker: open (create, migrate) the database; read its office and whether it has
+    accounts yet; with ``credentials`` (username, password: the smoke run's), sign in."""
+    from app.services.accounts.service import has_accounts, sign_in
     from app.services.core.db import open_database
     from app.services.core.office import get_office
 
     db = open_database(path)
     try:
         with db.session() as session:
-            return db, get_office(session)
+            office, accounts = get_office(session), has_accounts(session)
+        if credentials is not None and accounts:
+            sign_in(db, *credentials)
+        return db, office, accounts
     except BaseException:
         db.close()
         raise
@@ -132,12 +139,14 @@ class _Startup(QObject):
         path: Path,
         *,
         exit_after_rows: bool = False,
+        credentials: tuple[str, str] | None = None,
     ):
         super().__init__(qt_app)
         self._app = qt_app
         self._runner = runner
         self._path = path
         self._exit_after_rows = exit_after_rows
+        self._credentials = credentials
         self.window = window
         self.db: Database | None = None
         #: What the last restore did (app.services.core.restore.RestoreResult).
@@ -150,16 +159,29 @@ class _Startup(QObject):
 
     def start(self) -> None:
         """Open the database in a worker."""
-        path = self._path
-        self._runner.run(lambda progress: _open(path, progress), self.on_opened, self.on_failed)
+        path, credentials = self._path, self._credentials
+        self._runner.run(
+            lambda progress: _open(path, progress, credentials), self.on_opened, self.on_failed
+        )
 
-    def on_opened(self, result: tuple[Database, OfficeInfo | None]) -> None:
-        """Attach the window to the database; a new database first shows the set-up."""
+    def on_opened(self, result: tuple[Database, OfficeInfo | None, bool]) -> None:
+        """Sign in (a database without accounts first makes the head of office's), then
+        attach the window to the database; a new database first shows the set-up."""
         from app.views.context import AppContext, AppSignals
+        from app.views.sign_in import HeadAccountDialog, SignInDialog
 
-        db, office = result
+        db, office, accounts = result
         self.db = db
         ctx = AppContext(db, self._runner, AppSignals())
+        if db.account is None:
+            sign_in: QDialog = (
+                SignInDialog(ctx, self.window) if accounts else HeadAccountDialog(ctx, self.window)
+            )
+            signed_in = sign_in.exec() == QDialog.DialogCode.Accepted
+            sign_in.deleteLater()
+            if not signed_in or db.account is None:
+                self._app.exit(0)
+                return
         if office is None:
             from app.views.setup_dialog import SetupDialog
 
@@ -194,10 +216,10 @@ class _Startup(QObject):
         path = self._path
 
         def op(_progress: Progress) -> RestoreResult:
-            from app.services.core.restore import restore_database
+            from app.services.core.restore import restore_database, restore_over
 
             if db is not None:
-                db.close()
+                return restore_over(db, backup)
             return restore_database(path, backup)
 
         self._runner.run(
@@ -282,8 +304,15 @@ def _start_logging() -> None:
         print(f"daftar: logging to a file is off: {exc}", file=sys.stderr)
 
 
-def run_gui(db_path: Path | None) -> int:
-    """Run the desktop application on the database at ``db_path`` (default: the user's)."""
+def credentials_from_environment() -> tuple[str, str] | None:
+    """$DAFTAR_USER and $DAFTAR_PASSWORD (app.cli_accounts), for measured and smoke runs."""
+    user, password = os.environ.get("DAFTAR_USER"), os.environ.get("DAFTAR_PASSWORD")
+    return (user, password) if user and password is not None else None
+
+
+def run_gui(db_path: Path | None, credentials: tuple[str, str] | None = None) -> int:
+    """Run the desktop application on the database at ``db_path`` (default: the user's);
+    ``credentials`` (username, password) sign in without the dialog (the smoke run)."""
     qt_app = create_application(sys.argv)
     install_excepthook()
     path = db_path if db_path is not None else default_db_path()
@@ -296,11 +325,16 @@ def run_gui(db_path: Path | None) -> int:
         )
         return 0
     mode = os.environ.get(EXIT_AFTER_PAINT_ENV, "")
+    if credentials is None and mode:
+        # A measured start (bench, tests) signs in as $DAFTAR_USER, like the command line.
+        credentials = credentials_from_environment()
     window = MainWindow()
     if mode == "1":
         FirstPaintProbe(window)
     runner = TaskRunner(qt_app)
-    startup = _Startup(qt_app, runner, window, path, exit_after_rows=mode == "rows")
+    startup = _Startup(
+        qt_app, runner, window, path, exit_after_rows=mode == "rows", credentials=credentials
+    )
     instance.sig_activation_requested.connect(startup.bring_forward)
 
     def after_first_paint() -> None:

@@ -40,6 +40,7 @@ from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.licence_form import LicenceFormDialog
 from app.views.licence_history import history_columns, isolate_codes
+from app.views.sign_in import forbid
 from app.views.widgets import messages
 from app.views.widgets.form import make_error_label, with_error_label
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
@@ -49,7 +50,7 @@ from app.views.widgets.table_model import ColumnTableModel
 from common import jalali
 from common.errors import ValidationErrors
 from common.text import isolate_ltr, to_persian_digits
-from common.vocabulary import LicenceStatus
+from common.vocabulary import LicenceStatus, Permission
 
 if TYPE_CHECKING:
     from app.views.certificate_print import CertificatePrintJob
@@ -384,6 +385,16 @@ class LicenceDialog(QDialog):
             )
         else:
             self.print_button.setToolTip(_tr("صدور و چاپ گواهی‌نامهٔ این مجوز"))
+        account = self.ctx.db.account
+        for button, permission in (
+            (self.edit_button, Permission.EDIT),
+            (self.renew_button, Permission.RENEW),
+            (self.suspend_button, Permission.SUSPEND),
+            (self.reactivate_button, Permission.SUSPEND),
+            (self.revoke_button, Permission.REVOKE),
+            (self.print_button, Permission.PRINT),
+        ):
+            forbid(button, account, permission)
 
     def _changed(self) -> None:
         self.reload()

@@ -174,6 +174,10 @@ class MainWindow(QMainWindow):
         self._load_total()
         self._start_sync(ctx)
         self._start_backups(ctx)
+        from app.views.window_accounts import WindowAccounts
+
+        #: The signed-in account: title, status line, accounts menu, idle lock.
+        self.accounts = WindowAccounts(self, ctx)
 
     def _start_sync(self, ctx: AppContext) -> None:
         """The sync controller and its part of the status bar (after the register's jobs)."""
@@ -246,7 +250,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu(_tr("پرونده"))
+        file_menu = self.file_menu = bar.addMenu(_tr("پرونده"))
         self.import_action = QAction(_tr("ورود اطلاعات از اکسل…"), self)
         self.import_action.triggered.connect(self.on_import_action_triggered)
         self.export_action = QAction(_tr("خروجی اکسل…"), self)

@@ -46,9 +46,10 @@ from app.views.register_model import (
     COL_NUMBER,
     RegisterModel,
 )
+from app.views.sign_in import forbid
 from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
-from common.vocabulary import LicenceStatus, RecordKind
+from common.vocabulary import LicenceStatus, Permission, RecordKind
 
 SEARCH_DEBOUNCE_MS = 150
 DEFAULT_EXPIRING_DAYS = 30
@@ -182,6 +183,7 @@ class RegisterScreen(QWidget):
         self.expiring_check.toggled.connect(self.on_expiring_check_toggled)
         self.expiring_spin.valueChanged.connect(self.on_filter_widget_changed)
         self.issue_button.clicked.connect(self.sig_issue_requested)
+        forbid(self.issue_button, self._ctx.db.account, Permission.REGISTER)
         self.open_button.clicked.connect(self.on_open_button_clicked)
         self.print_button.clicked.connect(self.on_print_button_clicked)
         self.table.activated.connect(self.on_table_activated)
@@ -376,6 +378,7 @@ class RegisterScreen(QWidget):
     def _update_buttons(self, *_args: object) -> None:
         self.open_button.setEnabled(self.table.currentIndex().isValid())
         self.print_button.setEnabled(self.table.selectionModel().hasSelection())
+        forbid(self.print_button, self._ctx.db.account, Permission.PRINT)
 
     def _focus_table(self) -> None:
         if self.model.rowCount() == 0:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -43,18 +44,23 @@ _HARMLESS_QT = (
 )
 
 
-def _make_demo(path: Path) -> None:
+def _make_demo(path: Path) -> tuple[str, str]:
+    """The demo database, with a head of office's account; returns its credentials."""
     from app.services import demo
+    from app.services.accounts.service import HeadAccount, start_as_head
     from app.services.core.db import open_database
 
+    credentials = ("smoke", secrets.token_urlsafe(16))
     db = open_database(path)
     try:
+        start_as_head(db, HeadAccount(credentials[0], "آزمون دود", credentials[1]))
         with db.session() as session:
             demo.generate(session, SMOKE_LICENCES, seed=1)
         with db.session() as session:
             demo.generate_networks_and_events(session, SMOKE_LICENCES, seed=1)
     finally:
         db.close()
+    return credentials
 
 
 class _Problems(logging.Handler):
@@ -125,7 +131,7 @@ class _Watch:
 
 def run_smoke(db_path: Path | None) -> int:
     """Start the GUI on a demo database (or ``db_path``), paint, exit: 0 when it works."""
-    from app.views.app import run_gui
+    from app.views.app import credentials_from_environment, run_gui
 
     problems = _Problems()
     logging.getLogger().addHandler(problems)
@@ -133,11 +139,13 @@ def run_smoke(db_path: Path | None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="daftar-smoke-") as folder:
             path = db_path
+            # A database of one's own: signed in as $DAFTAR_USER with $DAFTAR_PASSWORD.
+            credentials = credentials_from_environment()
             if path is None:
                 path = Path(folder) / "smoke.sqlite3"
-                _make_demo(path)
+                credentials = _make_demo(path)
             watch = _Watch(create_application(sys.argv), problems)
-            code = run_gui(path)
+            code = run_gui(path, credentials)
     finally:
         install_qt_handler(previous_qt_handler)
         logging.getLogger().removeHandler(problems)

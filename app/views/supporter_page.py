@@ -45,6 +45,7 @@ from app.services.supporters.service import SupporterService
 from app.views.add_member_dialog import AddMemberDialog
 from app.views.context import AppContext
 from app.views.errors import show_error
+from app.views.sign_in import forbid
 from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_models import CoverageChart, MembersModel, fa_number
 from app.views.widgets.form import make_error_label
@@ -56,7 +57,7 @@ from app.views.widgets.table_style import setup_record_table
 from common import jalali
 from common.errors import ValidationErrors
 from common.text import isolate_ltr, to_persian_digits
-from common.vocabulary import SupporterStatus
+from common.vocabulary import Permission, SupporterStatus
 
 COVERAGE_MONTHS = 24
 EMPTY = "—"
@@ -396,6 +397,13 @@ class SupporterPage(QDialog):
             button.setToolTip(outside)
         self.add_member_button.setEnabled(d is not None and d.status == SupporterStatus.ACTIVE)
         self.on_selection_changed()
+        for button in (
+            self.edit_button,
+            self.suspend_button,
+            self.reactivate_button,
+            self.add_member_button,
+        ):
+            forbid(button, self.ctx.db.account, Permission.SUPPORTERS)
 
     def selected_member(self) -> MemberRow | None:
         """The membership selected in the table."""
@@ -406,6 +414,7 @@ class SupporterPage(QDialog):
         """«خروج عضو» needs a current member selected."""
         member = self.selected_member()
         self.remove_member_button.setEnabled(member is not None and member.active)
+        forbid(self.remove_member_button, self.ctx.db.account, Permission.SUPPORTERS)
 
     def _changed(self) -> None:
         self.reload()

@@ -33,12 +33,13 @@ from app.services.supporters.records import (
 )
 from app.views.context import AppContext
 from app.views.errors import show_error
+from app.views.sign_in import forbid
 from app.views.supporter_dialog import SupporterFormDialog, field_text
 from app.views.supporter_models import SupportersModel, fa_number
 from app.views.supporter_page import SupporterPage
 from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
-from common.vocabulary import RecordKind, SupporterStatus
+from common.vocabulary import Permission, RecordKind, SupporterStatus
 
 SEARCH_DEBOUNCE_MS = 150
 
@@ -117,6 +118,7 @@ class SupportersScreen(QWidget):
         for combo in (self.field_combo, self.county_combo, self.coverage_combo, self.status_combo):
             combo.currentIndexChanged.connect(self.on_filter_changed)
         self.new_button.clicked.connect(self.on_new_button_clicked)
+        forbid(self.new_button, self.ctx.db.account, Permission.SUPPORTERS)
         self.open_button.clicked.connect(self.on_open_button_clicked)
         self.table.doubleClicked.connect(self.on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)

@@ -13,6 +13,7 @@ from app.services.certificates.pdf import extract_payloads
 from app.services.core.db import open_database
 from app.services.events.records import ParticipantInput
 from app.services.events.service import EventService
+from tests.accounts_support import with_head_account
 from tests.cli.test_certificate_cli import daftar
 from tests.services.conftest import setup_tehran_office
 from tests.services.events.event_support import NID_A, NID_B, NID_C, event_input
@@ -24,11 +25,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 def event_db(tmp_path: Path) -> tuple[Path, str]:
     """An office with one workshop: two attendees and one participant never present."""
     path = tmp_path / "office.sqlite3"
-    db = open_database(path)
+    db = with_head_account(open_database(path))
     try:
         setup_tehran_office(db)
         with db.session() as s:
-            service = EventService(s, actor="clerk")
+            service = EventService(s)
             event = service.create(event_input(db, capacity="5"))
             a = service.register(event.id, ParticipantInput(NID_A, "مریم", "کریمی"))
             b = service.register(event.id, ParticipantInput(NID_B, "علی‌رضا", "رضایی"))

@@ -25,6 +25,7 @@ from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Office
 from server.offices import enrol_office, issue_token
+from tests.accounts_support import with_head_account
 
 LAN = "http://203.0.113.7:8000"
 
@@ -114,7 +115,7 @@ def test_sync_insecure_allows_and_keeps_an_address(
     from app.services.core.db import open_database
     from app.services.sync.settings import load_settings
 
-    db = open_database(office, create=False)
+    db = with_head_account(open_database(office, create=False))
     try:
         with db.session() as session:
             assert load_settings(session).server_url == LAN

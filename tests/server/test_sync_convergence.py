@@ -50,6 +50,7 @@ from server.app import create_app
 from server.db import open_database as open_server_database
 from server.models import Record
 from server.offices import enrol_office
+from tests.accounts_support import HEAD_INPUT, act_as
 from tests.services.sync.sync_support import issue_licence, national_id, update_licence
 
 BASE = "http://localhost"
@@ -80,7 +81,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
         for name in OFFICES:
             transport = Transport(BASE, tokens[name], client=client)
             db, _ = setup_from_server(
-                folder / f"{name}.sqlite3", BASE, tokens[name], transport=transport
+                folder / f"{name}.sqlite3", BASE, tokens[name], transport=transport, head=HEAD_INPUT
             )
             db.close()
     engine.dispose()
@@ -109,7 +110,7 @@ class Convergence(RuleBasedStateMachine):
         self.client = TestClient(create_app(self.engine))
         self.client.__enter__()
         self.dbs: dict[str, Database] = {
-            name: open_database(folder / f"{name}.sqlite3") for name in OFFICES
+            name: act_as(open_database(folder / f"{name}.sqlite3")) for name in OFFICES
         }
         self.transports = {
             name: Transport(BASE, self.templates.tokens[name], client=self.client)
@@ -148,7 +149,6 @@ class Convergence(RuleBasedStateMachine):
         licence_id = issue_licence(
             self.dbs[office],
             national_id((OFFICES.index(office) + 1) * 10**8 + self.counter),
-            actor=office,
             mobile=MOBILES[0],
             address=ADDRESSES[0],
         )
@@ -182,7 +182,7 @@ class Convergence(RuleBasedStateMachine):
             if old == value:
                 return
             person_id = person.id
-        update_licence(self.dbs[office], licence_id, actor=office, person={field: value})
+        update_licence(self.dbs[office], licence_id, person={field: value})
         self.edits.append((person_id, field, old, value))
 
     @rule(
@@ -209,7 +209,7 @@ class Convergence(RuleBasedStateMachine):
             licence = session.get(Licence, licence_id)
             assert licence is not None
             old = licence.status
-            service = LicenceService(session, actor=office)
+            service = LicenceService(session)
             if old == "active":
                 service.suspend(licence_id, "بررسی مدارک")
                 new = "suspended"

@@ -24,6 +24,7 @@ from app.services.sync.transport import Transport
 from common.signing import verification_url
 from server import verify_page
 from server.keys import revoke_key
+from tests.accounts_support import HEAD_INPUT
 from tests.server_fixtures import Enrolled
 from tests.services.sync.sync_support import issue_licence, national_id
 
@@ -37,7 +38,7 @@ def desk(
     enrolled = enrol("تهران", "شمیرانات", "اداره تعاون شمیرانات")
     transport = Transport(BASE, enrolled.token, client=client)
     db, _report = setup_from_server(
-        tmp_path / "desk.sqlite3", BASE, enrolled.token, transport=transport
+        tmp_path / "desk.sqlite3", BASE, enrolled.token, transport=transport, head=HEAD_INPUT
     )
     yield db, transport
     db.close()
@@ -95,13 +96,13 @@ def test_genuine_and_in_force_then_suspended_then_revoked(
     assert "صدور این گواهی‌نامه در دفتر مرکزی ثبت شده است" in html
     assert "مریم" in html and "کد تأیید" in html
     with db.session() as session:
-        LicenceService(session, "clerk").suspend(licence_id, "بازرسی <b>محرمانه</b>")
+        LicenceService(session).suspend(licence_id, "بازرسی <b>محرمانه</b>")
     run_sync(db, transport=transport)
     _status, html = _verdict(client, payload)
     assert _attr(html, "data-register") == "suspended" and "معلق" in html
     assert "محرمانه" not in html  # the register's free-text reason is not published
     with db.session() as session:
-        LicenceService(session, "clerk").revoke(licence_id, "تخلف")
+        LicenceService(session).revoke(licence_id, "تخلف")
     run_sync(db, transport=transport)
     _status, html = _verdict(client, payload)
     assert _attr(html, "data-register") == "revoked" and "باطل شده است" in html

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.accounts_support import act_as
 from tests.server.test_sync_e2e import ServerProcess, daftar, run, server_cmd
 from tests.services.sync.sync_support import issue_licence, national_id
 
@@ -110,7 +111,7 @@ def test_the_page_opened_from_a_scanned_qr_shows_the_verdict(
     run(daftar("setup", "--server", server.url, "--token", token, "--db", str(desk)))
     from app.services.core.db import open_database
 
-    db = open_database(desk)
+    db = act_as(open_database(desk))
     try:
         issue_licence(db, national_id(7), county="شمیرانات", last_name="احمدی")
         with db.session() as session:

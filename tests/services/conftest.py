@@ -19,6 +19,7 @@ from app.services.core.office import OfficeInfo, OfficeInput, setup_office
 from app.services.licences.records import LicenceDetail, LicenceInput, PersonInput
 from app.services.licences.service import LicenceService
 from common.validators import national_id_check_digit
+from tests.accounts_support import act_as, granted
 
 
 def make_national_id(rng: random.Random) -> str:
@@ -33,6 +34,7 @@ def write_legacy_key(session: Session, private: Ed25519PrivateKey | None = None)
     """Keep a signing key as Daftar did before issue 10: in plain text in the ``setting``
     table (``signing.private_key`` / ``signing.public_key``); returns the private key's
     base64 text."""
+    granted(session)
     private = private or Ed25519PrivateKey.generate()
     text = base64.b64encode(private.private_bytes_raw()).decode()
     public = base64.b64encode(private.public_key().public_bytes_raw()).decode()
@@ -75,7 +77,7 @@ def setup_tehran_province_office(db: Database, prefix: str = "0600") -> OfficeIn
 @pytest.fixture
 def province_db(tmp_path: Path) -> Iterator[Database]:
     """An open database with the province office of Tehran and the reference data."""
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     setup_tehran_province_office(database)
     yield database
     database.close()
@@ -84,7 +86,7 @@ def province_db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     """An open database with an office (Tehran) and the reference data."""
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     setup_tehran_office(database)
     yield database
     database.close()
@@ -109,7 +111,7 @@ def issue_test_licence(
     with db.session() as session:
         field = reference.list_fields(session)[0]
         county = next(c for c in reference.list_counties(session) if c.name == "تهران")
-        return LicenceService(session, actor="clerk").issue(
+        return LicenceService(session).issue(
             PersonInput(
                 national_id=national_id,
                 first_name=first_name,

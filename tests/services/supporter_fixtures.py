@@ -51,7 +51,7 @@ def issue(
     """Issue a licence (a supporter-kind one by default) in Tehran."""
     fields = field_ids(db)
     with db.session() as s:
-        return LicenceService(s, actor="clerk").issue(
+        return LicenceService(s).issue(
             PersonInput(
                 national_id=national_id,
                 first_name=first_name,

@@ -23,6 +23,7 @@ from app.services.core.db import Database
 from app.services.supporters.service import SupporterService
 from common import jalali
 from common.validators import validate_legal_id, validate_sheba
+from tests.accounts_support import act_as
 
 
 def test_demo_networks_and_events_follow_the_rules(db: Database) -> None:
@@ -82,7 +83,7 @@ def test_demo_in_a_province_office(tmp_path: Path) -> None:
     from app.services.core.db import open_database
     from app.services.core.office import OfficeInput, setup_office
 
-    database = open_database(tmp_path / "province.sqlite3")
+    database = act_as(open_database(tmp_path / "province.sqlite3"))
     try:
         with database.session() as s:
             reference.seed_reference_data(s)
@@ -126,7 +127,7 @@ def test_demo_in_a_database_without_office_sets_up_tehran(tmp_path: Path) -> Non
     from app.services.core.db import open_database
     from app.services.core.office import require_office
 
-    database = open_database(tmp_path / "new.sqlite3")
+    database = act_as(open_database(tmp_path / "new.sqlite3"))
     try:
         with database.session() as s:
             assert demo.generate(s, 50, seed=1) == 50

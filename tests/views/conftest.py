@@ -19,13 +19,14 @@ from app.services.core.db import Database, open_database
 from app.services.core.office import OfficeInfo, OfficeInput
 from app.views.context import AppContext, AppSignals
 from app.views.worker import TaskRunner
+from tests.accounts_support import act_as
 from tests.views.register_support import seed_register
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     """An empty Daftar database (migrated, no reference data, no office)."""
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     yield database
     database.close()
 
@@ -72,7 +73,7 @@ def province_office(db: Database) -> OfficeInfo:
 @pytest.fixture
 def register_db(tmp_path: Path) -> Iterator[tuple[Database, OfficeInfo]]:
     """A database with an office and :data:`LICENCE_COUNT` licences."""
-    database = open_database(tmp_path / "register.sqlite3")
+    database = act_as(open_database(tmp_path / "register.sqlite3"))
     office = seed_register(database)
     yield database, office
     database.close()

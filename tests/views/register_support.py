@@ -65,7 +65,7 @@ def seed_register(db: Database, count: int = LICENCE_COUNT) -> OfficeInfo:
             issue = today - dt.timedelta(days=800 + n)
             expiry = today - dt.timedelta(days=20 + n)
         with db.session() as session:
-            service = LicenceService(session, actor="test")
+            service = LicenceService(session)
             detail = service.issue(
                 PersonInput(
                     national_id=national_id(n),

@@ -12,21 +12,41 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from app.services.accounts.service import start_as_head
 from app.services.core import office as office_service
 from app.services.core import reference
 from app.services.core.db import open_database
 from app.services.core.office import OfficeInput
 from app.views import app as gui_app
-from app.views import setup_dialog
+from app.views import setup_dialog, sign_in
 from common.text import isolate_ltr
+from tests.accounts_support import HEAD_INPUT, act_as
 from tests.views.register_support import seed_register
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class QuickSignIn:
+    """Signs in as the test head (creating the account on a database without one), like
+    the real dialogs do, without showing anything."""
+
+    def __init__(self, ctx: Any, parent: Any = None) -> None:
+        self.ctx = ctx
+
+    def exec(self) -> int:
+        start_as_head(self.ctx.db, HEAD_INPUT)
+        return QDialog.DialogCode.Accepted
+
+    def deleteLater(self) -> None:
+        pass
+
+
 @pytest.fixture
 def quiet_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, qapp: QApplication) -> Any:
-    """run_gui without touching the user's folders, the log handlers or the except hook."""
+    """run_gui without touching the user's folders, the log handlers or the except hook;
+    signing in is QuickSignIn."""
+    monkeypatch.setattr(sign_in, "HeadAccountDialog", QuickSignIn)
+    monkeypatch.setattr(sign_in, "SignInDialog", QuickSignIn)
     monkeypatch.setattr(gui_app, "data_dir", lambda: tmp_path / "data")
     monkeypatch.setattr(gui_app, "setup_logging", lambda folder: folder / "daftar.log")
     monkeypatch.setattr(gui_app, "install_excepthook", lambda: sys.excepthook)
@@ -110,7 +130,7 @@ def test_first_run_then_main_window_paints(
 
 def test_exit_after_paint_in_a_fresh_process(tmp_path: Path) -> None:
     path = tmp_path / "daftar.sqlite3"
-    database = open_database(path)
+    database = act_as(open_database(path))
     seed_register(database, count=5)
     database.close()
     env = {
@@ -139,7 +159,7 @@ def test_window_frame_paints_before_the_database_is_open(
 ) -> None:
     """The frame shows «loading» first; the screens arrive when the worker has opened it."""
     path = tmp_path / "daftar.sqlite3"
-    database = open_database(path)
+    database = act_as(open_database(path))
     seed_register(database, count=5)
     database.close()
     seen: dict[str, Any] = {}

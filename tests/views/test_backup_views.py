@@ -23,6 +23,7 @@ from app.views import backup_controller as controller_module
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.restore_dialog import RestoreChoice, RestoreDialog
+from tests.accounts_support import HEAD_INPUT, granted, with_head_account
 from tests.views.licence_support import save_screenshot
 from tests.views.register_support import LICENCE_COUNT
 
@@ -74,7 +75,7 @@ def test_a_missing_second_folder_shows_on_the_status_line(
     from app.services.core.office import set_setting
 
     with register_ctx.db.session() as session:
-        set_setting(session, KEY_SECOND_FOLDER, str(tmp_path / "unplugged-stick"))
+        set_setting(granted(session), KEY_SECOND_FOLDER, str(tmp_path / "unplugged-stick"))
     window = _window(qtbot, register_ctx, register_db[1])
     controller = window.backup_controller
     assert controller is not None
@@ -218,7 +219,7 @@ def test_the_application_restores_and_reopens(
     from tests.views.register_support import seed_register
 
     path = tmp_path / "desk" / "daftar.sqlite3"
-    db = open_database(path)
+    db = with_head_account(open_database(path))
     seed_register(db, 3)
     backup = write_backup(db, tmp_path / "b.sqlite3")
     issue_test_licence(db, "4032152314")
@@ -226,7 +227,8 @@ def test_the_application_restores_and_reopens(
     runner = TaskRunner(synchronous=True)
     window = MainWindow()
     qtbot.addWidget(window)
-    startup = gui_app._Startup(qapp, runner, window, path)
+    credentials = (HEAD_INPUT.username, HEAD_INPUT.password)
+    startup = gui_app._Startup(qapp, runner, window, path, credentials=credentials)
     startup.start()
     assert window.register_screen is not None
     window.sig_restore_requested.emit(backup)

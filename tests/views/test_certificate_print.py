@@ -39,6 +39,8 @@ from app.views.main_window import MainWindow
 from app.views.page_printer import PagePrinter, configure_printer, pages_to_print
 from app.views.register_screen import RegisterScreen
 from app.views.widgets import messages
+from common.vocabulary import Permission
+from tests.accounts_support import granted
 from tests.views.licence_support import OTHER_VALID_NID, issue_licence, save_screenshot
 from tests.views.register_support import LICENCE_COUNT
 
@@ -160,6 +162,7 @@ def test_print_button_is_disabled_when_no_certificate_may_be_issued(
         elif state == "revoked":
             service.revoke(licence.id, "درخواست دارنده")
         else:
+            granted(session, Permission.EDIT)
             row = session.get(Licence, licence.id)
             assert row is not None
             row.expiry_date = dt.date.today() - dt.timedelta(days=1)
@@ -586,4 +589,7 @@ def test_main_window_certificate_menu(
     preview = preview_of(qtbot, job)
     assert preview.document.pageCount() == 2
     assert preview.windowTitle() == "گواهی‌نامه‌های انتخاب‌شده (۲)"
-    preview.close()
+    with qtbot.waitSignal(preview.destroyed):  # gone before the window's teardown
+        preview.close()
+    window.certificate_job = None
+    del job, preview

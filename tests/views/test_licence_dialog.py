@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.services.core.actor import current_actor
 from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.licences.records import LicenceDetail
@@ -20,6 +19,7 @@ from app.views.licence_form import LicenceFormDialog
 from app.views.widgets import messages
 from app.views.widgets.reason_dialog import ReasonDialog
 from common import jalali
+from tests.accounts_support import TEST_HEAD
 from tests.views.licence_support import issue_licence, save_screenshot
 
 LRI, PDI = "\u2066", "\u2069"
@@ -141,7 +141,7 @@ def test_edit_changes_the_address_and_adds_history(
     assert "نشانی محل فعالیت: " in details
     issued = dialog.history_model.text(1, 3)
     assert f"شماره مجوز: {LRI}۰۶۱۲-۰۰۰۰۰۱{PDI}" in issued
-    assert dialog.history_model.text(0, 1) == current_actor()
+    assert dialog.history_model.text(0, 1) == TEST_HEAD.display_name
     save_screenshot(dialog, "licence_dialog_history")
 
 

@@ -379,7 +379,7 @@ def test_refresh_keeps_rows_when_the_count_is_unchanged(
 def test_refresh_shows_changed_rows(qtbot: QtBot, register_ctx: AppContext) -> None:
     model = make_model(qtbot, register_ctx)
     with register_ctx.db.session() as session:
-        LicenceService(session, actor="test").revoke(model.licence_id(0) or "", "آزمون")
+        LicenceService(session).revoke(model.licence_id(0) or "", "آزمون")
     changed: list[int] = []
     model.dataChanged.connect(lambda top, bottom, roles: changed.append(top.row()))
     with qtbot.waitSignal(model.sig_loaded):
@@ -394,7 +394,7 @@ def test_refresh_after_a_new_licence_resets(
 ) -> None:
     model = make_model(qtbot, register_ctx)
     with register_ctx.db.session() as session:
-        service = LicenceService(session, actor="test")
+        service = LicenceService(session)
         detail = service.get(model.licence_id(1) or "")
         service.issue(
             PersonInput(national_id=national_id(99), first_name="نسرین", last_name="تازه‌وارد",
@@ -534,7 +534,7 @@ def test_refresh_computes_the_keys_again(
     before = load_rows(qtbot, model)
     first = before[0]  # "active" sorts first, then "revoked", then "suspended"
     with register_ctx.db.session() as session:
-        LicenceService(session, actor="test").revoke(first, "آزمون")
+        LicenceService(session).revoke(first, "آزمون")
     with qtbot.waitSignal(model.sig_loaded):
         model.refresh()
     assert len(calls) == 2

@@ -143,7 +143,7 @@ def test_open_requests(qtbot: QtBot, register_ctx: AppContext) -> None:
 def test_records_changed_refreshes(qtbot: QtBot, register_ctx: AppContext) -> None:
     screen = make_screen(qtbot, register_ctx)
     with register_ctx.db.session() as session:
-        service = LicenceService(session, actor="test")
+        service = LicenceService(session)
         detail = service.get(screen.model.licence_id(0) or "")
         service.issue(
             PersonInput(national_id=national_id(77), first_name="پروین", last_name="نوری",

@@ -38,7 +38,7 @@ def test_main_window_screenshot(
 ) -> None:
     window = make_window(qtbot, register_ctx, register_db)
     screen = window.register_screen
-    assert window.windowTitle() == f"دفتر — {register_db[1].name}"
+    assert window.windowTitle() == f"دفتر — {register_db[1].name} — مدیر آزمون (مدیر)"
     assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert screen.table.layoutDirection() == Qt.LayoutDirection.RightToLeft
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]

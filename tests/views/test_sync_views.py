@@ -56,6 +56,7 @@ from common.vocabulary import RecordKind
 from server.app import create_app
 from server.db import open_database as open_server_database
 from server.offices import enrol_office
+from tests.accounts_support import HEAD_INPUT, act_as
 from tests.services.sync.sync_support import (
     issue_licence,
     issue_licence_outside_scope,
@@ -139,7 +140,11 @@ def make_office(server: Server, tmp_path: Path, qapp: object) -> Iterator[Callab
     def make(name: str, county: str | None = "شمیرانات") -> Office:
         token = server.enrol(f"اداره {name}", county)
         database, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, token, transport=server.transport(BASE, token)
+            tmp_path / f"{name}.sqlite3",
+            BASE,
+            token,
+            transport=server.transport(BASE, token),
+            head=HEAD_INPUT,
         )
         context = AppContext(
             database, TaskRunner(synchronous=True), AppSignals(), transport_factory=server.transport
@@ -906,7 +911,7 @@ def test_test_connection_names_the_office_or_the_error(
 
 @pytest.fixture
 def empty_ctx(tmp_path: Path, server: Server, qapp: object) -> Iterator[AppContext]:
-    database = open_database(tmp_path / "new.sqlite3")
+    database = act_as(open_database(tmp_path / "new.sqlite3"))
     runner = TaskRunner(synchronous=True)
     yield AppContext(database, runner, AppSignals(), transport_factory=server.transport)
     runner.deleteLater()

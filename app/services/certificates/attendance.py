@@ -36,6 +36,7 @@ from app.services.certificates.serials import (
     office_style,
     serial_prefix,
 )
+from app.services.core.access import requires
 from app.services.core.office import OfficeInfo, get_setting, require_office
 from app.services.core.outbox import record_insert
 from app.services.core.progress import Progress
@@ -46,6 +47,7 @@ from common import jalali
 from common.errors import DomainError
 from common.signing import CertificateClaims, sign_claims, verification_url
 from common.text import to_persian_digits
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.pdf")
 
@@ -53,9 +55,9 @@ log = logging.getLogger("daftar.pdf")
 class AttendanceCertificates:
     """Attendance certificates of the office's events, within one unit of work (a session)."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.licences = LicenceService(session, actor)
+        self.licences = LicenceService(session)
         self.actor = self.licences.actor
         self.office: OfficeInfo = require_office(session)
 
@@ -71,6 +73,7 @@ class AttendanceCertificates:
         server = get_setting(self.session, "sync.server_url")
         return verification_url(server, payload) if server else payload
 
+    @requires(Permission.PRINT)
     def attendance_certificates(
         self,
         participant_ids: Sequence[str],
@@ -91,7 +94,7 @@ class AttendanceCertificates:
         if not ids:
             raise DomainError("هیچ شرکت‌کننده‌ای برای چاپ گواهی حضور انتخاب نشده است.")
         today = today or jalali.today()
-        events = EventService(self.session, self.actor)
+        events = EventService(self.session)
         infos = []
         refusals: list[str] = []
         for participant_id in ids:
@@ -230,13 +233,14 @@ class AttendanceCertificates:
         log.info("issued %d attendance certificate(s), %d byte PDF", len(issued), len(pdf))
         return pdf, issued
 
+    @requires(Permission.PRINT)
     def event_attendance_certificates(
         self, event_id: str, progress: Progress | None = None, *, today: dt.date | None = None
     ) -> tuple[bytes, list[IssuedCertificate]]:
         """Attendance certificates for every attendee of an event (in registration order)."""
         from app.services.events.service import EventService
 
-        events = EventService(self.session, self.actor)
+        events = EventService(self.session)
         event = events.get(event_id)
         ids = events.attendee_ids(event_id)
         if not ids:

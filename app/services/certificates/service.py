@@ -46,6 +46,7 @@ from app.services.certificates.serials import (
     serial_prefix,
 )
 from app.services.certificates.verification import verify_source
+from app.services.core.access import requires
 from app.services.core.outbox import record_insert
 from app.services.core.progress import Progress
 from app.services.core.scope import OfficeScope, office_scope
@@ -56,6 +57,7 @@ from common import jalali
 from common.errors import DomainError
 from common.key_set import merge_trusted
 from common.signing import CertificateClaims, TrustedKey, VerificationResult, sign_claims
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.pdf")
 
@@ -163,6 +165,7 @@ class CertificateService(AttendanceCertificates):
             )
         return result
 
+    @requires(Permission.PRINT)
     def licence_certificates(
         self,
         licence_ids: Sequence[str],

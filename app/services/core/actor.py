@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
+from sqlalchemy.orm import Session
+
+from app.services.core.access import signed_in
+from app.services.core.db import Database
 
 
-def current_actor() -> str:
-    """Who is making a change: the operating-system user (staff accounts come later)."""
-    try:
-        return getpass.getuser()[:60]
-    except (OSError, KeyError, ImportError):  # no login name (service account, no pwd entry)
-        return ""
+def current_actor(session: Session) -> str:
+    """The name of the account ``session`` acts for ("" for the system's own work)."""
+    account = signed_in(session)
+    return "" if account is None else account.name
+
+
+def database_actor(db: Database) -> str:
+    """The name of the account signed in to ``db`` ("the system" when nobody is), for
+    work that is not one unit of work: backups, restores."""
+    return "the system" if db.account is None else db.account.name

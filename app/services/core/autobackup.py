@@ -1,6 +1,6 @@
 """Automatic backups: taken when the app closes and daily while it is open, rotated.
 
-Each one is a verified copy (:func:`app.services.core.backup.write_backup`) named
+Each one is a verified copy (:func:`app.services.core.backup.copy_database`) named
 ``daftar-auto-1405-02-10-143005.sqlite3`` (the Jalali date and local time it was taken)
 in ``<the database's folder>/backups``, and copied to a second folder when the office
 chose one (a USB stick, a network share). Rotation keeps, in each folder, the newest
@@ -26,13 +26,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.services.core.backup import BACKUP_SUFFIX, check_backup_file, write_backup
+from app.services.core.access import requires
+from app.services.core.backup import BACKUP_SUFFIX, check_backup_file, copy_database
 from app.services.core.db import Database, DatabaseProblem
 from app.services.core.office import get_setting, set_setting
 from common.errors import ValidationError, ValidationErrors
 from common.files import atomic_path
 from common.jalali import from_jalali, to_jalali_tuple
 from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -111,6 +113,7 @@ def backup_settings(session: Session) -> BackupSettings:
     )
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def save_backup_settings(session: Session, settings: BackupSettings, db_path: Path) -> None:
     """Store the settings; a refused value raises :class:`ValidationErrors` (fields
     ``backup_keep_daily``, ``backup_keep_monthly``, ``backup_second_folder``)."""
@@ -272,7 +275,7 @@ def take_automatic_backup(
     (Persian); a failure of the second copy is reported in the result, not raised."""
     moment = (now or dt.datetime.now()).replace(microsecond=0)
     folder = backups_folder(db.path)
-    path = write_backup(db, folder / auto_backup_name(moment), replace=True)
+    path = copy_database(db, folder / auto_backup_name(moment), replace=True)
     removed = rotate(folder, settings.keep_daily, settings.keep_monthly)
     second: Path | None = None
     problem = second_folder_problem(settings.second_folder)

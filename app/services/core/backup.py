@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services.core.actor import current_actor
+from app.services.core.access import requires
+from app.services.core.actor import database_actor
 from app.services.core.db import (
     APPLICATION_ID,
     HEAD_REVISION,
@@ -41,6 +42,7 @@ from app.services.core.db import (
 from common.files import atomic_path
 from common.jalali import format_jalali
 from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -133,9 +135,17 @@ def writing_into(folder: Path) -> Iterator[None]:
         raise
 
 
+@requires(Permission.BACKUP)
 def write_backup(db: Database, destination: Path, *, replace: bool = False) -> Path:
+    """A backup a person asked for (menu, ``daftar backup``): :func:`copy_database`, for
+    an account whose role may back up."""
+    return copy_database(db, destination, replace=replace)
+
+
+def copy_database(db: Database, destination: Path, *, replace: bool = False) -> Path:
     """Write a verified, consistent copy of ``db`` to ``destination``; returns its resolved
-    path.
+    path. Automatic backups call this directly: they are the system's own work, taken
+    whoever is signed in (or nobody, when the window closes at the sign-in).
 
     An existing ``destination`` is replaced only with ``replace`` (the GUI's save dialog
     has asked the clerk); otherwise, and always for the database in use, a
@@ -151,7 +161,7 @@ def write_backup(db: Database, destination: Path, *, replace: bool = False) -> P
         db.backup(temporary)  # (VACUUM INTO: the temporary path does not exist yet)
         _stamp(temporary)
         check_backup_file(temporary, expect_revision=HEAD_REVISION)
-    log.info("backup of %s written to %s by %s", live, destination, current_actor())
+    log.info("backup of %s written to %s by %s", live, destination, database_actor(db))
     return destination
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
 
+from app.services.core.access import refuse_unpermitted
 from common.vocabulary import RecordKind
 
 #: The kind of every table whose rows a screen shows.
@@ -51,6 +52,7 @@ TABLE_KINDS: dict[str, RecordKind] = {
     "outbox": RecordKind.SYNC,
     "sync_conflict": RecordKind.SYNC,
     "number_pool": RecordKind.SYNC,
+    "account": RecordKind.ACCOUNTS,
 }
 #: Tables no screen shows: writing them changes no kind (the licence-number counter).
 INTERNAL_TABLES = frozenset({"counter"})
@@ -67,7 +69,9 @@ def kinds_of(tables: Iterable[str]) -> frozenset[RecordKind]:
 
 
 def note_written(session: Session, *tables: str) -> None:
-    """Record that ``tables`` were written in ``session`` by SQL the session does not see."""
+    """Record that ``tables`` were written in ``session`` by SQL the session does not see
+    (refused, like any write, unless a command's grant covers it: core.access)."""
+    refuse_unpermitted(session)
     _pending(session).update(tables)
 
 

@@ -24,7 +24,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.services.core import changes
+from app.services.core import access, changes, outbox
+from app.services.core.access import SignedIn
 from common.errors import DomainError
 from common.sqlite import apply_sqlite_pragmas, backup_path_for, vacuum_into
 from common.text import isolate_ltr, persian_sort_key, to_persian_digits
@@ -35,7 +36,7 @@ log = logging.getLogger("daftar.db")
 APPLICATION_ID = 0x44465452
 #: The Alembic head this version of the app writes. tests/services/core/test_db.py checks
 #: that it matches app/migrations/versions.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0011"
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -91,9 +92,14 @@ class Database:
     engine: Engine
     session_factory: sessionmaker[Session] = field(repr=False)
     backup_path: Path | None = None
+    #: Who is signed in (app.services.accounts.signin sets it; tests state theirs):
+    #: every session acts for this account (app.services.core.access).
+    account: SignedIn | None = None
 
     def __post_init__(self) -> None:
         changes.track(self.session_factory)
+        access.guard(self.session_factory)
+        outbox.stamp_actors(self.session_factory)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -102,6 +108,7 @@ class Database:
         Afterwards :func:`app.services.core.changes.committed_kinds` tells what it changed.
         """
         session = self.session_factory()
+        access.bind(session, self.account)
         try:
             yield session
             session.commit()
@@ -265,7 +272,7 @@ def _rebuild_stale_search_keys(database: Database) -> None:
     from app.services.core.search_keys import rebuild_if_stale
 
     with database.session() as session:
-        if rebuild_if_stale(session):
+        if rebuild_if_stale(access.system_work(session, "search keys")):
             log.info("search keys rebuilt with the current rules")
 
 
@@ -277,7 +284,7 @@ def _protect_plaintext_key(database: Database) -> None:
     from app.services.core.signing_keys import LEGACY_PRIVATE_SETTING, adopt_legacy_key
 
     with database.session() as session:
-        adopted = adopt_legacy_key(session)
+        adopted = adopt_legacy_key(access.system_work(session, "legacy key"))
     if adopted:
         scrub_freed_pages(database.engine)
     if database.backup_path is not None:

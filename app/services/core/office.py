@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import County, FieldGroup, Office, Province, Setting
+from app.services.core.access import requires
 from app.services.core.reference import seed_reference_data
 from app.services.core.signing_keys import ensure_signing_key
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import normalize_text, to_ascii_digits, to_persian_digits
+from common.vocabulary import Permission
 
 MIN_VALIDITY_YEARS = 1
 MAX_VALIDITY_YEARS = 10
@@ -122,6 +124,7 @@ def _validate(session: Session, data: OfficeInput) -> tuple[str, str, int]:
     return name, prefix, years
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def setup_office(session: Session, data: OfficeInput) -> OfficeInfo:
     """Create the office of a new database (first run). Seeds reference data first."""
     seed_reference_data(session)
@@ -145,6 +148,7 @@ def setup_office(session: Session, data: OfficeInput) -> OfficeInfo:
     return require_office(session)
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def update_office(session: Session, data: OfficeInput) -> OfficeInfo:
     """Change the office's name, prefix and default validity (not its place)."""
     office = session.scalars(select(Office)).first()
@@ -185,6 +189,7 @@ def group_validity_years(session: Session) -> dict[str, int]:
     return result
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def set_group_validity_years(session: Session, group_code: str, years: int | None) -> None:
     """Set (or with None clear) the licence validity of one field group."""
     if session.scalar(select(FieldGroup.id).where(FieldGroup.code == group_code)) is None:
@@ -233,6 +238,7 @@ def certificate_settings(session: Session) -> CertificateSettings:
     )
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def set_certificate_settings(session: Session, data: CertificateSettings) -> CertificateSettings:
     """Validate and store the signatory's name and title and the logo path."""
     from pathlib import Path

@@ -7,11 +7,13 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import OutboxOperation, SyncMixin, new_id, utcnow
 from app.models.sync import OP_INSERT, OP_UPDATE, OUTBOX_PENDING
+from app.services.core.access import signed_in
+from app.services.core.desk import desk_id
 
 #: Local-only columns that are never pushed.
 LOCAL_COLUMNS = frozenset({"rev", "updated_at", "server_seq", "local_seq", "search_key"})
@@ -49,6 +51,34 @@ def operation_row(
         "state": OUTBOX_PENDING,
         "error": "",
     }
+
+
+def actor_columns(session: Session) -> dict[str, str]:
+    """Who makes the changes of ``session``: the signed-in account and this desk (the
+    outbox columns account_id, actor, desk_id)."""
+    account = signed_in(session)
+    return {
+        "account_id": "" if account is None else account.account_id,
+        "actor": "" if account is None else account.name,
+        "desk_id": desk_id(session),
+    }
+
+
+def stamp_actors(factory: sessionmaker[Session]) -> None:
+    """Every outbox operation a session of ``factory`` adds records who made it."""
+    if not event.contains(factory, "before_flush", _stamp):
+        event.listen(factory, "before_flush", _stamp)
+
+
+def _stamp(session: Session, _context: Any, _instances: Any) -> None:
+    operations = [
+        row for row in session.new if isinstance(row, OutboxOperation) and not row.desk_id
+    ]
+    if operations:
+        columns = actor_columns(session)
+        for operation in operations:
+            for name, value in columns.items():
+                setattr(operation, name, value)
 
 
 def record_insert(session: Session, row: SyncMixin) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapper, Session
 
 from app.models import BusinessField, County, FieldGroup, Province
+from app.services.core.access import system_work
 from common.reference import reference_rows
 from common.text import search_key
 
@@ -74,13 +75,16 @@ REFERENCE_MODELS: dict[str, type[Province | County | FieldGroup | BusinessField]
 def seed_reference_data(session: Session, folder: Path | None = None) -> int:
     """Load the shipped provinces, counties and catalogue into empty tables.
 
-    Tables that already hold rows are left alone. Returns how many rows were added.
+    Tables that already hold rows are left alone. Returns how many rows were added. The
+    shipped data is the system's, not a clerk's change: it may be written before anyone
+    has an account (the first start lists the provinces).
     """
     rows = reference_rows(folder)
     added = 0
     for tables in (("province", "county"), ("field_group", "business_field")):
         model = REFERENCE_MODELS[tables[0]]
         if session.scalar(select(func.count()).select_from(model)) == 0:
+            system_work(session, "shipped reference data")
             for table in tables:
                 session.execute(insert(REFERENCE_MODELS[table]), rows[table])
                 added += len(rows[table])

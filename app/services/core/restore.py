@@ -13,7 +13,9 @@ closed by everyone else:
    register, when both are the same office (:data:`DESK_SETTINGS`: the sync connection,
    where the token and the signing keys' private halves are kept, backup settings; the
    signing keys; the counters and licence-number pools, never going back, so a number,
-   serial or code handed out after the backup is never handed out again);
+   serial or code handed out after the backup is never handed out again; the staff
+   accounts as they are now, so a restore never brings back a disabled account or an
+   old password);
 3. keeps a safety copy of the current database in ``backups/`` (never deleted
    automatically), and
 4. puts the restored file in place in one rename.
@@ -33,15 +35,17 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services.core.actor import current_actor
+from app.services.core.access import requires
+from app.services.core.actor import database_actor
 from app.services.core.backup import (
     TAKEN_AT_SETTING,
     BackupFileInfo,
     check_backup_file,
     writing_into,
 )
-from app.services.core.db import DatabaseProblem, LockedDatabase, open_database
+from app.services.core.db import Database, DatabaseProblem, LockedDatabase, open_database
 from common.files import atomic_path
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.db")
 
@@ -49,6 +53,7 @@ log = logging.getLogger("daftar.db")
 #: (tests/services/core/test_restore.py checks they are the owners' keys).
 DESK_SETTINGS = frozenset(
     {
+        "desk.id",  # app.services.core.desk.DESK_ID_SETTING
         "sync.server_url",  # app.services.sync.settings.KEY_SERVER
         "sync.office_id",  # app.services.sync.settings.KEY_OFFICE
         "sync.insecure_origin",  # app.services.sync.security.KEY_INSECURE
@@ -151,8 +156,19 @@ def safety_copy_path(live: Path, now: dt.datetime | None = None) -> Path:
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def restore_database(live: Path, backup: Path) -> RestoreResult:
-    """Replace the database at ``live`` with ``backup`` (see the module's docstring).
+@requires(Permission.RESTORE)
+def restore_over(db: Database, backup: Path) -> RestoreResult:
+    """A person's restore (menu, ``daftar restore``): only a head of office may replace
+    the register with an older copy (it would undo revocations). ``db`` is closed first;
+    then :func:`restore_database`."""
+    actor, live = database_actor(db), db.path
+    db.close()
+    return restore_database(live, backup, actor=actor)
+
+
+def restore_database(live: Path, backup: Path, *, actor: str = "") -> RestoreResult:
+    """Replace the database at ``live`` with ``backup`` (see the module's docstring);
+    ``actor`` (the signed-in account's name) is logged.
 
     Nobody else may have ``live`` open (the GUI closes it first; ``daftar restore``
     refuses while the GUI runs): a database another program holds is refused with
@@ -181,7 +197,11 @@ def restore_database(live: Path, backup: Path) -> RestoreResult:
     for suffix in _SIDE_FILES:
         Path(f"{live}{suffix}").unlink(missing_ok=True)
     log.info(
-        "database %s restored from %s by %s (safety copy %s)", live, backup, current_actor(), safety
+        "database %s restored from %s by %s (safety copy %s)",
+        live,
+        backup,
+        actor or "the system",
+        safety,
     )
     return RestoreResult(plan.backup, safety, migrated_from, carried)
 
@@ -299,6 +319,8 @@ def _carry(conn: sqlite3.Connection) -> None:
         )
     if "number_pool" in live_tables:
         _carry_pools(conn)
+    if "account" in live_tables and conn.execute("SELECT 1 FROM main.account").fetchone():
+        _carry_table(conn, "account")
     if "signing_key" in live_tables:
         wanted = set(_columns(conn, "signing_key", "restored"))
         columns = [name for name in _columns(conn, "signing_key", "main") if name in wanted]
@@ -308,6 +330,15 @@ def _carry(conn: sqlite3.Connection) -> None:
             f"INSERT INTO restored.signing_key ({names}) SELECT {names} FROM main.signing_key "
             f"WHERE true ON CONFLICT(key_id) DO UPDATE SET {updates}"
         )
+
+
+def _carry_table(conn: sqlite3.Connection, table: str) -> None:
+    """The restored database's ``table`` becomes the current one's (the columns both
+    have)."""
+    wanted = set(_columns(conn, table, "restored"))
+    names = ", ".join(name for name in _columns(conn, table, "main") if name in wanted)
+    conn.execute(f"DELETE FROM restored.{table}")
+    conn.execute(f"INSERT INTO restored.{table} ({names}) SELECT {names} FROM main.{table}")
 
 
 def _carry_pools(conn: sqlite3.Connection) -> None:

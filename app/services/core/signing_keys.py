@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Office, Setting, SigningKey, utcnow
 from app.models.signing_key import KEY_SOURCE_FILE, KEY_SOURCE_OWN, KEY_SOURCE_SERVER
+from app.services.core.access import requires
 from app.services.core.credentials import forget_secret, load_secret, signing_secret, store_secret
 from common.errors import DomainError
 from common.key_set import PublishedKey, parse_key_set, registration_message
@@ -46,6 +47,7 @@ from common.signing import (
     public_key_text,
     sign_claims,
 )
+from common.vocabulary import Permission
 
 if TYPE_CHECKING:
     from app.services.core.db import Database
@@ -147,6 +149,7 @@ def ensure_signing_key(session: Session, now: dt.datetime | None = None) -> Ed25
     return _new_key(session, now)
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def rotate_key(session: Session, now: dt.datetime | None = None) -> str:
     """Retire the current key and make a new one; returns the new key id.
 
@@ -260,6 +263,7 @@ def _own_office(session: Session) -> OfficeInfo | None:
     return get_office(session)
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def add_trusted_key(session: Session, public_key: str | bytes) -> str:
     """Trust another office's public key (a key file's, or one given by hand); returns
     its key id. A key already known keeps what is known about it."""
@@ -271,6 +275,7 @@ def add_trusted_key(session: Session, public_key: str | bytes) -> str:
     return kid
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def import_key_file(session: Session, keys: Sequence[PublishedKey]) -> int:
     """Trust the keys of a published key file (an office without a server gets one from
     the operator); returns how many keys were new. Keys already known take the file's
@@ -425,6 +430,7 @@ def registration(private: Ed25519PrivateKey, office_id: str, row: SigningKey) ->
     )
 
 
+@requires(Permission.SYNC)
 def sync_keys(db: Database, transport: KeyTransport, keys_version: str | None) -> int:
     """Publish the desk's keys the server does not list (or lists as still active after
     the desk retired them), and store the server's key set when ``keys_version`` (the

@@ -90,9 +90,9 @@ def _organiser_name(session: Session, supporter_id: str | None) -> str:
 class EventQueries(ScopedService):
     """Reading events, participants and the calendar (one session)."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.actor = current_actor() if actor is None else actor
+        self.actor = current_actor(session)
         self.office_id = require_office(session).id
 
     def _load(self, event_id: str) -> Event:

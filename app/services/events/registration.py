@@ -28,6 +28,7 @@ from app.models.event import (
     PARTICIPANT_REGISTERED,
     PARTICIPANT_WAITING,
 )
+from app.services.core.access import requires
 from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.events.fields import as_date
 from app.services.events.queries import EventQueries
@@ -35,6 +36,7 @@ from app.services.events.records import PARTICIPANT_STATUS_LABELS, ParticipantIn
 from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.validators import validate_mobile, validate_name, validate_national_id
+from common.vocabulary import Permission
 
 
 class EventRegistration(EventQueries):
@@ -48,6 +50,7 @@ class EventRegistration(EventQueries):
             raise DomainError("این رویداد لغو شده است و ثبت‌نام نمی‌پذیرد.")
         return event
 
+    @requires(Permission.EVENTS)
     def register_holder(self, event_id: str, national_id: str) -> ParticipantInfo:
         """Register a licence holder found by national ID (name and mobile from the
         register)."""
@@ -97,6 +100,7 @@ class EventRegistration(EventQueries):
         values["mobile"] = collect(errors, lambda: validate_mobile(mobile)) or ""
         return values, person
 
+    @requires(Permission.EVENTS)
     def register(
         self,
         event_id: str,
@@ -164,6 +168,7 @@ class EventRegistration(EventQueries):
         self.session.flush()
         return self.participant(row.id)
 
+    @requires(Permission.EVENTS)
     def cancel_participant(self, participant_id: str) -> ParticipantInfo | None:
         """Cancel a registration; a registered place goes to the first one waiting
         (returned, or None)."""
@@ -205,6 +210,7 @@ class EventRegistration(EventQueries):
         self.session.flush()
         return [row.id for row in waiting]
 
+    @requires(Permission.EVENTS)
     def update_participant(self, participant_id: str, data: ParticipantInput) -> ParticipantInfo:
         """Correct a participant's name or mobile (the national ID is fixed)."""
         row = self._load_participant(participant_id)
@@ -222,6 +228,7 @@ class EventRegistration(EventQueries):
 
     # -- attendance -----------------------------------------------------------------------
 
+    @requires(Permission.EVENTS)
     def set_attendance(
         self, participant_id: str, day: str | dt.date, present: bool = True
     ) -> ParticipantInfo:
@@ -278,6 +285,7 @@ class EventRegistration(EventQueries):
         self.session.flush()
         return self.participant(participant_id)
 
+    @requires(Permission.EVENTS)
     def set_attendance_many(self, marks: Iterable[tuple[str, dt.date, bool]]) -> int:
         """Several attendance marks in one unit of work; how many were applied."""
         count = 0

@@ -31,6 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.models.event import EVENT_CANCELLED, EVENT_KINDS, EVENT_PLANNED, PARTICIPANT_REGISTERED
+from app.services.core.access import requires
 from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.core.scope import require_county_in_scope
 from app.services.core.search_keys import event_search_key
@@ -49,6 +50,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors, collec
 from common.rules import event_dates_problem
 from common.text import normalize_multiline, normalize_text, search_key
 from common.validators import validate_capacity, validate_text
+from common.vocabulary import Permission
 
 EVENT_FIELDS = (
     "kind",
@@ -217,6 +219,7 @@ class EventService(EventRegistration):
 
     # -- writing events ------------------------------------------------------------------
 
+    @requires(Permission.EVENTS)
     def create(self, data: EventInput, *, code: str = "") -> EventDetail:
         """Create an event (a new code unless ``code`` is given, e.g. by an import).
 
@@ -251,6 +254,7 @@ class EventService(EventRegistration):
         insert_record(self.session, event)
         return self.get(event.id, self._warnings(event.start_date, event.end_date))
 
+    @requires(Permission.EVENTS)
     def update(
         self, event_id: str, data: EventInput, *, expected_rev: int | None = None
     ) -> EventDetail:
@@ -274,6 +278,7 @@ class EventService(EventRegistration):
             self._promote_waiting(event)
         return self.get(event_id, self._warnings(event.start_date, event.end_date))
 
+    @requires(Permission.EVENTS)
     def cancel(self, event_id: str) -> EventDetail:
         """Cancel an event (it stays in the register, marked cancelled)."""
         event = self._load(event_id)
@@ -286,6 +291,7 @@ class EventService(EventRegistration):
 
     # -- closure days ----------------------------------------------------------------------
 
+    @requires(Permission.EVENTS)
     def add_closure_day(self, day: str | dt.date, reason: str = "") -> ClosureInfo:
         """Close the office on ``day`` (its county's closure days)."""
         errors: list[ValidationError] = []
@@ -314,6 +320,7 @@ class EventService(EventRegistration):
         insert_record(self.session, row)
         return ClosureInfo(row.id, row.day, row.reason)
 
+    @requires(Permission.EVENTS)
     def remove_closure_day(self, closure_id: str) -> None:
         """Open the office again on a closure day (a tombstone, synced)."""
         row = self.session.get(ClosureDay, closure_id)

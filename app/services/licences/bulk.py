@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import new_id
 from app.models.sync import OP_INSERT, OUTBOX_PENDING
 from app.services.core.changes import note_written
+from app.services.core.outbox import actor_columns
 from app.services.core.search_keys import licence_search_key
 from app.services.licences.numbers import next_local_seq, unique_id_for
 from app.services.licences.records import LICENCE_FIELDS
@@ -63,9 +64,9 @@ def _stamp(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _outbox(table: str, row_id: str, stamp: str) -> tuple[Any, ...]:
+def _outbox(table: str, row_id: str, stamp: str, who: tuple[str, ...]) -> tuple[Any, ...]:
     # Inserts carry no snapshot: the pusher sends the row as it is at push time.
-    return (new_id(), table, row_id, OP_INSERT, 0, "{}", stamp, OUTBOX_PENDING, "")
+    return (new_id(), table, row_id, OP_INSERT, 0, "{}", stamp, OUTBOX_PENDING, "", *who)
 
 
 def insert_people_and_licences(
@@ -85,6 +86,7 @@ def insert_people_and_licences(
     """
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stamp = _stamp(now)
+    who = tuple(actor_columns(session).values())
     names = dict(person_names or {})
     person_rows = []
     outbox_rows = []
@@ -109,7 +111,7 @@ def insert_people_and_licences(
                 p.address,
             )
         )
-        outbox_rows.append(_outbox("person", p.id, stamp))
+        outbox_rows.append(_outbox("person", p.id, stamp, who))
     seq = next_local_seq(session)
     licence_rows = []
     history_rows = []
@@ -139,7 +141,7 @@ def insert_people_and_licences(
                 seq + offset,
             )
         )
-        outbox_rows.append(_outbox("licence", lic.id, stamp))
+        outbox_rows.append(_outbox("licence", lic.id, stamp, who))
         changes = {
             name: [None, value.isoformat() if isinstance(value, dt.date) else value]
             for name in (*LICENCE_FIELDS, "status")
@@ -161,7 +163,7 @@ def insert_people_and_licences(
                 lic.status_reason,
             )
         )
-        outbox_rows.append(_outbox("licence_history", history_id, stamp))
+        outbox_rows.append(_outbox("licence_history", history_id, stamp, who))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(
@@ -184,7 +186,8 @@ def insert_people_and_licences(
         )
         cursor.executemany(
             "INSERT INTO outbox (op_id, table_name, row_id, op, base_rev, changes, "
-            "created_at, state, error) VALUES (?,?,?,?,?,?,?,?,?)",
+            "created_at, state, error, account_id, actor, desk_id) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             outbox_rows,
         )
     finally:

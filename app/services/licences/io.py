@@ -27,6 +27,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import Licence, Person, new_id
+from app.services.core.access import requires
 from app.services.core.actor import current_actor
 from app.services.core.office import group_validity_years, require_office
 from app.services.core.progress import Progress
@@ -73,7 +74,7 @@ from app.services.spreadsheet.sheetfile import ImportFileError
 from common import jalali
 from common.text import normalize_text, to_ascii_digits, to_persian_digits
 from common.validators import validate_text
-from common.vocabulary import Gender, LicenceKind, LicenceStatus
+from common.vocabulary import Gender, LicenceKind, LicenceStatus, Permission
 
 __all__ = [
     "BATCH",
@@ -235,7 +236,7 @@ class _LicenceRows(RowHandler):
         self.default_years = office.default_validity_years
         self.validity = group_validity_years(self.session)
         self.scope = office_scope(self.session)
-        self.actor = current_actor()
+        self.actor = current_actor(self.session)
         self.batch_size = BATCH
         self.batch: list[_Row] = []
         #: Licence numbers written by this import → the row that had them.
@@ -487,6 +488,7 @@ import_file = KIND.import_file
 write_template = KIND.write_template
 
 
+@requires(Permission.EXPORT)
 def export_file(
     session: Session,
     path: Path | str,

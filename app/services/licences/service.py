@@ -38,6 +38,7 @@ from app.models.licence import (
     STATUS_REVOKED,
     STATUS_SUSPENDED,
 )
+from app.services.core.access import requires
 from app.services.core.actor import current_actor
 from app.services.core.office import require_office, validity_years_for_group
 from app.services.core.outbox import apply_values, insert_record, json_value, record_insert, touch
@@ -71,14 +72,16 @@ from common.errors import DomainError, ValidationError, ValidationErrors, collec
 from common.rules import date_order_problem
 from common.text import normalize_text, to_persian_digits
 from common.validators import validate_national_id, validate_text
+from common.vocabulary import Permission
 
 
 class LicenceService(ScopedService):
     """Operations on licences and holders within one unit of work (a session)."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.actor = current_actor() if actor is None else actor
+        #: The signed-in account's name: history records who made each change.
+        self.actor = current_actor(session)
         self.office_id = require_office(session).id
 
     # -- reading -------------------------------------------------------------------------
@@ -332,6 +335,7 @@ class LicenceService(ScopedService):
                 self._history(licence_id, "holder_edited", changes)
         return person
 
+    @requires(Permission.REGISTER)
     def issue(
         self,
         person_data: PersonInput,
@@ -403,6 +407,7 @@ class LicenceService(ScopedService):
         self.session.flush()
         return self.get(licence_id, tuple(warnings))
 
+    @requires(Permission.EDIT)
     def update(
         self,
         licence_id: str,
@@ -466,6 +471,7 @@ class LicenceService(ScopedService):
         self.session.flush()
         return self.get(licence_id)
 
+    @requires(Permission.SUSPEND)
     def suspend(self, licence_id: str, reason: str) -> LicenceDetail:
         """Suspend an active licence (a reason is required)."""
         if self._load(licence_id).status != STATUS_ACTIVE:
@@ -474,6 +480,7 @@ class LicenceService(ScopedService):
             licence_id, STATUS_SUSPENDED, "suspended", reason, reason_required=True
         )
 
+    @requires(Permission.SUSPEND)
     def reactivate(self, licence_id: str, reason: str = "") -> LicenceDetail:
         """Lift a suspension."""
         if self._load(licence_id).status != STATUS_SUSPENDED:
@@ -482,12 +489,14 @@ class LicenceService(ScopedService):
             licence_id, STATUS_ACTIVE, "reactivated", reason, reason_required=False
         )
 
+    @requires(Permission.REVOKE)
     def revoke(self, licence_id: str, reason: str) -> LicenceDetail:
         """Revoke a licence for good (a reason is required)."""
         if self._load(licence_id).status == STATUS_REVOKED:
             raise DomainError("این مجوز پیش‌تر باطل شده است.")
         return self._set_status(licence_id, STATUS_REVOKED, "revoked", reason, reason_required=True)
 
+    @requires(Permission.RENEW)
     def renew(
         self, licence_id: str, new_expiry: str | dt.date | None, reason: str = ""
     ) -> LicenceDetail:

@@ -19,10 +19,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.services.core.access import requires
 from app.services.core.progress import Progress
 from app.services.spreadsheet import exporter
 from app.services.spreadsheet.columns import Columns
 from app.services.spreadsheet.importer import ImportResult, ImportRun, RowHandler, run_import
+from common.vocabulary import Permission
 
 #: A kind's records for its export: one sequence of values per row, in column order.
 Records = Callable[[Session], Iterable[Sequence[Any]]]
@@ -76,6 +78,7 @@ class SheetKind:
             f"«daftar import --template FILE.xlsx --kind {self.name}» بسازید."
         )
 
+    @requires(Permission.IMPORT)
     def import_file(
         self,
         session: Session,
@@ -91,6 +94,7 @@ class SheetKind:
         """
         return run_import(self, session, path, progress, today=today)
 
+    @requires(Permission.EXPORT)
     def export_file(
         self, session: Session, path: Path | str, progress: Progress | None = None
     ) -> int:

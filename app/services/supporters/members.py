@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import County, Licence, NetworkMember, Person, Supporter, new_id
 from app.models.licence import STATUS_ACTIVE
 from app.models.supporter import SUPPORTER_ACTIVE
+from app.services.core.access import requires
 from app.services.core.office import require_office
 from app.services.core.outbox import apply_values, insert_record, touch
 from app.services.core.scope import ScopedService
@@ -38,6 +39,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors
 from common.rules import member_dates_problem
 from common.text import normalize_text, to_persian_digits
 from common.validators import validate_national_id
+from common.vocabulary import Permission
 
 
 def _as_date(
@@ -122,6 +124,7 @@ class SupporterMembers(ScopedService):
             warnings.append(_LICENCE_MESSAGE)
         return tuple(warnings)
 
+    @requires(Permission.SUPPORTERS)
     def add_member(
         self,
         supporter_id: str,
@@ -236,6 +239,7 @@ class SupporterMembers(ScopedService):
             override_reason=member.override_reason,
         )
 
+    @requires(Permission.SUPPORTERS)
     def remove_member(
         self,
         member_id: str,

@@ -35,6 +35,7 @@ from app.models.supporter import (
     SUPPORTER_LEGAL,
     SUPPORTER_SUSPENDED,
 )
+from app.services.core.access import requires
 from app.services.core.outbox import apply_values, record_insert, touch
 from app.services.core.search_keys import refresh_supporter_search_keys, supporter_key_for
 from app.services.licences.numbers import normalise_licence_number
@@ -57,6 +58,7 @@ from common.validators import (
     validate_sheba,
     validate_text,
 )
+from common.vocabulary import Permission
 
 SUPPORTER_FIELDS = (
     "kind",
@@ -291,6 +293,7 @@ class SupporterService(SupporterMembers):
 
     # -- writing ---------------------------------------------------------------------------
 
+    @requires(Permission.SUPPORTERS)
     def create(self, data: SupporterInput, *, today: dt.date | None = None) -> SupporterDetail:
         """Register a supporter (nothing is written unless every field is valid)."""
         values = self.validate(data, today=today)
@@ -310,6 +313,7 @@ class SupporterService(SupporterMembers):
         self.session.flush()
         return self.get(supporter.id)
 
+    @requires(Permission.SUPPORTERS)
     def update(
         self,
         supporter_id: str,
@@ -355,6 +359,7 @@ class SupporterService(SupporterMembers):
         touch(self.session, supporter, changes)
         self.session.flush()
 
+    @requires(Permission.SUPPORTERS)
     def suspend(self, supporter_id: str, reason: str) -> SupporterDetail:
         """Suspend an active supporter (a reason is required)."""
         if self._load(supporter_id).status != SUPPORTER_ACTIVE:
@@ -362,6 +367,7 @@ class SupporterService(SupporterMembers):
         self._set_status(supporter_id, SUPPORTER_SUSPENDED, reason, True)
         return self.get(supporter_id)
 
+    @requires(Permission.SUPPORTERS)
     def reactivate(self, supporter_id: str, reason: str = "") -> SupporterDetail:
         """Lift a suspension."""
         if self._load(supporter_id).status != SUPPORTER_SUSPENDED:

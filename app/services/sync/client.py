@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.models import NumberPool, OutboxOperation, utcnow
 from app.models.sync import OUTBOX_QUARANTINED
+from app.services.core.access import requires
 from app.services.core.db import Database
 from app.services.core.office import get_office, get_setting, set_setting
 from app.services.core.outbox import pending_count
@@ -48,6 +49,7 @@ from app.services.sync.settings import (
 from app.services.sync.transport import Transport, transport_for
 from app.services.sync.verify import Verifier, verification_due
 from common.protocol import PROTOCOL_VERSION, HandshakeResponse, ReferenceResponse
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.sync")
 
@@ -69,6 +71,7 @@ class SyncClient:
 
     # --- the whole sync ---
 
+    @requires(Permission.SYNC)
     def run(self) -> SyncReport:
         started = time.perf_counter()
         first_trip = self.transport.round_trips
@@ -169,6 +172,7 @@ class SyncClient:
         with self.db.session() as session:
             self.report.reference_changed = store_reference(session, answer)
 
+    @requires(Permission.SYNC)
     def reserve_numbers(self, count: int) -> None:
         """Reserve ``count`` more licence numbers for this office (e.g. before a big
         import of rows without numbers)."""
@@ -219,6 +223,7 @@ def pool_remaining(session: Session) -> int:
     )
 
 
+@requires(Permission.SYNC)
 def run_sync(
     db: Database,
     *,

@@ -230,6 +230,9 @@ def _operation(
             op=op.op,  # type: ignore[arg-type]  # checked by the model
             base_rev=op.base_rev,
             changes=changes,
+            account_id=op.account_id,
+            actor=op.actor,
+            desk_id=op.desk_id,
         )
     except ValidationError as exc:
         problem = exc.errors(include_url=False, include_input=False)[0]

@@ -42,6 +42,7 @@ from app.models import (
     utcnow,
 )
 from app.models.sync import OP_DELETE, OP_UPDATE, OUTBOX_PENDING, OUTBOX_QUARANTINED
+from app.services.core.access import requires
 from app.services.core.outbox import json_value, operation_row
 from app.services.core.scope import scope_error
 from app.services.core.search_keys import refresh_network_search_keys, refresh_search_keys
@@ -53,6 +54,7 @@ from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
 from common.validators import validate_text
+from common.vocabulary import Permission
 
 KEEP_MINE = "mine"
 KEEP_THEIRS = "theirs"
@@ -151,9 +153,9 @@ def _load(value: str) -> Any:
 class SyncReviewService:
     """Conflicts and quarantined operations of this office."""
 
-    def __init__(self, session: Session, actor: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self._licences = LicenceService(session, actor=actor)
+        self._licences = LicenceService(session)
 
     # --- labels ---
 
@@ -389,6 +391,7 @@ class SyncReviewService:
             return {"M": "مرد", "F": "زن"}.get(str(value), "")
         return str(value)
 
+    @requires(Permission.RESOLVE_CONFLICTS)
     def resolve(self, conflict_id: str, choice: str, value: str | None = None) -> None:
         """Resolve a conflict: KEEP_THEIRS, KEEP_MINE, or EDIT with ``value`` (validated;
         raises ValidationErrors with the field's Persian message)."""
@@ -539,6 +542,7 @@ class SyncReviewService:
             )
         return views
 
+    @requires(Permission.RESOLVE_CONFLICTS)
     def retry(self, op_ids: list[str]) -> int:
         """Send rejected operations again with the next sync; returns how many."""
         result = self.session.execute(
@@ -548,6 +552,7 @@ class SyncReviewService:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    @requires(Permission.RESOLVE_CONFLICTS)
     def discard(self, op_ids: list[str]) -> int:
         """Drop rejected operations for good (the local record keeps its values)."""
         if not op_ids:

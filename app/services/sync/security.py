@@ -25,9 +25,11 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
+from app.services.core.access import requires
 from app.services.core.office import get_setting, set_setting
 from app.services.sync.errors import SyncError
 from common.text import isolate_ltr
+from common.vocabulary import Permission
 
 KEY_INSECURE = "sync.insecure_origin"
 KEY_CA_FILE = "sync.ca_file"
@@ -91,6 +93,7 @@ def insecure_allowed(session: Session, url: str) -> bool:
     return bool(allowed) and allowed == origin(url)
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def allow_insecure(session: Session, url: str) -> None:
     """Allow plain HTTP to ``url``'s server (nothing to store for https or loopback)."""
     if needs_permission(url):
@@ -134,6 +137,7 @@ def stored_ca_file(session: Session) -> str:
     return get_setting(session, KEY_CA_FILE)
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def store_ca_file(session: Session, ca_file: str) -> str:
     """Keep the CA file (its absolute path, checked now); "" forgets it."""
     path = str(Path(ca_file).expanduser().resolve()) if ca_file.strip() else ""

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.orm import Session
 
+from app.services.core.access import requires
 from app.services.core.credentials import load_token, store_token
 from app.services.core.office import get_office, get_setting, set_setting
 from app.services.sync import security as sync_security
 from app.services.sync.errors import SyncError
 from common.text import isolate_ltr
+from common.vocabulary import Permission
 
 # Settings keys.
 KEY_SERVER = "sync.server_url"
@@ -69,6 +71,7 @@ def load_settings(session: Session) -> SyncSettings:
     return SyncSettings(get_setting(session, KEY_SERVER), load_token(session, _account(session)))
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def save_settings(session: Session, server_url: str, token: str | None) -> str:
     """Store the server address and (when given) the token; returns where the token went
     ("keyring" / "database"). An empty address turns sync off (the token is forgotten).
@@ -88,6 +91,7 @@ def save_settings(session: Session, server_url: str, token: str | None) -> str:
     return store_token(session, _account(session), token.strip())
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def remember_transport_options(
     session: Session, *, server_url: str = "", insecure: bool = False, ca_file: str | None = None
 ) -> None:

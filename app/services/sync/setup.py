@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from app.models import Office
+from app.services.accounts.service import HeadAccount, start_as_head
+from app.services.core.access import requires
 from app.services.core.db import Database, open_database
 from app.services.core.office import get_office, set_setting
 from app.services.core.progress import Progress
@@ -22,8 +24,10 @@ from app.services.sync.errors import SyncError
 from app.services.sync.report import SyncReport
 from app.services.sync.settings import KEY_OFFICE, save_settings, validate_server_url
 from app.services.sync.transport import Transport
+from common.vocabulary import Permission
 
 
+@requires(Permission.OFFICE_SETTINGS)
 def setup_office_from_server(
     db: Database,
     server_url: str,
@@ -83,18 +87,21 @@ def setup_from_server(
     server_url: str,
     token: str,
     *,
+    head: HeadAccount,
     insecure: bool = False,
     ca_file: str = "",
     transport: Transport | None = None,
     progress: Progress | None = None,
 ) -> tuple[Database, SyncReport]:
-    """Create an office database file from the server (see setup_office_from_server)."""
+    """Create an office database file from the server (see setup_office_from_server),
+    with ``head`` as the head of office's account (signed in)."""
     validate_server_url(server_url, insecure=insecure)
     sync_security.tls_verify(ca_file)
     target = Path(path)
     existed = target.exists()
     db = open_database(target)
     try:
+        start_as_head(db, head)
         report = setup_office_from_server(
             db,
             server_url,

@@ -47,6 +47,7 @@ from app.views.errors import show_error
 from app.views.events.attendance import AttendanceTab
 from app.views.events.participants import ParticipantsTab
 from app.views.events.shared import format_number, format_rate, tr
+from app.views.sign_in import forbid
 from app.views.widgets import messages
 from app.views.widgets.county_combo import CountyCombo
 from app.views.widgets.form import (
@@ -61,7 +62,7 @@ from app.views.widgets.form import (
 )
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from common.text import isolate_ltr, to_persian_digits
-from common.vocabulary import EventKind
+from common.vocabulary import EventKind, Permission
 
 WARNING_COLOR = "#a15c00"
 
@@ -314,6 +315,16 @@ class EventDialog(QDialog):
             exists and self.detail is not None and self.detail.figures.attendees > 0
         )
         self.participants_tab.set_editable(bool(editable))
+        account = self.ctx.db.account
+        for button in (self.cancel_event_button, self.save_button):
+            forbid(button, account, Permission.EVENTS)
+        forbid(self.print_all_button, account, Permission.PRINT)
+        for widget in (
+            self.participants_tab.holder_button,
+            self.participants_tab.holder_pick_button,
+            self.participants_tab.person_button,
+        ):
+            forbid(widget, account, Permission.EVENTS)
 
     # -- details -------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from app.views.events.event_dialog import EventDialog
 from app.views.events.event_list import EventListView
 from app.views.events.month_grid import CalendarView
 from app.views.events.shared import tr
-from common.vocabulary import RecordKind
+from app.views.sign_in import forbid
+from common.vocabulary import Permission, RecordKind
 
 #: Kinds of sig_records_changed this screen refreshes on.
 REFRESH_KINDS = frozenset(
@@ -66,6 +67,7 @@ class EventsScreen(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
         self.new_button.clicked.connect(self.on_new_button_clicked)
+        forbid(self.new_button, self.ctx.db.account, Permission.EVENTS)
         self.closures_button.clicked.connect(self.on_closures_button_clicked)
         self.calendar_button.toggled.connect(self.on_view_toggled)
         self.calendar.sig_month_requested.connect(self.show_month)

@@ -24,6 +24,7 @@ from app.services.licences.records import ACTION_LABELS
 from app.services.licences.service import LicenceService
 from common import jalali, signing
 from common.errors import DomainError
+from tests.accounts_support import TEST_HEAD, granted
 from tests.services.conftest import issue_test_licence, make_national_id
 
 
@@ -34,7 +35,7 @@ def _count(db: Database, model: type) -> int:
 
 def _print(db: Database, *ids: str, **kw: bool) -> tuple[bytes, list]:  # type: ignore[type-arg]
     with db.session() as s:
-        return CertificateService(s, actor="clerk").licence_certificates(list(ids), **kw)
+        return CertificateService(s).licence_certificates(list(ids), **kw)
 
 
 def test_issue_logs_signs_and_renders(db: Database) -> None:
@@ -52,7 +53,7 @@ def test_issue_logs_signs_and_renders(db: Database) -> None:
         assert (row.licence_id, row.serial, row.actor, row.kind) == (
             licence.id,
             cert.serial,
-            "clerk",
+            TEST_HEAD.name,
             "licence",
         )
         assert row.payload == cert.payload and row.duplicate is False
@@ -168,6 +169,7 @@ def test_missing_licence(db: Database) -> None:
 
 def test_serials_are_unique_and_skip_taken_ones(db: Database) -> None:
     with db.session() as s:
+        granted(s)
         demo.generate(s, 12, seed=3)
         ids = CertificateService(s).certificates_issued_since("1300/01/01")
     assert len(ids) >= 5
@@ -175,12 +177,14 @@ def test_serials_are_unique_and_skip_taken_ones(db: Database) -> None:
     assert [c.serial for c in first] == ["0612-C-000001", "0612-C-000002", "0612-C-000003"]
     # A serial already present (e.g. restored from elsewhere) is never reused.
     with db.session() as s:
+        granted(s)
         counter = s.get(Counter, "certificate_serial")
         assert counter is not None and counter.next_value == 4
         counter.next_value = 2
     _pdf, second = _print(db, *ids[3:5])
     assert [c.serial for c in second] == ["0612-C-000004", "0612-C-000005"]
     with db.session() as s:
+        granted(s)
         serials = list(s.scalars(select(CertificateIssue.serial)))
     assert len(serials) == len(set(serials)) == 5
 

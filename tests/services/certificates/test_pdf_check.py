@@ -20,7 +20,7 @@ from tests.services.conftest import issue_test_licence
 
 def _print(db: Database, *ids: str) -> bytes:
     with db.session() as session:
-        pdf, _issued = CertificateService(session, "clerk").licence_certificates(list(ids))
+        pdf, _issued = CertificateService(session).licence_certificates(list(ids))
     return pdf
 
 

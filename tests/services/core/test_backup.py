@@ -10,6 +10,8 @@ import pytest
 
 from app.services.core.backup import backup_file_name, with_backup_suffix, write_backup
 from app.services.core.db import Database, DatabaseProblem
+from common.vocabulary import Permission
+from tests.accounts_support import granted
 from tests.services.conftest import issue_test_licence
 
 
@@ -145,6 +147,7 @@ def test_a_backup_holds_no_usable_secret(db: Database, tmp_path: Path) -> None:
 
     token = "tok-" + "x7Q9" * 10
     with db.session() as session:
+        granted(session, Permission.SYNC)
         credentials.store_token(session, "office", token)
         private = signing_keys.ensure_signing_key(session)
         raw = private.private_bytes_raw()

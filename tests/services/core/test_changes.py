@@ -20,6 +20,7 @@ from app.services.licences.service import LicenceService
 from app.services.supporters.records import MemberInput
 from app.services.supporters.service import SupporterService
 from common.vocabulary import RecordKind
+from tests.accounts_support import granted
 from tests.services.conftest import issue_test_licence
 from tests.services.events.event_support import event_input
 from tests.services.supporter_fixtures import make_supporter, nid
@@ -46,7 +47,7 @@ def test_reading_changes_nothing(db: Database) -> None:
 def test_suspending_a_licence(db: Database) -> None:
     detail = issue_test_licence(db)
     with db.session() as session:
-        LicenceService(session, actor="clerk").suspend(detail.id, "عدم فعالیت")
+        LicenceService(session).suspend(detail.id, "عدم فعالیت")
     assert committed_tables(session) == {"licence", "licence_history", "outbox"}
     assert committed_kinds(session) == LICENCES
 
@@ -85,10 +86,10 @@ def test_supporters_and_their_members(db: Database) -> None:
 
 def test_events_and_closure_days(db: Database) -> None:
     with db.session() as session:
-        EventService(session, actor="clerk").create(event_input(db))
+        EventService(session).create(event_input(db))
     assert committed_kinds(session) == {RecordKind.EVENTS, RecordKind.SYNC}
     with db.session() as session:
-        EventService(session, actor="clerk").add_closure_day("1405/02/10", "تعطیلی اداره")
+        EventService(session).add_closure_day("1405/02/10", "تعطیلی اداره")
     assert committed_kinds(session) == {RecordKind.EVENTS, RecordKind.SYNC}
 
 
@@ -101,7 +102,7 @@ def test_office_settings(db: Database) -> None:
 def test_a_rollback_forgets_what_was_not_committed(db: Database) -> None:
     detail = issue_test_licence(db)
     with pytest.raises(RuntimeError), db.session() as session:
-        LicenceService(session, actor="clerk").suspend(detail.id, "عدم فعالیت")
+        LicenceService(session).suspend(detail.id, "عدم فعالیت")
         session.flush()
         assert changes.written_tables(session) == {"licence", "licence_history", "outbox"}
         raise RuntimeError("the clerk's action failed")
@@ -111,10 +112,12 @@ def test_a_rollback_forgets_what_was_not_committed(db: Database) -> None:
 
 def test_statements_and_writes_outside_the_session_are_counted(db: Database) -> None:
     with db.session() as session:
+        granted(session)
         session.execute(insert(Setting), [{"key": "probe", "value": "1"}])
     assert committed_kinds(session) == {RecordKind.OFFICE}
     # The bulk writer of imports bypasses SQLAlchemy and notes its tables itself.
     with db.session() as session:
+        granted(session)
         office = require_office(session)
         field = reference.list_fields(session)[0]
         county = next(c for c in reference.list_counties(session) if c.name == "تهران")

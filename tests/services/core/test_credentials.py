@@ -13,6 +13,7 @@ from keyring.backends import fail
 from app.models import Setting
 from app.services.core.credentials import forget_token, load_token, secrets_dir, store_token
 from app.services.core.db import Database
+from tests.accounts_support import granted
 
 TOKEN = "s3cr3t-token-value_ABC"
 
@@ -54,10 +55,12 @@ def test_token_goes_to_the_keyring_when_there_is_one(
     db: Database, memory_keyring: MemoryKeyring
 ) -> None:
     with db.session() as session:
+        granted(session)
         assert store_token(session, "office-1", TOKEN) == "keyring"
     assert TOKEN not in _raw(db)
     assert list(memory_keyring.store.values()) == [TOKEN]
     with db.session() as session:
+        granted(session)
         assert load_token(session, "office-1") == TOKEN
         forget_token(session, "office-1")
         assert load_token(session, "office-1") == ""
@@ -66,10 +69,12 @@ def test_token_goes_to_the_keyring_when_there_is_one(
 
 def test_without_a_keyring_the_token_is_encrypted_in_the_database(db: Database) -> None:
     with db.session() as session:
+        granted(session)
         assert store_token(session, "office-1", TOKEN) == "database"
     raw = _raw(db)
     assert raw.startswith("fernet:") and TOKEN not in raw
     with db.session() as session:
+        granted(session)
         assert load_token(session, "office-1") == TOKEN
 
 
@@ -77,9 +82,11 @@ def test_a_copied_database_without_the_key_file_gives_no_token(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with db.session() as session:
+        granted(session)
         store_token(session, "office-1", TOKEN)
     # Another computer: same database file, a different profile folder.
     monkeypatch.setenv("DAFTAR_SECRETS_DIR", str(tmp_path / "elsewhere"))
     assert secrets_dir() == tmp_path / "elsewhere"
     with db.session() as session:
+        granted(session)
         assert load_token(session, "office-1") == ""

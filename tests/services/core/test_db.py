@@ -23,6 +23,7 @@ from app.services.core.db import (
     ReadOnlyDatabase,
     open_database,
 )
+from tests.accounts_support import act_as
 
 
 def test_head_revision_matches_the_migrations() -> None:
@@ -32,7 +33,7 @@ def test_head_revision_matches_the_migrations() -> None:
 
 
 def test_migrations_create_exactly_the_models(tmp_db_path: Path) -> None:
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     database.close()
@@ -48,7 +49,7 @@ def test_new_database_is_marked_and_reopens(tmp_db_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         fts = conn.execute("SELECT name FROM sqlite_master WHERE name = 'licence_fts'")
         assert fts.fetchone() is not None
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     assert database.backup_path is None  # nothing to migrate, no backup
     database.close()
 
@@ -70,7 +71,7 @@ def test_older_database_is_backed_up_then_migrated(tmp_db_path: Path) -> None:
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DELETE FROM alembic_version")
     # An empty alembic_version means "base": the upgrade recreates everything.
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     try:
         assert database.backup_path is not None and database.backup_path.exists()
         with database.engine.connect() as conn:
@@ -87,7 +88,7 @@ def test_newer_database_is_refused_untouched(tmp_db_path: Path) -> None:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     before = tmp_db_path.read_bytes()
     with pytest.raises(NewerDatabase) as info:
-        open_database(tmp_db_path)
+        act_as(open_database(tmp_db_path))
     assert "جدیدتر" in info.value.message
     assert tmp_db_path.read_bytes() == before
 
@@ -96,13 +97,13 @@ def test_foreign_sqlite_file_is_refused(tmp_db_path: Path) -> None:
     with sqlite3.connect(tmp_db_path) as conn:
         conn.execute("CREATE TABLE notes (x TEXT)")
     with pytest.raises(NotADaftarDatabase):
-        open_database(tmp_db_path)
+        act_as(open_database(tmp_db_path))
 
 
 def test_non_sqlite_file_is_refused(tmp_db_path: Path) -> None:
     tmp_db_path.write_text("hello, this is not a database" * 10)
     with pytest.raises(NotADaftarDatabase) as info:
-        open_database(tmp_db_path)
+        act_as(open_database(tmp_db_path))
     assert "دفتر نیست" in info.value.message
 
 
@@ -112,7 +113,7 @@ def test_corrupt_file_is_reported(tmp_db_path: Path) -> None:
     data[100:4096] = b"\xff" * (4096 - 100)  # garble the schema page, keep the header
     tmp_db_path.write_bytes(bytes(data))
     with pytest.raises((CorruptDatabase, NotADaftarDatabase)):
-        open_database(tmp_db_path)
+        act_as(open_database(tmp_db_path))
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
@@ -120,14 +121,14 @@ def test_read_only_file_is_refused(tmp_db_path: Path) -> None:
     open_database(tmp_db_path).close()
     tmp_db_path.chmod(0o444)
     with pytest.raises(ReadOnlyDatabase):
-        open_database(tmp_db_path)
+        act_as(open_database(tmp_db_path))
 
 
 def test_read_only_check_uses_access(tmp_db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     open_database(tmp_db_path).close()
     monkeypatch.setattr(dbmod.os, "access", lambda _path, _mode: False)
     with pytest.raises(ReadOnlyDatabase) as info:
-        open_database(tmp_db_path)
+        act_as(open_database(tmp_db_path))
     assert "فقط‌خواندنی" in info.value.message
 
 
@@ -138,7 +139,7 @@ def test_locked_database_is_reported(tmp_db_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(dbmod, "_on_connect", _fast_busy(dbmod._on_connect))
     try:
         with pytest.raises(LockedDatabase) as info:
-            open_database(tmp_db_path)
+            act_as(open_database(tmp_db_path))
         assert "قفل" in info.value.message
     finally:
         holder.rollback()
@@ -172,14 +173,14 @@ def _all_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_backup_is_a_consistent_copy(tmp_db_path: Path, tmp_path: Path) -> None:
     from tests.services.conftest import issue_test_licence, setup_tehran_office
 
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     setup_tehran_office(database)
     issue_test_licence(database)
     issue_test_licence(database, "4032152314", first_name="علی")
     target = database.backup(tmp_path / "copies" / "b.sqlite3")
     live = _all_rows(tmp_db_path)
     database.close()
-    copy = open_database(target)
+    copy = act_as(open_database(target))
     copy.close()
     # The copy opens as a Daftar database and holds every row of every table.
     assert _all_rows(target) == live
@@ -199,7 +200,7 @@ def _database_at_0001(path: Path, revision: str = "0001") -> dbmod.Database:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         conn.exec_driver_sql(f"PRAGMA application_id = {dbmod.APPLICATION_ID}")
-    return dbmod.Database(path, engine, sessionmaker(engine, expire_on_commit=False))
+    return act_as(dbmod.Database(path, engine, sessionmaker(engine, expire_on_commit=False)))
 
 
 def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path: Path) -> None:
@@ -218,7 +219,7 @@ def test_database_at_0001_is_backed_up_and_upgraded_keeping_its_data(tmp_db_path
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
     old.close()
 
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     try:
         assert database.backup_path is not None and database.backup_path.exists()
         assert "before-0001" in database.backup_path.name
@@ -265,7 +266,7 @@ def test_database_at_0003_keeps_its_certificates_through_0004(tmp_db_path: Path)
             (licence.id,),
         )
     old.close()
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     try:
         assert database.backup_path is not None and "before-0003" in database.backup_path.name
         with database.engine.connect() as conn:

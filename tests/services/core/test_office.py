@@ -20,6 +20,7 @@ from app.services.core.office import (
     validity_years_for_group,
 )
 from common.errors import DomainError, ValidationError, ValidationErrors
+from tests.accounts_support import act_as, granted
 
 
 def office_input(db: Database, **changes: object) -> OfficeInput:
@@ -79,7 +80,7 @@ def test_update_office_refuses_a_county_of_another_province(db: Database) -> Non
 
 
 def test_update_office_before_setup_raises_no_office(tmp_path: Path) -> None:
-    database = open_database(tmp_path / "empty.sqlite3")
+    database = act_as(open_database(tmp_path / "empty.sqlite3"))
     try:
         with pytest.raises(NoOffice), database.session() as session:
             update_office(session, OfficeInput("x", None, "اداره", "0612", 5))
@@ -134,8 +135,10 @@ def test_unknown_group_is_refused(db: Database) -> None:
 
 def test_a_damaged_group_setting_is_ignored(db: Database) -> None:
     with db.session() as session:
+        granted(session)
         session.add(Setting(key="validity_years.group.04", value="پنج"))
     with db.session() as session:
+        granted(session)
         assert group_validity_years(session) == {}
         assert validity_years_for_group(session, "04") == 5
 
@@ -152,7 +155,7 @@ def test_certificate_settings_validate_and_feed_the_style(tmp_path: Path) -> Non
     )
     from tests.services.conftest import setup_tehran_office
 
-    database = open_database(tmp_path / "d.sqlite3")
+    database = act_as(open_database(tmp_path / "d.sqlite3"))
     setup_tehran_office(database)
     logo = tmp_path / "logo.png"
     raw = b"\x00\xff\xff\xff"

@@ -18,9 +18,11 @@ from app.services.core.db import (
     LockedDatabase,
     NewerDatabase,
     NotADaftarDatabase,
+    known_revisions,
     open_database,
 )
 from app.services.core.restore import DESK_SETTINGS, plan_restore, restore_database
+from tests.accounts_support import act_as
 from tests.services.conftest import issue_test_licence
 
 
@@ -98,7 +100,7 @@ def test_restore_keeps_a_safety_copy_and_carries_the_counters(db: Database, tmp_
     assert result.safety_copy.parent == db.path.parent / "backups"
     assert "before-restore" in result.safety_copy.name
     assert backup.exists()  # the chosen file is never consumed
-    reopened = open_database(db.path)
+    reopened = act_as(open_database(db.path))
     try:
         # The number handed out after the backup is never handed out again.
         third = issue_test_licence(reopened, "0013542419").number
@@ -126,13 +128,13 @@ def test_a_backup_of_the_previous_schema_is_restored_and_migrated(tmp_path: Path
     from tests.services.conftest import setup_tehran_office
     from tests.services.core.test_db import _database_at_0001
 
-    previous = str(int(HEAD_REVISION) - 1).zfill(4)
+    previous = max(known_revisions() - {HEAD_REVISION})  # the revision before HEAD
     (tmp_path / "old").mkdir()
     old = _database_at_0001(tmp_path / "old" / "daftar.sqlite3", previous)
     setup_tehran_office(old, legacy_key=True)
     number = issue_test_licence(old).number
     old.close()
-    live = open_database(tmp_path / "desk" / "daftar.sqlite3")
+    live = act_as(open_database(tmp_path / "desk" / "daftar.sqlite3"))
     setup_tehran_office(live)
     live.close()
     plan = plan_restore(live.path, old.path)
@@ -215,3 +217,31 @@ def test_a_database_in_use_elsewhere_is_not_taken_for_a_backup(
     assert Path(f"{db.path}-wal").stat().st_size > 0
     with pytest.raises(DatabaseProblem, match="در حال استفاده است"):
         plan_restore(tmp_path / "other" / "daftar.sqlite3", db.path)
+
+
+def test_only_a_head_restores_and_the_current_accounts_stay(db: Database, tmp_path: Path) -> None:
+    """A clerk may not put an older register back (it would undo revocations); a head's
+    restore keeps the accounts as they are now: a disabled account stays disabled."""
+    from app.services.accounts.service import AccountService, SignInFailed, sign_in
+    from app.services.core.access import AccessDenied
+    from app.services.core.restore import restore_over
+    from tests.accounts_support import TEST_CLERK, with_head_account
+
+    with_head_account(db)
+    with db.session() as session:
+        AccountService(session).add("sara", "سارا محمدی", "clerk", "sara-password-1")
+    backup = write_backup(db, tmp_path / "b.sqlite3")
+    with db.session() as session:
+        AccountService(session).set_disabled("sara")
+    act_as(db, TEST_CLERK)
+    with pytest.raises(AccessDenied, match="بازیابی از پشتیبان"):
+        restore_over(db, backup)
+    with_head_account(db)
+    result = restore_over(db, backup)
+    assert result.carried
+    reopened = open_database(db.path)
+    try:
+        with pytest.raises(SignInFailed):
+            sign_in(reopened, "sara", "sara-password-1")  # still disabled
+    finally:
+        reopened.close()

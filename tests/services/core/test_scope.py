@@ -37,6 +37,7 @@ from app.services.supporters.service import SupporterService
 from app.services.sync.review import KEEP_MINE, SyncReviewService
 from common import jalali
 from common.errors import ValidationError, ValidationErrors
+from tests.accounts_support import granted
 from tests.services.conftest import issue_test_licence, template_row
 from tests.services.events import test_event_io
 from tests.services.events.event_support import create, event_input
@@ -104,7 +105,7 @@ def test_a_province_office_works_in_every_county_of_its_province(province_db: Da
 
 def _issue(db: Database, county_name: str, national_id: str = "0067749828") -> None:
     with db.session() as s:
-        LicenceService(s, actor="clerk").issue(
+        LicenceService(s).issue(
             PersonInput(national_id, "مریم", "کریمی"),
             LicenceInput(
                 "مستقل", reference.list_fields(s)[0].id, county(db, county_name), "", "1403/05/12"
@@ -338,6 +339,7 @@ def test_closure_days_stay_in_the_offices_county(db: Database) -> None:
 def test_keeping_this_offices_county_is_refused_when_it_left_the_scope(db: Database) -> None:
     detail = issue_test_licence(db)
     with db.session() as s:
+        granted(s)
         s.add(
             SyncConflict(
                 id=new_id(),
@@ -350,11 +352,13 @@ def test_keeping_this_offices_county_is_refused_when_it_left_the_scope(db: Datab
             )
         )
     with db.session() as s:
+        granted(s)
         conflict_id = s.scalars(select(SyncConflict.id)).one()
         with pytest.raises(ValidationErrors) as info:
             SyncReviewService(s).resolve(conflict_id, KEEP_MINE)
     assert info.value.by_field() == {"county_id": OUTSIDE_REY}
     with db.session() as s:
+        granted(s)
         conflict = s.get(SyncConflict, conflict_id)
         assert conflict is not None and conflict.resolved_at is None
         assert s.scalar(select(Licence.county_id)) == county(db, "تهران")

@@ -21,6 +21,8 @@ from app.services.core import signing_keys
 from app.services.core.db import Database, open_database
 from common import signing
 from common.signing import CertificateClaims, verify_payload
+from common.vocabulary import Permission
+from tests.accounts_support import act_as, granted
 from tests.services.conftest import setup_tehran_office, write_legacy_key
 from tests.services.core.test_credentials import MemoryKeyring
 
@@ -83,7 +85,7 @@ def test_the_key_is_made_at_setup_and_its_private_half_is_not_in_the_database(
 def test_with_a_keyring_the_private_half_goes_there(
     tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    database = open_database(tmp_path / "daftar.sqlite3")
+    database = act_as(open_database(tmp_path / "daftar.sqlite3"))
     try:
         setup_tehran_office(database)
         with database.session() as session:
@@ -98,11 +100,13 @@ def test_a_copied_database_cannot_sign_with_the_office_key(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with db.session() as session:
+        granted(session)
         original = signing_keys.current_key_id(session)
         genuine = signing_keys.sign_certificate(session, CLAIMS).payload
     # Another computer (or another user): the same file, a different profile folder.
     monkeypatch.setenv("DAFTAR_SECRETS_DIR", str(tmp_path / "thief"))
     with db.session() as session:
+        granted(session)
         forged = signing_keys.sign_certificate(session, CLAIMS)
         keys = signing_keys.trusted_keys(session)
     assert forged.key_id != original  # a new key, never the office's
@@ -137,12 +141,14 @@ def test_an_older_database_loses_its_plain_text_key_on_upgrade(tmp_db_path: Path
     old = _database_at_0001(tmp_db_path, "0004")
     setup_tehran_office(old, legacy_key=True)
     with old.session() as session:
+        granted(session)
         text = session.get(Setting, "signing.private_key").value  # type: ignore[union-attr]
         legacy = Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
         # Churn the settings so that old copies of the row sit in free pages too.
         for n in range(300):
             session.add(Setting(key=f"filler.{n}", value="x" * 200))
     with old.session() as session:
+        granted(session)
         for n in range(300):
             session.delete(session.get(Setting, f"filler.{n}"))
     legacy_kid = signing.key_id_for(legacy.public_key())
@@ -150,7 +156,7 @@ def test_an_older_database_loses_its_plain_text_key_on_upgrade(tmp_db_path: Path
     old.close()
     assert text.encode() in _file_bytes(tmp_db_path)
 
-    database = open_database(tmp_db_path)
+    database = act_as(open_database(tmp_db_path))
     try:
         assert database.backup_path is not None
         with database.session() as session:
@@ -161,7 +167,7 @@ def test_an_older_database_loses_its_plain_text_key_on_upgrade(tmp_db_path: Path
             # The private half waits (encrypted) for the first sync to publish the key.
             assert signing_keys._load_private(session, legacy_kid) is not None
             keys = signing_keys.trusted_keys(session)
-            fresh = signing_keys.sign_certificate(session, CLAIMS)
+            fresh = signing_keys.sign_certificate(granted(session, Permission.PRINT), CLAIMS)
     finally:
         database.close()
     assert text.encode() not in _file_bytes(tmp_db_path)
@@ -176,6 +182,7 @@ def test_an_older_database_loses_its_plain_text_key_on_upgrade(tmp_db_path: Path
 def test_a_legacy_private_key_without_a_row_and_a_damaged_one(db: Database) -> None:
     private = Ed25519PrivateKey.generate()
     with db.session() as session:
+        granted(session)
         write_legacy_key(session, private)
         session.execute(
             Setting.__table__.delete().where(Setting.key == "signing.public_key")  # type: ignore[attr-defined]

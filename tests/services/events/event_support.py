@@ -43,4 +43,4 @@ def event_input(db: Database, **kw: object) -> EventInput:
 
 def create(db: Database, **kw: object) -> EventDetail:
     with db.session() as s:
-        return EventService(s, actor="clerk").create(event_input(db, **kw))
+        return EventService(s).create(event_input(db, **kw))

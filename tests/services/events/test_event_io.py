@@ -16,6 +16,7 @@ from app.services.events import io as event_io
 from app.services.events.records import ParticipantInput
 from app.services.events.service import EventService
 from app.services.licences.io import ImportFileError
+from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office
 from tests.services.events.event_support import NID_A, NID_B, NID_C, create
 
@@ -174,7 +175,7 @@ def test_export_round_trips_into_an_empty_database(db: Database, tmp_path: Path)
         written = event_io.export_file(s, out)
     assert written == 4  # three participants + one event without any
 
-    other = open_database(tmp_path / "other.sqlite3")
+    other = act_as(open_database(tmp_path / "other.sqlite3"))
     try:
         setup_tehran_office(other)
         result = _import(other, out)

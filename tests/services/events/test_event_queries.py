@@ -11,20 +11,24 @@ from app.services.core.search_keys import refresh_event_search_keys
 from app.services.events.records import EventFilter
 from app.services.events.service import EventService
 from common import jalali
+from tests.accounts_support import granted
 from tests.services.events.event_support import create
 
 
 def test_refresh_search_keys(db: Database) -> None:
     event = create(db)
     with db.session() as s:
+        granted(s)
         row = s.get(Event, event.id)
         assert row is not None
         row.search_key = ""
         row.title = "بازارچه نوروزی"
     with db.session() as s:
+        granted(s)
         refresh_event_search_keys(s, [event.id])
         refresh_event_search_keys(s, [])
     with db.session() as s:
+        granted(s)
         assert [e.id for e in EventService(s).list_events(EventFilter(text="نوروزی"))] == [event.id]
         refresh_event_search_keys(s)
         assert EventService(s).list_events(EventFilter(kind="bazaar")) == []

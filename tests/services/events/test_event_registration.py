@@ -106,7 +106,7 @@ def test_attendance_figures_and_certificates(db: Database) -> None:
     assert listed[0].later_licensed == 1  # the list shows the same figure as the page
 
     with db.session() as s:
-        pdf, issued = CertificateService(s, actor="clerk").event_attendance_certificates(event.id)
+        pdf, issued = CertificateService(s).event_attendance_certificates(event.id)
     assert [c.participant_id for c in issued] == [a.id, b.id]
     assert extract_payloads(pdf) == [c.payload for c in issued]
     with db.session() as s:  # each page shows its attendee (app.services.certificates.pdf.check)

@@ -16,6 +16,7 @@ from app.services.licences import register
 from app.services.licences.io import COLUMNS, ImportFileError
 from app.services.licences.register import RegisterFilter
 from app.services.spreadsheet import sheetfile
+from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office, template_row
 
 HEADERS = [c.header for c in COLUMNS]
@@ -222,7 +223,7 @@ def test_export_then_import_round_trips(db: Database, tmp_path: Path, suffix: st
     out = tmp_path / f"export{suffix}"
     with db.session() as s:
         assert spreadsheet.export_file(s, out) == 120
-    other = open_database(tmp_path / "other.sqlite3")
+    other = act_as(open_database(tmp_path / "other.sqlite3"))
     setup_tehran_office(other, prefix="9999")
     try:
         with other.session() as s:

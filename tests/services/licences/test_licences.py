@@ -17,6 +17,7 @@ from app.services.licences.records import MAX_LICENCES_PER_PERSON, LicenceInput,
 from app.services.licences.service import LicenceService
 from common import jalali
 from common.errors import DomainError, ValidationErrors
+from tests.accounts_support import TEST_HEAD
 
 
 def _field_and_county(db: Database) -> tuple[str, str]:
@@ -58,7 +59,7 @@ def _count(db: Database, model: type) -> int:
 
 def test_issue_normalises_and_numbers(db: Database) -> None:
     with db.session() as s:
-        detail = LicenceService(s, actor="clerk").issue(
+        detail = LicenceService(s).issue(
             _person(first_name="علي", last_name="كريمي\u202e", mobile="+98 912 123 4567"),
             _licence(db),
         )
@@ -75,10 +76,10 @@ def test_issue_normalises_and_numbers(db: Database) -> None:
 
 def test_issue_writes_history_and_outbox(db: Database) -> None:
     with db.session() as s:
-        detail = LicenceService(s, actor="clerk").issue(_person(), _licence(db))
+        detail = LicenceService(s).issue(_person(), _licence(db))
         history = LicenceService(s).history(detail.id)
     assert [h.action for h in history] == ["issued"]
-    assert history[0].actor == "clerk"
+    assert history[0].actor == TEST_HEAD.name  # the signed-in account, nobody else
     assert any("۱۴۰۳/۰۵/۱۲" in line for line in history[0].lines)
     with db.session() as s:
         ops = s.scalars(select(OutboxOperation)).all()
@@ -146,7 +147,7 @@ def test_edit_records_old_and_new_values(db: Database) -> None:
     with db.session() as s:
         detail = LicenceService(s).issue(_person(), _licence(db))
     with db.session() as s:
-        updated = LicenceService(s, actor="b").update(
+        updated = LicenceService(s).update(
             detail.id,
             _person(address="اصفهان، میدان نقش جهان"),
             _licence(db, activity_address="کارگاه خانگی"),

@@ -18,6 +18,7 @@ from app.services.licences.service import LicenceService
 from common import jalali
 from common.text import persian_sort_key
 from common.validators import national_id_check_digit
+from tests.accounts_support import act_as
 
 
 @pytest.fixture
@@ -285,7 +286,7 @@ def test_search_keys_built_by_older_rules_are_rebuilt_when_the_database_opens(
         )
     path = db.path
     db.close()
-    again = open_database(path)
+    again = act_as(open_database(path))
     try:
         with again.session() as session:
             assert register.count(session, RegisterFilter(text="ارش")) == 1

@@ -24,6 +24,7 @@ from app.services.sheet_kinds import SHEET_KINDS
 from app.services.spreadsheet import sheetfile
 from app.services.spreadsheet.sheetfile import CSV_FORMULA_STARTS, csv_guard, csv_unguard
 from app.services.supporters import io as supporter_io
+from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office, template_row
 from tests.services.events import test_event_io
 from tests.services.supporter_fixtures import issue
@@ -78,7 +79,7 @@ def _assert_guarded(path: Path, header: str, texts: list[str]) -> None:
 
 
 def _empty_office(tmp_path: Path) -> Database:
-    database = open_database(tmp_path / "empty.sqlite3")
+    database = act_as(open_database(tmp_path / "empty.sqlite3"))
     setup_tehran_office(database, prefix="9999")
     return database
 

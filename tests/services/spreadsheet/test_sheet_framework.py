@@ -36,6 +36,7 @@ from app.services.spreadsheet.kind import SheetKind
 from app.services.spreadsheet.sheetfile import ImportFileError
 from common import jalali
 from common.vocabulary import Gender
+from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office
 
 TODAY = jalali.today()
@@ -90,7 +91,7 @@ CLOSURES = SheetKind(
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(tmp_path / "office.sqlite3")
+    database = act_as(open_database(tmp_path / "office.sqlite3"))
     setup_tehran_office(database)
     yield database
     database.close()
@@ -195,7 +196,7 @@ def test_a_kind_imports_reports_and_exports_through_the_one_loop(
         "روز,دلیل",
         "1404/01/15,تعمیرات",
     ]
-    fresh = open_database(tmp_path / "fresh.sqlite3")
+    fresh = act_as(open_database(tmp_path / "fresh.sqlite3"))
     try:
         setup_tehran_office(fresh)
         with fresh.session() as session:

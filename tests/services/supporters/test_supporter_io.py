@@ -20,6 +20,7 @@ from app.services.supporters.queries import count_members, list_supporters
 from app.services.supporters.records import MemberInput
 from app.services.supporters.service import SupporterService
 from common import jalali
+from tests.accounts_support import act_as
 from tests.services.conftest import setup_tehran_office
 from tests.services.supporter_fixtures import (
     BAD_LEGAL_ID,
@@ -309,7 +310,7 @@ def test_export_imports_into_an_empty_database(db: Database, tmp_path: Path, suf
     with db.session() as s:
         written = export_file(s, path, progress)
     assert written == 3  # two memberships of the legal supporter, the other alone
-    empty = open_database(tmp_path / "empty.sqlite3")
+    empty = act_as(open_database(tmp_path / "empty.sqlite3"))
     try:
         setup_tehran_office(empty)
         result = _import(empty, path)

@@ -34,6 +34,7 @@ from app.services.supporters.records import (
 from app.services.supporters.service import SupporterService
 from common import jalali
 from common.errors import DomainError, ValidationErrors
+from tests.accounts_support import granted
 from tests.services.supporter_fixtures import (
     BAD_LEGAL_ID,
     BAD_SHEBA,
@@ -246,14 +247,18 @@ def test_suspend_and_reactivate(db: Database) -> None:
 def test_refresh_search_keys(db: Database) -> None:
     detail = make_supporter(db)
     with db.session() as s:
+        granted(s)
         s.get(Supporter, detail.id).search_key = ""  # type: ignore[union-attr]
         s.execute(select(Supporter))
     with db.session() as s:
+        granted(s)
         refresh_supporter_search_keys(s, [detail.id])
     with db.session() as s:
+        granted(s)
         key = s.get(Supporter, detail.id).search_key  # type: ignore[union-attr]
     assert SUPPORTER_NID in key and "مریم" in key and "1" in key.split()
     with db.session() as s:
+        granted(s)
         refresh_supporter_search_keys(s)  # every supporter
         refresh_supporter_search_keys(s, [])
 

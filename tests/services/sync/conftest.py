@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from app.services.core.db import Database
 from app.services.sync.setup import setup_from_server
 from app.services.sync.transport import Transport
+from tests.accounts_support import HEAD_INPUT
 from tests.services.sync.sync_support import BASE, Office
 
 
@@ -33,7 +34,7 @@ def office_factory(
         enrolled = enrol(province, county, f"اداره {name}")
         transport = Transport(BASE, enrolled.token, client=client)
         db, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport
+            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport, head=HEAD_INPUT
         )
         opened.append(db)
         return Office(db, transport)

@@ -19,6 +19,8 @@ from app.services.licences.service import LicenceService
 from app.services.sync.client import run_sync
 from app.services.sync.transport import Transport
 from common.validators import national_id_check_digit
+from common.vocabulary import Permission
+from tests.accounts_support import granted
 
 #: The base URL of the in-process server (starlette's TestClient).
 BASE = "http://localhost"
@@ -38,7 +40,6 @@ def issue_licence(
     *,
     county: str = "شمیرانات",
     last_name: str = "کریمی",
-    actor: str = "clerk",
     kind: str = "مستقل",
     **person: str,
 ) -> str:
@@ -54,7 +55,7 @@ def issue_licence(
             "mobile": "09121234567",
             **person,
         }
-        detail = LicenceService(session, actor=actor).issue(
+        detail = LicenceService(session).issue(
             PersonInput(national_id=national_id, last_name=last_name, **values),
             LicenceInput(
                 kind=kind,
@@ -79,6 +80,7 @@ def issue_licence_outside_scope(db: Database, national_id: str, *, county: str) 
         own = office_scope(session).counties[0].name
     licence_id = issue_licence(db, national_id, county=own)
     with db.session() as session:
+        granted(session, Permission.EDIT)
         county_id = next(c.id for c in reference.list_counties(session) if c.name == county)
         licence = session.get(Licence, licence_id)
         assert licence is not None
@@ -130,7 +132,6 @@ def update_licence(
     db: Database,
     licence_id: str,
     *,
-    actor: str = "clerk",
     person: dict[str, Any] | None = None,
     licence: dict[str, Any] | None = None,
 ) -> None:
@@ -140,7 +141,7 @@ def update_licence(
         assert row is not None
         holder = session.get(Person, row.person_id)
         assert holder is not None
-        LicenceService(session, actor=actor).update(
+        LicenceService(session).update(
             licence_id,
             person_input(holder, **(person or {})),
             licence_input(row, **(licence or {})),

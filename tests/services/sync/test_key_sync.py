@@ -37,6 +37,7 @@ from common.signing import KEY_REVOKED, VerificationResult
 from server.keys import key_set, revoke_key
 from server.models import Office as ServerOffice
 from server.offices import issue_token
+from tests.accounts_support import HEAD_INPUT, act_as
 from tests.server_fixtures import Enrolled
 from tests.services.sync.sync_support import issue_licence, national_id
 
@@ -81,7 +82,7 @@ def desks(
             token, office_id = enrolled.token, enrolled.office_id
         transport = Transport(BASE, token, client=client)
         db, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, token, transport=transport
+            tmp_path / f"{name}.sqlite3", BASE, token, transport=transport, head=HEAD_INPUT
         )
         opened.append(db)
         return Desk(db, transport, office_id)
@@ -223,7 +224,7 @@ def test_a_legacy_key_is_published_as_retired_at_the_first_sync(
             "INSERT INTO setting (key, value) VALUES ('signing.private_key', ?)",
             (base64.b64encode(legacy.private_bytes_raw()).decode(),),
         )
-    desk.db = open_database(path)
+    desk.db = act_as(open_database(path))
     try:
         desk.sync()
         published = {k["key_id"]: k for k in client.get("/keys.json").json()["keys"]}

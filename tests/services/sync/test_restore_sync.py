@@ -20,6 +20,7 @@ from app.services.core.backup import write_backup
 from app.services.core.db import open_database
 from app.services.core.restore import plan_restore, restore_database
 from app.services.licences.service import LicenceService
+from tests.accounts_support import act_as
 from tests.services.sync.sync_support import Office, national_id
 
 
@@ -64,7 +65,7 @@ def test_restore_then_sync_equals_the_server(
     a.db.close()
     result = restore_database(a.db.path, backup)
     assert result.carried and result.safety_copy is not None
-    restored = Office(open_database(a.db.path), a.transport)
+    restored = Office(act_as(open_database(a.db.path)), a.transport)
     try:
         licence_ids = {row[0] for row in _register(restored)[0]}
         assert licence_ids == {first, waiting}  # yesterday's register

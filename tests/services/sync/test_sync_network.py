@@ -50,6 +50,8 @@ from app.services.sync.setup import setup_from_server
 from app.services.sync.transport import Transport
 from common.protocol import PushOperation
 from common.text import search_key
+from common.vocabulary import Permission
+from tests.accounts_support import HEAD_INPUT, granted
 from tests.server import rows
 from tests.services.sync.sync_support import issue_licence, national_id
 
@@ -85,6 +87,7 @@ class Office:
     def add(self, row: SyncMixin) -> str:
         """Insert a synced row and queue it, as the services do."""
         with self.db.session() as session:
+            granted(session, Permission.EVENTS)
             session.add(row)
             session.flush()
             record_insert(session, row)
@@ -92,6 +95,7 @@ class Office:
 
     def edit(self, model: type[SyncMixin], row_id: str, **values: Any) -> None:
         with self.db.session() as session:
+            granted(session, Permission.EVENTS)
             row = session.get(model, row_id)
             assert row is not None
             changes = {
@@ -106,6 +110,7 @@ class Office:
 
     def delete(self, model: type[SyncMixin], row_id: str) -> None:
         with self.db.session() as session:
+            granted(session, Permission.EVENTS)
             row = session.get(model, row_id)
             assert row is not None
             base_rev = row.rev
@@ -150,7 +155,7 @@ def office_factory(
         enrolled = enrol("تهران", county, f"اداره {name}")
         transport = Transport(BASE, enrolled.token, client=client)
         db, _report = setup_from_server(
-            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport
+            tmp_path / f"{name}.sqlite3", BASE, enrolled.token, transport=transport, head=HEAD_INPUT
         )
         opened.append(db)
         return Office(db, transport)

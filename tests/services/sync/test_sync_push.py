@@ -17,6 +17,8 @@ from app.services.core.outbox import operation_row
 from app.services.core.progress import Progress
 from app.services.sync.push import Pusher
 from app.services.sync.report import SyncReport
+from common.vocabulary import Permission
+from tests.accounts_support import granted
 from tests.services.sync.sync_support import Office
 
 
@@ -30,11 +32,13 @@ def test_an_operation_the_protocol_cant_carry_is_quarantined_not_blocking(
     licence_id = a.issue("0067749828")
     holder = a.person(licence_id)
     with a.db.session() as session:
+        granted(session, Permission.EDIT)
         damaged = operation_row(
             "person", holder.id, "update", 1, {"Mobile Phone": ["0912", "0935"]}
         )
         session.add(OutboxOperation(**damaged))
     with a.db.session() as session:
+        granted(session, Permission.SYNC)
         batch = Pusher(a.db, a.transport, Progress(), SyncReport()).next_batch(session, 0)
     assert damaged["op_id"] in batch.malformed
     assert damaged["op_id"] not in {op.op_id for op in batch.operations}
