@@ -110,6 +110,7 @@ def bench_bulk(work: Path, records: int, line: Line, note: Callable[[str], None]
     from app.services.sync.tables import MODELS
     from app.services.sync.transport import Transport
     from app.services.sync.verify import Verifier
+    from bench.signin import as_head
 
     folder = work / "bulk"
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,7 +121,7 @@ def bench_bulk(work: Path, records: int, line: Line, note: Callable[[str], None]
     empty_token = _enrol(server_db, "اداره استان تهران (تازه)")
     server = Server(server_db, folder / "server.log")
     try:
-        source = open_database(folder / "source.sqlite3")
+        source = as_head(open_database(folder / "source.sqlite3"))
         transport = Transport(server.url, source_token)
         setup_office_from_server(source, server.url, source_token, transport=transport)
         licences = records // 3 + 1
@@ -135,7 +136,7 @@ def bench_bulk(work: Path, records: int, line: Line, note: Callable[[str], None]
         note(f"bulk: pushed {first.pushed:,} in {took:.1f} s ({first.pushed / took:,.0f} ops/s)")
 
         # --- setup of an empty office from the server ---
-        empty = open_database(folder / "empty.sqlite3")
+        empty = as_head(open_database(folder / "empty.sqlite3"))
         started = time.perf_counter()
         report = setup_office_from_server(
             empty, server.url, empty_token, transport=Transport(server.url, empty_token)
@@ -167,7 +168,7 @@ def bench_bulk(work: Path, records: int, line: Line, note: Callable[[str], None]
         )
 
         # --- a verification of the set-up office, and one that repairs a row ---
-        empty = open_database(folder / "empty.sqlite3")
+        empty = as_head(open_database(folder / "empty.sqlite3"))
         verify_transport = Transport(server.url, empty_token)
         started = time.perf_counter()
         verified = SyncReport()

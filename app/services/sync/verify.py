@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import OutboxOperation, SyncConflict, utcnow
+from app.services.core.access import requires
 from app.services.core.office import get_setting, set_setting
 from app.services.sync.pull import PULL_PAGE, Puller, keys_checked_at_end, refused_rows
 from app.services.sync.report import SyncStep
@@ -35,6 +36,7 @@ from app.services.sync.settings import KEY_CURSOR, KEY_VERIFIED
 from app.services.sync.tables import MODELS
 from common.protocol import MAX_VERIFY_EXCLUDE, PullChange
 from common.scope_digest import Scope, bucket_of, differing, digests
+from common.vocabulary import Permission
 
 log = logging.getLogger("daftar.sync")
 
@@ -94,7 +96,9 @@ def _live_rows(
 class Verifier(SyncStep):
     """Compares one office's scopes with the server's and fetches the ones that differ."""
 
+    @requires(Permission.SYNC)
     def run(self) -> None:
+        """Compare every scope with the server's; fetch again the ones that differ."""
         for attempt in range(2):
             with self.db.session() as session:
                 cursor = int(get_setting(session, KEY_CURSOR) or 0)

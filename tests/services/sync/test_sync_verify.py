@@ -15,6 +15,8 @@ from app.services.sync.transport import Transport
 from app.services.sync.verify import Verifier
 from common.protocol import ScopeRowsResponse
 from common.scope_digest import BUCKETS, Scope, bucket_of, differing, digests, row_hash
+from common.vocabulary import Permission
+from tests.accounts_support import granted
 from tests.server import rows
 from tests.services.sync.sync_support import Office
 
@@ -87,6 +89,7 @@ def test_a_row_deleted_behind_the_apps_back_is_detected_and_fetched_again_alone(
         )
     assert licence_id is not None and history
     with b.db.session() as session:
+        granted(session, Permission.EDIT)  # behind the app's back
         session.execute(text("PRAGMA foreign_keys = OFF"))
         session.execute(delete(LicenceHistory).where(LicenceHistory.licence_id == licence_id))
         session.execute(delete(Licence).where(Licence.id == licence_id))
@@ -119,6 +122,7 @@ def test_a_tampered_row_is_set_back_to_the_servers(
     person_id = a.person(licence_id).id
     name = a.person(licence_id).last_name
     with a.db.session() as session:  # edited behind the app's back (no outbox)
+        granted(session, Permission.EDIT)
         session.execute(
             update(Person).where(Person.id == person_id).values(last_name="دستکاری", rev=9)
         )
@@ -138,6 +142,7 @@ def test_a_row_made_up_locally_is_hidden_again(
         ).first()
     assert history_id is not None
     with a.db.session() as session:  # an extra history entry the server never saw
+        granted(session, Permission.EDIT)
         session.execute(
             text(
                 "INSERT INTO licence_history (id, licence_id, at, actor, action, changes, "
@@ -174,6 +179,8 @@ def test_a_scope_fetched_again_keeps_pending_local_edits(
     """Rows fetched again obey the pull's merge rules: a field changed here and not yet
     pushed keeps the local value, and nothing becomes a conflict."""
     from app.models import SyncConflict
+    from app.services.core.access import requires
+    from app.services.core.db import Database
     from app.services.core.progress import Progress
 
     a = _office_with_licences(office_factory, 2)
@@ -181,10 +188,14 @@ def test_a_scope_fetched_again_keeps_pending_local_edits(
     person = a.person(licence_id)
     a.edit_person(licence_id, first_name="زهره")
     with a.db.session() as session:  # the holder's other field tampered behind the app
+        granted(session, Permission.EDIT)
         session.execute(update(Person).where(Person.id == person.id).values(father_name="تقلب"))
-    Verifier(a.db, a.transport, Progress(), SyncReport())._fetch_again(
-        "person", bucket_of(person.id), exclude=set()
-    )
+
+    @requires(Permission.SYNC)
+    def fetch_again(db: Database, table: str, bucket: int) -> None:
+        Verifier(db, a.transport, Progress(), SyncReport())._fetch_again(table, bucket, set())
+
+    fetch_again(a.db, "person", bucket_of(person.id))
     after = a.person(licence_id)
     assert after.first_name == "زهره"  # waiting in the outbox: kept
     assert after.father_name == person.father_name  # the server's value again
