@@ -190,14 +190,17 @@ class SyncClient:
 
     # --- push and pull ---
 
+    @requires(Permission.SYNC)
     def push(self) -> None:
         """Push the outbox, oldest first, one batch per request (no handshake)."""
         Pusher(self.db, self.transport, self.progress, self.report).run()
 
+    @requires(Permission.SYNC)
     def pull(self) -> None:
         """Pull the change feed from the stored cursor until it is exhausted."""
         Puller(self.db, self.transport, self.progress, self.report).run()
 
+    @requires(Permission.SYNC)
     def verify(self) -> None:
         """Compare the office's scopes with the server's; fetch the ones that differ."""
         Verifier(self.db, self.transport, self.progress, self.report).run()
