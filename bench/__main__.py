@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.bulk import bench_bulk
 from bench.certificates import bench_certificates
 from bench.common import ROOT, line, note
 from bench.events import bench_events
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument(
         "--only",
-        default="demo,startup,search,scroll,import,certificates,supporters,events,sync,installer",
+        default="demo,startup,search,scroll,import,certificates,supporters,events,sync,bulk,installer",
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -67,6 +68,7 @@ def main() -> None:
         ("supporters", lambda: bench_supporters(work, line, note)),
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
+        ("bulk", lambda: bench_bulk(work, args.sync_records, line, note)),
         ("installer", lambda: bench_installer(line, note)),
     ]
     needs_db = {"startup", "search", "scroll"}

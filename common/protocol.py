@@ -289,6 +289,56 @@ class PullResponse(BaseModel):
     has_more: bool
 
 
+# --- verification (common.scope_digest) -----------------------------------------------
+
+#: Rows a verification request may leave out (changes the office has not had accepted).
+MAX_VERIFY_EXCLUDE = 5000
+
+
+class RowRef(BaseModel):
+    """A record by table and id."""
+
+    table: str = Field(max_length=40)
+    id: str = Field(max_length=64)
+
+
+class VerifyRequest(BaseModel):
+    """``POST /v1/verify``: the office's pull cursor, and the records it leaves out of the
+    comparison (its changes the server has not accepted yet: pending or rejected)."""
+
+    cursor: int = Field(ge=0, le=2**62)
+    exclude: list[RowRef] = Field(default_factory=list, max_length=MAX_VERIFY_EXCLUDE)
+
+
+class ScopeOut(BaseModel):
+    """One scope (the live records of ``table`` whose id falls in ``bucket``): how many
+    the office sees and their digest (64 bits, hexadecimal)."""
+
+    table: str
+    bucket: int
+    count: int
+    digest: str
+
+
+class VerifyResponse(BaseModel):
+    """``POST /v1/verify``: every non-empty scope of the office on the server."""
+
+    scopes: list[ScopeOut]
+    changes_waiting: bool = Field(
+        description="The feed holds changes after the request's cursor: pull them first "
+        "(the scopes are the server's current state)."
+    )
+
+
+class ScopeRowsResponse(BaseModel):
+    """``GET /v1/verify/rows``: the records of one scope the office sees (tombstones and
+    folded records included), by id, a page at a time."""
+
+    changes: list[PullChange]
+    after: str = Field(description="The last id of the page: the next page starts after it.")
+    has_more: bool
+
+
 # --- numbers and reference data -------------------------------------------------------
 
 

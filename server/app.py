@@ -368,10 +368,16 @@ def create_app(
 
         return await office_work(request, credentials, work)
 
-    from server import audit_api, keys_api, verify_page  # they use this module's dependencies
+    from server import (  # they use this module's dependencies
+        audit_api,
+        keys_api,
+        verify,
+        verify_page,
+    )
 
     app.include_router(keys_api.router)
     app.include_router(verify_page.router)
+    app.include_router(verify.router)
     app.include_router(metrics_router)
     app.include_router(audit_api.router)
     return app

@@ -26,6 +26,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from server import lookup
 from server.identity import index_keys
 from server.models import Record, RecordScope, ScopeExit, SyncCounter, utcnow
 from server.records import (
@@ -75,6 +76,10 @@ class Feed:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._seq = 0
+        #: Where records are seen, as read or written by this feed: record_scope is
+        #: written only here, and no other writer runs while the feed's lock is held
+        #: (open). Forgotten when an operation's savepoint rolls back (server.push).
+        self._seen: dict[tuple[str, str], frozenset[ScopeKey]] = {}
 
     def open(self) -> None:
         """Take the counter row's lock and read where the feed is.
@@ -151,12 +156,19 @@ class Feed:
 
     def scope_keys(self, table: str, row_id: str) -> set[ScopeKey]:
         """Where the row ``table``/``row_id`` is seen now."""
-        return {
-            (province, county or None)
-            for province, county in self.session.execute(
-                _SCOPES_OF, {"table": table, "row_id": row_id}
+        seen = self._seen.get((table, row_id))
+        if seen is None:
+            seen = self._seen[(table, row_id)] = frozenset(
+                (province, county or None)
+                for province, county in self.session.execute(
+                    _SCOPES_OF, {"table": table, "row_id": row_id}
+                )
             )
-        }
+        return set(seen)
+
+    def forget(self) -> None:
+        """Forget where records are seen (an operation's savepoint rolled back)."""
+        self._seen.clear()
 
     def wanted_scopes(self, record: Record) -> set[ScopeKey]:
         """Where a record should be visible (the rules in the module docstring)."""
@@ -211,8 +223,10 @@ class Feed:
         )
 
     def _add_scopes(self, record: Record) -> None:
-        for scope in self.wanted_scopes(record):
+        wanted = self.wanted_scopes(record)
+        for scope in wanted:
             self.session.add(self._scope_row(record, scope))
+        self._seen[(record.table_name, record.id)] = frozenset(wanted)
 
     def _scope_rows(self, record: Record) -> dict[ScopeKey, RecordScope]:
         """Where the record is seen now, with its record_scope rows."""
@@ -239,7 +253,7 @@ class Feed:
         return [
             other
             for key in dict.fromkeys(keys)
-            if (other := self.session.get(Record, key)) is not None
+            if (other := lookup.get(self.session, Record, key)) is not None
         ]
 
     def _dependents(self, record: Record) -> list[Record]:
@@ -247,11 +261,11 @@ class Feed:
         licence."""
         related: list[Record] = []
         if record.table_name in PERSON_COLUMN and record.person_link is not None:
-            person = self.session.get(Record, ("person", record.person_link))
+            person = lookup.get(self.session, Record, ("person", record.person_link))
             if person is not None:
                 related.append(person)
         if record.table_name == "supporter" and record.link_id is not None:
-            licence = self.session.get(Record, ("licence", record.link_id))
+            licence = lookup.get(self.session, Record, ("licence", record.link_id))
             if licence is not None:
                 related.append(licence)
         children = CHILDREN.get(record.table_name)
@@ -274,7 +288,7 @@ class Feed:
             if record.table_name in PARENTS and record.table_name not in COUNTY_COLUMN:
                 # A follower's home is its parent's (which may have moved).
                 key = parent_key(record.table_name, data_of(record))
-                parent = self.session.get(Record, key) if key is not None else None
+                parent = lookup.get(self.session, Record, key) if key is not None else None
                 if parent is not None:
                     record.province_code = parent.province_code
                     record.county_code = parent.county_code
@@ -304,6 +318,7 @@ class Feed:
         for scope in wanted - set(rows):
             self.session.add(self._scope_row(record, scope))
         self.session.flush()
+        self._seen[(record.table_name, record.id)] = frozenset(wanted)
         if wanted != set(rows):
             for other in self._dependents(record):
                 self.follow(other)

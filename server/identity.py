@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from server import lookup
 from server.models import Record, RecordAlias, RecordKey
 
 #: Natural keys per table (columns of the record's data).
@@ -57,14 +58,14 @@ def key_values(table: str, data: Mapping[str, Any]) -> dict[str, str]:
 
 def holder(session: Session, table: str, key_name: str, value: str) -> str | None:
     """The id of the live record holding a key, if any."""
-    row = session.get(RecordKey, (table, key_name, value))
+    row = lookup.get(session, RecordKey, (table, key_name, value))
     return row.record_id if row is not None else None
 
 
 def find_record(session: Session, table: str, key_name: str, value: str) -> Record | None:
     """The live record of ``table`` holding a natural key (e.g. a licence by unique ID)."""
     record_id = holder(session, table, key_name, value.strip())
-    return session.get(Record, (table, record_id)) if record_id is not None else None
+    return lookup.get(session, Record, (table, record_id)) if record_id is not None else None
 
 
 def index_keys(
@@ -116,7 +117,7 @@ def canonical_id(session: Session, table: str, row_id: str) -> str:
     """The id a record of an identity table goes by (itself unless it is an alias)."""
     if table not in IDENTITY_KEYS:
         return row_id
-    alias = session.get(RecordAlias, (table, row_id))
+    alias = lookup.get(session, RecordAlias, (table, row_id))
     return alias.canonical_id if alias is not None else row_id
 
 

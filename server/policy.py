@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.vocabulary import Role
+from server import lookup
 from server.feed import Feed
 from server.models import Office, OfficeToken, Record, RecordAlias, utcnow
 from server.records import (
@@ -171,7 +172,7 @@ class Policy:
     def _get(self, table: str, row_id: str | None) -> Record | None:
         if row_id is None:
             return None
-        return self.session.get(Record, (table, row_id))
+        return lookup.get(self.session, Record, (table, row_id))
 
     # --- checks (each raises Rejected) ---
 

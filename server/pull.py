@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.lookup import key_conditions
 from server.models import Office, Record, RecordScope, ScopeExit, SyncCounter
 from server.records import data_of
 
@@ -37,7 +38,8 @@ class Page:
     has_more: bool
 
 
-def _scoped(query: Any, model: Any, office: Office) -> Any:
+def scoped(query: Any, model: Any, office: Office) -> Any:
+    """``query`` of ``model`` (RecordScope, ScopeExit) limited to what ``office`` sees."""
     if office.county_code is not None:
         return query.where(model.county_code == office.county_code)
     return query.where(model.province_code == office.province_code)
@@ -50,10 +52,37 @@ def _owned(office: Office) -> Any:
     )
 
 
+#: The columns of a record the feed carries (plain rows: no ORM objects to build).
+FEED_COLUMNS = (
+    Record.table_name,
+    Record.id,
+    Record.rev,
+    Record.deleted,
+    Record.server_seq,
+    Record.data,
+    Record.merged_into,
+)
+
+
+def change_of(row: Any) -> dict[str, Any]:
+    """A record (or a row of FEED_COLUMNS) as the feed carries it
+    (common.protocol.PullChange)."""
+    return {
+        "table": row.table_name,
+        "id": row.id,
+        "rev": row.rev,
+        "deleted": row.deleted,
+        "left_scope": False,
+        "server_seq": row.server_seq,
+        "data": data_of(row),
+        "merged_into": row.merged_into,
+    }
+
+
 def changes_after(session: Session, office: Office, since: int) -> bool:
     """Whether the office's feed holds anything after ``since`` (three indexed probes)."""
     for model in (RecordScope, ScopeExit):
-        probe = _scoped(select(model.server_seq).where(model.server_seq > since), model, office)
+        probe = scoped(select(model.server_seq).where(model.server_seq > since), model, office)
         if session.execute(probe.limit(1)).first() is not None:
             return True
     owned = _owned(office).where(Record.server_seq > since)
@@ -74,7 +103,7 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     when the pull began (module docstring)."""
     end = feed_end(session)
     visible = session.execute(
-        _scoped(
+        scoped(
             select(RecordScope.server_seq, RecordScope.table_name, RecordScope.id).where(
                 RecordScope.server_seq > since, RecordScope.server_seq <= end
             ),
@@ -85,7 +114,7 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
         .limit(limit + 1)
     ).all()
     exits = session.execute(
-        _scoped(
+        scoped(
             select(ScopeExit.server_seq, ScopeExit.table_name, ScopeExit.id).where(
                 ScopeExit.server_seq > since, ScopeExit.server_seq <= end
             ),
@@ -116,25 +145,15 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
     gone = [(table, row_id) for (_seq, table, row_id), left in page if left]
     still_visible = {
         (row.table_name, row.id)
-        for chunk in range(0, len(gone), 500)
+        for condition in key_conditions((RecordScope.table_name, RecordScope.id), gone)
         for row in session.scalars(
-            _scoped(
-                select(RecordScope).where(
-                    tuple_(RecordScope.table_name, RecordScope.id).in_(gone[chunk : chunk + 500])
-                ),
-                RecordScope,
-                office,
-            )
+            scoped(select(RecordScope).where(*condition), RecordScope, office)
         )
     }
     records = {
         (row.table_name, row.id): row
-        for chunk in range(0, len(keys), 500)
-        for row in session.scalars(
-            select(Record).where(
-                tuple_(Record.table_name, Record.id).in_(keys[chunk : chunk + 500])
-            )
-        )
+        for condition in key_conditions((Record.table_name, Record.id), keys)
+        for row in session.execute(select(*FEED_COLUMNS).where(*condition))
     }
     changes: list[dict[str, Any]] = []
     for (seq, table, row_id), left in page:
@@ -157,17 +176,6 @@ def pull(session: Session, office: Office, since: int, limit: int) -> Page:
         row = records.get((table, row_id))
         if row is None or row.server_seq != seq:
             continue
-        changes.append(
-            {
-                "table": row.table_name,
-                "id": row.id,
-                "rev": row.rev,
-                "deleted": row.deleted,
-                "left_scope": False,
-                "server_seq": row.server_seq,
-                "data": data_of(row),
-                "merged_into": row.merged_into,
-            }
-        )
+        changes.append(change_of(row))
     cursor = page[-1][0][0] if page else since
     return Page(changes, cursor, has_more and bool(page))

@@ -28,13 +28,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from common.protocol import PushStatus
 from common.reference import reference_rows
 from common.rules import Context, Known, check_row, iran_today, latest_day
+from server import lookup
 from server.feed import Feed
 from server.identity import (
     IDENTITY_KEYS,
@@ -43,13 +44,24 @@ from server.identity import (
     add_alias,
     canonical_id,
     holder,
+    key_values,
 )
-from server.models import AppliedOp, Conflict, Office, OfficeToken, Record, RecordAlias, utcnow
+from server.models import (
+    AppliedOp,
+    Conflict,
+    Office,
+    OfficeToken,
+    Record,
+    RecordAlias,
+    RecordKey,
+    utcnow,
+)
 from server.policy import Policy
 from server.records import (
     COUNTY_COLUMN,
     OFFICE_OWNED,
     REFERENCE_TABLES,
+    REFERENCES,
     SYNCED_TABLES,
     Operation,
     Rejected,
@@ -118,6 +130,9 @@ class Pusher:
         self._known_ops = set(
             self.session.scalars(select(AppliedOp.op_id).where(AppliedOp.op_id.in_(ids)))
         )
+        #: Results of this batch's operations, stored in one statement at the end.
+        self._applied: dict[str, dict[str, Any]] = {}
+        self._prefetch()
         # A new holder's home is the county of their licence in this batch (when that
         # county is the office's), else the office's own.
         self._batch_person_county: dict[str, ScopeKey] = {}
@@ -128,8 +143,37 @@ class Pusher:
                 if isinstance(person_id, str) and scope and in_scope(self.office, scope):
                     self._batch_person_county.setdefault(person_id, scope)
         results = [self._one(op) for op in self.batch]
+        if self._applied:
+            self.session.execute(insert(AppliedOp), list(self._applied.values()))
         self.feed.close()
+        lookup.forget(self.session)
         return results
+
+    def _prefetch(self) -> None:
+        """Load the rows the batch names (its records, the records they refer to, the
+        natural keys and aliases they use) in a few queries (server.lookup)."""
+        records: list[tuple[str, str]] = []
+        keys: list[tuple[str, str, str]] = []
+        aliases: list[tuple[str, str]] = []
+        for op in self.batch:
+            if op.table not in SYNCED_TABLES:
+                continue
+            records.append((op.table, op.row_id))
+            if op.table in IDENTITY_KEYS:
+                aliases.append((op.table, op.row_id))
+            new = {col: pair[1] for col, pair in op.changes.items() if len(pair) == 2}
+            for column, target in REFERENCES.get(op.table, {}).items():
+                value = new.get(column)
+                if isinstance(value, str):
+                    records.append((target, value))
+                    if target in IDENTITY_KEYS:
+                        aliases.append((target, value))
+            keys.extend(
+                (op.table, name, value) for name, value in key_values(op.table, new).items()
+            )
+        lookup.prefetch(self.session, Record, records)
+        lookup.prefetch(self.session, RecordKey, keys)
+        lookup.prefetch(self.session, RecordAlias, aliases)
 
     def _one(self, op: Operation) -> Result:
         stored = self._stored_result(op)
@@ -138,19 +182,21 @@ class Pusher:
         try:
             with self.session.begin_nested():
                 result = self._apply(op)
-                if result.status != "rejected":
-                    self.session.add(
-                        AppliedOp(
-                            op_id=op.op_id,
-                            office_id=self.office.id,
-                            account_id=op.account_id,
-                            actor=op.actor,
-                            desk_id=op.desk_id,
-                            result=json.dumps(result.as_dict(), ensure_ascii=False),
-                        )
-                    )
-                return result  # leaving the savepoint flushes (constraint errors: below)
+            # Leaving the savepoint flushed it (constraint errors: below). Its result is
+            # stored with the batch's others, in one statement (push).
+            if result.status != "rejected":
+                self._applied[op.op_id] = {
+                    "op_id": op.op_id,
+                    "office_id": self.office.id,
+                    "account_id": op.account_id,
+                    "actor": op.actor,
+                    "desk_id": op.desk_id,
+                    "result": json.dumps(result.as_dict(), ensure_ascii=False),
+                }
+                self._known_ops.add(op.op_id)
+            return result
         except Rejected as exc:
+            self.feed.forget()  # the savepoint rolled back what it wrote
             log.info(
                 "office %s (desk %s, account %s): op %s (%s %s) rejected: %s",
                 self.office.id,
@@ -163,6 +209,7 @@ class Pusher:
             )
             return Result(op.op_id, "rejected", reason=exc.reason, reason_en=exc.reason_en)
         except (IntegrityError, DataError) as exc:
+            self.feed.forget()
             log.warning("office %s: op %s failed: %s", self.office.id, op.op_id, exc)
             self._known_ops.add(op.op_id)
             again = self._stored_result(op)
@@ -178,9 +225,11 @@ class Pusher:
     def _stored_result(self, op: Operation) -> Result | None:
         if op.op_id not in self._known_ops:
             return None
-        applied = self.session.get(AppliedOp, op.op_id)
+        applied = self._applied.get(op.op_id) or self.session.get(AppliedOp, op.op_id)
         if applied is None:
             return None
+        if isinstance(applied, dict):  # applied earlier in this batch
+            applied = AppliedOp(**applied)
         if applied.office_id != self.office.id:
             return Result(
                 op.op_id,
@@ -218,7 +267,7 @@ class Pusher:
             )
         named = op.row_id
         op = self._canonical(op)
-        record = self.session.get(Record, (op.table, op.row_id))
+        record = lookup.get(self.session, Record, (op.table, op.row_id))
         if op.table in OFFICE_OWNED:
             creates = op.op == "insert" and record is None
             new_row = {col: new for col, (_old, new) in changes_of(op).items()}
@@ -314,7 +363,7 @@ class Pusher:
         if column is not None:
             return county_scope(data.get(column))
         key = parent_key(op.table, data)
-        parent = self.session.get(Record, key) if key is not None else None
+        parent = lookup.get(self.session, Record, key) if key is not None else None
         if parent is not None:
             return home(parent)
         return office_scope(self.office)
@@ -353,7 +402,7 @@ class Pusher:
         alias = self.session.get(RecordAlias, (op.table, op.row_id))
         if alias is not None:
             alias.merged_at = utcnow()  # nothing on the server names the alias yet
-        record = self.session.get(Record, (op.table, canonical))
+        record = lookup.get(self.session, Record, (op.table, canonical))
         assert record is not None
         folded = dataclasses.replace(op, row_id=canonical, op="insert", base_rev=0)
         log.info(

@@ -447,3 +447,44 @@ def test_another_office_desk_audit_trail_is_neither_read_nor_extended(world: Wor
     victim_head = world.client.get(f"/v1/audit/{desk}/head", headers=world.victim.headers).json()
     assert victim_head == {"seq": 3, "hash": entries[-1]["hash"]}
     assert not {entry["record_id"] for entry in entries} & world.attacker_sees()
+
+
+def test_a_hostile_office_verifies_and_fetches_nothing_of_another_county(world: World) -> None:
+    """Per-scope verification (server.verify) is scoped like the pull: the attacker's
+    scopes count only what it pulls, and asking for the victim's scopes by table and
+    bucket (ids leak), or leaving the victim's ids out, brings nothing of theirs."""
+    from common.scope_digest import bucket_of, digests
+
+    headers = world.attacker.headers
+    victim = {(TABLES[name], row_id) for name, row_id in world.theirs.ids.items()}
+    answer = world.client.post(
+        "/v1/verify",
+        json={"cursor": 0, "exclude": [{"table": t, "id": i} for t, i in sorted(victim)]},
+        headers=headers,
+    )
+    assert answer.status_code == 200
+    pulled = [c for c in pull_all(world.client, world.attacker) if not c["deleted"]]
+    expected = digests((c["table"], c["id"], c["rev"]) for c in pulled)
+    scopes = {
+        (s["table"], s["bucket"]): (s["count"], int(s["digest"], 16))
+        for s in answer.json()["scopes"]
+    }
+    assert scopes == {key: (s.count, s.digest) for key, s in expected.items()}
+    for table, row_id in sorted(victim):
+        page = world.client.get(
+            "/v1/verify/rows",
+            params={"table": table, "bucket": bucket_of(row_id)},
+            headers=headers,
+        )
+        assert page.status_code == 200
+        assert not {c["id"] for c in page.json()["changes"]} & world.victim_ids()
+    unknown = world.client.get(
+        "/v1/verify/rows", params={"table": "office_token", "bucket": 0}, headers=headers
+    )
+    assert unknown.status_code == 200 and unknown.json()["changes"] == []
+    refused = world.client.get(
+        "/v1/verify/rows", params={"table": "person", "bucket": 64}, headers=headers
+    )
+    assert refused.status_code == 422
+    no_token = world.client.post("/v1/verify", json={"cursor": 0})
+    assert no_token.status_code == 401

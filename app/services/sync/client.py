@@ -5,9 +5,11 @@ One sync is: a handshake (protocol, clock skew, whether anything waits), the sig
 keys (app.services.core.signing_keys), the reference data when the server's differs
 (central wins), licence numbers when the office's pool runs low, the outbox pushed
 oldest first in batches (app.services.sync.push), then the server's change feed pulled
-page by page (app.services.sync.pull). Every step is safe to repeat: a batch whose
-answer never arrived is answered ``replayed``, an interrupted pull repeats at most one
-page, and local changes still waiting to be pushed are never overwritten.
+page by page (app.services.sync.pull), then, when it moved rows or has not for a day,
+the office's scopes compared with the server's (app.services.sync.verify). Every step
+is safe to repeat: a batch whose answer never arrived is answered ``replayed``, an
+interrupted pull repeats at most one page, and local changes still waiting to be pushed
+are never overwritten.
 
 What it did is a :class:`~app.services.sync.report.SyncReport`. No Qt here: the GUI runs
 :func:`run_sync` in a worker with a Progress; the CLI and tests call it directly. The
@@ -47,6 +49,7 @@ from app.services.sync.settings import (
     KEY_SKEW,
 )
 from app.services.sync.transport import Transport, transport_for
+from app.services.sync.verify import Verifier, verification_due
 from common.protocol import PROTOCOL_VERSION, HandshakeResponse, ReferenceResponse
 from common.vocabulary import AuditAction, Permission
 
@@ -103,6 +106,10 @@ class SyncClient:
             self.push()
         if hello.changes_waiting is not False or pending:
             self.pull()
+        with self.db.session() as session:
+            due = verification_due(session, moved=bool(self.report.pushed or self.report.pulled))
+        if due:
+            self.verify()
         if self.report.changed_anything():
             # Recorded here, not after the run (core.audit's watcher leaves a sync's
             # report alone), so that the entry travels with this very sync.
@@ -192,13 +199,20 @@ class SyncClient:
 
     # --- push and pull ---
 
+    @requires(Permission.SYNC)
     def push(self) -> None:
         """Push the outbox, oldest first, one batch per request (no handshake)."""
         Pusher(self.db, self.transport, self.progress, self.report).run()
 
+    @requires(Permission.SYNC)
     def pull(self) -> None:
         """Pull the change feed from the stored cursor until it is exhausted."""
         Puller(self.db, self.transport, self.progress, self.report).run()
+
+    @requires(Permission.SYNC)
+    def verify(self) -> None:
+        """Compare the office's scopes with the server's; fetch the ones that differ."""
+        Verifier(self.db, self.transport, self.progress, self.report).run()
 
 
 def store_reference(session: Session, answer: ReferenceResponse) -> int:

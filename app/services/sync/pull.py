@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,7 @@ from app.services.core.office import get_office, get_setting, set_setting
 from app.services.sync.checks import IncomingRows
 from app.services.sync.identity import IDENTITY_COLUMNS, MERGED, fold, held_duplicate
 from app.services.sync.report import SyncStep
-from app.services.sync.settings import KEY_CURSOR, KEY_OFFICE
+from app.services.sync.settings import KEY_CURSOR, KEY_OFFICE, KEY_REFUSED
 from app.services.sync.tables import (
     MODELS,
     SEARCH_KEY_TABLES,
@@ -61,6 +62,9 @@ from app.services.sync.tables import (
     rows_written,
 )
 from common.protocol import PullChange
+
+if TYPE_CHECKING:
+    from app.services.core.db import Database
 
 log = logging.getLogger("daftar.sync")
 
@@ -129,12 +133,7 @@ class Puller(SyncStep):
         with self.db.session() as session:
             cursor = int(get_setting(session, KEY_CURSOR) or 0)
         done = 0
-        connection = self.db.engine.connect()
-        try:
-            # Rows arrive in feed order, so a licence may come a page before the person
-            # it points at: foreign keys are checked once the whole feed is in.
-            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-            connection.commit()  # end SQLAlchemy's autobegun block; each page commits alone
+        with keys_checked_at_end(self.db) as connection:
             while True:
                 self.progress.check()
                 page = self.transport.pull(cursor, PULL_PAGE)
@@ -148,15 +147,6 @@ class Puller(SyncStep):
                 self.progress.report(done, None, "دریافت تغییرها از سرور…")
                 if not page.has_more:
                     break
-            orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.commit()
-            if orphans:
-                log.warning("after the pull, %d rows point at rows not here", len(orphans))
-        finally:
-            connection.rollback()
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
-            connection.commit()
-            connection.close()
 
     def apply_page(self, session: Session, changes: Sequence[PullChange]) -> None:
         """Apply one page of the feed (not committed)."""
@@ -265,6 +255,7 @@ class Puller(SyncStep):
         if self._incoming is None:
             self._incoming = IncomingRows(session)
         kept: list[PullChange] = []
+        refused: set[tuple[str, str]] = set()
         for item in items:
             if item.deleted or item.left_scope or item.merged_into:
                 kept.append(item)
@@ -272,9 +263,22 @@ class Puller(SyncStep):
             data = self._incoming.check(table, item.id, item.data)
             if data is None:
                 self.report.refused += 1
+                refused.add((table, item.id))
                 continue
             kept.append(item.model_copy(update={"data": data}))
+        self._remember_refused(session, refused, {(table, item.id) for item in kept})
         return kept
+
+    def _remember_refused(
+        self, session: Session, refused: set[tuple[str, str]], taken: set[tuple[str, str]]
+    ) -> None:
+        """Keep the rows the checks refused (until the server sends them again in a form
+        they accept): the verification leaves them out (app.services.sync.verify)."""
+        known = refused_rows(session)
+        if not refused and not (known & taken):
+            return
+        rows = sorted((known - taken) | refused)
+        set_setting(session, KEY_REFUSED, json.dumps(rows, ensure_ascii=False))
 
     def _office_ids(self, session: Session) -> frozenset[str]:
         """The ids this office goes by: its local id and the server's id for it."""
@@ -357,6 +361,33 @@ class Puller(SyncStep):
                 )
             )
         }
+
+
+@contextmanager
+def keys_checked_at_end(db: Database) -> Iterator[Connection]:
+    """A connection to apply pulled pages on (each page commits alone), with foreign
+    keys checked once at the end: rows arrive in feed order, so a licence may come a
+    page before the person it points at."""
+    connection = db.engine.connect()
+    try:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        connection.commit()  # end SQLAlchemy's autobegun block; each page commits alone
+        yield connection
+        orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        if orphans:
+            log.warning("after the pull, %d rows point at rows not here", len(orphans))
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.commit()
+        connection.close()
+
+
+def refused_rows(session: Session) -> set[tuple[str, str]]:
+    """Pulled rows (table, id) the checks refused and no later pull replaced."""
+    stored = get_setting(session, KEY_REFUSED)
+    return {(str(table), str(row_id)) for table, row_id in json.loads(stored)} if stored else set()
 
 
 def _hold_back(session: Session, table: str, row_ids: Sequence[str]) -> None:

@@ -58,6 +58,13 @@ class SyncReport:
     #: record the server kept, or set back to the server's value by a conflict. Reference
     #: data and signing keys are counted apart (``reference_changed``, ``keys_changed``).
     changed_kinds: set[str] = field(default_factory=set)
+    #: Per-scope verification (app.services.sync.verify): whether it ran, how many
+    #: scopes it compared, how many differed and were fetched again, and how many still
+    #: differ after that (rows the checks refuse).
+    verified: bool = False
+    scopes_checked: int = 0
+    scopes_fetched_again: int = 0
+    scopes_differing: int = 0
     seconds: float = 0.0
     complete: bool = False
 
@@ -96,6 +103,16 @@ class SyncReport:
         if self.refused:
             parts.append(
                 f"{to_persian_digits(str(self.refused))} ردیف دریافتی نامعتبر (در گزارش ثبت شد)"
+            )
+        if self.scopes_fetched_again:
+            parts.append(
+                f"{to_persian_digits(str(self.scopes_fetched_again))} بخش از داده‌ها با سرور "
+                "نمی‌خواند و دوباره دریافت شد"
+            )
+        if self.scopes_differing:
+            parts.append(
+                f"{to_persian_digits(str(self.scopes_differing))} بخش هنوز با سرور نمی‌خواند "
+                "(در گزارش ثبت شد)"
             )
         return "، ".join(parts)
 

@@ -29,6 +29,10 @@ KEY_LAST_SYNC = "sync.last_sync_at"
 KEY_LAST_ERROR = "sync.last_error"
 KEY_REFERENCE = "sync.reference_version"
 KEY_SKEW = "sync.clock_skew_seconds"
+#: When the office last compared its scopes with the server (app.services.sync.verify).
+KEY_VERIFIED = "sync.verified_at"
+#: Pulled rows the checks refused, as JSON [[table, id], ...] (app.services.sync.pull).
+KEY_REFUSED = "sync.refused_rows"
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ from common.protocol import (
     PushResponse,
     PushResult,
     ReferenceResponse,
+    RowRef,
+    ScopeRowsResponse,
+    VerifyRequest,
+    VerifyResponse,
 )
 
 log = logging.getLogger("daftar.sync")
@@ -121,6 +125,22 @@ class Transport:
 
     def pull(self, since: int, limit: int) -> PullResponse:
         return self.call(PullResponse, "GET", "/v1/pull", params={"since": since, "limit": limit})
+
+    def scopes(self, cursor: int, exclude: Sequence[tuple[str, str]]) -> VerifyResponse:
+        """The office's scopes on the server (``POST /v1/verify``)."""
+        request = VerifyRequest(
+            cursor=cursor, exclude=[RowRef(table=table, id=row_id) for table, row_id in exclude]
+        )
+        return self.call(VerifyResponse, "POST", "/v1/verify", body=request)
+
+    def scope_rows(self, table: str, bucket: int, after: str, limit: int) -> ScopeRowsResponse:
+        """A page of one scope's records (``GET /v1/verify/rows``)."""
+        return self.call(
+            ScopeRowsResponse,
+            "GET",
+            "/v1/verify/rows",
+            params={"table": table, "bucket": bucket, "after": after, "limit": limit},
+        )
 
     def numbers(self, count: int) -> NumbersResponse:
         return self.call(NumbersResponse, "POST", "/v1/numbers", body=NumbersRequest(count=count))
