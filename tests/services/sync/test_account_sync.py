@@ -297,3 +297,35 @@ def test_a_restore_keeps_the_current_accounts_and_their_unsent_changes(
         assert not session.scalars(
             select(OutboxOperation).where(OutboxOperation.state == OUTBOX_QUARANTINED)
         ).all()
+
+
+def test_the_office_accounts_pass_the_per_scope_verification(
+    desk_factory: Callable[..., Desk],
+) -> None:
+    """Accounts have no county scope at the server (their office owns them): the
+    verification counts them by their owner on both sides, so they never look missing
+    (a desk that fetched an 'empty' scope again would hide its own accounts), and an
+    account deleted with a SQLite tool comes back as the server has it."""
+    from app.services.core.progress import Progress
+    from app.services.sync.report import SyncReport
+    from app.services.sync.verify import Verifier
+
+    a = desk_factory("a")
+    _add_clerk(a)
+    a.sync()
+
+    def verify() -> SyncReport:
+        report = SyncReport()
+        Verifier(a.db, a.transport, Progress(), report).run()
+        return report
+
+    clean = verify()
+    assert clean.scopes_checked > 0 and clean.scopes_fetched_again == 0
+    assert a.accounts() == {"head": ("head", False), "sara": ("clerk", False)}
+    with a.db.session() as session:
+        system_work(session, "test: deleting with a SQLite tool")
+        session.execute(
+            Account.__table__.delete().where(Account.username == "sara")  # type: ignore[attr-defined]
+        )
+    assert verify().scopes_fetched_again == 1
+    assert a.accounts() == {"head": ("head", False), "sara": ("clerk", False)}
