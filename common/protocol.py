@@ -306,7 +306,7 @@ class VerifyRequest(BaseModel):
     """``POST /v1/verify``: the office's pull cursor, and the records it leaves out of the
     comparison (its changes the server has not accepted yet: pending or rejected)."""
 
-    cursor: int = Field(ge=0, le=2**62)
+    cursor: JsonInt = Field(ge=0, le=2**62)
     exclude: list[RowRef] = Field(default_factory=list, max_length=MAX_VERIFY_EXCLUDE)
 
 
@@ -425,7 +425,7 @@ MAX_AUDIT_BATCH = 500
 class AuditEntryIn(BaseModel):
     """One entry of a desk's hash-chained audit trail (common.audit_chain.ChainEntry)."""
 
-    seq: int = Field(ge=1)
+    seq: JsonInt = Field(ge=1)
     office_id: str = Field(max_length=36)
     at: str = Field(max_length=40)
     account_id: str = Field(max_length=36)
