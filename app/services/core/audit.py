@@ -215,6 +215,18 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.info.setdefault(_OPERATIONS, []).extend(touched)
 
 
+def _new_records(known: list[Touched], touched: list[Touched]) -> list[Touched]:
+    """``touched`` without the records ``known`` has (one record written in two flushes,
+    like an account row and then its outbox operation, counts once)."""
+    seen = {(t.table, t.row_id) for t in known}
+    fresh = []
+    for item in touched:
+        if (item.table, item.row_id) not in seen:
+            seen.add((item.table, item.row_id))
+            fresh.append(item)
+    return fresh
+
+
 def _after_rollback(session: Session) -> None:
     session.info.pop(_DRAFTS, None)
     session.info.pop(_OPERATIONS, None)
@@ -287,7 +299,7 @@ def _before_commit(session: Session) -> None:
 
 def _operations_since(session: Session, start: int) -> list[Touched]:
     flushed: list[Touched] = session.info.get(_OPERATIONS, [])[start:]
-    return [*flushed, *_touched(session)]
+    return _new_records([], [*flushed, *_touched(session)])
 
 
 def _named(session: Session, table: str, row_id: str, operation: Touched) -> str:
