@@ -107,8 +107,7 @@ class _Dialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.ok_button = self.buttons.addButton(_tr("ورود"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setDefault(True)
-        self.buttons.accepted.connect(self.on_accepted)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons.rejected.connect(self.reject)  # (each dialog connects its accepted)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -119,9 +118,6 @@ class _Dialog(QDialog):
 
     def row(self, name: str, text: str, widget: QWidget) -> None:
         add_field_row(self.form, text, widget, self.errors.add(name, widget))
-
-    def on_accepted(self) -> None:
-        raise NotImplementedError
 
     def run(self, op: Callable[[], SignedIn]) -> None:
         """Run ``op()`` (a sign-in) in a worker; accept on success."""
@@ -157,6 +153,7 @@ class HeadAccountDialog(_Dialog):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, _tr("حساب مدیر اداره"), parent)
+        self.buttons.accepted.connect(self.on_accepted)
         self.intro.setText(
             _tr(
                 "هر کس با حساب خودش وارد «دفتر» می‌شود. نخست حساب رئیس اداره (مدیر) را "
@@ -194,6 +191,7 @@ class SignInDialog(_Dialog):
     ) -> None:
         title = _tr("دفتر قفل است") if locked else _tr("ورود به دفتر")
         super().__init__(ctx, title, parent)
+        self.buttons.accepted.connect(self.on_accepted)
         self.locked = locked
         self.username_edit = LatinLineEdit(max_length=40)
         self.password_edit = _password_edit()
