@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
 
+from app.services.core.hooks import attach_once
 from common.errors import DomainError
 from common.vocabulary import Permission, Role
 
@@ -264,10 +264,7 @@ def refuse_unpermitted(session: Session) -> None:
 
 def guard(factory: sessionmaker[Session]) -> None:
     """Refuse every write of a session ``factory`` makes that no grant covers."""
-    if event.contains(factory, "before_flush", _before_flush):
-        return
-    event.listen(factory, "before_flush", _before_flush)
-    event.listen(factory, "do_orm_execute", _on_execute)
+    attach_once(factory, "access", ("before_flush", _before_flush), ("do_orm_execute", _on_execute))
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +55,7 @@ from app.services.core.access import (
 )
 from app.services.core.changes import written_tables
 from app.services.core.desk import desk_id
+from app.services.core.hooks import attach_once
 from app.services.core.office import get_setting
 from common.audit_chain import GENESIS, ChainEntry, entry_hash, seal_message
 from common.errors import DomainError
@@ -173,11 +174,13 @@ def record(
 
 def track(factory: sessionmaker[Session]) -> None:
     """Write the entries of every session ``factory`` makes when it commits."""
-    if event.contains(factory, "before_commit", _before_commit):
-        return
-    event.listen(factory, "before_flush", _before_flush)
-    event.listen(factory, "before_commit", _before_commit)
-    event.listen(factory, "after_rollback", _after_rollback)
+    attach_once(
+        factory,
+        "audit",
+        ("before_flush", _before_flush),
+        ("before_commit", _before_commit),
+        ("after_rollback", _after_rollback),
+    )
 
 
 @dataclass(frozen=True)

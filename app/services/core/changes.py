@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
 
 from app.services.core.access import refuse_unpermitted
+from app.services.core.hooks import attach_once
 from common.vocabulary import RecordKind
 
 #: The kind of every table whose rows a screen shows.
@@ -93,12 +93,14 @@ def committed_kinds(session: Session) -> frozenset[RecordKind]:
 
 def track(factory: sessionmaker[Session]) -> None:
     """Watch every session ``factory`` makes (once per factory)."""
-    if event.contains(factory, "after_flush", _after_flush):
-        return
-    event.listen(factory, "after_flush", _after_flush)
-    event.listen(factory, "do_orm_execute", _on_execute)
-    event.listen(factory, "after_commit", _after_commit)
-    event.listen(factory, "after_rollback", _after_rollback)
+    attach_once(
+        factory,
+        "changes",
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _on_execute),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    )
 
 
 def _pending(session: Session) -> set[str]:

@@ -7,13 +7,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import LOCAL_ACCOUNT_COLUMNS, OutboxOperation, SyncMixin, new_id, utcnow
 from app.models.sync import OP_INSERT, OP_UPDATE, OUTBOX_PENDING
 from app.services.core.access import signed_in
 from app.services.core.desk import desk_id
+from app.services.core.hooks import attach_once
 
 #: Local-only columns that are never pushed.
 LOCAL_COLUMNS = frozenset({"rev", "updated_at", "server_seq", "local_seq", "search_key"})
@@ -89,8 +90,7 @@ _ACTOR_COLUMNS = "daftar.outbox_has_actor"
 
 def stamp_actors(factory: sessionmaker[Session]) -> None:
     """Every outbox operation a session of ``factory`` adds records who made it."""
-    if not event.contains(factory, "before_flush", _stamp):
-        event.listen(factory, "before_flush", _stamp)
+    attach_once(factory, "outbox actors", ("before_flush", _stamp))
 
 
 def _stamp(session: Session, _context: Any, _instances: Any) -> None:
