@@ -13,11 +13,16 @@ pushed. The desktop app and the server check with this same code.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from common.errors import DomainError
+from common.rules import RULES, Context, Known, moment
 from common.text import to_persian_digits
 
 #: The ``prev_hash`` of a desk's first entry.
@@ -57,17 +62,103 @@ class ChainEntry:
     detail: str
     prev_hash: str
     hash: str = ""
+    #: The append-only rows the action wrote, with their digests (:func:`rows_text`);
+    #: hashed after ``prev_hash`` when not empty (entries written before it existed keep
+    #: their hash).
+    rows: str = ""
 
 
 def canonical(entry: ChainEntry) -> bytes:
     """The bytes an entry's hash covers: its hashed fields as a JSON array."""
     values = [getattr(entry, name) for name in HASHED_FIELDS]
+    if entry.rows:
+        values.append(entry.rows)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def entry_hash(entry: ChainEntry) -> str:
     """SHA-256 (hex) of the entry's canonical encoding (which includes ``prev_hash``)."""
     return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+# -- the rows an entry vouches for -------------------------------------------------------
+
+#: Synced tables whose rows never change once written: a licence's history and the
+#: certificate log. Each entry names the rows of these tables its action wrote, with a
+#: digest of their content, so that a row edited or deleted later with a SQLite tool is
+#: found (``daftar audit verify``) and a row pushed with other content than its entry
+#: vouched for is refused by the server.
+APPEND_ONLY_TABLES = frozenset({"licence_history", "certificate_issue"})
+#: Rows named per entry at most (an action that writes more continues in further entries).
+ROWS_PER_ENTRY = 100
+
+#: Whatever a rule needs from its context (these tables name no county and no field).
+_EVERYTHING = Context(Known(counties=(), fields=()), latest_day=dt.date.max)
+
+
+def _moment_text(value: Any) -> Any:
+    """A point in time as UTC ISO 8601 text with microseconds (naive: UTC)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _content_value(table: str, column: str, value: Any) -> Any:
+    """A column's value as the digest sees it: normalised by the column's own rule (the
+    server stores rows so normalised, and a pulled row comes back so), times in UTC,
+    nothing as ""."""
+    rule = RULES[table][column]
+    if rule is moment:
+        return _moment_text(value) if value is not None else ""
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    with contextlib.suppress(DomainError):  # kept as it is: compared, not checked
+        value = rule(value, column, _EVERYTHING)
+    return "" if value is None else value
+
+
+def row_digest(table: str, row_id: str, values: Mapping[str, Any]) -> str:
+    """The digest of an append-only row's content: its table, id and every column the row
+    rules know (bookkeeping columns such as ``rev`` or ``server_seq`` are not content),
+    whether read from the office's database or from a pushed operation."""
+    content = [
+        [column, _content_value(table, column, values.get(column))]
+        for column in sorted(RULES[table])
+    ]
+    encoded = json.dumps(
+        [table, row_id.lower(), content], ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:40]
+
+
+def rows_text(rows: Iterable[tuple[str, str, str]]) -> str:
+    """(table, row id, digest) triples as an entry's ``rows`` ("" for none)."""
+    listed = [list(row) for row in rows]
+    return json.dumps(listed, separators=(",", ":")) if listed else ""
+
+
+def parse_rows(text: str) -> list[tuple[str, str, str]]:
+    """An entry's ``rows`` back as triples (a malformed text: none; its hash breaks)."""
+    if not text:
+        return []
+    try:
+        listed = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(listed, list):
+        return []
+    return [
+        (str(item[0]), str(item[1]), str(item[2]))
+        for item in listed
+        if isinstance(item, list) and len(item) == 3
+    ]
 
 
 def seal_message(desk_id: str, seq: int, head_hash: str) -> bytes:

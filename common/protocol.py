@@ -420,6 +420,8 @@ class KeyRetirement(BaseModel):
 
 #: At most this many audit entries per ``POST /v1/audit/{desk_id}``.
 MAX_AUDIT_BATCH = 500
+#: The longest ``rows`` of an entry (common.audit_chain.ROWS_PER_ENTRY rows of ~130 bytes).
+MAX_AUDIT_ROWS_TEXT = 16_000
 
 
 class AuditEntryIn(BaseModel):
@@ -437,6 +439,9 @@ class AuditEntryIn(BaseModel):
     detail: str = Field(max_length=4000)
     prev_hash: str = Field(min_length=64, max_length=64)
     hash: str = Field(min_length=64, max_length=64)
+    #: The append-only rows the action wrote, with digests (common.audit_chain.rows_text);
+    #: absent from desks older than it.
+    rows: str = Field(default="", max_length=MAX_AUDIT_ROWS_TEXT)
 
 
 class AuditPush(BaseModel):

@@ -10,6 +10,13 @@ server keeps them append-only and refuses a rewritten history.
   makes: seq contiguous, each one's ``prev_hash`` the hash of the one before, each hash
   right). Anything else is refused with 409 ``audit_rewritten``, nothing stored.
 
+Entries vouch for the licence-history and certificate-log rows their action wrote (with
+a digest of each: common.audit_chain). The server keeps those digests by row
+(``audit_row``) and refuses a push of such a row whose content differs from what its
+entry vouched for (:func:`check_vouched`): a row edited with a SQLite tool before it was
+sent never reaches the other offices. The desk sends its trail before its operations, so
+the digests are there first.
+
 A desk belongs to the office whose token first pushed its trail: another office may
 neither read its head nor push to it (403). Entries are never served to anyone (no
 office pulls another's, nor its own: the desk keeps its own copy).
@@ -17,18 +24,29 @@ office pulls another's, nor its own: the desk keeps its own copy).
 
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.audit_chain import GENESIS, ChainEntry, check_chain, entry_hash
+from common.audit_chain import (
+    APPEND_ONLY_TABLES,
+    GENESIS,
+    ChainEntry,
+    check_chain,
+    entry_hash,
+    parse_rows,
+    row_digest,
+)
 from common.protocol import AuditEntryIn, AuditHead, AuditPush, ErrorResponse
 from common.text import to_persian_digits
 from server.auth import Bearer, office_work
 from server.errors import ApiError
-from server.models import AuditEntry, Office
+from server.models import AuditEntry, AuditRow, Office
+from server.records import Rejected
 
 DeskId = Annotated[
     str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -41,6 +59,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 router = APIRouter()
+log = logging.getLogger("daftar.server")
 
 
 def _head(session: Session, desk_id: str) -> tuple[int, str]:
@@ -111,8 +130,55 @@ def accept_entries(
         values = {name: getattr(chained, name) for name in ChainEntry.__dataclass_fields__}
         values["entry_office"] = values.pop("office_id")
         session.add(AuditEntry(office_id=office.id, **values))
+        _keep_vouched(session, office, chained)
     session.flush()
     return (new[-1].seq, new[-1].hash) if new else (head_seq, head_hash)
+
+
+def _keep_vouched(session: Session, office: Office, entry: ChainEntry) -> None:
+    """Remember the digest of each append-only row ``entry`` vouches for (the first
+    entry to name a row is the one that wrote it)."""
+    for table, row_id, digest in parse_rows(entry.rows):
+        if table not in APPEND_ONLY_TABLES:
+            continue
+        key = (table, row_id.lower())
+        if session.get(AuditRow, key) is None:
+            session.add(
+                AuditRow(
+                    table_name=key[0],
+                    row_id=key[1],
+                    office_id=office.id,
+                    digest=digest,
+                    desk_id=entry.desk_id,
+                    seq=entry.seq,
+                )
+            )
+            session.flush()
+
+
+def check_vouched(
+    session: Session, office: Office, table: str, row_id: str, values: Mapping[str, Any]
+) -> None:
+    """Refuse a new append-only row of ``office`` whose content is not what its audit
+    entry vouched for (a row no entry names, from a desk before the trail, passes)."""
+    vouched = session.get(AuditRow, (table, row_id.lower()))
+    if vouched is None or vouched.office_id != office.id:
+        return
+    if row_digest(table, row_id, values) != vouched.digest:
+        log.warning(
+            "office %s: %s %s differs from what audit entry %s/%d vouched for",
+            office.id,
+            table,
+            row_id,
+            vouched.desk_id,
+            vouched.seq,
+        )
+        raise Rejected(
+            "tampered",
+            "این ردیف پس از ثبت دستکاری شده است: محتوای آن با آنچه ردپای ممیزی میز در "
+            f"ردیف {to_persian_digits(str(vouched.seq))} ثبت کرده نمی‌خواند، و پذیرفته نشد.",
+            f"The row differs from what audit entry {vouched.seq} of its desk vouched for.",
+        )
 
 
 @router.get("/v1/audit/{desk_id}/head", response_model=AuditHead, responses=_ERRORS)

@@ -391,3 +391,20 @@ class AuditEntry(Base):
     received_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
     )
+    #: The append-only rows the entry vouches for (common.audit_chain.rows_text).
+    rows: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+
+
+class AuditRow(Base):
+    """An append-only row (licence history, certificate log) a desk's audit entry vouched
+    for, with the digest of its content (common.audit_chain.row_digest): a push of that
+    row must carry the same content (server.audit_api.check_vouched)."""
+
+    __tablename__ = "audit_row"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    desk_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)

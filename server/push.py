@@ -42,6 +42,7 @@ from common.protocol import PushStatus
 from common.reference import reference_rows
 from common.rules import Context, Known, check_row, iran_today, latest_day
 from server import lookup
+from server.audit_api import check_vouched
 from server.feed import Feed
 from server.identity import (
     IDENTITY_KEYS,
@@ -64,6 +65,7 @@ from server.models import (
 )
 from server.policy import Policy
 from server.records import (
+    APPEND_ONLY,
     COUNTY_COLUMN,
     OFFICE_OWNED,
     REFERENCE_TABLES,
@@ -287,6 +289,9 @@ class Pusher:
                     "این ردیف روی سرور نیست؛ ابتدا باید ثبت آن فرستاده شود.",
                     "The row does not exist on the server; its insert must come first.",
                 )
+            if op.table in APPEND_ONLY:
+                new_row = {col: new for col, (_old, new) in changes_of(op).items()}
+                check_vouched(self.session, self.office, op.table, named, new_row)
             result = self._insert(op)
         else:
             result = self._merge(op, record, self._checked(op, record))

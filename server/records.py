@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.audit_chain import APPEND_ONLY_TABLES
 from common.protocol import OperationKind, PushStatus
 from common.reference import reference_id
 from server.models import Office, Record
@@ -100,7 +101,7 @@ REFERENCES: dict[str, dict[str, str]] = {
 }
 #: Tables that accept inserts only: a history entry or a certificate log entry is never
 #: changed, re-pointed or deleted.
-APPEND_ONLY = frozenset({"licence_history", "certificate_issue"})
+APPEND_ONLY = APPEND_ONLY_TABLES
 #: Columns fixed once a row exists: the rows an attendance mark, a participant or a
 #: membership belongs to (a new membership or registration is a new row).
 IMMUTABLE_COLUMNS: dict[str, frozenset[str]] = {

@@ -44,6 +44,9 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: The append-only rows the action wrote with their digests (JSON; "" for none):
+    #: common.audit_chain.rows_text.
+    rows: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
 
 
 class AuditSeal(Base):

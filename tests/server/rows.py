@@ -309,10 +309,16 @@ def pull_all(client: TestClient, office: Enrolled) -> list[dict[str, Any]]:
 
 
 def audit_chain(
-    desk: str, count: int, *, start: int = 1, previous: str = GENESIS
+    desk: str,
+    count: int,
+    *,
+    start: int = 1,
+    previous: str = GENESIS,
+    rows: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """``count`` well-chained audit entries of ``desk`` from seq ``start`` (the body of
-    ``POST /v1/audit/{desk}``: every field but the desk)."""
+    ``POST /v1/audit/{desk}``: every field but the desk); ``rows``: the rows an entry
+    vouches for, by seq (common.audit_chain.rows_text)."""
     entries = []
     for seq in range(start, start + count):
         entry = ChainEntry(
@@ -328,6 +334,7 @@ def audit_chain(
             summary=f"ثبت {seq}",
             detail="",
             prev_hash=previous,
+            rows=(rows or {}).get(seq, ""),
         )
         previous = entry_hash(entry)
         values = {k: v for k, v in vars(entry).items() if k != "desk_id"}

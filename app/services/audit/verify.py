@@ -2,8 +2,10 @@
 
 Every desk's chain in the database is checked with the one check the server uses too
 (common.audit_chain.check_chain), against the seals whose signature holds (a seal whose
-signature does not is itself a sign of tampering). The entries are read in pages, never
-all at once.
+signature does not is itself a sign of tampering). Then the licence-history and
+certificate-log rows the entries vouch for are read again: one edited or deleted since
+is named with its entry (app.services.core.audit_rows). The entries are read in pages,
+never all at once.
 """
 
 from __future__ import annotations
@@ -13,19 +15,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, AuditSeal, SigningKey
 from app.services.audit.trail import shown_time
+from app.services.core.audit import TABLE_LABELS
+from app.services.core.audit_rows import first_changed_row
 from common.audit_chain import ChainBreak, ChainEntry, SealedHead, check_chain, seal_message
 from common.signing import load_public_key
-from common.text import to_persian_digits
+from common.text import isolate_ltr, to_persian_digits
+from common.vocabulary import AuditAction
 
 #: Entries read from the database at a time.
 PAGE = 2000
 #: ``ChainBreak.kind`` of a seal whose signature does not hold.
 FORGED_SEAL = "forged_seal"
+#: ``ChainBreak.kind`` of a vouched-for row edited or deleted since.
+ROW_CHANGED = "row_changed"
+ROW_DELETED = "row_deleted"
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,14 @@ class Verdict:
 _CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ChainEntry.__dataclass_fields__]
 
 
-def _entries(session: Session, desk: str) -> Iterator[ChainEntry]:
+def _entries(session: Session, desk: str, *, only: int | None = None) -> Iterator[ChainEntry]:
     """The desk's entries by seq (then by row), streamed :data:`PAGE` rows at a time in
-    one scan (plain rows: the session keeps none of them)."""
+    one scan (plain rows: the session keeps none of them); ``only``: the one at that seq."""
+    query = select(*_CHAIN_COLUMNS).where(AuditEntry.desk_id == desk)
+    if only is not None:
+        query = query.where(AuditEntry.seq == only)
     result = session.execute(
-        select(*_CHAIN_COLUMNS)
-        .where(AuditEntry.desk_id == desk)
-        .order_by(AuditEntry.seq, AuditEntry.id)
-        .execution_options(yield_per=PAGE)
+        query.order_by(AuditEntry.seq, AuditEntry.id).execution_options(yield_per=PAGE)
     )
     for row in result:
         values = row._mapping
@@ -129,6 +137,56 @@ def verify_trail(session: Session) -> Verdict:
         counter = _Counted(_entries(session, desk))
         broken = check_chain(counter, desk_id=desk, seals=sealed)
         entries += counter.count
+        if broken is None:
+            broken = _changed_row(session, desk)
         if broken is not None:
             return Verdict(entries, seals, broken)
     return Verdict(entries, seals, None)
+
+
+def first_break(session: Session, desk: str, *, upto: int) -> ChainBreak | None:
+    """The first break of the desk's chain among its entries up to seq ``upto`` (seals
+    aside): what a sync checks of the entries the server already holds."""
+    held = (entry for entry in _entries(session, desk) if entry.seq <= upto)
+    return check_chain(held, desk_id=desk)
+
+
+def _changed_row(session: Session, desk: str) -> ChainBreak | None:
+    """The first row the desk's entries vouch for that was edited or deleted since, as a
+    break at its entry. Rows named before the desk's last restore may be absent: the
+    backup was taken before they were written, and the next sync brings them back."""
+    restored = session.scalar(
+        select(func.max(AuditEntry.seq)).where(
+            AuditEntry.desk_id == desk, AuditEntry.action == AuditAction.RESTORE.value
+        )
+    )
+    vouched = session.execute(
+        select(AuditEntry.seq, AuditEntry.rows)
+        .where(AuditEntry.desk_id == desk, AuditEntry.rows != "")
+        .order_by(AuditEntry.seq)
+        .execution_options(yield_per=PAGE)
+    )
+    found = first_changed_row(
+        session, ((int(seq), str(rows)) for seq, rows in vouched), absent_ok_before=restored or 0
+    )
+    if found is None:
+        return None
+    entry = next(_entries(session, desk, only=found.seq), None)
+    what = TABLE_LABELS.get(found.table, found.table)
+    if found.deleted:
+        return ChainBreak(
+            desk,
+            found.seq,
+            ROW_DELETED,
+            f"ردیف «{what}» که این رویداد ثبت کرده بود پاک شده است "
+            f"(شناسه {isolate_ltr(found.row_id)}).",
+            entry,
+        )
+    return ChainBreak(
+        desk,
+        found.seq,
+        ROW_CHANGED,
+        f"ردیف «{what}» که این رویداد ثبت کرده بود پس از ثبت تغییر کرده است "
+        f"(شناسه {isolate_ltr(found.row_id)}).",
+        entry,
+    )

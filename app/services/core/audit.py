@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,11 +53,19 @@ from app.services.core.access import (
     system_writes,
     watch_commands,
 )
+from app.services.core.audit_rows import vouch
 from app.services.core.changes import written_tables
 from app.services.core.desk import desk_id
 from app.services.core.hooks import attach_once
 from app.services.core.office import get_setting
-from common.audit_chain import GENESIS, ChainEntry, entry_hash, seal_message
+from common.audit_chain import (
+    GENESIS,
+    ROWS_PER_ENTRY,
+    ChainEntry,
+    entry_hash,
+    rows_text,
+    seal_message,
+)
 from common.errors import DomainError
 from common.files import intended_path
 from common.text import isolate_ltr, to_persian_digits
@@ -71,6 +79,8 @@ log = logging.getLogger("daftar.audit")
 #: Keys in ``Session.info``: entries waiting for the commit, outbox operations flushed.
 _DRAFTS = "daftar.audit_drafts"
 _OPERATIONS = "daftar.audit_operations"
+#: (table, row id) of rows written behind the ORM's back (bulk inserts): note_appended.
+_APPENDED = "daftar.audit_appended"
 
 #: Persian names of the tables a command's records lie in (detail and record column).
 TABLE_LABELS: dict[str, str] = {
@@ -124,6 +134,9 @@ class Draft:
     record_id: str = ""
     account_id: str = ""
     actor: str = ""
+    #: (table, row id) of the rows the action inserted (the append-only ones among them
+    #: are named in the entry with their digests: app.services.core.audit_rows).
+    written: tuple[tuple[str, str], ...] = ()
 
 
 def now_text(moment: dt.datetime | None = None) -> str:
@@ -144,14 +157,29 @@ def note(
     record_kind: str = "",
     record_id: str = "",
     account: SignedIn | None = None,
+    written: Iterable[tuple[str, str]] = (),
 ) -> None:
     """Record ``action`` when ``session`` commits (nothing if it rolls back); the account
-    is ``account``, else the one ``session`` acts for."""
+    is ``account``, else the one ``session`` acts for; ``written``: the (table, row id)
+    of the rows it inserted."""
     account_id, actor = _who(account or signed_in(session))
     draft = Draft(
-        action, summary[:200], detail, record_kind, record_id[:64], account_id, actor[:60]
+        action,
+        summary[:200],
+        detail,
+        record_kind,
+        record_id[:64],
+        account_id,
+        actor[:60],
+        tuple(written),
     )
     session.info.setdefault(_DRAFTS, []).append(draft)
+
+
+def note_appended(session: Session, table: str, row_ids: Iterable[str]) -> None:
+    """Rows of ``table`` the running command inserted with plain SQL (the bulk import):
+    its entry vouches for them like for the rows the ORM wrote."""
+    session.info.setdefault(_APPENDED, []).extend((table, row_id) for row_id in row_ids)
 
 
 def record(
@@ -233,6 +261,7 @@ def _new_records(known: list[Touched], touched: list[Touched]) -> list[Touched]:
 def _after_rollback(session: Session) -> None:
     session.info.pop(_DRAFTS, None)
     session.info.pop(_OPERATIONS, None)
+    session.info.pop(_APPENDED, None)
 
 
 def office_id(session: Session) -> str:
@@ -254,19 +283,21 @@ def chain_head(session: Session, desk: str) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
-def _has_trail(session: Session) -> bool:
-    """Whether the database has the trail's table (a file at a schema before 0013,
-    opened without migrating it, as the migration tests do, has none)."""
-    found = session.connection().exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_entry'"
-    )
-    return found.first() is not None
+def _trail_columns(session: Session) -> frozenset[str]:
+    """The columns of the trail's table (none in a file at a schema before 0013, opened
+    without migrating it, as the migration tests do; no ``rows`` before 0018)."""
+    found = session.connection().exec_driver_sql("PRAGMA table_info(audit_entry)")
+    return frozenset(str(row[1]) for row in found)
 
 
 def _before_commit(session: Session) -> None:
     drafts: list[Draft] = session.info.pop(_DRAFTS, [])
     session.info.pop(_OPERATIONS, None)
-    if not drafts or not _has_trail(session):
+    session.info.pop(_APPENDED, None)
+    if not drafts:
+        return
+    columns = _trail_columns(session)
+    if not columns:
         return
     with system_writes(session, "audit trail"):
         session.flush()
@@ -277,24 +308,35 @@ def _before_commit(session: Session) -> None:
         office = office_id(session)
         seq, previous = chain_head(session, desk)
         for draft in drafts:
-            seq += 1
-            chained = ChainEntry(
-                desk_id=desk,
-                seq=seq,
-                office_id=office,
-                at=now_text(),
-                account_id=draft.account_id,
-                actor=draft.actor,
-                action=draft.action.value,
-                record_kind=draft.record_kind,
-                record_id=draft.record_id,
-                summary=draft.summary,
-                detail=draft.detail,
-                prev_hash=previous,
-            )
-            previous = entry_hash(chained)
-            session.add(AuditEntry(**{**vars(chained), "hash": previous}))
+            vouched = vouch(session, draft.written) if "rows" in columns else []
+            for part, rows in enumerate(_parts(vouched)):
+                seq += 1
+                chained = ChainEntry(
+                    desk_id=desk,
+                    seq=seq,
+                    office_id=office,
+                    at=now_text(),
+                    account_id=draft.account_id,
+                    actor=draft.actor,
+                    action=draft.action.value,
+                    record_kind=draft.record_kind,
+                    record_id=draft.record_id,
+                    summary=draft.summary if part == 0 else f"{draft.summary[:190]} (ادامه)",
+                    detail=draft.detail if part == 0 else "",
+                    prev_hash=previous,
+                    rows=rows_text(rows),
+                )
+                previous = entry_hash(chained)
+                values = {**vars(chained), "hash": previous}
+                if "rows" not in columns:
+                    del values["rows"]
+                session.execute(insert(AuditEntry).values(values))
         session.flush()
+
+
+def _parts(rows: list[tuple[str, str, str]]) -> list[list[tuple[str, str, str]]]:
+    """The rows an action vouches for, one piece per entry (one empty piece for none)."""
+    return [rows[i : i + ROWS_PER_ENTRY] for i in range(0, len(rows), ROWS_PER_ENTRY)] or [[]]
 
 
 # -- what a command changed ---------------------------------------------------------------
@@ -392,6 +434,7 @@ def _watch(
     log.debug("recording %s", _command_name(command))
     if session is not None:
         start = len(session.info.get(_OPERATIONS, []))
+        appended_start = len(session.info.get(_APPENDED, []))
         tables_before = written_tables(session)
 
         def finished_in_session(result: Any) -> None:
@@ -405,6 +448,10 @@ def _watch(
                 detail=_detail(changes, _files(arguments), _result_text(result)),
                 record_kind=kind,
                 record_id=record_id,
+                written=[
+                    *((op.table, op.row_id) for op in operations if op.inserted),
+                    *session.info.get(_APPENDED, [])[appended_start:],
+                ],
             )
 
         return finished_in_session

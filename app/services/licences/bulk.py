@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import new_id
 from app.models.sync import OP_INSERT, OUTBOX_PENDING
+from app.services.core.audit import note_appended
 from app.services.core.changes import note_written
 from app.services.core.outbox import actor_columns
 from app.services.core.search_keys import licence_search_key
@@ -211,3 +212,4 @@ def insert_people_and_licences(
         note_written(session, "person", "outbox")
     if licence_rows:
         note_written(session, "licence", "licence_history", "outbox")
+        note_appended(session, "licence_history", (row[0] for row in history_rows))

@@ -103,6 +103,9 @@ class SyncClient:
             self.reserve_numbers(POOL_SIZE)
         self.progress.check()
         if pending:
+            # The trail first: the server checks the history and certificate-log rows
+            # pushed against the digests their entries vouched for.
+            push_audit(self.db, self.transport)
             self.push()
         if hello.changes_waiting is not False or pending:
             self.pull()
