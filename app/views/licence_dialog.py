@@ -212,6 +212,9 @@ class LicenceDialog(QDialog):
         self.revoke_button = QPushButton(_tr("ابطال"))
         self.print_button = QPushButton(_tr("چاپ گواهی‌نامه"))
         self.close_button = QPushButton(_tr("بستن"))
+        self.person_button = QPushButton(_tr("پرونده فرد"))
+        self.person_button.setToolTip(_tr("همهٔ مجوزها، شبکه‌ها و رویدادهای دارنده"))
+        self.person_button.clicked.connect(self.on_person_button_clicked)
         self.edit_button.clicked.connect(self.on_edit_button_clicked)
         self.renew_button.clicked.connect(self.on_renew_button_clicked)
         self.suspend_button.clicked.connect(self.on_suspend_button_clicked)
@@ -232,6 +235,8 @@ class LicenceDialog(QDialog):
         actions.addSpacing(16)
         self.print_button.setAutoDefault(False)
         actions.addWidget(self.print_button)
+        self.person_button.setAutoDefault(False)
+        actions.addWidget(self.person_button)
         actions.addStretch(1)
         actions.addWidget(self.close_button)
 
@@ -556,6 +561,12 @@ class LicenceDialog(QDialog):
         )
 
     # -- certificate ------------------------------------------------------------------------
+
+    def on_person_button_clicked(self) -> None:
+        """«پرونده فرد»: the holder's whole file (a window beside this one)."""
+        from app.views.person_page import open_person_page
+
+        open_person_page(self.ctx, "licence", self.licence_id, self)
 
     def on_print_button_clicked(self) -> None:
         """Issue and print this licence's certificate; reload to show it in the history."""

@@ -116,6 +116,11 @@ class RegisterScreen(QWidget):
         self.issue_button = QPushButton(self.tr("صدور مجوز جدید"))
         self.open_button = QPushButton(self.tr("نمایش"))
         self.open_button.setEnabled(False)
+        self.person_button = QPushButton(self.tr("پرونده فرد"))
+        self.person_button.setToolTip(
+            self.tr("همهٔ آنچه اداره دربارهٔ دارندهٔ این مجوز دارد: مجوزها، شبکه‌ها، رویدادها")
+        )
+        self.person_button.setEnabled(False)
         self.print_button = QPushButton(self.tr("چاپ گواهی‌نامه"))
         self.print_button.setToolTip(self.tr("گواهی‌نامهٔ مجوزهای انتخاب‌شده را چاپ کنید"))
         self.print_button.setEnabled(False)
@@ -152,6 +157,7 @@ class RegisterScreen(QWidget):
         top.addSpacing(12)
         top.addWidget(self.issue_button)
         top.addWidget(self.open_button)
+        top.addWidget(self.person_button)
         top.addWidget(self.print_button)
         filters = QHBoxLayout()
         for text, combo in (
@@ -185,6 +191,7 @@ class RegisterScreen(QWidget):
         self.issue_button.clicked.connect(self.sig_issue_requested)
         forbid(self.issue_button, self._ctx.db.account, Permission.REGISTER)
         self.open_button.clicked.connect(self.on_open_button_clicked)
+        self.person_button.clicked.connect(self.on_person_button_clicked)
         self.print_button.clicked.connect(self.on_print_button_clicked)
         self.table.activated.connect(self.on_table_activated)
         self.model.sig_loaded.connect(self.on_model_loaded)
@@ -330,6 +337,14 @@ class RegisterScreen(QWidget):
         if licence_id is not None:
             self.sig_licence_open_requested.emit(licence_id)
 
+    def on_person_button_clicked(self) -> None:
+        """«پرونده فرد»: the current row's holder."""
+        from app.views.person_page import open_person_page
+
+        licence_id = self.current_licence_id()
+        if licence_id is not None:
+            open_person_page(self._ctx, "licence", licence_id, self)
+
     def selected_rows(self) -> list[int]:
         """The selected rows, in the table's order (from the selection's ranges: a
         selection of every row of a large register is not walked cell by cell)."""
@@ -377,6 +392,7 @@ class RegisterScreen(QWidget):
 
     def _update_buttons(self, *_args: object) -> None:
         self.open_button.setEnabled(self.table.currentIndex().isValid())
+        self.person_button.setEnabled(self.table.currentIndex().isValid())
         self.print_button.setEnabled(self.table.selectionModel().hasSelection())
         forbid(self.print_button, self._ctx.db.account, Permission.PRINT)
 

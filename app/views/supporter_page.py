@@ -203,9 +203,14 @@ class SupporterPage(QDialog):
         self.add_member_button = QPushButton(_tr("افزودن عضو"))
         self.remove_member_button = QPushButton(_tr("خروج عضو از شبکه"))
         self.remove_member_button.setEnabled(False)
+        self.member_file_button = QPushButton(_tr("پرونده فرد"))
+        self.member_file_button.setEnabled(False)
+        self.member_file_button.clicked.connect(self.on_member_file_button_clicked)
+        self.members_table.doubleClicked.connect(self.on_member_file_button_clicked)
         member_actions = QHBoxLayout()
         member_actions.addWidget(self.add_member_button)
         member_actions.addWidget(self.remove_member_button)
+        member_actions.addWidget(self.member_file_button)
         member_actions.addStretch(1)
         member_actions.addWidget(self.members_count_label)
         members_tab = QWidget()
@@ -414,10 +419,19 @@ class SupporterPage(QDialog):
         """«خروج عضو» needs a current member selected."""
         member = self.selected_member()
         self.remove_member_button.setEnabled(member is not None and member.active)
+        self.member_file_button.setEnabled(member is not None)
         forbid(self.remove_member_button, self.ctx.db.account, Permission.SUPPORTERS)
 
     def _changed(self) -> None:
         self.reload()
+
+    def on_member_file_button_clicked(self, *_args: object) -> None:
+        """«پرونده فرد» (or a double click): the selected member's whole file."""
+        from app.views.person_page import open_person_page
+
+        member = self.selected_member()
+        if member is not None:
+            open_person_page(self.ctx, "member", member.id, self)
 
     # -- actions ----------------------------------------------------------------------------
 

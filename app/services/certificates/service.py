@@ -24,7 +24,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.models import CertificateIssue, County, Licence, LicenceHistory, new_id, utcnow
 from app.models.certificate import CERTIFICATE_KIND_LICENCE
@@ -339,29 +339,48 @@ class CertificateService(AttendanceCertificates):
 
     def issuances(self, licence_id: str) -> list[IssuedCertificate]:
         """The certificates produced for a licence, newest first."""
-        number = self.session.scalar(select(Licence.number).where(Licence.id == licence_id))
+        return self.issuances_of([licence_id], [])
+
+    def issuances_of(
+        self, licence_ids: Sequence[str], participant_ids: Sequence[str]
+    ) -> list[IssuedCertificate]:
+        """The certificates produced for these licences (licence certificates) and event
+        participants (attendance certificates), newest first: a person's certificates."""
+        if not licence_ids and not participant_ids:
+            return []
+        numbers: dict[str, str] = {
+            licence_id: number
+            for licence_id, number in self.session.execute(
+                select(Licence.id, Licence.number).where(Licence.id.in_(list(licence_ids)))
+            )
+        }
         rows = self.session.scalars(
             select(CertificateIssue)
-            .where(CertificateIssue.licence_id == licence_id, CertificateIssue.deleted.is_(False))
+            .where(
+                or_(
+                    CertificateIssue.licence_id.in_(list(licence_ids)),
+                    CertificateIssue.participant_id.in_(list(participant_ids)),
+                ),
+                CertificateIssue.deleted.is_(False),
+            )
             .order_by(CertificateIssue.issued_at.desc(), CertificateIssue.serial.desc())
         )
-        result = []
-        for row in rows:
-            result.append(
-                IssuedCertificate(
-                    id=row.id,
-                    licence_id=licence_id,
-                    licence_number=number or "",
-                    serial=row.serial,
-                    duplicate=row.duplicate,
-                    payload=row.payload,
-                    verification_code=verification_code(row.payload),
-                    issued_at=row.issued_at,
-                    actor=row.actor,
-                    kind=row.kind,
-                )
+        return [
+            IssuedCertificate(
+                id=row.id,
+                licence_id=row.licence_id or "",
+                licence_number=numbers.get(row.licence_id or "", ""),
+                serial=row.serial,
+                duplicate=row.duplicate,
+                payload=row.payload,
+                verification_code=verification_code(row.payload),
+                issued_at=row.issued_at,
+                actor=row.actor,
+                kind=row.kind,
+                participant_id=row.participant_id or "",
             )
-        return result
+            for row in rows
+        ]
 
     # -- verifying -------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -47,6 +47,7 @@ from app.services.events.records import (
     EventSummary,
     HolderMatch,
     ParticipantInfo,
+    ParticipationRow,
 )
 from common import jalali
 from common.errors import DomainError
@@ -496,3 +497,33 @@ def later_licensed_ids(session: Session, event_id: str) -> list[str]:
             .distinct()
         )
     )
+
+
+def participations_of(session: Session, person_id: str, national_id: str) -> list[ParticipationRow]:
+    """The events a person registered for (as a holder, or by national ID before they had
+    a record), newest first, with the days they were present."""
+    rows = session.execute(
+        text(
+            "SELECT pt.id, e.id, e.code, e.title, e.kind, e.start_date, e.end_date, pt.status, "
+            "(SELECT count(*) FROM event_attendance a WHERE a.participant_id = pt.id "
+            "AND a.present = 1 AND a.deleted = 0) "
+            "FROM event_participant pt JOIN event e ON e.id = pt.event_id "
+            "WHERE (pt.person_id = :person OR pt.national_id = :nid) "
+            "AND pt.deleted = 0 AND e.deleted = 0 ORDER BY e.start_date DESC, e.code"
+        ),
+        {"person": person_id, "nid": national_id},
+    )
+    return [
+        ParticipationRow(
+            participant_id=r[0],
+            event_id=r[1],
+            code=r[2],
+            title=r[3],
+            kind=r[4],
+            start_date=dt.date.fromisoformat(r[5]),
+            end_date=dt.date.fromisoformat(r[6]),
+            status=r[7],
+            days_present=int(r[8]),
+        )
+        for r in rows
+    ]

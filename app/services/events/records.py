@@ -244,3 +244,26 @@ class HolderMatch:
     def full_name(self) -> str:
         """First and last name."""
         return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    """An event a person registered for, as the person page lists it."""
+
+    participant_id: str
+    event_id: str
+    code: str
+    title: str
+    kind: str
+    start_date: dt.date
+    end_date: dt.date
+    status: str
+    days_present: int
+
+    @property
+    def kind_label(self) -> str:
+        return EventKind.label_of(self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return ParticipantStatus.label_of(self.status)

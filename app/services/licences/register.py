@@ -324,3 +324,18 @@ def export_clause(
     clauses, params = _where(flt, today or jalali.today())
     source = _source(flt, params)
     return source, " AND ".join(clauses + _text_clause(flt)), params
+
+
+def licences_of_person(
+    session: Session, person_id: str, today: dt.date | None = None
+) -> list[RegisterRow]:
+    """A holder's licences as the register shows them, newest first (the person page)."""
+    today = today or jalali.today()
+    rows = session.execute(
+        text(
+            f"SELECT {_COLUMNS} FROM licence l {_JOINS} "
+            "WHERE l.person_id = :person AND l.deleted = 0 ORDER BY l.issue_date DESC, l.number"
+        ),
+        {"person": person_id},
+    )
+    return [_register_row(row, today) for row in rows]

@@ -97,6 +97,11 @@ class LicenceService(ScopedService):
         )
         return self._person_info(person) if person is not None else None
 
+    def get_person(self, person_id: str) -> PersonInfo | None:
+        """The holder with this id (None if there is none)."""
+        person = self.session.get(Person, person_id)
+        return self._person_info(person) if person is not None and not person.deleted else None
+
     def _person_info(self, person: Person) -> PersonInfo:
         count = self.session.scalar(
             select(func.count())

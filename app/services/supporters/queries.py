@@ -22,6 +22,7 @@ from app.services.supporters.records import (
     COVERAGE_UNDER_HALF,
     CoveragePoint,
     MemberRow,
+    MembershipRow,
     NetworkSummary,
     SummaryLine,
     SupporterFilter,
@@ -220,3 +221,31 @@ def supporter_licence_choices(session: Session) -> list[tuple[str, str]]:
         {"kind": KIND_SUPPORTER, "today": today},
     )
     return [(str(n), str(h)) for n, h in rows]
+
+
+def memberships_of(session: Session, person_id: str) -> list[MembershipRow]:
+    """The networks ``person_id`` belongs or belonged to, current ones first, newest first."""
+    rows = session.execute(
+        text(
+            "SELECT m.id, s.id, s.kind, s.legal_name, p.first_name || ' ' || p.last_name, "
+            "m.role, c.name, m.joined_on, m.left_on "
+            "FROM network_member m JOIN supporter s ON s.id = m.supporter_id "
+            "JOIN licence l ON l.id = s.licence_id JOIN person p ON p.id = l.person_id "
+            "JOIN county c ON c.id = m.county_id "
+            "WHERE m.person_id = :person AND m.deleted = 0 AND s.deleted = 0 "
+            "ORDER BY m.left_on IS NOT NULL, m.joined_on DESC"
+        ),
+        {"person": person_id},
+    )
+    return [
+        MembershipRow(
+            member_id=r[0],
+            supporter_id=r[1],
+            supporter_name=r[3] if r[2] == SUPPORTER_LEGAL and r[3] else r[4],
+            role=r[5],
+            county=r[6],
+            joined_on=dt.date.fromisoformat(r[7]),
+            left_on=dt.date.fromisoformat(r[8]) if r[8] else None,
+        )
+        for r in rows
+    ]

@@ -290,3 +290,26 @@ def role_from_text(value: str) -> str | None:
 def kind_from_text(value: str) -> str | None:
     """A supporter kind from its code or Persian label (None if unknown)."""
     return _KIND_FROM_TEXT.get(normalize_text(value).lower())
+
+
+@dataclass(frozen=True)
+class MembershipRow:
+    """One network a person belongs (or belonged) to, as the person page lists it."""
+
+    member_id: str
+    supporter_id: str
+    supporter_name: str
+    role: str
+    county: str
+    joined_on: dt.date
+    left_on: dt.date | None
+
+    @property
+    def role_label(self) -> str:
+        """Persian label of the role."""
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def active(self) -> bool:
+        """Still a member (has not left)."""
+        return self.left_on is None

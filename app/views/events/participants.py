@@ -118,9 +118,14 @@ class ParticipantsTab(QWidget):
         self.participant_table.horizontalHeader().setStretchLastSection(True)
         self.cancel_participant_button = QPushButton(tr("لغو ثبت‌نام"))
         self.print_selected_button = QPushButton(tr("چاپ گواهی حضور انتخاب‌شده‌ها"))
+        self.participant_file_button = QPushButton(tr("پرونده فرد"))
+        self.participant_file_button.setToolTip(
+            tr("مجوزها، شبکه‌ها و رویدادهای دیگر شرکت‌کنندهٔ انتخاب‌شده")
+        )
         actions = QHBoxLayout()
         actions.addWidget(self.cancel_participant_button)
         actions.addWidget(self.print_selected_button)
+        actions.addWidget(self.participant_file_button)
         actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(holder_box)
@@ -135,6 +140,8 @@ class ParticipantsTab(QWidget):
         self.person_button.clicked.connect(self.on_person_button_clicked)
         self.cancel_participant_button.clicked.connect(self.on_cancel_participant_button_clicked)
         self.print_selected_button.clicked.connect(self.on_print_selected_button_clicked)
+        self.participant_file_button.clicked.connect(self.on_participant_file_button_clicked)
+        self.participant_table.cellDoubleClicked.connect(self.on_participant_file_button_clicked)
 
     def set_participants(self, event_id: str, participants: list[ParticipantInfo]) -> None:
         """Show the participants of the event loaded."""
@@ -243,6 +250,14 @@ class ParticipantsTab(QWidget):
         """Participants selected in the table, in table order."""
         rows = sorted({index.row() for index in self.participant_table.selectedIndexes()})
         return [self.participants[row].id for row in rows if row < len(self.participants)]
+
+    def on_participant_file_button_clicked(self, *_args: object) -> None:
+        """«پرونده فرد» (or a double click): the selected participant's whole file."""
+        from app.views.person_page import open_person_page
+
+        ids = self.selected_participant_ids()
+        if ids:
+            open_person_page(self.ctx, "participant", ids[0], self.window())
 
     def on_cancel_participant_button_clicked(self) -> None:
         """Cancel the selected registrations (after a confirmation)."""
