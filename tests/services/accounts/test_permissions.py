@@ -133,6 +133,8 @@ HELPERS = {
 #: Writers that only change objects in memory or files, never the database.
 NOT_DATABASE = {
     "app.services.core.autobackup.plan_rotation",  # a set's update, not a row's
+    "app.services.core.hooks.attach_once",  # a set's add: the factories listened to
+    "app.services.core.audit_rows.first_changed_row",  # a dict's update: reads rows
     "app.services.core.progress.Progress.report",
     "app.services.sync.report.SyncReport.changed",
     "app.services.spreadsheet.importer.ImportRun.reject",
