@@ -7,7 +7,8 @@ One line per figure::
 A floor does the same work as the app minus the app's own overhead: the register's
 first page shown by raw SQL in a bare window (bench/startup.py), the same FTS query, raw
 inserts of the same rows (bench/register.py), the same signing and one INSERT
-(bench/certificates.py), a bare table of the same 200 members (bench/supporters.py), one
+(bench/certificates.py), a bare table of the same 200 members (bench/supporters.py), the
+person page's reads by raw SQL and a bare table of the licences (bench/people.py), one
 warm round trip, the same operations written by raw SQL into the server's tables, the
 same pages downloaded from a warm server (bench/sync.py). Benchmarks are not tests:
 nothing here fails the build.
@@ -15,7 +16,7 @@ nothing here fails the build.
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
 ``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (demo, startup, search,
-scroll, import, certificates, supporters, events, sync, installer; the event calendar:
+scroll, import, certificates, supporters, people, events, sync, installer; the event calendar:
 bench/events.py, the Windows installer's sizes and times, informational:
 bench/installer.py). ``make load`` (bench/load.py) is the server's load test.
 """
@@ -32,6 +33,7 @@ from bench.certificates import bench_certificates
 from bench.common import ROOT, line, note
 from bench.events import bench_events
 from bench.installer import bench_installer
+from bench.people import bench_person_page
 from bench.register import bench_demo, bench_import, bench_scroll, bench_search
 from bench.startup import bench_startup
 from bench.supporters import bench_supporters
@@ -51,7 +53,10 @@ def main() -> None:
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument(
         "--only",
-        default="demo,startup,search,scroll,import,certificates,supporters,events,sync,bulk,installer",
+        default=(
+            "demo,startup,search,scroll,import,certificates,supporters,people,events,sync,"
+            "bulk,installer"
+        ),
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -66,12 +71,13 @@ def main() -> None:
         ("import", lambda: bench_import(work, args.import_rows)),
         ("certificates", lambda: bench_certificates(work)),
         ("supporters", lambda: bench_supporters(work, line, note)),
+        ("people", lambda: bench_person_page(db, line, note)),
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
         ("bulk", lambda: bench_bulk(work, args.sync_records, line, note)),
         ("installer", lambda: bench_installer(line, note)),
     ]
-    needs_db = {"startup", "search", "scroll"}
+    needs_db = {"startup", "search", "scroll", "people"}
     if "demo" not in only and only & needs_db and not db.exists():
         only.add("demo")  # those figures are measured on the demo database
     for name, step in steps:

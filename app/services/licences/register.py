@@ -334,7 +334,9 @@ def licences_of_person(
     rows = session.execute(
         text(
             f"SELECT {_COLUMNS} FROM licence l {_JOINS} "
-            "WHERE l.person_id = :person AND l.deleted = 0 ORDER BY l.issue_date DESC, l.number"
+            # ``+l.deleted``: look up by the holder, never by the (deleted, seq) index.
+            "WHERE l.person_id = :person AND +l.deleted = 0 "
+            "ORDER BY l.issue_date DESC, l.number"
         ),
         {"person": person_id},
     )

@@ -108,7 +108,9 @@ class LicenceService(ScopedService):
             .select_from(Licence)
             .where(
                 Licence.person_id == person.id,
-                Licence.deleted.is_(False),
+                # Not "deleted IS 0": SQLite would take the (deleted, seq) index and walk
+                # every licence instead of the holder's few (no statistics to say better).
+                func.coalesce(Licence.deleted, False).is_(False),
                 Licence.status != STATUS_REVOKED,
             )
         )
