@@ -14,6 +14,8 @@
                             [--recovery]
     daftar-server revoke-token --db PATH --token TOKEN_ID
     daftar-server list-tokens --db PATH --office ID
+    daftar-server catalogue import --db PATH FILE.csv
+    daftar-server catalogue export --db PATH [--out FILE.csv]
 
 ``--database-url`` (or ``DATABASE_URL`` when neither option is given) selects
 PostgreSQL instead of a SQLite file. ``add-office`` and ``new-token`` print the new token
@@ -176,7 +178,25 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list-tokens", help="list an office's tokens (no secrets)")
     _database_options(listing)
     listing.add_argument("--office", required=True, metavar="ID", help="the office's id")
+    _catalogue_parser(commands)
     return parser
+
+
+def _catalogue_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    catalogue = commands.add_parser(
+        "catalogue", help="the central catalogue of business fields (offices pull it)"
+    )
+    actions = catalogue.add_subparsers(dest="catalogue_command", required=True)
+    importing = actions.add_parser(
+        "import",
+        help="add, rename, retire or reactivate fields from a CSV file "
+        "(format: resources/reference/README.md)",
+    )
+    _database_options(importing)
+    importing.add_argument("file", metavar="FILE.csv", help="the catalogue file (UTF-8)")
+    exporting = actions.add_parser("export", help="write the whole catalogue as CSV")
+    _database_options(exporting)
+    exporting.add_argument("--out", metavar="FILE", help="the file to write (default: stdout)")
 
 
 def _token_options(parser: argparse.ArgumentParser) -> None:
@@ -373,6 +393,45 @@ def _revoke_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalogue(args: argparse.Namespace) -> int:
+    from server.catalogue import CatalogueError, export_catalogue, import_catalogue
+
+    if args.catalogue_command == "export":
+        lines = _in_session(args, lambda session: [export_catalogue(session)])
+        if args.out:
+            out = Path(args.out).expanduser()
+            write_text_atomically(out, lines[0])
+            print(f"written {out}: {lines[0].count(chr(10)) - 1} field(s)")
+        else:
+            sys.stdout.write(lines[0])
+        return 0
+    path = Path(args.file).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        log.error("can't read %s: %s", path, exc)
+        return 2
+
+    def work(session: Session) -> list[str]:
+        summary = import_catalogue(session, text, source=str(path))
+        if not summary.any:
+            return [f"nothing changed: the catalogue stays at version {summary.version}"]
+        return [
+            f"catalogue version {summary.version}: {summary.added} added, "
+            f"{summary.renamed} renamed, {summary.retired} retired, "
+            f"{summary.reactivated} reactivated, {summary.changed} otherwise changed",
+            "offices pull it at their next sync",
+        ]
+
+    try:
+        print(*_in_session(args, work), sep="\n")
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            log.error("%s: %s", path.name, problem)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run daftar-server; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -391,6 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "new-token": _new_token,
         "revoke-token": _revoke_token,
         "list-tokens": _list_tokens,
+        "catalogue": _catalogue,
     }
     try:
         return handlers[args.command](args)

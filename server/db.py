@@ -25,7 +25,7 @@ log = logging.getLogger("daftar.server.db")
 SERVER_APPLICATION_ID = 0x44465356
 #: The Alembic head this version of the server writes (tests check it against the
 #: scripts in server/migrations/versions).
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
 

@@ -46,10 +46,15 @@ def _tr(text: str) -> str:
 class _Catalogue:
     fields: list[FieldInfo]
     groups: list[tuple[str, str]]
+    version: int
 
 
 def _load_catalogue(session: Session) -> _Catalogue:
-    return _Catalogue(reference.list_fields(session), reference.list_field_groups(session))
+    return _Catalogue(
+        reference.list_fields(session),
+        reference.list_field_groups(session),
+        reference.catalogue_version(session),
+    )
 
 
 def _starred_tip() -> str:
@@ -163,9 +168,7 @@ class CatalogueScreen(QWidget):
         self.group_combo.addItem(self.tr("همه گروه‌ها"), None)
         self.count_label = QLabel()
         self.count_label.setObjectName("catalogueCount")
-        note = QLabel(
-            self.tr("فهرست رشته‌ها را سرور مرکزی به‌روز می‌کند و در این نسخه فقط‌خواندنی است.")
-        )
+        note = self.note = QLabel(self._note_text(0))
         note.setObjectName("catalogueNote")
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text);")
@@ -230,6 +233,18 @@ class CatalogueScreen(QWidget):
         self.group_combo.setCurrentIndex(max(index, 0))
         self.group_combo.blockSignals(False)
         self.model.set_fields(catalogue.fields)
+        self.note.setText(self._note_text(catalogue.version))
+
+    def _note_text(self, version: int) -> str:
+        text = self.tr(
+            "فهرست رشته‌ها را سرور مرکزی به‌روز می‌کند و اینجا فقط‌خواندنی است؛ "
+            "رشته‌های خاکستری بازنشسته‌اند: مجوز تازه نمی‌گیرند و مجوزهای پیشین معتبر می‌مانند."
+        )
+        if version:
+            text += " " + self.tr("نسخهٔ فهرست: {version}").format(
+                version=self._locale.toString(version)
+            )
+        return text
 
     def on_catalogue_failed(self, exc: BaseException) -> None:
         """Loading failed: tell the clerk."""
