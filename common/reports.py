@@ -1,0 +1,494 @@
+"""Periodic reports (issue 15): the tables of a report, built from aggregate counts, and
+its .xlsx. Shared by the office's reports (app.services.reports, which runs the SQL and
+draws the PDF) and, later, the server's; no database here, no drawing.
+
+Every count comes from SQL (GROUP BY with conditional sums), never from rows loaded into
+Python: a builder here receives, per group, the counts of the three periods a report
+compares — the period, the one before, and the same period a year earlier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from common import jalali
+from common.periods import Period
+from common.text import to_persian_digits
+
+Cell = str | int | float | None
+
+#: Excel's limit on a sheet name, and the characters it refuses in one.
+SHEET_NAME_MAX = 31
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart of a table: one bar group per row (up to ``max_bars``), one series per
+    value column."""
+
+    value_columns: tuple[int, ...]
+    label_column: int = 0
+    max_bars: int = 12
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of a report: its Persian title, column headers and rows (numbers as
+    numbers: the PDF writes them in Persian digits, the .xlsx keeps them numeric; a float
+    is always a fraction, shown as a percentage: 0.25 is «۲۵٪»); ``total`` marks a last
+    total row."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    chart: Chart | None = None
+    note: str = ""
+    total: bool = False
+    sheet: str = ""
+
+    @property
+    def sheet_name(self) -> str:
+        return self.sheet or self.title
+
+
+@dataclass(frozen=True)
+class Report:
+    """A periodic report: who it is from, the period, its tables; a province office's
+    also has each county's tables (``counties``: county name → tables)."""
+
+    office: str
+    place: str
+    period: Period
+    generated: dt.date
+    tables: tuple[ReportTable, ...]
+    counties: tuple[tuple[str, tuple[ReportTable, ...]], ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"گزارش {self.period.label}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A group's counts in the three periods compared: (period, previous, year before)."""
+
+    issued: tuple[int, int, int] = (0, 0, 0)
+    active: tuple[int, int, int] = (0, 0, 0)
+    expiring: tuple[int, int, int] = (0, 0, 0)
+    women: tuple[int, int, int] = (0, 0, 0)
+
+
+@dataclass(frozen=True)
+class NetworkCounts:
+    """Networks in the three periods: supporters active at the period's end, their
+    capacity, members active at its end, members who joined and left during it."""
+
+    supporters: tuple[int, int, int] = (0, 0, 0)
+    capacity: tuple[int, int, int] = (0, 0, 0)
+    members: tuple[int, int, int] = (0, 0, 0)
+    joined: tuple[int, int, int] = (0, 0, 0)
+    left: tuple[int, int, int] = (0, 0, 0)
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """Events of one kind held in the period (not cancelled): how many, places registered,
+    participants present at least one day; and how many the two earlier periods had."""
+
+    events: tuple[int, int, int] = (0, 0, 0)
+    registered: int = 0
+    attended: int = 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything a report's tables are built from (one office, or one county of it)."""
+
+    total: Counts
+    by_group: Mapping[str, Counts]
+    top_fields: Sequence[tuple[str, str, str, int, int]]  # code, name, group, issued, active
+    by_county: Mapping[str, Counts]
+    by_gender: Mapping[str, Counts]
+    networks: NetworkCounts
+    events: Mapping[str, EventCounts]
+    network_by_county: Mapping[str, NetworkCounts] = field(default_factory=dict)
+
+
+# --- formatting ----------------------------------------------------------------------
+
+
+def fa_count(value: int | float) -> str:
+    """A count in Persian digits with the Persian thousands separator: «۱۲٬۳۴۵»."""
+    return to_persian_digits(f"{int(value):,}".replace(",", "٬"))
+
+
+def fa_percent(fraction: float) -> str:
+    """A fraction as a Persian percentage with one decimal: «۴۵٫۲٪»."""
+    text = f"{fraction * 100:.1f}".replace(".", "٫")
+    if text.endswith("٫0"):
+        text = text[:-2]
+    return to_persian_digits(text) + "٪"
+
+
+def fa_cell(value: Cell) -> str:
+    """A cell as the PDF prints it: a count with separators, a fraction (a float) as a
+    percentage (a fall as «۶٫۳٪ کاهش»: a minus sign is easily misread right to left),
+    nothing as «—»."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{fa_percent(-value)} کاهش" if value < 0 else fa_percent(value)
+    return fa_count(value)
+
+
+def change(now: int, before: int) -> float | None:
+    """The relative change from ``before`` to ``now`` (None when ``before`` is 0)."""
+    return None if before == 0 else (now - before) / before
+
+
+def share(part: int, whole: int) -> float:
+    return 0.0 if whole == 0 else part / whole
+
+
+# --- tables --------------------------------------------------------------------------
+
+
+def _slots(period: Period) -> tuple[int, ...]:
+    """Which of the three compared periods a table shows: a year's "previous period" and
+    "same period last year" are the same year, shown once."""
+    return (0, 1) if period.kind == "year" else (0, 1, 2)
+
+
+def _headers(period: Period) -> list[str]:
+    names = (period.short_label, period.previous().short_label, period.year_before().short_label)
+    return [names[i] for i in _slots(period)]
+
+
+def _pick(period: Period, values: tuple[Cell, Cell, Cell]) -> list[Cell]:
+    return [values[i] for i in _slots(period)]
+
+
+def summary_table(period: Period, total: Counts, networks: NetworkCounts) -> ReportTable:
+    """The key figures against the previous period and the same period last year."""
+    lines = (
+        ("مجوزهای صادرشده در دوره", total.issued),
+        ("مجوزهای صادرشده برای زنان", total.women),
+        ("مجوزهای فعال در پایان دوره", total.active),
+        ("مجوزهایی که در دوره منقضی می‌شوند", total.expiring),
+        ("پشتیبان‌های فعال", networks.supporters),
+        ("اعضای فعال شبکه‌ها", networks.members),
+    )
+    slots = _slots(period)
+    changes = ["تغییر به دوره قبل", "تغییر به سال قبل"][: len(slots) - 1]
+    return ReportTable(
+        key="summary",
+        title="خلاصه",
+        columns=("شاخص", *_headers(period), *changes),
+        rows=tuple(
+            (
+                label,
+                *_pick(period, values),
+                *(change(values[0], values[i]) for i in slots[1:]),
+            )
+            for label, values in lines
+        ),
+    )
+
+
+def _total_of(counts: Iterable[Counts]) -> Counts:
+    def add(name: str) -> tuple[int, int, int]:
+        values = [getattr(c, name) for c in counts_list]
+        return (
+            sum(v[0] for v in values),
+            sum(v[1] for v in values),
+            sum(v[2] for v in values),
+        )
+
+    counts_list = list(counts)
+    return Counts(add("issued"), add("active"), add("expiring"), add("women"))
+
+
+def _issued_columns(period: Period) -> list[str]:
+    return [f"صادرشده {name}" for name in _headers(period)]
+
+
+def group_table(period: Period, by_group: Mapping[str, Counts]) -> ReportTable:
+    """Licences by field group, the period against the earlier ones, with a chart."""
+    rows = [
+        (name, *_pick(period, c.issued), c.active[0], c.expiring[0]) for name, c in by_group.items()
+    ]
+    total = _total_of(by_group.values())
+    rows.append(("جمع", *_pick(period, total.issued), total.active[0], total.expiring[0]))
+    compared = len(_slots(period))
+    return ReportTable(
+        key="groups",
+        title="مجوزها به تفکیک گروه رشته",
+        sheet="گروه رشته",
+        columns=(
+            "گروه رشته",
+            *_issued_columns(period),
+            "فعال در پایان دوره",
+            "منقضی‌شونده در دوره",
+        ),
+        rows=tuple(rows),
+        chart=Chart(value_columns=tuple(range(1, 1 + compared))),
+        total=True,
+    )
+
+
+def top_fields_table(top: Sequence[tuple[str, str, str, int, int]]) -> ReportTable:
+    """The fields with most licences issued in the period."""
+    return ReportTable(
+        key="top_fields",
+        title="رشته‌های برتر دوره (بیشترین صدور)",
+        sheet="رشته‌های برتر",
+        columns=("رتبه", "کد رشته", "رشته", "گروه", "صادرشده در دوره", "فعال در پایان دوره"),
+        rows=tuple(
+            (rank, to_persian_digits(code), name, group, issued, active)
+            for rank, (code, name, group, issued, active) in enumerate(top, start=1)
+        ),
+    )
+
+
+def county_table(period: Period, by_county: Mapping[str, Counts]) -> ReportTable:
+    """Licences by county (a province office's comparison of its counties)."""
+    rows = [
+        (name, *_pick(period, c.issued), c.women[0], c.active[0], c.expiring[0])
+        for name, c in by_county.items()
+    ]
+    total = _total_of(by_county.values())
+    rows.append(
+        (
+            "جمع",
+            *_pick(period, total.issued),
+            total.women[0],
+            total.active[0],
+            total.expiring[0],
+        )
+    )
+    compared = len(_slots(period))
+    return ReportTable(
+        key="counties",
+        title="مقایسه شهرستان‌ها",
+        columns=(
+            "شهرستان",
+            *_issued_columns(period),
+            "برای زنان",
+            "فعال در پایان دوره",
+            "منقضی‌شونده در دوره",
+        ),
+        rows=tuple(rows),
+        chart=(
+            Chart(value_columns=(1, 2 + compared), max_bars=len(by_county))
+            if len(by_county) > 1
+            else None
+        ),
+        total=True,
+    )
+
+
+def gender_table(by_gender: Mapping[str, Counts]) -> ReportTable:
+    """Licences by the holder's gender: issued in the period and active at its end."""
+    total = _total_of(by_gender.values())
+    rows = tuple(
+        (
+            label,
+            c.issued[0],
+            share(c.issued[0], total.issued[0]),
+            c.active[0],
+            share(c.active[0], total.active[0]),
+        )
+        for label, c in by_gender.items()
+    )
+    return ReportTable(
+        key="gender",
+        title="مجوزها به تفکیک جنسیت دارنده",
+        sheet="جنسیت",
+        columns=("جنسیت", "صادرشده در دوره", "سهم", "فعال در پایان دوره", "سهم"),
+        rows=rows,
+    )
+
+
+def network_table(period: Period, networks: NetworkCounts) -> ReportTable:
+    """Supporters, members and capacity at the period's end, against the earlier ones."""
+    use: tuple[Cell, Cell, Cell] = (
+        share(networks.members[0], networks.capacity[0]),
+        share(networks.members[1], networks.capacity[1]),
+        share(networks.members[2], networks.capacity[2]),
+    )
+    lines: tuple[tuple[str, tuple[Cell, Cell, Cell]], ...] = (
+        ("پشتیبان‌های فعال (شبکه‌ها)", networks.supporters),
+        ("ظرفیت کل شبکه‌ها", networks.capacity),
+        ("اعضای فعال", networks.members),
+        ("درصد استفاده از ظرفیت", use),
+        ("اعضای تازه در دوره", networks.joined),
+        ("اعضای خارج‌شده در دوره", networks.left),
+    )
+    return ReportTable(
+        key="networks",
+        title="شبکه‌های پشتیبان",
+        sheet="شبکه‌ها",
+        columns=("شاخص", *_headers(period)),
+        rows=tuple((label, *_pick(period, values)) for label, values in lines),
+        note="پشتیبان‌ها و اعضا در پایان هر دوره شمرده شده‌اند؛ درصد استفاده از ظرفیت "
+        "= اعضای فعال ÷ ظرفیت کل.",
+    )
+
+
+def event_table(period: Period, events: Mapping[str, EventCounts]) -> ReportTable:
+    """Events held in the period by kind: count (and in the earlier periods), places
+    registered, participants present at least one day, attendance rate."""
+    rows: list[tuple[Cell, ...]] = []
+    for label, e in events.items():
+        rate = share(e.attended, e.registered)
+        rows.append((label, *_pick(period, e.events), e.registered, e.attended, rate))
+    held = (
+        sum(e.events[0] for e in events.values()),
+        sum(e.events[1] for e in events.values()),
+        sum(e.events[2] for e in events.values()),
+    )
+    registered = sum(e.registered for e in events.values())
+    attended = sum(e.attended for e in events.values())
+    rows.append(("جمع", *_pick(period, held), registered, attended, share(attended, registered)))
+    return ReportTable(
+        key="events",
+        title="رویدادهای دوره",
+        sheet="رویدادها",
+        columns=(
+            "نوع رویداد",
+            *(f"تعداد {name}" for name in _headers(period)),
+            "ثبت‌نام‌شده",
+            "حاضر (دست‌کم یک روز)",
+            "نرخ حضور",
+        ),
+        rows=tuple(rows),
+        total=True,
+    )
+
+
+def report_tables(period: Period, figures: Figures, *, with_counties: bool) -> list[ReportTable]:
+    """The tables of a report (or of one county's part of it), in their order."""
+    tables = [
+        summary_table(period, figures.total, figures.networks),
+        group_table(period, figures.by_group),
+        top_fields_table(figures.top_fields),
+    ]
+    if with_counties:
+        tables.append(county_table(period, figures.by_county))
+    tables += [
+        gender_table(figures.by_gender),
+        network_table(period, figures.networks),
+        event_table(period, figures.events),
+    ]
+    return tables
+
+
+def report_totals(report: Report) -> dict[str, int]:
+    """The headline totals of a report (what an office's and the server's reports of the
+    same records must agree on)."""
+    summary = next(table for table in report.tables if table.key == "summary")
+    keys = ("issued", "women", "active", "expiring", "supporters", "members")
+    return {key: int(row[1] or 0) for key, row in zip(keys, summary.rows, strict=True)}
+
+
+# --- the .xlsx -----------------------------------------------------------------------
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name from ``name`` (Excel: 31 characters, no []:*?/\\)."""
+    base = _SHEET_FORBIDDEN.sub(" ", name).strip()[:SHEET_NAME_MAX] or "برگه"
+    title, n = base, 2
+    while title in taken:
+        suffix = to_persian_digits(f" {n}")
+        title = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        n += 1
+    taken.add(title)
+    return title
+
+
+def _write_table(sheet: object, table: ReportTable, start_row: int) -> int:
+    """Write ``table`` from ``start_row``; returns the next free row."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    assert isinstance(sheet, Worksheet)
+    bold = Font(bold=True)
+    sheet.cell(row=start_row, column=1, value=table.title).font = Font(bold=True, size=13)
+    row = start_row + 1
+    for col, header in enumerate(table.columns, start=1):
+        cell = sheet.cell(row=row, column=col, value=header)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for index, values in enumerate(table.rows):
+        row += 1
+        for col, value in enumerate(values):
+            cell = sheet.cell(row=row, column=col + 1, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            elif isinstance(value, float):
+                cell.number_format = "0.0%"
+            elif isinstance(value, int):
+                cell.number_format = "#,##0"
+            if table.total and index == len(table.rows) - 1:
+                cell.font = bold
+    if table.note:
+        row += 1
+        sheet.cell(row=row, column=1, value=table.note)
+    return row + 2
+
+
+def _new_sheet(book: object, name: str, taken: set[str]) -> object:
+    from openpyxl import Workbook
+
+    assert isinstance(book, Workbook)
+    sheet = book.create_sheet(sheet_title(name, taken))
+    sheet.sheet_view.rightToLeft = True
+    sheet.column_dimensions["A"].width = 34
+    for letter in "BCDEFG":
+        sheet.column_dimensions[letter].width = 16
+    return sheet
+
+
+def report_xlsx(report: Report) -> bytes:
+    """The report as an .xlsx: a cover sheet, one right-to-left sheet per table with a
+    Persian name, and for a province office one sheet per county."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    default = book.active
+    if default is not None:
+        book.remove(default)
+    taken: set[str] = set()
+    cover = _new_sheet(book, "گزارش", taken)
+    lines = (
+        report.title,
+        report.office,
+        report.place,
+        f"از {jalali.format_jalali(report.period.start)} "
+        f"تا {jalali.format_jalali(report.period.end)}",
+        f"تاریخ تهیه: {jalali.format_jalali(report.generated)}",
+    )
+    for n, line in enumerate(lines, start=1):
+        cell = cover.cell(row=n, column=1, value=line)  # type: ignore[attr-defined]
+        cell.data_type = "s"
+        if n == 1:
+            cell.font = Font(bold=True, size=14)
+    for table in report.tables:
+        _write_table(_new_sheet(book, table.sheet_name, taken), table, 1)
+    for county, tables in report.counties:
+        sheet = _new_sheet(book, county, taken)
+        row = 1
+        for table in tables:
+            row = _write_table(sheet, table, row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
