@@ -76,9 +76,11 @@ class Period:
 
     @property
     def short_label(self) -> str:
-        """A short name for table headers and charts: «آبان ۱۴۰۵», «فصل ۳ ۱۴۰۵»."""
+        """A short name for table headers and charts: «آبان ۱۴۰۵», «فصل سوم ۱۴۰۵» (an
+        ordinal word: two numbers side by side read ambiguously right to left)."""
         if self.kind == "quarter":
-            return to_persian_digits(f"فصل {self.index} {self.year}")
+            ordinal = QUARTER_NAMES[self.index - 1].split(" ")[0]
+            return f"فصل {ordinal} {to_persian_digits(str(self.year))}"
         return self.label
 
     def previous(self) -> Period:

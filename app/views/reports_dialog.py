@@ -36,8 +36,8 @@ from app.views.errors import show_error
 from app.views.worker import TaskHandle
 from common import jalali
 from common.periods import QUARTER_NAMES, Period, current_month
-from common.reports import Report, report_totals
-from common.text import isolate_ltr, to_persian_digits
+from common.reports import Report, fa_count, report_totals
+from common.text import isolate_ltr
 
 #: Around the pages of the preview (as the certificate preview).
 PREVIEW_BACKGROUND = "#6b7078"
@@ -256,9 +256,9 @@ def _summary(report: Report, pages: int) -> str:
         "{supporters} پشتیبان با {members} عضو فعال — {pages} صفحه."
     ).format(
         label=report.period.label,
-        issued=to_persian_digits(str(totals["issued"])),
-        active=to_persian_digits(str(totals["active"])),
-        supporters=to_persian_digits(str(totals["supporters"])),
-        members=to_persian_digits(str(totals["members"])),
-        pages=to_persian_digits(str(pages)),
+        issued=fa_count(totals["issued"]),
+        active=fa_count(totals["active"]),
+        supporters=fa_count(totals["supporters"]),
+        members=fa_count(totals["members"]),
+        pages=fa_count(pages),
     )

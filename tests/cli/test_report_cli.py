@@ -33,7 +33,7 @@ def test_report_pdf_and_xlsx(
     assert int(totals["active"]) > 0
     book = openpyxl.load_workbook(xlsx)
     assert book["خلاصه"]["B3"].value == int(totals["issued"])
-    assert book["خلاصه"]["B2"].value == "فصل ۳ ۱۴۰۴"
+    assert book["خلاصه"]["B2"].value == "فصل سوم ۱۴۰۴"
     pdf = tmp_path / "year.pdf"
     assert main(["report", "--db", str(dbfile), "--period", "۱۴۰۴", "--out", str(pdf)]) == 0
     assert pdf.read_bytes().startswith(b"%PDF")

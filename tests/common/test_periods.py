@@ -54,7 +54,7 @@ def test_bounds_and_names() -> None:
     autumn = Period("quarter", 1405, 3)
     assert autumn.start == jalali.from_jalali(1405, 7, 1)
     assert autumn.end == jalali.from_jalali(1405, 9, 30)
-    assert autumn.label == "فصل سوم (پاییز) ۱۴۰۵" and autumn.short_label == "فصل ۳ ۱۴۰۵"
+    assert autumn.label == "فصل سوم (پاییز) ۱۴۰۵" and autumn.short_label == "فصل سوم ۱۴۰۵"
     leap = Period("year", 1403)  # 1403 is a leap year: Esfand has 30 days
     assert leap.end == jalali.from_jalali(1403, 12, 30)
     assert (leap.end - leap.start).days == 365

@@ -134,6 +134,7 @@ HELPERS = {
 NOT_DATABASE = {
     "app.services.core.autobackup.plan_rotation",  # a set's update, not a row's
     "app.services.core.progress.Progress.report",
+    "app.services.core.hooks.attach_once",  # a registry set's .add(: session listeners
     "app.services.sync.report.SyncReport.changed",
     "app.services.spreadsheet.importer.ImportRun.reject",
     "app.services.spreadsheet.importer.ImportRun.count",
@@ -151,6 +152,9 @@ NOT_DATABASE = {
     "app.services.spreadsheet.columns.Columns.map_headers",
     "app.services.certificates.pdf.layout.load_style",
     "app.services.certificates.pdf.text.register_fonts",
+    # a report's drawing: a reportlab Drawing's .add(, a canvas's state .update(
+    "app.services.reports.pdf.chart_drawing",
+    "app.services.reports.pdf._NumberedCanvas.save",
     "app.services.core.scope.OfficeScope.error",
     "app.services.sync.tables.chunks",
     "app.services.licences.register.RegisterFilter.with_text",
