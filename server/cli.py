@@ -16,6 +16,8 @@
     daftar-server list-tokens --db PATH --office ID
     daftar-server catalogue import --db PATH FILE.csv
     daftar-server catalogue export --db PATH [--out FILE.csv]
+    daftar-server report --db PATH --period 1405/08|1405-Q3|1405 --out FILE.xlsx
+                         [--province NAME]
 
 ``--database-url`` (or ``DATABASE_URL`` when neither option is given) selects
 PostgreSQL instead of a SQLite file. ``add-office`` and ``new-token`` print the new token
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from common.files import write_text_atomically
+from common.files import write_bytes_atomically, write_text_atomically
 from server.db import ServerDatabaseError, open_database
 from server.offices import (
     EnrolmentError,
@@ -179,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     _database_options(listing)
     listing.add_argument("--office", required=True, metavar="ID", help="the office's id")
     _catalogue_parser(commands)
+    report = commands.add_parser(
+        "report", help="the periodic report of the server's records (national or a province)"
+    )
+    _database_options(report)
+    report.add_argument(
+        "--period", required=True, help="1405/08 (a month), 1405-Q3 (a quarter) or 1405 (a year)"
+    )
+    report.add_argument("--out", required=True, metavar="FILE.xlsx", help="the file to write")
+    report.add_argument("--province", metavar="NAME", help="one province (its Persian name)")
     return parser
 
 
@@ -432,6 +443,40 @@ def _catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from common.errors import ValidationError
+    from common.periods import parse_period
+    from common.reports import report_totals, report_xlsx
+    from server.offices import load_reference, resolve_place
+    from server.report import build_server_report
+
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".xlsx":
+        # The PDF needs the desktop app's Persian text pipeline, which the server does not
+        # import: an office's `daftar report` writes the PDF.
+        log.error("the server writes the report as .xlsx (not %s)", out.suffix or "no suffix")
+        return 2
+    try:
+        period = parse_period(args.period)
+    except ValidationError as exc:
+        log.error("--period: %s", exc.message)
+        return 2
+    province = None
+    if args.province:
+        province, _county = resolve_place(load_reference(), args.province, None)
+    engine = open_database(args.db, args.database_url)
+    try:
+        with Session(engine) as session:
+            report = build_server_report(session, period, province)
+    finally:
+        engine.dispose()
+    write_bytes_atomically(out, report_xlsx(report))
+    totals = report_totals(report)
+    print(f"written {out}: {report.place}, {period.code}")
+    print(" ".join(f"{key}={value}" for key, value in totals.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run daftar-server; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -451,6 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "revoke-token": _revoke_token,
         "list-tokens": _list_tokens,
         "catalogue": _catalogue,
+        "report": _report,
     }
     try:
         return handlers[args.command](args)
