@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from common import jalali
 from common.periods import Period
-from common.text import to_persian_digits
+from common.text import persian_sort_key, to_persian_digits
+from common.vocabulary import EventKind, Gender
 
 Cell = str | int | float | None
 
@@ -117,7 +119,138 @@ class Figures:
     by_gender: Mapping[str, Counts]
     networks: NetworkCounts
     events: Mapping[str, EventCounts]
-    network_by_county: Mapping[str, NetworkCounts] = field(default_factory=dict)
+
+
+#: How many fields the "top fields" table lists.
+TOP_FIELDS = 10
+
+
+@dataclass(frozen=True)
+class Cube:
+    """A report's counts as SQL aggregated them, ready to roll up: licences by (county,
+    field, gender); networks by county; events by (county, kind). Keys are the caller's
+    (ids in an office, amar codes at the server); ``fields`` names each field (code,
+    name, group name), ``groups`` lists the group names in order, ``counties`` maps each
+    county key of the report to its name, ``genders`` and ``kinds`` give the labels."""
+
+    licences: Mapping[tuple[str, str, str], Counts]
+    networks: Mapping[str, NetworkCounts]
+    events: Mapping[tuple[str, str], EventCounts]
+    fields: Mapping[str, tuple[str, str, str]]
+    groups: Sequence[str]
+    counties: Mapping[str, str]
+    genders: Sequence[tuple[str, str]]
+    kinds: Sequence[tuple[str, str]]
+
+
+#: The genders in the order a report lists them, and the event kinds, with their labels.
+GENDERS = (
+    (Gender.FEMALE.value, Gender.FEMALE.label),
+    (Gender.MALE.value, Gender.MALE.label),
+    (Gender.UNKNOWN.value, "ثبت‌نشده"),
+)
+KINDS = tuple((kind.value, kind.label) for kind in EventKind)
+#: The licence measures, each summed over the three periods, in the order of counts_of.
+LICENCE_MEASURES = ("issued", "active", "expiring", "women")
+
+
+def counts_of(values: Iterable[Any]) -> Counts:
+    """Twelve sums (issued, active, expiring, women × the three periods) as Counts."""
+    v = [int(x or 0) for x in values]
+    return Counts((v[0], v[1], v[2]), (v[3], v[4], v[5]), (v[6], v[7], v[8]), (v[9], v[10], v[11]))
+
+
+def network_values(values: Iterable[Any]) -> NetworkCounts:
+    """Fifteen sums (supporters, capacity, members, joined, left × the three periods)."""
+    v = [int(x or 0) for x in values]
+    return NetworkCounts(
+        (v[0], v[1], v[2]),
+        (v[3], v[4], v[5]),
+        (v[6], v[7], v[8]),
+        (v[9], v[10], v[11]),
+        (v[12], v[13], v[14]),
+    )
+
+
+def _plus(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def add_counts(a: Counts, b: Counts) -> Counts:
+    return Counts(
+        _plus(a.issued, b.issued),
+        _plus(a.active, b.active),
+        _plus(a.expiring, b.expiring),
+        _plus(a.women, b.women),
+    )
+
+
+def add_networks(a: NetworkCounts, b: NetworkCounts) -> NetworkCounts:
+    return NetworkCounts(
+        _plus(a.supporters, b.supporters),
+        _plus(a.capacity, b.capacity),
+        _plus(a.members, b.members),
+        _plus(a.joined, b.joined),
+        _plus(a.left, b.left),
+    )
+
+
+def roll_up(cube: Cube, counties: Collection[str] | None = None) -> Figures:
+    """The figures of ``counties`` (keys; None: every county of the cube), summed from the
+    cube's aggregates (a few thousand groups, never the records themselves)."""
+    wanted = set(cube.counties) if counties is None else set(counties)
+    total = Counts()
+    by_group = {name: Counts() for name in cube.groups}
+    by_county = {key: Counts() for key in wanted if key in cube.counties}
+    by_gender: dict[str, Counts] = {}
+    by_field: dict[str, Counts] = {}
+    for (county, field_id, gender), counts in cube.licences.items():
+        if county not in wanted:
+            continue
+        total = add_counts(total, counts)
+        group = cube.fields.get(field_id, ("", "", ""))[2]
+        if group in by_group:
+            by_group[group] = add_counts(by_group[group], counts)
+        by_county[county] = add_counts(by_county.get(county, Counts()), counts)
+        by_gender[gender] = add_counts(by_gender.get(gender, Counts()), counts)
+        by_field[field_id] = add_counts(by_field.get(field_id, Counts()), counts)
+    top = sorted(
+        (
+            (*cube.fields[field_id], c.issued[0], c.active[0])
+            for field_id, c in by_field.items()
+            if c.issued[0] and field_id in cube.fields
+        ),
+        key=lambda row: (-row[3], row[0]),
+    )[:TOP_FIELDS]
+    networks = NetworkCounts()
+    for county, network in cube.networks.items():
+        if county in wanted:
+            networks = add_networks(networks, network)
+    events: dict[str, EventCounts] = {}
+    for kind, label in cube.kinds:
+        held, registered, attended = (0, 0, 0), 0, 0
+        for (county, event_kind), e in cube.events.items():
+            if county in wanted and event_kind == kind:
+                held = _plus(held, e.events)
+                registered += e.registered
+                attended += e.attended
+        events[label] = EventCounts(held, registered, attended)
+    return Figures(
+        total=total,
+        by_group=by_group,
+        top_fields=top,
+        by_county={
+            cube.counties[key]: by_county[key]
+            for key in sorted(by_county, key=lambda k: persian_sort_key(cube.counties[k]))
+        },
+        by_gender={
+            label: by_gender.get(value, Counts())
+            for value, label in cube.genders
+            if value or value in by_gender
+        },
+        networks=networks,
+        events=events,
+    )
 
 
 # --- formatting ----------------------------------------------------------------------
@@ -389,6 +522,24 @@ def report_tables(period: Period, figures: Figures, *, with_counties: bool) -> l
         event_table(period, figures.events),
     ]
     return tables
+
+
+#: The tables a county's part of a province's report repeats.
+COUNTY_TABLES = ("summary", "groups", "gender", "networks", "events")
+
+
+def cube_tables(
+    period: Period, cube: Cube, *, with_counties: bool
+) -> tuple[tuple[ReportTable, ...], tuple[tuple[str, tuple[ReportTable, ...]], ...]]:
+    """A report's tables from its cube, and with ``with_counties`` (a province's report)
+    the comparison of the counties and each county's part."""
+    tables = report_tables(period, roll_up(cube), with_counties=with_counties)
+    parts: list[tuple[str, tuple[ReportTable, ...]]] = []
+    if with_counties:
+        for key in sorted(cube.counties, key=lambda k: persian_sort_key(cube.counties[k])):
+            county = report_tables(period, roll_up(cube, {key}), with_counties=False)
+            parts.append((cube.counties[key], tuple(t for t in county if t.key in COUNTY_TABLES)))
+    return tuple(tables), tuple(parts)
 
 
 def report_totals(report: Report) -> dict[str, int]:

@@ -21,17 +21,19 @@ from sqlalchemy.orm import Session, aliased
 from common import jalali
 from common.periods import Period
 from common.reports import (
+    GENDERS,
+    KINDS,
+    LICENCE_MEASURES,
     Counts,
+    Cube,
     EventCounts,
-    Figures,
     NetworkCounts,
     Report,
-    ReportTable,
-    report_tables,
+    counts_of,
+    cube_tables,
+    network_values,
 )
-from common.text import persian_sort_key
 from common.vocabulary import (
-    EventKind,
     EventStatus,
     Gender,
     LicenceStatus,
@@ -41,9 +43,6 @@ from common.vocabulary import (
 from server.catalogue import catalogue_state
 from server.models import Record
 from server.offices import Place, load_reference
-
-#: How many fields the "top fields" table lists (as an office's report).
-TOP_FIELDS = 10
 
 
 class _Rows:
@@ -84,7 +83,7 @@ def _periods(period: Period) -> tuple[Period, Period, Period]:
     return period, period.previous(), period.year_before()
 
 
-class ServerFigures:
+class ServerCounts:
     """The counts of a report over the records of ``counties`` (amar codes)."""
 
     def __init__(self, session: Session, period: Period, counties: Collection[str]) -> None:
@@ -92,12 +91,13 @@ class ServerFigures:
         self.period = period
         self.counties = list(counties)
 
-    def _licence_query(self, *columns: Any) -> Any:
+    def licences(self) -> dict[tuple[str, str, str], Counts]:
+        """Licences by (county, field, holder's gender): one scan."""
         lic, person = _Rows(self.session, "licence"), _Rows(self.session, "person")
+        issue, expiry, status = lic.text("issue_date"), lic.text("expiry_date"), lic.text("status")
         sums = []
-        for measure in ("issued", "active", "expiring", "women"):
+        for measure in LICENCE_MEASURES:
             for p in _periods(self.period):
-                issue, expiry = lic.text("issue_date"), lic.text("expiry_date")
                 issued: ColumnElement[bool] = issue.between(_iso(p.start), _iso(p.end))
                 condition: ColumnElement[bool]
                 if measure == "issued":
@@ -106,116 +106,97 @@ class ServerFigures:
                     condition = and_(
                         issue <= _iso(p.end),
                         expiry >= _iso(p.end),
-                        lic.text("status") == LicenceStatus.ACTIVE.value,
+                        status == LicenceStatus.ACTIVE.value,
                     )
                 elif measure == "expiring":
                     condition = and_(
                         expiry.between(_iso(p.start), _iso(p.end)),
-                        lic.text("status") != LicenceStatus.REVOKED.value,
+                        status != LicenceStatus.REVOKED.value,
                     )
                 else:
                     condition = and_(issued, person.text("gender") == Gender.FEMALE.value)
                 sums.append(_sum(condition))
-        return (
-            select(*[c(lic, person) for c in columns], *sums)
+        field_id = lic.text("field_id").label("field_id")
+        gender = func.coalesce(person.text("gender"), "").label("gender")
+        county = lic.alias.county_code.label("county")
+        rows = self.session.execute(
+            select(county, field_id, gender, *sums)
             .select_from(lic.alias)
             .join(
                 person.alias,
                 and_(person.alias.table_name == "person", person.alias.id == lic.alias.person_link),
             )
             .where(lic.live(), lic.alias.county_code.in_(self.counties))
+            .group_by("county", "field_id", "gender")
         )
+        return {(str(c), str(f), str(g or "")): counts_of(values) for c, f, g, *values in rows}
 
-    @staticmethod
-    def _counts(values: Any) -> Counts:
-        v = [int(x or 0) for x in values]
-        return Counts(
-            (v[0], v[1], v[2]), (v[3], v[4], v[5]), (v[6], v[7], v[8]), (v[9], v[10], v[11])
-        )
-
-    def total(self) -> Counts:
-        return self._counts(self.session.execute(self._licence_query()).one())
-
-    def by(self, column: Any) -> dict[str, Counts]:
-        """Counts grouped by one expression of (licence, person)."""
-        query = self._licence_query(lambda lic, person: column(lic, person).label("key"))
-        return {
-            str(key): self._counts(values)
-            for key, *values in self.session.execute(query.group_by("key"))
-        }
-
-    def top_fields(
-        self, names: dict[str, tuple[str, str, str]]
-    ) -> list[tuple[str, str, str, int, int]]:
-        """(code, name, group, issued, active) of the fields with most licences issued."""
-        by_field = self.by(lambda lic, _person: lic.text("field_id"))
-        ranked = sorted(
-            (
-                (names[f][0], names[f][1], names[f][2], c.issued[0], c.active[0])
-                for f, c in by_field.items()
-                if c.issued[0] and f in names
-            ),
-            key=lambda row: (-row[3], row[0]),
-        )
-        return ranked[:TOP_FIELDS]
-
-    def networks(self) -> NetworkCounts:
+    def networks(self) -> dict[str, NetworkCounts]:
+        """Networks by county (supporters by their county, members by theirs)."""
         sup, lic = _Rows(self.session, "supporter"), _Rows(self.session, "licence")
         periods = _periods(self.period)
         issued = lic.text("issue_date")
-        supporter_row = self.session.execute(
-            select(
-                *(_sum(issued <= _iso(p.end)) for p in periods),
-                *(
-                    func.coalesce(
-                        func.sum(case((issued <= _iso(p.end), sup.integer("capacity")), else_=0)), 0
-                    )
-                    for p in periods
-                ),
+        capacity = sup.integer("capacity")
+        supporters = {
+            str(county): values
+            for county, *values in self.session.execute(
+                select(
+                    sup.alias.county_code,
+                    *(_sum(issued <= _iso(p.end)) for p in periods),
+                    *(
+                        func.coalesce(func.sum(case((issued <= _iso(p.end), capacity), else_=0)), 0)
+                        for p in periods
+                    ),
+                )
+                .select_from(sup.alias)
+                .join(
+                    lic.alias,
+                    and_(lic.alias.table_name == "licence", lic.alias.id == sup.alias.link_id),
+                )
+                .where(
+                    sup.live(),
+                    sup.text("status") == SupporterStatus.ACTIVE.value,
+                    sup.alias.county_code.in_(self.counties),
+                )
+                .group_by(sup.alias.county_code)
             )
-            .select_from(sup.alias)
-            .join(
-                lic.alias,
-                and_(lic.alias.table_name == "licence", lic.alias.id == sup.alias.link_id),
-            )
-            .where(
-                sup.live(),
-                sup.text("status") == SupporterStatus.ACTIVE.value,
-                sup.alias.county_code.in_(self.counties),
-            )
-        ).one()
+        }
         member, owner = _Rows(self.session, "network_member"), _Rows(self.session, "supporter")
         joined, left = member.text("joined_on"), member.text("left_on")
-        member_row = self.session.execute(
-            select(
-                *(
-                    _sum(and_(joined <= _iso(p.end), left.is_(None) | (left > _iso(p.end))))
-                    for p in periods
-                ),
-                *(_sum(joined.between(_iso(p.start), _iso(p.end))) for p in periods),
-                *(_sum(left.between(_iso(p.start), _iso(p.end))) for p in periods),
+        members = {
+            str(county): values
+            for county, *values in self.session.execute(
+                select(
+                    member.alias.county_code,
+                    *(
+                        _sum(and_(joined <= _iso(p.end), left.is_(None) | (left > _iso(p.end))))
+                        for p in periods
+                    ),
+                    *(_sum(joined.between(_iso(p.start), _iso(p.end))) for p in periods),
+                    *(_sum(left.between(_iso(p.start), _iso(p.end))) for p in periods),
+                )
+                .select_from(member.alias)
+                .join(
+                    owner.alias,
+                    and_(
+                        owner.alias.table_name == "supporter",
+                        owner.alias.id == member.alias.link_id,
+                        owner.alias.deleted.is_(False),
+                    ),
+                )
+                .where(member.live(), member.alias.county_code.in_(self.counties))
+                .group_by(member.alias.county_code)
             )
-            .select_from(member.alias)
-            .join(
-                owner.alias,
-                and_(
-                    owner.alias.table_name == "supporter",
-                    owner.alias.id == member.alias.link_id,
-                    owner.alias.deleted.is_(False),
-                ),
+        }
+        return {
+            county: network_values(
+                [*supporters.get(county, [0] * 6), *members.get(county, [0] * 9)]
             )
-            .where(member.live(), member.alias.county_code.in_(self.counties))
-        ).one()
-        v = [int(x or 0) for x in (*supporter_row, *member_row)]
-        return NetworkCounts(
-            (v[0], v[1], v[2]),
-            (v[3], v[4], v[5]),
-            (v[6], v[7], v[8]),
-            (v[9], v[10], v[11]),
-            (v[12], v[13], v[14]),
-        )
+            for county in self.counties
+        }
 
-    def events(self) -> dict[str, EventCounts]:
+    def events(self) -> dict[tuple[str, str], EventCounts]:
+        """Events by (county, kind), as app.services.reports.figures.event_counts."""
         event = _Rows(self.session, "event")
         start = event.text("start_date")
         live = and_(
@@ -223,11 +204,13 @@ class ServerFigures:
             event.text("status") != EventStatus.CANCELLED.value,
             event.alias.county_code.in_(self.counties),
         )
+        county = event.alias.county_code.label("county")
         kind = event.text("kind").label("kind")
         held = {
-            str(k): (int(a), int(b), int(c))
-            for k, a, b, c in self.session.execute(
+            (str(c), str(k)): (int(a), int(b), int(n))
+            for c, k, a, b, n in self.session.execute(
                 select(
+                    county,
                     kind,
                     *(
                         _sum(start.between(_iso(p.start), _iso(p.end)))
@@ -235,141 +218,84 @@ class ServerFigures:
                     ),
                 )
                 .where(live)
-                .group_by("kind")
+                .group_by("county", "kind")
             )
         }
         in_period = and_(live, start.between(_iso(self.period.start), _iso(self.period.end)))
         part = _Rows(self.session, "event_participant")
         registered = {
-            str(k): int(n)
-            for k, n in self.session.execute(
-                select(kind, func.count(part.alias.id))
+            (str(c), str(k)): int(n)
+            for c, k, n in self.session.execute(
+                select(county, kind, func.count(part.alias.id))
                 .select_from(event.alias)
                 .join(part.alias, and_(part.live(), part.alias.link_id == event.alias.id))
                 .where(in_period, part.text("status") == ParticipantStatus.REGISTERED.value)
-                .group_by("kind")
+                .group_by("county", "kind")
             )
         }
         seen = _Rows(self.session, "event_attendance")
         attended = {
-            str(k): int(n)
-            for k, n in self.session.execute(
-                select(kind, func.count(distinct(seen.text("participant_id"))))
+            (str(c), str(k)): int(n)
+            for c, k, n in self.session.execute(
+                select(county, kind, func.count(distinct(seen.text("participant_id"))))
                 .select_from(event.alias)
                 .join(seen.alias, and_(seen.live(), seen.alias.link_id == event.alias.id))
                 .where(in_period, seen.flag("present").is_(True))
-                .group_by("kind")
+                .group_by("county", "kind")
             )
         }
         return {
-            k.label: EventCounts(
-                held.get(k.value, (0, 0, 0)), registered.get(k.value, 0), attended.get(k.value, 0)
-            )
-            for k in EventKind
+            k: EventCounts(held.get(k, (0, 0, 0)), registered.get(k, 0), attended.get(k, 0))
+            for k in {*held, *registered, *attended}
         }
 
 
-def _catalogue_names(
-    session: Session,
-) -> tuple[dict[str, tuple[str, str, str]], list[tuple[str, str]]]:
-    """Field id → (code, name, group name), and the groups (id, name) by code."""
+def server_cube(session: Session, period: Period, counties: dict[str, str]) -> Cube:
+    """Every count of a report for ``counties`` (amar code → name), ready to roll up."""
     tables = catalogue_state(session).tables
-    groups = {str(g["id"]): str(g["name"]) for g in tables["field_group"]}
-    names = {
-        str(f["id"]): (str(f["code"]), str(f["name"]), groups.get(str(f["group_id"]), ""))
+    group_names = {str(g["id"]): str(g["name"]) for g in tables["field_group"]}
+    fields = {
+        str(f["id"]): (str(f["code"]), str(f["name"]), group_names.get(str(f["group_id"]), ""))
         for f in tables["business_field"]
     }
-    order = [
-        (str(g["id"]), str(g["name"]))
-        for g in sorted(tables["field_group"], key=lambda g: str(g["code"]))
-    ]
-    return names, order
-
-
-def server_figures(session: Session, period: Period, counties: dict[str, str]) -> Figures:
-    """Every figure of a report for ``counties`` (amar code → name)."""
-    f = ServerFigures(session, period, counties)
-    names, groups = _catalogue_names(session)
-    by_field = f.by(lambda lic, _person: lic.text("field_id"))
-    by_group: dict[str, Counts] = {name: Counts() for _id, name in groups}
-    for field_id, counts in by_field.items():
-        group = names.get(field_id, ("", "", ""))[2]
-        if group in by_group:
-            by_group[group] = _add(by_group[group], counts)
-    by_county_code = f.by(lambda lic, _person: lic.alias.county_code)
-    by_county = {
-        name: by_county_code.get(code, Counts())
-        for code, name in sorted(counties.items(), key=lambda item: persian_sort_key(item[1]))
-    }
-    by_gender_code = f.by(lambda _lic, person: func.coalesce(person.text("gender"), ""))
-    by_gender = {
-        (g.label or "ثبت‌نشده"): by_gender_code.get(g.value, Counts())
-        for g in (Gender.FEMALE, Gender.MALE, Gender.UNKNOWN)
-        if g != Gender.UNKNOWN or g.value in by_gender_code
-    }
-    return Figures(
-        total=f.total(),
-        by_group=by_group,
-        top_fields=f.top_fields(names),
-        by_county=by_county,
-        by_gender=by_gender,
-        networks=f.networks(),
-        events=f.events(),
-    )
-
-
-def _add(a: Counts, b: Counts) -> Counts:
-    def plus(x: tuple[int, int, int], y: tuple[int, int, int]) -> tuple[int, int, int]:
-        return (x[0] + y[0], x[1] + y[1], x[2] + y[2])
-
-    return Counts(
-        plus(a.issued, b.issued),
-        plus(a.active, b.active),
-        plus(a.expiring, b.expiring),
-        plus(a.women, b.women),
+    groups = [str(g["name"]) for g in sorted(tables["field_group"], key=lambda g: str(g["code"]))]
+    counts = ServerCounts(session, period, counties)
+    return Cube(
+        licences=counts.licences(),
+        networks=counts.networks(),
+        events=counts.events(),
+        fields=fields,
+        groups=groups,
+        counties=counties,
+        genders=GENDERS,
+        kinds=KINDS,
     )
 
 
 def build_server_report(
     session: Session, period: Period, province: Place | None = None, today: dt.date | None = None
 ) -> Report:
-    """The national report of ``period``, or one province's (with each county's part)."""
+    """The national report of ``period``, or one province's (with the comparison of its
+    counties and each county's part)."""
     reference = load_reference()
     if province is None:
-        provinces = {p.code: p.name for p in reference.provinces.values()}
         counties = {
             county.code: county.name
-            for code in provinces
-            for county in reference.counties.get(code, {}).values()
+            for province_counties in reference.counties.values()
+            for county in province_counties.values()
         }
         place = "همهٔ استان‌ها"
     else:
         counties = {c.code: c.name for c in reference.counties.get(province.code, {}).values()}
         place = f"استان {province.name}"
-    tables = report_tables(
-        period, server_figures(session, period, counties), with_counties=province is not None
+    tables, parts = cube_tables(
+        period, server_cube(session, period, counties), with_counties=province is not None
     )
-    parts: list[tuple[str, tuple[ReportTable, ...]]] = []
-    if province is not None:
-        for code, name in sorted(counties.items(), key=lambda item: persian_sort_key(item[1])):
-            county_tables = report_tables(
-                period, server_figures(session, period, {code: name}), with_counties=False
-            )
-            parts.append(
-                (
-                    name,
-                    tuple(
-                        t
-                        for t in county_tables
-                        if t.key in ("summary", "groups", "gender", "networks", "events")
-                    ),
-                )
-            )
     return Report(
         office="دبیرخانهٔ مشاغل خانگی — سرور مرکزی",
         place=place,
         period=period,
         generated=today or jalali.today(),
-        tables=tuple(tables),
-        counties=tuple(parts),
+        tables=tables,
+        counties=parts,
     )

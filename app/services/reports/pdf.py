@@ -179,11 +179,14 @@ def chart_drawing(table: ReportTable, width: float) -> Drawing | None:
     chart.width, chart.height = width - 50, height - 92
     chart.data = series
     slot = chart.width / len(rows)
+    # Many bars (a province's counties): a smaller label keeps a name on its line.
+    label_size = 6.5 if len(rows) <= 10 else 5.5
     chart.categoryAxis.categoryNames = [
-        visual(str(row[spec.label_column]), slot - 4, FONT_REGULAR, 6.5) for row in reversed(rows)
+        visual(str(row[spec.label_column]), slot - 2, FONT_REGULAR, label_size)
+        for row in reversed(rows)
     ]
     chart.categoryAxis.labels.fontName = FONT_REGULAR
-    chart.categoryAxis.labels.fontSize = 6.5
+    chart.categoryAxis.labels.fontSize = label_size
     chart.categoryAxis.labels.boxAnchor = "n"
     chart.categoryAxis.labels.dy = -3
     chart.categoryAxis.labels.leading = 8

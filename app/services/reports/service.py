@@ -12,19 +12,17 @@ from app.services.core.access import requires
 from app.services.core.office import require_office
 from app.services.core.progress import Progress
 from app.services.core.scope import office_scope
-from app.services.reports.figures import figures
+from app.services.reports.figures import cube
 from app.services.reports.pdf import render_report_pdf
 from common import jalali
 from common.errors import DomainError
 from common.files import write_bytes_atomically
 from common.periods import Period
-from common.reports import Report, ReportTable, report_tables, report_xlsx
+from common.reports import Report, cube_tables, report_xlsx
 from common.vocabulary import Permission
 
 #: The file types a report is written as.
 REPORT_SUFFIXES = (".pdf", ".xlsx")
-#: The tables a county's part of a province office's report repeats.
-COUNTY_TABLES = ("summary", "groups", "gender", "networks", "events")
 
 
 @dataclass(frozen=True)
@@ -42,26 +40,16 @@ def build_report(
     progress: Progress | None = None,
 ) -> Report:
     """The report of ``period`` for the office's counties (read only). A province
-    office's report also has each county's part; ``progress`` counts the counties and
-    may cancel between them."""
+    office's report also has each county's part; ``progress`` may cancel between the
+    counting and the tables."""
     progress = progress or Progress()
     office = require_office(session)
     scope = office_scope(session)
-    counties = scope.county_ids
-    steps = 1 + (len(scope.counties) if scope.is_province_office else 0)
-    progress.report(0, steps, "شمارش مجوزها، شبکه‌ها و رویدادها…")
-    tables = report_tables(
-        period, figures(session, period, counties), with_counties=scope.is_province_office
-    )
-    parts: list[tuple[str, tuple[ReportTable, ...]]] = []
-    if scope.is_province_office:
-        for done, county in enumerate(scope.counties, start=1):
-            progress.check()
-            progress.report(done, steps, f"شهرستان {county.name}…")
-            county_tables = report_tables(
-                period, figures(session, period, {county.id}), with_counties=False
-            )
-            parts.append((county.name, tuple(t for t in county_tables if t.key in COUNTY_TABLES)))
+    progress.report(0, 2, "شمارش مجوزها، شبکه‌ها و رویدادها…")
+    counts = cube(session, period, scope.county_ids)
+    progress.check()
+    progress.report(1, 2, "ساختن جدول‌ها…")
+    tables, parts = cube_tables(period, counts, with_counties=scope.is_province_office)
     place = (
         f"استان {scope.province_name}"
         if scope.is_province_office
@@ -72,8 +60,8 @@ def build_report(
         place=place,
         period=period,
         generated=today or jalali.today(),
-        tables=tuple(tables),
-        counties=tuple(parts),
+        tables=tables,
+        counties=parts,
     )
 
 
