@@ -28,6 +28,7 @@ from app.services.licences.service import LicenceService
 from app.services.sync.client import run_sync
 from app.services.sync.setup import setup_from_server
 from app.services.sync.transport import Transport
+from app.views.catalogue_screen import CatalogueScreen
 from app.views.context import AppContext, AppSignals
 from app.views.licence_form import LicenceFormDialog
 from app.views.widgets.search_combo import VALUE_ROLE
@@ -161,5 +162,10 @@ def test_catalogue_change_reaches_offices_and_the_form(
         edit_form = LicenceFormDialog(ctx, licence_id=licences[1])
         qtbot.addWidget(edit_form)
         assert edit_form.field_combo.value() == reference_id("business_field", RETIRED[1])
+        # «فهرست رشته‌ها» lists all 500 with the catalogue's version.
+        screen = CatalogueScreen(ctx)
+        qtbot.addWidget(screen)
+        assert screen.model.rowCount() == 500
+        assert "نسخهٔ فهرست: ۱" in screen.note.text()
     finally:
         runner.deleteLater()
