@@ -31,6 +31,7 @@ from app.views.errors import show_error
 from app.views.widgets.table_model import SORT_ROLE, Column, ColumnTableModel, ModelIndex
 from app.views.widgets.table_style import setup_record_table
 from common.text import search_key
+from common.vocabulary import RecordKind
 
 COL_CODE, COL_NAME, COL_GROUP, COL_BODY, COL_STARRED, COL_ISIC = range(6)
 STAR = "★"
@@ -202,7 +203,19 @@ class CatalogueScreen(QWidget):
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self._update_count()
-        ctx.run_op(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
+        ctx.signals.sig_records_changed.connect(self.on_records_changed)
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the catalogue (again) off the GUI thread."""
+        self._ctx.run_op(
+            _load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self
+        )
+
+    def on_records_changed(self, kind: str) -> None:
+        """A sync brought a new catalogue from the central server: show it."""
+        if kind == RecordKind.REFERENCE:
+            self.reload()
 
     def _setup_table(self) -> None:
         table = self.table

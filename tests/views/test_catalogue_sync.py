@@ -31,6 +31,7 @@ from app.services.sync.transport import Transport
 from app.views.catalogue_screen import CatalogueScreen
 from app.views.context import AppContext, AppSignals
 from app.views.licence_form import LicenceFormDialog
+from app.views.sync_common import kinds_changed_by
 from app.views.widgets.search_combo import VALUE_ROLE
 from app.views.worker import TaskRunner
 from common.errors import ValidationErrors
@@ -162,10 +163,17 @@ def test_catalogue_change_reaches_offices_and_the_form(
         edit_form = LicenceFormDialog(ctx, licence_id=licences[1])
         qtbot.addWidget(edit_form)
         assert edit_form.field_combo.value() == reference_id("business_field", RETIRED[1])
-        # «فهرست رشته‌ها» lists all 500 with the catalogue's version.
+        # «فهرست رشته‌ها» lists all 500 with the catalogue's version, and reloads when a
+        # sync brings another version.
         screen = CatalogueScreen(ctx)
         qtbot.addWidget(screen)
         assert screen.model.rowCount() == 500
         assert "نسخهٔ فهرست: ۱" in screen.note.text()
+        with Session(engine) as session, session.begin():
+            import_catalogue(session, catalogue_file(total=510))
+        report = sync(county)
+        ctx.announce(kinds_changed_by(report))
+        assert screen.model.rowCount() == 510
+        assert "نسخهٔ فهرست: ۲" in screen.note.text()
     finally:
         runner.deleteLater()
