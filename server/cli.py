@@ -16,7 +16,7 @@
     daftar-server list-tokens --db PATH --office ID
     daftar-server catalogue import --db PATH FILE.csv
     daftar-server catalogue export --db PATH [--out FILE.csv]
-    daftar-server report --db PATH --period 1405/08|1405-Q3|1405 --out FILE.xlsx
+    daftar-server report --db PATH --period 1405/08|1405-Q3|1405 --out FILE.pdf|.xlsx
                          [--province NAME]
 
 ``--database-url`` (or ``DATABASE_URL`` when neither option is given) selects
@@ -188,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--period", required=True, help="1405/08 (a month), 1405-Q3 (a quarter) or 1405 (a year)"
     )
-    report.add_argument("--out", required=True, metavar="FILE.xlsx", help="the file to write")
+    report.add_argument(
+        "--out", required=True, metavar="FILE", help="the file to write (.pdf or .xlsx)"
+    )
     report.add_argument("--province", metavar="NAME", help="one province (its Persian name)")
     return parser
 
@@ -446,15 +448,15 @@ def _catalogue(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from common.errors import ValidationError
     from common.periods import parse_period
+    from common.report_pdf import render_report_pdf
     from common.reports import report_totals, report_xlsx
     from server.offices import load_reference, resolve_place
     from server.report import build_server_report
 
     out = Path(args.out).expanduser()
-    if out.suffix.lower() != ".xlsx":
-        # The PDF needs the desktop app's Persian text pipeline, which the server does not
-        # import: an office's `daftar report` writes the PDF.
-        log.error("the server writes the report as .xlsx (not %s)", out.suffix or "no suffix")
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".xlsx"):
+        log.error("the report is written as .pdf or .xlsx (not %s)", out.suffix or "no suffix")
         return 2
     try:
         period = parse_period(args.period)
@@ -470,7 +472,9 @@ def _report(args: argparse.Namespace) -> int:
             report = build_server_report(session, period, province)
     finally:
         engine.dispose()
-    write_bytes_atomically(out, report_xlsx(report))
+    write_bytes_atomically(
+        out, render_report_pdf(report) if suffix == ".pdf" else report_xlsx(report)
+    )
     totals = report_totals(report)
     print(f"written {out}: {report.place}, {period.code}")
     print(" ".join(f"{key}={value}" for key, value in totals.items()))

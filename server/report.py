@@ -1,5 +1,5 @@
 """The central picture (issue 15): a periodic report from the server's records, national
-or one province's — ``daftar-server report --period P --out FILE.xlsx [--province NAME]``.
+or one province's — ``daftar-server report --period P --out FILE.pdf|.xlsx [--province NAME]``.
 
 The same tables as an office's report (common.reports builds them from counts), counted
 with the same definitions as app.services.reports.figures (docs/reports.md), here in SQL

@@ -13,11 +13,11 @@ from app.services.core.office import require_office
 from app.services.core.progress import Progress
 from app.services.core.scope import office_scope
 from app.services.reports.figures import cube
-from app.services.reports.pdf import render_report_pdf
 from common import jalali
 from common.errors import DomainError
 from common.files import write_bytes_atomically
 from common.periods import Period
+from common.report_pdf import render_report_pdf
 from common.reports import Report, cube_tables, report_xlsx
 from common.vocabulary import Permission
 

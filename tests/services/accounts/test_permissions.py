@@ -151,10 +151,6 @@ NOT_DATABASE = {
     "app.services.spreadsheet.kind.SheetKind.write_template",
     "app.services.spreadsheet.columns.Columns.map_headers",
     "app.services.certificates.pdf.layout.load_style",
-    "app.services.certificates.pdf.text.register_fonts",
-    # a report's drawing: a reportlab Drawing's .add(, a canvas's state .update(
-    "app.services.reports.pdf.chart_drawing",
-    "app.services.reports.pdf._NumberedCanvas.save",
     "app.services.core.scope.OfficeScope.error",
     "app.services.sync.tables.chunks",
     "app.services.licences.register.RegisterFilter.with_text",

@@ -76,6 +76,9 @@ def test_server_report_cli(
     national = tmp_path / "iran.xlsx"
     assert server_main([*args[:-1], str(national)]) == 0
     assert "مقایسه شهرستان‌ها" not in openpyxl.load_workbook(national).sheetnames
-    assert server_main([*args[:-1], str(tmp_path / "x.pdf")]) == 2
+    pdf = tmp_path / "tehran.pdf"
+    assert server_main([*args[:-1], str(pdf), "--province", "تهران"]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF") and b"Vazirmatn" in pdf.read_bytes()
+    assert server_main([*args[:-1], str(tmp_path / "x.docx")]) == 2
     bad_period = ["report", "--db", str(server_db_path), "--period", "1405/13"]
     assert server_main([*bad_period, "--out", str(national)]) == 2

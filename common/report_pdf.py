@@ -1,8 +1,9 @@
 """A report as a Persian PDF (reportlab): the office's header and page numbers on every
-page, the tables, and bar charts (reportlab.graphics).
+page, the tables, and bar charts (reportlab.graphics). Shared: an office's report
+(app.services.reports) and the server's (server.report) are drawn here.
 
 Every Persian string goes through the certificates' text pipeline
-(app.services.certificates.pdf.text: display_text → shape → wrap → visual_line), so
+(common.pdf_text: display_text → shape → wrap → visual_line), so
 the report reads right to left with Persian digits exactly as a certificate does. Tables
 are laid out right to left: the first column is drawn at the right.
 """
@@ -31,7 +32,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.services.certificates.pdf.text import (
+from common import jalali
+from common.pdf_text import (
     FONT_BOLD,
     FONT_MEDIUM,
     FONT_REGULAR,
@@ -39,7 +41,6 @@ from app.services.certificates.pdf.text import (
     fit_paragraph,
     register_fonts,
 )
-from common import jalali
 from common.reports import Report, ReportTable, fa_cell
 from common.text import to_persian_digits
 
