@@ -449,7 +449,8 @@ def _report(args: argparse.Namespace) -> int:
     from common.errors import ValidationError
     from common.periods import parse_period
     from common.report_pdf import render_report_pdf
-    from common.reports import report_totals, report_xlsx
+    from common.report_xlsx import report_xlsx
+    from common.reports import report_totals
     from server.offices import load_reference, resolve_place
     from server.report import build_server_report
 

@@ -18,7 +18,8 @@ from common.errors import DomainError
 from common.files import write_bytes_atomically
 from common.periods import Period
 from common.report_pdf import render_report_pdf
-from common.reports import Report, cube_tables, report_xlsx
+from common.report_xlsx import report_xlsx
+from common.reports import Report, cube_tables
 from common.vocabulary import Permission
 
 #: The file types a report is written as.
