@@ -16,7 +16,8 @@ nothing here fails the build.
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
 ``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (demo, startup, search,
-scroll, import, certificates, supporters, people, events, sync, installer; the event calendar:
+scroll, import, certificates, supporters, people, events, sync, reports, installer; the
+yearly report on the demo database: bench/reports.py; the event calendar:
 bench/events.py, the Windows installer's sizes and times, informational:
 bench/installer.py). ``make load`` (bench/load.py) is the server's load test.
 """
@@ -35,6 +36,7 @@ from bench.events import bench_events
 from bench.installer import bench_installer
 from bench.people import bench_person_page
 from bench.register import bench_demo, bench_import, bench_scroll, bench_search
+from bench.reports import bench_reports
 from bench.startup import bench_startup
 from bench.supporters import bench_supporters
 from bench.sync import bench_sync
@@ -55,7 +57,7 @@ def main() -> None:
         "--only",
         default=(
             "demo,startup,search,scroll,import,certificates,supporters,people,events,sync,"
-            "bulk,installer"
+            "bulk,reports,installer"
         ),
     )
     args = parser.parse_args()
@@ -75,9 +77,10 @@ def main() -> None:
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
         ("bulk", lambda: bench_bulk(work, args.sync_records, line, note)),
+        ("reports", lambda: bench_reports(db, line, note)),
         ("installer", lambda: bench_installer(line, note)),
     ]
-    needs_db = {"startup", "search", "scroll", "people"}
+    needs_db = {"startup", "search", "scroll", "people", "reports"}
     if "demo" not in only and only & needs_db and not db.exists():
         only.add("demo")  # those figures are measured on the demo database
     for name, step in steps:

@@ -67,7 +67,7 @@ CERTIFICATE_FLOOR = textwrap.dedent(
     from reportlab.pdfgen.canvas import Canvas
     from app.services.certificates.pdf.page import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE
     from app.services.certificates.pdf.qr import draw_qr
-    from app.services.certificates.pdf.text import (
+    from common.pdf_text import (
         FONT_BOLD,
         FONT_MEDIUM,
         FONT_REGULAR,

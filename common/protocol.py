@@ -363,6 +363,11 @@ class ReferenceResponse(BaseModel):
     tables: dict[str, list[dict[str, Any]]] = Field(
         description="Rows per table, parents first: province, county, field_group, business_field."
     )
+    catalogue_version: int = Field(
+        default=0,
+        description="The central catalogue's version (0: the shipped catalogue; one more "
+        "for each change an operator imported).",
+    )
 
 
 # --- signing keys ---------------------------------------------------------------------

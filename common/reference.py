@@ -19,6 +19,17 @@ from typing import Any
 from common.resources import resources_dir
 from common.text import normalize_text
 
+#: The bodies that approve a business field (``approving_body`` of the catalogue).
+APPROVING_BODIES = (
+    "صمت",
+    "میراث فرهنگی و صنایع دستی",
+    "فرهنگ و ارشاد اسلامی",
+    "جهاد کشاورزی",
+)
+#: The columns of a business-field catalogue CSV (the shipped file, and what
+#: ``daftar-server catalogue import`` reads and ``export`` writes; ``active`` optional).
+CATALOGUE_COLUMNS = ("code", "name", "group_code", "approving_body", "starred", "isic", "active")
+
 #: Namespace for deterministic ids of shipped reference data, so that every office
 #: and the central server give the same province, county and field the same id.
 REFERENCE_NAMESPACE = uuid.UUID("5f1b7c3e-8a2d-4c61-9d0e-3b7a2f4e6c11")

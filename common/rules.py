@@ -79,10 +79,13 @@ def column_label(column: str) -> str:
 
 @dataclass(frozen=True)
 class Known:
-    """Reference ids a row may name: counties and business fields."""
+    """Reference ids a row may name: counties and business fields; ``retired_fields``
+    (the central catalogue's retired fields, checked by the server) may stay on a row
+    but not be newly chosen for a licence."""
 
     counties: Container[str]
     fields: Container[str]
+    retired_fields: Container[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,15 @@ def business_field(value: Any, column: str, ctx: Context) -> str:
     if not isinstance(value, str) or value not in ctx.known.fields:
         raise ValidationError(column, "رشته در فهرست رشته‌ها نیست")
     return value
+
+
+def licence_field(value: Any, column: str, ctx: Context) -> str:
+    """A licence's field: checked when a licence is new or moves to another field (a
+    change checks only the columns it sets), so a retired field keeps its licences."""
+    field_id = business_field(value, column, ctx)
+    if field_id in ctx.known.retired_fields:
+        raise ValidationError(column, "این رشته بازنشسته شده است و مجوز تازه‌ای در آن صادر نمی‌شود")
+    return field_id
 
 
 def field_list(value: Any, column: str, ctx: Context) -> str:
@@ -346,7 +358,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "unique_id": code(20),
         "person_id": ref(),
         "kind": choice(tuple(LicenceKind)),
-        "field_id": business_field,
+        "field_id": licence_field,
         "county_id": county,
         "activity_address": text(500),
         "issue_date": date(not_future=True),

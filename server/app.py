@@ -21,6 +21,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,9 +43,10 @@ from common.protocol import (
     PushResponse,
     ReferenceResponse,
 )
-from common.reference import reference_id, reference_rows, reference_version
+from common.reference import reference_id
 from server import MIN_PROTOCOL_VERSION
 from server.auth import Bearer, authenticate, office_work, presented_token
+from server.catalogue import CatalogueState, catalogue_state, current_digest
 from server.db import HEAD_REVISION
 from server.errors import ApiError, ErrorJSONResponse, error_body
 from server.keys import current_keys_version
@@ -77,10 +79,12 @@ SKEW_WARNING_SECONDS = 300.0
 SKEW_RECORD_SECONDS = 60.0
 
 
-@functools.cache
-def _reference() -> tuple[str, dict[str, list[dict[str, Any]]]]:
-    rows = reference_rows()
-    return reference_version(rows), rows
+def _catalogue(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, db_session: Session
+) -> CatalogueState:
+    """The work of ``GET /v1/reference``: the caller's token, then the catalogue."""
+    authenticate(request, credentials, db_session)
+    return catalogue_state(db_session)
 
 
 def office_out(office: Office) -> OfficeOut:
@@ -150,7 +154,7 @@ def _handshake(
         clock_skew_seconds=skew,
         skew_warning=abs(skew) > SKEW_WARNING_SECONDS,
         licence_prefix=licence_prefix(office),
-        reference_version=_reference()[0],
+        reference_version=current_digest(db_session),
         keys_version=current_keys_version(db_session),
         changes_waiting=(
             None if body.cursor is None else changes_after(db_session, office, body.cursor)
@@ -324,11 +328,12 @@ def create_app(
     @app.get("/v1/reference", response_model=ReferenceResponse, responses=_ERRORS)
     async def reference_endpoint(request: Request, credentials: Bearer) -> ReferenceResponse:
         """The reference data offices use (central wins)."""
-        await admission(request).run(
-            request, lambda db_session: authenticate(request, credentials, db_session)
+        state = await admission(request).run(
+            request, functools.partial(_catalogue, request, credentials)
         )
-        version, rows = _reference()
-        return ReferenceResponse(version=version, tables=rows)
+        return ReferenceResponse(
+            version=state.digest, tables=state.tables, catalogue_version=state.version
+        )
 
     @app.post("/v1/numbers", response_model=NumbersResponse, responses=_BATCH_ERRORS)
     async def numbers_endpoint(

@@ -14,6 +14,10 @@
                             [--recovery]
     daftar-server revoke-token --db PATH --token TOKEN_ID
     daftar-server list-tokens --db PATH --office ID
+    daftar-server catalogue import --db PATH FILE.csv
+    daftar-server catalogue export --db PATH [--out FILE.csv]
+    daftar-server report --db PATH --period 1405/08|1405-Q3|1405 --out FILE.pdf|.xlsx
+                         [--province NAME]
 
 ``--database-url`` (or ``DATABASE_URL`` when neither option is given) selects
 PostgreSQL instead of a SQLite file. ``add-office`` and ``new-token`` print the new token
@@ -34,7 +38,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from common.files import write_text_atomically
+from common.files import write_bytes_atomically, write_text_atomically
 from server.db import ServerDatabaseError, open_database
 from server.offices import (
     EnrolmentError,
@@ -176,7 +180,36 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list-tokens", help="list an office's tokens (no secrets)")
     _database_options(listing)
     listing.add_argument("--office", required=True, metavar="ID", help="the office's id")
+    _catalogue_parser(commands)
+    report = commands.add_parser(
+        "report", help="the periodic report of the server's records (national or a province)"
+    )
+    _database_options(report)
+    report.add_argument(
+        "--period", required=True, help="1405/08 (a month), 1405-Q3 (a quarter) or 1405 (a year)"
+    )
+    report.add_argument(
+        "--out", required=True, metavar="FILE", help="the file to write (.pdf or .xlsx)"
+    )
+    report.add_argument("--province", metavar="NAME", help="one province (its Persian name)")
     return parser
+
+
+def _catalogue_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    catalogue = commands.add_parser(
+        "catalogue", help="the central catalogue of business fields (offices pull it)"
+    )
+    actions = catalogue.add_subparsers(dest="catalogue_command", required=True)
+    importing = actions.add_parser(
+        "import",
+        help="add, rename, retire or reactivate fields from a CSV file "
+        "(format: resources/reference/README.md)",
+    )
+    _database_options(importing)
+    importing.add_argument("file", metavar="FILE.csv", help="the catalogue file (UTF-8)")
+    exporting = actions.add_parser("export", help="write the whole catalogue as CSV")
+    _database_options(exporting)
+    exporting.add_argument("--out", metavar="FILE", help="the file to write (default: stdout)")
 
 
 def _token_options(parser: argparse.ArgumentParser) -> None:
@@ -373,6 +406,82 @@ def _revoke_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalogue(args: argparse.Namespace) -> int:
+    from server.catalogue import CatalogueError, export_catalogue, import_catalogue
+
+    if args.catalogue_command == "export":
+        lines = _in_session(args, lambda session: [export_catalogue(session)])
+        if args.out:
+            out = Path(args.out).expanduser()
+            write_text_atomically(out, lines[0])
+            print(f"written {out}: {lines[0].count(chr(10)) - 1} field(s)")
+        else:
+            sys.stdout.write(lines[0])
+        return 0
+    path = Path(args.file).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        log.error("can't read %s: %s", path, exc)
+        return 2
+
+    def work(session: Session) -> list[str]:
+        summary = import_catalogue(session, text, source=str(path))
+        if not summary.any:
+            return [f"nothing changed: the catalogue stays at version {summary.version}"]
+        return [
+            f"catalogue version {summary.version}: {summary.added} added, "
+            f"{summary.renamed} renamed, {summary.retired} retired, "
+            f"{summary.reactivated} reactivated, {summary.changed} otherwise changed",
+            "offices pull it at their next sync",
+        ]
+
+    try:
+        print(*_in_session(args, work), sep="\n")
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            log.error("%s: %s", path.name, problem)
+        return 2
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from common.errors import ValidationError
+    from common.periods import parse_period
+    from common.report_pdf import render_report_pdf
+    from common.report_xlsx import report_xlsx
+    from common.reports import report_totals
+    from server.offices import load_reference, resolve_place
+    from server.report import build_server_report
+
+    out = Path(args.out).expanduser()
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".xlsx"):
+        log.error("the report is written as .pdf or .xlsx (not %s)", out.suffix or "no suffix")
+        return 2
+    try:
+        period = parse_period(args.period)
+    except ValidationError as exc:
+        log.error("--period: %s", exc.message)
+        return 2
+    province = None
+    if args.province:
+        province, _county = resolve_place(load_reference(), args.province, None)
+    engine = open_database(args.db, args.database_url)
+    try:
+        with Session(engine) as session:
+            report = build_server_report(session, period, province)
+    finally:
+        engine.dispose()
+    write_bytes_atomically(
+        out, render_report_pdf(report) if suffix == ".pdf" else report_xlsx(report)
+    )
+    totals = report_totals(report)
+    print(f"written {out}: {report.place}, {period.code}")
+    print(" ".join(f"{key}={value}" for key, value in totals.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run daftar-server; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -391,6 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "new-token": _new_token,
         "revoke-token": _revoke_token,
         "list-tokens": _list_tokens,
+        "catalogue": _catalogue,
+        "report": _report,
     }
     try:
         return handlers[args.command](args)

@@ -408,3 +408,39 @@ class AuditRow(Base):
     digest: Mapped[str] = mapped_column(String(64), nullable=False)
     desk_id: Mapped[str] = mapped_column(String(36), nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class CatalogueField(Base):
+    """A business field of the central catalogue (issue 15), once an operator has
+    imported a change (``daftar-server catalogue import``); while the table is empty the
+    shipped catalogue (resources/reference) is the catalogue. Fields are never deleted:
+    a retired field (``active`` false) refuses new licences, existing ones stay valid."""
+
+    __tablename__ = "catalogue_field"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    group_code: Mapped[str] = mapped_column(String(2), nullable=False)
+    approving_body: Mapped[str] = mapped_column(String(60), nullable=False)
+    starred: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    isic: Mapped[str] = mapped_column(String(4), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class CatalogueVersion(Base):
+    """One import of the catalogue: its number (what offices show), the digest of the
+    reference data it makes (what handshakes announce) and what it changed."""
+
+    __tablename__ = "catalogue_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(16), nullable=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    added: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    renamed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    retired: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    reactivated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -28,7 +28,6 @@ server.lookup).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -39,10 +38,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from common.protocol import PushStatus
-from common.reference import reference_rows
 from common.rules import Context, Known, check_row, iran_today, latest_day
 from server import lookup
 from server.audit_api import check_vouched
+from server.catalogue import catalogue_state
 from server.feed import Feed
 from server.identity import (
     IDENTITY_KEYS,
@@ -96,18 +95,24 @@ SERVER_ACTOR = "server"
 ORIGIN = "origin_office"
 
 
-@functools.cache
-def known_references() -> Known:
-    """The counties and business fields pushed rows may name (the server's reference)."""
-    fields = frozenset(str(row["id"]) for row in reference_rows()["business_field"])
-    return Known(counties=frozenset(county_scopes()), fields=fields)
+def known_references(session: Session) -> Known:
+    """The counties and business fields pushed rows may name (the server's reference
+    and its current catalogue: server.catalogue), and the retired fields a new licence
+    may not name."""
+    state = catalogue_state(session)
+    return Known(
+        counties=frozenset(county_scopes()),
+        fields=state.field_ids,
+        retired_fields=state.retired_ids,
+    )
 
 
-def rules_context(office: Office) -> Context:
+def rules_context(session: Session, office: Office) -> Context:
     """What the row rules need for this office: a date "not in the future" may be as far
     ahead as the office's clock ran ahead at its last handshake, plus a day."""
     return Context(
-        known_references(), latest_day(iran_today(), office.clock_skew_seconds, grace_days=1)
+        known_references(session),
+        latest_day(iran_today(), office.clock_skew_seconds, grace_days=1),
     )
 
 
@@ -130,7 +135,7 @@ class Pusher:
         self.batch = batch
         self.feed = Feed(session)
         self.policy = Policy(session, self.feed, office, token)
-        self.rules = rules_context(office)
+        self.rules = rules_context(session, office)
 
     def push(self) -> list[Result]:
         self.feed.open()

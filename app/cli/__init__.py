@@ -5,8 +5,9 @@ local data folder), prints its messages to stderr and exits non-zero on failure.
 
 The sub-commands live by subject: records.py (init, demo, import, export, backup,
 restore), certificates.py (certificate, verify, key), sync.py (setup, sync), audit.py
-(audit verify|export), users.py (user, and the sign-in of --user every other sub-command
-but verify makes); parser.py declares them, common.py holds what they share.
+(audit verify|export), reports.py (report), users.py (user, and the sign-in of --user
+every other sub-command but verify makes); parser.py declares them, common.py holds what
+they share.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.cli.certificates import cmd_certificate, cmd_key, cmd_verify
 from app.cli.common import EXIT_FAILED, EXIT_OK, default_db_path, err
 from app.cli.parser import KIND_HELP, build_parser
 from app.cli.records import cmd_backup, cmd_demo, cmd_export, cmd_import, cmd_init, cmd_restore
+from app.cli.reports import cmd_report
 from app.cli.sync import cmd_setup, cmd_sync
 from app.cli.users import cmd_user
 
@@ -39,6 +41,7 @@ COMMANDS = {
     "sync": cmd_sync,
     "user": cmd_user,
     "audit": cmd_audit,
+    "report": cmd_report,
 }
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from app.cli.audit import add_audit_parser
+from app.cli.reports import add_report_parser
 from app.cli.users import add_user_option, add_user_parser
 
 
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", "export as .xlsx or .csv in the import template: licences, or --kind …")
     p.add_argument("file", type=Path, help="output file (.xlsx or .csv)")
     _kind_option(p)
+
+    add_report_parser(add)
 
     p = add("backup", "write a consistent copy of the database")
     p.add_argument("file", type=Path, help="the backup file to create")

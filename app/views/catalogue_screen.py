@@ -31,6 +31,7 @@ from app.views.errors import show_error
 from app.views.widgets.table_model import SORT_ROLE, Column, ColumnTableModel, ModelIndex
 from app.views.widgets.table_style import setup_record_table
 from common.text import search_key
+from common.vocabulary import RecordKind
 
 COL_CODE, COL_NAME, COL_GROUP, COL_BODY, COL_STARRED, COL_ISIC = range(6)
 STAR = "★"
@@ -46,10 +47,15 @@ def _tr(text: str) -> str:
 class _Catalogue:
     fields: list[FieldInfo]
     groups: list[tuple[str, str]]
+    version: int
 
 
 def _load_catalogue(session: Session) -> _Catalogue:
-    return _Catalogue(reference.list_fields(session), reference.list_field_groups(session))
+    return _Catalogue(
+        reference.list_fields(session),
+        reference.list_field_groups(session),
+        reference.catalogue_version(session),
+    )
 
 
 def _starred_tip() -> str:
@@ -163,9 +169,7 @@ class CatalogueScreen(QWidget):
         self.group_combo.addItem(self.tr("همه گروه‌ها"), None)
         self.count_label = QLabel()
         self.count_label.setObjectName("catalogueCount")
-        note = QLabel(
-            self.tr("فهرست رشته‌ها را سرور مرکزی به‌روز می‌کند و در این نسخه فقط‌خواندنی است.")
-        )
+        note = self.note = QLabel(self._note_text(0))
         note.setObjectName("catalogueNote")
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text);")
@@ -199,7 +203,19 @@ class CatalogueScreen(QWidget):
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self._update_count()
-        ctx.run_op(_load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self)
+        ctx.signals.sig_records_changed.connect(self.on_records_changed)
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the catalogue (again) off the GUI thread."""
+        self._ctx.run_op(
+            _load_catalogue, self.on_catalogue_loaded, self.on_catalogue_failed, parent=self
+        )
+
+    def on_records_changed(self, kind: str) -> None:
+        """A sync brought a new catalogue from the central server: show it."""
+        if kind == RecordKind.REFERENCE:
+            self.reload()
 
     def _setup_table(self) -> None:
         table = self.table
@@ -230,6 +246,18 @@ class CatalogueScreen(QWidget):
         self.group_combo.setCurrentIndex(max(index, 0))
         self.group_combo.blockSignals(False)
         self.model.set_fields(catalogue.fields)
+        self.note.setText(self._note_text(catalogue.version))
+
+    def _note_text(self, version: int) -> str:
+        text = self.tr(
+            "فهرست رشته‌ها را سرور مرکزی به‌روز می‌کند و اینجا فقط‌خواندنی است؛ "
+            "رشته‌های خاکستری بازنشسته‌اند: مجوز تازه نمی‌گیرند و مجوزهای پیشین معتبر می‌مانند."
+        )
+        if version:
+            text += " " + self.tr("نسخهٔ فهرست: {version}").format(
+                version=self._locale.toString(version)
+            )
+        return text
 
     def on_catalogue_failed(self, exc: BaseException) -> None:
         """Loading failed: tell the clerk."""

@@ -240,6 +240,7 @@ class MainWindow(QMainWindow):
             self.print_since_action,
             self.verify_action,
             self.signing_keys_action,
+            self.report_action,
             *self._sync_actions(),
         )
 
@@ -323,6 +324,11 @@ class MainWindow(QMainWindow):
         sync_menu.addSeparator()
         sync_menu.addAction(self.conflicts_action)
         sync_menu.addAction(self.quarantine_action)
+
+        reports_menu = bar.addMenu(_tr("گزارش‌ها"))
+        self.report_action = QAction(_tr("گزارش دوره‌ای…"), self)
+        self.report_action.triggered.connect(self.on_report_action_triggered)
+        reports_menu.addAction(self.report_action)
 
         help_menu = bar.addMenu(_tr("راهنما"))
         self.about_action = QAction(_tr("درباره دفتر"), self)
@@ -454,6 +460,12 @@ class MainWindow(QMainWindow):
         from app.views.verify_dialog import VerifyDialog
 
         self._exec(VerifyDialog(self.ctx, self))
+
+    def on_report_action_triggered(self) -> None:
+        """«گزارش دوره‌ای…»: a month's, quarter's or year's report, previewed and saved."""
+        from app.views.reports_dialog import ReportsDialog
+
+        self._exec(ReportsDialog(self.ctx, self))
 
     def on_signing_keys_action_triggered(self) -> None:
         """«کلیدهای امضا…»: the known keys; rotate this desk's key, add a key file."""

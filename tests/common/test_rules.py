@@ -112,3 +112,24 @@ def test_names_come_out_normalised_whatever_comes_in(name: str) -> None:
         # Normalising what was stored changes nothing.
         again = check_row("person", rows.person_row(first_name=stored), CONTEXT)
         assert again.values["first_name"] == stored
+
+
+def test_a_retired_field_refuses_a_new_licence_but_keeps_an_existing_one() -> None:
+    """The server names the central catalogue's retired fields in the context: a licence
+    may not be inserted in one, or moved into one, but a change that leaves the field
+    alone is accepted (only the columns a change sets are checked)."""
+    retired = rows.field_id()
+    context = Context(
+        Known(counties={COUNTY}, fields={retired}, retired_fields={retired}), CONTEXT.latest_day
+    )
+    licence = _row("licence")
+    refused = check_row("licence", licence, context)
+    assert refused.problems[0].field == "field_id"
+    assert "بازنشسته" in refused.reason()
+    kept = check_row(
+        "licence", {**licence, "activity_address": "تجریش"}, context, columns=["activity_address"]
+    )
+    assert kept.ok
+    assert check_row("licence", licence, CONTEXT).ok  # the offices' own checks: no retired ids
+    # A supporter (not a licence) may still name the field.
+    assert check_row("supporter", _row("supporter"), context).ok

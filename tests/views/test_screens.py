@@ -53,7 +53,7 @@ def test_main_window_screenshot(
     header = screen.table.horizontalHeader()
     assert header.sectionViewportPosition(0) > header.sectionViewportPosition(7)
     menus = [action.text() for action in window.menuBar().actions()]
-    assert menus == ["پرونده", "مجوز", "گواهی‌نامه", "همگام‌سازی", "راهنما"]
+    assert menus == ["پرونده", "مجوز", "گواهی‌نامه", "همگام‌سازی", "گزارش‌ها", "راهنما"]
     QApplication.processEvents()
     path = save_screenshot(window, "main_window")
     assert path.stat().st_size > 10_000

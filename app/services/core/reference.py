@@ -15,17 +15,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapper, Session
 
-from app.models import BusinessField, County, FieldGroup, Province
+from app.models import BusinessField, County, FieldGroup, Province, Setting
 from app.services.core.access import system_work
 from common.reference import reference_rows
 from common.text import search_key
-
-APPROVING_BODIES = (
-    "صمت",
-    "میراث فرهنگی و صنایع دستی",
-    "فرهنگ و ارشاد اسلامی",
-    "جهاد کشاورزی",
-)
 
 
 @dataclass(frozen=True)
@@ -61,6 +54,18 @@ class FieldInfo:
     starred: bool
     isic: str
     active: bool
+
+
+#: The setting holding the version of the central catalogue last pulled (0: the shipped
+#: one); the sync client writes it with the reference data.
+KEY_CATALOGUE = "reference.catalogue_version"
+
+
+def catalogue_version(session: Session) -> int:
+    """The version of the central catalogue this office holds (0: the shipped one)."""
+    row = session.get(Setting, KEY_CATALOGUE)
+    value = row.value if row is not None else ""
+    return int(value) if value.isdigit() else 0
 
 
 #: The reference tables, parents first, with their models.

@@ -234,8 +234,10 @@ class LicenceService(ScopedService):
         *,
         today: dt.date | None = None,
         exclude_licence_id: str | None = None,
+        kept_field_id: str | None = None,
     ) -> dict[str, Any]:
-        """Validate a licence's details (appending to ``errors``); returns values."""
+        """Validate a licence's details (appending to ``errors``); returns values.
+        ``kept_field_id``: the field an edited licence already has (allowed though retired)."""
         values: dict[str, Any] = {}
         kind = normalize_text(data.kind)
         kind = {"مستقل": KIND_INDEPENDENT, "پشتیبان": KIND_SUPPORTER}.get(kind, kind)
@@ -245,7 +247,8 @@ class LicenceService(ScopedService):
         bf = self.session.get(BusinessField, data.field_id) if data.field_id else None
         if bf is None or bf.deleted:
             errors.append(ValidationError("field_id", "رشته را از فهرست رشته‌ها انتخاب کنید"))
-        elif not bf.active:
+        elif not bf.active and bf.id != kept_field_id:
+            # A retired field refuses new licences; a licence already in it keeps it.
             errors.append(ValidationError("field_id", "این رشته دیگر فعال نیست"))
         values["field_id"] = bf.id if bf is not None else None
         county = self.session.get(County, data.county_id) if data.county_id else None
@@ -432,7 +435,11 @@ class LicenceService(ScopedService):
             )
         pvalues, errors, warnings = validate_person(person_data, today)
         lvalues = self.validate_licence(
-            licence_data, errors, today=today, exclude_licence_id=licence_id
+            licence_data,
+            errors,
+            today=today,
+            exclude_licence_id=licence_id,
+            kept_field_id=licence.field_id,
         )
         if pvalues.get("national_id") and pvalues["national_id"] != licence.person.national_id:
             errors.append(

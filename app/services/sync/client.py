@@ -33,7 +33,7 @@ from app.services.core.db import Database
 from app.services.core.office import get_office, get_setting, set_setting
 from app.services.core.outbox import pending_count
 from app.services.core.progress import Progress
-from app.services.core.reference import apply_reference_rows
+from app.services.core.reference import KEY_CATALOGUE, apply_reference_rows
 from app.services.core.signing_keys import sync_keys
 from app.services.sync.audit_sync import push_audit
 from app.services.sync.errors import SyncError
@@ -223,6 +223,7 @@ def store_reference(session: Session, answer: ReferenceResponse) -> int:
     returns how many rows changed."""
     changed = apply_reference_rows(session, answer.tables)
     set_setting(session, KEY_REFERENCE, answer.version)
+    set_setting(session, KEY_CATALOGUE, str(answer.catalogue_version))
     return changed
 
 

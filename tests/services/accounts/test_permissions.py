@@ -152,7 +152,6 @@ NOT_DATABASE = {
     "app.services.spreadsheet.kind.SheetKind.write_template",
     "app.services.spreadsheet.columns.Columns.map_headers",
     "app.services.certificates.pdf.layout.load_style",
-    "app.services.certificates.pdf.text.register_fonts",
     "app.services.core.scope.OfficeScope.error",
     "app.services.sync.tables.chunks",
     "app.services.licences.register.RegisterFilter.with_text",

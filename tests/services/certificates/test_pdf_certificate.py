@@ -33,7 +33,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from app.services.certificates.pdf import page as page_module
-from app.services.certificates.pdf import text as pdf_text
 from app.services.certificates.pdf.certificate import (
     AttendanceCertificateData,
     LicenceCertificateData,
@@ -53,7 +52,10 @@ from app.services.certificates.pdf.payloads import (
     extract_payloads,
 )
 from app.services.certificates.pdf.qr import draw_qr, qr_modules, qr_penalty
-from app.services.certificates.pdf.text import (
+from app.services.core.progress import Cancelled, Progress
+from common import pdf_text
+from common.errors import DomainError
+from common.pdf_text import (
     ELLIPSIS,
     FONT_BOLD,
     FONT_REGULAR,
@@ -66,8 +68,6 @@ from app.services.certificates.pdf.text import (
     visual_line,
     wrap,
 )
-from app.services.core.progress import Cancelled, Progress
-from common.errors import DomainError
 from common.text import ZWNJ, strip_bidi_controls, to_persian_digits
 
 DATA = Path(__file__).parent / "data"

@@ -20,7 +20,7 @@ from app.services.certificates.pdf.layout import (
     load_style,
 )
 from app.services.certificates.pdf.payloads import PayloadError, extract_payloads
-from app.services.certificates.pdf.text import FontMissing, draw_paragraph, register_fonts
+from common.pdf_text import FontMissing, draw_paragraph, register_fonts
 
 __all__ = [
     "AttendanceCertificateData",

@@ -41,8 +41,8 @@ from app.services.certificates.pdf.page import (
     printed_text,
 )
 from app.services.certificates.pdf.payloads import encode_payloads
-from app.services.certificates.pdf.text import FONT_REGULAR, register_fonts
 from app.services.core.progress import Progress
+from common.pdf_text import FONT_REGULAR, register_fonts
 
 log = logging.getLogger("daftar.pdf")
 

@@ -7,7 +7,7 @@ reads the text printed on each page and looks for every signed value there.
 
 Text is read with pypdf (pure Python, maintained, BSD): its "layout" extraction gives
 each drawn string in drawing order, that is the *visual* order our line engine
-(app.services.certificates.pdf.text) produced, without pypdf's own right-to-left reordering (whose
+(common.pdf_text) produced, without pypdf's own right-to-left reordering (whose
 heuristics reverse Persian digit runs). The expected strings are made by the same
 pipeline the page used (``display_text`` → ``shape`` → ``visual_line``), and both sides
 are normalised the same way (NFKC, which maps presentation forms back to letters; no
@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from app.services.certificates.pdf.page import printed_date
-from app.services.certificates.pdf.text import display_text, shape, visual_line
+from common.pdf_text import display_text, shape, visual_line
 from common.signing import CERT_KIND_CODES, PAGE_MISMATCH, VerificationResult, licence_kind_label
 from common.text import to_ascii_digits, to_persian_digits
 

@@ -19,7 +19,8 @@ from reportlab.lib.units import mm
 
 from app.services.certificates.pdf.layout import CertificateStyle
 from app.services.certificates.pdf.qr import draw_qr
-from app.services.certificates.pdf.text import (
+from common.jalali import format_jalali
+from common.pdf_text import (
     FONT_BOLD,
     FONT_MEDIUM,
     FONT_REGULAR,
@@ -28,7 +29,6 @@ from app.services.certificates.pdf.text import (
     draw_paragraph,
     fit_paragraph,
 )
-from common.jalali import format_jalali
 from common.text import to_persian_digits
 
 log = logging.getLogger("daftar.pdf")

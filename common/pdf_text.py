@@ -1,4 +1,6 @@
-"""Persian lines for reportlab: shaping, wrapping in logical order, bidi per line.
+"""Persian lines for reportlab: shaping, wrapping in logical order, bidi per line. Shared
+by the certificates (app.services.certificates.pdf) and the reports (common.report_pdf,
+drawn by the office and by the server).
 
 The recipe measured to work (rendered and checked as PNG, tests/services/certificates):
 
