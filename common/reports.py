@@ -383,6 +383,7 @@ def top_fields_table(top: Sequence[tuple[str, str, str, int, int]]) -> ReportTab
             (rank, to_persian_digits(code), name, group, issued, active)
             for rank, (code, name, group, issued, active) in enumerate(top, start=1)
         ),
+        note="" if top else "در این دوره مجوزی صادر نشده است.",
     )
 
 
