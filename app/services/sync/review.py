@@ -73,6 +73,7 @@ TABLE_LABELS = {
     "event_attendance": "حضور در رویداد",
     "closure_day": "روز تعطیل",
     "account": "حساب کاربری",
+    "facility_case": "پرونده تسهیلات",
     "conflict": "تعارض",
 }
 _SUPPORTER_TABLES = ("supporter", "network_member")
