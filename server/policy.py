@@ -13,9 +13,9 @@ test in tests/server/test_hostile_office.py. In short:
 - A reference (a licence's holder, a member's supporter, an event's organiser, ...) may
   only name a record the office already sees, or a holder/supporter it registered
   itself with the same national (legal) ID (server.identity). A supporter's (a facility
-  case's) licence must be a licence the office owns. References are checked whenever they are set, on insert
-  and on update alike; the rows a mark, a participant or a membership belongs to never
-  change (server.records.IMMUTABLE_COLUMNS).
+  case's) licence must be a licence the office owns. References are checked whenever
+  they are set, on insert and on update alike; the rows a mark, a participant or a
+  membership belongs to never change (server.records.IMMUTABLE_COLUMNS).
 - An office-owned record (a staff account, server.records.OFFICE_OWNED) is seen and
   changed by its office alone — not by another office of its county, nor by the province
   office above it. Only a head of that office changes accounts: the pushed operation's

@@ -55,9 +55,7 @@ class FacilityCase(SyncMixin, Base):
     guarantees: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     #: The holder's account the bank pays into (required before disbursement).
     sheba: Mapped[str] = mapped_column(String(26), nullable=False, default="")
-    stage: Mapped[str] = mapped_column(
-        String(12), nullable=False, default=FacilityStage.REQUESTED
-    )
+    stage: Mapped[str] = mapped_column(String(12), nullable=False, default=FacilityStage.REQUESTED)
     requested_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     review_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     referred_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

@@ -200,9 +200,7 @@ def closure_row(county: str, **values: Any) -> dict[str, Any]:
     return {"county_id": county, "day": "2024-07-03", "reason": "تعطیلی محلی", **values}
 
 
-def facility_row(
-    licence_id: str, person_id: str, county: str, **values: Any
-) -> dict[str, Any]:
+def facility_row(licence_id: str, person_id: str, county: str, **values: Any) -> dict[str, Any]:
     """A facility case referred to a branch of Bank Refah Kargaran."""
     return {
         "licence_id": licence_id,

@@ -87,9 +87,7 @@ def _in_their_county(table: str) -> Attack:
             "supporter": lambda: rows.supporter_row(m.ids["supporter_licence"], v.county),
             "event": lambda: rows.event_row(v.county),
             "closure_day": lambda: rows.closure_row(v.county),
-            "facility_case": lambda: rows.facility_row(
-                m.ids["licence"], m.ids["person"], v.county
-            ),
+            "facility_case": lambda: rows.facility_row(m.ids["licence"], m.ids["person"], v.county),
         }[table]()
         return [rows.insert(table, rows.new_id(), row)]
 

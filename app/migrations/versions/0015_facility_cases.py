@@ -77,24 +77,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_facility_case")),
     )
     with op.batch_alter_table("facility_case", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_facility_case_county_id"), ["county_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_facility_case_county_id"), ["county_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_facility_case_licence_id"), ["licence_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_facility_case_person_id"), ["person_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_facility_case_person_id"), ["person_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_facility_case_supporter_id"), ["supporter_id"], unique=False
         )
         batch_op.create_index(
             "ix_facility_case_stage_bank", ["deleted", "stage", "bank_code"], unique=False
         )
-        batch_op.create_index(
-            "ix_facility_case_requested_on", ["requested_on"], unique=False
-        )
+        batch_op.create_index("ix_facility_case_requested_on", ["requested_on"], unique=False)
 
 
 def downgrade() -> None:
