@@ -412,7 +412,8 @@ class FacilityService(ScopedService):
     ) -> FacilityDetail:
         """Move an open case to a later stage on day ``on`` (today when None), or close
         it (rejection with a ``reason``, withdrawal). ``changes`` are other fields of
-        the input the step needs (the approved amount on approval, say)."""
+        the input the step needs (the approved amount on approval, say; a form passes
+        all it holds, its ``dates`` included)."""
         now = today or jalali.today()
         detail = self.get(case_id, today=now)
         if not detail.is_open:
@@ -424,10 +425,10 @@ class FacilityService(ScopedService):
                 "پرونده فقط به مرحله‌های بعدی می‌رود؛ برای اصلاح تاریخ‌ها پرونده را ویرایش کنید."
             )
         column = STAGE_DATE_COLUMNS[FacilityStage(stage)]
-        dates = {**detail.dates, column: on or now}
-        data = detail.as_input(stage=stage, dates=dates, **changes)
+        dates = {**changes.pop("dates", detail.dates), column: on or now}
         if stage in CLOSING:
-            data = detail.as_input(stage=stage, dates=dates, close_reason=reason, **changes)
+            changes["close_reason"] = reason
+        data = detail.as_input(stage=stage, dates=dates, **changes)
         return self.update(case_id, data, today=now)
 
 
