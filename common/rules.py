@@ -610,7 +610,7 @@ def _legal_supporter(row: Mapping[str, Any], _ctx: Context) -> ValidationError |
 
 
 def _certificate_subject(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
-    column = "licence_id" if row.get("kind") == "licence" else "participant_id"
+    column = "participant_id" if row.get("kind") == CertificateKind.ATTENDANCE else "licence_id"
     if not row.get(column):
         return ValidationError(column, "گواهی‌نامه به مجوز یا شرکت‌کننده‌ای اشاره نمی‌کند")
     return None

@@ -111,6 +111,8 @@ class ParticipantStatus(Vocabulary):
 class CertificateKind(Vocabulary):
     LICENCE = "licence"
     ATTENDANCE = "attendance"
+    #: A facility case's referral letter to a bank (app.services.facilities.letters).
+    REFERRAL = "referral"
 
 
 class FacilityStage(Vocabulary):
@@ -284,6 +286,7 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (ParticipantStatus.CANCELLED, "انصراف"),
     (CertificateKind.LICENCE, "گواهی‌نامه مجوز"),
     (CertificateKind.ATTENDANCE, "گواهی حضور"),
+    (CertificateKind.REFERRAL, "معرفی‌نامه به بانک"),
     (FacilityStage.REQUESTED, "درخواست"),
     (FacilityStage.REVIEW, "بررسی طرح"),
     (FacilityStage.REFERRED, "معرفی به بانک"),
