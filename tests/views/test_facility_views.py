@@ -153,3 +153,46 @@ def test_a_case_is_opened_from_the_register(
     assert form.saved is not None and form.saved.bank_name == "بانک قرض‌الحسنه مهر ایران"
     screen = _screen(qtbot, ctx)
     assert screen.model.rowCount() == 1 and screen.model.text(0, 5) == "۱۵۰٬۰۰۰٬۰۰۰ تومان"
+
+
+def test_printing_the_referral_letter_from_the_form(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo
+) -> None:
+    """«چاپ معرفی‌نامه…»: the letter in the preview, the case referred in the form and the
+    list; the follow-up letter for the bank once the case overstays."""
+    licence = issue_test_licence(db)
+    with db.session() as session:
+        case = FacilityService(session).open_case(
+            case_input(licence.number, dates={"requested_on": TODAY - dt.timedelta(days=40)})
+        )
+    screen = _screen(qtbot, ctx)
+    form = screen.open_case(case.id)
+    assert form.letter_button.isEnabled()
+    form.letter_button.click()  # no branch yet: refused beside the branch's name
+    assert form.errors.message("branch_name") and form.preview is None
+    form.branch_name_edit.setText("شعبه مرکزی")
+    form.letter_button.click()  # an unsaved edit: save first
+    assert form.general_error.text() == "ابتدا تغییرهای پرونده را ذخیره کنید."
+    form.branch_code_edit.setText("۱۲۳۴")
+    form.buttons.accepted.emit()
+    form = screen.open_case(case.id)
+    form.letter_button.click()
+    assert form.preview is not None and form.preview.page_count == 1
+    assert form.preview.windowTitle() == "معرفی‌نامه 0612-R-000001"
+    assert form.stage_label.text() == "معرفی به بانک"
+    form.preview.close()
+    form.reject()
+    assert screen.model.text(0, 7) == "معرفی به بانک"
+    assert not screen.follow_up_button.isEnabled()
+    screen.bank_combo.setCurrentIndex(screen.bank_combo.findData("013"))
+    screen.follow_up_button.click()  # referred today: not late, nothing to follow up
+    assert screen.preview is None
+    # The referral was in fact three weeks ago (the clerk corrects its date): now late.
+    form = screen.open_case(case.id)
+    form.date_edits["referred_on"].setDate(TODAY - dt.timedelta(days=21))
+    form.buttons.accepted.emit()
+    assert screen.model.text(0, 9) == "۷ روز"
+    screen.follow_up_button.click()
+    assert screen.preview is not None and screen.preview.page_count == 1
+    assert screen.preview.windowTitle().startswith("پیگیری پرونده‌های معطل")
+    screen.preview.close()

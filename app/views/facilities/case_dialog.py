@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.services.facilities.letters import PRINTABLE_STAGES, FacilityLetters, ReferralLetter
 from app.services.facilities.records import (
     GUARANTEE_LABELS,
     REPAYMENT_LABELS,
@@ -42,6 +44,7 @@ from app.services.facilities.records import (
 )
 from app.services.facilities.service import DATE_COLUMNS, FacilityService
 from app.services.facilities.settings import facility_settings
+from app.views.certificate_preview import CertificatePreviewDialog
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.sign_in import forbid
@@ -148,6 +151,16 @@ class FacilityCaseDialog(QDialog):
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         forbid(self.save_button, self.ctx.db.account, Permission.EDIT)
+        self.letter_button = self.buttons.addButton(
+            _tr("چاپ معرفی‌نامه…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.letter_button.setAutoDefault(False)
+        self.letter_button.setToolTip(
+            _tr("معرفی‌نامه شماره‌دار به شعبه؛ پرونده به مرحلهٔ «معرفی به بانک» می‌رود")
+        )
+        self.letter_button.setEnabled(False)
+        self.letter_button.clicked.connect(self.on_letter_button_clicked)
+        self.preview: CertificatePreviewDialog | None = None
         columns = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(case_box)
@@ -358,6 +371,8 @@ class FacilityCaseDialog(QDialog):
             for stage in (*PROGRESS[reached + 1 :], *CLOSING):
                 self.move_combo.addItem(STAGE_LABELS[stage], stage.value)
         self.move_box.setVisible(d.is_open and not d.outside_scope)
+        self.letter_button.setEnabled(d.stage in PRINTABLE_STAGES and not d.outside_scope)
+        forbid(self.letter_button, self.ctx.db.account, Permission.PRINT)
         if d.outside_scope:
             self.save_button.setEnabled(False)
             self.save_button.setToolTip(d.outside_scope)
@@ -464,7 +479,39 @@ class FacilityCaseDialog(QDialog):
         self._saving = False
         self.save_button.setEnabled(True)
         self.move_button.setEnabled(True)
+        detail = self.choices.case if self.choices is not None else None
+        self.letter_button.setEnabled(detail is not None and detail.stage in PRINTABLE_STAGES)
         show_save_errors(self, self.errors, self.general_error, exc)
+
+    def on_letter_button_clicked(self) -> None:
+        """Print the referral letter (with what is saved: unsaved edits are saved first
+        by «ذخیره»), then show it; the case moves to «معرفی به بانک»."""
+        if self._saving or self.case_id is None:
+            return
+        if self.guard.is_modified():
+            self.general_error.setText(_tr("ابتدا تغییرهای پرونده را ذخیره کنید."))
+            self.general_error.show()
+            return
+        case_id = self.case_id
+
+        def op(session: Session) -> ReferralLetter:
+            return FacilityLetters(session).referral_letter(case_id)
+
+        self._saving = True
+        self.letter_button.setEnabled(False)
+        self.errors.clear()
+        self.general_error.hide()
+        self.ctx.run_op(op, self.on_letter_printed, self.on_save_failed, parent=self)
+
+    def on_letter_printed(self, letter: ReferralLetter) -> None:
+        """Show the letter; the form shows the case as it is now (referred)."""
+        self._done(letter.case)
+        title = _tr("معرفی‌نامه {number}").format(number=letter.number)
+        self.preview = CertificatePreviewDialog(
+            letter.pdf, title, self, file_name=f"{_tr('معرفی‌نامه')}-{letter.number}.pdf"
+        )
+        self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview.open()
 
     def reject(self) -> None:
         """Close, asking first if something was typed and not saved."""

@@ -9,7 +9,7 @@ names) changed.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.services.facilities.letters import FacilityLetters
 from app.services.facilities.queries import list_cases
 from app.services.facilities.records import STAGE_LABELS, FacilityFilter, FacilityRow
 from app.services.facilities.settings import facility_settings
+from app.views.certificate_preview import CertificatePreviewDialog
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.facilities.case_dialog import FacilityCaseDialog
@@ -56,6 +58,12 @@ class FacilitiesScreen(QWidget):
         self.open_button = QPushButton(self.tr("نمایش"))
         self.open_button.setEnabled(False)
         self.settings_button = QPushButton(self.tr("تنظیمات تسهیلات…"))
+        self.follow_up_button = QPushButton(self.tr("نامه پیگیری به بانک…"))
+        self.follow_up_button.setToolTip(
+            self.tr("نامه‌ای به بانک انتخاب‌شده با فهرست پرونده‌های معطل آن")
+        )
+        self.follow_up_button.setEnabled(False)
+        self.preview: CertificatePreviewDialog | None = None
         self.stage_combo = QComboBox()
         self.stage_combo.addItem(self.tr("همه مرحله‌ها"), None)
         for code, label in STAGE_LABELS.items():
@@ -84,6 +92,7 @@ class FacilitiesScreen(QWidget):
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.new_button)
         top.addWidget(self.open_button)
+        top.addWidget(self.follow_up_button)
         top.addWidget(self.settings_button)
         filters = QHBoxLayout()
         for text, widget in (
@@ -113,6 +122,7 @@ class FacilitiesScreen(QWidget):
         forbid(self.new_button, ctx.db.account, Permission.REGISTER)
         self.open_button.clicked.connect(self.on_open_button_clicked)
         self.settings_button.clicked.connect(self.on_settings_button_clicked)
+        self.follow_up_button.clicked.connect(self.on_follow_up_button_clicked)
         self.table.doubleClicked.connect(self.on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)
         ctx.signals.sig_records_changed.connect(self.on_records_changed)
@@ -179,6 +189,7 @@ class FacilitiesScreen(QWidget):
 
     def on_filter_changed(self, *_args: object) -> None:
         """A filter changed: load at once."""
+        self.follow_up_button.setEnabled(self.bank_combo.currentData() is not None)
         self.refresh()
 
     def on_records_changed(self, kind: str) -> None:
@@ -224,6 +235,26 @@ class FacilitiesScreen(QWidget):
     def on_new_button_clicked(self) -> FacilityCaseDialog:
         """Open a new case."""
         return self.open_case(None)
+
+    def on_follow_up_button_clicked(self) -> None:
+        """The follow-up letter to the bank chosen in the filter, in the preview."""
+        bank = self.bank_combo.currentData()
+        if bank is None:
+            return
+        name = self.bank_combo.currentText()
+
+        def op(session: Session) -> bytes:
+            return FacilityLetters(session).follow_up_letter(bank)
+
+        def shown(pdf: bytes) -> None:
+            title = self.tr("پیگیری پرونده‌های معطل — {bank}").format(bank=name)
+            self.preview = CertificatePreviewDialog(
+                pdf, title, self, file_name=self.tr("پیگیری-{code}.pdf").format(code=bank)
+            )
+            self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.preview.open()
+
+        self.ctx.run_op(op, shown, lambda exc: show_error(self, exc), parent=self)
 
     def on_settings_button_clicked(self) -> FacilitySettingsDialog:
         """The office's programmes and service levels."""
