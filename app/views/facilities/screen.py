@@ -170,7 +170,7 @@ class FacilitiesScreen(QWidget):
         )
 
     def on_rows_failed(self, exc: BaseException) -> None:
-        """The list could not be loaded."""
+        """The list (or a letter) could not be made."""
         show_error(self, exc)
 
     def on_rows_loaded(self, rows: list[FacilityRow]) -> None:
@@ -254,7 +254,7 @@ class FacilitiesScreen(QWidget):
             self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.preview.open()
 
-        self.ctx.run_op(op, shown, lambda exc: show_error(self, exc), parent=self)
+        self.ctx.run_op(op, shown, self.on_rows_failed, parent=self)
 
     def on_settings_button_clicked(self) -> FacilitySettingsDialog:
         """The office's programmes and service levels."""
