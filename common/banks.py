@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 
 from common.reference import reference_folder
-from common.text import normalize_text, persian_sort_key
+from common.text import normalize_text, persian_sort_key, search_key
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,19 @@ def bank_name(code: str) -> str:
 
 
 def bank_from_text(value: str) -> str | None:
-    """A bank code from its code or Persian name (with or without «بانک»); None if unknown."""
+    """A bank code from its code or Persian name (with or without «بانک», or a part of the
+    name only one bank has); None if unknown."""
     text = normalize_text(value)
     if text in bank_codes():
         return text
     if text.isdigit() and text.zfill(3) in bank_codes():
         return text.zfill(3)
-    wanted = text.removeprefix("بانک").strip()
+    wanted = search_key(text.removeprefix("بانک"))
+    if not wanted:
+        return None
     for bank in banks():
-        if wanted and wanted in (bank.name, bank.name.removeprefix("بانک").strip()):
+        if wanted in (search_key(bank.name), search_key(bank.name.removeprefix("بانک"))):
             return bank.code
-    return None
+    # A part of the name that only one bank has («مهر ایران», «رفاه»).
+    found = [bank.code for bank in banks() if wanted in search_key(bank.name)]
+    return found[0] if len(found) == 1 else None

@@ -5,7 +5,9 @@ tomans)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -196,3 +198,44 @@ def test_printing_the_referral_letter_from_the_form(
     assert screen.preview is not None and screen.preview.page_count == 1
     assert screen.preview.windowTitle().startswith("پیگیری پرونده‌های معطل")
     screen.preview.close()
+
+
+def test_a_banks_repayment_sheet_is_imported_from_the_screen(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo, tmp_path: Path
+) -> None:
+    """«اکسل ← ورود وضعیت بازپرداخت از فایل بانک…»: the list shows who is behind."""
+    from app.services.facilities.io import REPAYMENTS
+
+    licence = issue_test_licence(db)
+    paid_on = TODAY - dt.timedelta(days=60)
+    with db.session() as session:
+        service = FacilityService(session)
+        case = service.open_case(
+            case_input(
+                licence.number,
+                stage="paid",
+                branch_name="شعبه مرکزی",
+                branch_code="1234",
+                approved_amount="۲۰۰٬۰۰۰٬۰۰۰",
+                disbursed_amount="۲۰۰٬۰۰۰٬۰۰۰",
+                sheba=VALID_SHEBA,
+                dates={"requested_on": paid_on - dt.timedelta(days=30), "paid_on": paid_on},
+            )
+        )
+    path = tmp_path / "refah.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPAYMENTS.columns.headers)
+        writer.writerow(["0067749828", "", "بانک رفاه کارگران", "معوق", "3", ""])
+        writer.writerow(["0067749828", "", "بانک ملت", "منظم", "", ""])
+    screen = _screen(qtbot, ctx)
+    assert screen.model.text(0, 10) == "گزارش نشده"
+    dialog = screen.import_sheet(REPAYMENTS)
+    assert dialog.windowTitle() == "ورود وضعیت بازپرداخت از فایل بانک"
+    dialog.set_path(path)
+    dialog.start_button.click()
+    assert dialog.import_result is not None
+    assert (dialog.import_result.imported, dialog.import_result.rejected) == (1, 1)
+    assert screen.model.rowCount() == 1 and screen.model.text(0, 10) == "معوق (۳ قسط)"
+    with db.session() as session:
+        assert FacilityService(session).get(case.id).overdue_instalments == 3

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,12 +30,16 @@ from app.services.facilities.letters import FacilityLetters
 from app.services.facilities.queries import list_cases
 from app.services.facilities.records import STAGE_LABELS, FacilityFilter, FacilityRow
 from app.services.facilities.settings import facility_settings
+from app.services.sheet_kinds import FACILITIES, REPAYMENTS
+from app.services.spreadsheet.kind import SheetKind
 from app.views.certificate_preview import CertificatePreviewDialog
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.facilities.case_dialog import FacilityCaseDialog
 from app.views.facilities.models import FacilitiesModel
 from app.views.facilities.settings_dialog import FacilitySettingsDialog
+from app.views.import_dialog import ImportDialog
+from app.views.sheet_export import export_kind
 from app.views.sign_in import forbid
 from app.views.widgets.table_style import setup_record_table
 from common.banks import banks
@@ -64,6 +70,21 @@ class FacilitiesScreen(QWidget):
         )
         self.follow_up_button.setEnabled(False)
         self.preview: CertificatePreviewDialog | None = None
+        self.import_dialog: ImportDialog | None = None
+        self.sheet_button = QToolButton()
+        self.sheet_button.setText(self.tr("اکسل"))
+        self.sheet_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        sheet_menu = QMenu(self.sheet_button)
+        self.import_cases_action = sheet_menu.addAction(self.tr("ورود پرونده‌ها از اکسل…"))
+        self.import_repayments_action = sheet_menu.addAction(
+            self.tr("ورود وضعیت بازپرداخت از فایل بانک…")
+        )
+        sheet_menu.addSeparator()
+        self.export_cases_action = sheet_menu.addAction(self.tr("خروجی اکسل پرونده‌ها…"))
+        self.export_repayments_action = sheet_menu.addAction(
+            self.tr("خروجی اکسل بازپرداخت‌ها (برای بانک)…")
+        )
+        self.sheet_button.setMenu(sheet_menu)
         self.stage_combo = QComboBox()
         self.stage_combo.addItem(self.tr("همه مرحله‌ها"), None)
         for code, label in STAGE_LABELS.items():
@@ -93,6 +114,7 @@ class FacilitiesScreen(QWidget):
         top.addWidget(self.new_button)
         top.addWidget(self.open_button)
         top.addWidget(self.follow_up_button)
+        top.addWidget(self.sheet_button)
         top.addWidget(self.settings_button)
         filters = QHBoxLayout()
         for text, widget in (
@@ -123,6 +145,17 @@ class FacilitiesScreen(QWidget):
         self.open_button.clicked.connect(self.on_open_button_clicked)
         self.settings_button.clicked.connect(self.on_settings_button_clicked)
         self.follow_up_button.clicked.connect(self.on_follow_up_button_clicked)
+        self.import_cases_action.triggered.connect(lambda: self.import_sheet(FACILITIES))
+        self.import_repayments_action.triggered.connect(lambda: self.import_sheet(REPAYMENTS))
+        self.export_cases_action.triggered.connect(lambda: export_kind(ctx, self, FACILITIES))
+        self.export_repayments_action.triggered.connect(lambda: export_kind(ctx, self, REPAYMENTS))
+        for action, permission in (
+            (self.import_cases_action, Permission.IMPORT),
+            (self.import_repayments_action, Permission.IMPORT),
+            (self.export_cases_action, Permission.EXPORT),
+            (self.export_repayments_action, Permission.EXPORT),
+        ):
+            forbid(action, ctx.db.account, permission)
         self.table.doubleClicked.connect(self.on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)
         ctx.signals.sig_records_changed.connect(self.on_records_changed)
@@ -255,6 +288,14 @@ class FacilitiesScreen(QWidget):
             self.preview.open()
 
         self.ctx.run_op(op, shown, self.on_rows_failed, parent=self)
+
+    def import_sheet(self, kind: SheetKind) -> ImportDialog:
+        """The import dialog for cases or a bank's repayment report."""
+        dialog = ImportDialog(self.ctx, self, kind)
+        dialog.finished.connect(dialog.deleteLater)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
 
     def on_settings_button_clicked(self) -> FacilitySettingsDialog:
         """The office's programmes and service levels."""
