@@ -31,7 +31,11 @@ def _paid(db: Database, national_id: str, bank: str = "013") -> str:
             case.id,
             case.as_input(
                 stage="paid",
-                dates={**case.dates, "referred_on": DAY0 + dt.timedelta(days=2), "paid_on": PAID_ON},
+                dates={
+                    **case.dates,
+                    "referred_on": DAY0 + dt.timedelta(days=2),
+                    "paid_on": PAID_ON,
+                },
                 approved_amount="۱۸۰٬۰۰۰٬۰۰۰",
                 disbursed_amount="۱۸۰٬۰۰۰٬۰۰۰",
                 sheba=VALID_SHEBA,
