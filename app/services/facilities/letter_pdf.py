@@ -200,7 +200,7 @@ def render_referral_letter(data: ReferralLetterData, style: CertificateStyle) ->
     y = page.letterhead(data.office_province, data.office_county, data.number, data.date)
     y -= page.text(f"ریاست محترم {data.bank_name}", y, size=12, font=FONT_BOLD)
     name = data.branch_name if data.branch_name.startswith("شعبه") else f"شعبه {data.branch_name}"
-    branch = f"{name} (کد {data.branch_code})"
+    branch = f"{name}، کد شعبه {data.branch_code}"
     y -= page.text(branch, y, size=12, font=FONT_BOLD) + 6
     subject = f"موضوع: معرفی متقاضی تسهیلات «{data.programme}»"
     y -= page.text(subject, y, size=11.5, font=FONT_MEDIUM, color=page.title_color) + 4

@@ -62,6 +62,10 @@ def test_printing_the_referral_letter_refers_the_case(db: Database, tmp_path: Pa
     assert fields["بانک"] == "بانک رفاه کارگران" and fields["کد شعبه"] == "۴۵۶۷"
     assert fields["مبلغ درخواستی"] == "۲۰۰٬۰۰۰٬۰۰۰ تومان"
     assert _png(letter.pdf, "referral_letter", tmp_path).stat().st_size > 20_000
+    # The saved PDF verifies too: its page shows what its QR signs.
+    with db.session() as s:
+        [from_file] = CertificateService(s).verify(letter.pdf)
+    assert from_file.valid, from_file.reason
     # A second print is a reprint with its own number; the case stays referred.
     with db.session() as s:
         again = FacilityLetters(s).referral_letter(case.id, today=day)
