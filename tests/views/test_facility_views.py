@@ -239,3 +239,30 @@ def test_a_banks_repayment_sheet_is_imported_from_the_screen(
     assert screen.model.rowCount() == 1 and screen.model.text(0, 10) == "معوق (۳ قسط)"
     with db.session() as session:
         assert FacilityService(session).get(case.id).overdue_instalments == 3
+
+
+def test_the_head_sets_programmes_and_service_levels(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo
+) -> None:
+    """«تنظیمات تسهیلات…»: a new programme is offered in the filter, a stage's days
+    change what is late; a clerk may look but not save."""
+    licence = issue_test_licence(db)
+    with db.session() as session:
+        FacilityService(session).open_case(
+            case_input(licence.number, dates={"requested_on": TODAY - dt.timedelta(days=10)})
+        )
+    screen = _screen(qtbot, ctx)
+    assert screen.count_label.text() == "۱ پرونده، ۱ معطل"  # 10 days against 7
+    dialog = screen.on_settings_button_clicked()
+    assert dialog.day_spins["requested"].value() == 7
+    dialog.programmes_edit.setPlainText("تسهیلات تکلیفی مشاغل خانگی\nوام قرض‌الحسنه اشتغال")
+    dialog.day_spins["requested"].setValue(15)
+    save_screenshot(dialog, "facility_settings")
+    dialog.buttons.accepted.emit()
+    assert dialog.saved is not None
+    assert screen.count_label.text() == "۱ پرونده"
+    assert screen.programme_combo.findData("وام قرض‌الحسنه اشتغال") > 0
+    act_as(db, TEST_CLERK)
+    looking = screen.on_settings_button_clicked()
+    assert not looking.save_button.isEnabled()
+    looking.reject()
