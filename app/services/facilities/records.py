@@ -5,9 +5,11 @@ list, and the Persian labels of stages, guarantees and repayment statuses."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from common import jalali
 from common.banks import bank_name
 from common.facility_rules import OPEN_STAGES, STAGE_DATE_COLUMNS
 from common.text import format_tomans, to_persian_digits
@@ -238,3 +240,33 @@ def rate_text(rate_bp: int | None, *, percent: bool = True) -> str:
     text = str(whole) if not cents else f"{whole}.{cents:02d}".rstrip("0")
     shown = to_persian_digits(text).replace(".", "٫")
     return f"{shown}٪" if percent else shown
+
+
+_AMOUNT_FIELDS = frozenset({"requested_amount", "approved_amount", "disbursed_amount"})
+
+
+def display_value(field_name: str, value: object) -> str | None:
+    """A facility case's stored value as a clerk reads it (the conflict review): stages,
+    guarantees and repayment statuses by label, amounts in tomans, dates in Jalali, the
+    bank by name; None for a value shown as it is."""
+    if value is None or value == "":
+        return ""
+    labels = {
+        "stage": STAGE_LABELS,
+        "repayment_status": REPAYMENT_LABELS,
+    }.get(field_name)
+    if labels is not None:
+        return labels.get(str(value), str(value))
+    if field_name in _AMOUNT_FIELDS and isinstance(value, int):
+        return format_tomans(value)
+    if field_name == "bank_code":
+        return bank_name(str(value))
+    if field_name == "rate_bp" and isinstance(value, int):
+        return rate_text(value)
+    if field_name == "guarantees":
+        codes = json.loads(str(value)) if isinstance(value, str) else value
+        if isinstance(codes, list):
+            return "، ".join(GUARANTEE_LABELS.get(str(code), str(code)) for code in codes)
+    if field_name in STAGE_DATE_COLUMNS.values() or field_name == "repayment_on":
+        return jalali.format_jalali(dt.date.fromisoformat(str(value)[:10]))
+    return None

@@ -15,6 +15,7 @@ from app.services.core.outbox import touch
 from app.services.facilities.queries import list_cases
 from app.services.facilities.records import FacilityFilter
 from app.services.facilities.service import FacilityService
+from app.services.sync.review import SyncReviewService
 from common.vocabulary import Permission
 from tests.accounts_support import granted
 from tests.services.facility_support import case_input
@@ -81,3 +82,23 @@ def test_the_server_refuses_a_case_that_breaks_the_rules(
         row.stage, row.paid_on = "paid", dt.date.today()
     report = a.sync()
     assert report.quarantined == 1
+
+
+def test_a_facility_conflict_is_shown_with_persian_labels(
+    office_factory: Callable[..., Office],
+) -> None:
+    a, b = office_factory("a"), office_factory("b")
+    case = _open(a, a.issue(national_id(13)))
+    a.sync()
+    b.sync()
+    for office, amount in ((a, "۲۵۰٬۰۰۰٬۰۰۰"), (b, "۳۰۰٬۰۰۰٬۰۰۰")):
+        with office.db.session() as session:
+            service = FacilityService(session)
+            service.update(case, service.get(case).as_input(requested_amount=amount))
+    a.sync()
+    assert b.sync().conflicts == 1
+    with b.db.session() as session:
+        (conflict,) = SyncReviewService(session).conflicts()
+    assert conflict.field_label == "مبلغ درخواستی"
+    assert (conflict.mine, conflict.theirs) == ("۳۰۰٬۰۰۰٬۰۰۰ تومان", "۲۵۰٬۰۰۰٬۰۰۰ تومان")
+    assert conflict.record_label == "پرونده تسهیلات مریم کریمی (بانک رفاه کارگران)"
