@@ -27,10 +27,13 @@ from collections.abc import Callable, Collection, Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from common import jalali
+from common import facility_rules, jalali
+from common.banks import bank_codes
 from common.errors import ValidationError
 from common.text import normalize_multiline, normalize_text, to_persian_digits
 from common.validators import (
+    MAX_AMOUNT_RIALS,
+    validate_branch_code,
     validate_capacity,
     validate_email,
     validate_legal_id,
@@ -50,11 +53,14 @@ from common.vocabulary import (
     CertificateKind,
     EventKind,
     EventStatus,
+    FacilityStage,
     Gender,
+    Guarantee,
     HistoryAction,
     LicenceKind,
     MemberRole,
     ParticipantStatus,
+    RepaymentStatus,
     Role,
     SupporterKind,
     SupporterStatus,
@@ -339,6 +345,44 @@ def _display_name(value: Any, column: str, _ctx: Context) -> str:
     return shown
 
 
+def whole(low: int, high: int, *, required: bool = True) -> Rule:
+    """A whole number from ``low`` to ``high`` (None when not ``required``)."""
+
+    def rule(value: Any, column: str, _ctx: Context) -> int | None:
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(column, f"{column_label(column)} درست نیست")
+        return value
+
+    return rule
+
+
+def choice_list(values: Collection[str]) -> Rule:
+    """A JSON list of distinct codes from ``values``, stored as text."""
+
+    def rule(value: Any, column: str, _ctx: Context) -> str:
+        try:
+            items = json.loads(value) if isinstance(value, str) else None
+        except ValueError:
+            items = None
+        if (
+            not isinstance(items, list)
+            or not all(isinstance(item, str) and item in values for item in items)
+            or len(set(items)) != len(items)
+        ):
+            raise ValidationError(column, f"{column_label(column)} درست نیست")
+        return json.dumps(items, ensure_ascii=False)
+
+    return rule
+
+
+def _bank(value: Any, column: str, _ctx: Context) -> str:
+    if value not in bank_codes():
+        raise ValidationError(column, "بانک در فهرست بانک‌ها نیست")
+    return str(value)
+
+
 # --- the tables -----------------------------------------------------------------------
 
 RULES: dict[str, dict[str, Rule]] = {
@@ -450,6 +494,36 @@ RULES: dict[str, dict[str, Rule]] = {
         "day": date(),
         "reason": text(200),
     },
+    # A bank facility case (پرونده تسهیلات) of a licence holder or a supporter.
+    "facility_case": {
+        "licence_id": ref(),
+        "person_id": ref(),
+        "supporter_id": ref(required=False),
+        "county_id": county,
+        "programme": text(120, required=True),
+        "bank_code": _bank,
+        "branch_name": text(120),
+        "branch_code": _simple(validate_branch_code),
+        "purpose": text(500, required=True),
+        "requested_amount": whole(1, MAX_AMOUNT_RIALS),
+        "approved_amount": whole(1, MAX_AMOUNT_RIALS, required=False),
+        "approved_over_reason": text(500),
+        "disbursed_amount": whole(1, MAX_AMOUNT_RIALS, required=False),
+        "term_months": whole(1, facility_rules.MAX_TERM_MONTHS, required=False),
+        "rate_bp": whole(0, facility_rules.MAX_RATE_BP, required=False),
+        "guarantees": choice_list(tuple(Guarantee)),
+        "sheba": _identifier(validate_sheba, required=False),
+        "stage": choice(tuple(FacilityStage)),
+        **{
+            column: date(required=column == "requested_on", not_future=True)
+            for column in (*facility_rules.PROGRESS_DATE_COLUMNS, "closed_on")
+        },
+        "close_reason": text(500),
+        "referral_no": text(40),
+        "repayment_status": choice(tuple(RepaymentStatus)),
+        "overdue_instalments": whole(0, 600),
+        "repayment_on": date(required=False, not_future=True),
+    },
     # A staff account (its office's only; server.policy). Never a password: its argon2id
     # hash, which the server stores as opaque data and never verifies.
     "account": {
@@ -548,11 +622,56 @@ def _legal_supporter(row: Mapping[str, Any], _ctx: Context) -> ValidationError |
 
 
 def _certificate_subject(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
-    column = "licence_id" if row.get("kind") == "licence" else "participant_id"
+    column = "participant_id" if row.get("kind") == CertificateKind.ATTENDANCE else "licence_id"
     if not row.get(column):
         return ValidationError(column, "گواهی‌نامه به مجوز یا شرکت‌کننده‌ای اشاره نمی‌کند")
     return None
 
+
+def _facility_dates(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    columns = (*facility_rules.PROGRESS_DATE_COLUMNS, "closed_on")
+    dates = {column: _as_date(row.get(column), column) for column in columns}
+    return facility_rules.stage_dates_problem(
+        str(row.get("stage")), dates, str(row.get("close_reason") or "")
+    )
+
+
+def _facility_amounts(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return facility_rules.amounts_problem(
+        row.get("requested_amount"),
+        row.get("approved_amount"),
+        row.get("disbursed_amount"),
+        str(row.get("approved_over_reason") or ""),
+        str(row.get("stage")),
+    )
+
+
+def _facility_branch(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return facility_rules.branch_problem(
+        _as_date(row.get("referred_on"), "referred_on"),
+        str(row.get("branch_name") or ""),
+        str(row.get("branch_code") or ""),
+    )
+
+
+def _facility_sheba(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return facility_rules.sheba_problem(
+        str(row.get("stage")), row.get("disbursed_amount"), str(row.get("sheba") or "")
+    )
+
+
+def _facility_repayment(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    overdue = row.get("overdue_instalments")
+    return facility_rules.repayment_problem(
+        str(row.get("stage")),
+        str(row.get("repayment_status") or ""),
+        overdue if isinstance(overdue, int) else 0,
+    )
+
+
+_FACILITY_DATES = frozenset({"stage", "close_reason", "closed_on"}) | frozenset(
+    facility_rules.PROGRESS_DATE_COLUMNS
+)
 
 CROSS_RULES: dict[str, tuple[tuple[frozenset[str], Cross], ...]] = {
     "person": ((frozenset({"birth_date"}), _person_birth),),
@@ -564,6 +683,27 @@ CROSS_RULES: dict[str, tuple[tuple[frozenset[str], Cross], ...]] = {
     ),
     "certificate_issue": (
         (frozenset({"kind", "licence_id", "participant_id"}), _certificate_subject),
+    ),
+    "facility_case": (
+        (_FACILITY_DATES, _facility_dates),
+        (
+            frozenset(
+                {
+                    "stage",
+                    "requested_amount",
+                    "approved_amount",
+                    "disbursed_amount",
+                    "approved_over_reason",
+                }
+            ),
+            _facility_amounts,
+        ),
+        (frozenset({"referred_on", "branch_name", "branch_code"}), _facility_branch),
+        (frozenset({"stage", "disbursed_amount", "sheba"}), _facility_sheba),
+        (
+            frozenset({"stage", "repayment_status", "overdue_instalments"}),
+            _facility_repayment,
+        ),
     ),
 }
 

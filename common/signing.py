@@ -33,7 +33,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from common import jalali
-from common.text import strip_bidi_controls, to_persian_digits
+from common.banks import bank_name
+from common.text import format_tomans, strip_bidi_controls, to_persian_digits
 from common.vocabulary import CertificateKind, LicenceKind
 
 PAYLOAD_VERSION = 1
@@ -50,7 +51,8 @@ RETIRED_GRACE = dt.timedelta(days=1)
 
 CERT_KIND_LICENCE = "licence"
 CERT_KIND_ATTENDANCE = "attendance"
-CERT_KIND_CODES = {CERT_KIND_LICENCE: "L", CERT_KIND_ATTENDANCE: "A"}
+CERT_KIND_REFERRAL = "referral"
+CERT_KIND_CODES = {CERT_KIND_LICENCE: "L", CERT_KIND_ATTENDANCE: "A", CERT_KIND_REFERRAL: "R"}
 _CERT_KINDS_BY_CODE = {code: kind for kind, code in CERT_KIND_CODES.items()}
 LICENCE_KIND_CODES = {"independent": "I", "supporter": "S"}
 _LICENCE_KINDS_BY_CODE = {code: kind for kind, code in LICENCE_KIND_CODES.items()}
@@ -101,6 +103,9 @@ CLAIM_LABELS: dict[str, str] = {
     "c": "شهرستان",
     "d": "تاریخ صدور",
     "e": "تاریخ انقضا",
+    "b": "بانک",
+    "g": "کد شعبه",
+    "r": "مبلغ درخواستی",
     "k": "شناسه کلید امضا",
     "a": "زمان امضا",
 }
@@ -112,6 +117,14 @@ ATTENDANCE_CLAIM_LABELS: dict[str, str] = {
     "f": "کد رشته رویداد",
     "d": "از تاریخ",
     "e": "تا تاریخ",
+}
+#: Labels of a referral letter's claims (a facility case sent to a bank branch) where they
+#: differ from a licence's: ``s`` the letter's number, ``d`` its date, ``e`` the licence's
+#: expiry; ``b`` the bank's identifier, ``g`` the branch code, ``r`` the amount (rials).
+REFERRAL_CLAIM_LABELS: dict[str, str] = {
+    "s": "شماره معرفی‌نامه",
+    "d": "تاریخ معرفی‌نامه",
+    "e": "اعتبار مجوز تا",
 }
 REQUIRED_CLAIMS = frozenset({"k", "t", "s", "n", "u"})
 _DATE_CLAIMS = frozenset({"d", "e"})
@@ -245,24 +258,30 @@ class CertificateClaims:
     #: When it was signed (UTC); the ``a`` claim. Verifiers use it against the key's
     #: revocation time.
     signed_at: dt.datetime | None = None
+    #: Claims of one kind only (a referral letter's bank ``b``, branch ``g``, amount ``r``).
+    extra: tuple[tuple[str, str], ...] = ()
 
     def as_json_dict(self, key_id: str) -> dict[str, str]:
         """The compact claim dict of payload version 1 (keys as in CLAIM_LABELS)."""
         extra = {SIGNED_AT_CLAIM: format_signed_at(self.signed_at)} if self.signed_at else {}
-        return extra | {
-            "k": key_id,
-            "t": CERT_KIND_CODES.get(self.kind, self.kind),
-            "s": self.serial,
-            "n": self.licence_number,
-            "u": self.unique_id,
-            "m": LICENCE_KIND_CODES.get(self.licence_kind, self.licence_kind),
-            "h": self.holder_name,
-            "i": self.national_id,
-            "f": self.field_code,
-            "c": self.county_code,
-            "d": _compact_date(self.issue_date),
-            "e": _compact_date(self.expiry_date),
-        }
+        return (
+            extra
+            | dict(self.extra)
+            | {
+                "k": key_id,
+                "t": CERT_KIND_CODES.get(self.kind, self.kind),
+                "s": self.serial,
+                "n": self.licence_number,
+                "u": self.unique_id,
+                "m": LICENCE_KIND_CODES.get(self.licence_kind, self.licence_kind),
+                "h": self.holder_name,
+                "i": self.national_id,
+                "f": self.field_code,
+                "c": self.county_code,
+                "d": _compact_date(self.issue_date),
+                "e": _compact_date(self.expiry_date),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -424,10 +443,12 @@ def describe_claims(
     name beside its code.
     """
     pairs: list[tuple[str, str]] = []
-    attendance = data.get("t") == CERT_KIND_CODES[CERT_KIND_ATTENDANCE]
+    kind_labels = {
+        CERT_KIND_CODES[CERT_KIND_ATTENDANCE]: ATTENDANCE_CLAIM_LABELS,
+        CERT_KIND_CODES[CERT_KIND_REFERRAL]: REFERRAL_CLAIM_LABELS,
+    }.get(data.get("t", ""), {})
     for key, label in CLAIM_LABELS.items():
-        if attendance:
-            label = ATTENDANCE_CLAIM_LABELS.get(key, label)
+        label = kind_labels.get(key, label)
         raw = data.get(key)
         if raw is None or raw == "":
             continue
@@ -442,6 +463,10 @@ def describe_claims(
             value = _CERT_KIND_LABELS.get(_CERT_KINDS_BY_CODE.get(value, value), value)
         elif key == "m":
             value = licence_kind_label(value)
+        elif key == "b":
+            value = bank_name(value)
+        elif key == "r" and value.isdigit() and value.isascii():
+            value = format_tomans(int(value))
         elif key == "c" and county_names and value in county_names:
             value = f"{county_names[value]} ({to_persian_digits(value)})"
         elif key in ("k", "u", "s"):

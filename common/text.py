@@ -153,3 +153,21 @@ def persian_sort_key(s: str | None) -> str:
     row when the register is sorted by a name.
     """
     return s.translate(_SORT_MAP) if s else ""
+
+
+#: Persian thousands separator (٬, U+066C).
+THOUSANDS_SEPARATOR = "\u066c"
+
+
+def group_thousands(number: int) -> str:
+    """``1234567`` → ``۱٬۲۳۴٬۵۶۷`` (Persian digits, Persian thousands separator)."""
+    return to_persian_digits(f"{number:,}").replace(",", THOUSANDS_SEPARATOR)
+
+
+def format_tomans(rials: int | None, *, unit: bool = True) -> str:
+    """An amount stored in rials as people read it: tomans (rials / 10, rounded down),
+    Persian digits, thousands separators, «تومان» unless ``unit`` is False; "" for None."""
+    if rials is None:
+        return ""
+    shown = group_thousands(rials // 10)
+    return f"{shown} تومان" if unit else shown

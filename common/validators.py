@@ -307,3 +307,49 @@ def validate_password_hash(value: str | None, field: str = "password_hash") -> s
     if len(s) > MAX_PASSWORD_HASH or not _ARGON2ID.match(s):
         raise ValidationError(field, "گذرواژهٔ حساب به شکل درهم‌سازی‌شدهٔ argon2id نیست")
     return s
+
+
+#: The largest amount a facility case may carry: 10,000 billion rials (1,000 billion tomans).
+MAX_AMOUNT_RIALS = 10**13
+
+
+def parse_tomans(
+    value: str | int | None, field: str, label: str, *, required: bool = False
+) -> int | None:
+    """An amount a clerk typed in tomans (any digits, thousands separators) as rials
+    (× 10); None when empty and not ``required``. Zero, negative or too large amounts are
+    refused (Persian, on ``field``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        tomans = value
+    else:
+        s = normalize_text(str(value or "")).replace(",", "").replace("٬", "").replace(" ", "")
+        s = s.removesuffix("تومان")
+        if not s:
+            if required:
+                raise ValidationError(field, _required(label))
+            return None
+        if not _DIGITS.fullmatch(s.removeprefix("-")):
+            raise ValidationError(field, f"{label} باید عدد باشد (به تومان)")
+        tomans = int(s)
+    return validate_rials(tomans * 10, field, label)
+
+
+def validate_rials(rials: int, field: str, label: str) -> int:
+    """A positive amount in rials, at most MAX_AMOUNT_RIALS."""
+    if rials <= 0:
+        raise ValidationError(field, f"{label} باید بیشتر از صفر باشد")
+    if rials > MAX_AMOUNT_RIALS:
+        raise ValidationError(field, f"{label} بیش از اندازه بزرگ است")
+    return rials
+
+
+def validate_branch_code(value: str | None, field: str = "branch_code") -> str:
+    """A bank branch code (کد شعبه): 3 to 6 digits, or "" when not yet known."""
+    s = digits_only(value)
+    if not s:
+        return ""
+    if not _DIGITS.fullmatch(s):
+        raise ValidationError(field, "کد شعبه فقط باید شامل رقم باشد")
+    if not 3 <= len(s) <= 6:
+        raise ValidationError(field, "کد شعبه باید ۳ تا ۶ رقم باشد (مثل ۱۲۳۴)")
+    return s

@@ -111,6 +111,44 @@ class ParticipantStatus(Vocabulary):
 class CertificateKind(Vocabulary):
     LICENCE = "licence"
     ATTENDANCE = "attendance"
+    #: A facility case's referral letter to a bank (app.services.facilities.letters).
+    REFERRAL = "referral"
+
+
+class FacilityStage(Vocabulary):
+    """Where a facility case (پرونده تسهیلات) stands: the steps in order, then the two
+    ends that close a case early."""
+
+    REQUESTED = "requested"
+    REVIEW = "review"
+    REFERRED = "referred"
+    BANK_FILE = "bank_file"
+    GUARANTEE = "guarantee"
+    APPROVED = "approved"
+    PAID = "paid"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Guarantee(Vocabulary):
+    """A guarantee (ضمانت) offered for a facility; a case lists several."""
+
+    PROMISSORY_NOTE = "promissory_note"
+    EMPLOYEE_GUARANTOR = "employee_guarantor"
+    SALARY_DEDUCTION = "salary_deduction"
+    CHEQUE = "cheque"
+    PROPERTY_DEED = "property_deed"
+    GUARANTEE_FUND = "guarantee_fund"
+    OTHER = "other"
+
+
+class RepaymentStatus(Vocabulary):
+    """How the holder repays, as the bank last reported it ("" before any report)."""
+
+    UNKNOWN = ""
+    ON_TIME = "on_time"
+    OVERDUE = "overdue"
+    SETTLED = "settled"
 
 
 class RecordKind(Vocabulary):
@@ -134,6 +172,8 @@ class RecordKind(Vocabulary):
     SYNC = "sync"
     #: Staff accounts.
     ACCOUNTS = "accounts"
+    #: Bank facility cases.
+    FACILITIES = "facilities"
 
 
 class Role(Vocabulary):
@@ -246,6 +286,27 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (ParticipantStatus.CANCELLED, "انصراف"),
     (CertificateKind.LICENCE, "گواهی‌نامه مجوز"),
     (CertificateKind.ATTENDANCE, "گواهی حضور"),
+    (CertificateKind.REFERRAL, "معرفی‌نامه به بانک"),
+    (FacilityStage.REQUESTED, "درخواست"),
+    (FacilityStage.REVIEW, "بررسی طرح"),
+    (FacilityStage.REFERRED, "معرفی به بانک"),
+    (FacilityStage.BANK_FILE, "تشکیل پرونده در بانک"),
+    (FacilityStage.GUARANTEE, "تأیید ضمانت"),
+    (FacilityStage.APPROVED, "تصویب"),
+    (FacilityStage.PAID, "پرداخت"),
+    (FacilityStage.REJECTED, "رد"),
+    (FacilityStage.WITHDRAWN, "انصراف"),
+    (Guarantee.PROMISSORY_NOTE, "سفته"),
+    (Guarantee.EMPLOYEE_GUARANTOR, "ضامن کارمند رسمی"),
+    (Guarantee.SALARY_DEDUCTION, "گواهی کسر از حقوق"),
+    (Guarantee.CHEQUE, "چک"),
+    (Guarantee.PROPERTY_DEED, "سند ملکی"),
+    (Guarantee.GUARANTEE_FUND, "صندوق ضمانت"),
+    (Guarantee.OTHER, "سایر"),
+    (RepaymentStatus.UNKNOWN, "گزارش نشده"),
+    (RepaymentStatus.ON_TIME, "منظم"),
+    (RepaymentStatus.OVERDUE, "معوق"),
+    (RepaymentStatus.SETTLED, "تسویه"),
     (RecordKind.LICENCES, "مجوزها"),
     (RecordKind.SUPPORTERS, "پشتیبان‌ها"),
     (RecordKind.EVENTS, "رویدادها"),
@@ -254,6 +315,7 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (RecordKind.REFERENCE, "اطلاعات پایه"),
     (RecordKind.SYNC, "همگام‌سازی"),
     (RecordKind.ACCOUNTS, "حساب‌های کاربری"),
+    (RecordKind.FACILITIES, "تسهیلات"),
     (Role.HEAD, "مدیر"),
     (Role.CLERK, "کارشناس"),
     (Role.VIEWER, "مشاهده‌گر"),
@@ -366,4 +428,31 @@ COLUMN_LABELS: dict[str, str] = {
     "registered_at": "زمان ثبت‌نام",
     "day": "روز",
     "present": "حضور",
+    # facility_case
+    "programme": "برنامه تسهیلات",
+    "bank_code": "بانک",
+    "branch_name": "نام شعبه",
+    "branch_code": "کد شعبه",
+    "purpose": "موضوع طرح",
+    "requested_amount": "مبلغ درخواستی",
+    "approved_amount": "مبلغ مصوب",
+    "approved_over_reason": "دلیل تصویب بیش از درخواست",
+    "disbursed_amount": "مبلغ پرداختی",
+    "term_months": "مدت بازپرداخت",
+    "rate_bp": "نرخ سود",
+    "guarantees": "ضمانت‌ها",
+    "stage": "مرحله",
+    "requested_on": "تاریخ درخواست",
+    "review_on": "تاریخ بررسی طرح",
+    "referred_on": "تاریخ معرفی به بانک",
+    "bank_file_on": "تاریخ تشکیل پرونده در بانک",
+    "guarantee_on": "تاریخ تأیید ضمانت",
+    "approved_on": "تاریخ تصویب",
+    "paid_on": "تاریخ پرداخت",
+    "closed_on": "تاریخ رد یا انصراف",
+    "close_reason": "دلیل رد یا انصراف",
+    "referral_no": "شماره معرفی‌نامه",
+    "repayment_status": "وضعیت بازپرداخت",
+    "overdue_instalments": "اقساط معوق",
+    "repayment_on": "تاریخ گزارش بازپرداخت",
 }

@@ -42,6 +42,7 @@ IDENTITY_REFERENCES: dict[str, dict[str, str]] = {
     "network_member": {"person_id": "person", "supporter_id": "supporter"},
     "event_participant": {"person_id": "person"},
     "event": {"organiser_supporter_id": "supporter"},
+    "facility_case": {"person_id": "person", "supporter_id": "supporter"},
 }
 _MAX_KEY = 64
 

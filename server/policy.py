@@ -12,10 +12,10 @@ test in tests/server/test_hostile_office.py. In short:
   that owns their licence (or the participant's event), never changed or deleted.
 - A reference (a licence's holder, a member's supporter, an event's organiser, ...) may
   only name a record the office already sees, or a holder/supporter it registered
-  itself with the same national (legal) ID (server.identity). A supporter's licence must
-  be a licence the office owns. References are checked whenever they are set, on insert
-  and on update alike; the rows a mark, a participant or a membership belongs to never
-  change (server.records.IMMUTABLE_COLUMNS).
+  itself with the same national (legal) ID (server.identity). A supporter's (a facility
+  case's) licence must be a licence the office owns. References are checked whenever
+  they are set, on insert and on update alike; the rows a mark, a participant or a
+  membership belongs to never change (server.records.IMMUTABLE_COLUMNS).
 - An office-owned record (a staff account, server.records.OFFICE_OWNED) is seen and
   changed by its office alone — not by another office of its county, nor by the province
   office above it. Only a head of that office changes accounts: the pushed operation's
@@ -62,6 +62,11 @@ _OWNED_WITH_PARENT = {
     "event_participant": ("event_id", "event"),
     "event_attendance": ("event_id", "event"),
 }
+
+
+#: Tables whose licence must be one the office owns (not only one it sees): a supporter's
+#: licence, a facility case's (the case is the licence's county's to open).
+_OWNS_LICENCE = frozenset({"supporter", "facility_case"})
 
 
 def unknown_parent(table: str, row_id: str) -> Rejected:
@@ -248,7 +253,7 @@ class Policy:
             target = self._existing(target_table, data.get(column))
             if not (self.sees(target_table, target.id) or self.claimed(target_table, target.id)):
                 raise out_of_scope()
-            if table == "supporter" and column == "licence_id" and not self.owns(target):
+            if column == "licence_id" and table in _OWNS_LICENCE and not self.owns(target):
                 raise out_of_scope()
         if table == "event_attendance" and {"participant_id", "event_id"} & set(columns):
             participant = self._existing("event_participant", data.get("participant_id"))

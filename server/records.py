@@ -34,6 +34,7 @@ SYNCED_TABLES = frozenset(
         "event_attendance",
         "closure_day",
         "account",
+        "facility_case",
     }
 )
 #: Tables whose rows belong to one office: seen and changed by that office alone
@@ -54,6 +55,7 @@ COUNTY_COLUMN = {
     "network_member": "county_id",
     "event": "county_id",
     "closure_day": "county_id",
+    "facility_case": "county_id",
 }
 #: Tables seen wherever their parent is: (column, parent table) pairs, the first one set
 #: wins (an attendance certificate has no licence but a participant).
@@ -98,6 +100,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "event": {"organiser_supporter_id": "supporter"},
     "event_participant": {"event_id": "event", "person_id": "person"},
     "event_attendance": {"event_id": "event", "participant_id": "event_participant"},
+    "facility_case": {"licence_id": "licence", "person_id": "person", "supporter_id": "supporter"},
 }
 #: Tables that accept inserts only: a history entry or a certificate log entry is never
 #: changed, re-pointed or deleted.

@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 #: The kinds ``--kind`` takes (app.services.sheet_kinds has them all; not imported here, so
 #: that parsing stays fast: a test checks that the two agree).
 KIND_HELP = (
-    "licences (default), supporters (with their network members) or events (with participants)"
+    "licences (default), supporters (with their network members), events (with participants),"
+    " facilities (bank facility cases) or repayments (a bank's repayment report)"
 )
 
 

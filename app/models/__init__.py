@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry, AuditSeal
 from app.models.base import Base, SyncMixin, new_id, reference_id, utcnow
 from app.models.certificate import CertificateIssue
 from app.models.event import ClosureDay, Event, EventAttendance, EventParticipant
+from app.models.facility import FacilityCase
 from app.models.licence import Licence, LicenceHistory
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
@@ -27,6 +28,7 @@ __all__ = [
     "Event",
     "EventAttendance",
     "EventParticipant",
+    "FacilityCase",
     "FieldGroup",
     "Licence",
     "LicenceHistory",

@@ -211,6 +211,8 @@ class LicenceDialog(QDialog):
         self.reactivate_button = QPushButton(_tr("رفع تعلیق"))
         self.revoke_button = QPushButton(_tr("ابطال"))
         self.print_button = QPushButton(_tr("چاپ گواهی‌نامه"))
+        self.facility_button = QPushButton(_tr("پرونده تسهیلات…"))
+        self.facility_button.setToolTip(_tr("پرونده تسهیلات بانکی تازه برای دارنده این مجوز"))
         self.close_button = QPushButton(_tr("بستن"))
         self.person_button = QPushButton(_tr("پرونده فرد"))
         self.person_button.setToolTip(_tr("همهٔ مجوزها، شبکه‌ها و رویدادهای دارنده"))
@@ -221,6 +223,7 @@ class LicenceDialog(QDialog):
         self.reactivate_button.clicked.connect(self.on_reactivate_button_clicked)
         self.revoke_button.clicked.connect(self.on_revoke_button_clicked)
         self.print_button.clicked.connect(self.on_print_button_clicked)
+        self.facility_button.clicked.connect(self.on_facility_button_clicked)
         self.close_button.clicked.connect(self.reject)
         actions = QHBoxLayout()
         for button in (
@@ -237,6 +240,8 @@ class LicenceDialog(QDialog):
         actions.addWidget(self.print_button)
         self.person_button.setAutoDefault(False)
         actions.addWidget(self.person_button)
+        self.facility_button.setAutoDefault(False)
+        actions.addWidget(self.facility_button)
         actions.addStretch(1)
         actions.addWidget(self.close_button)
 
@@ -359,6 +364,7 @@ class LicenceDialog(QDialog):
                 self.reactivate_button,
                 self.revoke_button,
                 self.print_button,
+                self.facility_button,
             ):
                 button.setEnabled(False)
                 button.setToolTip(outside)
@@ -377,6 +383,9 @@ class LicenceDialog(QDialog):
         self.suspend_button.setEnabled(status == LicenceStatus.ACTIVE)
         self.reactivate_button.setEnabled(status == LicenceStatus.SUSPENDED)
         self.revoke_button.setEnabled(open_)
+        self.facility_button.setEnabled(
+            self.detail is not None and self.detail.effective_status == LicenceStatus.ACTIVE
+        )
         effective = self.detail.effective_status if self.detail is not None else None
         refusal = PRINT_REFUSALS.get(effective) if effective is not None else None
         self.print_button.setEnabled(effective is not None and refusal is None)
@@ -398,6 +407,7 @@ class LicenceDialog(QDialog):
             (self.reactivate_button, Permission.SUSPEND),
             (self.revoke_button, Permission.REVOKE),
             (self.print_button, Permission.PRINT),
+            (self.facility_button, Permission.REGISTER),
         ):
             forbid(button, account, permission)
 
@@ -579,6 +589,15 @@ class LicenceDialog(QDialog):
             title=_tr("گواهی‌نامه مجوز {number}").format(number=self._number()),
             on_printed=self.on_certificates_printed,
         )
+
+    def on_facility_button_clicked(self) -> None:
+        """Open a facility case for this licence's holder (the form of the «تسهیلات» tab)."""
+        from app.views.facilities.case_dialog import FacilityCaseDialog
+
+        number = self.detail.number if self.detail is not None else ""
+        self.facility_form = FacilityCaseDialog(self.ctx, self, None, number)
+        self.facility_form.finished.connect(self.facility_form.deleteLater)
+        self.facility_form.open()
 
     def on_certificates_printed(self, _issued: object) -> None:
         """The certificate was issued (and logged): show the new history line."""

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from app.views.certificate_print import CertificatePrintJob
     from app.views.context import AppContext
     from app.views.events.screen import EventsScreen
+    from app.views.facilities.screen import FacilitiesScreen
     from app.views.register_screen import RegisterScreen
     from app.views.supporters_screen import SupportersScreen
     from app.views.sync_controller import SyncController
@@ -79,6 +80,12 @@ def _events_screen(ctx: AppContext) -> EventsScreen:
     from app.views.events.screen import EventsScreen
 
     return EventsScreen(ctx)
+
+
+def _facilities_screen(ctx: AppContext) -> FacilitiesScreen:
+    from app.views.facilities.screen import FacilitiesScreen
+
+    return FacilitiesScreen(ctx)
 
 
 def _catalogue_screen(ctx: AppContext) -> CatalogueScreen:
@@ -138,6 +145,7 @@ class MainWindow(QMainWindow):
         self._lazy_tabs: dict[int, LazyTab[Any]] = {}
         self.supporters_tab = self._add_lazy_tab(_tr("پشتیبان‌ها"), _supporters_screen)
         self.events_tab = self._add_lazy_tab(_tr("رویدادها"), _events_screen)
+        self.facilities_tab = self._add_lazy_tab(_tr("تسهیلات"), _facilities_screen)
         self.catalogue_tab = self._add_lazy_tab(_tr("فهرست رشته‌ها"), _catalogue_screen)
         self.setCentralWidget(self.tabs)
 
@@ -211,6 +219,11 @@ class MainWindow(QMainWindow):
     def events_screen(self) -> EventsScreen | None:
         """The events screen, once its tab has been shown."""
         return self.events_tab.screen
+
+    @property
+    def facilities_screen(self) -> FacilitiesScreen | None:
+        """The facilities screen, once its tab has been shown."""
+        return self.facilities_tab.screen
 
     @property
     def catalogue_screen(self) -> CatalogueScreen | None:

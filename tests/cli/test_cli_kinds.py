@@ -108,7 +108,7 @@ def _last_line(stderr: str) -> str:
 
 
 def test_the_help_names_every_kind() -> None:
-    assert set(SHEET_KINDS) == {"licences", "supporters", "events"}
+    assert set(SHEET_KINDS) == {"licences", "supporters", "events", "facilities", "repayments"}
     for name in SHEET_KINDS:
         assert name in KIND_HELP
     shown = daftar("import", "--help").stdout

@@ -36,6 +36,7 @@ def _row(table: str) -> dict[str, object]:
         "event_attendance": lambda: rows.attendance_row(event, participant),
         "closure_day": lambda: rows.closure_row(COUNTY),
         "account": lambda: rows.account_row(),
+        "facility_case": lambda: rows.facility_row(licence, person, COUNTY),
     }[table]()
 
 

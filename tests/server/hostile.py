@@ -53,6 +53,7 @@ TABLES = {
     "event_attendance": "event_attendance",
     "closure_day": "closure_day",
     "account": "account",
+    "facility_case": "facility_case",
 }
 
 
@@ -107,6 +108,15 @@ def build_records(client: TestClient, office: Enrolled, county: str) -> Records:
     )
     ops.append(r.add("closure_day", "closure_day", rows.closure_row(county)))
     ops.append(r.add("account", "account", rows.account_row()))  # the office's first head
+    ops.append(
+        r.add(
+            "facility_case",
+            "facility_case",
+            rows.facility_row(
+                r.ids["licence"], r.ids["person"], county, supporter_id=r.ids["supporter"]
+            ),
+        )
+    )
     results = push(client, office, *ops)
     assert [result["status"] for result in results] == ["applied"] * len(ops), results
     return r

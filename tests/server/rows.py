@@ -200,6 +200,44 @@ def closure_row(county: str, **values: Any) -> dict[str, Any]:
     return {"county_id": county, "day": "2024-07-03", "reason": "تعطیلی محلی", **values}
 
 
+def facility_row(licence_id: str, person_id: str, county: str, **values: Any) -> dict[str, Any]:
+    """A facility case referred to a branch of Bank Refah Kargaran."""
+    return {
+        "licence_id": licence_id,
+        "person_id": person_id,
+        "supporter_id": None,
+        "county_id": county,
+        "programme": "تسهیلات تکلیفی مشاغل خانگی",
+        "bank_code": "013",
+        "branch_name": "شعبه مرکزی",
+        "branch_code": "1234",
+        "purpose": "خرید چرخ خیاطی",
+        "requested_amount": 2_000_000_000,
+        "approved_amount": None,
+        "approved_over_reason": "",
+        "disbursed_amount": None,
+        "term_months": 36,
+        "rate_bp": 400,
+        "guarantees": '["promissory_note"]',
+        "sheba": "",
+        "stage": "referred",
+        "requested_on": "2024-06-01",
+        "review_on": "2024-06-05",
+        "referred_on": "2024-06-10",
+        "bank_file_on": None,
+        "guarantee_on": None,
+        "approved_on": None,
+        "paid_on": None,
+        "closed_on": None,
+        "close_reason": "",
+        "referral_no": "",
+        "repayment_status": "",
+        "overdue_instalments": 0,
+        "repayment_on": None,
+        **values,
+    }
+
+
 #: An argon2id hash (of "x") as a desk stores and pushes it; the server never verifies it.
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$5AA6wFrhTKFytqL2fx5Bow$IMx90EJHMTZca5Ir+BNB8CvgBjEu0uTDlQIqfHR6hwU"
 

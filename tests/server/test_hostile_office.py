@@ -48,6 +48,7 @@ CHANGES: dict[str, tuple[str, Any, Any]] = {
     "event_attendance": ("present", True, False),
     "closure_day": ("reason", "تعطیلی محلی", "باز است"),
     "account": ("role", "head", "viewer"),
+    "facility_case": ("branch_name", "شعبه مرکزی", "شعبه دیگر"),
 }
 
 
@@ -86,6 +87,7 @@ def _in_their_county(table: str) -> Attack:
             "supporter": lambda: rows.supporter_row(m.ids["supporter_licence"], v.county),
             "event": lambda: rows.event_row(v.county),
             "closure_day": lambda: rows.closure_row(v.county),
+            "facility_case": lambda: rows.facility_row(m.ids["licence"], m.ids["person"], v.county),
         }[table]()
         return [rows.insert(table, rows.new_id(), row)]
 
@@ -124,6 +126,15 @@ def _naming(table: str, column: str) -> Attack:
             ("certificate_issue", "participant_id"): lambda: rows.certificate_row(
                 None, kind="attendance", participant_id=v["event_participant"]
             ),
+            ("facility_case", "licence_id"): lambda: rows.facility_row(
+                v["licence"], m["person"], county
+            ),
+            ("facility_case", "person_id"): lambda: rows.facility_row(
+                m["licence"], v["person"], county
+            ),
+            ("facility_case", "supporter_id"): lambda: rows.facility_row(
+                m["licence"], m["person"], county, supporter_id=v["supporter"]
+            ),
         }[(table, column)]()
         return [rows.insert(table, rows.new_id(), row)]
 
@@ -143,6 +154,9 @@ REPOINTS = [
     ("event_attendance", "participant_id", "event_participant"),
     ("licence_history", "licence_id", "licence"),
     ("certificate_issue", "licence_id", "licence"),
+    ("facility_case", "licence_id", "licence"),
+    ("facility_case", "person_id", "person"),
+    ("facility_case", "supporter_id", "supporter"),
 ]
 
 
@@ -175,7 +189,7 @@ ATTACKS: dict[str, Attack] = {
     **{f"same-id-{name}": _same_id(name) for name in CHANGES},
     **{
         f"create-in-their-county-{table}": _in_their_county(table)
-        for table in ("licence", "supporter", "event", "closure_day")
+        for table in ("licence", "supporter", "event", "closure_day", "facility_case")
     },
     **{
         f"create-naming-{table}.{column}": _naming(table, column)
@@ -192,12 +206,18 @@ ATTACKS: dict[str, Attack] = {
             ("licence_history", "licence_id"),
             ("certificate_issue", "licence_id"),
             ("certificate_issue", "participant_id"),
+            ("facility_case", "licence_id"),
+            ("facility_case", "person_id"),
+            ("facility_case", "supporter_id"),
         )
     },
     **{f"repoint-{n}.{c}": _repoint(n, c, t) for n, c, t in REPOINTS},
     # (A member of the attacker's own network may live in another county: its supporter's
     # office places it there, by design; that changes none of that county's records.)
-    **{f"move-{name}": _move(name) for name in ("licence", "supporter", "event", "closure_day")},
+    **{
+        f"move-{name}": _move(name)
+        for name in ("licence", "supporter", "event", "closure_day", "facility_case")
+    },
 }
 
 

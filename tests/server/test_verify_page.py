@@ -15,8 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.services.certificates.pdf import extract_payloads
 from app.services.certificates.service import CertificateService
 from app.services.core.db import Database
+from app.services.facilities.letters import FacilityLetters
+from app.services.facilities.service import FacilityService
 from app.services.licences.service import LicenceService
 from app.services.sync.client import run_sync
 from app.services.sync.setup import setup_from_server
@@ -26,6 +29,7 @@ from server import verify_page
 from server.keys import revoke_key
 from tests.accounts_support import HEAD_INPUT
 from tests.server_fixtures import Enrolled
+from tests.services.facility_support import case_input
 from tests.services.sync.sync_support import issue_licence, national_id
 
 BASE = "http://localhost"
@@ -164,3 +168,34 @@ def test_the_rate_limit_window_slides_and_forgets() -> None:
     assert limit.allow("a")
     limit.allow("c")
     assert "b" not in limit._hits  # swept
+
+
+def test_a_referral_letter_verifies_like_a_certificate(
+    client: TestClient, desk: tuple[Database, Transport]
+) -> None:
+    """A bank scanning a referral letter's QR sees it genuine, with the bank, branch and
+    amount it was signed with, and the licence's state in the central register."""
+    db, transport = desk
+    licence_id = issue_licence(db, national_id(7), county="شمیرانات")
+    with db.session() as session:
+        number = LicenceService(session).get(licence_id).number
+        case = FacilityService(session).open_case(
+            case_input(
+                number,
+                branch_name="شعبه تجریش",
+                branch_code="2210",
+                dates={"requested_on": dt.date.today()},
+            )
+        )
+        letter = FacilityLetters(session).referral_letter(case.id)
+    [payload] = extract_payloads(letter.pdf)
+    run_sync(db, transport=transport)
+    status, html = _verdict(client, verification_url(BASE, payload))
+    assert status == 200 and _attr(html, "data-status") == "valid"
+    assert _attr(html, "data-register") == "active"
+    assert "معرفی‌نامه به بانک" in html and "بانک رفاه کارگران" in html
+    assert "۲۲۱۰" in html and "۲۰۰٬۰۰۰٬۰۰۰ تومان" in html
+    assert "صدور این گواهی‌نامه در دفتر مرکزی ثبت شده است" in html  # the log synced
+    forged = payload[:-6] + ("AAAAAA" if not payload.endswith("AAAAAA") else "BBBBBB")
+    _status, html = _verdict(client, forged)
+    assert _attr(html, "data-status") != "valid"

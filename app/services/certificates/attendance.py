@@ -34,10 +34,11 @@ from app.services.certificates.serials import (
     allocate_serials,
     chunks,
     office_style,
+    qr_text,
     serial_prefix,
 )
 from app.services.core.access import requires
-from app.services.core.office import OfficeInfo, get_setting, require_office
+from app.services.core.office import OfficeInfo, require_office
 from app.services.core.outbox import record_insert
 from app.services.core.progress import Progress
 from app.services.core.signing_keys import ensure_signing_key
@@ -45,7 +46,7 @@ from app.services.licences.numbers import unique_id_for
 from app.services.licences.service import LicenceService
 from common import jalali
 from common.errors import DomainError
-from common.signing import CertificateClaims, sign_claims, verification_url
+from common.signing import CertificateClaims, sign_claims
 from common.text import to_persian_digits
 from common.vocabulary import Permission
 
@@ -68,10 +69,8 @@ class AttendanceCertificates:
         }
 
     def _qr_text(self, payload: str) -> str:
-        """What the QR code carries: the verification page's address with the payload
-        when the office has a server (a phone camera opens it), else the payload."""
-        server = get_setting(self.session, "sync.server_url")
-        return verification_url(server, payload) if server else payload
+        """What the QR code carries (:func:`~app.services.certificates.serials.qr_text`)."""
+        return qr_text(self.session, payload)
 
     @requires(Permission.PRINT)
     def attendance_certificates(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import CertificateIssue, Counter
 from app.services.certificates.pdf import CertificateStyle, default_style_path, load_style
 from app.services.core.office import certificate_settings, get_setting
+from common.signing import verification_url
 
 #: An office's own certificate look, next to its database file.
 STYLE_FILE_NAME = "certificate-style.json"
@@ -52,6 +53,13 @@ def office_style(session: Session) -> CertificateStyle:
     return dataclasses.replace(style, **changes) if changes else style
 
 
+def qr_text(session: Session, payload: str) -> str:
+    """What a QR code carries: the verification page's address with the payload when the
+    office has a server (a phone camera opens it), else the payload."""
+    server = get_setting(session, "sync.server_url")
+    return verification_url(server, payload) if server else payload
+
+
 def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
     """``items`` in slices of ``size`` (bounded queries and memory)."""
     for start in range(0, len(items), size):
@@ -67,8 +75,10 @@ def serial_prefix(session: Session, licence_prefix: str, office_id: str) -> str:
     return licence_prefix
 
 
-def allocate_serials(session: Session, prefix: str, count: int) -> list[str]:
-    """The next ``count`` free certificate serials: ``PREFIX-C-000001`` (one counter update)."""
+def allocate_serials(session: Session, prefix: str, count: int, mark: str = "C") -> list[str]:
+    """The next ``count`` free certificate serials: ``PREFIX-C-000001`` (one counter update).
+    ``mark`` names what is numbered (``R`` for a referral letter to a bank): one counter
+    numbers every signed document of the office."""
     if count <= 0:
         return []
     counter = session.get(Counter, SERIAL_COUNTER)
@@ -78,7 +88,7 @@ def allocate_serials(session: Session, prefix: str, count: int) -> list[str]:
     value = counter.next_value
     result: list[str] = []
     while len(result) < count:
-        wanted = [f"{prefix}-C-{value + i:06d}" for i in range(count - len(result))]
+        wanted = [f"{prefix}-{mark}-{value + i:06d}" for i in range(count - len(result))]
         value += len(wanted)
         taken: set[str] = set()
         for chunk in chunks(wanted):

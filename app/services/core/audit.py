@@ -100,6 +100,7 @@ TABLE_LABELS: dict[str, str] = {
     "signing_key": "کلید امضا",
     "sync_conflict": "تعارض همگام‌سازی",
     "outbox": "صف ارسال",
+    "facility_case": "پرونده تسهیلات",
 }
 #: The column that names a record to people, by table (the summary shows it).
 _NAMING_COLUMN = {

@@ -53,6 +53,7 @@ TABLE_KINDS: dict[str, RecordKind] = {
     "sync_conflict": RecordKind.SYNC,
     "number_pool": RecordKind.SYNC,
     "account": RecordKind.ACCOUNTS,
+    "facility_case": RecordKind.FACILITIES,
 }
 #: Tables no screen shows: writing them changes no kind (the licence-number counter; the
 #: audit trail, written with every command: its screen refreshes on any change).

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.models import (
     Event,
     EventParticipant,
+    FacilityCase,
     Licence,
     NetworkMember,
     OutboxOperation,
@@ -53,8 +54,13 @@ _REFERRERS: dict[str, tuple[tuple[type[SyncMixin], str], ...]] = {
         (Licence, "person_id"),
         (NetworkMember, "person_id"),
         (EventParticipant, "person_id"),
+        (FacilityCase, "person_id"),
     ),
-    "supporter": ((NetworkMember, "supporter_id"), (Event, "organiser_supporter_id")),
+    "supporter": (
+        (NetworkMember, "supporter_id"),
+        (Event, "organiser_supporter_id"),
+        (FacilityCase, "supporter_id"),
+    ),
 }
 #: Columns that are not the record's content (never compared or raised as conflicts).
 _NOT_CONTENT = frozenset(

@@ -33,6 +33,7 @@ from app.models import (
     Event,
     EventAttendance,
     EventParticipant,
+    FacilityCase,
     Licence,
     NetworkMember,
     OutboxOperation,
@@ -46,11 +47,13 @@ from app.services.core.access import requires
 from app.services.core.outbox import json_value, operation_row
 from app.services.core.scope import scope_error
 from app.services.core.search_keys import refresh_network_search_keys, refresh_search_keys
+from app.services.facilities import records as facility_records
 from app.services.licences.holders import validate_person
 from app.services.licences.records import FIELD_LABELS, PERSON_FIELDS, PersonInput
 from app.services.licences.service import LicenceService
 from app.services.sync.tables import MODELS, decode_row
 from common import jalali
+from common.banks import bank_name
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
 from common.validators import validate_text
@@ -73,6 +76,7 @@ TABLE_LABELS = {
     "event_attendance": "حضور در رویداد",
     "closure_day": "روز تعطیل",
     "account": "حساب کاربری",
+    "facility_case": "پرونده تسهیلات",
     "conflict": "تعارض",
 }
 _SUPPORTER_TABLES = ("supporter", "network_member")
@@ -236,6 +240,13 @@ class SyncReviewService:
             where = f" در رویداد {self._event_name(event)}" if event is not None else ""
             prefix = "حضور " if table == "event_attendance" else ""
             return f"{prefix}{name}{where}"
+        if table == "facility_case":
+            case = self.session.get(FacilityCase, row_id)
+            if case is None:
+                return None
+            person = self.session.get(Person, case.person_id)
+            name = f"{person.first_name} {person.last_name}" if person is not None else "—"
+            return f"پرونده تسهیلات {name} ({bank_name(case.bank_code)})"
         if table == "closure_day":
             closure = self.session.get(ClosureDay, row_id)
             if closure is None:
@@ -248,6 +259,10 @@ class SyncReviewService:
             return "حذف‌شده" if value else "موجود"
         if table in _SUPPORTER_TABLES or table in _EVENT_TABLES or table == "closure_day":
             shown = self._network_display(table, field, value)
+            if shown is not None:
+                return shown or "—"
+        if table == "facility_case":
+            shown = facility_records.display_value(field, value)
             if shown is not None:
                 return shown or "—"
         return self._licences.display_value(field, value) or "—"
@@ -285,7 +300,7 @@ class SyncReviewService:
 
     def _changed_fields(self, table: str, changes: Any) -> str:
         """The Persian names of the fields a rejected update changes."""
-        if table in _SUPPORTER_TABLES or table in _EVENT_TABLES or table == "closure_day":
+        if table in (*_SUPPORTER_TABLES, *_EVENT_TABLES, "closure_day", "facility_case"):
             names = [self._field_label(table, n, n) for n in changes if n != "deleted"]
         else:
             names = [FIELD_LABELS[n] for n in changes if n in FIELD_LABELS]
@@ -306,6 +321,8 @@ class SyncReviewService:
             own = events.FIELD_LABELS
         elif table == "closure_day":
             own = _CLOSURE_FIELD_LABELS
+        elif table == "facility_case":
+            own = facility_records.FIELD_LABELS
         return (
             own.get(field) or FIELD_LABELS.get(field) or _OTHER_FIELD_LABELS.get(field) or default
         )

@@ -26,6 +26,7 @@ from app.models import (
     Event,
     EventAttendance,
     EventParticipant,
+    FacilityCase,
     Licence,
     LicenceHistory,
     NetworkMember,
@@ -51,6 +52,7 @@ MODELS: dict[str, type[SyncMixin]] = {
     "licence_history": LicenceHistory,
     "certificate_issue": CertificateIssue,
     "account": Account,
+    "facility_case": FacilityCase,
 }
 #: Unique columns besides the id: two offices (two desks of one office, for an account's
 #: username) offline may both use the same value.
@@ -74,6 +76,7 @@ LICENCES = "licences"
 SUPPORTERS = "supporters"
 EVENTS = "events"
 ACCOUNTS = "accounts"
+FACILITIES = "facilities"
 #: The kind of record each synced table holds: a holder, a licence's history and its
 #: certificate log belong to the register; a network member to its supporter; a
 #: participant, an attendance mark and a closure day to the events.
@@ -89,6 +92,7 @@ KINDS: dict[str, str] = {
     "event_attendance": EVENTS,
     "closure_day": EVENTS,
     "account": ACCOUNTS,
+    "facility_case": FACILITIES,
 }
 #: Records other kinds show, and how to find whether any of them shows given rows: a
 #: holder appears in the networks it is a member of, on the page of the supporter whose
@@ -108,9 +112,20 @@ _SHOWN_BY: dict[str, tuple[tuple[str, Callable[[Sequence[str]], Select[Any]]], .
             EVENTS,
             lambda ids: select(EventParticipant.id).where(EventParticipant.person_id.in_(ids)),
         ),
+        (FACILITIES, lambda ids: select(FacilityCase.id).where(FacilityCase.person_id.in_(ids))),
     ),
     "licence": (
         (SUPPORTERS, lambda ids: select(Supporter.id).where(Supporter.licence_id.in_(ids))),
+        (
+            FACILITIES,
+            lambda ids: select(FacilityCase.id).where(FacilityCase.licence_id.in_(ids)),
+        ),
+    ),
+    "supporter": (
+        (
+            FACILITIES,
+            lambda ids: select(FacilityCase.id).where(FacilityCase.supporter_id.in_(ids)),
+        ),
     ),
 }
 

@@ -113,6 +113,8 @@ HELPERS = {
     "app.services.supporters.io._SupporterRows.finish",
     "app.services.events.io._EventRows.row",
     "app.services.events.io._EventRows.finish",
+    "app.services.facilities.io._FacilityRows.row",
+    "app.services.facilities.io._RepaymentRows.row",
     # sync: the steps of a granted run (Permission.SYNC)
     "app.services.sync.client.SyncClient.push",
     "app.services.sync.client.SyncClient.pull",

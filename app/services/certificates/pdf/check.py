@@ -58,6 +58,16 @@ _ATTENDANCE_CLAIMS = {
     "e": "تا تاریخ",
     "s": "شماره صدور",
 }
+#: Claims a referral letter to a bank prints (app.services.facilities.letter_pdf).
+_REFERRAL_CLAIMS = {
+    "i": "کد ملی",
+    "n": "شماره مجوز",
+    "u": "شناسه یکتا",
+    "d": "تاریخ معرفی‌نامه",
+    "e": "اعتبار مجوز",
+    "s": "شماره معرفی‌نامه",
+    "g": "کد شعبه",
+}
 _DATES = frozenset({"d", "e"})
 
 
@@ -111,8 +121,10 @@ def missing_on_page(page_text: str, data: Mapping[str, str], verification_code: 
     """The Persian labels of the signed values ``page_text`` does not show."""
     page = normalise(page_text)
     words = set(page)
-    attendance = data.get("t") == CERT_KIND_CODES["attendance"]
-    claims = _ATTENDANCE_CLAIMS if attendance else _LICENCE_CLAIMS
+    claims = {
+        CERT_KIND_CODES["attendance"]: _ATTENDANCE_CLAIMS,
+        CERT_KIND_CODES["referral"]: _REFERRAL_CLAIMS,
+    }.get(data.get("t", ""), _LICENCE_CLAIMS)
     missing: list[str] = []
     for claim, label in claims.items():
         value = data.get(claim, "")
