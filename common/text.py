@@ -153,3 +153,28 @@ def persian_sort_key(s: str | None) -> str:
     row when the register is sorted by a name.
     """
     return s.translate(_SORT_MAP) if s else ""
+
+
+# --- money (market access; stored in rials, shown in tomans) ---
+
+#: The Persian thousands separator (٬) between digit groups.
+THOUSANDS = "\u066c"
+#: Rials in one toman.
+RIALS_PER_TOMAN = 10
+
+
+def group_digits(n: int) -> str:
+    """A whole number with Persian digits and thousands separators: ۱٬۲۳۴٬۵۶۷."""
+    return to_persian_digits(f"{n:,}".replace(",", THOUSANDS))
+
+
+def format_toman(rials: int | None, *, unit: bool = True) -> str:
+    """An amount stored in rials, shown in tomans («۱٬۲۵۰٬۰۰۰ تومان»); "" for None. A
+    remainder of rials shows as a Persian decimal (۱۲٫۵)."""
+    if rials is None:
+        return ""
+    tomans, rest = divmod(abs(rials), RIALS_PER_TOMAN)
+    shown = ("-" if rials < 0 else "") + group_digits(tomans)
+    if rest:
+        shown += "\u066b" + to_persian_digits(str(rest))
+    return f"{shown} تومان" if unit else shown

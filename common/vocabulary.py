@@ -113,6 +113,36 @@ class CertificateKind(Vocabulary):
     ATTENDANCE = "attendance"
 
 
+# --- market access (app.services.markets) ---
+
+
+class BuyerKind(Vocabulary):
+    """Who buys under a guaranteed-purchase contract (خرید تضمینی)."""
+
+    SUPPORTER = "supporter"
+    BANK_PLATFORM = "bank_platform"
+    COMPANY = "company"
+
+
+class SellerKind(Vocabulary):
+    """Who sells under a guaranteed-purchase contract: one holder, or a supporter's
+    network."""
+
+    HOLDER = "holder"
+    NETWORK = "network"
+
+
+class ContractUnit(Vocabulary):
+    """The unit a contract's quantity and unit price are in."""
+
+    PIECE = "piece"
+    KILOGRAM = "kg"
+    LITRE = "litre"
+    METRE = "metre"
+    PACK = "pack"
+    BOX = "box"
+
+
 class RecordKind(Vocabulary):
     """What a unit of work changed, as the screens refresh it (never stored): every table
     belongs to one kind (app.services.core.changes), and an operation reports the kinds of
@@ -134,6 +164,8 @@ class RecordKind(Vocabulary):
     SYNC = "sync"
     #: Staff accounts.
     ACCOUNTS = "accounts"
+    #: Market access: sales channels and guaranteed-purchase contracts.
+    MARKETS = "markets"
 
 
 class Role(Vocabulary):
@@ -254,6 +286,18 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (RecordKind.REFERENCE, "اطلاعات پایه"),
     (RecordKind.SYNC, "همگام‌سازی"),
     (RecordKind.ACCOUNTS, "حساب‌های کاربری"),
+    (RecordKind.MARKETS, "بازار"),
+    (BuyerKind.SUPPORTER, "پشتیبان"),
+    (BuyerKind.BANK_PLATFORM, "سکوی بانک همکار"),
+    (BuyerKind.COMPANY, "شرکت"),
+    (SellerKind.HOLDER, "دارنده مجوز"),
+    (SellerKind.NETWORK, "شبکه پشتیبان"),
+    (ContractUnit.PIECE, "عدد"),
+    (ContractUnit.KILOGRAM, "کیلوگرم"),
+    (ContractUnit.LITRE, "لیتر"),
+    (ContractUnit.METRE, "متر"),
+    (ContractUnit.PACK, "بسته"),
+    (ContractUnit.BOX, "جعبه"),
     (Role.HEAD, "مدیر"),
     (Role.CLERK, "کارشناس"),
     (Role.VIEWER, "مشاهده‌گر"),
@@ -366,4 +410,22 @@ COLUMN_LABELS: dict[str, str] = {
     "registered_at": "زمان ثبت‌نام",
     "day": "روز",
     "present": "حضور",
+    # market access
+    "platform": "سکوی فروش",
+    "shop_name": "نام فروشگاه",
+    "shop_url": "نشانی فروشگاه",
+    "onboarded_on": "تاریخ پیوستن",
+    "active": "فعال",
+    "buyer_kind": "نوع خریدار",
+    "buyer_supporter_id": "پشتیبان خریدار",
+    "buyer_name": "نام خریدار",
+    "seller_kind": "نوع فروشنده",
+    "seller_person_id": "دارنده مجوز فروشنده",
+    "seller_supporter_id": "شبکه فروشنده",
+    "product": "کالا",
+    "unit": "واحد",
+    "quantity": "مقدار",
+    "unit_price": "قیمت واحد",
+    "deliveries": "تحویل‌ها",
+    "over_reason": "دلیل تحویل بیش از قرارداد",
 }

@@ -6,6 +6,7 @@ from app.models.base import Base, SyncMixin, new_id, reference_id, utcnow
 from app.models.certificate import CertificateIssue
 from app.models.event import ClosureDay, Event, EventAttendance, EventParticipant
 from app.models.licence import Licence, LicenceHistory
+from app.models.market import PurchaseContract, SalesChannel
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
 from app.models.reference import BusinessField, County, FieldGroup, Province
@@ -36,6 +37,8 @@ __all__ = [
     "OutboxOperation",
     "Person",
     "Province",
+    "PurchaseContract",
+    "SalesChannel",
     "Setting",
     "SigningKey",
     "Supporter",

@@ -36,6 +36,8 @@ def _row(table: str) -> dict[str, object]:
         "event_attendance": lambda: rows.attendance_row(event, participant),
         "closure_day": lambda: rows.closure_row(COUNTY),
         "account": lambda: rows.account_row(),
+        "sales_channel": lambda: rows.channel_row(person, COUNTY),
+        "purchase_contract": lambda: rows.contract_row(COUNTY, seller_person_id=person),
     }[table]()
 
 

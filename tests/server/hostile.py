@@ -53,6 +53,8 @@ TABLES = {
     "event_attendance": "event_attendance",
     "closure_day": "closure_day",
     "account": "account",
+    "sales_channel": "sales_channel",
+    "purchase_contract": "purchase_contract",
 }
 
 
@@ -106,6 +108,16 @@ def build_records(client: TestClient, office: Enrolled, county: str) -> Records:
         )
     )
     ops.append(r.add("closure_day", "closure_day", rows.closure_row(county)))
+    ops.append(r.add("sales_channel", "sales_channel", rows.channel_row(r.ids["person"], county)))
+    ops.append(
+        r.add(
+            "purchase_contract",
+            "purchase_contract",
+            rows.contract_row(
+                county, buyer_supporter_id=r.ids["supporter"], seller_person_id=r.ids["person"]
+            ),
+        )
+    )
     ops.append(r.add("account", "account", rows.account_row()))  # the office's first head
     results = push(client, office, *ops)
     assert [result["status"] for result in results] == ["applied"] * len(ops), results

@@ -53,6 +53,8 @@ TABLE_KINDS: dict[str, RecordKind] = {
     "sync_conflict": RecordKind.SYNC,
     "number_pool": RecordKind.SYNC,
     "account": RecordKind.ACCOUNTS,
+    "sales_channel": RecordKind.MARKETS,
+    "purchase_contract": RecordKind.MARKETS,
 }
 #: Tables no screen shows: writing them changes no kind (the licence-number counter; the
 #: audit trail, written with every command: its screen refreshes on any change).

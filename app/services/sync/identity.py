@@ -35,6 +35,8 @@ from app.models import (
     NetworkMember,
     OutboxOperation,
     Person,
+    PurchaseContract,
+    SalesChannel,
     Supporter,
     SyncConflict,
     SyncMixin,
@@ -53,8 +55,15 @@ _REFERRERS: dict[str, tuple[tuple[type[SyncMixin], str], ...]] = {
         (Licence, "person_id"),
         (NetworkMember, "person_id"),
         (EventParticipant, "person_id"),
+        (SalesChannel, "person_id"),
+        (PurchaseContract, "seller_person_id"),
     ),
-    "supporter": ((NetworkMember, "supporter_id"), (Event, "organiser_supporter_id")),
+    "supporter": (
+        (NetworkMember, "supporter_id"),
+        (Event, "organiser_supporter_id"),
+        (PurchaseContract, "buyer_supporter_id"),
+        (PurchaseContract, "seller_supporter_id"),
+    ),
 }
 #: Columns that are not the record's content (never compared or raised as conflicts).
 _NOT_CONTENT = frozenset(

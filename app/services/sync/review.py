@@ -73,6 +73,8 @@ TABLE_LABELS = {
     "event_attendance": "حضور در رویداد",
     "closure_day": "روز تعطیل",
     "account": "حساب کاربری",
+    "sales_channel": "کانال فروش",
+    "purchase_contract": "قرارداد خرید تضمینی",
     "conflict": "تعارض",
 }
 _SUPPORTER_TABLES = ("supporter", "network_member")

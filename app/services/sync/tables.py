@@ -31,6 +31,8 @@ from app.models import (
     NetworkMember,
     OutboxOperation,
     Person,
+    PurchaseContract,
+    SalesChannel,
     Supporter,
     SyncMixin,
 )
@@ -48,6 +50,8 @@ MODELS: dict[str, type[SyncMixin]] = {
     "event_participant": EventParticipant,
     "event_attendance": EventAttendance,
     "closure_day": ClosureDay,
+    "sales_channel": SalesChannel,
+    "purchase_contract": PurchaseContract,
     "licence_history": LicenceHistory,
     "certificate_issue": CertificateIssue,
     "account": Account,
@@ -74,6 +78,7 @@ LICENCES = "licences"
 SUPPORTERS = "supporters"
 EVENTS = "events"
 ACCOUNTS = "accounts"
+MARKETS = "markets"
 #: The kind of record each synced table holds: a holder, a licence's history and its
 #: certificate log belong to the register; a network member to its supporter; a
 #: participant, an attendance mark and a closure day to the events.
@@ -89,6 +94,8 @@ KINDS: dict[str, str] = {
     "event_attendance": EVENTS,
     "closure_day": EVENTS,
     "account": ACCOUNTS,
+    "sales_channel": MARKETS,
+    "purchase_contract": MARKETS,
 }
 #: Records other kinds show, and how to find whether any of them shows given rows: a
 #: holder appears in the networks it is a member of, on the page of the supporter whose
@@ -107,6 +114,22 @@ _SHOWN_BY: dict[str, tuple[tuple[str, Callable[[Sequence[str]], Select[Any]]], .
         (
             EVENTS,
             lambda ids: select(EventParticipant.id).where(EventParticipant.person_id.in_(ids)),
+        ),
+        (MARKETS, lambda ids: select(SalesChannel.id).where(SalesChannel.person_id.in_(ids))),
+        (
+            MARKETS,
+            lambda ids: select(PurchaseContract.id).where(
+                PurchaseContract.seller_person_id.in_(ids)
+            ),
+        ),
+    ),
+    "supporter": (
+        (
+            MARKETS,
+            lambda ids: select(PurchaseContract.id).where(
+                PurchaseContract.seller_supporter_id.in_(ids)
+                | PurchaseContract.buyer_supporter_id.in_(ids)
+            ),
         ),
     ),
     "licence": (
