@@ -55,20 +55,16 @@ def list_platforms(session: Session) -> list[str]:
 def clean_platforms(names: list[str]) -> list[str]:
     """Names as stored: normalised, none empty, each once; ValidationError on a name too
     long or an empty list."""
-    cleaned: list[str] = []
-    seen: set[str] = set()
+    by_key: dict[str, str] = {}
     for raw in names:
         name = normalize_text(raw)
-        if not name:
-            continue
         if len(name) > MAX_PLATFORM:
             raise ValidationError("platforms", f"نام سکوی «{name[:20]}…» بیش از ۶۰ نویسه است")
-        if persian_sort_key(name) not in seen:
-            seen.add(persian_sort_key(name))
-            cleaned.append(name)
-    if not cleaned:
+        if name:
+            by_key.setdefault(persian_sort_key(name), name)
+    if not by_key:
         raise ValidationError("platforms", "فهرست سکوهای فروش خالی است")
-    return cleaned
+    return list(by_key.values())
 
 
 @requires(Permission.OFFICE_SETTINGS)
