@@ -159,3 +159,46 @@ def test_a_new_contract_reports_every_bad_field(
     assert set(errors) >= {"seller_national_id", "product", "quantity", "unit_price", "end_date"}
     with db.session() as s:
         assert len(list_contracts(s)) == 1
+
+
+def test_a_supporters_page_shows_its_networks_channels_and_contracts(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo
+) -> None:
+    from app.services.licences.records import PersonInput
+    from app.services.supporters.records import MemberInput
+    from app.services.supporters.service import SupporterService
+    from app.views.supporter_page import SupporterPage
+
+    supporter_id = _seed(db)
+    with db.session() as s:
+        SupporterService(s).add_member(
+            supporter_id,
+            MemberInput(
+                PersonInput(national_id=nid(1), first_name="نرگس", last_name="جعفری"),
+                joined_on=TODAY - dt.timedelta(days=30),
+            ),
+        )
+    page = SupporterPage(ctx, supporter_id)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    tab = page.markets_tab
+    page.tabs.setCurrentWidget(tab)
+    # The member's channel (not the other holder's) and the contract the supporter buys under.
+    assert [r.holder for r in tab.channels_model.rows()] == ["نرگس جعفری"]
+    assert tab.contracts_model.rowCount() == 1
+    assert "۷۴٬۰۰۰٬۰۰۰ تومان" in tab.summary_label.text()
+    save_screenshot(page, "markets_supporter_page")
+    dialog = tab.on_new_contract_button_clicked()
+    qtbot.waitExposed(dialog)
+    assert dialog.seller_supporter_combo.value() == supporter_id
+    assert dialog.seller_supporter_combo.isVisibleTo(dialog)
+    dialog.buyer_kind_combo.setCurrentIndex(dialog.buyer_kind_combo.findData("company"))
+    dialog.buyer_name_combo.setCurrentText("فروشگاه‌های زنجیره‌ای شهروند")
+    dialog.product_edit.setText("گلیم دستباف")
+    dialog.unit_combo.setCurrentIndex(dialog.unit_combo.findData("piece"))
+    dialog.quantity_edit.setText("۲۰")
+    dialog.price_edit.setText("۲۵۰۰۰۰۰")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.saved_id is not None, dialog.errors.messages()
+    assert tab.contracts_model.rowCount() == 2  # reloaded: records changed
