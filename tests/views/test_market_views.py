@@ -202,3 +202,31 @@ def test_a_supporters_page_shows_its_networks_channels_and_contracts(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.saved_id is not None, dialog.errors.messages()
     assert tab.contracts_model.rowCount() == 2  # reloaded: records changed
+
+
+def test_a_bazaars_sellers_get_their_booth_and_sales(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo
+) -> None:
+    from tests.services.markets.test_bazaar import _bazaar
+
+    event_id, first, _second = _bazaar(db)
+    screen = _screen(qtbot, ctx)
+    screen.tabs.setCurrentWidget(screen.bazaars)
+    panel = screen.bazaars
+    assert panel.current_event() is not None and panel.current_event().id == event_id  # type: ignore[union-attr]
+    assert panel.model.rowCount() == 2
+    row = next(i for i, s in enumerate(panel.model.rows()) if s.participant_id == first)
+    assert panel.model.text(row, 3) == "۲ از ۳"
+    _select_row(panel.table, row)
+    panel.sales_edit.setText("-5")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert "sales" in panel.errors.messages()
+    panel.booth_edit.setText("غرفه ۷")
+    panel.sales_edit.setText("۲۴۰۰۰۰۰")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    seller = next(s for s in panel.model.rows() if s.participant_id == first)
+    assert (seller.booth, seller.sales) == ("غرفه 7", 24_000_000)
+    assert "۲٬۴۰۰٬۰۰۰ تومان" in panel.total_label.text()
+    row = next(i for i, s in enumerate(panel.model.rows()) if s.participant_id == first)
+    _select_row(panel.table, row)
+    save_screenshot(screen, "markets_bazaar")

@@ -5,8 +5,9 @@ Revises: 0014
 Create Date: 2026-12-08 02:30:00.000000
 
 Two new synced tables (with the sync columns): ``sales_channel`` (a holder's shop on a
-sales platform) and ``purchase_contract`` (خرید تضمینی, its deliveries a JSON list).
-Existing rows and the outbox are untouched.
+sales platform) and ``purchase_contract`` (خرید تضمینی, its deliveries a JSON list); and
+a seasonal bazaar's seller on ``event_participant``: ``booth`` and ``sales`` (rials,
+NULL until reported). Existing rows and the outbox are untouched.
 """
 
 from __future__ import annotations
@@ -107,6 +108,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_purchase_contract_period", ["start_date", "end_date"])
 
 
+    with op.batch_alter_table("event_participant") as batch:
+        batch.add_column(sa.Column("booth", sa.String(40), nullable=False, server_default=""))
+        batch.add_column(sa.Column("sales", sa.Integer(), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("event_participant") as batch:
+        batch.drop_column("sales")
+        batch.drop_column("booth")
     op.drop_table("purchase_contract")
     op.drop_table("sales_channel")

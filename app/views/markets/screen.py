@@ -1,7 +1,8 @@
-"""The «بازار» tab: a holder's sales channels (filtered by platform, active only) and the
+"""The «بازار» tab: a holder's sales channels (filtered by platform, active only), the
 guaranteed-purchase contracts (filtered by buyer and fulfilment), with the dialogs to add
-and edit them. Both lists are loaded whole in a worker (hundreds to a few thousand rows)
-on every filter change and whenever markets, licences or supporters change."""
+and edit them, and the seasonal bazaars' sellers (app.views.markets.bazaar_panel). The
+lists are loaded whole in a worker (hundreds to a few thousand rows) on every filter change
+and whenever markets, licences or supporters change."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from app.services.markets.records import (
 )
 from app.views.context import AppContext
 from app.views.errors import show_error
+from app.views.markets.bazaar_panel import BazaarPanel
 from app.views.markets.channel_dialog import ChannelDialog, PlatformsDialog
 from app.views.markets.contract_dialog import ContractDialog
 from app.views.markets.models import ChannelsModel, ContractsModel
@@ -286,9 +288,11 @@ class MarketsScreen(QWidget):
         self.ctx = ctx
         self.channels = ChannelsPanel(ctx)
         self.contracts = ContractsPanel(ctx)
+        self.bazaars = BazaarPanel(ctx)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.channels, self.tr("کانال‌های فروش"))
         self.tabs.addTab(self.contracts, self.tr("قراردادهای خرید تضمینی"))
+        self.tabs.addTab(self.bazaars, self.tr("بازارچه‌های فصلی"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -301,3 +305,4 @@ class MarketsScreen(QWidget):
             self.contracts.refresh()
         if kind == RecordKind.OFFICE:
             self.channels.load_platforms()
+        self.bazaars.on_records_changed(kind)
