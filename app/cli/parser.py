@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 #: The kinds ``--kind`` takes (app.services.sheet_kinds has them all; not imported here, so
 #: that parsing stays fast: a test checks that the two agree).
 KIND_HELP = (
-    "licences (default), supporters (with their network members) or events (with participants)"
+    "licences (default), supporters (with their network members), events (with "
+    "participants), channels (holders' sales channels) or contracts (guaranteed-purchase "
+    "contracts with their deliveries)"
 )
 
 

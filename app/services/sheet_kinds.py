@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from app.services.events.io import KIND as EVENTS
 from app.services.licences.io import KIND as LICENCES
+from app.services.markets.io import CHANNELS, CONTRACTS
 from app.services.spreadsheet.kind import SheetKind
 from app.services.supporters.io import KIND as SUPPORTERS
 from common.errors import DomainError
 
-__all__ = ["DEFAULT_KIND", "EVENTS", "LICENCES", "SHEET_KINDS", "SUPPORTERS", "sheet_kind"]
+__all__ = [
+    "CHANNELS",
+    "CONTRACTS",
+    "DEFAULT_KIND",
+    "EVENTS",
+    "LICENCES",
+    "SHEET_KINDS",
+    "SUPPORTERS",
+    "sheet_kind",
+]
 
-SHEET_KINDS: dict[str, SheetKind] = {kind.name: kind for kind in (LICENCES, SUPPORTERS, EVENTS)}
+SHEET_KINDS: dict[str, SheetKind] = {
+    kind.name: kind for kind in (LICENCES, SUPPORTERS, EVENTS, CHANNELS, CONTRACTS)
+}
 #: What ``daftar import`` and ``daftar export`` read and write without ``--kind``.
 DEFAULT_KIND = LICENCES.name
 

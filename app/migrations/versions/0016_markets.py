@@ -107,7 +107,6 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_purchase_contract_period", ["start_date", "end_date"])
 
-
     with op.batch_alter_table("event_participant") as batch:
         batch.add_column(sa.Column("booth", sa.String(40), nullable=False, server_default=""))
         batch.add_column(sa.Column("sales", sa.Integer(), nullable=True))

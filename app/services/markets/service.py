@@ -183,6 +183,12 @@ class MarketService(ScopedService):
         insert_record(self.session, row)
         return str(row.id)
 
+    def _save_changes(self, row: Any, changes: dict[str, list[Any]]) -> None:
+        """A changed row's next revision and outbox operation (nothing when unchanged)."""
+        if changes:
+            touch(self.session, row, changes)
+            self.session.flush()
+
     # -- sales channels -----------------------------------------------------------------
 
     def _channel_values(
@@ -234,8 +240,7 @@ class MarketService(ScopedService):
         holder stays: a channel of another holder is a new one)."""
         row = self._channel(channel_id)
         values = self._channel_values(data, row.person_id, row.county_id, [])
-        touch(self.session, row, apply_values(row, values, CHANNEL_COLUMNS))
-        self.session.flush()
+        self._save_changes(row, apply_values(row, values, CHANNEL_COLUMNS))
 
     @requires(Permission.EDIT)
     def set_channel_active(self, channel_id: str, active: bool) -> None:
@@ -330,8 +335,7 @@ class MarketService(ScopedService):
         """Change a contract: its terms, its parties, its deliveries."""
         row = self._contract(contract_id)
         values = self._contract_values(data, [])
-        touch(self.session, row, apply_values(row, values, CONTRACT_COLUMNS))
-        self.session.flush()
+        self._save_changes(row, apply_values(row, values, CONTRACT_COLUMNS))
 
     @requires(Permission.EDIT)
     def delete_contract(self, contract_id: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -52,7 +51,7 @@ def test_a_sellers_booth_days_and_sales_are_recorded_and_synced(db: Database) ->
 
 
 def test_bad_sales_and_other_events_are_refused(db: Database) -> None:
-    event_id, first, _second = _bazaar(db)
+    _event_id, first, _second = _bazaar(db)
     with db.session() as s, pytest.raises(ValidationErrors) as caught:
         BazaarService(s).record_seller(first, "غرفه با نامی بسیار بلند " * 3, "-12")
     assert set(caught.value.by_field()) == {"booth", "sales"}
