@@ -230,3 +230,15 @@ def test_a_bazaars_sellers_get_their_booth_and_sales(
     row = next(i for i, s in enumerate(panel.model.rows()) if s.participant_id == first)
     _select_row(panel.table, row)
     save_screenshot(screen, "markets_bazaar")
+
+
+def test_each_panel_imports_and_exports_its_own_kind(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo
+) -> None:
+    screen = _screen(qtbot, ctx)
+    for panel, name in ((screen.channels, "channels"), (screen.contracts, "contracts")):
+        assert panel.sheets.kind.name == name
+        dialog = panel.sheets.on_import_button_clicked()
+        qtbot.waitExposed(dialog)
+        assert dialog.kind.name == name  # type: ignore[attr-defined]
+        dialog.close()

@@ -32,6 +32,8 @@ from app.services.markets.records import (
     ContractFilter,
     ContractRow,
 )
+from app.services.sheet_kinds import CHANNELS, CONTRACTS
+from app.services.spreadsheet.kind import SheetKind
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.markets.bazaar_panel import BazaarPanel
@@ -56,6 +58,40 @@ def record_table(model: ChannelsModel | ContractsModel) -> QTableView:
     head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     head.setStretchLastSection(True)
     return table
+
+
+class SheetButtons:
+    """A panel's «ورود از اکسل…» and «خروجی اکسل…» for its spreadsheet kind."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget, kind: SheetKind) -> None:
+        self.ctx = ctx
+        self.parent = parent
+        self.kind = kind
+        self.dialog: QWidget | None = None
+        self.import_button = QPushButton(parent.tr("ورود از اکسل…"))
+        self.export_button = QPushButton(parent.tr("خروجی اکسل…"))
+        self.import_button.clicked.connect(self.on_import_button_clicked)
+        self.export_button.clicked.connect(self.on_export_button_clicked)
+        forbid(self.import_button, ctx.db.account, Permission.IMPORT)
+        forbid(self.export_button, ctx.db.account, Permission.EXPORT)
+
+    def add_to(self, layout: QHBoxLayout) -> None:
+        layout.addWidget(self.import_button)
+        layout.addWidget(self.export_button)
+
+    def on_import_button_clicked(self) -> QWidget:
+        from app.views.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.ctx, self.parent, self.kind)
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def on_export_button_clicked(self) -> None:
+        from app.views.sheet_export import export_kind
+
+        export_kind(self.ctx, self.parent, self.kind)
 
 
 class ChannelsPanel(QWidget):
@@ -86,6 +122,8 @@ class ChannelsPanel(QWidget):
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
         top.addWidget(self.platforms_button)
+        self.sheets = SheetButtons(ctx, self, CHANNELS)
+        self.sheets.add_to(top)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -212,6 +250,8 @@ class ContractsPanel(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
+        self.sheets = SheetButtons(ctx, self, CONTRACTS)
+        self.sheets.add_to(top)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
