@@ -403,6 +403,18 @@ def deliveries(value: Any, column: str, ctx: Context) -> str:
     return json.dumps(cleaned, ensure_ascii=False)
 
 
+def optional_sales(value: Any, column: str, ctx: Context) -> int | None:
+    """Sales reported at a bazaar, in rials (zero when nothing was sold), or None when
+    not reported."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(column, "فروش گزارش‌شده باید یک عدد صحیح نامنفی باشد")
+    if value > MAX_UNIT_PRICE:
+        raise ValidationError(column, "فروش گزارش‌شده بیش از اندازه بزرگ است")
+    return value
+
+
 def _shop_url(value: Any, column: str, _ctx: Context) -> str:
     return validate_shop_url(_text_value(value, column), column)
 
@@ -506,6 +518,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "mobile": _identifier(validate_mobile, required=False),
         "status": choice(tuple(ParticipantStatus)),
         "registered_at": moment,
+        # A seasonal bazaar's seller: the stall, and the sales reported (rials).
+        "booth": text(40),
+        "sales": optional_sales,
     },
     "event_attendance": {
         "event_id": ref(),
@@ -685,7 +700,7 @@ def _contract_deliveries(row: Mapping[str, Any], _ctx: Context) -> ValidationErr
     items = deliveries_of(row.get("deliveries"))
     for item in items:
         day = _as_date(item.get("day"), "deliveries")
-        if start and end and day and not start <= day <= end:
+        if start and end and day and start <= end and not start <= day <= end:
             return ValidationError("deliveries", "تاریخ هر تحویل باید در دوره قرارداد باشد")
     delivered = sum(int(item.get("quantity") or 0) for item in items)
     quantity = row.get("quantity")

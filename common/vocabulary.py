@@ -428,4 +428,6 @@ COLUMN_LABELS: dict[str, str] = {
     "unit_price": "قیمت واحد",
     "deliveries": "تحویل‌ها",
     "over_reason": "دلیل تحویل بیش از قرارداد",
+    "booth": "غرفه",
+    "sales": "فروش گزارش‌شده",
 }
