@@ -54,7 +54,7 @@ from common import jalali
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
 from common.validators import validate_text
-from common.vocabulary import Permission
+from common.vocabulary import COLUMN_LABELS, Permission
 
 KEEP_MINE = "mine"
 KEEP_THEIRS = "theirs"
@@ -309,7 +309,11 @@ class SyncReviewService:
         elif table == "closure_day":
             own = _CLOSURE_FIELD_LABELS
         return (
-            own.get(field) or FIELD_LABELS.get(field) or _OTHER_FIELD_LABELS.get(field) or default
+            own.get(field)
+            or FIELD_LABELS.get(field)
+            or _OTHER_FIELD_LABELS.get(field)
+            or COLUMN_LABELS.get(field)  # the synced rows' own names (market access, ...)
+            or default
         )
 
     def _editable(self, table: str, field: str, kind: str) -> bool:

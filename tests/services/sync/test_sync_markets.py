@@ -88,3 +88,13 @@ def test_a_networks_contract_arrives_with_its_supporter(network: dict[str, Any])
     province.sync()
     assert province.live(PurchaseContract, contract)
     assert province.live(Supporter, network["supporter"]) and province.dangling() == []
+
+
+def test_a_market_conflict_names_its_fields_in_persian() -> None:
+    from app.services.sync.review import TABLE_LABELS, SyncReviewService
+
+    assert TABLE_LABELS["purchase_contract"] == "قرارداد خرید تضمینی"
+    label = SyncReviewService._field_label
+    assert label("purchase_contract", "deliveries") == "تحویل‌ها"
+    assert label("sales_channel", "shop_url") == "نشانی فروشگاه"
+    assert label("event_participant", "sales") == "فروش گزارش‌شده"
