@@ -71,7 +71,7 @@ def bazaar_events(session: Session) -> list[BazaarEvent]:
 _SELLERS = (
     "SELECT p.id, p.person_id, p.first_name || ' ' || p.last_name, p.national_id, p.booth, "
     "(SELECT count(*) FROM event_attendance a WHERE a.participant_id = p.id "
-    "AND a.present = 1 AND a.deleted = 0), p.sales "
+    "AND a.present = 1 AND a.deleted = 0), p.sales, p.event_id "
     "FROM event_participant p WHERE p.deleted = 0 AND p.status = :registered"
 )
 
@@ -83,6 +83,37 @@ def bazaar_sellers(session: Session, event_id: str) -> list[BazaarSeller]:
         {"eid": event_id, "registered": ParticipantStatus.REGISTERED.value},
     )
     return [BazaarSeller(r[0], r[1], r[2], r[3], r[4], int(r[5]), r[6]) for r in rows]
+
+
+@dataclass(frozen=True)
+class HolderBazaar:
+    """One bazaar a holder sold at (for a person's page)."""
+
+    event: BazaarEvent
+    seller: BazaarSeller
+
+
+def holder_bazaars(session: Session, person_id: str) -> list[HolderBazaar]:
+    """The bazaars a holder is registered at as a seller, latest first."""
+    rows = session.execute(
+        text(
+            f"{_SELLERS} AND p.person_id = :pid AND p.event_id IN (SELECT id FROM event "
+            "WHERE deleted = 0 AND kind = :kind AND status != 'cancelled')"
+        ),
+        {
+            "pid": person_id,
+            "kind": EventKind.BAZAAR.value,
+            "registered": ParticipantStatus.REGISTERED.value,
+        },
+    ).all()
+    events = {e.id: e for e in bazaar_events(session)} if rows else {}
+    found = [
+        HolderBazaar(events[r[7]], BazaarSeller(r[0], r[1], r[2], r[3], r[4], int(r[5]), r[6]))
+        for r in rows
+        if r[7] in events
+    ]
+    found.sort(key=lambda item: item.event.start_date, reverse=True)
+    return found
 
 
 def parse_sales(value: str) -> int | None:

@@ -61,3 +61,17 @@ def test_bad_sales_and_other_events_are_refused(db: Database) -> None:
     with db.session() as s, pytest.raises(DomainError):
         BazaarService(s).record_seller(participant, "۱", "۱۰")
     assert parse_sales("") is None and parse_sales("۰") == 0 and parse_sales("12.5") == 125
+
+
+def test_a_holders_bazaars_for_the_person_page(db: Database) -> None:
+    from app.services.licences.service import LicenceService
+    from app.services.markets.bazaar import holder_bazaars
+
+    event_id, first, _second = _bazaar(db)
+    with db.session() as s:
+        BazaarService(s).record_seller(first, "۵", "۱۰۰۰")
+        person = LicenceService(s).find_person(NID_A)
+        assert person is not None
+        [item] = holder_bazaars(s, person.id)
+    assert item.event.id == event_id and item.event.days == 3
+    assert (item.seller.booth, item.seller.days_attended, item.seller.sales) == ("5", 2, 10_000)
