@@ -6,6 +6,7 @@ it). :class:`BazaarService` records a seller's booth and sales."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from app.services.core.scope import ScopedService
 from app.services.markets.service import toman_to_rials
 from common.errors import DomainError, ValidationError, ValidationErrors, collect
 from common.rules import Context, Known, check_row, iran_today
-from common.text import format_toman, normalize_text, to_ascii_digits
+from common.text import format_toman, normalize_text, persian_sort_key, to_ascii_digits
 from common.vocabulary import EventKind, ParticipantStatus, Permission
 
 
@@ -76,13 +77,20 @@ _SELLERS = (
 )
 
 
+def _booth_order(seller: BazaarSeller) -> tuple[bool, str, str]:
+    """Sellers without a booth last; booths in natural order («غرفه 2» before «غرفه 10»)."""
+    natural = re.sub(r"\d+", lambda m: m.group().zfill(6), seller.booth)
+    return (not seller.booth, persian_sort_key(natural), persian_sort_key(seller.name))
+
+
 def bazaar_sellers(session: Session, event_id: str) -> list[BazaarSeller]:
     """A bazaar's sellers (registered participants), by booth then name."""
     rows = session.execute(
-        text(f"{_SELLERS} AND p.event_id = :eid ORDER BY p.booth, p.last_name, p.first_name"),
+        text(f"{_SELLERS} AND p.event_id = :eid"),
         {"eid": event_id, "registered": ParticipantStatus.REGISTERED.value},
     )
-    return [BazaarSeller(r[0], r[1], r[2], r[3], r[4], int(r[5]), r[6]) for r in rows]
+    sellers = [BazaarSeller(r[0], r[1], r[2], r[3], r[4], int(r[5]), r[6]) for r in rows]
+    return sorted(sellers, key=_booth_order)
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def list_contracts(
             buyer=names.get(r[2], "") if r[2] else r[3],
             buyer_supporter_id=r[2],
             seller_kind=r[4],
-            seller=r[7] if r[5] else names.get(r[6] or "", ""),
+            seller=r[7] if r[5] else f"شبکه {names.get(r[6] or '', '')}",
             seller_person_id=r[5],
             seller_supporter_id=r[6],
             product=r[8],

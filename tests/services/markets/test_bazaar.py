@@ -75,3 +75,11 @@ def test_a_holders_bazaars_for_the_person_page(db: Database) -> None:
         [item] = holder_bazaars(s, person.id)
     assert item.event.id == event_id and item.event.days == 3
     assert (item.seller.booth, item.seller.days_attended, item.seller.sales) == ("5", 2, 10_000)
+
+
+def test_sellers_are_listed_by_booth_in_natural_order(db: Database) -> None:
+    event_id, first, second = _bazaar(db)
+    with db.session() as s:
+        BazaarService(s).record_seller(first, "غرفه 10", "")
+        BazaarService(s).record_seller(second, "غرفه 2", "")
+        assert [x.booth for x in bazaar_sellers(s, event_id)] == ["غرفه 2", "غرفه 10"]

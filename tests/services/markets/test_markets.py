@@ -268,7 +268,7 @@ def test_contracts_filter_by_buyer_fulfilment_and_network(db: Database) -> None:
         assert ids(ContractFilter(fulfilment=FULFILMENT_DONE)) == {for_network}
         assert ids(ContractFilter(supporter_id=supporter.id)) == {by_supporter, for_network}
         [network_row] = list_contracts(s, ContractFilter(fulfilment=FULFILMENT_DONE))
-        assert network_row.seller == supporter.name
+        assert network_row.seller == f"شبکه {supporter.name}"
 
 
 def test_editing_a_contract_records_a_delivery(db: Database) -> None:

@@ -115,7 +115,8 @@ def test_contracts_import_report_rows_then_round_trip(db: Database, tmp_path: Pa
         rows = {r.buyer_kind: r for r in list_contracts(s)}
         assert rows["company"].delivered == 150 and rows["company"].fulfilment == 30.0
         assert (
-            rows["supporter"].unit_price == 125_005 and rows["supporter"].seller == supporter.name
+            rows["supporter"].unit_price == 125_005
+            and rows["supporter"].seller == f"شبکه {supporter.name}"
         )
         assert CONTRACTS.export_file(s, tmp_path / "out.xlsx") == 2
     same = _import(db, CONTRACTS, tmp_path / "out.xlsx")
