@@ -16,7 +16,7 @@ from app.services.markets.records import (
     fulfilment_class,
 )
 from app.views.widgets.table_model import Column, ColumnTableModel
-from common.text import format_toman, group_digits
+from common.text import format_toman, group_digits, to_persian_digits
 
 INACTIVE = QColor("#6b7280")
 DONE = QColor("#1b5e20")
@@ -39,7 +39,8 @@ def channel_columns(*, with_holder: bool = True) -> list[Column[ChannelRow]]:
         Column(_tr("سکوی فروش"), lambda r: r.platform),
         Column(
             _tr("فروشگاه"),
-            lambda r: r.shop,
+            # A shop's name in Persian digits; a web address as it is.
+            lambda r: to_persian_digits(r.shop_name) if r.shop_name else r.shop_url,
             elided=True,
             tooltip=lambda r: r.shop_url or None,
         ),
@@ -74,7 +75,7 @@ class ContractsModel(ColumnTableModel[ContractRow]):
             Column(_tr("خریدار"), lambda r: r.buyer, elided=True),
             Column(_tr("نوع خریدار"), lambda r: BUYER_LABELS.get(r.buyer_kind, r.buyer_kind)),
             Column(_tr("فروشنده"), lambda r: r.seller, elided=True),
-            Column(_tr("کالا"), lambda r: r.product, elided=True),
+            Column(_tr("کالا"), lambda r: r.product, elided=True, digits=True),
             Column(
                 _tr("مقدار"),
                 lambda r: r.quantity_text,
