@@ -37,7 +37,7 @@ from app.services.spreadsheet.columns import (
     jalali_text,
     label,
 )
-from app.services.spreadsheet.importer import Outcome, RowHandler, SheetRow
+from app.services.spreadsheet.importer import ImportRun, Outcome, RowHandler, SheetRow
 from app.services.spreadsheet.kind import SheetKind
 from common import jalali
 from common.errors import ValidationError
@@ -98,6 +98,10 @@ CHANNEL_COLUMNS = Columns(
 
 
 class _ChannelRows(RowHandler):
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(run)
+        self.service = MarketService(self.session, today=run.today)
+
     def row(self, row: SheetRow) -> Outcome | None:
         onboarded = row.value("onboarded_on")
         active = row.value("active")
@@ -110,12 +114,11 @@ class _ChannelRows(RowHandler):
             onboarded_on=onboarded,
             active=bool(active),
         )
-        service = MarketService(self.session, today=self.run.today)
         existing = _same_channel(self.session, data)
         if existing is None:
-            service.add_channel(data)
+            self.service.add_channel(data)
         else:
-            service.edit_channel(existing, data)
+            self.service.edit_channel(existing, data)
         return None
 
 
@@ -293,6 +296,10 @@ _CONTRACT_FIELDS = {
 
 
 class _ContractRows(RowHandler):
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(run)
+        self.service = MarketService(self.session, today=run.today)
+
     def _supporter(self, row: SheetRow, column: str) -> str:
         number = normalise_licence_number(row.text(column))
         found = self.run.table(_supporters_by_licence).get(number)
@@ -329,12 +336,11 @@ class _ContractRows(RowHandler):
             deliveries=values["deliveries"] or (),
             over_reason=row.text("over_reason"),
         )
-        service = MarketService(self.session, today=self.run.today)
         existing = _same_contract(self.session, data)
         if existing is None:
-            service.add_contract(data)
+            self.service.add_contract(data)
         else:
-            service.edit_contract(existing, data)
+            self.service.edit_contract(existing, data)
         return None
 
 

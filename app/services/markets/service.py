@@ -107,12 +107,17 @@ class MarketService(ScopedService):
         self.session = session
         self.office_id = require_office(session).id
         self.today = today or jalali.today()
+        self._rules_context: Context | None = None
 
     # -- shared -------------------------------------------------------------------------
 
     def _context(self) -> Context:
-        counties = frozenset(self.session.scalars(select(County.id)))
-        return Context(Known(counties=counties, fields=frozenset()), latest_day(self.today, 0, 0))
+        """The rules' context: the counties known here, and today as the latest day."""
+        if self._rules_context is None:
+            counties = frozenset(self.session.scalars(select(County.id)))
+            known = Known(counties=counties, fields=frozenset())
+            self._rules_context = Context(known, latest_day(self.today, 0, 0))
+        return self._rules_context
 
     def _checked(
         self, table: str, row: Mapping[str, Any], errors: list[ValidationError]
