@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
@@ -242,3 +243,29 @@ def test_each_panel_imports_and_exports_its_own_kind(
         qtbot.waitExposed(dialog)
         assert dialog.kind.name == name  # type: ignore[attr-defined]
         dialog.close()
+
+
+def test_a_channel_and_a_contract_recorded_by_mistake_are_removed(
+    qtbot: QtBot,
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.views.widgets import messages
+
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda _p, _t, text, **_k: asked.append(text) or True)
+    _seed(db)
+    screen = _screen(qtbot, ctx)
+    channels, contracts = screen.channels, screen.contracts
+    _select_row(channels.table, 0)
+    assert channels.delete_button.isEnabled()
+    channels.on_delete_button_clicked()
+    assert channels.model.rowCount() == 1  # reloaded: records changed
+    _select_row(contracts.table, 0)
+    contracts.on_delete_button_clicked()
+    assert contracts.model.rowCount() == 0
+    assert "حذف شود" in asked[0] and "ترشی لیته" in asked[1]
+    with db.session() as s:
+        assert len(list_channels(s)) == 1 and list_contracts(s) == []

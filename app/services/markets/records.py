@@ -77,11 +77,6 @@ class ChannelRow:
     active: bool
     county: str
 
-    @property
-    def shop(self) -> str:
-        """The shop as one line: its name, else its address."""
-        return self.shop_name or self.shop_url
-
 
 @dataclass(frozen=True)
 class ChannelFilter:

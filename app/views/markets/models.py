@@ -16,7 +16,7 @@ from app.services.markets.records import (
     fulfilment_class,
 )
 from app.views.widgets.table_model import Column, ColumnTableModel
-from common.text import format_toman, group_digits, to_persian_digits
+from common.text import group_digits, to_persian_digits
 
 INACTIVE = QColor("#6b7280")
 DONE = QColor("#1b5e20")
@@ -113,8 +113,3 @@ class DeliveriesModel(ColumnTableModel[Delivery]):
         ]
         super().__init__(columns, parent)
         self.unit = unit
-
-
-def value_text(row: ContractRow) -> str:
-    """The contract's whole value in tomans."""
-    return format_toman(row.value_rials)

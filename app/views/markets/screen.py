@@ -32,6 +32,7 @@ from app.services.markets.records import (
     ContractFilter,
     ContractRow,
 )
+from app.services.markets.service import MarketService
 from app.services.sheet_kinds import CHANNELS, CONTRACTS
 from app.services.spreadsheet.kind import SheetKind
 from app.views.context import AppContext
@@ -41,6 +42,7 @@ from app.views.markets.channel_dialog import ChannelDialog, PlatformsDialog
 from app.views.markets.contract_dialog import ContractDialog
 from app.views.markets.models import ChannelsModel, ContractsModel
 from app.views.sign_in import forbid
+from app.views.widgets import messages
 from app.views.widgets.table_style import setup_record_table
 from common.text import group_digits
 from common.vocabulary import BuyerKind, Permission, RecordKind
@@ -107,6 +109,8 @@ class ChannelsPanel(QWidget):
         self.count_label = QLabel()
         self.new_button = QPushButton(self.tr("ثبت کانال فروش"))
         self.edit_button = QPushButton(self.tr("ویرایش"))
+        self.delete_button = QPushButton(self.tr("حذف"))
+        self.delete_button.setToolTip(self.tr("حذف کانالی که به اشتباه ثبت شده است"))
         self.platforms_button = QPushButton(self.tr("فهرست سکوها…"))
         self.model = ChannelsModel(self)
         self.table = record_table(self.model)
@@ -121,6 +125,7 @@ class ChannelsPanel(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
+        top.addWidget(self.delete_button)
         top.addWidget(self.platforms_button)
         self.sheets = SheetButtons(ctx, self, CHANNELS)
         self.sheets.add_to(top)
@@ -131,6 +136,7 @@ class ChannelsPanel(QWidget):
         self.active_check.toggled.connect(self.refresh)
         self.new_button.clicked.connect(self.on_new_button_clicked)
         self.edit_button.clicked.connect(self.on_edit_button_clicked)
+        self.delete_button.clicked.connect(self.on_delete_button_clicked)
         self.platforms_button.clicked.connect(self.on_platforms_button_clicked)
         self.table.doubleClicked.connect(self.on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)
@@ -184,8 +190,26 @@ class ChannelsPanel(QWidget):
         return self.model.row_data(rows[0].row()) if rows else None
 
     def on_selection_changed(self, *_args: object) -> None:
-        self.edit_button.setEnabled(self.selected() is not None)
-        forbid(self.edit_button, self.ctx.db.account, Permission.EDIT)
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(self.selected() is not None)
+            forbid(button, self.ctx.db.account, Permission.EDIT)
+
+    def on_delete_button_clicked(self) -> None:
+        """Remove the selected channel (recorded by mistake), once the clerk confirms."""
+        row = self.selected()
+        if row is None or not messages.confirm(
+            self,
+            self.tr("حذف کانال فروش"),
+            self.tr("کانال «{p}» {h} حذف شود؟").format(p=row.platform, h=row.holder),
+        ):
+            return
+        channel_id = row.id
+        self.ctx.run_op(
+            lambda s: MarketService(s).delete_channel(channel_id),
+            lambda _r: None,
+            self.on_load_failed,
+            parent=self,
+        )
 
     def on_new_button_clicked(self) -> ChannelDialog:
         return self._open(ChannelDialog(self.ctx, None, self))
@@ -235,6 +259,8 @@ class ContractsPanel(QWidget):
         self.count_label = QLabel()
         self.new_button = QPushButton(self.tr("ثبت قرارداد"))
         self.edit_button = QPushButton(self.tr("ویرایش و تحویل‌ها"))
+        self.delete_button = QPushButton(self.tr("حذف"))
+        self.delete_button.setToolTip(self.tr("حذف قراردادی که به اشتباه ثبت شده است"))
         self.model = ContractsModel(self)
         self.table = record_table(self.model)
         chars = self.fontMetrics().averageCharWidth()
@@ -250,6 +276,7 @@ class ContractsPanel(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
+        top.addWidget(self.delete_button)
         self.sheets = SheetButtons(ctx, self, CONTRACTS)
         self.sheets.add_to(top)
         layout = QVBoxLayout(self)
@@ -264,6 +291,7 @@ class ContractsPanel(QWidget):
         self.fulfilment_combo.currentIndexChanged.connect(self.refresh)
         self.new_button.clicked.connect(self.on_new_button_clicked)
         self.edit_button.clicked.connect(self.on_edit_button_clicked)
+        self.delete_button.clicked.connect(self.on_delete_button_clicked)
         self.table.doubleClicked.connect(self.on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)
         forbid(self.new_button, ctx.db.account, Permission.EDIT)
@@ -298,8 +326,28 @@ class ContractsPanel(QWidget):
         return self.model.row_data(rows[0].row()) if rows else None
 
     def on_selection_changed(self, *_args: object) -> None:
-        self.edit_button.setEnabled(self.selected() is not None)
-        forbid(self.edit_button, self.ctx.db.account, Permission.EDIT)
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(self.selected() is not None)
+            forbid(button, self.ctx.db.account, Permission.EDIT)
+
+    def on_delete_button_clicked(self) -> None:
+        """Remove the selected contract (recorded by mistake), once the clerk confirms."""
+        row = self.selected()
+        if row is None or not messages.confirm(
+            self,
+            self.tr("حذف قرارداد"),
+            self.tr("قرارداد «{p}» با «{b}» و تحویل‌هایش حذف شود؟").format(
+                p=row.product, b=row.buyer
+            ),
+        ):
+            return
+        contract_id = row.id
+        self.ctx.run_op(
+            lambda s: MarketService(s).delete_contract(contract_id),
+            lambda _r: None,
+            self.on_load_failed,
+            parent=self,
+        )
 
     def on_new_button_clicked(self) -> ContractDialog:
         return self._open(ContractDialog(self.ctx, None, self))
