@@ -255,7 +255,12 @@ def test_a_channel_and_a_contract_recorded_by_mistake_are_removed(
     from app.views.widgets import messages
 
     asked: list[str] = []
-    monkeypatch.setattr(messages, "confirm", lambda _p, _t, text, **_k: asked.append(text) or True)
+
+    def confirm(_parent: object, _title: str, text: str, **_kw: object) -> bool:
+        asked.append(text)
+        return True
+
+    monkeypatch.setattr(messages, "confirm", confirm)
     _seed(db)
     screen = _screen(qtbot, ctx)
     channels, contracts = screen.channels, screen.contracts

@@ -25,9 +25,9 @@ def _bazaar(db: Database) -> tuple[str, str, str]:
         for day in ("1405/02/05", "1405/02/06"):
             service.set_attendance(first, day)
     with db.session() as s:
-        from app.services.licences.records import PersonInput
+        from app.services.events.records import ParticipantInput
 
-        second = EventService(s).register(event.id, PersonInput(NID_B, "زهرا", "احمدی")).id
+        second = EventService(s).register(event.id, ParticipantInput(NID_B, "زهرا", "احمدی")).id
     return event.id, first, second
 
 
