@@ -44,13 +44,16 @@ from common.validators import (
     validate_phone,
     validate_postal_code,
     validate_sheba,
+    validate_shop_url,
     validate_text,
     validate_username,
 )
 from common.vocabulary import (
     COLUMN_LABELS,
     STORED_LICENCE_STATUSES,
+    BuyerKind,
     CertificateKind,
+    ContractUnit,
     EventKind,
     EventStatus,
     FacilityStage,
@@ -62,6 +65,7 @@ from common.vocabulary import (
     ParticipantStatus,
     RepaymentStatus,
     Role,
+    SellerKind,
     SupporterKind,
     SupporterStatus,
 )
@@ -358,6 +362,31 @@ def whole(low: int, high: int, *, required: bool = True) -> Rule:
     return rule
 
 
+# --- market access: amounts and deliveries --------------------------------------------
+
+#: The largest quantity a guaranteed-purchase contract (or one delivery) may name.
+MAX_QUANTITY = 100_000_000
+#: The largest unit price, in rials (a thousand billion tomans).
+MAX_UNIT_PRICE = 10_000_000_000_000
+#: A delivery's note, at most (characters).
+MAX_DELIVERY_NOTE = 300
+
+
+def amount(maximum: int) -> Rule:
+    """A whole number from 1 to ``maximum`` (a quantity, a price in rials)."""
+
+    def rule(value: Any, column: str, _ctx: Context) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(column, f"{column_label(column)} باید یک عدد صحیح باشد")
+        if value <= 0:
+            raise ValidationError(column, f"{column_label(column)} باید بیشتر از صفر باشد")
+        if value > maximum:
+            raise ValidationError(column, f"{column_label(column)} بیش از اندازه بزرگ است")
+        return value
+
+    return rule
+
+
 def choice_list(values: Collection[str]) -> Rule:
     """A JSON list of distinct codes from ``values``, stored as text."""
 
@@ -381,6 +410,69 @@ def _bank(value: Any, column: str, _ctx: Context) -> str:
     if value not in bank_codes():
         raise ValidationError(column, "بانک در فهرست بانک‌ها نیست")
     return str(value)
+
+
+def deliveries_of(value: Any) -> list[dict[str, Any]]:
+    """A contract's deliveries (its JSON text, or the list) as a list; [] when empty or
+    unreadable (the rule reports unreadable ones)."""
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return []
+    return items if isinstance(items, list) else []
+
+
+def _delivery(item: Any, column: str, ctx: Context) -> dict[str, Any]:
+    if not isinstance(item, dict) or set(item) - {"day", "quantity", "note"}:
+        raise ValidationError(column, "تحویل‌های ثبت‌شده درست نیست")
+    day = _as_date(item.get("day"), column)
+    if day is None:
+        raise ValidationError(column, "تاریخ تحویل درست نیست")
+    if day > ctx.latest_day:
+        raise ValidationError(column, "تاریخ تحویل نمی‌تواند در آینده باشد")
+    quantity = item.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError(column, "مقدار هر تحویل باید یک عدد صحیح بیشتر از صفر باشد")
+    if quantity > MAX_QUANTITY:
+        raise ValidationError(column, "مقدار تحویل بیش از اندازه بزرگ است")
+    note = normalize_text(_text_value(item.get("note"), column))
+    if len(note) > MAX_DELIVERY_NOTE:
+        raise ValidationError(
+            column,
+            f"یادداشت تحویل نباید بیشتر از {to_persian_digits(str(MAX_DELIVERY_NOTE))} نویسه باشد",
+        )
+    return {"day": day.isoformat(), "quantity": quantity, "note": note}
+
+
+def deliveries(value: Any, column: str, ctx: Context) -> str:
+    """A contract's deliveries: a JSON list of ``{day, quantity, note}``, stored as text in
+    date order; every day a real date not in the future, every quantity positive."""
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        items = None
+    if items is None:
+        items = []
+    if not isinstance(items, list) or len(items) > 1000:
+        raise ValidationError(column, "تحویل‌های ثبت‌شده درست نیست")
+    cleaned = sorted((_delivery(item, column, ctx) for item in items), key=lambda d: d["day"])
+    return json.dumps(cleaned, ensure_ascii=False)
+
+
+def optional_sales(value: Any, column: str, ctx: Context) -> int | None:
+    """Sales reported at a bazaar, in rials (zero when nothing was sold), or None when
+    not reported."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(column, "فروش گزارش‌شده باید یک عدد صحیح نامنفی باشد")
+    if value > MAX_UNIT_PRICE:
+        raise ValidationError(column, "فروش گزارش‌شده بیش از اندازه بزرگ است")
+    return value
+
+
+def _shop_url(value: Any, column: str, _ctx: Context) -> str:
+    return validate_shop_url(_text_value(value, column), column)
 
 
 # --- the tables -----------------------------------------------------------------------
@@ -482,6 +574,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "mobile": _identifier(validate_mobile, required=False),
         "status": choice(tuple(ParticipantStatus)),
         "registered_at": moment,
+        # A seasonal bazaar's seller: the stall, and the sales reported (rials).
+        "booth": text(40),
+        "sales": optional_sales,
     },
     "event_attendance": {
         "event_id": ref(),
@@ -523,6 +618,34 @@ RULES: dict[str, dict[str, Rule]] = {
         "repayment_status": choice(tuple(RepaymentStatus)),
         "overdue_instalments": whole(0, 600),
         "repayment_on": date(required=False, not_future=True),
+    },
+    # Market access (app.services.markets): a holder's sales channel, and a
+    # guaranteed-purchase contract with its deliveries (amounts in rials).
+    "sales_channel": {
+        "person_id": ref(),
+        "county_id": county,
+        "platform": text(60, required=True),
+        "shop_name": text(120),
+        "shop_url": _shop_url,
+        "onboarded_on": date(not_future=True),
+        "active": optional_flag(True),
+    },
+    "purchase_contract": {
+        "county_id": county,
+        "buyer_kind": choice(tuple(BuyerKind)),
+        "buyer_supporter_id": ref(required=False),
+        "buyer_name": text(200),
+        "seller_kind": choice(tuple(SellerKind)),
+        "seller_person_id": ref(required=False),
+        "seller_supporter_id": ref(required=False),
+        "product": text(200, required=True),
+        "unit": choice(tuple(ContractUnit)),
+        "quantity": amount(MAX_QUANTITY),
+        "unit_price": amount(MAX_UNIT_PRICE),
+        "start_date": date(),
+        "end_date": date(),
+        "deliveries": deliveries,
+        "over_reason": text(500),
     },
     # A staff account (its office's only; server.policy). Never a password: its argon2id
     # hash, which the server stores as opaque data and never verifies.
@@ -673,6 +796,53 @@ _FACILITY_DATES = frozenset({"stage", "close_reason", "closed_on"}) | frozenset(
     facility_rules.PROGRESS_DATE_COLUMNS
 )
 
+
+def _contract_parties(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    """The buyer and the seller are named the way their kinds say."""
+    if row.get("buyer_kind") == BuyerKind.SUPPORTER:
+        if not row.get("buyer_supporter_id"):
+            return ValidationError("buyer_supporter_id", "پشتیبان خریدار را انتخاب کنید")
+    elif not row.get("buyer_name"):
+        return ValidationError("buyer_name", "نام خریدار را بنویسید")
+    if row.get("seller_kind") == SellerKind.HOLDER and not row.get("seller_person_id"):
+        return ValidationError("seller_person_id", "دارنده مجوز فروشنده را انتخاب کنید")
+    if row.get("seller_kind") == SellerKind.NETWORK and not row.get("seller_supporter_id"):
+        return ValidationError("seller_supporter_id", "پشتیبانی را که شبکه‌اش می‌فروشد انتخاب کنید")
+    return None
+
+
+def contract_period_problem(start: dt.date | None, end: dt.date | None) -> ValidationError | None:
+    """A contract's period ends on or after the day it starts."""
+    return date_order_problem(
+        start, end, "end_date", "پایان دوره قرارداد نمی‌تواند پیش از شروع آن باشد", strict=False
+    )
+
+
+def _contract_period(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    return contract_period_problem(
+        _as_date(row.get("start_date"), "start_date"), _as_date(row.get("end_date"), "end_date")
+    )
+
+
+def _contract_deliveries(row: Mapping[str, Any], _ctx: Context) -> ValidationError | None:
+    """Deliveries fall inside the contract's period, and add up to no more than its
+    quantity unless ``over_reason`` says why."""
+    start = _as_date(row.get("start_date"), "start_date")
+    end = _as_date(row.get("end_date"), "end_date")
+    items = deliveries_of(row.get("deliveries"))
+    for item in items:
+        day = _as_date(item.get("day"), "deliveries")
+        if start and end and day and start <= end and not start <= day <= end:
+            return ValidationError("deliveries", "تاریخ هر تحویل باید در دوره قرارداد باشد")
+    delivered = sum(int(item.get("quantity") or 0) for item in items)
+    quantity = row.get("quantity")
+    if isinstance(quantity, int) and delivered > quantity and not row.get("over_reason"):
+        return ValidationError(
+            "over_reason", "تحویل‌ها از مقدار قرارداد بیشتر است؛ دلیل آن را بنویسید"
+        )
+    return None
+
+
 CROSS_RULES: dict[str, tuple[tuple[frozenset[str], Cross], ...]] = {
     "person": ((frozenset({"birth_date"}), _person_birth),),
     "licence": ((frozenset({"issue_date", "expiry_date"}), _licence_dates),),
@@ -703,6 +873,26 @@ CROSS_RULES: dict[str, tuple[tuple[frozenset[str], Cross], ...]] = {
         (
             frozenset({"stage", "repayment_status", "overdue_instalments"}),
             _facility_repayment,
+        ),
+    ),
+    "purchase_contract": (
+        (
+            frozenset(
+                {
+                    "buyer_kind",
+                    "buyer_supporter_id",
+                    "buyer_name",
+                    "seller_kind",
+                    "seller_person_id",
+                    "seller_supporter_id",
+                }
+            ),
+            _contract_parties,
+        ),
+        (frozenset({"start_date", "end_date"}), _contract_period),
+        (
+            frozenset({"start_date", "end_date", "deliveries", "quantity", "over_reason"}),
+            _contract_deliveries,
         ),
     ),
 }

@@ -155,19 +155,27 @@ def persian_sort_key(s: str | None) -> str:
     return s.translate(_SORT_MAP) if s else ""
 
 
-#: Persian thousands separator (٬, U+066C).
+# --- money: stored in rials, shown in tomans ---
+
+#: The Persian thousands separator (٬, U+066C) between digit groups.
 THOUSANDS_SEPARATOR = "\u066c"
+#: Rials in one toman.
+RIALS_PER_TOMAN = 10
 
 
 def group_thousands(number: int) -> str:
     """``1234567`` → ``۱٬۲۳۴٬۵۶۷`` (Persian digits, Persian thousands separator)."""
-    return to_persian_digits(f"{number:,}").replace(",", THOUSANDS_SEPARATOR)
+    return to_persian_digits(f"{number:,}".replace(",", THOUSANDS_SEPARATOR))
 
 
 def format_tomans(rials: int | None, *, unit: bool = True) -> str:
-    """An amount stored in rials as people read it: tomans (rials / 10, rounded down),
-    Persian digits, thousands separators, «تومان» unless ``unit`` is False; "" for None."""
+    """An amount stored in rials as people read it: tomans with Persian digits and
+    thousands separators («۱٬۲۵۰٬۰۰۰ تومان»), «تومان» unless ``unit`` is False; "" for
+    None. A remainder of rials shows as a Persian decimal (۱۲٫۵)."""
     if rials is None:
         return ""
-    shown = group_thousands(rials // 10)
+    tomans, rest = divmod(abs(rials), RIALS_PER_TOMAN)
+    shown = ("-" if rials < 0 else "") + group_thousands(tomans)
+    if rest:
+        shown += "\u066b" + to_persian_digits(str(rest))
     return f"{shown} تومان" if unit else shown

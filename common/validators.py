@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from common.errors import ValidationError
-from common.text import digits_only, normalize_text, to_persian_digits
+from common.text import digits_only, normalize_text, to_ascii_digits, to_persian_digits
 
 _DIGITS = re.compile("[0-9]+")
 _NID_WEIGHTS = range(10, 1, -1)
@@ -353,3 +353,42 @@ def validate_branch_code(value: str | None, field: str = "branch_code") -> str:
     if not 3 <= len(s) <= 6:
         raise ValidationError(field, "کد شعبه باید ۳ تا ۶ رقم باشد (مثل ۱۲۳۴)")
     return s
+
+
+_URL = re.compile(r"^https?://[a-z0-9.-]+\.[a-z]{2,}(:[0-9]{1,5})?(/[^\s]*)?$", re.IGNORECASE)
+
+
+def validate_shop_url(value: str | None, field: str = "shop_url") -> str:
+    """A shop's web address (``https://…`` or ``http://…``), or "". A bare address
+    (``basalam.com/shop``) gets ``https://`` in front."""
+    s = normalize_text(value).replace(" ", "")
+    if not s:
+        return ""
+    s = to_ascii_digits(s)
+    if not re.match(r"^https?://", s, re.IGNORECASE):
+        s = "https://" + s
+    if len(s) > 300 or not s.isascii() or not _URL.fullmatch(s):
+        raise ValidationError(field, "نشانی فروشگاه درست نیست (مثل https://basalam.com/shop)")
+    return s
+
+
+def parse_amount(value: str | int | None, field: str, label: str, *, maximum: int) -> int | None:
+    """A whole, positive amount typed by a clerk (any digits, thousands separators); None
+    when empty. Over ``maximum``, zero, negative or not a number is a ValidationError."""
+    if value is None or (isinstance(value, str) and not normalize_text(value)):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(field, f"{label} باید یک عدد صحیح مثبت باشد")
+    if isinstance(value, int):
+        n = value
+    else:
+        s = to_ascii_digits(normalize_text(value)).replace(",", "").replace("\u066c", "")
+        s = s.replace(" ", "")
+        if not s.isdigit():
+            raise ValidationError(field, f"{label} باید یک عدد صحیح مثبت باشد")
+        n = int(s)
+    if n <= 0:
+        raise ValidationError(field, f"{label} باید بیشتر از صفر باشد")
+    if n > maximum:
+        raise ValidationError(field, f"{label} بیش از اندازه بزرگ است")
+    return n

@@ -151,6 +151,36 @@ class RepaymentStatus(Vocabulary):
     SETTLED = "settled"
 
 
+# --- market access (app.services.markets) ---
+
+
+class BuyerKind(Vocabulary):
+    """Who buys under a guaranteed-purchase contract (خرید تضمینی)."""
+
+    SUPPORTER = "supporter"
+    BANK_PLATFORM = "bank_platform"
+    COMPANY = "company"
+
+
+class SellerKind(Vocabulary):
+    """Who sells under a guaranteed-purchase contract: one holder, or a supporter's
+    network."""
+
+    HOLDER = "holder"
+    NETWORK = "network"
+
+
+class ContractUnit(Vocabulary):
+    """The unit a contract's quantity and unit price are in."""
+
+    PIECE = "piece"
+    KILOGRAM = "kg"
+    LITRE = "litre"
+    METRE = "metre"
+    PACK = "pack"
+    BOX = "box"
+
+
 class RecordKind(Vocabulary):
     """What a unit of work changed, as the screens refresh it (never stored): every table
     belongs to one kind (app.services.core.changes), and an operation reports the kinds of
@@ -174,6 +204,8 @@ class RecordKind(Vocabulary):
     ACCOUNTS = "accounts"
     #: Bank facility cases.
     FACILITIES = "facilities"
+    #: Market access: sales channels and guaranteed-purchase contracts.
+    MARKETS = "markets"
 
 
 class Role(Vocabulary):
@@ -316,6 +348,18 @@ _LABEL_PAIRS: tuple[tuple[Vocabulary, str], ...] = (
     (RecordKind.SYNC, "همگام‌سازی"),
     (RecordKind.ACCOUNTS, "حساب‌های کاربری"),
     (RecordKind.FACILITIES, "تسهیلات"),
+    (RecordKind.MARKETS, "بازار"),
+    (BuyerKind.SUPPORTER, "پشتیبان"),
+    (BuyerKind.BANK_PLATFORM, "سکوی بانک همکار"),
+    (BuyerKind.COMPANY, "شرکت"),
+    (SellerKind.HOLDER, "دارنده مجوز"),
+    (SellerKind.NETWORK, "شبکه پشتیبان"),
+    (ContractUnit.PIECE, "عدد"),
+    (ContractUnit.KILOGRAM, "کیلوگرم"),
+    (ContractUnit.LITRE, "لیتر"),
+    (ContractUnit.METRE, "متر"),
+    (ContractUnit.PACK, "بسته"),
+    (ContractUnit.BOX, "جعبه"),
     (Role.HEAD, "مدیر"),
     (Role.CLERK, "کارشناس"),
     (Role.VIEWER, "مشاهده‌گر"),
@@ -455,4 +499,24 @@ COLUMN_LABELS: dict[str, str] = {
     "repayment_status": "وضعیت بازپرداخت",
     "overdue_instalments": "اقساط معوق",
     "repayment_on": "تاریخ گزارش بازپرداخت",
+    # market access
+    "platform": "سکوی فروش",
+    "shop_name": "نام فروشگاه",
+    "shop_url": "نشانی فروشگاه",
+    "onboarded_on": "تاریخ پیوستن",
+    "active": "فعال",
+    "buyer_kind": "نوع خریدار",
+    "buyer_supporter_id": "پشتیبان خریدار",
+    "buyer_name": "نام خریدار",
+    "seller_kind": "نوع فروشنده",
+    "seller_person_id": "دارنده مجوز فروشنده",
+    "seller_supporter_id": "شبکه فروشنده",
+    "product": "کالا",
+    "unit": "واحد",
+    "quantity": "مقدار",
+    "unit_price": "قیمت واحد",
+    "deliveries": "تحویل‌ها",
+    "over_reason": "دلیل تحویل بیش از قرارداد",
+    "booth": "غرفه",
+    "sales": "فروش گزارش‌شده",
 }

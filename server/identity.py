@@ -43,6 +43,12 @@ IDENTITY_REFERENCES: dict[str, dict[str, str]] = {
     "event_participant": {"person_id": "person"},
     "event": {"organiser_supporter_id": "supporter"},
     "facility_case": {"person_id": "person", "supporter_id": "supporter"},
+    "sales_channel": {"person_id": "person"},
+    "purchase_contract": {
+        "buyer_supporter_id": "supporter",
+        "seller_person_id": "person",
+        "seller_supporter_id": "supporter",
+    },
 }
 _MAX_KEY = 64
 

@@ -35,6 +35,8 @@ SYNCED_TABLES = frozenset(
         "closure_day",
         "account",
         "facility_case",
+        "sales_channel",
+        "purchase_contract",
     }
 )
 #: Tables whose rows belong to one office: seen and changed by that office alone
@@ -56,6 +58,8 @@ COUNTY_COLUMN = {
     "event": "county_id",
     "closure_day": "county_id",
     "facility_case": "county_id",
+    "sales_channel": "county_id",
+    "purchase_contract": "county_id",
 }
 #: Tables seen wherever their parent is: (column, parent table) pairs, the first one set
 #: wins (an attendance certificate has no licence but a participant).
@@ -73,6 +77,7 @@ LINK_COLUMN: dict[str, tuple[str, ...]] = {
     "licence": ("person_id",),
     "supporter": ("licence_id",),
     "event": ("organiser_supporter_id",),
+    "purchase_contract": ("seller_supporter_id", "buyer_supporter_id"),
     **{table: tuple(column for column, _parent in pairs) for table, pairs in PARENTS.items()},
 }
 #: Rows that make a person visible wherever they are seen (``record.person_link``).
@@ -80,11 +85,18 @@ PERSON_COLUMN = {
     "licence": "person_id",
     "network_member": "person_id",
     "event_participant": "person_id",
+    "sales_channel": "person_id",
+    "purchase_contract": "seller_person_id",
 }
 #: The table of the row ``link_id`` names, for rows whose existence (not scope) decides
 #: where that row is seen: a supporter's licence, a network member's or an event's
 #: supporter.
-PULLS_LINK = {"supporter": "licence", "network_member": "supporter", "event": "supporter"}
+PULLS_LINK = {
+    "supporter": "licence",
+    "network_member": "supporter",
+    "event": "supporter",
+    "purchase_contract": "supporter",
+}
 #: Follower tables of each parent table (their ``link_id`` is the parent's id).
 CHILDREN: dict[str, tuple[str, ...]] = {}
 for _table, _pairs in PARENTS.items():
@@ -101,6 +113,12 @@ REFERENCES: dict[str, dict[str, str]] = {
     "event_participant": {"event_id": "event", "person_id": "person"},
     "event_attendance": {"event_id": "event", "participant_id": "event_participant"},
     "facility_case": {"licence_id": "licence", "person_id": "person", "supporter_id": "supporter"},
+    "sales_channel": {"person_id": "person"},
+    "purchase_contract": {
+        "buyer_supporter_id": "supporter",
+        "seller_person_id": "person",
+        "seller_supporter_id": "supporter",
+    },
 }
 #: Tables that accept inserts only: a history entry or a certificate log entry is never
 #: changed, re-pointed or deleted.

@@ -137,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
 #: The kinds ``--kind`` takes (app.services.sheet_kinds has them all; not imported here, so
 #: that parsing stays fast: a test checks that the two agree).
 KIND_HELP = (
-    "licences (default), supporters (with their network members), events (with participants),"
-    " facilities (bank facility cases) or repayments (a bank's repayment report)"
+    "licences (default), supporters (with their network members), events (with "
+    "participants), facilities (bank facility cases), repayments (a bank's repayment "
+    "report), channels (holders' sales channels) or contracts (guaranteed-purchase "
+    "contracts with their deliveries)"
 )
 
 

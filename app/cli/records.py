@@ -86,6 +86,14 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
             f"added {supporters} supporters with {members} network members and {events} "
             f"events with {people} participants in {time.perf_counter() - started:.1f} s"
         )
+        from app.services.markets.demo import generate_markets
+
+        with db.session() as session:
+            channels, contracts, sellers = generate_markets(session, args.licences, args.seed)
+        err(
+            f"added {channels} sales channels, {contracts} guaranteed-purchase contracts "
+            f"and the sales of {sellers} bazaar sellers"
+        )
         return EXIT_OK
     finally:
         db.close()

@@ -7,6 +7,7 @@ from app.models.certificate import CertificateIssue
 from app.models.event import ClosureDay, Event, EventAttendance, EventParticipant
 from app.models.facility import FacilityCase
 from app.models.licence import Licence, LicenceHistory
+from app.models.market import PurchaseContract, SalesChannel
 from app.models.office import Counter, Office, Setting
 from app.models.person import Person
 from app.models.reference import BusinessField, County, FieldGroup, Province
@@ -38,6 +39,8 @@ __all__ = [
     "OutboxOperation",
     "Person",
     "Province",
+    "PurchaseContract",
+    "SalesChannel",
     "Setting",
     "SigningKey",
     "Supporter",

@@ -76,6 +76,10 @@ class EventParticipant(SyncMixin, Base):
 
     ``status``: registered, waiting (beyond capacity; ``registered_at`` orders the
     waiting list) or cancelled.
+
+    At a seasonal bazaar (بازارچه) the participant is a seller: ``booth`` is their stall
+    and ``sales`` what they reported selling, in rials (None until reported); the days
+    they attended are their attendance marks (app.services.markets.bazaar).
     """
 
     __tablename__ = "event_participant"
@@ -92,6 +96,8 @@ class EventParticipant(SyncMixin, Base):
     registered_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
     )
+    booth: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    sales: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
     __table_args__ = (Index("ix_event_participant_event_status", "event_id", "status"),)
 

@@ -11,11 +11,14 @@ from app.services.events.io import KIND as EVENTS
 from app.services.facilities.io import KIND as FACILITIES
 from app.services.facilities.io import REPAYMENTS
 from app.services.licences.io import KIND as LICENCES
+from app.services.markets.io import CHANNELS, CONTRACTS
 from app.services.spreadsheet.kind import SheetKind
 from app.services.supporters.io import KIND as SUPPORTERS
 from common.errors import DomainError
 
 __all__ = [
+    "CHANNELS",
+    "CONTRACTS",
     "DEFAULT_KIND",
     "EVENTS",
     "FACILITIES",
@@ -27,7 +30,8 @@ __all__ = [
 ]
 
 SHEET_KINDS: dict[str, SheetKind] = {
-    kind.name: kind for kind in (LICENCES, SUPPORTERS, EVENTS, FACILITIES, REPAYMENTS)
+    kind.name: kind
+    for kind in (LICENCES, SUPPORTERS, EVENTS, FACILITIES, REPAYMENTS, CHANNELS, CONTRACTS)
 }
 #: What ``daftar import`` and ``daftar export`` read and write without ``--kind``.
 DEFAULT_KIND = LICENCES.name

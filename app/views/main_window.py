@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from app.views.context import AppContext
     from app.views.events.screen import EventsScreen
     from app.views.facilities.screen import FacilitiesScreen
+    from app.views.markets.screen import MarketsScreen
     from app.views.register_screen import RegisterScreen
     from app.views.supporters_screen import SupportersScreen
     from app.views.sync_controller import SyncController
@@ -86,6 +87,12 @@ def _facilities_screen(ctx: AppContext) -> FacilitiesScreen:
     from app.views.facilities.screen import FacilitiesScreen
 
     return FacilitiesScreen(ctx)
+
+
+def _markets_screen(ctx: AppContext) -> MarketsScreen:
+    from app.views.markets.screen import MarketsScreen
+
+    return MarketsScreen(ctx)
 
 
 def _catalogue_screen(ctx: AppContext) -> CatalogueScreen:
@@ -146,6 +153,7 @@ class MainWindow(QMainWindow):
         self.supporters_tab = self._add_lazy_tab(_tr("پشتیبان‌ها"), _supporters_screen)
         self.events_tab = self._add_lazy_tab(_tr("رویدادها"), _events_screen)
         self.facilities_tab = self._add_lazy_tab(_tr("تسهیلات"), _facilities_screen)
+        self.markets_tab = self._add_lazy_tab(_tr("بازار"), _markets_screen)
         self.catalogue_tab = self._add_lazy_tab(_tr("فهرست رشته‌ها"), _catalogue_screen)
         self.setCentralWidget(self.tabs)
 
@@ -224,6 +232,10 @@ class MainWindow(QMainWindow):
     def facilities_screen(self) -> FacilitiesScreen | None:
         """The facilities screen, once its tab has been shown."""
         return self.facilities_tab.screen
+
+    def markets_screen(self) -> MarketsScreen | None:
+        """The markets screen, once its tab has been shown."""
+        return self.markets_tab.screen
 
     @property
     def catalogue_screen(self) -> CatalogueScreen | None:

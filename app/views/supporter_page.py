@@ -45,6 +45,7 @@ from app.services.supporters.service import SupporterService
 from app.views.add_member_dialog import AddMemberDialog
 from app.views.context import AppContext
 from app.views.errors import show_error
+from app.views.markets.network_tab import NetworkMarketsTab
 from app.views.sign_in import forbid
 from app.views.supporter_dialog import SupporterFormDialog
 from app.views.supporter_models import CoverageChart, MembersModel, fa_number
@@ -241,6 +242,8 @@ class SupporterPage(QDialog):
         self.tabs.addTab(members_tab, _tr("اعضای شبکه"))
         self.tabs.addTab(chart_tab, _tr("پوشش در طول زمان"))
         self.tabs.addTab(summary_tab, _tr("خلاصه شبکه"))
+        self.markets_tab = NetworkMarketsTab(self.ctx, self.supporter_id)
+        self.tabs.addTab(self.markets_tab, _tr("بازار شبکه"))
 
         self.edit_button = QPushButton(_tr("ویرایش"))
         self.suspend_button = QPushButton(_tr("تعلیق"))
@@ -301,6 +304,7 @@ class SupporterPage(QDialog):
     def reload(self) -> None:
         """Load the supporter, its coverage and summary, and its members (in workers)."""
         self.members_model.load(self.supporter_id)
+        self.markets_tab.reload()
         supporter_id = self.supporter_id
         self.ctx.run_op(
             lambda session: load_page(session, supporter_id),

@@ -108,7 +108,15 @@ def _last_line(stderr: str) -> str:
 
 
 def test_the_help_names_every_kind() -> None:
-    assert set(SHEET_KINDS) == {"licences", "supporters", "events", "facilities", "repayments"}
+    assert set(SHEET_KINDS) == {
+        "licences",
+        "supporters",
+        "events",
+        "facilities",
+        "repayments",
+        "channels",
+        "contracts",
+    }
     for name in SHEET_KINDS:
         assert name in KIND_HELP
     shown = daftar("import", "--help").stdout
@@ -173,7 +181,7 @@ def test_a_file_of_another_kind_is_refused_by_its_headers(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("command", ["import", "export"])
 def test_an_unknown_kind_fails_cleanly(tmp_path: Path, command: str) -> None:
-    done = daftar(command, tmp_path / "x.csv", "--kind", "contracts", "--db", tmp_path / "d.db")
+    done = daftar(command, tmp_path / "x.csv", "--kind", "leases", "--db", tmp_path / "d.db")
     assert done.returncode == 1
     assert "licences, supporters, events" in done.stderr
     assert "Traceback" not in done.stderr

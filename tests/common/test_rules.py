@@ -37,6 +37,8 @@ def _row(table: str) -> dict[str, object]:
         "closure_day": lambda: rows.closure_row(COUNTY),
         "account": lambda: rows.account_row(),
         "facility_case": lambda: rows.facility_row(licence, person, COUNTY),
+        "sales_channel": lambda: rows.channel_row(person, COUNTY),
+        "purchase_contract": lambda: rows.contract_row(COUNTY, seller_person_id=person),
     }[table]()
 
 
@@ -134,3 +136,51 @@ def test_a_retired_field_refuses_a_new_licence_but_keeps_an_existing_one() -> No
     assert check_row("licence", licence, CONTEXT).ok  # the offices' own checks: no retired ids
     # A supporter (not a licence) may still name the field.
     assert check_row("supporter", _row("supporter"), context).ok
+
+
+def test_a_contracts_deliveries_obey_its_period_and_quantity() -> None:
+    row = rows.contract_row(COUNTY, seller_person_id=rows.new_id())
+    assert check_row("purchase_contract", row, CONTEXT).ok
+
+    def fields(**change: object) -> set[str]:
+        return {
+            p.field for p in check_row("purchase_contract", {**row, **change}, CONTEXT).problems
+        }
+
+    assert fields(end_date="2024-05-01") == {"end_date"}
+    assert fields(quantity=0) == {"quantity"}
+    assert fields(unit_price=-1) == {"unit_price"}
+    assert fields(unit="tonne") == {"unit"}
+    assert fields(deliveries='[{"day": "2025-01-01", "quantity": 5, "note": ""}]') == {"deliveries"}
+    assert fields(deliveries='[{"day": "2024-07-01", "quantity": 0}]') == {"deliveries"}
+    assert fields(deliveries='[{"day": "2027-01-01", "quantity": 5}]', end_date="2027-12-01") == {
+        "deliveries"
+    }
+    assert fields(deliveries='[{"day": "2024-07-01", "quantity": 600}]') == {"over_reason"}
+    assert (
+        fields(deliveries='[{"day": "2024-07-01", "quantity": 600}]', over_reason="سفارش") == set()
+    )
+    assert fields(buyer_kind="supporter") == {"buyer_supporter_id"}
+    assert fields(seller_kind="network") == {"seller_supporter_id"}
+    assert fields(buyer_name="") == {"buyer_name"}
+    # Deliveries come out in date order, their notes normalised.
+    mixed = '[{"day": "2024-08-01", "quantity": 1, "note": "دوم"}, {"day": "2024-07-01", "quantity": 2, "note": " اول "}]'
+    values = check_row("purchase_contract", {**row, "deliveries": mixed}, CONTEXT).values
+    assert values["deliveries"] == (
+        '[{"day": "2024-07-01", "quantity": 2, "note": "اول"}, '
+        '{"day": "2024-08-01", "quantity": 1, "note": "دوم"}]'
+    )
+
+
+def test_a_channel_and_a_bazaar_sellers_sales() -> None:
+    channel = rows.channel_row(rows.new_id(), COUNTY)
+    assert (
+        check_row("sales_channel", {**channel, "shop_url": "x"}, CONTEXT).problems[0].field
+        == "shop_url"
+    )
+    assert not check_row("sales_channel", {**channel, "onboarded_on": "2026-12-09"}, CONTEXT).ok
+    participant = rows.participant_row(rows.new_id())
+    assert check_row("event_participant", participant, CONTEXT).ok  # an older desk's row
+    for sales, ok in ((None, True), (0, True), (35_000_000, True), (-1, False), ("5", False)):
+        result = check_row("event_participant", {**participant, "sales": sales}, CONTEXT)
+        assert result.ok is ok, sales

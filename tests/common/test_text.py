@@ -190,3 +190,15 @@ def test_search_folds_the_letters_people_type_interchangeably() -> None:
     assert search_key("آرش") == search_key("ارش") == "ارش"
     assert search_key("پائیز") == search_key("پاییز")
     assert search_key("مسئول") == search_key("مسیول")
+
+
+def test_rials_are_shown_in_tomans_with_persian_digits_and_separators() -> None:
+    from common.text import format_tomans, group_thousands
+
+    assert group_thousands(1234567) == "۱٬۲۳۴٬۵۶۷"
+    assert format_tomans(1_200_000) == "۱۲۰٬۰۰۰ تومان"
+    assert format_tomans(125_005) == "۱۲٬۵۰۰٫۵ تومان"
+    assert format_tomans(0) == "۰ تومان"
+    assert format_tomans(-50) == "-۵ تومان"
+    assert format_tomans(None) == ""
+    assert format_tomans(70, unit=False) == "۷"

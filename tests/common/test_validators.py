@@ -254,3 +254,24 @@ def test_text() -> None:
     assert "الزامی" in error_of(validate_text, "", "address", "نشانی", required=True).message
     error = error_of(validate_text, "ا" * 501, "address", "نشانی")
     assert error.field == "address" and "۵۰۰" in error.message
+
+
+def test_a_shop_address_is_a_web_address() -> None:
+    from common.validators import validate_shop_url
+
+    assert validate_shop_url("  basalam.com/torshi ") == "https://basalam.com/torshi"
+    assert validate_shop_url("HTTP://Divar.ir/v/۱۲") == "HTTP://Divar.ir/v/12"
+    assert validate_shop_url("") == ""
+    for bad in ("not a url", "https://localhost", "ftp://x.com", "https://دیجی.کالا"):
+        with pytest.raises(ValidationError):
+            validate_shop_url(bad)
+
+
+def test_a_typed_amount_is_a_whole_positive_number() -> None:
+    from common.validators import parse_amount
+
+    assert parse_amount("۱٬۲۰۰", "q", "مقدار", maximum=10_000) == 1200
+    assert parse_amount("", "q", "مقدار", maximum=10) is None
+    for bad in ("0", "-3", "1.5", "12a", "100"):
+        with pytest.raises(ValidationError):
+            parse_amount(bad, "q", "مقدار", maximum=99)

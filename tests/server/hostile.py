@@ -54,6 +54,8 @@ TABLES = {
     "closure_day": "closure_day",
     "account": "account",
     "facility_case": "facility_case",
+    "sales_channel": "sales_channel",
+    "purchase_contract": "purchase_contract",
 }
 
 
@@ -107,6 +109,16 @@ def build_records(client: TestClient, office: Enrolled, county: str) -> Records:
         )
     )
     ops.append(r.add("closure_day", "closure_day", rows.closure_row(county)))
+    ops.append(r.add("sales_channel", "sales_channel", rows.channel_row(r.ids["person"], county)))
+    ops.append(
+        r.add(
+            "purchase_contract",
+            "purchase_contract",
+            rows.contract_row(
+                county, buyer_supporter_id=r.ids["supporter"], seller_person_id=r.ids["person"]
+            ),
+        )
+    )
     ops.append(r.add("account", "account", rows.account_row()))  # the office's first head
     ops.append(
         r.add(

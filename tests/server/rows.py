@@ -238,6 +238,49 @@ def facility_row(licence_id: str, person_id: str, county: str, **values: Any) ->
     }
 
 
+def channel_row(person_id: str, county: str, **values: Any) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "county_id": county,
+        "platform": "باسلام",
+        "shop_name": "ترشی مادربزرگ",
+        "shop_url": "https://basalam.com/torshi",
+        "onboarded_on": "2024-06-01",
+        "active": True,
+        **values,
+    }
+
+
+def contract_row(
+    county: str,
+    *,
+    buyer_supporter_id: str | None = None,
+    seller_person_id: str | None = None,
+    seller_supporter_id: str | None = None,
+    **values: Any,
+) -> dict[str, Any]:
+    """A guaranteed-purchase contract (a company buying, unless a buyer supporter is
+    given; a holder selling, unless a seller network is given)."""
+    return {
+        "county_id": county,
+        "buyer_kind": "supporter" if buyer_supporter_id else "company",
+        "buyer_supporter_id": buyer_supporter_id,
+        "buyer_name": "" if buyer_supporter_id else "شرکت پخش البرز",
+        "seller_kind": "network" if seller_supporter_id else "holder",
+        "seller_person_id": seller_person_id,
+        "seller_supporter_id": seller_supporter_id,
+        "product": "رب گوجه",
+        "unit": "kg",
+        "quantity": 500,
+        "unit_price": 1_200_000,
+        "start_date": "2024-06-01",
+        "end_date": "2024-12-01",
+        "deliveries": '[{"day": "2024-07-01", "quantity": 100, "note": ""}]',
+        "over_reason": "",
+        **values,
+    }
+
+
 #: An argon2id hash (of "x") as a desk stores and pushes it; the server never verifies it.
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$5AA6wFrhTKFytqL2fx5Bow$IMx90EJHMTZca5Ir+BNB8CvgBjEu0uTDlQIqfHR6hwU"
 

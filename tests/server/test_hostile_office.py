@@ -49,6 +49,8 @@ CHANGES: dict[str, tuple[str, Any, Any]] = {
     "closure_day": ("reason", "تعطیلی محلی", "باز است"),
     "account": ("role", "head", "viewer"),
     "facility_case": ("branch_name", "شعبه مرکزی", "شعبه دیگر"),
+    "sales_channel": ("active", True, False),
+    "purchase_contract": ("quantity", 500, 50_000),
 }
 
 
@@ -88,6 +90,10 @@ def _in_their_county(table: str) -> Attack:
             "event": lambda: rows.event_row(v.county),
             "closure_day": lambda: rows.closure_row(v.county),
             "facility_case": lambda: rows.facility_row(m.ids["licence"], m.ids["person"], v.county),
+            "sales_channel": lambda: rows.channel_row(m.ids["person"], v.county),
+            "purchase_contract": lambda: rows.contract_row(
+                v.county, seller_person_id=m.ids["person"]
+            ),
         }[table]()
         return [rows.insert(table, rows.new_id(), row)]
 
@@ -135,6 +141,16 @@ def _naming(table: str, column: str) -> Attack:
             ("facility_case", "supporter_id"): lambda: rows.facility_row(
                 m["licence"], m["person"], county, supporter_id=v["supporter"]
             ),
+            ("sales_channel", "person_id"): lambda: rows.channel_row(v["person"], county),
+            ("purchase_contract", "buyer_supporter_id"): lambda: rows.contract_row(
+                county, buyer_supporter_id=v["supporter"], seller_person_id=m["person"]
+            ),
+            ("purchase_contract", "seller_person_id"): lambda: rows.contract_row(
+                county, seller_person_id=v["person"]
+            ),
+            ("purchase_contract", "seller_supporter_id"): lambda: rows.contract_row(
+                county, seller_supporter_id=v["supporter"]
+            ),
         }[(table, column)]()
         return [rows.insert(table, rows.new_id(), row)]
 
@@ -157,6 +173,9 @@ REPOINTS = [
     ("facility_case", "licence_id", "licence"),
     ("facility_case", "person_id", "person"),
     ("facility_case", "supporter_id", "supporter"),
+    ("sales_channel", "person_id", "person"),
+    ("purchase_contract", "buyer_supporter_id", "supporter"),
+    ("purchase_contract", "seller_person_id", "person"),
 ]
 
 
@@ -189,7 +208,15 @@ ATTACKS: dict[str, Attack] = {
     **{f"same-id-{name}": _same_id(name) for name in CHANGES},
     **{
         f"create-in-their-county-{table}": _in_their_county(table)
-        for table in ("licence", "supporter", "event", "closure_day", "facility_case")
+        for table in (
+            "licence",
+            "supporter",
+            "event",
+            "closure_day",
+            "facility_case",
+            "sales_channel",
+            "purchase_contract",
+        )
     },
     **{
         f"create-naming-{table}.{column}": _naming(table, column)
@@ -209,6 +236,10 @@ ATTACKS: dict[str, Attack] = {
             ("facility_case", "licence_id"),
             ("facility_case", "person_id"),
             ("facility_case", "supporter_id"),
+            ("sales_channel", "person_id"),
+            ("purchase_contract", "buyer_supporter_id"),
+            ("purchase_contract", "seller_person_id"),
+            ("purchase_contract", "seller_supporter_id"),
         )
     },
     **{f"repoint-{n}.{c}": _repoint(n, c, t) for n, c, t in REPOINTS},
@@ -216,7 +247,15 @@ ATTACKS: dict[str, Attack] = {
     # office places it there, by design; that changes none of that county's records.)
     **{
         f"move-{name}": _move(name)
-        for name in ("licence", "supporter", "event", "closure_day", "facility_case")
+        for name in (
+            "licence",
+            "supporter",
+            "event",
+            "closure_day",
+            "facility_case",
+            "sales_channel",
+            "purchase_contract",
+        )
     },
 }
 
@@ -508,3 +547,27 @@ def test_a_hostile_office_verifies_and_fetches_nothing_of_another_county(world: 
     assert refused.status_code == 422
     no_token = world.client.post("/v1/verify", json={"cursor": 0})
     assert no_token.status_code == 401
+
+
+def test_an_office_keeps_its_market_records_and_the_server_checks_deliveries(
+    world: World,
+) -> None:
+    """The victim's office changes its own channel and contract; a delivery outside the
+    contract's period, or more delivered than agreed without a reason, is refused by the
+    server with the forms' Persian message (common.rules)."""
+    v = world.theirs.ids
+    old = world.theirs.rows["purchase_contract"]["deliveries"]
+    more = '[{"day": "2024-07-01", "quantity": 100, "note": ""}, {"day": "2024-08-01", "quantity": 50, "note": ""}]'
+    outside = '[{"day": "2025-07-01", "quantity": 100, "note": ""}]'
+    over = '[{"day": "2024-07-01", "quantity": 900, "note": ""}]'
+    results = push(
+        world.client,
+        world.victim,
+        rows.update("sales_channel", v["sales_channel"], 1, active=[True, False]),
+        rows.update("purchase_contract", v["purchase_contract"], 1, deliveries=[old, more]),
+        rows.update("purchase_contract", v["purchase_contract"], 2, deliveries=[more, outside]),
+        rows.update("purchase_contract", v["purchase_contract"], 2, deliveries=[more, over]),
+    )
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "rejected"]
+    assert "دوره قرارداد" in results[2]["reason"]
+    assert "دلیل" in results[3]["reason"]

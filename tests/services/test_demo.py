@@ -137,3 +137,28 @@ def test_demo_in_a_database_without_office_sets_up_tehran(tmp_path: Path) -> Non
             assert set(s.scalars(select(Licence.county_id))) == {office.county_id}
     finally:
         database.close()
+
+
+def test_demo_market_records_follow_the_rules(db: Database) -> None:
+    from app.services.markets.demo import generate_markets
+    from app.services.markets.queries import list_channels, list_contracts
+
+    with db.session() as s:
+        demo.generate(s, 800, seed=5)
+    with db.session() as s:
+        demo.generate_networks_and_events(s, 800, seed=5)
+    with db.session() as s:
+        channels, contracts, sellers = generate_markets(s, 800, seed=5)
+    assert channels > 0 and contracts == 3, (channels, contracts, sellers)
+    assert sellers > 0  # the past bazaars' sellers got a booth and their sales
+    with db.session() as s:
+        assert len(list_channels(s)) == channels
+        rows = list_contracts(s)
+        assert len(rows) == contracts
+        for row in rows:
+            assert row.seller_supporter_id and row.quantity > 0 and row.unit_price > 0
+            assert all(
+                row.start_date <= d.day <= min(row.end_date, jalali.today()) for d in row.deliveries
+            )
+        tables = set(s.scalars(select(OutboxOperation.table_name).distinct()))
+        assert {"sales_channel", "purchase_contract"} <= tables

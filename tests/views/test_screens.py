@@ -42,7 +42,14 @@ def test_main_window_screenshot(
     assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert screen.table.layoutDirection() == Qt.LayoutDirection.RightToLeft
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert tabs == ["دفتر مجوزها", "پشتیبان‌ها", "رویدادها", "تسهیلات", "فهرست رشته‌ها"]
+    assert tabs == [
+        "دفتر مجوزها",
+        "پشتیبان‌ها",
+        "رویدادها",
+        "تسهیلات",
+        "بازار",
+        "فهرست رشته‌ها",
+    ]
     assert window.catalogue_screen is None  # built on first show of its tab
     assert screen.model.rowCount() == LICENCE_COUNT
     qtbot.waitUntil(lambda: screen.model.data(screen.model.index(0, 1)) != "…")

@@ -1,7 +1,7 @@
 """audit entries vouch for the append-only rows they wrote
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-08 02:30:00.000000
 
 ``audit_entry.rows``: the licence-history and certificate-log rows an action wrote, each
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

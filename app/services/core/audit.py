@@ -101,6 +101,8 @@ TABLE_LABELS: dict[str, str] = {
     "sync_conflict": "تعارض همگام‌سازی",
     "outbox": "صف ارسال",
     "facility_case": "پرونده تسهیلات",
+    "sales_channel": "کانال فروش",
+    "purchase_contract": "قرارداد خرید تضمینی",
 }
 #: The column that names a record to people, by table (the summary shows it).
 _NAMING_COLUMN = {
@@ -110,6 +112,8 @@ _NAMING_COLUMN = {
     "person": "national_id",
     "supporter": "legal_name",
     "account": "username",
+    "sales_channel": "platform",
+    "purchase_contract": "product",
 }
 #: Tables whose record is what a command is about, first choice first.
 _MAIN_TABLES = (
@@ -121,6 +125,8 @@ _MAIN_TABLES = (
     "network_member",
     "event_participant",
     "account",
+    "sales_channel",
+    "purchase_contract",
 )
 
 

@@ -54,6 +54,8 @@ TABLE_KINDS: dict[str, RecordKind] = {
     "number_pool": RecordKind.SYNC,
     "account": RecordKind.ACCOUNTS,
     "facility_case": RecordKind.FACILITIES,
+    "sales_channel": RecordKind.MARKETS,
+    "purchase_contract": RecordKind.MARKETS,
 }
 #: Tables no screen shows: writing them changes no kind (the licence-number counter; the
 #: audit trail, written with every command: its screen refreshes on any change).

@@ -36,6 +36,8 @@ from app.models import (
     NetworkMember,
     OutboxOperation,
     Person,
+    PurchaseContract,
+    SalesChannel,
     Supporter,
     SyncConflict,
     SyncMixin,
@@ -55,11 +57,15 @@ _REFERRERS: dict[str, tuple[tuple[type[SyncMixin], str], ...]] = {
         (NetworkMember, "person_id"),
         (EventParticipant, "person_id"),
         (FacilityCase, "person_id"),
+        (SalesChannel, "person_id"),
+        (PurchaseContract, "seller_person_id"),
     ),
     "supporter": (
         (NetworkMember, "supporter_id"),
         (Event, "organiser_supporter_id"),
         (FacilityCase, "supporter_id"),
+        (PurchaseContract, "buyer_supporter_id"),
+        (PurchaseContract, "seller_supporter_id"),
     ),
 }
 #: Columns that are not the record's content (never compared or raised as conflicts).

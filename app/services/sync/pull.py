@@ -77,7 +77,9 @@ LEFT_SCOPE_REASON = (
 )
 #: Tables whose ``person_id`` names a holder: a holder the server has twice shows as the
 #: local one.
-_PERSON_REFERRERS = frozenset({"licence", "network_member", "event_participant", "facility_case"})
+_PERSON_REFERRERS = frozenset(
+    {"licence", "network_member", "event_participant", "facility_case", "sales_channel"}
+)
 #: Rows that belong to a parent row (a licence's history and certificates, ...): when the
 #: parent leaves this office's scope, so do they.
 _FOLLOWERS: dict[str, tuple[tuple[type[Any], str], ...]] = {

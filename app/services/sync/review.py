@@ -57,7 +57,7 @@ from common.banks import bank_name
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.text import to_persian_digits
 from common.validators import validate_text
-from common.vocabulary import Permission
+from common.vocabulary import COLUMN_LABELS, Permission
 
 KEEP_MINE = "mine"
 KEEP_THEIRS = "theirs"
@@ -77,6 +77,8 @@ TABLE_LABELS = {
     "closure_day": "روز تعطیل",
     "account": "حساب کاربری",
     "facility_case": "پرونده تسهیلات",
+    "sales_channel": "کانال فروش",
+    "purchase_contract": "قرارداد خرید تضمینی",
     "conflict": "تعارض",
 }
 _SUPPORTER_TABLES = ("supporter", "network_member")
@@ -324,7 +326,11 @@ class SyncReviewService:
         elif table == "facility_case":
             own = facility_records.FIELD_LABELS
         return (
-            own.get(field) or FIELD_LABELS.get(field) or _OTHER_FIELD_LABELS.get(field) or default
+            own.get(field)
+            or FIELD_LABELS.get(field)
+            or _OTHER_FIELD_LABELS.get(field)
+            or COLUMN_LABELS.get(field)  # the synced rows' own names (market access, ...)
+            or default
         )
 
     def _editable(self, table: str, field: str, kind: str) -> bool:

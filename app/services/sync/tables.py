@@ -32,6 +32,8 @@ from app.models import (
     NetworkMember,
     OutboxOperation,
     Person,
+    PurchaseContract,
+    SalesChannel,
     Supporter,
     SyncMixin,
 )
@@ -49,6 +51,8 @@ MODELS: dict[str, type[SyncMixin]] = {
     "event_participant": EventParticipant,
     "event_attendance": EventAttendance,
     "closure_day": ClosureDay,
+    "sales_channel": SalesChannel,
+    "purchase_contract": PurchaseContract,
     "licence_history": LicenceHistory,
     "certificate_issue": CertificateIssue,
     "account": Account,
@@ -77,6 +81,7 @@ SUPPORTERS = "supporters"
 EVENTS = "events"
 ACCOUNTS = "accounts"
 FACILITIES = "facilities"
+MARKETS = "markets"
 #: The kind of record each synced table holds: a holder, a licence's history and its
 #: certificate log belong to the register; a network member to its supporter; a
 #: participant, an attendance mark and a closure day to the events.
@@ -93,6 +98,8 @@ KINDS: dict[str, str] = {
     "closure_day": EVENTS,
     "account": ACCOUNTS,
     "facility_case": FACILITIES,
+    "sales_channel": MARKETS,
+    "purchase_contract": MARKETS,
 }
 #: Records other kinds show, and how to find whether any of them shows given rows: a
 #: holder appears in the networks it is a member of, on the page of the supporter whose
@@ -113,6 +120,13 @@ _SHOWN_BY: dict[str, tuple[tuple[str, Callable[[Sequence[str]], Select[Any]]], .
             lambda ids: select(EventParticipant.id).where(EventParticipant.person_id.in_(ids)),
         ),
         (FACILITIES, lambda ids: select(FacilityCase.id).where(FacilityCase.person_id.in_(ids))),
+        (MARKETS, lambda ids: select(SalesChannel.id).where(SalesChannel.person_id.in_(ids))),
+        (
+            MARKETS,
+            lambda ids: select(PurchaseContract.id).where(
+                PurchaseContract.seller_person_id.in_(ids)
+            ),
+        ),
     ),
     "licence": (
         (SUPPORTERS, lambda ids: select(Supporter.id).where(Supporter.licence_id.in_(ids))),
@@ -125,6 +139,13 @@ _SHOWN_BY: dict[str, tuple[tuple[str, Callable[[Sequence[str]], Select[Any]]], .
         (
             FACILITIES,
             lambda ids: select(FacilityCase.id).where(FacilityCase.supporter_id.in_(ids)),
+        ),
+        (
+            MARKETS,
+            lambda ids: select(PurchaseContract.id).where(
+                PurchaseContract.seller_supporter_id.in_(ids)
+                | PurchaseContract.buyer_supporter_id.in_(ids)
+            ),
         ),
     ),
 }

@@ -326,3 +326,40 @@ def test_accounts_of_a_database_at_0011_are_queued_for_the_office_heads_first(
     assert changes["username"] == [None, "sara"] and changes["password_hash"] == [None, digest]
     assert "failed_attempts" not in changes and "last_sign_in" not in changes
     assert columns == [(1, 0, None, 3), (1, 0, None, 3)]
+
+
+def test_a_database_at_0014_keeps_its_participants_through_0016(tmp_db_path: Path) -> None:
+    """0016 adds the market tables and a bazaar seller's booth and sales to
+    ``event_participant`` (rebuilt by batch mode): the participants and their outbox stay,
+    with no booth and no sales reported; the old database is the backup."""
+    from tests.services.conftest import setup_tehran_office
+    from tests.services.events.event_support import NID_A, create
+
+    old = _database_at_0001(tmp_db_path, "0014")
+    setup_tehran_office(old, legacy_key=True)
+    event = create(old, kind="بازارچه فصلی")
+    with old.engine.begin() as conn:  # the 0014 schema: no booth, no sales
+        conn.exec_driver_sql(
+            "INSERT INTO event_participant (id, rev, updated_at, origin_office, deleted, "
+            "event_id, national_id, first_name, last_name, mobile, status, registered_at) "
+            "VALUES ('p1', 1, '2026-12-01 08:00:00', 'o', 0, ?, ?, 'نرگس', 'جعفری', '', "
+            "'registered', '2026-12-01 08:00:00')",
+            (event.id, NID_A),
+        )
+    with old.engine.connect() as conn:
+        outbox_before = conn.exec_driver_sql("SELECT op_id, changes FROM outbox").all()
+    old.close()
+    database = act_as(open_database(tmp_db_path))
+    try:
+        assert database.backup_path is not None and "before-0014" in database.backup_path.name
+        with database.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT national_id, booth, sales FROM event_participant"
+            ).all()
+            assert rows == [(NID_A, "", None)]
+            assert conn.exec_driver_sql("SELECT op_id, changes FROM outbox").all() == outbox_before
+            for table in ("sales_channel", "purchase_contract"):
+                assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    finally:
+        database.close()
