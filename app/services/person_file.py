@@ -2,7 +2,9 @@
 
 Each domain reads its own part (the register: the person's licences; supporters: the
 networks they belong to; events: what they registered for and attended; certificates:
-what was printed for them); this module only gathers them for the page, which is reached
+what was printed for them; facilities: their bank facility cases; markets: their sales
+channels, guaranteed-purchase contracts and bazaar sales); this module only gathers them
+for the page, which is reached
 from the register, a supporter's members and an event's participants. It sits above every
 domain it gathers (pyproject.toml, the services' layers).
 """
@@ -21,9 +23,14 @@ from app.services.certificates.records import IssuedCertificate
 from app.services.certificates.service import CertificateService
 from app.services.events.queries import participations_of
 from app.services.events.records import ParticipationRow
+from app.services.facilities.queries import list_cases
+from app.services.facilities.records import FacilityFilter, FacilityRow
 from app.services.licences.records import PersonInfo
 from app.services.licences.register import RegisterRow, licences_of_person
 from app.services.licences.service import LicenceService
+from app.services.markets.bazaar import HolderBazaar, holder_bazaars
+from app.services.markets.queries import list_channels, list_contracts
+from app.services.markets.records import ChannelFilter, ChannelRow, ContractFilter, ContractRow
 from app.services.supporters.queries import memberships_of
 from app.services.supporters.records import MembershipRow
 from common.errors import DomainError
@@ -38,6 +45,10 @@ class PersonFile:
     networks: list[MembershipRow]
     events: list[ParticipationRow]
     certificates: list[IssuedCertificate]
+    facilities: list[FacilityRow]
+    channels: list[ChannelRow]
+    contracts: list[ContractRow]
+    bazaars: list[HolderBazaar]
 
     @property
     def active_licences(self) -> int:
@@ -64,6 +75,10 @@ def person_file(session: Session, person_id: str, today: dt.date | None = None) 
         networks=memberships_of(session, person_id),
         events=events,
         certificates=certificates,
+        facilities=list_cases(session, FacilityFilter(person_id=person_id), today=today),
+        channels=list_channels(session, ChannelFilter(person_id=person_id)),
+        contracts=list_contracts(session, ContractFilter(person_id=person_id)),
+        bazaars=holder_bazaars(session, person_id),
     )
 
 

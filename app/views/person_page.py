@@ -1,4 +1,5 @@
-"""The person page (پرونده فرد): one person's licences, networks, events and certificates.
+"""The person page (پرونده فرد): one person's licences, networks, events, certificates,
+bank facility cases and market access (sales channels, contracts, bazaar sales).
 
 Reached from the register and a licence's page (its holder), a supporter's members and an
 event's participants (:func:`open_person_page`). Each list opens its record's own page
@@ -32,7 +33,10 @@ from sqlalchemy.orm import Session
 
 from app.services.certificates.records import IssuedCertificate
 from app.services.events.records import ParticipationRow
+from app.services.facilities.records import FacilityRow
 from app.services.licences.register import RegisterRow
+from app.services.markets.bazaar import HolderBazaar
+from app.services.markets.records import ChannelRow, ContractRow
 from app.services.person_file import PersonFile, person_file_of
 from app.services.supporters.records import MembershipRow
 from app.views.context import AppContext
@@ -48,7 +52,14 @@ EMPTY = "—"
 
 #: The kinds of records the page shows (it reloads when one changes).
 _SHOWN = frozenset(
-    {RecordKind.LICENCES, RecordKind.SUPPORTERS, RecordKind.EVENTS, RecordKind.CERTIFICATES}
+    {
+        RecordKind.LICENCES,
+        RecordKind.SUPPORTERS,
+        RecordKind.EVENTS,
+        RecordKind.CERTIFICATES,
+        RecordKind.FACILITIES,
+        RecordKind.MARKETS,
+    }
 )
 
 
@@ -91,6 +102,40 @@ CERTIFICATE_COLUMNS: tuple[Column[IssuedCertificate], ...] = (
     Column(_tr("تاریخ"), lambda r: r.issued_at.date()),
     Column(_tr("المثنی"), lambda r: _tr("بله") if r.duplicate else ""),
     Column(_tr("کاربر"), lambda r: r.actor),
+)
+
+
+FACILITY_COLUMNS: tuple[Column[FacilityRow], ...] = (
+    Column(_tr("برنامه"), lambda r: r.programme, elided=True),
+    Column(_tr("بانک"), lambda r: r.bank_name),
+    Column(_tr("شعبه"), lambda r: r.branch_name),
+    Column(_tr("مبلغ درخواستی"), lambda r: r.requested_text),
+    Column(_tr("مبلغ مصوب"), lambda r: r.approved_text, empty=EMPTY),
+    Column(_tr("مرحله"), lambda r: r.stage_label),
+    Column(_tr("تأخیر"), lambda r: r.late_text),
+    Column(_tr("بازپرداخت"), lambda r: r.repayment_text),
+)
+CHANNEL_COLUMNS: tuple[Column[ChannelRow], ...] = (
+    Column(_tr("سکو"), lambda r: r.platform),
+    Column(_tr("فروشگاه"), lambda r: r.shop_name, elided=True),
+    Column(_tr("نشانی"), lambda r: isolate_ltr(r.shop_url) if r.shop_url else "", elided=True),
+    Column(_tr("از"), lambda r: r.onboarded_on),
+    Column(_tr("وضعیت"), lambda r: _tr("فعال") if r.active else _tr("غیرفعال")),
+)
+CONTRACT_COLUMNS: tuple[Column[ContractRow], ...] = (
+    Column(_tr("خریدار"), lambda r: r.buyer, elided=True),
+    Column(_tr("محصول"), lambda r: r.product, elided=True),
+    Column(_tr("مقدار"), lambda r: r.quantity_text),
+    Column(_tr("قیمت واحد"), lambda r: r.unit_price_text),
+    Column(_tr("از"), lambda r: r.start_date),
+    Column(_tr("تا"), lambda r: r.end_date),
+    Column(_tr("تحقق"), lambda r: r.fulfilment_text),
+)
+BAZAAR_COLUMNS: tuple[Column[HolderBazaar], ...] = (
+    Column(_tr("بازارچه"), lambda r: r.event.title, elided=True),
+    Column(_tr("از"), lambda r: r.event.start_date),
+    Column(_tr("غرفه"), lambda r: r.seller.booth, digits=True, empty=EMPTY),
+    Column(_tr("فروش"), lambda r: r.seller.sales_text),
 )
 
 
@@ -233,9 +278,44 @@ class PersonPage(QDialog):
         self.certificates = _Tab(
             CERTIFICATE_COLUMNS, lambda r: r.id, None, _tr("گواهی‌نامه‌ای برایش چاپ نشده است.")
         )
+        self.facilities = _Tab(
+            FACILITY_COLUMNS,
+            lambda r: r.id,
+            self.open_facility,
+            _tr("پرونده تسهیلاتی ندارد."),
+        )
+        self.channels = _Tab(
+            CHANNEL_COLUMNS, lambda r: r.id, self.open_channel, _tr("کانال فروشی ثبت نشده است.")
+        )
+        self.contracts = _Tab(
+            CONTRACT_COLUMNS,
+            lambda r: r.id,
+            self.open_contract,
+            _tr("قرارداد خرید تضمینی ندارد."),
+        )
+        self.bazaars = _Tab(
+            BAZAAR_COLUMNS, lambda r: r.event.id, self.open_event, _tr("در بازارچه‌ای نفروخته است.")
+        )
+        market = QWidget()
+        market_layout = QVBoxLayout(market)
+        for title, tab in (
+            (_tr("کانال‌های فروش"), self.channels),
+            (_tr("قراردادهای خرید تضمینی"), self.contracts),
+            (_tr("فروش در بازارچه‌ها"), self.bazaars),
+        ):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(tab.widget)
+            market_layout.addWidget(box)
         self.tabs = QTabWidget()
-        for tab in (self.licences, self.networks, self.events, self.certificates):
-            self.tabs.addTab(tab.widget, "")
+        for widget in (
+            self.licences.widget,
+            self.networks.widget,
+            self.events.widget,
+            self.certificates.widget,
+            self.facilities.widget,
+            market,
+        ):
+            self.tabs.addTab(widget, "")
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -291,6 +371,12 @@ class PersonPage(QDialog):
         self._show(1, self.networks, _tr("شبکه‌ها"), file.networks)
         self._show(2, self.events, _tr("رویدادها و بازارچه‌ها"), file.events)
         self._show(3, self.certificates, _tr("گواهی‌نامه‌ها"), file.certificates)
+        self._show(4, self.facilities, _tr("تسهیلات"), file.facilities)
+        self.channels.show_rows(file.channels)
+        self.contracts.show_rows(file.contracts)
+        self.bazaars.show_rows(file.bazaars)
+        markets = len(file.channels) + len(file.contracts) + len(file.bazaars)
+        self.tabs.setTabText(5, f"{_tr('بازار')} ({_n(markets)})")
         self.sig_loaded.emit()
 
     def _show(self, index: int, tab: _Tab[R], title: str, rows: Sequence[R]) -> None:
@@ -316,6 +402,42 @@ class PersonPage(QDialog):
         page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         page.show()
         return page
+
+    def open_facility(self, case_id: str) -> QDialog:
+        """A facility case's form."""
+        from app.views.facilities.case_dialog import FacilityCaseDialog
+
+        dialog = FacilityCaseDialog(self.ctx, self, case_id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_channel(self, channel_id: str) -> QDialog | None:
+        """A sales channel's form."""
+        from app.views.markets.channel_dialog import ChannelDialog
+
+        row = (
+            next((c for c in self.file.channels if c.id == channel_id), None) if self.file else None
+        )
+        if row is None:
+            return None
+        dialog = ChannelDialog(self.ctx, row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_contract(self, contract_id: str) -> QDialog | None:
+        """A guaranteed-purchase contract's form (with its deliveries)."""
+        from app.views.markets.contract_dialog import ContractDialog
+
+        found = self.file.contracts if self.file else []
+        row = next((c for c in found if c.id == contract_id), None)
+        if row is None:
+            return None
+        dialog = ContractDialog(self.ctx, row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_event(self, event_id: str) -> QDialog:
         """An event's page."""

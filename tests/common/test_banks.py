@@ -25,6 +25,6 @@ def test_a_bank_is_found_by_code_name_or_a_part_only_it_has() -> None:
 
 def test_rials_are_shown_as_tomans_with_persian_digits() -> None:
     assert format_tomans(2_000_000_000) == "۲۰۰٬۰۰۰٬۰۰۰ تومان"
-    assert format_tomans(15) == "۱ تومان"
+    assert format_tomans(15) == "۱٫۵ تومان"  # a remainder of rials: a Persian decimal
     assert format_tomans(None) == "" and format_tomans(50, unit=False) == "۵"
     assert group_thousands(1234567) == "۱٬۲۳۴٬۵۶۷"

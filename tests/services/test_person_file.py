@@ -13,14 +13,23 @@ from app.services.events.service import EventService
 from app.services.person_file import person_file_of
 from common.errors import DomainError
 from tests.services.events.event_support import create as create_event
-from tests.services.person_support import HOLDER, a_person_with_everything
+from tests.services.person_support import (
+    HOLDER,
+    a_person_with_everything,
+    with_facility_and_markets,
+)
 from tests.services.supporter_fixtures import issue, nid
 
 
 def test_the_file_gathers_every_record_of_the_person(db: Database) -> None:
     first, supporter, event, member, other, participant = a_person_with_everything(db)
+    case, channel, contract = with_facility_and_markets(db, first)
     with db.session() as session:
         file = person_file_of(session, "licence", first.id)
+    assert [row.id for row in file.facilities] == [case]
+    assert [row.id for row in file.channels] == [channel]
+    assert [row.id for row in file.contracts] == [contract]
+    assert file.bazaars == []
     assert file.person.national_id == HOLDER and file.person.full_name == "زهرا احمدی"
     assert len(file.licences) == 2 and file.active_licences == 2
     assert first.id in {row.id for row in file.licences}

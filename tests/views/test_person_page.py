@@ -14,7 +14,11 @@ from app.views.context import AppContext
 from app.views.person_page import PersonPage
 from app.views.register_screen import RegisterScreen
 from app.views.supporter_page import SupporterPage
-from tests.services.person_support import HOLDER, a_person_with_everything
+from tests.services.person_support import (
+    HOLDER,
+    a_person_with_everything,
+    with_facility_and_markets,
+)
 from tests.views.licence_support import save_screenshot
 
 
@@ -34,23 +38,32 @@ def test_the_page_shows_every_record_of_the_person(
     qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo
 ) -> None:
     first, supporter, event, _member, _other, _participant = a_person_with_everything(db)
+    case, _channel, contract = with_facility_and_markets(db, first)
     page = PersonPage(ctx, "licence", first.id)
     qtbot.addWidget(page)
     _loaded(qtbot, page)
     assert page.name_label.text() == "زهرا احمدی"
     assert page.values["national_id"].text() == "".join("۰۱۲۳۴۵۶۷۸۹"[int(c)] for c in HOLDER)
     assert "۲ مجوز فعال" in page.summary_label.text()
-    assert [page.tabs.tabText(i) for i in range(4)] == [
+    assert [page.tabs.tabText(i) for i in range(6)] == [
         "مجوزها (۲)",
         "شبکه‌ها (۱)",
         "رویدادها و بازارچه‌ها (۱)",
         "گواهی‌نامه‌ها (۱)",
+        "تسهیلات (۱)",
+        "بازار (۲)",
     ]
+    assert page.facilities.model.rows()[0].id == case
+    assert "تومان" in page.facilities.model.data(page.facilities.model.index(0, 3))
+    assert page.contracts.model.rows()[0].id == contract
     assert page.networks.model.rows()[0].supporter_id == supporter.id
     events = page.events.model
     assert events.data(events.index(0, 6)) == "۱"  # days present
     assert page.licences.model.rowCount() == 2 and page.licences.table.isVisible()
     save_screenshot(page, "person_page")
+    page.tabs.setCurrentIndex(5)
+    save_screenshot(page, "person_page_markets")
+    page.tabs.setCurrentIndex(0)
 
     # A network row opens the supporter's page.
     page.tabs.setCurrentIndex(1)

@@ -100,6 +100,8 @@ def list_cases(
         query = query.where(FacilityCase.programme == flt.programme)
     if flt.licence_id:
         query = query.where(FacilityCase.licence_id == flt.licence_id)
+    if flt.person_id:
+        query = query.where(FacilityCase.person_id == flt.person_id)
     if flt.overdue_only:
         query = query.where(overdue_condition(sla, now))
     rows = []

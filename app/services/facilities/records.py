@@ -83,6 +83,8 @@ class FacilityFilter:
     programme: str | None = None
     overdue_only: bool = False
     licence_id: str | None = None
+    #: The cases of one holder (the person page).
+    person_id: str | None = None
 
 
 @dataclass(frozen=True)
