@@ -16,8 +16,8 @@ nothing here fails the build.
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
 ``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (demo, startup, search,
-scroll, import, certificates, supporters, people, events, sync, reports, installer; the
-yearly report on the demo database: bench/reports.py; the event calendar:
+scroll, import, certificates, supporters, people, facilities, events, sync, reports,
+installer; the yearly report on the demo database: bench/reports.py; the event calendar:
 bench/events.py, the Windows installer's sizes and times, informational:
 bench/installer.py). ``make load`` (bench/load.py) is the server's load test.
 """
@@ -33,6 +33,7 @@ from bench.bulk import bench_bulk
 from bench.certificates import bench_certificates
 from bench.common import ROOT, line, note
 from bench.events import bench_events
+from bench.facilities import bench_facilities
 from bench.installer import bench_installer
 from bench.people import bench_person_page
 from bench.register import bench_demo, bench_import, bench_scroll, bench_search
@@ -56,8 +57,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default=(
-            "demo,startup,search,scroll,import,certificates,supporters,people,events,sync,"
-            "bulk,reports,installer"
+            "demo,startup,search,scroll,import,certificates,supporters,people,facilities,"
+            "events,sync,bulk,reports,installer"
         ),
     )
     args = parser.parse_args()
@@ -74,13 +75,14 @@ def main() -> None:
         ("certificates", lambda: bench_certificates(work)),
         ("supporters", lambda: bench_supporters(work, line, note)),
         ("people", lambda: bench_person_page(db, line, note)),
+        ("facilities", lambda: bench_facilities(db, work, line, note)),
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
         ("bulk", lambda: bench_bulk(work, args.sync_records, line, note)),
         ("reports", lambda: bench_reports(db, line, note)),
         ("installer", lambda: bench_installer(line, note)),
     ]
-    needs_db = {"startup", "search", "scroll", "people", "reports"}
+    needs_db = {"startup", "search", "scroll", "people", "facilities", "reports"}
     if "demo" not in only and only & needs_db and not db.exists():
         only.add("demo")  # those figures are measured on the demo database
     for name, step in steps:

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -266,3 +267,27 @@ def test_the_head_sets_programmes_and_service_levels(
     looking = screen.on_settings_button_clicked()
     assert not looking.save_button.isEnabled()
     looking.reject()
+
+
+def test_the_list_paints_its_first_page_then_reads_the_rest(
+    qtbot: QtBot, ctx: AppContext, db: Database, office: OfficeInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest cases come first and at once; the rest follow into the same table, and
+    the count covers them all."""
+    import app.views.facilities.screen as screen_module
+
+    monkeypatch.setattr(screen_module, "FIRST_PAGE", 2)
+    for n, national_id in enumerate(("0067749828", "6688356023", "2742819991")):
+        licence = issue_test_licence(db, national_id)
+        with db.session() as session:
+            FacilityService(session).open_case(
+                case_input(licence.number, dates={"requested_on": dt.date(2025, 1, 1 + n)})
+            )
+    screen = _screen(qtbot, ctx)
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10_000)
+    assert [row.national_id for row in screen.model.rows()] == [
+        "2742819991",
+        "6688356023",
+        "0067749828",
+    ]
+    assert screen.count_label.text().startswith("۳ پرونده")

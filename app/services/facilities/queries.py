@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import FacilityCase, Licence, Person, Supporter
@@ -22,6 +22,8 @@ from common.vocabulary import FacilityStage
 
 #: The longest list the screen loads at once (the newest requests first).
 LIST_LIMIT = 20_000
+#: The cases the list shows before it reads the rest.
+FIRST_PAGE = 200
 
 
 def _stage_on() -> ColumnElement[Any]:
@@ -56,8 +58,10 @@ def list_cases(
     *,
     today: dt.date | None = None,
     limit: int = LIST_LIMIT,
+    offset: int = 0,
 ) -> list[FacilityRow]:
-    """The cases matching ``flt``, newest request first."""
+    """The cases matching ``flt``, newest request first (``limit`` of them from the
+    ``offset``-th: the list shows its first page at once, then the rest)."""
     flt = flt or FacilityFilter()
     now = today or jalali.today()
     sla = facility_settings(session).sla_days
@@ -85,9 +89,12 @@ def list_cases(
         .join(Person, Person.id == FacilityCase.person_id)
         .join(Licence, Licence.id == FacilityCase.licence_id)
         .outerjoin(Supporter, Supporter.id == FacilityCase.supporter_id)
-        .where(FacilityCase.deleted.is_(False))
+        # Not "deleted IS 0": SQLite would walk the (deleted, stage, bank) index and sort
+        # every case; by the request date it stops after the page.
+        .where(func.coalesce(FacilityCase.deleted, False).is_(False))
         .order_by(FacilityCase.requested_on.desc(), FacilityCase.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     for token in search_key(flt.text).split():
         escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

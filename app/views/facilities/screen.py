@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.facilities.letters import FacilityLetters
-from app.services.facilities.queries import list_cases
+from app.services.facilities.queries import FIRST_PAGE, LIST_LIMIT, list_cases
 from app.services.facilities.records import STAGE_LABELS, FacilityFilter, FacilityRow
 from app.services.facilities.settings import facility_settings
 from app.services.sheet_kinds import FACILITIES, REPAYMENTS
@@ -132,6 +132,8 @@ class FacilitiesScreen(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
 
+        #: Counts the list's loads: the pages of an older one are dropped.
+        self._loading = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DEBOUNCE_MS)
@@ -192,12 +194,35 @@ class FacilitiesScreen(QWidget):
         )
 
     def refresh(self) -> None:
-        """Load the list again for the current search and filters."""
+        """Load the list again for the current search and filters: the first page at once,
+        then the rest (a list of tens of thousands of cases paints before it is read)."""
         self._timer.stop()
         flt = self.current_filter()
+        self._loading += 1
+        loading = self._loading
+
+        def first(rows: list[FacilityRow]) -> None:
+            if loading != self._loading:
+                return  # a newer search or filter is on its way
+            self.on_rows_loaded(rows)
+            if len(rows) == FIRST_PAGE:
+                self.ctx.run_op(
+                    lambda session: list_cases(
+                        session, flt, offset=FIRST_PAGE, limit=LIST_LIMIT - FIRST_PAGE
+                    ),
+                    rest,
+                    self.on_rows_failed,
+                    parent=self,
+                )
+
+        def rest(rows: list[FacilityRow]) -> None:
+            if loading == self._loading:
+                self.model.append_rows(rows)
+                self._show_count()
+
         self.ctx.run_op(
-            lambda session: list_cases(session, flt),
-            self.on_rows_loaded,
+            lambda session: list_cases(session, flt, limit=FIRST_PAGE),
+            first,
             self.on_rows_failed,
             parent=self,
         )
@@ -209,12 +234,16 @@ class FacilitiesScreen(QWidget):
     def on_rows_loaded(self, rows: list[FacilityRow]) -> None:
         """Show the rows, and how many of them are late."""
         self.model.set_rows(rows)
+        self._show_count()
+        self.on_selection_changed()
+
+    def _show_count(self) -> None:
+        rows = self.model.rows()
         late = sum(1 for row in rows if row.days_late > 0)
         text = self.tr("{n} پرونده").format(n=to_persian_digits(str(len(rows))))
         if late:
             text += self.tr("، {late} معطل").format(late=to_persian_digits(str(late)))
         self.count_label.setText(text)
-        self.on_selection_changed()
 
     def on_search_edit_text_changed(self, _text: str) -> None:
         """Search as the clerk types (debounced)."""
