@@ -2,9 +2,9 @@
 
 - facility_list_first_paint_50000_cases: from showing the «تسهیلات» screen
   (``FacilitiesScreen``) to the first paint of its table with rows, offscreen, in a fresh
-  process. Floor: the same list query by raw SQL (the same rows, joined with the holder,
-  the licence and the supporter, newest request first, the same limit) into a bare
-  QTableView, to its first paint. Target: <= 200 ms.
+  process. The list paints its newest 200 cases first and reads the rest after. Floor:
+  the same first page by raw SQL (joined with the holder, the licence and the supporter,
+  newest request first) in a bare QTableView, to its first paint. Target: <= 200 ms.
 
 The cases are made by one case opened through the service and copied with raw SQL onto
 random licences of the register, with random stages and request dates (a bench reads
@@ -148,7 +148,7 @@ FLOOR = textwrap.dedent(
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QStandardItem, QStandardItemModel
     from PySide6.QtWidgets import QApplication, QTableView
-    from app.services.facilities.queries import LIST_LIMIT
+    from app.services.facilities.queries import FIRST_PAGE
     app = QApplication([])
     def go():
         started = time.perf_counter()
@@ -158,8 +158,8 @@ FLOOR = textwrap.dedent(
             "s.legal_name, f.programme, f.bank_code, f.branch_name, f.requested_amount, "
             "f.approved_amount, f.stage FROM facility_case f "
             "JOIN person p ON p.id = f.person_id JOIN licence l ON l.id = f.licence_id "
-            "LEFT JOIN supporter s ON s.id = f.supporter_id WHERE f.deleted = 0 "
-            "ORDER BY f.requested_on DESC, f.id DESC LIMIT ?", (LIST_LIMIT,)).fetchall()
+            "LEFT JOIN supporter s ON s.id = f.supporter_id WHERE coalesce(f.deleted, 0) IS 0 "
+            "ORDER BY f.requested_on DESC, f.id DESC LIMIT ?", (FIRST_PAGE,)).fetchall()
         model = QStandardItemModel(len(rows), 10)
         for r, row in enumerate(rows):
             for c, value in enumerate(row[1:]):
@@ -210,7 +210,7 @@ def bench_facilities(demo: Path, work: Path, line: Line, note: Note) -> None:
         ours,
         "s",
         floor,
-        "s (the same list query by raw SQL, a bare table of its rows)",
+        "s (the same first 200 rows by raw SQL, a bare table)",
         "<= 0.2 s",
         ours <= 0.2,
     )
