@@ -86,6 +86,11 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
             f"added {supporters} supporters with {members} network members and {events} "
             f"events with {people} participants in {time.perf_counter() - started:.1f} s"
         )
+        with db.session() as session:
+            cases = demo.generate_facility_cases(
+                session, max(5, args.licences // 20), seed=args.seed
+            )
+        err(f"added {cases} facility cases")
         return EXIT_OK
     finally:
         db.close()
