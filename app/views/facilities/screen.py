@@ -106,7 +106,7 @@ class FacilitiesScreen(QWidget):
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setStretchLastSection(True)
         chars = self.fontMetrics().averageCharWidth()
-        for column, width in enumerate((20, 11, 13, 18, 24, 16, 16, 20, 10, 8)):
+        for column, width in enumerate((20, 11, 13, 15, 24, 21, 21, 22, 10, 8)):
             head.resizeSection(column, chars * width + 16)
 
         top = QHBoxLayout()
