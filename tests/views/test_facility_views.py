@@ -53,6 +53,14 @@ def test_a_clerk_takes_a_holder_from_request_to_payment(
     dialog = screen.open_case(None, licence.number)
     assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert dialog.programme_combo.currentText() == "تسهیلات تکلیفی مشاغل خانگی"
+    assert dialog.holder_label.text() == "مریم کریمی، کد ملی ۰۰۶۷۷۴۹۸۲۸، تهران"
+    dialog.licence_edit.setText("0612-999999")  # no such licence: said beside it at once
+    dialog.licence_edit.editingFinished.emit()
+    assert "در دفتر نیست" in dialog.errors.message("licence_number")
+    assert dialog.holder_label.text() == ""
+    dialog.licence_edit.setText(licence.number)
+    dialog.licence_edit.editingFinished.emit()
+    assert dialog.errors.message("licence_number") == ""
     # Nothing typed but the licence: each refusal beside its field, nothing saved.
     dialog.buttons.accepted.emit()
     messages = dialog.errors.messages()
