@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.facilities.letters import FacilityLetters
-from app.services.facilities.queries import list_cases
+from app.services.facilities.queries import LIST_LIMIT, list_cases
 from app.services.facilities.records import STAGE_LABELS, FacilityFilter, FacilityRow
 from app.services.facilities.settings import facility_settings
 from app.services.sheet_kinds import FACILITIES, REPAYMENTS
@@ -43,7 +43,7 @@ from app.views.sheet_export import export_kind
 from app.views.sign_in import forbid
 from app.views.widgets.table_style import setup_record_table
 from common.banks import banks
-from common.text import to_persian_digits
+from common.text import group_thousands
 from common.vocabulary import Permission, RecordKind
 
 SEARCH_DEBOUNCE_MS = 150
@@ -210,9 +210,13 @@ class FacilitiesScreen(QWidget):
         """Show the rows, and how many of them are late."""
         self.model.set_rows(rows)
         late = sum(1 for row in rows if row.days_late > 0)
-        text = self.tr("{n} پرونده").format(n=to_persian_digits(str(len(rows))))
+        text = self.tr("{n} پرونده").format(n=group_thousands(len(rows)))
+        if len(rows) >= LIST_LIMIT:
+            text = self.tr("نخستین {n} پرونده (جستجو یا صافی را تنگ‌تر کنید)").format(
+                n=group_thousands(len(rows))
+            )
         if late:
-            text += self.tr("، {late} معطل").format(late=to_persian_digits(str(late)))
+            text += self.tr("، {late} معطل").format(late=group_thousands(late))
         self.count_label.setText(text)
         self.on_selection_changed()
 
