@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -17,6 +18,7 @@ from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.facilities.service import FacilityService
 from app.views.context import AppContext
+from app.views.facilities import screen as screen_module
 from app.views.facilities.case_dialog import FacilityCaseDialog
 from app.views.facilities.screen import FacilitiesScreen
 from tests.accounts_support import TEST_CLERK, act_as
@@ -274,3 +276,21 @@ def test_the_head_sets_programmes_and_service_levels(
     looking = screen.on_settings_button_clicked()
     assert not looking.save_button.isEnabled()
     looking.reject()
+
+
+def test_the_count_says_when_the_list_is_cut(
+    qtbot: QtBot,
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for nid in ("0067749828", "0013542419"):
+        licence = issue_test_licence(db, nid)
+        with db.session() as session:
+            FacilityService(session).open_case(
+                case_input(licence.number, dates={"requested_on": TODAY})
+            )
+    monkeypatch.setattr(screen_module, "LIST_LIMIT", 2)
+    screen = _screen(qtbot, ctx)
+    assert screen.count_label.text() == "نخستین ۲ پرونده (جستجو یا صافی را تنگ‌تر کنید)"
