@@ -242,7 +242,8 @@ class Policy:
     def check_references(self, table: str, data: Mapping[str, Any], columns: Iterable[str]) -> None:
         """Every reference among ``columns`` names a live record the office sees (or a
         holder/supporter it registered itself); a supporter's licence is one it owns; an
-        attendance mark's participant belongs to its event."""
+        attendance mark's participant belongs to its event; a facility case's person is
+        its licence's holder."""
         references = REFERENCES.get(table, {})
         for column in columns:
             target_table = references.get(column)
@@ -255,6 +256,14 @@ class Policy:
                 raise out_of_scope()
             if column == "licence_id" and table in _OWNS_LICENCE and not self.owns(target):
                 raise out_of_scope()
+        if table == "facility_case" and {"licence_id", "person_id"} & set(columns):
+            licence = self._existing("licence", data.get("licence_id"))
+            if _data_ref(licence, "person_id") != data.get("person_id"):
+                raise Rejected(
+                    "wrong_parent",
+                    "دارندهٔ این پرونده تسهیلات، دارندهٔ مجوز آن نیست.",
+                    "The facility case's person is not its licence's holder.",
+                )
         if table == "event_attendance" and {"participant_id", "event_id"} & set(columns):
             participant = self._existing("event_participant", data.get("participant_id"))
             if _data_ref(participant, "event_id") != data.get("event_id"):

@@ -94,6 +94,11 @@ def cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
             f"added {channels} sales channels, {contracts} guaranteed-purchase contracts "
             f"and the sales of {sellers} bazaar sellers"
         )
+        with db.session() as session:
+            cases = demo.generate_facility_cases(
+                session, max(5, args.licences // 20), seed=args.seed
+            )
+        err(f"added {cases} facility cases")
         return EXIT_OK
     finally:
         db.close()

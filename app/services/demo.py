@@ -448,3 +448,87 @@ def generate_networks_and_events(
     if progress is not None:
         progress.report(total_steps, total_steps, "")
     return supporters, members, events, participants
+
+
+# -- facility cases --------------------------------------------------------------------------
+
+_PURPOSES = (
+    "خرید چرخ خیاطی صنعتی",
+    "خرید فر و تجهیزات شیرینی‌پزی",
+    "خرید دستگاه بسته‌بندی",
+    "خرید مواد اولیه و سرمایه در گردش",
+    "خرید دار قالی و ابزار بافت",
+    "تجهیز کارگاه خانگی",
+)
+_GUARANTEES = ("promissory_note", "employee_guarantor", "cheque", "guarantee_fund")
+_BRANCHES = ("شعبه مرکزی", "شعبه میدان انقلاب", "شعبه بازار", "شعبه آزادی", "شعبه ولیعصر")
+
+
+@requires(Permission.DEMO)
+def generate_facility_cases(session: Session, cases: int, seed: int = 1) -> int:
+    """Up to ``cases`` facility cases on the office's active licences, spread over the
+    stages (some late, some paid with a repayment report), through the facility service
+    (its rules, the outbox). Licences that already have a case are skipped. Returns how
+    many were opened."""
+    from app.models import FacilityCase, Licence
+    from app.services.facilities.records import FacilityInput
+    from app.services.facilities.service import FacilityService
+    from app.services.facilities.settings import DEFAULT_PROGRAMME
+    from common.facility_rules import PROGRESS, STAGE_DATE_COLUMNS
+
+    rng = random.Random(seed * 104_729 + 3)
+    today = jalali.today()
+    scope = sorted(c.id for c in office_scope(session).counties)
+    taken = select(FacilityCase.licence_id)
+    numbers = list(
+        session.scalars(
+            select(Licence.number)
+            .where(
+                Licence.deleted.is_(False),
+                Licence.status == "active",
+                Licence.expiry_date > today,
+                Licence.id.not_in(taken),
+                Licence.county_id.in_(scope),
+            )
+            .order_by(Licence.local_seq)
+            .limit(cases)
+        )
+    )
+    service = FacilityService(session)
+    for number in numbers:
+        reached = rng.choices(range(len(PROGRESS)), weights=(3, 3, 3, 2, 2, 1, 4))[0]
+        day = today - dt.timedelta(days=rng.randint(reached * 12 + 5, reached * 25 + 60))
+        dates: dict[str, dt.date] = {}
+        for stage in PROGRESS[: reached + 1]:
+            dates[STAGE_DATE_COLUMNS[stage]] = min(day, today)
+            day += dt.timedelta(days=rng.randint(3, 30))
+        requested = rng.choice((100, 150, 200, 300, 500)) * 1_000_000
+        approved = requested - rng.choice((0, 0, 50_000_000)) if reached >= 5 else None
+        paid = reached == len(PROGRESS) - 1
+        report = rng.choice(("on_time", "on_time", "overdue", "")) if paid else ""
+        service.open_case(
+            FacilityInput(
+                licence_number=number,
+                programme=DEFAULT_PROGRAMME,
+                bank_code=rng.choice(("013", "013", "060", "060", "017", "012")),
+                branch_name=rng.choice(_BRANCHES) if reached >= 2 else "",
+                branch_code=str(rng.randint(1000, 9999)) if reached >= 2 else "",
+                purpose=rng.choice(_PURPOSES),
+                requested_amount=requested,
+                approved_amount=approved or "",
+                disbursed_amount=approved if paid and approved else "",
+                term_months=rng.choice((24, 36, 60)),
+                rate=rng.choice(("4", "4", "18")),
+                guarantees=tuple(
+                    rng.sample(("promissory_note", "employee_guarantor", "cheque"), 2)
+                ),
+                sheba=_sheba(rng) if paid else "",
+                stage=PROGRESS[reached],
+                dates=dates,
+                repayment_status=report,
+                overdue_instalments=rng.randint(1, 4) if report == "overdue" else 0,
+                repayment_on=today if report else None,
+            ),
+            today=today,
+        )
+    return len(numbers)

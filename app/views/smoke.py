@@ -58,6 +58,8 @@ def _make_demo(path: Path) -> tuple[str, str]:
             demo.generate(session, SMOKE_LICENCES, seed=1)
         with db.session() as session:
             demo.generate_networks_and_events(session, SMOKE_LICENCES, seed=1)
+        with db.session() as session:
+            demo.generate_facility_cases(session, 20, seed=1)
     finally:
         db.close()
     return credentials

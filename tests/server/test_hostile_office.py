@@ -281,6 +281,23 @@ def test_rejections_say_why_in_persian(world: World) -> None:
     assert "تغییر نمی‌کند" in fixed["reason"]
 
 
+def test_a_facility_case_names_its_licences_holder(world: World) -> None:
+    """Even in its own county an office cannot file a case under a licence for someone
+    who does not hold it, nor move it to another holder later."""
+    m = world.mine.ids
+    wrong = rows.facility_row(m["licence"], m["member_holder"], world.mine.county)
+    [made] = push(world.client, world.attacker, rows.insert("facility_case", rows.new_id(), wrong))
+    assert made["status"] == "rejected" and "دارندهٔ مجوز آن نیست" in made["reason"]
+    [moved] = push(
+        world.client,
+        world.attacker,
+        rows.update(
+            "facility_case", m["facility_case"], 1, person_id=[m["person"], m["member_holder"]]
+        ),
+    )
+    assert moved["status"] == "rejected"
+
+
 def _repoint_own_history(w: World) -> list[dict[str, Any]]:
     """Even its owner cannot rewrite a history entry."""
     return [

@@ -162,3 +162,21 @@ def test_demo_market_records_follow_the_rules(db: Database) -> None:
             )
         tables = set(s.scalars(select(OutboxOperation.table_name).distinct()))
         assert {"sales_channel", "purchase_contract"} <= tables
+
+
+def test_demo_facility_cases_follow_the_rules(db: Database) -> None:
+    """Demo cases pass the facility rules (they are opened through the service), spread
+    over the stages, some late, paid ones with a Sheba; a second run adds others."""
+    from app.services.facilities.queries import list_cases
+    from app.services.facilities.records import FacilityFilter
+
+    with db.session() as s:
+        demo.generate(s, 200, seed=3)
+    with db.session() as s:
+        assert demo.generate_facility_cases(s, 40, seed=3) == 40
+    with db.session() as s:
+        rows = list_cases(s, FacilityFilter())
+        assert len(rows) == 40 and len({r.licence_number for r in rows}) == 40
+        assert len({r.stage for r in rows}) >= 4
+        assert any(r.days_late > 0 for r in rows)
+        assert demo.generate_facility_cases(s, 10, seed=3) == 10

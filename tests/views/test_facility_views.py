@@ -18,6 +18,7 @@ from app.services.core.db import Database
 from app.services.core.office import OfficeInfo
 from app.services.facilities.service import FacilityService
 from app.views.context import AppContext
+from app.views.facilities import screen as screen_module
 from app.views.facilities.case_dialog import FacilityCaseDialog
 from app.views.facilities.screen import FacilitiesScreen
 from tests.accounts_support import TEST_CLERK, act_as
@@ -54,6 +55,14 @@ def test_a_clerk_takes_a_holder_from_request_to_payment(
     dialog = screen.open_case(None, licence.number)
     assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert dialog.programme_combo.currentText() == "تسهیلات تکلیفی مشاغل خانگی"
+    assert dialog.holder_label.text() == "مریم کریمی، کد ملی ۰۰۶۷۷۴۹۸۲۸، تهران"
+    dialog.licence_edit.setText("0612-999999")  # no such licence: said beside it at once
+    dialog.licence_edit.editingFinished.emit()
+    assert "در دفتر نیست" in dialog.errors.message("licence_number")
+    assert dialog.holder_label.text() == ""
+    dialog.licence_edit.setText(licence.number)
+    dialog.licence_edit.editingFinished.emit()
+    assert dialog.errors.message("licence_number") == ""
     # Nothing typed but the licence: each refusal beside its field, nothing saved.
     dialog.buttons.accepted.emit()
     messages = dialog.errors.messages()
@@ -274,8 +283,6 @@ def test_the_list_paints_its_first_page_then_reads_the_rest(
 ) -> None:
     """The newest cases come first and at once; the rest follow into the same table, and
     the count covers them all."""
-    import app.views.facilities.screen as screen_module
-
     monkeypatch.setattr(screen_module, "FIRST_PAGE", 2)
     for n, national_id in enumerate(("0067749828", "6688356023", "2742819991")):
         licence = issue_test_licence(db, national_id)
@@ -291,3 +298,21 @@ def test_the_list_paints_its_first_page_then_reads_the_rest(
         "0067749828",
     ]
     assert screen.count_label.text().startswith("۳ پرونده")
+
+
+def test_the_count_says_when_the_list_is_cut(
+    qtbot: QtBot,
+    ctx: AppContext,
+    db: Database,
+    office: OfficeInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for nid in ("0067749828", "0013542419"):
+        licence = issue_test_licence(db, nid)
+        with db.session() as session:
+            FacilityService(session).open_case(
+                case_input(licence.number, dates={"requested_on": TODAY})
+            )
+    monkeypatch.setattr(screen_module, "LIST_LIMIT", 2)
+    screen = _screen(qtbot, ctx)
+    assert screen.count_label.text() == "نخستین ۲ پرونده (جستجو یا صافی را تنگ‌تر کنید)"

@@ -261,7 +261,7 @@ class FacilityLetters:
                     "تأخیر",
                     "مبلغ",
                 ),
-                widths=(0.06, 0.2, 0.13, 0.15, 0.14, 0.11, 0.07, 0.14),
+                widths=(0.05, 0.18, 0.12, 0.14, 0.19, 0.11, 0.07, 0.14),
                 rows=table,
             ),
             office_style(self.session),

@@ -217,6 +217,26 @@ class FacilityService(ScopedService):
         )
         return str(latest or "")
 
+    def applicant(self, licence_number: str) -> tuple[str, str]:
+        """Who a new case on this licence is for (one line: the holder, or the supporter
+        and its holder, with national ID and county) and the Sheba to start from;
+        ValidationErrors on ``licence_number`` when no case may be opened on it."""
+        errors: list[ValidationError] = []
+        licence = self._licence_for(licence_number, errors, None)
+        if licence is None:
+            raise ValidationErrors(errors)
+        person = licence.person
+        name = f"{person.first_name} {person.last_name}"
+        who = f"{name}، کد ملی {to_persian_digits(person.national_id)}، {licence.county.name}"
+        supporter = self.session.scalar(
+            select(Supporter).where(
+                Supporter.licence_id == licence.id, Supporter.deleted.is_(False)
+            )
+        )
+        if supporter is not None:
+            who = f"پشتیبان: {supporter.legal_name or name} — {who}"
+        return who, self.sheba_on_file(licence_number)
+
     # -- validation ------------------------------------------------------------------------
 
     def _licence_for(

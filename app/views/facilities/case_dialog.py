@@ -64,6 +64,7 @@ from app.views.widgets.form import (
 from app.views.widgets.jalali_date_edit import JalaliDateEdit
 from app.views.widgets.search_combo import SearchCombo
 from common.banks import banks
+from common.errors import ValidationErrors
 from common.facility_rules import CLOSING, PROGRESS, STAGE_DATE_COLUMNS
 from common.text import format_tomans, to_persian_digits
 from common.vocabulary import FacilityStage, Permission
@@ -126,6 +127,7 @@ class FacilityCaseDialog(QDialog):
         self.errors = FieldErrors(self)
         self._build()
         self.licence_edit.setText(to_persian_digits(licence_number))
+        self.licence_edit.editingFinished.connect(self.on_licence_edit_editing_finished)
         self.guard = UnsavedGuard(self, self.case_input, lambda: self._saving)
         self.setEnabled(False)
         self.ctx.run_op(
@@ -306,9 +308,37 @@ class FacilityCaseDialog(QDialog):
         else:
             self.bank_combo.set_value(None)
             self.date_edits["requested_on"].setDate(dt.date.today())
+            self.on_licence_edit_editing_finished()
         self.setEnabled(True)
         self.guard.mark_clean()
         self.licence_edit.setFocus()
+
+    def on_licence_edit_editing_finished(self) -> None:
+        """A new case's licence typed: say whose it is (or why not), start the Sheba."""
+        number = self.licence_edit.text().strip()
+        if self.case_id is not None or not number:
+            return
+
+        def op(session: Session) -> tuple[str, str]:
+            return FacilityService(session).applicant(number)
+
+        self.ctx.run_op(op, self.on_applicant_loaded, self.on_applicant_failed, parent=self)
+
+    def on_applicant_loaded(self, found: tuple[str, str]) -> None:
+        """Show whose licence it is; fill an empty Sheba from what is on file."""
+        who, sheba = found
+        self.errors.set_error("licence_number", "")
+        self.holder_label.setText(who)
+        if sheba and not self.sheba_edit.text().strip():
+            self.sheba_edit.setText(sheba)
+
+    def on_applicant_failed(self, exc: BaseException) -> None:
+        """The licence can't carry a case: say why beside it."""
+        self.holder_label.clear()
+        if isinstance(exc, ValidationErrors):
+            self.errors.set_error("licence_number", exc.by_field().get("licence_number", ""))
+        else:
+            show_error(self, exc)
 
     def on_choices_failed(self, exc: BaseException) -> None:
         """The lists could not be loaded."""

@@ -43,7 +43,7 @@ from app.views.sheet_export import export_kind
 from app.views.sign_in import forbid
 from app.views.widgets.table_style import setup_record_table
 from common.banks import banks
-from common.text import to_persian_digits
+from common.text import group_thousands
 from common.vocabulary import Permission, RecordKind
 
 SEARCH_DEBOUNCE_MS = 150
@@ -106,7 +106,7 @@ class FacilitiesScreen(QWidget):
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setStretchLastSection(True)
         chars = self.fontMetrics().averageCharWidth()
-        for column, width in enumerate((20, 11, 13, 18, 24, 16, 16, 20, 10, 8)):
+        for column, width in enumerate((20, 11, 13, 15, 24, 21, 21, 22, 10, 8)):
             head.resizeSection(column, chars * width + 16)
 
         top = QHBoxLayout()
@@ -240,9 +240,13 @@ class FacilitiesScreen(QWidget):
     def _show_count(self) -> None:
         rows = self.model.rows()
         late = sum(1 for row in rows if row.days_late > 0)
-        text = self.tr("{n} پرونده").format(n=to_persian_digits(str(len(rows))))
+        text = self.tr("{n} پرونده").format(n=group_thousands(len(rows)))
+        if len(rows) >= LIST_LIMIT:
+            text = self.tr("نخستین {n} پرونده (جستجو یا صافی را تنگ‌تر کنید)").format(
+                n=group_thousands(len(rows))
+            )
         if late:
-            text += self.tr("، {late} معطل").format(late=to_persian_digits(str(late)))
+            text += self.tr("، {late} معطل").format(late=group_thousands(late))
         self.count_label.setText(text)
 
     def on_search_edit_text_changed(self, _text: str) -> None:

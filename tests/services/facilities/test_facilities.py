@@ -55,6 +55,8 @@ def test_a_supporters_licence_makes_it_the_supporters_case(db: Database) -> None
     with db.session() as s:
         case = FacilityService(s).open_case(case_input(supporter.licence_number), today=_day(1))
         assert FacilityService(s).sheba_on_file(supporter.licence_number) == supporter.sheba
+        who, sheba = FacilityService(s).applicant(supporter.licence_number)
+        assert who.startswith(f"پشتیبان: {supporter.name} — ") and sheba == supporter.sheba
     assert case.supporter_id == supporter.id
     assert case.supporter_name == supporter.name
 
