@@ -389,11 +389,22 @@ def top_fields_table(top: Sequence[tuple[str, str, str, int, int]]) -> ReportTab
 
 def county_table(period: Period, by_county: Mapping[str, Counts]) -> ReportTable:
     """Licences by county (a province office's comparison of its counties)."""
+    return _places_table(period, by_county, "counties", "مقایسه شهرستان‌ها", "شهرستان")
+
+
+def province_table(period: Period, by_province: Mapping[str, Counts]) -> ReportTable:
+    """Licences by province (the national report's comparison of the provinces)."""
+    return _places_table(period, by_province, "provinces", "مقایسه استان‌ها", "استان")
+
+
+def _places_table(
+    period: Period, by_place: Mapping[str, Counts], key: str, title: str, place: str
+) -> ReportTable:
     rows = [
         (name, *_pick(period, c.issued), c.women[0], c.active[0], c.expiring[0])
-        for name, c in by_county.items()
+        for name, c in by_place.items()
     ]
-    total = _total_of(by_county.values())
+    total = _total_of(by_place.values())
     rows.append(
         (
             "جمع",
@@ -405,10 +416,10 @@ def county_table(period: Period, by_county: Mapping[str, Counts]) -> ReportTable
     )
     compared = len(_slots(period))
     return ReportTable(
-        key="counties",
-        title="مقایسه شهرستان‌ها",
+        key=key,
+        title=title,
         columns=(
-            "شهرستان",
+            place,
             *_issued_columns(period),
             "برای زنان",
             "فعال در پایان دوره",
@@ -416,8 +427,8 @@ def county_table(period: Period, by_county: Mapping[str, Counts]) -> ReportTable
         ),
         rows=tuple(rows),
         chart=(
-            Chart(value_columns=(1, 2 + compared), max_bars=len(by_county))
-            if len(by_county) > 1
+            Chart(value_columns=(1, 2 + compared), max_bars=len(by_place))
+            if len(by_place) > 1
             else None
         ),
         total=True,

@@ -231,6 +231,7 @@ def create_app(
     per_office: int = DEFAULT_PER_OFFICE,
     metrics: bool = False,
     metrics_token: str | None = None,
+    figures_token: str | None = None,
 ) -> FastAPI:
     """Build the server's FastAPI application on an opened, migrated database.
 
@@ -240,7 +241,9 @@ def create_app(
     ``db_wait`` seconds and are then answered 503, and one office token has at most
     ``per_office`` requests in flight (429 beyond: server.work; the engine's pool should
     hold ``db_slots`` connections: server.db.make_engine). ``metrics`` serves
-    ``/metrics`` to loopback clients and to ``metrics_token`` bearers (server.metrics).
+    ``/metrics`` to loopback clients and to ``metrics_token`` bearers (server.metrics);
+    ``/v1/figures`` answers loopback clients and ``figures_token`` bearers
+    (server.figures_api).
     """
 
     app = FastAPI(
@@ -258,6 +261,7 @@ def create_app(
     app.add_middleware(FailureLimit, limiter=app.state.auth_limiter)
     # Outside even that (its 429s are counted too), when asked for.
     install_metrics(app, metrics, metrics_token)
+    app.state.figures_token = figures_token
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -377,6 +381,7 @@ def create_app(
 
     from server import (  # they use this module's dependencies
         audit_api,
+        figures_api,
         keys_api,
         verify,
         verify_page,
@@ -387,4 +392,5 @@ def create_app(
     app.include_router(verify.router)
     app.include_router(metrics_router)
     app.include_router(audit_api.router)
+    app.include_router(figures_api.router)
     return app

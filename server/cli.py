@@ -5,6 +5,7 @@
                         [--forwarded-allow-ips IPS] [--docs] [--workers N]
                         [--db-connections N] [--db-wait SECONDS]
                         [--office-requests N] [--metrics [--metrics-token TOKEN]]
+                        [--figures-token TOKEN]
     daftar-server add-office --db PATH --province NAME [--county NAME] --name NAME
                              [--expires-in DAYS] [--label TEXT]
     daftar-server revoke-office --db PATH --office ID
@@ -132,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Bearer token that may read /metrics from anywhere (default: "
         "DAFTAR_METRICS_TOKEN; only with --metrics)",
     )
+    serve.add_argument(
+        "--figures-token",
+        metavar="TOKEN",
+        default=os.environ.get("DAFTAR_FIGURES_TOKEN"),
+        help="a Bearer token that may read the national figures (GET /v1/figures) from "
+        "anywhere (default: DAFTAR_FIGURES_TOKEN; without it, loopback clients only)",
+    )
 
     add = commands.add_parser("add-office", help="enrol an office and print its token")
     _database_options(add)
@@ -233,6 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
         per_office=args.office_requests,
         metrics=args.metrics,
         metrics_token=args.metrics_token or None,
+        figures_token=args.figures_token or None,
         log_level=str(args.log_level).upper(),
     )
     listen = Listen(

@@ -32,7 +32,10 @@ from common.reports import (
     counts_of,
     cube_tables,
     network_values,
+    province_table,
+    roll_up,
 )
+from common.text import persian_sort_key
 from common.vocabulary import (
     EventStatus,
     Gender,
@@ -275,8 +278,8 @@ def server_cube(session: Session, period: Period, counties: dict[str, str]) -> C
 def build_server_report(
     session: Session, period: Period, province: Place | None = None, today: dt.date | None = None
 ) -> Report:
-    """The national report of ``period``, or one province's (with the comparison of its
-    counties and each county's part)."""
+    """The national report of ``period`` (with the comparison of the provinces), or one
+    province's (with the comparison of its counties and each county's part)."""
     reference = load_reference()
     if province is None:
         counties = {
@@ -288,9 +291,20 @@ def build_server_report(
     else:
         counties = {c.code: c.name for c in reference.counties.get(province.code, {}).values()}
         place = f"استان {province.name}"
-    tables, parts = cube_tables(
-        period, server_cube(session, period, counties), with_counties=province is not None
-    )
+    cube = server_cube(session, period, counties)
+    tables, parts = cube_tables(period, cube, with_counties=province is not None)
+    if province is None:
+        # The provinces compared, after the summary (each province rolled up from the
+        # same cube: a few thousand groups summed, no second count).
+        by_province = {
+            place.name: roll_up(
+                cube, {c.code for c in reference.counties.get(place.code, {}).values()}
+            ).total
+            for place in sorted(
+                reference.provinces.values(), key=lambda p: persian_sort_key(p.name)
+            )
+        }
+        tables = (tables[0], province_table(period, by_province), *tables[1:])
     return Report(
         office="دبیرخانهٔ مشاغل خانگی — سرور مرکزی",
         place=place,

@@ -50,6 +50,7 @@ class Settings:
     per_office: int = DEFAULT_PER_OFFICE
     metrics: bool = False
     metrics_token: str | None = None
+    figures_token: str | None = None
     log_level: str = "INFO"
 
 
@@ -101,6 +102,7 @@ def app_options(settings: Settings) -> dict[str, Any]:
         "per_office": settings.per_office,
         "metrics": settings.metrics,
         "metrics_token": settings.metrics_token,
+        "figures_token": settings.figures_token,
     }
 
 
