@@ -316,22 +316,17 @@ MAX_AMOUNT_RIALS = 10**13
 def parse_tomans(
     value: str | int | None, field: str, label: str, *, required: bool = False
 ) -> int | None:
-    """An amount a clerk typed in tomans (any digits, thousands separators) as rials
-    (× 10); None when empty and not ``required``. Zero, negative or too large amounts are
-    refused (Persian, on ``field``)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        tomans = value
-    else:
-        s = normalize_text(str(value or "")).replace(",", "").replace("٬", "").replace(" ", "")
-        s = s.removesuffix("تومان")
-        if not s:
-            if required:
-                raise ValidationError(field, _required(label))
-            return None
-        if not _DIGITS.fullmatch(s.removeprefix("-")):
-            raise ValidationError(field, f"{label} باید عدد باشد (به تومان)")
-        tomans = int(s)
-    return validate_rials(tomans * 10, field, label)
+    """An amount a clerk typed in tomans (any digits, thousands separators, «تومان» after
+    it) as rials (× 10); None when empty and not ``required``. Zero, negative or too large
+    amounts are refused (Persian, on ``field``): :func:`parse_amount` reads it."""
+    if isinstance(value, str):
+        value = normalize_text(value).replace(" ", "").removesuffix("تومان")
+    tomans = parse_amount(value, field, label, maximum=MAX_AMOUNT_RIALS // 10)
+    if tomans is None:
+        if required:
+            raise ValidationError(field, _required(label))
+        return None
+    return tomans * 10
 
 
 def validate_rials(rials: int, field: str, label: str) -> int:
@@ -384,9 +379,10 @@ def parse_amount(value: str | int | None, field: str, label: str, *, maximum: in
     else:
         s = to_ascii_digits(normalize_text(value)).replace(",", "").replace("\u066c", "")
         s = s.replace(" ", "")
-        if not s.isdigit():
+        digits = s.removeprefix("-").removeprefix("\u2212")  # a typed minus sign: below
+        if not digits.isdigit():
             raise ValidationError(field, f"{label} باید یک عدد صحیح مثبت باشد")
-        n = int(s)
+        n = -int(digits) if digits != s else int(digits)
     if n <= 0:
         raise ValidationError(field, f"{label} باید بیشتر از صفر باشد")
     if n > maximum:

@@ -187,7 +187,7 @@ def test_a_contract_stores_rials_and_reports_its_fulfilment(db: Database) -> Non
     ("change", "field", "words"),
     [
         ({"quantity": "0"}, "quantity", "بیشتر از صفر"),
-        ({"unit_price_toman": "-5"}, "unit_price", "عدد صحیح مثبت"),
+        ({"unit_price_toman": "-5"}, "unit_price", "بیشتر از صفر"),
         ({"unit_price_toman": "abc"}, "unit_price", "عدد صحیح مثبت"),
         ({"end_date": START - dt.timedelta(days=1)}, "end_date", "پیش از شروع"),
         ({"buyer_name": ""}, "buyer_name", "خریدار"),
