@@ -16,9 +16,9 @@ nothing here fails the build.
 Options: ``--licences N`` (default 200000), ``--import-rows N`` (default 50000),
 ``--workdir DIR`` (default var/bench; the 200k database is reused when present),
 ``--sync-records N`` (default 100000), ``--only NAME[,NAME]`` (demo, startup, search,
-scroll, import, certificates, supporters, people, facilities, events, sync, reports,
-installer; the yearly report on the demo database: bench/reports.py; the event calendar:
-bench/events.py, the Windows installer's sizes and times, informational:
+scroll, import, certificates, supporters, people, facilities, dashboard, events, sync,
+reports, installer; the yearly report on the demo database: bench/reports.py; the event
+calendar: bench/events.py, the Windows installer's sizes and times, informational:
 bench/installer.py). ``make load`` (bench/load.py) is the server's load test.
 """
 
@@ -32,6 +32,7 @@ from pathlib import Path
 from bench.bulk import bench_bulk
 from bench.certificates import bench_certificates
 from bench.common import ROOT, line, note
+from bench.dashboard import bench_dashboard
 from bench.events import bench_events
 from bench.facilities import bench_facilities
 from bench.installer import bench_installer
@@ -58,7 +59,7 @@ def main() -> None:
         "--only",
         default=(
             "demo,startup,search,scroll,import,certificates,supporters,people,facilities,"
-            "events,sync,bulk,reports,installer"
+            "dashboard,events,sync,bulk,reports,installer"
         ),
     )
     args = parser.parse_args()
@@ -76,13 +77,14 @@ def main() -> None:
         ("supporters", lambda: bench_supporters(work, line, note)),
         ("people", lambda: bench_person_page(db, line, note)),
         ("facilities", lambda: bench_facilities(db, work, line, note)),
+        ("dashboard", lambda: bench_dashboard(db, line, note)),
         ("events", lambda: bench_events(work, line, note)),
         ("sync", lambda: bench_sync(work, args.sync_records, line, note)),
         ("bulk", lambda: bench_bulk(work, args.sync_records, line, note)),
         ("reports", lambda: bench_reports(db, line, note)),
         ("installer", lambda: bench_installer(line, note)),
     ]
-    needs_db = {"startup", "search", "scroll", "people", "facilities", "reports"}
+    needs_db = {"startup", "search", "scroll", "people", "facilities", "dashboard", "reports"}
     if "demo" not in only and only & needs_db and not db.exists():
         only.add("demo")  # those figures are measured on the demo database
     for name, step in steps:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from app.views.catalogue_screen import CatalogueScreen
     from app.views.certificate_print import CertificatePrintJob
     from app.views.context import AppContext
+    from app.views.dashboard import DashboardScreen
     from app.views.events.screen import EventsScreen
     from app.views.facilities.screen import FacilitiesScreen
     from app.views.markets.screen import MarketsScreen
@@ -146,10 +147,13 @@ class MainWindow(QMainWindow):
         self.loading_label = QLabel(_tr("در حال باز کردن دفتر…"))
         self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._register_stack.addWidget(self.loading_label)
-        self.tabs.addTab(self._register_stack, _tr("دفتر مجوزها"))
         # The other screens are built on first show of their tab (start-up builds what it
-        # shows).
+        # shows: the register, where the clerks work; the dashboard comes first, a click
+        # away).
         self._lazy_tabs: dict[int, LazyTab[Any]] = {}
+        self.dashboard_tab = self._add_lazy_tab(_tr("پیشخوان"), self._dashboard_screen)
+        self.register_index = self.tabs.addTab(self._register_stack, _tr("دفتر مجوزها"))
+        self.tabs.setCurrentIndex(self.register_index)
         self.supporters_tab = self._add_lazy_tab(_tr("پشتیبان‌ها"), _supporters_screen)
         self.events_tab = self._add_lazy_tab(_tr("رویدادها"), _events_screen)
         self.facilities_tab = self._add_lazy_tab(_tr("تسهیلات"), _facilities_screen)
@@ -210,6 +214,32 @@ class MainWindow(QMainWindow):
         self.backup_controller = BackupController(ctx, self, self.sync_controller)
         self.statusBar().addPermanentWidget(self.backup_controller.status_label)
         self.backup_controller.sig_restore_confirmed.connect(self.sig_restore_requested)
+
+    def _dashboard_screen(self, ctx: AppContext) -> DashboardScreen:
+        from app.views.dashboard import DashboardScreen
+
+        screen = DashboardScreen(ctx)
+        screen.sig_register_requested.connect(self.show_register)
+        screen.sig_screen_requested.connect(self.show_screen)
+        return screen
+
+    def show_register(self, flt: RegisterFilter) -> None:
+        """The register, showing the licences ``flt`` picks (a dashboard figure's list)."""
+        self.tabs.setCurrentIndex(self.register_index)
+        if self.register_screen is not None:
+            self.register_screen.show_filter(flt)
+
+    def show_screen(self, name: str) -> QWidget:
+        """Show the tab of ``name`` (the dashboard's SUPPORTERS, EVENTS, FACILITIES or
+        MARKETS)."""
+        tabs: dict[str, LazyTab[Any]] = {
+            "supporters": self.supporters_tab,
+            "events": self.events_tab,
+            "facilities": self.facilities_tab,
+            "markets": self.markets_tab,
+        }
+        screen: QWidget = self.show_tab(tabs[name])
+        return screen
 
     def _add_lazy_tab(self, label: str, build: Callable[[AppContext], S]) -> LazyTab[S]:
         page = QWidget()
@@ -457,7 +487,7 @@ class MainWindow(QMainWindow):
 
     def on_print_selected_action_triggered(self) -> None:
         """«چاپ گواهی‌نامه‌های انتخاب‌شده…»: the register says which licences."""
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(self.register_index)
         if self.register_screen is not None:
             self.register_screen.request_print()
 

@@ -49,6 +49,7 @@ from app.views.register_model import (
 from app.views.sign_in import forbid
 from app.views.widgets.search_combo import SearchCombo
 from app.views.widgets.table_style import setup_record_table
+from common.jalali import format_jalali
 from common.vocabulary import LicenceStatus, Permission, RecordKind
 
 SEARCH_DEBOUNCE_MS = 150
@@ -142,6 +143,11 @@ class RegisterScreen(QWidget):
         self.expiring_spin.setEnabled(False)
         self.count_label = QLabel()
         self.count_label.setObjectName("registerCount")
+        # "Issued since" has no widget of its own: the dashboard sets it, this says so and
+        # takes it off.
+        self.issued_since_button = QPushButton()
+        self.issued_since_button.setToolTip(self.tr("برداشتن این صافی"))
+        self.issued_since_button.setVisible(False)
 
         self.model = model if model is not None else RegisterModel(ctx, self)
         self.table = QTableView()
@@ -172,6 +178,8 @@ class RegisterScreen(QWidget):
             filters.addSpacing(8)
         filters.addWidget(self.expiring_check)
         filters.addWidget(self.expiring_spin)
+        filters.addSpacing(8)
+        filters.addWidget(self.issued_since_button)
         filters.addStretch(1)
         filters.addWidget(self.count_label)
         layout = QVBoxLayout(self)
@@ -188,6 +196,7 @@ class RegisterScreen(QWidget):
         self.county_combo.currentIndexChanged.connect(self.on_filter_widget_changed)
         self.expiring_check.toggled.connect(self.on_expiring_check_toggled)
         self.expiring_spin.valueChanged.connect(self.on_filter_widget_changed)
+        self.issued_since_button.clicked.connect(self.on_issued_since_button_clicked)
         self.issue_button.clicked.connect(self.sig_issue_requested)
         forbid(self.issue_button, self._ctx.db.account, Permission.REGISTER)
         self.open_button.clicked.connect(self.on_open_button_clicked)
@@ -277,6 +286,53 @@ class RegisterScreen(QWidget):
         if flt != self.model.filter or self.model.generation == 0:
             self.model.set_filter(flt)
             self.sig_filter_changed.emit(flt)
+
+    def show_filter(self, flt: RegisterFilter) -> None:
+        """Show the licences ``flt`` picks (the dashboard's figures open the register so):
+        the filter widgets are set to it, the search box emptied."""
+        for widget in (
+            self.search_edit,
+            self.status_combo,
+            self.county_combo,
+            self.field_combo,
+            self.expiring_check,
+            self.expiring_spin,
+        ):
+            widget.blockSignals(True)
+        self.search_edit.setText(flt.text)
+        self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(flt.status)))
+        self.county_combo.setCurrentIndex(max(0, self.county_combo.findData(flt.county_id)))
+        self.field_combo.setCurrentIndex(max(0, self.field_combo.findData(flt.field_id)))
+        self.expiring_check.setChecked(flt.expiring_within_days is not None)
+        self.expiring_spin.setEnabled(flt.expiring_within_days is not None)
+        if flt.expiring_within_days is not None:
+            self.expiring_spin.setValue(flt.expiring_within_days)
+        for widget in (
+            self.search_edit,
+            self.status_combo,
+            self.county_combo,
+            self.field_combo,
+            self.expiring_check,
+            self.expiring_spin,
+        ):
+            widget.blockSignals(False)
+        self.model.set_filter(replace(self.current_filter(), issued_since=flt.issued_since))
+        self._show_issued_since()
+        self.sig_filter_changed.emit(self.model.filter)
+
+    def on_issued_since_button_clicked(self) -> None:
+        """Take the "issued since" filter off."""
+        self.model.set_filter(replace(self.model.filter, issued_since=None))
+        self._show_issued_since()
+        self.sig_filter_changed.emit(self.model.filter)
+
+    def _show_issued_since(self) -> None:
+        since = self.model.filter.issued_since
+        self.issued_since_button.setVisible(since is not None)
+        if since is not None:
+            self.issued_since_button.setText(
+                self.tr("صادرشده از {day}  ✕").format(day=format_jalali(since))
+            )
 
     def current_licence_id(self) -> str | None:
         """The licence of the table's current row (None if none or not loaded yet)."""

@@ -43,6 +43,7 @@ def test_main_window_screenshot(
     assert screen.table.layoutDirection() == Qt.LayoutDirection.RightToLeft
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs == [
+        "پیشخوان",
         "دفتر مجوزها",
         "پشتیبان‌ها",
         "رویدادها",
@@ -51,6 +52,8 @@ def test_main_window_screenshot(
         "فهرست رشته‌ها",
     ]
     assert window.catalogue_screen is None  # built on first show of its tab
+    assert window.tabs.currentIndex() == window.register_index  # it opens on the register
+    assert window.dashboard_tab.screen is None
     assert screen.model.rowCount() == LICENCE_COUNT
     qtbot.waitUntil(lambda: screen.model.data(screen.model.index(0, 1)) != "…")
     count = screen.count_label.text()
@@ -80,7 +83,7 @@ def test_catalogue_tab_is_built_lazily(
     catalogue = window.show_tab(window.catalogue_tab)
     assert catalogue is window.catalogue_screen and catalogue.isVisible()
     assert window.supporters_screen is None  # only the tab shown is built
-    window.tabs.setCurrentIndex(0)
+    window.tabs.setCurrentIndex(window.register_index)
     assert window.show_tab(window.catalogue_tab) is catalogue
     save_screenshot(window, "catalogue")
 
