@@ -6,8 +6,9 @@ expiring within 30, 60 and 90 days; networks; events this month; facility cases;
 access. Bars: active licences by field group, by gender, by county (a province office)
 and facility cases by bank. A card or a county's bar opens the register filtered to it
 (``sig_register_requested``) or the screen of its records (``sig_screen_requested``: the
-main window shows them). Counted off the GUI thread (app.services.reports.dashboard); it
-reloads itself when records change while it is shown.
+main window shows them). Counted off the GUI thread (app.services.reports.dashboard), in
+two parts: the cards at once (index lookups), then the bars (the report's scan of the
+licences); it reloads itself when records change while it is shown.
 """
 
 from __future__ import annotations
@@ -32,12 +33,17 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.licences.register import RegisterFilter
-from app.services.reports.dashboard import Dashboard, dashboard
+from app.services.reports.dashboard import (
+    DashboardCards,
+    DashboardCharts,
+    dashboard_cards,
+    dashboard_charts,
+)
 from app.views.context import AppContext
 from app.views.errors import show_error
 from app.views.widgets.bar_chart import Bar, BarChart
 from common.text import format_tomans, group_thousands, to_persian_digits
-from common.vocabulary import FacilityStage, Gender
+from common.vocabulary import FacilityStage
 
 #: Screens a card opens besides the register (the main window's tabs).
 SUPPORTERS, EVENTS, FACILITIES, MARKETS = "supporters", "events", "facilities", "markets"
@@ -114,13 +120,15 @@ class DashboardScreen(QWidget):
     sig_register_requested = Signal(object)
     #: Show another screen (SUPPORTERS, EVENTS, FACILITIES, MARKETS).
     sig_screen_requested = Signal(str)
-    #: Emitted each time figures are shown (tests and the benchmark wait for it).
-    sig_loaded = Signal()
+    #: Emitted each time the cards, then the bars, are shown (tests and the benchmark).
+    sig_cards_shown = Signal()
+    sig_charts_shown = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.data: Dashboard | None = None
+        self.data: DashboardCards | None = None
+        self.charts: DashboardCharts | None = None
         self._reload = QTimer(self)
         self._reload.setSingleShot(True)
         self._reload.setInterval(400)
@@ -186,10 +194,16 @@ class DashboardScreen(QWidget):
             )
         )
         self.bank_chart = BarChart(_tr("پرونده تسهیلاتی نیست."))
-        self.county_box = self._box(_tr("مجوزهای فعال به تفکیک شهرستان"), self.county_chart)
+        self.county_box = self._box(
+            _tr("مجوزهای فعال در پایان ماه، به تفکیک شهرستان"), self.county_chart
+        )
         charts = QGridLayout()
-        charts.addWidget(self._box(_tr("مجوزهای فعال به تفکیک گروه رشته"), self.group_chart), 0, 0)
-        charts.addWidget(self._box(_tr("مجوزهای فعال به تفکیک جنسیت"), self.gender_chart), 0, 1)
+        charts.addWidget(
+            self._box(_tr("مجوزهای فعال در پایان ماه، به تفکیک گروه رشته"), self.group_chart), 0, 0
+        )
+        charts.addWidget(
+            self._box(_tr("مجوزهای فعال در پایان ماه، به تفکیک جنسیت"), self.gender_chart), 0, 1
+        )
         charts.addWidget(self.county_box, 1, 0)
         charts.addWidget(self._box(_tr("پرونده‌های تسهیلات به تفکیک بانک"), self.bank_chart), 1, 1)
 
@@ -216,12 +230,19 @@ class DashboardScreen(QWidget):
     # -- loading ------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Count the figures again (in a worker)."""
+        """Count the figures again (in workers): the cards, then the bars."""
 
-        def count(session: Session) -> Dashboard:
-            return dashboard(session)
+        def cards(session: Session) -> DashboardCards:
+            return dashboard_cards(session)
 
-        self.ctx.run_op(count, self.on_loaded, self.on_load_failed, parent=self)
+        def charts(session: Session) -> DashboardCharts:
+            return dashboard_charts(session)
+
+        def shown(data: DashboardCards) -> None:
+            self.on_loaded(data)
+            self.ctx.run_op(charts, self.on_charts_loaded, self.on_load_failed, parent=self)
+
+        self.ctx.run_op(cards, shown, self.on_load_failed, parent=self)
 
     def on_records_changed(self, _kind: str) -> None:
         if self.isVisible():
@@ -235,16 +256,11 @@ class DashboardScreen(QWidget):
     def on_load_failed(self, exc: BaseException) -> None:
         show_error(self, exc)
 
-    def on_loaded(self, data: Dashboard) -> None:
-        """Show the figures."""
+    def on_loaded(self, data: DashboardCards) -> None:
+        """Show the cards."""
         self.data = data
-        figures = data.figures
         self.title.setText(_tr("پیشخوان — {month}").format(month=data.month.label))
-        women = figures.by_gender.get(Gender.FEMALE.label)
-        self.active_card.show_figure(
-            _n(data.active),
-            _tr("{n} از آنها برای زنان").format(n=_n(women.active[0] if women else 0)),
-        )
+        self.active_card.show_figure(_n(data.active), self.active_card.note.text())
         now, last_month, last_year = data.issued
         self.issued_card.show_figure(
             _n(now),
@@ -257,7 +273,7 @@ class DashboardScreen(QWidget):
         )
         for days, count in data.expiring:
             self.expiring_cards[days].show_figure(_n(count))
-        net = figures.networks
+        net = data.networks
         capacity = net.capacity[0]
         self.network_card.show_figure(
             _n(net.supporters[0]),
@@ -267,9 +283,7 @@ class DashboardScreen(QWidget):
                 p=_percent(net.members[0] / capacity) if capacity else _tr("—"),
             ),
         )
-        held = sum(e.events[0] for e in figures.events.values())
-        registered = sum(e.registered for e in figures.events.values())
-        attended = sum(e.attended for e in figures.events.values())
+        held, registered, attended = data.events
         self.event_card.show_figure(
             _n(held),
             _tr("{r} ثبت‌نام، {a} حاضر ({p})").format(
@@ -301,23 +315,6 @@ class DashboardScreen(QWidget):
                 ),
             ),
         )
-        self.group_chart.set_bars(
-            [
-                Bar(group, counts.active[0])
-                for group, counts in sorted(figures.by_group.items(), key=lambda g: -g[1].active[0])
-                if counts.active[0]
-            ]
-        )
-        self.gender_chart.set_bars(
-            [Bar(label, counts.active[0]) for label, counts in figures.by_gender.items()]
-        )
-        self.county_box.setVisible(data.is_province_office)
-        self.county_chart.set_bars(
-            [
-                Bar(line.name, line.counts.active[0], key=line.county_id)
-                for line in sorted(data.counties, key=lambda c: -c.counts.active[0])
-            ]
-        )
         self.bank_chart.set_bars(
             [
                 Bar(
@@ -330,7 +327,33 @@ class DashboardScreen(QWidget):
                 for bank in fac.banks
             ]
         )
-        self.sig_loaded.emit()
+        self.sig_cards_shown.emit()
+
+    def on_charts_loaded(self, charts: DashboardCharts) -> None:
+        """Show the bars (and the share of women among the active licences)."""
+        self.charts = charts
+        figures = charts.figures
+        self.active_card.note.setText(
+            _tr("{n} از فعال‌های پایان ماه برای زنان").format(n=_n(charts.women))
+        )
+        self.group_chart.set_bars(
+            [
+                Bar(group, counts.active[0])
+                for group, counts in sorted(figures.by_group.items(), key=lambda g: -g[1].active[0])
+                if counts.active[0]
+            ]
+        )
+        self.gender_chart.set_bars(
+            [Bar(label, counts.active[0]) for label, counts in figures.by_gender.items()]
+        )
+        self.county_box.setVisible(charts.is_province_office)
+        self.county_chart.set_bars(
+            [
+                Bar(line.name, line.counts.active[0], key=line.county_id)
+                for line in sorted(charts.counties, key=lambda c: -c.counts.active[0])
+            ]
+        )
+        self.sig_charts_shown.emit()
 
     def _open_issued(self) -> None:
         if self.data is not None:

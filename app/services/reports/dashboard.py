@@ -1,13 +1,17 @@
 """The dashboard's figures (پیشخوان, issue 15): the office's key numbers this Jalali month.
 
-Licences, networks and events come from the same one-scan cube as the periodic report
-(app.services.reports.figures, rolled up by common.reports) for the current month: issued
-this month against last month and the same month last year, active now, by field group,
-county and gender. Besides it, a few aggregates of their own, each one SQL query: the
-active licences expiring within 30, 60 and 90 days; facility cases by stage, the overdue
-ones, the amounts approved and paid by bank and the median days from request to payment;
-market access (holders selling on a platform, contracts and their fulfilment). Nothing
-loads records into Python.
+In two parts, so that the cards paint at once on a large register:
+
+- :func:`dashboard_cards`, index lookups only: the licences active today, issued this
+  month, last month and the same month last year, expiring within 30, 60 and 90 days;
+  networks and events (the report's own counts: app.services.reports.figures); facility
+  cases by stage, the overdue ones, by bank, and the median days from request to payment;
+  market access (holders selling on a platform, contracts and their fulfilment).
+- :func:`dashboard_charts`, the report's one-scan cube of the licences (by county, field
+  and holder's gender) for the month, rolled up by common.reports: active by field group,
+  gender and county — the bars, drawn once it is counted.
+
+Nothing loads records into Python.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ from app.models.licence import STATUS_ACTIVE
 from app.services.core.scope import office_scope
 from app.services.facilities.queries import overdue_condition
 from app.services.facilities.settings import facility_settings
-from app.services.reports.figures import cube
+from app.services.reports.figures import cube, event_counts, network_counts
 from common import jalali
 from common.banks import bank_name
 from common.periods import Period, current_month
-from common.reports import Counts, Figures, roll_up
-from common.vocabulary import FacilityStage
+from common.reports import Counts, Figures, NetworkCounts, add_networks, roll_up
+from common.vocabulary import FacilityStage, Gender
 
 #: The expiry windows the dashboard counts (days from today).
 EXPIRY_WINDOWS = (30, 60, 90)
@@ -82,47 +86,105 @@ class MarketFigures:
 
 
 @dataclass(frozen=True)
-class Dashboard:
-    """Everything the dashboard shows."""
+class DashboardCards:
+    """The cards' figures."""
 
     today: dt.date
     month: Period
-    figures: Figures
-    counties: tuple[CountyLine, ...]
-    is_province_office: bool
+    #: Licences active today (status active, not expired).
+    active: int
+    #: Issued this month, last month, the same month last year.
+    issued: tuple[int, int, int]
     expiring: tuple[tuple[int, int], ...]
+    networks: NetworkCounts
+    events: tuple[int, int, int]  # held this month, registered, attended
     facilities: FacilityFigures
     markets: MarketFigures
 
-    @property
-    def issued(self) -> tuple[int, int, int]:
-        """Issued this month, last month, the same month last year."""
-        return self.figures.total.issued
+
+@dataclass(frozen=True)
+class DashboardCharts:
+    """The bars: licences active at the month's end (the report's definition)."""
+
+    figures: Figures
+    counties: tuple[CountyLine, ...]
+    is_province_office: bool
 
     @property
     def active(self) -> int:
         return self.figures.total.active[0]
 
+    @property
+    def women(self) -> int:
+        women = self.figures.by_gender.get(Gender.FEMALE.label)
+        return women.active[0] if women else 0
 
-def dashboard(session: Session, today: dt.date | None = None) -> Dashboard:
-    """The dashboard of the office's scope (read only)."""
+
+def dashboard_cards(session: Session, today: dt.date | None = None) -> DashboardCards:
+    """The cards of the office's scope (read only; index lookups, no scan)."""
     now = today or jalali.today()
     month = current_month(now)
-    scope = office_scope(session)
-    counted = cube(session, month, scope.county_ids)
-    counties = []
-    for county_id, name in sorted(counted.counties.items(), key=lambda item: item[1]):
-        counties.append(CountyLine(county_id, name, roll_up(counted, {county_id}).total))
-    return Dashboard(
+    counties = office_scope(session).county_ids
+    previous = month.previous()
+    last_year = month.year_before()
+    issued = tuple(
+        int(
+            session.scalar(
+                select(func.count())
+                .select_from(Licence)
+                .where(
+                    Licence.issue_date.between(period.start, period.end),
+                    # Wrapped, so that SQLite walks the month's issue dates, not every
+                    # licence of the counties or every live one (it has no statistics).
+                    func.coalesce(Licence.county_id, "").in_(list(counties)),
+                    func.coalesce(Licence.deleted, False).is_(False),
+                )
+            )
+            or 0
+        )
+        for period in (month, previous, last_year)
+    )
+    active = session.scalar(
+        select(func.count())
+        .select_from(Licence)
+        .where(
+            Licence.status == STATUS_ACTIVE,
+            Licence.expiry_date >= now,
+            Licence.county_id.in_(list(counties)),
+            Licence.deleted.is_(False),
+        )
+    )
+    networks = NetworkCounts()
+    for network in network_counts(session, month, counties).values():
+        networks = add_networks(networks, network)
+    held = registered = attended = 0
+    for counts in event_counts(session, month, counties).values():
+        held += counts.events[0]
+        registered += counts.registered
+        attended += counts.attended
+    return DashboardCards(
         today=now,
         month=month,
-        figures=roll_up(counted),
-        counties=tuple(counties),
-        is_province_office=scope.is_province_office,
-        expiring=_expiring(session, scope.county_ids, now),
-        facilities=_facilities(session, scope.county_ids, now),
-        markets=_markets(session, scope.county_ids),
+        active=int(active or 0),
+        issued=(issued[0], issued[1], issued[2]),
+        expiring=_expiring(session, counties, now),
+        networks=networks,
+        events=(held, registered, attended),
+        facilities=_facilities(session, counties, now),
+        markets=_markets(session, counties),
     )
+
+
+def dashboard_charts(session: Session, today: dt.date | None = None) -> DashboardCharts:
+    """The bars of the office's scope (read only; the report's one scan of the licences)."""
+    month = current_month(today or jalali.today())
+    scope = office_scope(session)
+    counted = cube(session, month, scope.county_ids)
+    counties = tuple(
+        CountyLine(county_id, name, roll_up(counted, {county_id}).total)
+        for county_id, name in sorted(counted.counties.items(), key=lambda item: item[1])
+    )
+    return DashboardCharts(roll_up(counted), counties, scope.is_province_office)
 
 
 def _expiring(

@@ -37,16 +37,17 @@ def test_the_figures_and_their_lists(
     window = make_window(qtbot, register_ctx, register_db)
     dashboard = window.show_tab(window.dashboard_tab)
     assert isinstance(dashboard, DashboardScreen)
-    qtbot.waitUntil(lambda: dashboard.data is not None, timeout=10_000)
-    data = dashboard.data
-    assert data is not None
+    qtbot.waitUntil(lambda: dashboard.charts is not None, timeout=10_000)
+    data, charts = dashboard.data, dashboard.charts
+    assert data is not None and charts is not None
     register = window.register_screen
     assert register is not None
     active = data.active
     assert active > 0 and set(dashboard.active_card.value.text()) <= PERSIAN_DIGITS
     assert dashboard.title.text().startswith("پیشخوان — ")
-    assert sum(bar.value for bar in dashboard.group_chart.bars()) == active
-    assert sum(bar.value for bar in dashboard.gender_chart.bars()) == active
+    assert sum(bar.value for bar in dashboard.group_chart.bars()) == charts.active
+    assert sum(bar.value for bar in dashboard.gender_chart.bars()) == charts.active
+    assert "برای زنان" in dashboard.active_card.note.text()
     QApplication.processEvents()
     save_screenshot(window, "dashboard")
 
