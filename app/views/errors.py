@@ -159,6 +159,8 @@ def _open(dialog: QDialog) -> QDialog:
         dialog.deleteLater()
 
     dialog.finished.connect(on_finished)
+    # A dialog whose parent window closed goes with it, unfinished: forget it too.
+    dialog.destroyed.connect(lambda *_args: _open_dialogs.discard(dialog))
     dialog.open()
     return dialog
 

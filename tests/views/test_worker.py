@@ -158,3 +158,13 @@ def test_synchronous_mode(qtbot: QtBot) -> None:
     cancelled = TaskRunner(synchronous=True)
     handle = cancelled.run(lambda p: (p.cancel(), p.check()), calls.append, calls.append)
     assert isinstance(calls[-1], Cancelled)
+
+
+def test_an_error_shown_over_a_closed_window_is_forgotten(qtbot: QtBot) -> None:
+    """A message box whose parent is destroyed before it is answered leaves the open
+    dialogs with it (it used to stay there, dead, for the next error to trip over)."""
+    parent = QWidget()
+    shown = view_errors.show_error(parent, DomainError("پیام آزمایشی"))
+    assert shown in view_errors._open_dialogs
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: shown not in view_errors._open_dialogs, timeout=5_000)
