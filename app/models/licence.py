@@ -61,7 +61,7 @@ class Licence(SyncMixin, Base):
     county: Mapped[County] = relationship()
 
     __table_args__ = (
-        Index("ix_licence_status_expiry", "status", "expiry_date"),
+        Index("ix_licence_active", "status", "expiry_date", "county_id", "deleted"),
         # Counts the live register from the index alone, and pages it in entry order.
         Index("ix_licence_deleted_seq", "deleted", "local_seq"),
     )

@@ -36,7 +36,7 @@ log = logging.getLogger("daftar.db")
 APPLICATION_ID = 0x44465452
 #: The Alembic head this version of the app writes. tests/services/core/test_db.py checks
 #: that it matches app/migrations/versions.
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0019"
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
