@@ -148,7 +148,7 @@ CERTIFICATE_REAL = textwrap.dedent(
     def issue(licence_ids, progress=None):
         # What «چاپ گواهی‌نامه» runs, in one unit of work, committed.
         with database.session() as session:
-            pdf, _issued = CertificateService(session, actor="bench").licence_certificates(
+            pdf, _issued = CertificateService(session).licence_certificates(
                 licence_ids, progress)
             session.commit()
         return pdf

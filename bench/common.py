@@ -138,3 +138,21 @@ PEAK_KB = textwrap.dedent(
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     """
 )
+
+
+def script_times(script: str, *args: str, what: str, timeout: float = 300) -> list[float]:
+    """Run a timing script (``python -c``) offscreen in a fresh process; the seconds it
+    printed, one a line. ``what`` names it if it fails."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [PY, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+        timeout=timeout,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise SystemExit(f"bench: {what} run failed:\n{done.stderr[-3000:]}")
+    return [float(value) for value in done.stdout.split()]

@@ -12,14 +12,12 @@
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import PY, ROOT
+from bench.common import script_times
 
 RUNS = 5
 
@@ -129,19 +127,7 @@ FLOOR = textwrap.dedent(
 
 
 def _measure(script: str, *args: str) -> list[float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [PY, "-c", script, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        raise SystemExit(f"bench: dashboard run failed:\n{done.stderr[-3000:]}")
-    return [float(value) for value in done.stdout.split()]
+    return script_times(script, *args, what="dashboard")
 
 
 def bench_dashboard(db: Path, line: Line, note: Note) -> None:

@@ -46,7 +46,7 @@ def _build(path: Path) -> list[str]:
             )
         kinds = ("workshop", "exhibition", "bazaar", "platform", "other")
         with db.session() as session:
-            service = EventService(session, actor="bench")
+            service = EventService(session)
             for n in range(EVENTS):
                 day = 1 + n % 31
                 title = f"کارگاه آموزشی شماره {n + 1} بسته‌بندی و فروش"

@@ -14,18 +14,16 @@ them; it does not check them).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import textwrap
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import PY, ROOT, remove_db
+from bench.common import remove_db, script_times
 
 CASES = 50_000
 RUNS = 5
@@ -183,19 +181,7 @@ FLOOR = textwrap.dedent(
 
 
 def _measure(script: str, db: Path) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [PY, "-c", script, str(db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        raise SystemExit(f"bench: facility list run failed:\n{done.stderr[-3000:]}")
-    return float(done.stdout.strip().splitlines()[0])
+    return script_times(script, str(db), what="facility list")[0]
 
 
 def bench_facilities(demo: Path, work: Path, line: Line, note: Note) -> None:

@@ -11,15 +11,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import statistics
-import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import PY, ROOT
+from bench.common import script_times
 
 RUNS = 5
 
@@ -138,19 +136,7 @@ def pick_licence(db: Path) -> str:
 
 
 def _measure(script: str, db: Path, licence_id: str) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [PY, "-c", script, str(db), licence_id],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        raise SystemExit(f"bench: person page run failed:\n{done.stderr[-3000:]}")
-    return float(done.stdout.strip().splitlines()[0])
+    return script_times(script, str(db), licence_id, what="person page")[0]
 
 
 def bench_person_page(db: Path, line: Line, note: Note) -> None:

@@ -45,7 +45,7 @@ def _queries(db: Path) -> list[str]:
     texts = []
     for i, (first, last, nid, number, mobile) in enumerate(rows):
         texts.append([f"{first} {last}", nid, number, mobile, f"{last} {first}"][i % 5])
-    queries = []
+    queries: list[str] = []
     for text in texts:
         queries.extend(text[:n] for n in range(1, len(text) + 1) if text[:n].strip())
     return queries

@@ -12,14 +12,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import statistics
-import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.common import script_times
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -56,7 +56,7 @@ def build_database(path: Path, members: int = MEMBERS) -> str:
             # A province office: the network's members live in the province's counties.
             setup_office(s, OfficeInput(province.id, None, "bench", "0612", 5))
             field = reference.list_fields(s, only_active=True)[0]
-            licence = LicenceService(s, actor="bench").issue(
+            licence = LicenceService(s).issue(
                 PersonInput(national_id="0067749828", first_name="مریم", last_name="کریمی"),
                 LicenceInput(
                     kind="supporter",
@@ -160,19 +160,7 @@ FLOOR = textwrap.dedent(
 
 
 def _measure(script: str, db: Path, supporter_id: str) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [PY, "-c", script, str(db), supporter_id],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        raise SystemExit(f"bench: supporter page run failed:\n{done.stderr[-3000:]}")
-    return float(done.stdout.strip().splitlines()[0])
+    return script_times(script, str(db), supporter_id, what="supporter page")[0]
 
 
 def bench_supporters(work: Path, line: Line, note: Note) -> None:

@@ -18,7 +18,7 @@ blocks the rest:
 - ``delete`` writes a tombstone; an edit of a tombstone, or a delete of a row edited
   since the client saw it, is a conflict — nothing comes back or goes away silently.
 
-Why one module of ~650 lines: the Pusher's steps (replay, canonical id, checks, insert,
+Why one module of ~665 lines: the Pusher's steps (replay, canonical id, checks, insert,
 merge, delete, resolve) share the batch's lookups and the feed held under its lock; the
 set-based apply planned for issue 16 rewrites them together, and the split belongs to
 that rewrite (the per-operation checks are already in server.policy, the lookups in

@@ -385,68 +385,52 @@ class PersonPage(QDialog):
 
     # -- opening records ----------------------------------------------------------------------
 
+    @staticmethod
+    def _opened(dialog: QDialog) -> QDialog:
+        """Show a record's window beside the page (not modal; deleted when closed)."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     def open_licence(self, licence_id: str) -> QDialog:
-        """A licence's page (modal, as from the register)."""
+        """A licence's page."""
         from app.views.licence_dialog import LicenceDialog
 
-        dialog = LicenceDialog(self.ctx, licence_id, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return self._opened(LicenceDialog(self.ctx, licence_id, self))
 
     def open_supporter(self, supporter_id: str) -> QDialog:
         """A supporter's page."""
         from app.views.supporter_page import SupporterPage
 
-        page = SupporterPage(self.ctx, supporter_id, self)
-        page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        page.show()
-        return page
+        return self._opened(SupporterPage(self.ctx, supporter_id, self))
 
     def open_facility(self, case_id: str) -> QDialog:
         """A facility case's form."""
         from app.views.facilities.case_dialog import FacilityCaseDialog
 
-        dialog = FacilityCaseDialog(self.ctx, self, case_id)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return self._opened(FacilityCaseDialog(self.ctx, self, case_id))
 
     def open_channel(self, channel_id: str) -> QDialog | None:
         """A sales channel's form."""
         from app.views.markets.channel_dialog import ChannelDialog
 
-        row = (
-            next((c for c in self.file.channels if c.id == channel_id), None) if self.file else None
-        )
-        if row is None:
-            return None
-        dialog = ChannelDialog(self.ctx, row, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        rows = self.file.channels if self.file else []
+        row = next((c for c in rows if c.id == channel_id), None)
+        return self._opened(ChannelDialog(self.ctx, row, self)) if row is not None else None
 
     def open_contract(self, contract_id: str) -> QDialog | None:
         """A guaranteed-purchase contract's form (with its deliveries)."""
         from app.views.markets.contract_dialog import ContractDialog
 
-        found = self.file.contracts if self.file else []
-        row = next((c for c in found if c.id == contract_id), None)
-        if row is None:
-            return None
-        dialog = ContractDialog(self.ctx, row, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        rows = self.file.contracts if self.file else []
+        row = next((c for c in rows if c.id == contract_id), None)
+        return self._opened(ContractDialog(self.ctx, row, self)) if row is not None else None
 
     def open_event(self, event_id: str) -> QDialog:
         """An event's page."""
         from app.views.events.event_dialog import EventDialog
 
-        dialog = EventDialog(self.ctx, event_id, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
+        return self._opened(EventDialog(self.ctx, event_id, self))
 
 
 def open_person_page(ctx: AppContext, via: str, record_id: str, parent: QWidget) -> PersonPage:
